@@ -1,0 +1,89 @@
+// `npm test`: everything CI checks, in the order a contributor wants to hear about it. Each step's
+// own output is shown; the last line is the plain `N passed, M failed` summary CI reads (unit tests
+// and smoke checks counted one by one, every other step as one check).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+const resultsFile = 'test-results.json';
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(name, command, args, count) {
+  console.log(`\n▶ ${name}: ${command} ${args.join(' ')}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, {
+    stdio: count ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    encoding: 'utf8',
+    shell: false,
+  });
+  if (count) process.stdout.write(result.stdout ?? '');
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const counted = count ? count(result) : undefined;
+  if (counted) {
+    passed += counted.passed;
+    failed += counted.failed;
+  } else if (result.status === 0) {
+    passed += 1;
+  } else {
+    failed += 1;
+  }
+  if (result.status !== 0) failures.push(name);
+  console.log(`${result.status === 0 ? '✔' : '✘'} ${name} (${seconds} s)`);
+}
+
+const npx = (bin, ...args) => ['npx', ['--no-install', bin, ...args]];
+const plainSummary = (result) => {
+  const match = /(\d+) passed, (\d+) failed\s*$/.exec(result.stdout ?? '');
+  if (!match) return { passed: 0, failed: 1 };
+  return {
+    passed: Number(match[1]),
+    failed: Number(match[2]) + (result.status === 0 ? 0 : Number(match[2]) === 0 ? 1 : 0),
+  };
+};
+
+run('typecheck', ...npx('tsc', '-p', 'tsconfig.json'));
+run('lint', ...npx('eslint', '.'));
+run('format', ...npx('prettier', '--check', '.'));
+run('tsdoc', 'node', ['scripts/check-tsdoc.mjs'], plainSummary);
+
+rmSync(resultsFile, { force: true });
+console.log('\n▶ unit tests: vitest run');
+const unit = spawnSync(
+  'npx',
+  [
+    '--no-install',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${resultsFile}`,
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
+try {
+  const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  if (report.numTotalTests === 0) {
+    failed += 1;
+    failures.push('unit tests (none ran)');
+  } else if (unit.status !== 0) {
+    if (report.numFailedTests === 0) failed += 1;
+    failures.push('unit tests');
+  }
+} catch {
+  failed += 1;
+  failures.push('unit tests (no report)');
+}
+
+run('build', 'npm', ['run', 'build', '--silent']);
+run('smoke (import and require every built package)', 'node', ['scripts/smoke.mjs'], plainSummary);
+run('package checks (publint, attw)', 'npm', ['run', 'check:pkgs', '--silent']);
+run('api docs (typedoc)', ...npx('typedoc', '--logLevel', 'Warn'));
+
+if (failures.length > 0) console.log(`\nFailed: ${failures.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || failures.length > 0 ? 1 : 0;
