@@ -1,0 +1,347 @@
+// Attribute-level checks and normalisation, shared by every validation mode.
+import { attributeValueKey, attributeValuesEqual, caseFold } from './equality.js';
+import type { ScimIssue, ScimIssueCode, ScimIssuePath } from './issues.js';
+import type { ScimType } from './error.js';
+import type { AttributeDefinition } from './schemas/define.js';
+import { subAttributesOf } from './schemas/model.js';
+import { isBase64, isDateTime, isUriReference } from './values.js';
+
+/**
+ * Which message is being validated: a POST body, a PUT body (against the stored resource), or a
+ * resource a service provider returns.
+ * @example `validateResource(body, UserResourceType, { mode: 'replace', existing })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.1
+ */
+export type ValidationMode = 'create' | 'replace' | 'response';
+
+/**
+ * Leniencies for what real clients send instead of RFC JSON; each is off unless named, and
+ * {@link COMPATIBILITY_PROFILES} bundles them per client.
+ * @example `{ booleanStrings: true } // accept Entra's "True"/"False"`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.2
+ */
+export interface CompatibilityOptions {
+  /** `"True"` / `"false"` (any case) for a boolean attribute (Entra, checklist X-ENTRA-03). */
+  readonly booleanStrings?: boolean;
+  /** A bare string for a complex attribute with a `value` sub-attribute, read as `{ value }` (Entra `manager`, X-ENTRA-06). */
+  readonly stringAsComplexValue?: boolean;
+  /** A one-element array for a single-valued complex attribute, read as its element (Entra `manager`). */
+  readonly singleElementArrays?: boolean;
+}
+
+/**
+ * Named bundles of {@link CompatibilityOptions}: `strict` accepts only RFC JSON, `entra` what
+ * Microsoft Entra ID sends.
+ * @example `validateResource(body, UserResourceType, { mode: 'create', compatibility: COMPATIBILITY_PROFILES.entra })`
+ * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility
+ */
+export const COMPATIBILITY_PROFILES = Object.freeze({
+  strict: Object.freeze({}) as CompatibilityOptions,
+  entra: Object.freeze({
+    booleanStrings: true,
+    stringAsComplexValue: true,
+    singleElementArrays: true,
+  }),
+});
+
+export interface ValueContext {
+  readonly mode: ValidationMode;
+  readonly rejectUnknown: boolean;
+  readonly strictCanonicalValues: boolean;
+  readonly compatibility: CompatibilityOptions;
+  readonly issues: ScimIssue[];
+}
+
+/** Returned for an attribute that ends up with no value: absent, null, [] or only unassigned sub-attributes. */
+export const UNASSIGNED: unique symbol = Symbol('unassigned');
+
+const SCIM_TYPE_OF: Readonly<Record<ScimIssueCode, ScimType>> = {
+  invalid_type: 'invalidValue',
+  invalid_value: 'invalidValue',
+  required: 'invalidValue',
+  immutable: 'mutability',
+  unknown_attribute: 'invalidSyntax',
+  ambiguous_attribute: 'invalidValue',
+  duplicate_attribute: 'invalidSyntax',
+  schemas: 'invalidValue',
+  multiple_primary: 'invalidValue',
+  canonical_value: 'invalidValue',
+  invalid_path: 'invalidPath',
+  invalid_definition: 'invalidValue',
+  conflicting_parameters: 'invalidValue',
+};
+
+export function report(
+  context: ValueContext,
+  code: ScimIssueCode,
+  path: ScimIssuePath,
+  message: string,
+): void {
+  context.issues.push({ code, path, message, scimType: SCIM_TYPE_OF[code] });
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Normalises one attribute's raw value; returns UNASSIGNED when it holds nothing or is invalid. */
+export function normalizeAttribute(
+  context: ValueContext,
+  attribute: AttributeDefinition,
+  raw: unknown,
+  path: ScimIssuePath,
+): unknown {
+  if (raw === null || raw === undefined) return UNASSIGNED;
+  if (!attribute.multiValued) {
+    let single: unknown = raw;
+    if (Array.isArray(raw)) {
+      if (!(
+        context.compatibility.singleElementArrays &&
+        attribute.type === 'complex' &&
+        raw.length === 1
+      )) {
+        report(
+          context,
+          'invalid_type',
+          path,
+          `Attribute '${attribute.name}' is single-valued and takes no array`,
+        );
+        return UNASSIGNED;
+      }
+      single = (raw as unknown[])[0];
+      if (single === null) return UNASSIGNED;
+    }
+    return normalizeSingle(context, attribute, single, path);
+  }
+  if (!Array.isArray(raw)) {
+    report(
+      context,
+      'invalid_type',
+      path,
+      `Attribute '${attribute.name}' is multi-valued and takes an array`,
+    );
+    return UNASSIGNED;
+  }
+  const values: unknown[] = [];
+  const seen = new Set<string>();
+  const single = { ...attribute, multiValued: false };
+  let primaries = 0;
+  raw.forEach((item: unknown, index) => {
+    if (item === null) return;
+    const value = normalizeSingle(context, attribute, item, [...path, index]);
+    if (value === UNASSIGNED) return;
+    // The same value twice is stored once (checklist S-CHAR-40); responses are reported as they are.
+    if (context.mode !== 'response') {
+      const key = attributeValueKey(single, value);
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    if (isJsonObject(value) && value.primary === true) primaries += 1;
+    values.push(value);
+  });
+  if (primaries > 1) {
+    report(
+      context,
+      'multiple_primary',
+      path,
+      `At most one value of '${attribute.name}' may have primary true (RFC 7643 §2.4)`,
+    );
+  }
+  return values.length === 0 ? UNASSIGNED : values;
+}
+
+function normalizeSingle(
+  context: ValueContext,
+  attribute: AttributeDefinition,
+  raw: unknown,
+  path: ScimIssuePath,
+): unknown {
+  const fail = (expected: string): typeof UNASSIGNED => {
+    report(
+      context,
+      'invalid_type',
+      path,
+      `Attribute '${attribute.name}' must be ${expected}, got ${describe(raw)}`,
+    );
+    return UNASSIGNED;
+  };
+  const invalid = (message: string): typeof UNASSIGNED => {
+    report(context, 'invalid_value', path, `Attribute '${attribute.name}' ${message}`);
+    return UNASSIGNED;
+  };
+  switch (attribute.type) {
+    case 'string':
+      if (typeof raw !== 'string') return fail('a string');
+      if (raw === '' && attribute.required) return invalid('is required and cannot be empty');
+      checkCanonical(context, attribute, raw, path);
+      return raw;
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (context.compatibility.booleanStrings && typeof raw === 'string') {
+        const lowered = raw.toLowerCase();
+        if (lowered === 'true' || lowered === 'false') return lowered === 'true';
+      }
+      return fail('a boolean');
+    case 'decimal':
+      if (typeof raw !== 'number' || !Number.isFinite(raw)) return fail('a number');
+      return raw;
+    case 'integer':
+      if (typeof raw !== 'number' || !Number.isFinite(raw)) return fail('an integer');
+      if (!Number.isSafeInteger(raw))
+        return invalid(`must be an integer without fraction, got ${raw}`);
+      return raw;
+    case 'dateTime':
+      if (typeof raw !== 'string') return fail('an xsd:dateTime string');
+      if (!isDateTime(raw))
+        return invalid(
+          `must be an xsd:dateTime such as 2008-01-23T04:56:22Z, got ${describe(raw)}`,
+        );
+      return raw;
+    case 'binary':
+      if (typeof raw !== 'string') return fail('a base64 string');
+      if (!isBase64(raw)) return invalid('must be base64 encoded (RFC 4648 §4)');
+      return raw;
+    case 'reference':
+      if (typeof raw !== 'string') return fail('a URI string');
+      if (!isUriReference(raw)) return invalid(`must be a URI, got ${describe(raw)}`);
+      checkCanonical(context, attribute, raw, path);
+      return raw;
+    case 'complex':
+      return normalizeComplex(context, attribute, raw, path);
+  }
+}
+
+function normalizeComplex(
+  context: ValueContext,
+  attribute: AttributeDefinition,
+  raw: unknown,
+  path: ScimIssuePath,
+): unknown {
+  let input = raw;
+  if (
+    typeof raw === 'string' &&
+    context.compatibility.stringAsComplexValue &&
+    subAttributesOf(attribute).has('value')
+  ) {
+    input = { value: raw };
+  }
+  if (!isJsonObject(input)) {
+    report(
+      context,
+      'invalid_type',
+      path,
+      `Attribute '${attribute.name}' must be an object, got ${describe(raw)}`,
+    );
+    return UNASSIGNED;
+  }
+  const subs = subAttributesOf(attribute);
+  const given = new Map<AttributeDefinition, unknown>();
+  for (const key of Object.keys(input)) {
+    const sub = subs.get(key.toLowerCase());
+    if (sub === undefined) {
+      if (context.rejectUnknown) {
+        report(
+          context,
+          'unknown_attribute',
+          [...path, key],
+          `'${attribute.name}' has no sub-attribute '${key}'`,
+        );
+      }
+      continue;
+    }
+    if (given.has(sub)) {
+      report(
+        context,
+        'duplicate_attribute',
+        [...path, sub.name],
+        `Sub-attribute '${sub.name}' is given twice`,
+      );
+      continue;
+    }
+    given.set(sub, input[key]);
+  }
+  const out: Record<string, unknown> = {};
+  let assigned = false;
+  for (const sub of attribute.subAttributes) {
+    if (!isWritable(context, sub)) continue;
+    const value = normalizeAttribute(context, sub, given.get(sub), [...path, sub.name]);
+    if (value === UNASSIGNED) continue;
+    out[sub.name] = value;
+    assigned = true;
+  }
+  if (!assigned) return UNASSIGNED;
+  for (const sub of attribute.subAttributes) {
+    if (sub.required && isWritable(context, sub) && !(sub.name in out) && isChecked(context, sub)) {
+      report(
+        context,
+        'required',
+        [...path, sub.name],
+        `Sub-attribute '${sub.name}' of '${attribute.name}' is required`,
+      );
+    }
+  }
+  return out;
+}
+
+/** readOnly input is ignored, not rejected (RFC 7644 §3.3, §3.5.1); responses never carry returned "never". */
+export function isWritable(context: ValueContext, attribute: AttributeDefinition): boolean {
+  return context.mode === 'response'
+    ? attribute.returned !== 'never'
+    : attribute.mutability !== 'readOnly';
+}
+
+/** Whether a required attribute's absence is an issue in this mode (writeOnly values are never returned). */
+export function isChecked(context: ValueContext, attribute: AttributeDefinition): boolean {
+  return context.mode !== 'response' || attribute.mutability !== 'writeOnly';
+}
+
+function checkCanonical(
+  context: ValueContext,
+  attribute: AttributeDefinition,
+  value: string,
+  path: ScimIssuePath,
+): void {
+  if (!context.strictCanonicalValues || attribute.canonicalValues.length === 0) return;
+  const matches = attribute.caseExact
+    ? attribute.canonicalValues.includes(value)
+    : attribute.canonicalValues.some((canonical) => caseFold(canonical) === caseFold(value));
+  if (!matches) {
+    report(
+      context,
+      'canonical_value',
+      path,
+      `Attribute '${attribute.name}' must be one of ${attribute.canonicalValues.join(', ')}, got ${describe(value)}`,
+    );
+  }
+}
+
+/** Applies the immutable rule of a replace: a stored value may be repeated or kept, never changed. */
+export function checkImmutable(
+  context: ValueContext,
+  attribute: AttributeDefinition,
+  value: unknown,
+  existing: unknown,
+  path: ScimIssuePath,
+): unknown {
+  if (existing === undefined || existing === null) return value;
+  // An omitted immutable value is kept, not cleared (checklist S-CHAR-19).
+  if (value === UNASSIGNED) return existing;
+  if (!attributeValuesEqual(attribute, value, existing)) {
+    report(
+      context,
+      'immutable',
+      path,
+      `Attribute '${attribute.name}' is immutable and already has a different value`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string')
+    return value.length > 40 ? `"${value.slice(0, 40)}…"` : JSON.stringify(value);
+  return `${typeof value} ${JSON.stringify(value) ?? ''}`;
+}

@@ -1,0 +1,106 @@
+// Lexical checks for the RFC 7643 §2.3 data types.
+
+const DATE_TIME =
+  /^(-?(?:[1-9][0-9]{4,}|[0-9]{4}))-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$/;
+
+/**
+ * Tells whether a string is an xsd:dateTime with both date and time (RFC 7643 §2.3.5), such as
+ * `2008-01-23T04:56:22Z`; fractions of any length and offsets are accepted.
+ * @example `isDateTime('2008-01-23') // false`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5
+ */
+export function isDateTime(value: string): boolean {
+  return parseDateTimeParts(value) !== undefined;
+}
+
+/**
+ * The instant an xsd:dateTime denotes, in milliseconds since the epoch, or `undefined` when the text
+ * is not a valid dateTime. A value without an offset is read as UTC.
+ * @example `parseDateTime('2008-01-23T06:56:22+02:00') === parseDateTime('2008-01-23T04:56:22Z') // true`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5
+ */
+export function parseDateTime(value: string): number | undefined {
+  const parts = parseDateTimeParts(value);
+  if (parts === undefined) return undefined;
+  const { year, month, day, hour, minute, second, fraction, offsetMinutes } = parts;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime() + Math.floor(fraction * 1000) - offsetMinutes * 60_000;
+}
+
+interface DateTimeParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  fraction: number;
+  offsetMinutes: number;
+}
+
+function parseDateTimeParts(value: string): DateTimeParts | undefined {
+  const match = DATE_TIME.exec(value);
+  if (match === null) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const fraction = frac === undefined ? 0 : Number(`0${frac}`);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // xsd allows 24:00:00 as the end of a day, and nothing else past 23:59:59.
+  if (hour === 24 ? minute !== 0 || second !== 0 || fraction !== 0 : hour > 23) return undefined;
+  if (minute > 59 || second > 59) return undefined;
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const offsetHours = Number(zone.slice(1, 3));
+    const offsetMins = Number(zone.slice(4, 6));
+    if (offsetMins > 59 || offsetHours * 60 + offsetMins > 14 * 60) return undefined;
+    offsetMinutes = sign * (offsetHours * 60 + offsetMins);
+  }
+  return { year, month, day, hour, minute, second, fraction, offsetMinutes };
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Tells whether a string is base64 (RFC 4648 §4) with optional padding, as RFC 7643 §2.3.6 asks of
+ * binary values.
+ * @example `isBase64('aGk') // true; isBase64('!!!') // false`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.6
+ */
+export function isBase64(value: string): boolean {
+  if (!BASE64.test(value)) return false;
+  const padding = value.length - value.replace(/=+$/, '').length;
+  const dataLength = value.length - padding;
+  if (padding > 0) return value.length % 4 === 0;
+  return dataLength % 4 !== 1;
+}
+
+// Characters a URI (RFC 3986) never holds unescaped; IRIs' non-ASCII letters are let through.
+// eslint-disable-next-line no-control-regex
+const URI_FORBIDDEN = /[\u0000-\u0020\u007f"<>\\^`{|}]/;
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+const SCHEME_PREFIX = /^[^/?#]*:/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * Tells whether a string is an absolute or relative URI reference (RFC 7643 §2.3.7).
+ * @example `isUriReference('https://example.com/Users/2819c223') // true; isUriReference('not a uri') // false`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.7
+ */
+export function isUriReference(value: string): boolean {
+  if (value === '' || URI_FORBIDDEN.test(value) || BAD_PERCENT.test(value)) return false;
+  // A colon before the first '/', '?' or '#' must end a valid scheme (RFC 3986 §4.2).
+  return !SCHEME_PREFIX.test(value) || SCHEME.test(value);
+}

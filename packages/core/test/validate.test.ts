@@ -1,0 +1,547 @@
+import { describe, expect, it } from 'vitest';
+import {
+  defineResourceType,
+  defineSchema,
+  ENTERPRISE_USER_SCHEMA_URN,
+  GroupResourceType,
+  USER_SCHEMA_URN,
+  UserResourceType,
+  UserSchema,
+  validateResource,
+  type ScimIssue,
+  type ScimResource,
+  type ScimResourceType,
+  type ValidationOptions,
+} from '@scim/core';
+import { bj, TestUserResourceType, TX_URN } from './fixtures/test-extension.js';
+
+const EU = ENTERPRISE_USER_SCHEMA_URN;
+
+function valid(
+  input: unknown,
+  options: ValidationOptions = { mode: 'create' },
+  type: ScimResourceType = TestUserResourceType,
+): ScimResource {
+  const result = validateResource(input, type, options);
+  expect(result.ok ? [] : result.issues).toEqual([]);
+  if (!result.ok) throw new Error('unreachable');
+  return result.value;
+}
+
+function issues(
+  input: unknown,
+  options: ValidationOptions = { mode: 'create' },
+  type: ScimResourceType = TestUserResourceType,
+): readonly ScimIssue[] {
+  const result = validateResource(input, type, options);
+  expect(result.ok).toBe(false);
+  return result.ok ? [] : result.issues;
+}
+
+const user = (extra: Record<string, unknown>) => ({
+  schemas: [USER_SCHEMA_URN],
+  userName: 'bjensen',
+  ...extra,
+});
+
+describe('schemas (RFC 7643 §3)', () => {
+  it('S-COMMON-02: a body without schemas, or without the base URN, is invalidValue', () => {
+    expect(issues({ userName: 'x' })[0]).toMatchObject({
+      code: 'schemas',
+      scimType: 'invalidValue',
+    });
+    expect(
+      issues({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], userName: 'x' })[0],
+    ).toMatchObject({ code: 'schemas' });
+    expect(
+      issues({ schemas: 'urn:ietf:params:scim:schemas:core:2.0:User', userName: 'x' })[0],
+    ).toMatchObject({ code: 'schemas' });
+  });
+
+  it('S-COMMON-03: output schemas hold the base and the extensions with data, once each', () => {
+    const value = valid({
+      schemas: [USER_SCHEMA_URN, USER_SCHEMA_URN, EU],
+      userName: 'x',
+      [EU]: { department: 'D' },
+    });
+    expect(value.schemas).toEqual([USER_SCHEMA_URN, EU]);
+  });
+
+  it('S-COMMON-01: schema URNs match case-insensitively', () => {
+    expect(valid({ schemas: [USER_SCHEMA_URN.toUpperCase()], userName: 'x' }).schemas).toEqual([
+      USER_SCHEMA_URN,
+    ]);
+  });
+
+  it('S-EXT-02: an extension container whose URN is not listed gets it added', () => {
+    expect(
+      valid({ schemas: [USER_SCHEMA_URN], userName: 'x', [EU]: { department: 'D' } }).schemas,
+    ).toEqual([USER_SCHEMA_URN, EU]);
+  });
+
+  it('S-EXT-02 (strict option): requireExtensionSchemas rejects the unlisted extension', () => {
+    const found = issues(
+      { schemas: [USER_SCHEMA_URN], userName: 'x', [EU]: { department: 'D' } },
+      { mode: 'create', requireExtensionSchemas: true },
+    );
+    expect(found[0]).toMatchObject({ code: 'schemas', scimType: 'invalidValue' });
+  });
+
+  it('S-EXT-03: a listed extension that carries no data is dropped from schemas', () => {
+    expect(
+      valid({ schemas: [USER_SCHEMA_URN, EU], userName: 'x', [EU]: { department: null } }).schemas,
+    ).toEqual([USER_SCHEMA_URN]);
+  });
+
+  it('X-ENTRA-07: unknown URNs in schemas are dropped, not rejected', () => {
+    const group = valid(
+      {
+        schemas: [
+          'urn:ietf:params:scim:schemas:core:2.0:Group',
+          'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group',
+        ],
+        displayName: 'G',
+      },
+      { mode: 'create' },
+      GroupResourceType,
+    );
+    expect(group.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:Group']);
+  });
+
+  it('S-EXT-01: extension data stays under its URN key', () => {
+    const value = valid(user({ [EU]: { employeeNumber: '1' } }));
+    expect(value[EU]).toEqual({ employeeNumber: '1' });
+    expect(value).not.toHaveProperty('employeeNumber');
+  });
+
+  it('S-CHAR-12: a required extension must be present', () => {
+    const Strict = defineResourceType({
+      name: 'User',
+      endpoint: '/Users',
+      schema: UserSchema,
+      schemaExtensions: [{ schema: UserResourceType.schemaExtensions[0].schema, required: true }],
+    });
+    expect(issues(user({}), { mode: 'create' }, Strict)[0]).toMatchObject({
+      code: 'required',
+      path: [EU],
+    });
+    expect(
+      valid(user({ [EU]: { department: 'D' } }), { mode: 'create' }, Strict).schemas,
+    ).toContain(EU);
+  });
+});
+
+describe('attribute names (RFC 7643 §2.1)', () => {
+  it('S-EXT-04: names are case-insensitive on input and canonical on output', () => {
+    const value = valid({
+      schemas: [USER_SCHEMA_URN],
+      USERNAME: 'ci',
+      NAME: { GIVENNAME: 'g' },
+      [EU.toUpperCase()]: { DEPARTMENT: 'd' },
+    });
+    expect(value).toEqual({
+      schemas: [USER_SCHEMA_URN, EU],
+      userName: 'ci',
+      name: { givenName: 'g' },
+      [EU]: { department: 'd' },
+    });
+  });
+
+  it('rejects one attribute given twice under names that differ in case', () => {
+    expect(issues({ schemas: [USER_SCHEMA_URN], userName: 'a', USERNAME: 'b' })[0]).toMatchObject({
+      code: 'duplicate_attribute',
+      scimType: 'invalidSyntax',
+    });
+  });
+
+  it('S-EXT-12: unknown attributes are dropped by default', () => {
+    expect(valid(user({ foo: 'bar', name: { nickname: 'x', givenName: 'g' } }))).toEqual(
+      user({ name: { givenName: 'g' } }),
+    );
+  });
+
+  it('S-EXT-12 (strict option): unknownAttributes "reject" answers invalidSyntax', () => {
+    const found = issues(user({ foo: 'bar' }), { mode: 'create', unknownAttributes: 'reject' });
+    expect(found[0]).toMatchObject({
+      code: 'unknown_attribute',
+      path: ['foo'],
+      scimType: 'invalidSyntax',
+    });
+  });
+});
+
+describe('data types (RFC 7643 §2.3)', () => {
+  it('S-CHAR-04: a boolean attribute rejects the string "yes"', () => {
+    expect(issues(user({ active: 'yes' }))[0]).toMatchObject({
+      code: 'invalid_type',
+      path: ['active'],
+      scimType: 'invalidValue',
+    });
+  });
+
+  it('S-TYPE-02: a boolean attribute rejects "true" unless booleanStrings is on', () => {
+    expect(issues(user({ active: 'true' }))[0]).toMatchObject({ code: 'invalid_type' });
+  });
+
+  it('S-CHAR-05: a multi-valued attribute needs an array, a single-valued one refuses it', () => {
+    expect(issues(user({ emails: { value: 'a@b.c' } }))[0]).toMatchObject({
+      path: ['emails'],
+      code: 'invalid_type',
+    });
+    expect(issues({ schemas: [USER_SCHEMA_URN], userName: ['a'] })[0]).toMatchObject({
+      path: ['userName'],
+      code: 'invalid_type',
+    });
+  });
+
+  it('S-CHAR-06: a complex attribute needs an object', () => {
+    expect(issues(user({ name: 'Barbara' }))[0]).toMatchObject({
+      path: ['name'],
+      code: 'invalid_type',
+    });
+  });
+
+  it('S-TYPE-05: decimal takes any finite number', () => {
+    expect(valid(user({ [TX_URN]: { score: 1.5 } }))[TX_URN]).toEqual({ score: 1.5 });
+    expect(issues(user({ [TX_URN]: { score: '1.5' } }))[0]).toMatchObject({ code: 'invalid_type' });
+  });
+
+  it('S-TYPE-06: integer refuses a fraction', () => {
+    expect(issues(user({ [TX_URN]: { level: 1.5 } }))[0]).toMatchObject({
+      path: [TX_URN, 'level'],
+      code: 'invalid_value',
+    });
+    expect(valid(user({ [TX_URN]: { level: -3 } }))[TX_URN]).toEqual({ level: -3 });
+  });
+
+  it('S-TYPE-12: 1.0 is accepted as an integer (JSON.parse cannot tell it from 1)', () => {
+    expect(valid(user({ [TX_URN]: { level: JSON.parse('1.0') as number } }))[TX_URN]).toEqual({
+      level: 1,
+    });
+  });
+
+  it('S-TYPE-07: dateTime needs both date and time', () => {
+    expect(issues(user({ [TX_URN]: { since: '2008-01-23' } }))[0]).toMatchObject({
+      code: 'invalid_value',
+    });
+    expect(valid(user({ [TX_URN]: { since: '2008-01-23T04:56:22Z' } }))[TX_URN]).toEqual({
+      since: '2008-01-23T04:56:22Z',
+    });
+  });
+
+  it('S-TYPE-09: binary is base64 with optional padding', () => {
+    expect(issues(user({ [TX_URN]: { blob: '!!!' } }))[0]).toMatchObject({ code: 'invalid_value' });
+    expect(valid(user({ [TX_URN]: { blob: 'aGk' } }))[TX_URN]).toEqual({ blob: 'aGk' });
+  });
+
+  it('S-USER-10: an x509Certificates value that is not base64 is rejected', () => {
+    expect(issues(user({ x509Certificates: [{ value: '!!' }] }))[0]).toMatchObject({
+      path: ['x509Certificates', 0, 'value'],
+    });
+  });
+
+  it('S-CHAR-35: a reference must be a URI', () => {
+    expect(issues(user({ [TX_URN]: { link: 'not a uri' } }))[0]).toMatchObject({
+      code: 'invalid_value',
+    });
+    expect(valid(user({ [TX_URN]: { link: '/Users/2819c223' } }))[TX_URN]).toEqual({
+      link: '/Users/2819c223',
+    });
+  });
+
+  it('S-TYPE-11: sub-attribute order is irrelevant', () => {
+    const a = valid(user({ name: { givenName: 'B', familyName: 'J' } }));
+    const b = valid(user({ name: { familyName: 'J', givenName: 'B' } }));
+    expect(a).toEqual(b);
+  });
+});
+
+describe('required, null and empty (RFC 7643 §2.5, §7)', () => {
+  it('S-CHAR-07: a missing required attribute fails a create', () => {
+    expect(issues({ schemas: [USER_SCHEMA_URN] })[0]).toMatchObject({
+      code: 'required',
+      path: ['userName'],
+      scimType: 'invalidValue',
+    });
+  });
+
+  it('S-CHAR-10: userName cannot be empty', () => {
+    expect(issues({ schemas: [USER_SCHEMA_URN], userName: '' })[0]).toMatchObject({
+      code: 'invalid_value',
+      path: ['userName'],
+    });
+  });
+
+  it('S-GROUP-01: a group without displayName fails', () => {
+    expect(
+      issues(
+        { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'] },
+        { mode: 'create' },
+        GroupResourceType,
+      )[0],
+    ).toMatchObject({ code: 'required', path: ['displayName'] });
+  });
+
+  it('S-GROUP-05: a group may have empty or absent members', () => {
+    const group = valid(
+      { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'E', members: [] },
+      { mode: 'create' },
+      GroupResourceType,
+    );
+    expect(group).not.toHaveProperty('members');
+  });
+
+  it('S-COMMON-19/S-COMMON-20: null and [] are unassigned and leave no key', () => {
+    const value = valid(
+      user({ nickName: null, emails: [], name: { givenName: null }, addresses: [null] }),
+    );
+    expect(value).toEqual(user({}));
+  });
+
+  it('S-CHAR-11: a required sub-attribute is enforced when its parent has a value', () => {
+    const Schema = defineSchema({
+      id: 'urn:example:team',
+      attributes: [
+        {
+          name: 'members',
+          type: 'complex',
+          multiValued: true,
+          subAttributes: [{ name: 'value', required: true }, { name: 'display' }],
+        },
+      ],
+    });
+    const Team = defineResourceType({ name: 'Team', endpoint: '/Teams', schema: Schema });
+    const found = issues(
+      { schemas: ['urn:example:team'], members: [{ display: 'x' }] },
+      { mode: 'create' },
+      Team,
+    );
+    expect(found[0]).toMatchObject({ code: 'required', path: ['members', 0, 'value'] });
+  });
+});
+
+describe('mutability (RFC 7643 §7, RFC 7644 §3.3, §3.5.1)', () => {
+  it('S-COMMON-05/S-CHAR-13: readOnly input (id, groups) is ignored on create', () => {
+    const value = valid(user({ id: 'client-1', groups: [{ value: 'g1' }] }));
+    expect(value).not.toHaveProperty('id');
+    expect(value).not.toHaveProperty('groups');
+  });
+
+  it('S-COMMON-10: client meta is ignored', () => {
+    expect(
+      valid(user({ meta: { resourceType: 'Group', created: '2000-01-01T00:00:00Z' } })),
+    ).not.toHaveProperty('meta');
+  });
+
+  it('S-ENT-02: manager.displayName is readOnly and dropped', () => {
+    const value = valid(user({ [EU]: { manager: { value: '26118915', displayName: 'Fake' } } }));
+    expect(value[EU]).toEqual({ manager: { value: '26118915' } });
+  });
+
+  it('S-CHAR-16: an immutable attribute may be set at creation', () => {
+    expect(valid(user({ [TX_URN]: { badge: 'A' } }))[TX_URN]).toEqual({ badge: 'A' });
+  });
+
+  const stored: ScimResource = {
+    schemas: [USER_SCHEMA_URN, TX_URN],
+    id: '2819c223',
+    userName: 'bjensen',
+    title: 'Tour Guide',
+    password: 'hash',
+    groups: [{ value: 'g1', display: 'G1' }],
+    meta: { resourceType: 'User', created: '2026-01-01T00:00:00Z' },
+    [TX_URN]: { badge: 'A' },
+  };
+
+  it('S-CHAR-17: a replace may repeat an immutable value but not change it', () => {
+    expect(
+      valid(user({ [TX_URN]: { badge: 'A' } }), { mode: 'replace', existing: stored })[TX_URN],
+    ).toEqual({ badge: 'A' });
+    expect(
+      issues(user({ [TX_URN]: { badge: 'B' } }), { mode: 'replace', existing: stored })[0],
+    ).toMatchObject({
+      code: 'immutable',
+      path: [TX_URN, 'badge'],
+      scimType: 'mutability',
+    });
+  });
+
+  it('S-CHAR-17: a replace sets an immutable value that does not exist yet', () => {
+    const withoutBadge = { ...stored, [TX_URN]: undefined };
+    expect(
+      valid(user({ [TX_URN]: { badge: 'B' } }), { mode: 'replace', existing: withoutBadge })[
+        TX_URN
+      ],
+    ).toEqual({ badge: 'B' });
+  });
+
+  it('S-CHAR-19: a replace that omits an immutable value keeps it', () => {
+    expect(valid(user({}), { mode: 'replace', existing: stored })[TX_URN]).toEqual({ badge: 'A' });
+  });
+
+  it('S-CHAR-14/P-PUT-07: readOnly values in a replace come from the stored resource', () => {
+    const value = valid(
+      user({ id: 'other', meta: { created: '2000-01-01T00:00:00Z' }, groups: [] }),
+      { mode: 'replace', existing: stored },
+    );
+    expect(value.id).toBe('2819c223');
+    expect(value.meta).toEqual(stored.meta);
+    expect(value.groups).toEqual(stored.groups);
+  });
+
+  it('P-PUT-03: a replace clears omitted readWrite attributes', () => {
+    expect(valid(user({}), { mode: 'replace', existing: stored })).not.toHaveProperty('title');
+  });
+
+  it('P-PUT-04: a replace keeps an omitted writeOnly password, and null clears it', () => {
+    expect(valid(user({}), { mode: 'replace', existing: stored }).password).toBe('hash');
+    expect(
+      valid(user({ password: null }), { mode: 'replace', existing: stored }),
+    ).not.toHaveProperty('password');
+  });
+
+  it('S-CHAR-08: a replace without a required attribute fails', () => {
+    expect(
+      issues({ schemas: [USER_SCHEMA_URN] }, { mode: 'replace', existing: stored })[0],
+    ).toMatchObject({ code: 'required', path: ['userName'] });
+  });
+});
+
+describe('multi-valued attributes (RFC 7643 §2.4)', () => {
+  it('S-CHAR-38: two primary values are rejected', () => {
+    const found = issues(
+      user({
+        emails: [
+          { value: 'a@x', primary: true },
+          { value: 'b@x', primary: true },
+        ],
+      }),
+    );
+    expect(found[0]).toMatchObject({
+      code: 'multiple_primary',
+      path: ['emails'],
+      scimType: 'invalidValue',
+    });
+  });
+
+  it('S-CHAR-40: the same (type, value) pair is stored once', () => {
+    const value = valid(
+      user({
+        emails: [
+          { type: 'work', value: 'a@x' },
+          { value: 'a@x', type: 'work' },
+        ],
+      }),
+    );
+    expect(value.emails).toEqual([{ value: 'a@x', type: 'work' }]);
+  });
+
+  it('S-CHAR-34: canonicalValues are lenient by default and enforced in strict mode', () => {
+    expect(valid(user({ emails: [{ value: 'a@x', type: 'custom' }] })).emails).toEqual([
+      { value: 'a@x', type: 'custom' },
+    ]);
+    const found = issues(user({ emails: [{ value: 'a@x', type: 'custom' }] }), {
+      mode: 'create',
+      canonicalValues: 'strict',
+    });
+    expect(found[0]).toMatchObject({ code: 'canonical_value', path: ['emails', 0, 'type'] });
+    expect(
+      valid(user({ emails: [{ value: 'a@x', type: 'WORK' }] }), {
+        mode: 'create',
+        canonicalValues: 'strict',
+      }).emails,
+    ).toHaveLength(1);
+  });
+
+  it('S-CHAR-32/S-CHAR-33/S-USER-08: values are stored exactly as sent', () => {
+    const value = valid(
+      user({ userName: 'BJensen', externalId: 'AbC', emails: [{ value: 'bjensen@EXAMPLE.COM' }] }),
+    );
+    expect(value).toMatchObject({
+      userName: 'BJensen',
+      externalId: 'AbC',
+      emails: [{ value: 'bjensen@EXAMPLE.COM' }],
+    });
+  });
+
+  it('S-USER-11: locale, timezone and preferredLanguage are not validated', () => {
+    expect(
+      valid(user({ locale: 'en_US', timezone: 'Mars/Olympus', preferredLanguage: 'x' })).locale,
+    ).toBe('en_US');
+  });
+});
+
+describe('core rows the server builds on', () => {
+  it('S-COMMON-08: validation never invents an externalId', () => {
+    expect(valid(user({}))).not.toHaveProperty('externalId');
+  });
+
+  it('S-EXT-11: output schemas only ever name schemas of the resource type', () => {
+    const known = [
+      TestUserResourceType.schema.id,
+      ...TestUserResourceType.schemaExtensions.map((e) => e.schema.id),
+    ];
+    const value = valid({
+      schemas: [USER_SCHEMA_URN, 'urn:example:unknown', EU],
+      userName: 'x',
+      [EU]: { department: 'D' },
+      [TX_URN]: { level: 1 },
+    });
+    for (const urn of value.schemas) expect(known).toContain(urn);
+  });
+
+  it('S-USER-03: name may carry only formatted', () => {
+    expect(valid(user({ name: { formatted: 'X Y' } })).name).toEqual({ formatted: 'X Y' });
+  });
+
+  it('S-GROUP-02: a group may have a group as a member', () => {
+    const group = valid(
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Outer',
+        members: [{ value: 'g-inner', type: 'Group' }],
+      },
+      { mode: 'create' },
+      GroupResourceType,
+    );
+    expect(group.members).toEqual([{ value: 'g-inner', type: 'Group' }]);
+  });
+});
+
+describe('the checklist fixture bj', () => {
+  it('P-CRUD-01/S-USER-04: validates for create and keeps the password for the store to hash', () => {
+    const value = valid(bj);
+    expect(value).toMatchObject({
+      userName: 'bjensen',
+      password: 't1meMa$heen',
+      externalId: '701984',
+    });
+  });
+});
+
+describe('response mode', () => {
+  it('S-COMMON-07: a returned resource needs an id', () => {
+    expect(issues(user({}), { mode: 'response' })[0]).toMatchObject({
+      code: 'required',
+      path: ['id'],
+    });
+  });
+
+  it('S-CHAR-21/S-CHAR-23: a returned resource drops returned "never" attributes such as password', () => {
+    expect(valid(user({ id: '1', password: 'x' }), { mode: 'response' })).not.toHaveProperty(
+      'password',
+    );
+  });
+
+  it('keeps readOnly values, which a service provider returns', () => {
+    const value = valid(
+      user({ id: '1', groups: [{ value: 'g1' }], meta: { resourceType: 'User' } }),
+      { mode: 'response' },
+    );
+    expect(value).toMatchObject({
+      id: '1',
+      groups: [{ value: 'g1' }],
+      meta: { resourceType: 'User' },
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  attributeValuesEqual,
+  caseFold,
+  isBase64,
+  isDateTime,
+  isUriReference,
+  parseDateTime,
+  UserSchema,
+} from '@scim/core';
+
+describe('isDateTime (RFC 7643 §2.3.5, xsd:dateTime)', () => {
+  it.each([
+    '2008-01-23T04:56:22Z',
+    '2008-01-23T04:56:22.123Z',
+    '2015-10-10T14:38:21.8617979-07:00',
+    '2008-01-23T04:56:22',
+    '2024-02-29T00:00:00+14:00',
+    '2008-01-23T24:00:00Z',
+  ])('accepts %s', (value) => expect(isDateTime(value)).toBe(true));
+
+  it.each([
+    '2008-01-23',
+    '2008-01-23 04:56:22Z',
+    '2023-02-29T00:00:00Z',
+    '2008-13-01T00:00:00Z',
+    '2008-01-23T24:00:01Z',
+    '2008-01-23T04:60:00Z',
+    '2008-01-23T04:56:22+15:00',
+    '2008-01-23T04:56:22z',
+    '',
+  ])('rejects %j', (value) => expect(isDateTime(value)).toBe(false));
+
+  it('S-TYPE-08: parseDateTime honours offsets', () => {
+    expect(parseDateTime('2008-01-23T06:56:22+02:00')).toBe(parseDateTime('2008-01-23T04:56:22Z'));
+    expect(parseDateTime('2008-01-23T04:56:22.5Z')).toBe(Date.UTC(2008, 0, 23, 4, 56, 22, 500));
+    expect(parseDateTime('nope')).toBeUndefined();
+  });
+});
+
+describe('isBase64 (RFC 7643 §2.3.6)', () => {
+  it.each(['aGk', 'aGk=', 'aGVsbG8=', 'aGVsbG8', '', 'YQ==', 'YQ'])('accepts %j', (value) =>
+    expect(isBase64(value)).toBe(true),
+  );
+  it.each(['!!!', 'a', 'aGk==', 'YQ=', 'aG k=', 'a=Gk'])('rejects %j', (value) =>
+    expect(isBase64(value)).toBe(false),
+  );
+});
+
+describe('isUriReference (RFC 7643 §2.3.7)', () => {
+  it.each([
+    'https://example.com/v2/Users/1',
+    '/Users/1',
+    '../Groups/2',
+    'urn:ietf:params:scim:schemas:core:2.0:User',
+    'mailto:a@b.c',
+    'a%20b',
+  ])('accepts %s', (value) => expect(isUriReference(value)).toBe(true));
+  it.each(['not a uri', '', 'a%2', '1abc:x', 'http://x/<y>', 'tab\there'])('rejects %j', (value) =>
+    expect(isUriReference(value)).toBe(false),
+  );
+});
+
+describe('attributeValuesEqual', () => {
+  const attribute = (name: string) => {
+    const found = UserSchema.attributes.find((a) => a.name === name);
+    if (found === undefined) throw new Error(name);
+    return found;
+  };
+
+  it('S-CHAR-28: caseExact false strings compare case-insensitively', () => {
+    expect(attributeValuesEqual(attribute('userName'), 'BJensen', 'bjensen')).toBe(true);
+  });
+
+  it('S-TYPE-10: references compare case-exactly', () => {
+    expect(
+      attributeValuesEqual(
+        attribute('profileUrl'),
+        'HTTPS://LOGIN.EXAMPLE.COM/X',
+        'https://login.example.com/X',
+      ),
+    ).toBe(false);
+  });
+
+  it('multi-valued complex values compare as unordered sets with any key order', () => {
+    const emails = attribute('emails');
+    expect(
+      attributeValuesEqual(
+        emails,
+        [{ value: 'a', type: 'work' }, { value: 'b' }],
+        [{ value: 'B' }, { type: 'work', value: 'a' }],
+      ),
+    ).toBe(true);
+    expect(attributeValuesEqual(emails, [{ value: 'a' }], [{ value: 'a', primary: true }])).toBe(
+      false,
+    );
+  });
+
+  it('S-TYPE-01: Unicode case folding', () => {
+    expect(caseFold('STRASSE')).toBe(caseFold('straße'));
+  });
+});
