@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  defineResourceType,
+  defineSchema,
   parseProjection,
   projectResource,
   USER_SCHEMA_URN,
@@ -157,5 +159,50 @@ describe('projection (RFC 7644 §3.9, RFC 7643 §7 returned)', () => {
     const before = JSON.stringify(stored);
     project({ excludedAttributes: 'emails.type' });
     expect(JSON.stringify(stored)).toBe(before);
+  });
+});
+
+describe('returned on sub-attributes (RFC 7643 §7)', () => {
+  const Schema = defineSchema({
+    id: 'urn:example:params:scim:schemas:Key',
+    attributes: [
+      {
+        name: 'keys',
+        type: 'complex',
+        multiValued: true,
+        subAttributes: [
+          { name: 'kid', returned: 'always' },
+          { name: 'label' },
+          { name: 'material', returned: 'never' },
+          { name: 'fingerprint', returned: 'request' },
+        ],
+      },
+    ],
+  });
+  const Type = defineResourceType({ name: 'Key', endpoint: '/Keys', schema: Schema });
+  const resource: ScimResource = {
+    schemas: [Schema.id],
+    id: 'k',
+    keys: [{ kid: '1', label: 'laptop', material: 'secret', fingerprint: 'ab:cd' }],
+  };
+  const keys = (request: ProjectionRequest) => {
+    const projection = parseProjection(Type, request);
+    if (!projection.ok) throw new Error('projection');
+    return projectResource(resource, Type, { projection: projection.value }).keys;
+  };
+
+  it('a "never" sub-attribute is never returned, even when named', () => {
+    expect(keys({})).toEqual([{ kid: '1', label: 'laptop' }]);
+    expect(keys({ attributes: 'keys.material' })).toEqual([{ kid: '1' }]);
+  });
+
+  it('an "always" sub-attribute stays when its parent is projected by a sibling or excluded in part', () => {
+    expect(keys({ attributes: 'keys.label' })).toEqual([{ kid: '1', label: 'laptop' }]);
+    expect(keys({ excludedAttributes: 'keys.kid,keys.label' })).toEqual([{ kid: '1' }]);
+  });
+
+  it('a "request" sub-attribute appears only when named', () => {
+    expect(keys({ attributes: 'keys' })).toEqual([{ kid: '1', label: 'laptop' }]);
+    expect(keys({ attributes: 'keys.fingerprint' })).toEqual([{ kid: '1', fingerprint: 'ab:cd' }]);
   });
 });
