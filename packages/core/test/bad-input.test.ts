@@ -16,7 +16,7 @@ import {
   validateResource,
   type ScimResource,
 } from '@scim/core';
-import { TestUserResourceType } from './fixtures/test-extension.js';
+import { TestUserResourceType } from '../../../test/fixtures/checklist.js';
 
 const modes = ['create', 'replace', 'response'] as const;
 

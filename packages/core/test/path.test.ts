@@ -8,7 +8,7 @@ import {
   UserSchema,
   type ScimResourceType,
 } from '@scim/core';
-import { TestUserResourceType, TX_URN } from './fixtures/test-extension.js';
+import { TestUserResourceType, TX_URN } from '../../../test/fixtures/checklist.js';
 
 const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 

@@ -13,7 +13,7 @@ import {
   type ScimResourceType,
   type ValidationOptions,
 } from '@scim/core';
-import { bj, TestUserResourceType, TX_URN } from './fixtures/test-extension.js';
+import { bj, TestUserResourceType, TX_URN } from '../../../test/fixtures/checklist.js';
 
 const EU = ENTERPRISE_USER_SCHEMA_URN;
 
