@@ -42,6 +42,7 @@ const plainSummary = (result) => {
   };
 };
 
+run('generated code matches its source', 'node', ['scripts/check-generated.mjs'], plainSummary);
 run('typecheck', ...npx('tsc', '-p', 'tsconfig.json'));
 run('lint', ...npx('eslint', '.'));
 run('format', ...npx('prettier', '--check', '.'));

@@ -14,6 +14,7 @@ import type { ScimType } from './error.js';
  * - `multiple_primary`: more than one value has `primary: true` (RFC 7643 §2.4).
  * - `canonical_value`: a value outside `canonicalValues`, in strict mode (RFC 7643 §2.3.1).
  * - `invalid_path`: an attribute path that does not parse (RFC 7644 §3.10).
+ * - `invalid_filter`: a filter that does not parse, or that the schema cannot evaluate (RFC 7644 §3.4.2.2).
  * - `invalid_definition`: a schema or resource type definition breaks RFC 7643 §2 or §7.
  * - `conflicting_parameters`: `attributes` and `excludedAttributes` given together (RFC 7644 §3.9).
  *
@@ -32,6 +33,7 @@ export type ScimIssueCode =
   | 'multiple_primary'
   | 'canonical_value'
   | 'invalid_path'
+  | 'invalid_filter'
   | 'invalid_definition'
   | 'conflicting_parameters';
 

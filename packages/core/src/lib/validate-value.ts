@@ -67,6 +67,7 @@ const SCIM_TYPE_OF: Readonly<Record<ScimIssueCode, ScimType>> = {
   multiple_primary: 'invalidValue',
   canonical_value: 'invalidValue',
   invalid_path: 'invalidPath',
+  invalid_filter: 'invalidFilter',
   invalid_definition: 'invalidValue',
   conflicting_parameters: 'invalidValue',
 };

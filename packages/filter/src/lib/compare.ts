@@ -1,0 +1,174 @@
+// Value comparison under SCIM's type rules (RFC 7644 §3.4.2.2, RFC 7643 §2.3).
+import { caseFold, parseDateTime, type AttributeDefinition } from '@scim/core';
+import type { CompareOperator } from './ast.js';
+
+/**
+ * An instant that orders correctly beyond milliseconds: epoch milliseconds, then the remaining
+ * fraction of a millisecond (Entra sends seven fraction digits).
+ */
+export type Instant = readonly [milliseconds: number, submillisecond: number];
+
+const FRACTION = /T\d{2}:\d{2}:\d{2}\.(\d+)/;
+
+export function parseInstant(text: string): Instant | undefined {
+  const milliseconds = parseDateTime(text);
+  if (milliseconds === undefined) return undefined;
+  const fraction = FRACTION.exec(text)?.[1] ?? '';
+  return [milliseconds, fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0];
+}
+
+function compareInstants(a: Instant, b: Instant): number {
+  return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
+}
+
+/** Orders by Unicode code point (not UTF-16 unit), as the checklist asks (S-TYPE-01). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–DFFF) stand for code points above U+FFFF, so they sort after the BMP.
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate !== ySurrogate) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+// `/v2/Users/x` and `/Users/x` name the same resource (RFC 7643 §2.4, checklist S-CHAR-37).
+const VERSION_SEGMENT = /\/v\d+(?=\/)/gi;
+
+function withoutVersion(reference: string): string {
+  return reference.replace(VERSION_SEGMENT, '');
+}
+
+/** A test of one stored value against the filter's literal. */
+export type ValueTest = (candidate: unknown) => boolean;
+
+/**
+ * Builds the test for `operator literal` on values of `definition` (undefined: no schema, so the
+ * candidate's own JSON type decides). The literal is normalised once, here.
+ */
+export function valueTest(
+  definition: AttributeDefinition | undefined,
+  operator: CompareOperator,
+  literal: string | number | boolean,
+): ValueTest {
+  const type = definition?.type;
+  if (type === 'dateTime') return dateTimeTest(operator, literal as string);
+  if (type === 'boolean')
+    return operator === 'eq'
+      ? (c) => c === literal
+      : (c) => typeof c === 'boolean' && c !== literal;
+  if (type === 'integer' || type === 'decimal') return numberTest(operator, literal as number);
+  if (type === undefined) return dynamicTest(operator, literal);
+  const caseExact = definition?.caseExact ?? false;
+  const resourceReference =
+    type === 'reference' &&
+    definition !== undefined &&
+    definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
+  return stringTest(operator, literal as string, caseExact, resourceReference);
+}
+
+function stringTest(
+  operator: CompareOperator,
+  literal: string,
+  caseExact: boolean,
+  resourceReference: boolean,
+): ValueTest {
+  const normalize = (value: string): string => {
+    const text = resourceReference ? withoutVersion(value) : value;
+    return caseExact ? text : caseFold(text);
+  };
+  const wanted = normalize(literal);
+  switch (operator) {
+    case 'eq':
+      return (c) => typeof c === 'string' && (c === literal || normalize(c) === wanted);
+    case 'ne':
+      return (c) => typeof c === 'string' && c !== literal && normalize(c) !== wanted;
+    case 'co':
+      return (c) => typeof c === 'string' && normalize(c).includes(wanted);
+    case 'sw':
+      return (c) => typeof c === 'string' && normalize(c).startsWith(wanted);
+    case 'ew':
+      return (c) => typeof c === 'string' && normalize(c).endsWith(wanted);
+    case 'gt':
+      return (c) => typeof c === 'string' && compareCodePoints(normalize(c), wanted) > 0;
+    case 'ge':
+      return (c) => typeof c === 'string' && compareCodePoints(normalize(c), wanted) >= 0;
+    case 'lt':
+      return (c) => typeof c === 'string' && compareCodePoints(normalize(c), wanted) < 0;
+    case 'le':
+      return (c) => typeof c === 'string' && compareCodePoints(normalize(c), wanted) <= 0;
+  }
+}
+
+function numberTest(operator: CompareOperator, literal: number): ValueTest {
+  switch (operator) {
+    case 'eq':
+      return (c) => c === literal;
+    case 'ne':
+      return (c) => typeof c === 'number' && c !== literal;
+    case 'gt':
+      return (c) => typeof c === 'number' && c > literal;
+    case 'ge':
+      return (c) => typeof c === 'number' && c >= literal;
+    case 'lt':
+      return (c) => typeof c === 'number' && c < literal;
+    case 'le':
+      return (c) => typeof c === 'number' && c <= literal;
+    default:
+      return () => false;
+  }
+}
+
+function dateTimeTest(operator: CompareOperator, literal: string): ValueTest {
+  const wanted = parseInstant(literal) as Instant;
+  const order = (c: unknown): number | undefined => {
+    if (typeof c !== 'string') return undefined;
+    const instant = parseInstant(c);
+    return instant === undefined ? undefined : compareInstants(instant, wanted);
+  };
+  switch (operator) {
+    case 'eq':
+      return (c) => order(c) === 0;
+    case 'ne':
+      return (c) => {
+        const o = order(c);
+        return o !== undefined && o !== 0;
+      };
+    case 'gt':
+      return (c) => (order(c) ?? 0) > 0;
+    case 'ge':
+      return (c) => {
+        const o = order(c);
+        return o !== undefined && o >= 0;
+      };
+    case 'lt':
+      return (c) => (order(c) ?? 0) < 0;
+    case 'le':
+      return (c) => {
+        const o = order(c);
+        return o !== undefined && o <= 0;
+      };
+    default:
+      return () => false;
+  }
+}
+
+// Without a schema, strings compare case-insensitively (the RFC 7643 §2.2 default) and other
+// values by their JSON type; a literal of another type never matches.
+function dynamicTest(operator: CompareOperator, literal: string | number | boolean): ValueTest {
+  const strings =
+    typeof literal === 'string' ? stringTest(operator, literal, false, false) : undefined;
+  const numbers = typeof literal === 'number' ? numberTest(operator, literal) : undefined;
+  return (c) => {
+    if (typeof c === 'string') return strings?.(c) ?? false;
+    if (typeof c === 'number') return numbers?.(c) ?? false;
+    if (typeof c === 'boolean' && typeof literal === 'boolean')
+      return operator === 'eq' ? c === literal : operator === 'ne' && c !== literal;
+    return false;
+  };
+}

@@ -1,0 +1,271 @@
+import {
+  ScimError,
+  type AttributeDefinition,
+  type ScimResourceType,
+  type ScimResult,
+} from '@scim/core';
+import type { AttributePathNode, CompareValue, FilterNode } from './ast.js';
+import {
+  bindFilter,
+  type BindFilterOptions,
+  type BoundAttribute,
+  type BoundFilterNode,
+} from './bind.js';
+import { valueTest, type ValueTest } from './compare.js';
+import { parseFilter, type ParseFilterOptions } from './parse.js';
+
+/**
+ * A compiled filter: tells whether a resource matches. It never throws, whatever the resource holds.
+ * @example `const matches: FilterPredicate = compileFilter('active eq true', { resourceType: UserResourceType })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export type FilterPredicate = (resource: Readonly<Record<string, unknown>>) => boolean;
+
+/**
+ * How a filter is compiled. With a `resourceType`, the schema decides names, case sensitivity and
+ * types; without one, names match case-insensitively and values compare by their JSON type.
+ * @example `{ resourceType: UserResourceType, lenient: { bareWordValues: true } }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export interface CompileFilterOptions extends ParseFilterOptions, BindFilterOptions {
+  readonly resourceType?: ScimResourceType | undefined;
+}
+
+/**
+ * Compiles a filter into a predicate once: paths are resolved and literals normalised at compile
+ * time, so testing a resource re-reads nothing. Throws a `ScimError` (400 invalidFilter) when the
+ * filter is malformed or does not fit the schema.
+ * @example
+ * ```ts
+ * const matches = compileFilter('emails[type eq "work" and value co "@example.com"]', { resourceType: UserResourceType });
+ * const found = users.filter(matches);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export function compileFilter(
+  filter: string | FilterNode,
+  options: CompileFilterOptions = {},
+): FilterPredicate {
+  const node = typeof filter === 'string' ? parseFilter(filter, options) : filter;
+  if (options.resourceType === undefined) return compileDynamic(node, undefined);
+  return compileBound(bindFilter(node, options.resourceType, options), undefined);
+}
+
+/**
+ * {@link compileFilter}, returning its `invalidFilter` problem as an issue instead of throwing.
+ * @example `const result = safeCompileFilter(query, { resourceType }); if (!result.ok) return 400;`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export function safeCompileFilter(
+  filter: string | FilterNode,
+  options: CompileFilterOptions = {},
+): ScimResult<FilterPredicate> {
+  try {
+    return { ok: true, value: compileFilter(filter, options) };
+  } catch (error) {
+    if (error instanceof ScimError) {
+      return {
+        ok: false,
+        issues: [
+          {
+            code: 'invalid_filter',
+            path: [],
+            message: error.detail ?? error.message,
+            scimType: 'invalidFilter',
+          },
+        ],
+      };
+    }
+    throw error;
+  }
+}
+
+type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => boolean;
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `pr`: not null, not "", not [], and for a complex value some sub-attribute present (RFC 7644 §3.4.2.2). */
+function isPresent(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return false;
+  if (Array.isArray(value)) return value.some(isPresent);
+  if (isRecord(value)) return Object.values(value).some(isPresent);
+  return true;
+}
+
+function some(value: unknown, test: ValueTest): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (item !== null && test(item)) return true;
+    return false;
+  }
+  return test(value);
+}
+
+function compileBound(node: BoundFilterNode, scope: 'element' | undefined): FilterPredicate {
+  switch (node.type) {
+    case 'and': {
+      const parts = node.filters.map((child) => compileBound(child, scope));
+      return (resource) => parts.every((part) => part(resource));
+    }
+    case 'or': {
+      const parts = node.filters.map((child) => compileBound(child, scope));
+      return (resource) => parts.some((part) => part(resource));
+    }
+    case 'not': {
+      const inner = compileBound(node.filter, scope);
+      return (resource) => !inner(resource);
+    }
+    case 'valuePath': {
+      const read = boundReader(node.attribute, undefined);
+      const inner = compileBound(node.filter, 'element');
+      return (resource) => read(resource, (element) => isRecord(element) && inner(element));
+    }
+    case 'present': {
+      const read = boundReader(node.attribute, scope);
+      return (resource) => read(resource, isPresent);
+    }
+    case 'compare': {
+      const read = boundReader(node.attribute, scope);
+      return comparison(read, node.operator, node.value, definitionOf(node.attribute));
+    }
+  }
+}
+
+function comparison(
+  read: Reader,
+  operator: string,
+  value: CompareValue,
+  definition: AttributeDefinition | undefined,
+): FilterPredicate {
+  // `eq null` is "not present" and `ne null` is "present" (checklist P-FILTER-34).
+  if (value === null)
+    return operator === 'eq'
+      ? (resource) => !read(resource, isPresent)
+      : (resource) => read(resource, isPresent);
+  const test = valueTest(definition, operator as Parameters<typeof valueTest>[1], value);
+  return (resource) => read(resource, test);
+}
+
+function definitionOf(bound: BoundAttribute): AttributeDefinition | undefined {
+  if (bound.kind === 'schemas') return SCHEMAS_DEFINITION;
+  return bound.subAttribute ?? bound.attribute;
+}
+
+// `schemas` holds URIs compared case-insensitively, like the URNs they are (RFC 7644 §3.10).
+const SCHEMAS_DEFINITION: AttributeDefinition = Object.freeze({
+  name: 'schemas',
+  type: 'string',
+  multiValued: true,
+  description: '',
+  required: true,
+  canonicalValues: [],
+  caseExact: false,
+  mutability: 'readOnly',
+  returned: 'always',
+  uniqueness: 'none',
+  referenceTypes: [],
+  subAttributes: [],
+});
+
+function boundReader(bound: BoundAttribute, scope: 'element' | undefined): Reader {
+  if (bound.kind === 'unknown') return () => false;
+  if (bound.kind === 'schemas') return (resource, test) => some(resource.schemas, test);
+  const attribute = bound.attribute as AttributeDefinition;
+  const sub = bound.subAttribute;
+  if (scope === 'element') return subReader(attribute, sub as AttributeDefinition);
+  const name = attribute.name;
+  const urn = bound.isExtension ? bound.schema : undefined;
+  const container = (
+    resource: Readonly<Record<string, unknown>>,
+  ): Readonly<Record<string, unknown>> | undefined => {
+    if (urn === undefined) return resource;
+    const data = resource[urn];
+    return isRecord(data) ? data : undefined;
+  };
+  if (sub === undefined) {
+    return (resource, test) => {
+      const holder = container(resource);
+      return holder !== undefined && some(holder[name], test);
+    };
+  }
+  const readSub = subReader(attribute, sub);
+  return (resource, test) => {
+    const holder = container(resource);
+    if (holder === undefined) return false;
+    const value = holder[name];
+    if (Array.isArray(value)) {
+      for (const element of value) if (isRecord(element) && readSub(element, test)) return true;
+      return false;
+    }
+    return isRecord(value) && readSub(value, test);
+  };
+}
+
+/** Reads a sub-attribute of one complex value; an absent `primary` reads as false (RFC 7643 §2.4). */
+function subReader(parent: AttributeDefinition, sub: AttributeDefinition): Reader {
+  const name = sub.name;
+  const absentIsFalse = parent.multiValued && sub.name === 'primary' && sub.type === 'boolean';
+  return (element, test) => {
+    const value = element[name];
+    if (absentIsFalse && (value === undefined || value === null)) return test(false);
+    return some(value, test);
+  };
+}
+
+// ---- without a schema ----------------------------------------------------------------------------
+
+function compileDynamic(node: FilterNode, scope: 'element' | undefined): FilterPredicate {
+  switch (node.type) {
+    case 'and': {
+      const parts = node.filters.map((child) => compileDynamic(child, scope));
+      return (resource) => parts.every((part) => part(resource));
+    }
+    case 'or': {
+      const parts = node.filters.map((child) => compileDynamic(child, scope));
+      return (resource) => parts.some((part) => part(resource));
+    }
+    case 'not': {
+      const inner = compileDynamic(node.filter, scope);
+      return (resource) => !inner(resource);
+    }
+    case 'valuePath': {
+      if (scope === 'element') throw ScimError.invalidFilter('Value filters cannot be nested');
+      const read = dynamicReader(node.path);
+      const inner = compileDynamic(node.filter, 'element');
+      return (resource) => read(resource, (element) => isRecord(element) && inner(element));
+    }
+    case 'present': {
+      const read = dynamicReader(node.path);
+      return (resource) => read(resource, isPresent);
+    }
+    case 'compare':
+      return comparison(dynamicReader(node.path), node.operator, node.value, undefined);
+  }
+}
+
+function lookup(holder: Readonly<Record<string, unknown>>, name: string): unknown {
+  if (Object.hasOwn(holder, name)) return holder[name];
+  const lowered = name.toLowerCase();
+  for (const key of Object.keys(holder)) if (key.toLowerCase() === lowered) return holder[key];
+  return undefined;
+}
+
+function dynamicReader(path: AttributePathNode): Reader {
+  const { uri, attribute, subAttribute } = path;
+  return (resource, test) => {
+    let holder: unknown = resource;
+    if (uri !== undefined) {
+      const extension = lookup(resource, uri);
+      if (isRecord(extension)) holder = extension;
+    }
+    if (!isRecord(holder)) return false;
+    const value = lookup(holder, attribute);
+    if (subAttribute === undefined) return some(value, test);
+    const elements = Array.isArray(value) ? value : [value];
+    for (const element of elements)
+      if (isRecord(element) && some(lookup(element, subAttribute), test)) return true;
+    return false;
+  };
+}
