@@ -280,7 +280,9 @@ describe('evaluation (RFC 7644 §3.4.2.2)', () => {
   it('P-FILTER-30: a filter reads the stored representation, so a value defaulted at create time matches', () => {
     // A store that defaults `active` to true on create stores and returns it; the filter sees the same.
     const defaulted = { ...stored('d', { userName: 'd' }), active: true };
-    expect(compileFilter('active eq true', { resourceType: TestUserResourceType })(defaulted)).toBe(true);
+    expect(compileFilter('active eq true', { resourceType: TestUserResourceType })(defaulted)).toBe(
+      true,
+    );
   });
 
   it('S-TYPE-02: booleans with eq and ne', () => {

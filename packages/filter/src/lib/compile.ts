@@ -103,20 +103,29 @@ function some(value: unknown, test: ValueTest): boolean {
   return test(value);
 }
 
+type LogicalShape<N> =
+  | { readonly type: 'and' | 'or'; readonly filters: readonly N[] }
+  | { readonly type: 'not'; readonly filter: N };
+
+function compileLogical<N>(
+  node: LogicalShape<N>,
+  compileChild: (child: N) => FilterPredicate,
+): FilterPredicate {
+  if (node.type === 'not') {
+    const inner = compileChild(node.filter);
+    return (resource) => !inner(resource);
+  }
+  const parts = node.filters.map(compileChild);
+  if (node.type === 'and') return (resource) => parts.every((part) => part(resource));
+  return (resource) => parts.some((part) => part(resource));
+}
+
 function compileBound(node: BoundFilterNode, scope: 'element' | undefined): FilterPredicate {
   switch (node.type) {
-    case 'and': {
-      const parts = node.filters.map((child) => compileBound(child, scope));
-      return (resource) => parts.every((part) => part(resource));
-    }
-    case 'or': {
-      const parts = node.filters.map((child) => compileBound(child, scope));
-      return (resource) => parts.some((part) => part(resource));
-    }
-    case 'not': {
-      const inner = compileBound(node.filter, scope);
-      return (resource) => !inner(resource);
-    }
+    case 'and':
+    case 'or':
+    case 'not':
+      return compileLogical(node, (child) => compileBound(child, scope));
     case 'valuePath': {
       const read = boundReader(node.attribute, undefined);
       const inner = compileBound(node.filter, 'element');
@@ -218,18 +227,10 @@ function subReader(parent: AttributeDefinition, sub: AttributeDefinition): Reade
 
 function compileDynamic(node: FilterNode, scope: 'element' | undefined): FilterPredicate {
   switch (node.type) {
-    case 'and': {
-      const parts = node.filters.map((child) => compileDynamic(child, scope));
-      return (resource) => parts.every((part) => part(resource));
-    }
-    case 'or': {
-      const parts = node.filters.map((child) => compileDynamic(child, scope));
-      return (resource) => parts.some((part) => part(resource));
-    }
-    case 'not': {
-      const inner = compileDynamic(node.filter, scope);
-      return (resource) => !inner(resource);
-    }
+    case 'and':
+    case 'or':
+    case 'not':
+      return compileLogical(node, (child) => compileDynamic(child, scope));
     case 'valuePath': {
       if (scope === 'element') throw ScimError.invalidFilter('Value filters cannot be nested');
       const read = dynamicReader(node.path);

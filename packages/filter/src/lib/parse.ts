@@ -115,6 +115,19 @@ function failure(message: string): { ok: false; issues: readonly ScimIssue[] } {
   };
 }
 
+// A path that does not parse is invalidPath, not invalidFilter (RFC 7644 §3.12).
+function asPathResult<T>(result: ScimResult<T>): ScimResult<T> {
+  if (result.ok) return result;
+  return {
+    ok: false,
+    issues: result.issues.map((issue) => ({
+      ...issue,
+      code: 'invalid_path',
+      scimType: 'invalidPath',
+    })),
+  };
+}
+
 function unwrap<T>(result: ScimResult<T>): T {
   if (!result.ok)
     throw ScimError.invalidFilter(result.issues.map((issue) => issue.message).join('; '));
@@ -190,17 +203,7 @@ export function safeParsePatchPath(
   text: string,
   options: ParseFilterOptions = {},
 ): ScimResult<PatchPathNode> {
-  const result = run<PatchPathNode>(text, 'PatchPath', options, 'path');
-  return result.ok
-    ? result
-    : {
-        ok: false,
-        issues: result.issues.map((issue) => ({
-          ...issue,
-          code: 'invalid_path',
-          scimType: 'invalidPath',
-        })),
-      };
+  return asPathResult(run<PatchPathNode>(text, 'PatchPath', options, 'path'));
 }
 
 /**
@@ -224,15 +227,5 @@ export function safeParseAttributePath(
   text: string,
   options: ParseFilterOptions = {},
 ): ScimResult<AttributePathNode> {
-  const result = run<AttributePathNode>(text, 'AttributePath', options, 'attribute path');
-  return result.ok
-    ? result
-    : {
-        ok: false,
-        issues: result.issues.map((issue) => ({
-          ...issue,
-          code: 'invalid_path',
-          scimType: 'invalidPath',
-        })),
-      };
+  return asPathResult(run<AttributePathNode>(text, 'AttributePath', options, 'attribute path'));
 }

@@ -1,6 +1,15 @@
 import { SERVICE_PROVIDER_CONFIG_SCHEMA_URN } from '../constants.js';
 import { defineSchema } from './define.js';
 
+// Every feature block (patch, bulk, filter, …) opens with the same flag.
+const supported = {
+  name: 'supported',
+  type: 'boolean',
+  description: 'A Boolean value specifying whether or not the operation is supported.',
+  required: true,
+  mutability: 'readOnly',
+} as const;
+
 /**
  * The ServiceProviderConfig schema, as RFC 7643 §5 defines it, with the checklist's D-row corrections applied.
  * @example `ServiceProviderConfigSchema.attributes.map((attribute) => attribute.name)`
@@ -25,15 +34,7 @@ export const ServiceProviderConfigSchema = defineSchema({
       description: 'A complex type that specifies PATCH configuration options.',
       required: true,
       mutability: 'readOnly',
-      subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
-      ],
+      subAttributes: [supported],
     },
     {
       name: 'bulk',
@@ -42,13 +43,7 @@ export const ServiceProviderConfigSchema = defineSchema({
       required: true,
       mutability: 'readOnly',
       subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
+        supported,
         {
           name: 'maxOperations',
           type: 'integer',
@@ -72,13 +67,7 @@ export const ServiceProviderConfigSchema = defineSchema({
       required: true,
       mutability: 'readOnly',
       subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
+        supported,
         {
           name: 'maxResults',
           type: 'integer',
@@ -96,15 +85,7 @@ export const ServiceProviderConfigSchema = defineSchema({
         'A complex type that specifies configuration options related to changing a password.',
       required: true,
       mutability: 'readOnly',
-      subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
-      ],
+      subAttributes: [supported],
     },
     {
       name: 'sort',
@@ -112,15 +93,7 @@ export const ServiceProviderConfigSchema = defineSchema({
       description: 'A complex type that specifies sort result options.',
       required: true,
       mutability: 'readOnly',
-      subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
-      ],
+      subAttributes: [supported],
     },
     {
       name: 'etag',
@@ -128,15 +101,7 @@ export const ServiceProviderConfigSchema = defineSchema({
       description: 'A complex type that specifies ETag configuration options.',
       required: true,
       mutability: 'readOnly',
-      subAttributes: [
-        {
-          name: 'supported',
-          type: 'boolean',
-          description: 'A Boolean value specifying whether or not the operation is supported.',
-          required: true,
-          mutability: 'readOnly',
-        },
-      ],
+      subAttributes: [supported],
     },
     {
       name: 'authenticationSchemes',
