@@ -72,7 +72,12 @@ export {
   UserResourceType,
 } from './lib/schemas/resource-types.js';
 export { toResourceTypeResource, toSchemaResource } from './lib/schemas/discovery.js';
-export { validateResource, type ValidationOptions } from './lib/validate.js';
+export {
+  validateAttributeValue,
+  validateResource,
+  type AttributeValueOptions,
+  type ValidationOptions,
+} from './lib/validate.js';
 export {
   COMPATIBILITY_PROFILES,
   type CompatibilityOptions,

@@ -66,6 +66,15 @@ describe('stringAsComplexValue (Entra manager, X-ENTRA-06)', () => {
     expect(result.ok ? [] : result.issues.map((issue) => issue.path)).toEqual([[EU, 'manager']]);
   });
 
+  it('reads an empty string as no value (Entra clears a manager with "")', () => {
+    const result = validateResource(
+      { ...body, [EU]: { manager: '', department: 'D' } },
+      UserResourceType,
+      { ...entra, compatibility: { stringAsComplexValue: true } },
+    );
+    expect(result.ok && result.value[EU]).toEqual({ department: 'D' });
+  });
+
   it('does not apply to complex attributes without a value sub-attribute', () => {
     expect(
       validateResource(

@@ -61,6 +61,7 @@ it('exports exactly the documented names', () => {
     'toResourceTypeResource',
     'toSchemaResource',
     'toScimError',
+    'validateAttributeValue',
     'validateResource',
     'withMeta',
   ]);

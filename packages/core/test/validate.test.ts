@@ -7,6 +7,7 @@ import {
   USER_SCHEMA_URN,
   UserResourceType,
   UserSchema,
+  validateAttributeValue,
   validateResource,
   type ScimIssue,
   type ScimResource,
@@ -468,6 +469,31 @@ describe('multi-valued attributes (RFC 7643 §2.4)', () => {
     expect(
       valid(user({ locale: 'en_US', timezone: 'Mars/Olympus', preferredLanguage: 'x' })).locale,
     ).toBe('en_US');
+  });
+});
+
+describe('validateAttributeValue', () => {
+  const emails = UserSchema.attributes.find((a) => a.name === 'emails');
+  const active = UserSchema.attributes.find((a) => a.name === 'active');
+
+  it('normalises one value with canonical names and reports issues with the given path', () => {
+    expect(validateAttributeValue(emails!, [{ Value: 'a@x', TYPE: 'work' }, null])).toEqual({
+      ok: true,
+      value: [{ value: 'a@x', type: 'work' }],
+    });
+    expect(validateAttributeValue(emails!, [])).toEqual({ ok: true, value: undefined });
+    const result = validateAttributeValue(active!, 'maybe', { path: ['active'] });
+    expect(result.ok ? undefined : result.issues[0]).toMatchObject({
+      code: 'invalid_type',
+      path: ['active'],
+      scimType: 'invalidValue',
+    });
+  });
+
+  it('X-ENTRA-03: takes the compatibility options', () => {
+    expect(
+      validateAttributeValue(active!, 'False', { compatibility: { booleanStrings: true } }),
+    ).toEqual({ ok: true, value: false });
   });
 });
 

@@ -48,18 +48,38 @@ function singleValueKey(attribute: AttributeDefinition, value: unknown): string 
     }
     case 'complex': {
       if (typeof value !== 'object' || Array.isArray(value)) return stableStringify(value);
-      const subs = subAttributesOf(attribute);
-      const parts: string[] = [];
-      for (const [key, sub] of Object.entries(value as Record<string, unknown>)) {
-        const definition = subs.get(key.toLowerCase());
-        if (definition === undefined || sub === null || sub === undefined) continue;
-        parts.push(`${JSON.stringify(definition.name)}:${attributeValueKey(definition, sub)}`);
+      const record = value as Record<string, unknown>;
+      // Normalised values use the canonical names: read them in definition order, no sorting needed.
+      let key = '{';
+      let found = 0;
+      for (const definition of attribute.subAttributes) {
+        const sub = record[definition.name];
+        if (sub === undefined) continue;
+        found += 1;
+        if (sub !== null) key += `${definition.name}:${attributeValueKey(definition, sub)},`;
       }
-      return `{${parts.sort().join(',')}}`;
+      return found === Object.keys(record).length ? `${key}}` : rawComplexKey(attribute, record);
     }
     default:
       return stableStringify(value);
   }
+}
+
+// Keys in any case, or unknown keys: map each to its definition and sort, so the key stays canonical.
+function rawComplexKey(attribute: AttributeDefinition, record: Record<string, unknown>): string {
+  const subs = subAttributesOf(attribute);
+  const parts = new Map<string, string>();
+  for (const [name, sub] of Object.entries(record)) {
+    const definition = subs.get(name.toLowerCase());
+    if (definition === undefined || sub === null || sub === undefined) continue;
+    parts.set(definition.name, attributeValueKey(definition, sub));
+  }
+  let key = '{';
+  for (const definition of attribute.subAttributes) {
+    const part = parts.get(definition.name);
+    if (part !== undefined) key += `${definition.name}:${part},`;
+  }
+  return `${key}}`;
 }
 
 /**
@@ -68,5 +88,10 @@ function singleValueKey(attribute: AttributeDefinition, value: unknown): string 
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
  */
 export function caseFold(value: string): string {
-  return value.toUpperCase().toLowerCase();
+  const lower = value.toLowerCase();
+  // ASCII folds by lower-casing alone (and an already lower-case string is returned without a copy);
+  // only other scripts need the upper-then-lower round trip (ß and SS, for instance).
+  return NON_ASCII.test(lower) ? value.toUpperCase().toLowerCase() : lower;
 }
+
+const NON_ASCII = /[^ -~]/; // anything outside printable ASCII takes the full fold

@@ -132,7 +132,7 @@ export function normalizeAttribute(
     const value = normalizeSingle(context, attribute, item, [...path, index]);
     if (value === UNASSIGNED) return;
     // The same value twice is stored once (checklist S-CHAR-40); responses are reported as they are.
-    if (context.mode !== 'response') {
+    if (context.mode !== 'response' && raw.length > 1) {
       const key = attributeValueKey(single, value);
       if (seen.has(key)) return;
       seen.add(key);
@@ -224,6 +224,8 @@ function normalizeComplex(
     context.compatibility.stringAsComplexValue &&
     subAttributesOf(attribute).has('value')
   ) {
+    // An empty string is "no manager" (Entra clears a manager with a replace to "").
+    if (raw === '') return UNASSIGNED;
     input = { value: raw };
   }
   if (!isJsonObject(input)) {

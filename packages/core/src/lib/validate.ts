@@ -288,3 +288,49 @@ function normalizeNamespace(
   }
   return out;
 }
+
+/**
+ * What {@link validateAttributeValue} needs: the leniencies of {@link ValidationOptions}, and the
+ * path its issues should carry.
+ * @example `{ path: ['emails'], compatibility: COMPATIBILITY_PROFILES.entra }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3
+ */
+export interface AttributeValueOptions {
+  readonly path?: readonly (string | number)[];
+  readonly unknownAttributes?: 'ignore' | 'reject';
+  readonly canonicalValues?: 'lenient' | 'strict';
+  readonly compatibility?: CompatibilityOptions;
+}
+
+/**
+ * Validates and normalises one attribute's value as a client writes it (a PATCH value): the type
+ * rules, canonical sub-attribute names, readOnly sub-attributes dropped, null and `[]` unassigned
+ * (`value` is then `undefined`), duplicates merged, one `primary`.
+ * @example
+ * ```ts
+ * const result = validateAttributeValue(emailsAttribute, [{ Value: 'a@example.com', type: 'work' }]);
+ * // { ok: true, value: [{ value: 'a@example.com', type: 'work' }] }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3
+ */
+export function validateAttributeValue(
+  attribute: AttributeDefinition,
+  value: unknown,
+  options: AttributeValueOptions = {},
+): ScimResult<unknown> {
+  const context: ValueContext = {
+    mode: 'create',
+    rejectUnknown: options.unknownAttributes === 'reject',
+    strictCanonicalValues: options.canonicalValues === 'strict',
+    compatibility: options.compatibility ?? {},
+    issues: [],
+  };
+  const normalized = normalizeAttribute(
+    context,
+    attribute,
+    value,
+    options.path ?? [attribute.name],
+  );
+  if (context.issues.length > 0) return { ok: false, issues: context.issues };
+  return { ok: true, value: normalized === UNASSIGNED ? undefined : normalized };
+}
