@@ -48,6 +48,7 @@ export {
 } from './lib/bind.js';
 export {
   compileFilter,
+  compileValuePathFilter,
   safeCompileFilter,
   type CompileFilterOptions,
   type FilterPredicate,

@@ -10,9 +10,11 @@ import {
 } from '@scim/core';
 import {
   compileFilter,
+  compileValuePathFilter,
   parseFilter,
   safeCompileFilter,
   type CompileFilterOptions,
+  type ValuePathNode,
 } from '@scim/filter';
 import { bj, TestUserResourceType, TX_URN } from '../../../test/fixtures/checklist.js';
 
@@ -395,6 +397,15 @@ describe('without a schema', () => {
 
   it('URN-qualified names read the extension container', () => {
     expect(match(`${EU}:department eq "D"`, { [EU]: { department: 'd' } })).toBe(true);
+  });
+});
+
+describe('compileValuePathFilter', () => {
+  it('tests one element with the same semantics as the whole filter', () => {
+    const node = parseFilter('EMAILS[TYPE eq "WORK" and primary eq false]') as ValuePathNode;
+    const test = compileValuePathFilter(node, { resourceType: TestUserResourceType });
+    expect((barbara.emails as Record<string, unknown>[]).map(test)).toEqual([false, false]);
+    expect((u3.emails as Record<string, unknown>[]).map(test)).toEqual([true, false]);
   });
 });
 

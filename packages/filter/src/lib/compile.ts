@@ -4,7 +4,7 @@ import {
   type ScimResourceType,
   type ScimResult,
 } from '@scim/core';
-import type { AttributePathNode, CompareValue, FilterNode } from './ast.js';
+import type { AttributePathNode, CompareValue, FilterNode, ValuePathNode } from './ast.js';
 import {
   bindFilter,
   type BindFilterOptions,
@@ -78,6 +78,25 @@ export function safeCompileFilter(
     }
     throw error;
   }
+}
+
+/**
+ * Compiles the filter of a value path (`emails[type eq "work"]`, as in a PATCH path) into a test of
+ * one element of the attribute, with the same binding and semantics as {@link compileFilter}.
+ * @example
+ * ```ts
+ * const isWork = compileValuePathFilter(parseFilter('emails[type eq "work"]') as ValuePathNode, { resourceType: UserResourceType });
+ * user.emails.filter(isWork);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
+ */
+export function compileValuePathFilter(
+  node: ValuePathNode,
+  options: CompileFilterOptions & { readonly resourceType: ScimResourceType },
+): FilterPredicate {
+  const bound = bindFilter(node, options.resourceType, options);
+  if (bound.type !== 'valuePath') throw ScimError.invalidFilter('Expected a value filter');
+  return compileBound(bound.filter, 'element');
 }
 
 type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => boolean;
