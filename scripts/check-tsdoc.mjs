@@ -1,13 +1,20 @@
 // Every export of every package's public entry carries TSDoc with an @example and an @see link to
 // the RFC section it implements (DEVELOPERS.md, "Public API").
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 
 const root = new URL('../packages/', import.meta.url).pathname;
+// Every public entry: the `@scim/source` file of each export in each package's exports map.
 const entries = readdirSync(root)
-  .map((name) => join(root, name, 'src/index.ts'))
-  .filter((file) => existsSync(file));
+  .filter((name) => existsSync(join(root, name, 'package.json')))
+  .flatMap((name) => {
+    const manifest = JSON.parse(readFileSync(join(root, name, 'package.json'), 'utf8'));
+    return Object.values(manifest.exports ?? {})
+      .map((target) => (typeof target === 'object' ? target['@scim/source'] : undefined))
+      .filter((source) => typeof source === 'string')
+      .map((source) => join(root, name, source));
+  });
 const program = ts.createProgram(entries, {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,

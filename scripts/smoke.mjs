@@ -29,41 +29,52 @@ for (const entry of readdirSync(root, { withFileTypes: true })) {
   if (!entry.isDirectory()) continue;
   const dir = join(root.pathname, entry.name);
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  const exports = manifest.exports?.['.'];
-  if (exports === undefined) continue;
+  const entryPoints = Object.entries(manifest.exports ?? {}).filter(
+    ([key]) => key !== './package.json',
+  );
+  if (entryPoints.length === 0) continue;
   console.log(manifest.name);
-  const esmPath = join(dir, exports.import.default);
-  const cjsPath = join(dir, exports.require.default);
   let esm;
   let cjs;
-  await check('dist exists', () => {
-    for (const file of [
-      esmPath,
-      cjsPath,
-      join(dir, exports.import.types),
-      join(dir, exports.require.types),
-    ]) {
-      if (!existsSync(file)) throw new Error(`${file} is missing; run npm run build`);
+  for (const [key, exports] of entryPoints) {
+    const label = key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`;
+    const esmPath = join(dir, exports.import.default);
+    const cjsPath = join(dir, exports.require.default);
+    let esmModule;
+    let cjsModule;
+    await check(`${label}: dist exists`, () => {
+      for (const file of [
+        esmPath,
+        cjsPath,
+        join(dir, exports.import.types),
+        join(dir, exports.require.types),
+      ]) {
+        if (!existsSync(file)) throw new Error(`${file} is missing; run npm run build`);
+      }
+    });
+    await check(`${label}: import() loads the ESM build`, async () => {
+      esmModule = await import(pathToFileURL(esmPath).href);
+      if (Object.keys(esmModule).length === 0) throw new Error('no exports');
+    });
+    await check(`${label}: require() loads the CJS build`, () => {
+      cjsModule = require(cjsPath);
+      if (Object.keys(cjsModule).length === 0) throw new Error('no exports');
+    });
+    await check(`${label}: both builds export the same names`, () => {
+      const a = Object.keys(esmModule ?? {})
+        .sort()
+        .join(',');
+      const b = Object.keys(cjsModule ?? {})
+        .filter((name) => name !== 'default')
+        .sort()
+        .join(',');
+      if (a !== b) throw new Error(`ESM: ${a}\nCJS: ${b}`);
+    });
+    if (key === '.') {
+      esm = esmModule;
+      cjs = cjsModule;
     }
-  });
-  await check('import() loads the ESM build', async () => {
-    esm = await import(pathToFileURL(esmPath).href);
-    if (Object.keys(esm).length === 0) throw new Error('no exports');
-  });
-  await check('require() loads the CJS build', () => {
-    cjs = require(cjsPath);
-    if (Object.keys(cjs).length === 0) throw new Error('no exports');
-  });
-  await check('both builds export the same names', () => {
-    const a = Object.keys(esm ?? {})
-      .sort()
-      .join(',');
-    const b = Object.keys(cjs ?? {})
-      .filter((key) => key !== 'default')
-      .sort()
-      .join(',');
-    if (a !== b) throw new Error(`ESM: ${a}\nCJS: ${b}`);
-  });
+  }
   if (manifest.name === '@scim/core') {
     await check(
       'a ScimError from the ESM build is recognised by the CJS build (two copies)',

@@ -47,6 +47,7 @@ export {
   type BoundFilterNode,
 } from './lib/bind.js';
 export {
+  compileBoundFilter,
   compileFilter,
   compileValuePathFilter,
   safeCompileFilter,

@@ -99,6 +99,16 @@ export function compileValuePathFilter(
   return compileBound(bound.filter, 'element');
 }
 
+/**
+ * Compiles a filter already bound by {@link bindFilter} (for instance with unknown attributes read as
+ * absent), so a store can bind once and both translate and evaluate the same tree.
+ * @example `const matches = compileBoundFilter(bindFilter(ast, UserResourceType, { unknownAttributes: 'absent' }))`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export function compileBoundFilter(node: BoundFilterNode): FilterPredicate {
+  return compileBound(node, undefined);
+}
+
 type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => boolean;
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -1,0 +1,31 @@
+/**
+ * `@scim/server`: the framework-agnostic SCIM 2.0 protocol engine (RFC 7644). `createScimHandler`
+ * turns a Web `Request` into a `Response` over the stores you give it; `@scim/server/memory` is the
+ * reference store.
+ *
+ * @example
+ * ```ts
+ * import { createScimHandler } from '@scim/server';
+ * import { createMemoryStore } from '@scim/server/memory';
+ * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ * @packageDocumentation
+ */
+export { createScimHandler, type ScimHandler } from './lib/handler.js';
+export {
+  SERVER_PRESETS,
+  type Authentication,
+  type HookEvent,
+  type LifecycleHooks,
+  type ScimHandlerOptions,
+  type ServerCompatibility,
+  type ServerLimits,
+} from './lib/options.js';
+export type {
+  ScimStore,
+  StoreContext,
+  StoreQuery,
+  StoreQueryResult,
+  StoreSort,
+} from './lib/store.js';

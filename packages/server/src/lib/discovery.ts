@@ -1,0 +1,88 @@
+// /ServiceProviderConfig, /ResourceTypes and /Schemas, generated from what the handler really does.
+import {
+  LIST_RESPONSE_URN,
+  SERVICE_PROVIDER_CONFIG_SCHEMA_URN,
+  ScimError,
+  toResourceTypeResource,
+  toSchemaResource,
+  type ScimResource,
+  type ScimSchema,
+} from '@scim/core';
+import type { Engine, Scope } from './engine.js';
+import { scimJson } from './http.js';
+
+export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
+  const body: ScimResource = {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA_URN],
+    documentationUri: 'https://www.rfc-editor.org/rfc/rfc7644',
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: engine.maxResults },
+    changePassword: { supported: true },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'Authentication with an OAuth 2.0 Bearer Token (RFC 6750)',
+        specUri: 'https://www.rfc-editor.org/rfc/rfc6750',
+        primary: true,
+      },
+    ],
+    meta: {
+      resourceType: 'ServiceProviderConfig',
+      location: `${scope.baseUrl}/ServiceProviderConfig`,
+    },
+  };
+  return scimJson(200, body, { 'content-location': `${scope.baseUrl}/ServiceProviderConfig` });
+}
+
+function refuseFilter(scope: Scope): void {
+  // A filter on discovery would let a client believe it applied (RFC 7644 §4, checklist P-DISC-17).
+  if (scope.url.searchParams.has('filter'))
+    throw ScimError.forbidden('Discovery endpoints do not support filtering');
+}
+
+function list(resources: readonly ScimResource[]): Response {
+  // Sorting and paging parameters are ignored on discovery endpoints (P-DISC-16).
+  return scimJson(200, {
+    schemas: [LIST_RESPONSE_URN],
+    totalResults: resources.length,
+    itemsPerPage: resources.length,
+    startIndex: 1,
+    Resources: resources,
+  });
+}
+
+export function resourceTypes(engine: Engine, scope: Scope, id: string | undefined): Response {
+  refuseFilter(scope);
+  const render = (rt: (typeof engine.resourceTypes)[number]) =>
+    toResourceTypeResource(rt, {
+      location: `${scope.baseUrl}/ResourceTypes/${encodeURIComponent(rt.id)}`,
+    });
+  if (id === undefined) return list(engine.resourceTypes.map(render));
+  const found = engine.resourceTypes.find((rt) => rt.id === id || rt.name === id);
+  if (found === undefined) throw ScimError.notFound(`Resource type ${id} not found`);
+  return scimJson(200, render(found));
+}
+
+function allSchemas(engine: Engine): ScimSchema[] {
+  const seen = new Map<string, ScimSchema>();
+  for (const rt of engine.resourceTypes) {
+    for (const schema of [rt.schema, ...rt.schemaExtensions.map((e) => e.schema)])
+      seen.set(schema.id, schema);
+  }
+  return [...seen.values()];
+}
+
+export function schemas(engine: Engine, scope: Scope, id: string | undefined): Response {
+  refuseFilter(scope);
+  const render = (schema: ScimSchema) =>
+    toSchemaResource(schema, { location: `${scope.baseUrl}/Schemas/${schema.id}` });
+  const known = allSchemas(engine);
+  if (id === undefined) return list(known.map(render));
+  const found = known.find((schema) => schema.id.toLowerCase() === id.toLowerCase());
+  if (found === undefined) throw ScimError.notFound(`Schema ${id} not found`);
+  return scimJson(200, render(found));
+}

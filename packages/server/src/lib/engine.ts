@@ -1,0 +1,96 @@
+// The resolved configuration one handler works with, and the per-request scope.
+import { ScimError, type ScimResourceType } from '@scim/core';
+import { hashPasswordPbkdf2 } from './password.js';
+import {
+  DEFAULT_RESOURCE_TYPES,
+  SERVER_PRESETS,
+  type LifecycleHooks,
+  type ScimHandlerOptions,
+  type ServerCompatibility,
+} from './options.js';
+import type { ScimStore, StoreContext } from './store.js';
+
+export interface Engine {
+  readonly basePath: string;
+  readonly baseUrl: string | undefined;
+  readonly resourceTypes: readonly ScimResourceType[];
+  readonly compatibility: ServerCompatibility;
+  readonly maxPayloadBytes: number;
+  readonly maxResults: number;
+  readonly maxScan: number;
+  readonly options: ScimHandlerOptions;
+  readonly hooks: LifecycleHooks;
+  readonly generateId: () => string;
+  readonly now: () => Date;
+  readonly hashPassword: (password: string) => Promise<string>;
+  storeFor(resourceType: ScimResourceType): ScimStore;
+  byEndpoint(segment: string): ScimResourceType | undefined;
+  byName(name: string): ScimResourceType | undefined;
+  patchAnswersNoContent(resourceType: ScimResourceType): boolean;
+}
+
+export interface Scope {
+  readonly request: Request;
+  readonly url: URL;
+  /** The absolute base URL resources are located under, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly principal: unknown;
+  readonly tenant: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+export function createEngine(options: ScimHandlerOptions): Engine {
+  const resourceTypes = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
+  const basePath = `/${(options.basePath ?? '/scim/v2').replace(/^\/+|\/+$/g, '')}`.replace(
+    /^\/$/,
+    '',
+  );
+  for (const resourceType of resourceTypes) {
+    if (options.stores[resourceType.name] === undefined) {
+      throw new TypeError(
+        `No store for resource type '${resourceType.name}': pass stores: { ${resourceType.name}: … }`,
+      );
+    }
+  }
+  const endpoints = new Map(resourceTypes.map((rt) => [rt.endpoint.slice(1).toLowerCase(), rt]));
+  const names = new Map(resourceTypes.map((rt) => [rt.name.toLowerCase(), rt]));
+  const compatibility =
+    typeof options.compatibility === 'object'
+      ? options.compatibility
+      : SERVER_PRESETS[options.compatibility ?? 'default'];
+  const limits = options.limits ?? {};
+  return {
+    basePath,
+    baseUrl: options.baseUrl?.replace(/\/+$/, ''),
+    resourceTypes,
+    compatibility,
+    maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
+    maxResults: limits.maxResults ?? 1_000,
+    maxScan: limits.maxScan ?? 100_000,
+    options,
+    hooks: options.hooks ?? {},
+    generateId: options.generateId ?? (() => crypto.randomUUID()),
+    now: options.now ?? (() => new Date()),
+    hashPassword: options.hashPassword ?? hashPasswordPbkdf2,
+    storeFor: (resourceType) => options.stores[resourceType.name] as ScimStore,
+    byEndpoint: (segment) => endpoints.get(segment.toLowerCase()),
+    byName: (name) => names.get(name.toLowerCase()),
+    patchAnswersNoContent: (resourceType) => {
+      const setting = options.patchResponse;
+      const value = typeof setting === 'object' ? setting[resourceType.name] : setting;
+      return value === 'noContent';
+    },
+  };
+}
+
+export function storeContext(scope: Scope, resourceType: ScimResourceType): StoreContext {
+  return { resourceType, principal: scope.principal, tenant: scope.tenant, signal: scope.signal };
+}
+
+export function locationOf(scope: Scope, resourceType: ScimResourceType, id: string): string {
+  return `${scope.baseUrl}${resourceType.endpoint}/${encodeURIComponent(id)}`;
+}
+
+export function notFound(resourceType: ScimResourceType, id: string): ScimError {
+  return ScimError.notFound(`${resourceType.name} ${id} not found`);
+}

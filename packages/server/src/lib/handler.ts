@@ -1,0 +1,148 @@
+import { ScimError, toScimError } from '@scim/core';
+import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
+import { createEngine, type Engine, type Scope } from './engine.js';
+import { readJsonBody } from './http.js';
+import type { ScimHandlerOptions } from './options.js';
+import { parametersFromSearch, parametersFromUrl, queryAll, queryResourceType } from './query.js';
+import {
+  createResource,
+  deleteResource,
+  patchResource,
+  readResource,
+  replaceResource,
+} from './resources.js';
+
+/**
+ * A SCIM endpoint as a function from a Web `Request` to a `Response`; adapters only translate.
+ * @example `const response = await handler.fetch(new Request('https://app.example.com/scim/v2/Users'))`
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export interface ScimHandler {
+  fetch(request: Request): Promise<Response>;
+}
+
+/**
+ * Creates a SCIM 2.0 endpoint (RFC 7644) over the given stores. It has no global state: every handler
+ * keeps its own schemas, stores, base path and options.
+ * @example
+ * ```ts
+ * import { createScimHandler } from '@scim/server';
+ * import { createMemoryStore } from '@scim/server/memory';
+ * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
+ * const response = await handler.fetch(request);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
+  const engine = createEngine(options);
+  return {
+    async fetch(request) {
+      try {
+        return await route(engine, request);
+      } catch (error) {
+        // The one place an unexpected throwable becomes a 500; its details go to onError, not the client.
+        const scimError = toScimError(error);
+        if (scimError.status >= 500) options.onError?.(error, request);
+        return scimError.toResponse();
+      }
+    },
+  };
+}
+
+const DISCOVERY = new Set(['serviceproviderconfig', 'resourcetypes', 'schemas']);
+
+function allow(methods: readonly string[], method: string): void {
+  if (!methods.includes(method)) throw ScimError.methodNotAllowed(methods);
+}
+
+async function route(engine: Engine, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const segments = pathSegments(engine, url.pathname);
+  const method = request.method.toUpperCase();
+  const [first, second, third] = segments;
+  const isDiscovery = first !== undefined && DISCOVERY.has(first.toLowerCase());
+  const authentication =
+    isDiscovery && engine.options.authenticateDiscovery !== true
+      ? undefined
+      : await engine.options.authenticate?.(request);
+  const baseUrl = engine.baseUrl ?? `${url.origin}${engine.basePath}`;
+  const scope: Scope = {
+    request,
+    url,
+    baseUrl,
+    principal: authentication?.principal,
+    tenant: authentication?.tenant,
+    signal: request.signal,
+  };
+  const body = () => readJsonBody(request, engine.maxPayloadBytes);
+
+  if (first === undefined) {
+    allow(['GET'], method);
+    return queryAll(engine, scope, parametersFromUrl(url));
+  }
+  if (segments.length === 1 && first === '.search') {
+    allow(['POST'], method);
+    return queryAll(engine, scope, parametersFromSearch(await body()));
+  }
+  if (isDiscovery) {
+    if (
+      segments.length > 2 ||
+      (first.toLowerCase() === 'serviceproviderconfig' && segments.length > 1)
+    )
+      throw ScimError.notFound('Not found');
+    // Discovery resources are read-only (checklist P-DISC-19).
+    allow(['GET'], method);
+    const kind = first.toLowerCase();
+    if (kind === 'serviceproviderconfig') return serviceProviderConfig(engine, scope);
+    if (kind === 'resourcetypes') return resourceTypes(engine, scope, second);
+    return schemas(engine, scope, second);
+  }
+  const resourceType = engine.byEndpoint(first);
+  if (resourceType === undefined || segments.length > 2 || third !== undefined)
+    throw ScimError.notFound(`No endpoint ${url.pathname}`);
+  if (second === undefined) {
+    allow(['GET', 'POST'], method);
+    if (method === 'GET')
+      return queryResourceType(engine, scope, resourceType, parametersFromUrl(url));
+    return createResource(engine, scope, resourceType, await body());
+  }
+  if (second === '.search') {
+    // URL query parameters on .search are ignored; the body wins (checklist P-SEARCH-08).
+    allow(['POST'], method);
+    return queryResourceType(engine, scope, resourceType, parametersFromSearch(await body()));
+  }
+  allow(['GET', 'PUT', 'PATCH', 'DELETE'], method);
+  if (method === 'GET') return readResource(engine, scope, resourceType, second);
+  if (method === 'PUT') return replaceResource(engine, scope, resourceType, second, await body());
+  if (method === 'PATCH') return patchResource(engine, scope, resourceType, second, await body());
+  return deleteResource(engine, scope, resourceType, second);
+}
+
+/** The path below the base path, with an optional `/v2` (RFC 7644 §3.13); another version is invalidVers. */
+function pathSegments(engine: Engine, pathname: string): string[] {
+  const base = engine.basePath;
+  if (pathname !== base && !pathname.startsWith(`${base}/`))
+    throw ScimError.notFound(`${pathname} is not under ${base || '/'}`);
+  const segments = pathname
+    .slice(base.length)
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw ScimError.notFound('Malformed path');
+      }
+    });
+  const version = segments[0];
+  if (
+    version !== undefined &&
+    /^v\d+$/i.test(version) &&
+    engine.byEndpoint(version) === undefined
+  ) {
+    if (version.toLowerCase() !== 'v2')
+      throw ScimError.invalidVers(`SCIM version ${version} is not supported; use v2`);
+    segments.shift();
+  }
+  return segments;
+}

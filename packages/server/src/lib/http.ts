@@ -1,0 +1,76 @@
+import { ScimError, SCIM_MEDIA_TYPE } from '@scim/core';
+
+/** A SCIM JSON response. */
+export function scimJson(
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  const out = new Headers(headers);
+  out.set('content-type', SCIM_MEDIA_TYPE);
+  return new Response(JSON.stringify(body), { status, headers: out });
+}
+
+/** 204 with headers and no body. */
+export function noContent(headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(null, { status: 204, headers });
+}
+
+const JSON_TYPES = new Set(['application/scim+json', 'application/json']);
+
+/**
+ * Reads a JSON request body: SCIM or plain JSON media type (415 otherwise, P-HTTP-03), at most
+ * `maxBytes` (413), and well-formed (400 invalidSyntax, P-CRUD-06).
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const contentType = request.headers.get('content-type');
+  if (contentType !== null) {
+    const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!JSON_TYPES.has(mediaType)) {
+      throw ScimError.unsupportedMediaType(
+        `Content-Type must be application/scim+json or application/json, not ${mediaType}`,
+      );
+    }
+  }
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readText(request, maxBytes);
+  if (text.trim() === '') throw ScimError.invalidSyntax('The request body is empty');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw ScimError.invalidSyntax('The request body is not valid JSON');
+  }
+}
+
+async function readText(request: Request, maxBytes: number): Promise<string> {
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw ScimError.invalidSyntax('The request body is not valid UTF-8');
+  }
+}
+
+function tooLarge(maxBytes: number): ScimError {
+  return ScimError.payloadTooLarge(`The request body is larger than ${maxBytes} bytes`);
+}

@@ -1,0 +1,231 @@
+/* eslint-disable @typescript-eslint/require-await -- the store interface is async; this store completes each call synchronously, which is what makes it atomic */
+import {
+  attributeValueKey,
+  COMMON_ATTRIBUTES,
+  ScimError,
+  type AttributeDefinition,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import { compileBoundFilter, type BoundFilterNode } from '@scim/filter';
+import { compareBy } from './sort.js';
+import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from './store.js';
+
+/**
+ * The in-memory reference store; `size` and `clear` help tests and examples.
+ * @example `const users = createMemoryStore(); users.size() // 0`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface MemoryStore extends ScimStore {
+  /** Resources held for a tenant (or the default tenant). */
+  size(tenant?: string): number;
+  clear(): void;
+}
+
+interface UniqueIndex {
+  readonly attribute: AttributeDefinition;
+  /** The extension URN holding the attribute, or undefined for the core schema. */
+  readonly urn: string | undefined;
+  readonly path: string;
+  readonly keys: Map<string, string>;
+}
+
+interface Tenant {
+  readonly byId: Map<string, ScimResource>;
+  readonly unique: readonly UniqueIndex[];
+}
+
+function uniqueIndexes(resourceType: ScimResourceType): UniqueIndex[] {
+  const indexes: UniqueIndex[] = [];
+  const add = (attributes: readonly AttributeDefinition[], urn: string | undefined) => {
+    for (const attribute of attributes) {
+      // `id` is the map key itself; multi-valued and complex unique attributes are not indexed.
+      if (
+        attribute.uniqueness === 'none' ||
+        attribute.multiValued ||
+        attribute.type === 'complex' ||
+        attribute.name === 'id'
+      )
+        continue;
+      indexes.push({
+        attribute,
+        urn,
+        path: urn === undefined ? attribute.name : `${urn}:${attribute.name}`,
+        keys: new Map(),
+      });
+    }
+  };
+  add([...COMMON_ATTRIBUTES, ...resourceType.schema.attributes], undefined);
+  for (const extension of resourceType.schemaExtensions)
+    add(extension.schema.attributes, extension.schema.id);
+  return indexes;
+}
+
+function indexedValue(resource: ScimResource, index: UniqueIndex): unknown {
+  const holder = index.urn === undefined ? resource : resource[index.urn];
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  return (holder as Record<string, unknown>)[index.attribute.name];
+}
+
+/**
+ * Creates the reference store. Resources are kept as given and never mutated (the server builds a
+ * new object for every write), lookups by id and by unique attribute are O(1), and every operation
+ * completes synchronously inside its promise, so concurrent requests cannot interleave half-way.
+ * @example
+ * ```ts
+ * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export function createMemoryStore(): MemoryStore {
+  const tenants = new Map<string, Tenant>();
+  let resourceTypeSeen: ScimResourceType | undefined;
+
+  const tenantOf = (context: StoreContext): Tenant => {
+    if (resourceTypeSeen !== undefined && resourceTypeSeen !== context.resourceType) {
+      throw new TypeError(
+        'A memory store serves one resource type; create one store per resource type',
+      );
+    }
+    resourceTypeSeen = context.resourceType;
+    const key = context.tenant ?? '';
+    let tenant = tenants.get(key);
+    if (tenant === undefined) {
+      tenant = { byId: new Map(), unique: uniqueIndexes(context.resourceType) };
+      tenants.set(key, tenant);
+    }
+    return tenant;
+  };
+
+  const claim = (
+    tenant: Tenant,
+    resource: ScimResource,
+    previous: ScimResource | undefined,
+  ): void => {
+    const id = resource.id as string;
+    const claims: [UniqueIndex, string][] = [];
+    for (const index of tenant.unique) {
+      const value = indexedValue(resource, index);
+      if (value === undefined || value === null) continue;
+      const key = attributeValueKey(index.attribute, value);
+      const owner = index.keys.get(key);
+      if (owner !== undefined && owner !== id)
+        throw ScimError.uniqueness(`'${index.path}' ${JSON.stringify(value)} is already in use`);
+      claims.push([index, key]);
+    }
+    if (previous !== undefined) release(tenant, previous);
+    for (const [index, key] of claims) index.keys.set(key, id);
+  };
+
+  const release = (tenant: Tenant, resource: ScimResource): void => {
+    for (const index of tenant.unique) {
+      const value = indexedValue(resource, index);
+      if (value === undefined || value === null) continue;
+      const key = attributeValueKey(index.attribute, value);
+      if (index.keys.get(key) === resource.id) index.keys.delete(key);
+    }
+  };
+
+  /** An `eq` on `id` or on a unique attribute names at most one resource: look it up. */
+  const candidates = (
+    tenant: Tenant,
+    bound: BoundFilterNode | undefined,
+  ): Iterable<ScimResource> => {
+    const term =
+      bound?.type === 'and'
+        ? bound.filters.find(isIndexable(tenant))
+        : bound !== undefined && isIndexable(tenant)(bound)
+          ? bound
+          : undefined;
+    if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
+      return tenant.byId.values();
+    const attribute = term.attribute.attribute as AttributeDefinition;
+    if (attribute.name === 'id' && !term.attribute.isExtension) {
+      const found = tenant.byId.get(term.value);
+      return found === undefined ? [] : [found];
+    }
+    const index = tenant.unique.find((candidate) => candidate.attribute === attribute);
+    const id = index?.keys.get(attributeValueKey(attribute, term.value));
+    const found = id === undefined ? undefined : tenant.byId.get(id);
+    return found === undefined ? [] : [found];
+  };
+
+  return {
+    async get(id, context) {
+      return tenantOf(context).byId.get(id);
+    },
+
+    async query(query: StoreQuery, context): Promise<StoreQueryResult> {
+      const tenant = tenantOf(context);
+      const matches = query.bound === undefined ? () => true : compileBoundFilter(query.bound);
+      const found: ScimResource[] = [];
+      for (const resource of candidates(tenant, query.bound))
+        if (matches(resource)) found.push(resource);
+      if (query.sort !== undefined) found.sort(compareBy(query.sort.attribute, query.sort.order));
+      const start = Math.max(query.startIndex - 1, 0);
+      return {
+        resources: found.slice(start, start + query.count),
+        totalResults: found.length,
+        applied: { filter: true, sort: true, page: true },
+      };
+    },
+
+    async create(resource, context) {
+      const tenant = tenantOf(context);
+      const id = resource.id as string;
+      if (tenant.byId.has(id)) throw ScimError.uniqueness(`id '${id}' is already in use`);
+      claim(tenant, resource, undefined);
+      tenant.byId.set(id, resource);
+      return resource;
+    },
+
+    async replace(resource, context) {
+      const tenant = tenantOf(context);
+      const id = resource.id as string;
+      const existing = tenant.byId.get(id);
+      if (existing === undefined) throw ScimError.notFound(`Resource ${id} not found`);
+      if (
+        context.expectedVersion !== undefined &&
+        existing.meta?.version !== context.expectedVersion
+      ) {
+        throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+      }
+      claim(tenant, resource, existing);
+      tenant.byId.set(id, resource);
+      return resource;
+    },
+
+    async delete(id, context) {
+      const tenant = tenantOf(context);
+      const existing = tenant.byId.get(id);
+      if (existing === undefined) return false;
+      release(tenant, existing);
+      tenant.byId.delete(id);
+      return true;
+    },
+
+    size(tenant) {
+      return tenants.get(tenant ?? '')?.byId.size ?? 0;
+    },
+
+    clear() {
+      tenants.clear();
+    },
+  };
+}
+
+function isIndexable(tenant: Tenant): (node: BoundFilterNode) => boolean {
+  return (node) => {
+    if (node.type !== 'compare' || node.operator !== 'eq' || typeof node.value !== 'string')
+      return false;
+    const { attribute } = node.attribute;
+    if (
+      node.attribute.kind !== 'attribute' ||
+      attribute === undefined ||
+      node.attribute.subAttribute !== undefined
+    )
+      return false;
+    if (attribute.name === 'id' && !node.attribute.isExtension) return true;
+    return tenant.unique.some((index) => index.attribute === attribute);
+  };
+}

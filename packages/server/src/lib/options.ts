@@ -1,0 +1,142 @@
+import {
+  COMPATIBILITY_PROFILES,
+  GroupResourceType,
+  UserResourceType,
+  type CompatibilityOptions,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import { LENIENT_FILTER_SYNTAX, type FilterLeniency, type FilterLimits } from '@scim/filter';
+import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from '@scim/patch';
+import type { ScimStore } from './store.js';
+
+/**
+ * One bundle of client dialects for every layer: resource bodies, filters and PATCH.
+ * @example `{ validation: COMPATIBILITY_PROFILES.entra, filter: LENIENT_FILTER_SYNTAX, patch: PATCH_PRESETS.entra }`
+ * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility
+ */
+export interface ServerCompatibility {
+  readonly validation: CompatibilityOptions;
+  readonly filter: FilterLeniency;
+  readonly patch: PatchCompatibility;
+}
+
+/**
+ * Presets: `rfc` is strict; `default` accepts what cannot hurt; `entra` and `okta` add what those
+ * clients send (see docs/compatibility.md and ../shared/spec/idp-quirks.md).
+ * @example `createScimHandler({ stores, compatibility: 'entra' })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export const SERVER_PRESETS: Readonly<
+  Record<'rfc' | 'default' | 'entra' | 'okta', ServerCompatibility>
+> = Object.freeze({
+  rfc: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.rfc },
+  default: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.default },
+  entra: {
+    validation: COMPATIBILITY_PROFILES.entra,
+    filter: LENIENT_FILTER_SYNTAX,
+    patch: PATCH_PRESETS.entra,
+  },
+  okta: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.okta },
+});
+
+/**
+ * Bounds that keep one request cheap.
+ * @example `{ maxPayloadBytes: 1_048_576, maxResults: 200 }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-5
+ */
+export interface ServerLimits {
+  /** Request bodies larger than this are 413 (default 1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** The most resources one response lists; `count` above it is lowered (default 1,000). */
+  readonly maxResults?: number;
+  /** The most resources the server filters, sorts or pages itself before answering tooMany (default 100,000). */
+  readonly maxScan?: number;
+  readonly filter?: FilterLimits;
+  readonly patch?: PatchLimits;
+}
+
+/**
+ * Who is calling, as `authenticate` decides.
+ * @example `{ principal: { client: 'entra' }, tenant: 'acme' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-2
+ */
+export interface Authentication {
+  readonly principal: unknown;
+  readonly tenant?: string;
+}
+
+/**
+ * What lifecycle hooks receive.
+ * @example `hooks: { onDeactivate: ({ resource }) => sessions.revokeAll(resource.id) }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5
+ */
+export interface HookEvent {
+  readonly resourceType: ScimResourceType;
+  readonly resource: ScimResource;
+  readonly previous: ScimResource | undefined;
+  readonly principal: unknown;
+  readonly tenant: string | undefined;
+}
+
+/**
+ * Called after a write succeeds. `onDeactivate` fires when `active` turns false (by PUT or PATCH), and
+ * `afterDelete` on every delete, so an application can end a leaver's sessions at once.
+ * @example `{ onDeactivate: async ({ resource }) => revokeSessions(resource.id as string) }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5
+ */
+export interface LifecycleHooks {
+  readonly afterCreate?: (event: HookEvent) => void | Promise<void>;
+  readonly afterReplace?: (event: HookEvent) => void | Promise<void>;
+  readonly afterPatch?: (event: HookEvent) => void | Promise<void>;
+  readonly afterDelete?: (event: HookEvent) => void | Promise<void>;
+  readonly onDeactivate?: (event: HookEvent) => void | Promise<void>;
+}
+
+/**
+ * Everything a SCIM endpoint is made of.
+ * @example
+ * ```ts
+ * createScimHandler({
+ *   stores: { User: createMemoryStore(), Group: createMemoryStore() },
+ *   authenticate: (request) => verifyBearer(request.headers.get('authorization')),
+ *   compatibility: 'entra',
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export interface ScimHandlerOptions {
+  /** The path the endpoint is mounted at (default `/scim/v2`). */
+  readonly basePath?: string;
+  /** The public URL of the base path, for `meta.location` behind proxies (default: from the request). */
+  readonly baseUrl?: string;
+  /** Default: User (with the Enterprise extension) and Group. */
+  readonly resourceTypes?: readonly ScimResourceType[];
+  /** One store per resource type, by resource type name. */
+  readonly stores: Readonly<Record<string, ScimStore>>;
+  /**
+   * Decides who is calling; throw `ScimError.unauthorized(…)` (401) or `ScimError.forbidden(…)` (403).
+   * Discovery endpoints are public unless `authenticateDiscovery` is true (RFC 7643 §5).
+   */
+  readonly authenticate?: (request: Request) => Authentication | Promise<Authentication>;
+  readonly authenticateDiscovery?: boolean;
+  readonly compatibility?: keyof typeof SERVER_PRESETS | ServerCompatibility;
+  readonly limits?: ServerLimits;
+  /** What a successful PATCH answers: 200 with the resource (default) or 204; per resource type name allowed. */
+  readonly patchResponse?:
+    'resource' | 'noContent' | Readonly<Record<string, 'resource' | 'noContent'>>;
+  /** Sees every unexpected error (the client gets a generic 500). */
+  readonly onError?: (error: unknown, request: Request) => void;
+  readonly hooks?: LifecycleHooks;
+  /** Makes new ids (default `crypto.randomUUID`). */
+  readonly generateId?: () => string;
+  /** The clock (default `new Date()`), for tests. */
+  readonly now?: () => Date;
+  /** Hashes passwords before they are stored (default PBKDF2-SHA256 through Web Crypto). */
+  readonly hashPassword?: (password: string) => Promise<string>;
+}
+
+export const DEFAULT_RESOURCE_TYPES: readonly ScimResourceType[] = [
+  UserResourceType,
+  GroupResourceType,
+];

@@ -1,0 +1,275 @@
+// Queries: GET on an endpoint, POST …/.search, and the same across resource types (RFC 7644 §3.4).
+import {
+  LIST_RESPONSE_URN,
+  parseProjection,
+  resolveAttributePath,
+  ScimError,
+  SEARCH_REQUEST_URN,
+  type Projection,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import {
+  bindFilter,
+  compileBoundFilter,
+  parseFilter,
+  type BoundAttribute,
+  type BoundFilterNode,
+  type FilterNode,
+} from '@scim/filter';
+import { storeContext, type Engine, type Scope } from './engine.js';
+import { scimJson } from './http.js';
+import { present } from './present.js';
+import { compareBy } from './sort.js';
+import type { StoreSort } from './store.js';
+
+/** The query parameters of RFC 7644 §3.4.2, as text from a URL or values from a SearchRequest. */
+export interface QueryParameters {
+  readonly filter: string | undefined;
+  readonly sortBy: string | undefined;
+  readonly sortOrder: string | undefined;
+  readonly startIndex: number | undefined;
+  readonly count: number | undefined;
+  readonly attributes: string | readonly string[] | undefined;
+  readonly excludedAttributes: string | readonly string[] | undefined;
+}
+
+function integerParameter(name: string, text: string | null): number | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value))
+    throw ScimError.invalidValue(`'${name}' must be an integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+export function parametersFromUrl(url: URL): QueryParameters {
+  const get = (name: string) => url.searchParams.get(name) ?? undefined;
+  return {
+    filter: get('filter'),
+    sortBy: get('sortBy'),
+    sortOrder: get('sortOrder'),
+    startIndex: integerParameter('startIndex', url.searchParams.get('startIndex')),
+    count: integerParameter('count', url.searchParams.get('count')),
+    attributes: get('attributes'),
+    excludedAttributes: get('excludedAttributes'),
+  };
+}
+
+/** A SearchRequest body (P-SEARCH-03, P-SEARCH-04, P-SEARCH-07). */
+export function parametersFromSearch(body: unknown): QueryParameters {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw ScimError.invalidSyntax('A SearchRequest must be a JSON object');
+  const record = body as Record<string, unknown>;
+  const schemas = record.schemas;
+  if (
+    !Array.isArray(schemas) ||
+    !schemas.some(
+      (urn) => typeof urn === 'string' && urn.toLowerCase() === SEARCH_REQUEST_URN.toLowerCase(),
+    )
+  ) {
+    throw ScimError.invalidSyntax(`'schemas' must be ["${SEARCH_REQUEST_URN}"]`);
+  }
+  const text = (name: string): string | undefined => {
+    const value = record[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw ScimError.invalidValue(`'${name}' must be a string`);
+    return value;
+  };
+  const list = (name: string): readonly string[] | undefined => {
+    const value = record[name];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+      throw ScimError.invalidValue(`'${name}' must be an array of strings`);
+    return value;
+  };
+  const integer = (name: string): number | undefined => {
+    const value = record[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      throw ScimError.invalidValue(`'${name}' must be an integer`);
+    return value;
+  };
+  return {
+    filter: text('filter'),
+    sortBy: text('sortBy'),
+    sortOrder: text('sortOrder'),
+    startIndex: integer('startIndex'),
+    count: integer('count'),
+    attributes: list('attributes'),
+    excludedAttributes: list('excludedAttributes'),
+  };
+}
+
+export function projectionOf(
+  resourceType: ScimResourceType,
+  parameters: Pick<QueryParameters, 'attributes' | 'excludedAttributes'>,
+): Projection {
+  const result = parseProjection(resourceType, parameters);
+  if (!result.ok) throw ScimError.fromIssues(result.issues);
+  return result.value;
+}
+
+export function parseFilterParameter(engine: Engine, text: string): FilterNode {
+  return parseFilter(text, {
+    lenient: engine.compatibility.filter,
+    ...(engine.options.limits?.filter === undefined
+      ? {}
+      : { limits: engine.options.limits.filter }),
+  });
+}
+
+function sortOf(
+  resourceType: ScimResourceType,
+  parameters: QueryParameters,
+): StoreSort | undefined {
+  if (parameters.sortBy === undefined || parameters.sortBy.trim() === '') return undefined;
+  const order = (parameters.sortOrder ?? 'ascending').toLowerCase();
+  if (order !== 'ascending' && order !== 'descending')
+    throw ScimError.invalidValue(
+      `'sortOrder' must be ascending or descending, got ${JSON.stringify(parameters.sortOrder)}`,
+    );
+  const resolved = resolveAttributePath(resourceType, parameters.sortBy);
+  if (!resolved.ok || resolved.value.attribute === undefined)
+    throw ScimError.invalidValue(`'sortBy' names no attribute: ${parameters.sortBy}`);
+  const { attribute, subAttribute, schema, isExtension, path } = resolved.value;
+  if (attribute.type === 'complex' && subAttribute === undefined)
+    throw ScimError.invalidValue(`'sortBy' must name a sub-attribute of '${attribute.name}'`);
+  if ((subAttribute ?? attribute).returned === 'never')
+    throw ScimError.invalidValue(`'${path}' cannot be sorted on`);
+  const bound: BoundAttribute = {
+    kind: 'attribute',
+    schema,
+    isExtension,
+    attribute,
+    subAttribute,
+    implicitValue: false,
+    path,
+  };
+  return { path, attribute: bound, order };
+}
+
+/** startIndex below 1 reads as 1, count below 0 as 0, and count above maxResults as maxResults (RFC 7644 §3.4.2.4). */
+function page(engine: Engine, parameters: QueryParameters): { startIndex: number; count: number } {
+  return {
+    startIndex: Math.max(parameters.startIndex ?? 1, 1),
+    count: Math.min(Math.max(parameters.count ?? engine.maxResults, 0), engine.maxResults),
+  };
+}
+
+interface Found {
+  readonly resources: readonly ScimResource[];
+  readonly totalResults: number;
+}
+
+async function runQuery(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  filter: FilterNode | undefined,
+  bound: BoundFilterNode | undefined,
+  sort: StoreSort | undefined,
+  window: { startIndex: number; count: number },
+): Promise<Found> {
+  const store = engine.storeFor(resourceType);
+  const result = await store.query(
+    {
+      filter,
+      bound,
+      sort,
+      startIndex: window.startIndex,
+      count: window.count,
+      limit: engine.maxScan,
+    },
+    storeContext(scope, resourceType),
+  );
+  if (result.truncated === true)
+    throw ScimError.tooMany(
+      `The query matches more than ${engine.maxScan} resources; narrow the filter`,
+    );
+  let resources = [...result.resources];
+  // The server completes what the store did not do itself, within the scan cap.
+  const completing =
+    !result.applied.filter || (sort !== undefined && !result.applied.sort) || !result.applied.page;
+  if (completing && resources.length > engine.maxScan)
+    throw ScimError.tooMany(
+      `The query matches more than ${engine.maxScan} resources; narrow the filter`,
+    );
+  if (!result.applied.filter && bound !== undefined)
+    resources = resources.filter(compileBoundFilter(bound));
+  if (sort !== undefined && !result.applied.sort)
+    resources.sort(compareBy(sort.attribute, sort.order));
+  let totalResults = result.totalResults ?? resources.length;
+  if (!result.applied.page) {
+    totalResults = resources.length;
+    resources = resources.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
+  }
+  return { resources, totalResults };
+}
+
+function listResponse(
+  found: Found,
+  startIndex: number,
+  resources: readonly ScimResource[],
+): Response {
+  // Resources is always present, even when empty (checklist P-PAGE-10, D-22; Entra's probe).
+  return scimJson(200, {
+    schemas: [LIST_RESPONSE_URN],
+    totalResults: found.totalResults,
+    itemsPerPage: resources.length,
+    startIndex,
+    Resources: resources,
+  });
+}
+
+export async function queryResourceType(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  parameters: QueryParameters,
+): Promise<Response> {
+  const projection = projectionOf(resourceType, parameters);
+  const filter =
+    parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
+  const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
+  const sort = sortOf(resourceType, parameters);
+  const window = page(engine, parameters);
+  const found = await runQuery(engine, scope, resourceType, filter, bound, sort, window);
+  const resources = await present(engine, scope, resourceType, found.resources, { projection });
+  return listResponse(found, window.startIndex, resources);
+}
+
+/** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
+export async function queryAll(
+  engine: Engine,
+  scope: Scope,
+  parameters: QueryParameters,
+): Promise<Response> {
+  if (parameters.filter === undefined)
+    throw ScimError.invalidFilter('A query across resource types needs a filter');
+  if (parameters.sortBy !== undefined)
+    throw ScimError.invalidValue('sortBy is not supported across resource types');
+  const filter = parseFilterParameter(engine, parameters.filter);
+  const window = page(engine, parameters);
+  const collected: { resourceType: ScimResourceType; resource: ScimResource }[] = [];
+  for (const resourceType of engine.resourceTypes) {
+    const bound = bindFilter(filter, resourceType, { unknownAttributes: 'absent' });
+    const found = await runQuery(engine, scope, resourceType, filter, bound, undefined, {
+      startIndex: 1,
+      count: engine.maxScan,
+    });
+    if (collected.length + found.totalResults > engine.maxScan)
+      throw ScimError.tooMany(`The query matches more than ${engine.maxScan} resources`);
+    for (const resource of found.resources) collected.push({ resourceType, resource });
+  }
+  const slice = collected.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
+  const resources: ScimResource[] = [];
+  for (const { resourceType, resource } of slice) {
+    const projection = projectionOf(resourceType, parameters);
+    resources.push(...(await present(engine, scope, resourceType, [resource], { projection })));
+  }
+  return listResponse(
+    { resources: slice.map((s) => s.resource), totalResults: collected.length },
+    window.startIndex,
+    resources,
+  );
+}

@@ -1,0 +1,315 @@
+// Create, read, replace, patch and delete one resource (RFC 7644 §3.3–§3.6).
+import {
+  computeETag,
+  createMeta,
+  isScimError,
+  ScimError,
+  validateResource,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import { bindFilter, parseFilter } from '@scim/filter';
+import { applyPatch } from '@scim/patch';
+import { locationOf, notFound, storeContext, type Engine, type Scope } from './engine.js';
+import type { HookEvent } from './options.js';
+import { noContent, scimJson } from './http.js';
+import { groupTypeOf, present } from './present.js';
+import { parametersFromUrl, projectionOf } from './query.js';
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function resourceHeaders(resource: ScimResource): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (resource.meta?.location !== undefined) {
+    // Both headers carry meta.location for a single resource (checklist P-CRUD-20, D-13).
+    headers.location = resource.meta.location;
+    headers['content-location'] = resource.meta.location;
+  }
+  if (resource.meta?.version !== undefined) headers.etag = resource.meta.version;
+  return headers;
+}
+
+async function respond(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  resource: ScimResource,
+  status: number,
+  supplied?: readonly string[],
+): Promise<Response> {
+  const parameters = parametersFromUrl(scope.url);
+  const projection = projectionOf(resourceType, parameters);
+  const [body] = await present(engine, scope, resourceType, [resource], { projection, supplied });
+  return scimJson(status, body, resourceHeaders(resource));
+}
+
+/** Sets meta (created, lastModified, location, version) on a resource about to be stored. */
+function stamp(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  resource: ScimResource,
+  created: string | undefined,
+): ScimResource {
+  const now = engine.now().toISOString();
+  const { meta: _old, ...data } = resource;
+  const meta = createMeta({
+    resourceType: resourceType.name,
+    created: created ?? now,
+    lastModified: now,
+    location: locationOf(scope, resourceType, resource.id as string),
+    version: computeETag(data),
+  });
+  return { ...data, schemas: data.schemas, meta };
+}
+
+/** The keys a client sent, for returning its "request" attributes (RFC 7643 §7). */
+function suppliedPaths(body: unknown): string[] {
+  if (!isRecord(body)) return [];
+  return Object.entries(body).flatMap(([key, value]) =>
+    key.toLowerCase().startsWith('urn:') && isRecord(value)
+      ? Object.keys(value).map((sub) => `${key}:${sub}`)
+      : [key],
+  );
+}
+
+async function hashNewPassword(
+  engine: Engine,
+  resource: ScimResource,
+  previous: ScimResource | undefined,
+): Promise<ScimResource> {
+  if (typeof resource.password !== 'string' || resource.password === previous?.password)
+    return resource;
+  return { ...resource, password: await engine.hashPassword(resource.password) };
+}
+
+/** Group members must exist (checklist S-CHAR-36); their `type` is filled in from where they live. */
+async function resolveMembers(
+  engine: Engine,
+  scope: Scope,
+  resource: ScimResource,
+  previous: ScimResource | undefined,
+): Promise<ScimResource> {
+  if (!Array.isArray(resource.members)) return resource;
+  const known = new Map<string, Json>();
+  if (Array.isArray(previous?.members))
+    for (const member of previous.members as Json[])
+      if (isRecord(member)) known.set(String(member.value), member);
+  const members: Json[] = [];
+  for (const member of resource.members as unknown[]) {
+    if (!isRecord(member) || typeof member.value !== 'string') continue;
+    const before = known.get(member.value);
+    if (before !== undefined && (member.type === undefined || member.type === before.type)) {
+      members.push({ ...member, type: before.type });
+      continue;
+    }
+    const candidates = engine.resourceTypes.filter((rt) =>
+      member.type === undefined ? true : rt.name === member.type,
+    );
+    let type: string | undefined;
+    for (const rt of candidates) {
+      if ((await engine.storeFor(rt).get(member.value, storeContext(scope, rt))) !== undefined) {
+        type = rt.name;
+        break;
+      }
+    }
+    if (type === undefined) throw ScimError.invalidValue(`Member ${member.value} does not exist`);
+    members.push({ ...member, type });
+  }
+  return { ...resource, members };
+}
+
+function hookEvent(
+  scope: Scope,
+  resourceType: ScimResourceType,
+  resource: ScimResource,
+  previous: ScimResource | undefined,
+): HookEvent {
+  return { resourceType, resource, previous, principal: scope.principal, tenant: scope.tenant };
+}
+
+async function afterWrite(
+  engine: Engine,
+  kind: 'afterCreate' | 'afterReplace' | 'afterPatch',
+  event: HookEvent,
+): Promise<void> {
+  await engine.hooks[kind]?.(event);
+  // Deprovisioning: tell the application the moment a user is switched off.
+  if (
+    event.previous?.active !== false &&
+    event.resource.active === false &&
+    event.previous !== undefined
+  )
+    await engine.hooks.onDeactivate?.(event);
+}
+
+export async function createResource(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  body: unknown,
+): Promise<Response> {
+  const result = validateResource(body, resourceType, {
+    mode: 'create',
+    compatibility: engine.compatibility.validation,
+  });
+  if (!result.ok) throw ScimError.fromIssues(result.issues);
+  const id = engine.generateId();
+  let resource: ScimResource = { ...result.value, id };
+  resource = await resolveMembers(engine, scope, resource, undefined);
+  resource = await hashNewPassword(engine, resource, undefined);
+  const stored = await engine
+    .storeFor(resourceType)
+    .create(
+      stamp(engine, scope, resourceType, resource, undefined),
+      storeContext(scope, resourceType),
+    );
+  await afterWrite(engine, 'afterCreate', hookEvent(scope, resourceType, stored, undefined));
+  return respond(engine, scope, resourceType, stored, 201, suppliedPaths(body));
+}
+
+export async function readResource(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  id: string,
+): Promise<Response> {
+  const found = await engine.storeFor(resourceType).get(id, storeContext(scope, resourceType));
+  if (found === undefined) throw notFound(resourceType, id);
+  return respond(engine, scope, resourceType, found, 200);
+}
+
+export async function replaceResource(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  id: string,
+  body: unknown,
+): Promise<Response> {
+  const store = engine.storeFor(resourceType);
+  const context = storeContext(scope, resourceType);
+  const existing = await store.get(id, context);
+  // PUT never creates (RFC 7644 §3.5.1).
+  if (existing === undefined) throw notFound(resourceType, id);
+  const result = validateResource(body, resourceType, {
+    mode: 'replace',
+    existing,
+    compatibility: engine.compatibility.validation,
+  });
+  if (!result.ok) throw ScimError.fromIssues(result.issues);
+  let resource: ScimResource = { ...result.value, id };
+  resource = await resolveMembers(engine, scope, resource, existing);
+  resource = await hashNewPassword(engine, resource, existing);
+  const stored = await store.replace(
+    stamp(engine, scope, resourceType, resource, existing.meta?.created),
+    { ...context, expectedVersion: existing.meta?.version },
+  );
+  await afterWrite(engine, 'afterReplace', hookEvent(scope, resourceType, stored, existing));
+  return respond(engine, scope, resourceType, stored, 200, suppliedPaths(body));
+}
+
+const PATCH_ATTEMPTS = 3;
+
+export async function patchResource(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  id: string,
+  body: unknown,
+): Promise<Response> {
+  const store = engine.storeFor(resourceType);
+  const context = storeContext(scope, resourceType);
+  for (let attempt = 1; ; attempt++) {
+    const existing = await store.get(id, context);
+    if (existing === undefined) throw notFound(resourceType, id);
+    const result = applyPatch(existing, body, {
+      resourceType,
+      compatibility: engine.compatibility.patch,
+      ...(engine.options.limits?.patch === undefined
+        ? {}
+        : { limits: engine.options.limits.patch }),
+    });
+    let stored = existing;
+    if (result.changed) {
+      let resource = await resolveMembers(engine, scope, result.resource, existing);
+      resource = await hashNewPassword(engine, resource, existing);
+      try {
+        stored = await store.replace(
+          stamp(engine, scope, resourceType, resource, existing.meta?.created),
+          { ...context, expectedVersion: existing.meta?.version },
+        );
+      } catch (error) {
+        // Another writer got there first: apply the same operations to what it wrote.
+        if (isScimError(error) && error.status === 412 && attempt < PATCH_ATTEMPTS) continue;
+        throw error;
+      }
+      await afterWrite(engine, 'afterPatch', hookEvent(scope, resourceType, stored, existing));
+    }
+    const wantsBody =
+      scope.url.searchParams.has('attributes') || scope.url.searchParams.has('excludedAttributes');
+    // A PATCH answers 200 with the resource, or 204 when so configured, unless a projection was asked for (P-PATCH-16).
+    if (engine.patchAnswersNoContent(resourceType) && !wantsBody)
+      return noContent(resourceHeaders(stored));
+    return respond(engine, scope, resourceType, stored, 200, patchedPaths(body));
+  }
+}
+
+function patchedPaths(body: unknown): string[] {
+  if (!isRecord(body) || !Array.isArray(body.Operations)) return [];
+  return (body.Operations as unknown[]).flatMap((operation) =>
+    isRecord(operation) && typeof operation.path === 'string'
+      ? [operation.path.split('[')[0] ?? '']
+      : [],
+  );
+}
+
+export async function deleteResource(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  id: string,
+): Promise<Response> {
+  const store = engine.storeFor(resourceType);
+  const context = storeContext(scope, resourceType);
+  const existing = await store.get(id, context);
+  if (existing === undefined || !(await store.delete(id, context)))
+    throw notFound(resourceType, id);
+  await removeMemberships(engine, scope, id);
+  await engine.hooks.afterDelete?.(hookEvent(scope, resourceType, existing, existing));
+  return noContent();
+}
+
+/** A deleted resource leaves every group it was a member of (checklist P-CRUD-17). */
+async function removeMemberships(engine: Engine, scope: Scope, id: string): Promise<void> {
+  const groupType = groupTypeOf(engine);
+  if (groupType === undefined) return;
+  const store = engine.storeFor(groupType);
+  const context = storeContext(scope, groupType);
+  const filter = parseFilter(`members[value eq ${JSON.stringify(id)}]`);
+  const found = await store.query(
+    {
+      filter,
+      bound: bindFilter(filter, groupType),
+      sort: undefined,
+      startIndex: 1,
+      count: engine.maxScan,
+      limit: engine.maxScan,
+    },
+    context,
+  );
+  for (const group of found.resources) {
+    if (!Array.isArray(group.members)) continue;
+    const members = (group.members as Json[]).filter((member) => member.value !== id);
+    if (members.length === group.members.length) continue;
+    const next: ScimResource = { ...group, members };
+    if (members.length === 0) delete next.members;
+    await store.replace(stamp(engine, scope, groupType, next, group.meta?.created), {
+      ...context,
+      expectedVersion: group.meta?.version,
+    });
+  }
+}

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { bj, BASE, expectError, G, server, U } from './helpers.js';
+
+describe('create (RFC 7644 §3.3)', () => {
+  it('P-CRUD-01/P-CRUD-02/P-CRUD-03/P-CRUD-04: 201 with the full resource, Location and ETag', async () => {
+    const { call } = server();
+    const reply = await call('POST', '/Users', bj);
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({
+      userName: 'bjensen',
+      emails: bj.emails,
+      meta: { resourceType: 'User' },
+    });
+    expect(reply.body).not.toHaveProperty('password');
+    const meta = reply.body.meta as Record<string, string>;
+    expect(reply.headers.get('location')).toBe(meta.location);
+    expect(meta.location).toBe(`${BASE}/Users/${reply.body.id as string}`);
+    expect(reply.headers.get('etag')).toBe(meta.version);
+    expect(meta.version).toMatch(/^W\/"/);
+    expect(meta.created).toBe(meta.lastModified);
+  });
+
+  it('S-COMMON-05/S-COMMON-10: client id and meta are ignored', async () => {
+    const { call } = server();
+    const reply = await call('POST', '/Users', {
+      ...bj,
+      id: 'client-1',
+      meta: { resourceType: 'Group', created: '2000-01-01T00:00:00Z' },
+    });
+    expect(reply.body.id).not.toBe('client-1');
+    expect(reply.body.meta).toMatchObject({ resourceType: 'User' });
+    expect((reply.body.meta as Record<string, string>).created).not.toBe('2000-01-01T00:00:00Z');
+  });
+
+  it('S-CHAR-26/S-CHAR-28: a duplicate userName in any case is 409 uniqueness', async () => {
+    const { call } = server();
+    await call('POST', '/Users', bj);
+    expectError(await call('POST', '/Users', bj), 409, 'uniqueness');
+    expectError(await call('POST', '/Users', { ...bj, userName: 'BJensen' }), 409, 'uniqueness');
+  });
+
+  it('S-CHAR-30/S-COMMON-09: non-unique attributes may repeat', async () => {
+    const { call } = server();
+    expect(
+      (
+        await call('POST', '/Users', {
+          schemas: [U],
+          userName: 'a',
+          displayName: 'Same',
+          externalId: 'x',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST', '/Users', {
+          schemas: [U],
+          userName: 'b',
+          displayName: 'Same',
+          externalId: 'x',
+        })
+      ).status,
+    ).toBe(201);
+  });
+
+  it('S-CHAR-07/P-CRUD-06: a missing required attribute or malformed JSON is 400', async () => {
+    const { call } = server();
+    expectError(await call('POST', '/Users', { schemas: [U] }), 400, 'invalidValue');
+    expectError(await call('POST', '/Users', '{'), 400, 'invalidSyntax');
+    expectError(await call('POST', '/Users', ''), 400, 'invalidSyntax');
+  });
+
+  it('S-USER-04/S-USER-05: the password is stored hashed and never returned', async () => {
+    const { call, handler } = server();
+    const created = await call('POST', '/Users', bj);
+    const read = await call('GET', `/Users/${created.body.id as string}?attributes=password`);
+    expect(read.text).not.toContain('t1meMa$heen');
+    expect(read.body).not.toHaveProperty('password');
+    expect(handler).toBeDefined();
+  });
+
+  it('S-GROUP-05: a group with empty members is created', async () => {
+    const { call } = server();
+    const reply = await call('POST', '/Groups', { schemas: [G], displayName: 'E', members: [] });
+    expect(reply.status).toBe(201);
+    expect(reply.body).not.toHaveProperty('members');
+  });
+
+  it('S-CHAR-36: a member that does not exist is invalidValue', async () => {
+    const { call } = server();
+    expectError(
+      await call('POST', '/Groups', {
+        schemas: [G],
+        displayName: 'G',
+        members: [{ value: 'nonexistent' }],
+      }),
+      400,
+      'invalidValue',
+    );
+  });
+});
+
+describe('read, replace, delete', () => {
+  it('P-CRUD-07/P-CRUD-20: GET returns the resource with ETag, Location and Content-Location', async () => {
+    const { call } = server();
+    const { body } = await call('POST', '/Users', bj);
+    const reply = await call('GET', `/Users/${body.id as string}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual(body);
+    expect(reply.headers.get('content-location')).toBe(
+      (body.meta as Record<string, string>).location,
+    );
+    expect(reply.headers.get('etag')).toBe((body.meta as Record<string, string>).version);
+  });
+
+  it('P-CRUD-08: an unknown id is 404 with an error body', async () => {
+    const { call } = server();
+    expectError(await call('GET', '/Users/does-not-exist'), 404);
+  });
+
+  it('P-CRUD-10/P-PUT-02/P-PUT-03: PUT replaces and clears what it omits', async () => {
+    const { call } = server();
+    const { body } = await call('POST', '/Users', bj);
+    const reply = await call('PUT', `/Users/${body.id as string}`, {
+      schemas: [U],
+      userName: 'bjensen',
+      title: 'New',
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ title: 'New' });
+    expect(reply.body).not.toHaveProperty('emails');
+    expect(reply.headers.get('etag')).not.toBe((body.meta as Record<string, string>).version);
+    expect((reply.body.meta as Record<string, string>).created).toBe(
+      (body.meta as Record<string, string>).created,
+    );
+  });
+
+  it('P-CRUD-11: PUT never creates', async () => {
+    const { call } = server();
+    expectError(await call('PUT', '/Users/new-id', { schemas: [U], userName: 'x' }), 404);
+    expectError(await call('GET', '/Users/new-id'), 404);
+  });
+
+  it('P-PUT-07: a different id in the PUT body is ignored', async () => {
+    const { call } = server();
+    const { body } = await call('POST', '/Users', bj);
+    const reply = await call('PUT', `/Users/${body.id as string}`, {
+      schemas: [U],
+      id: 'other',
+      userName: 'bjensen',
+    });
+    expect(reply.body.id).toBe(body.id);
+  });
+
+  it('P-PUT-09/S-CHAR-27: a PUT that takes another user name is 409 and changes nothing', async () => {
+    const { call } = server();
+    await call('POST', '/Users', bj);
+    const other = await call('POST', '/Users', { schemas: [U], userName: 'other' });
+    expectError(
+      await call('PUT', `/Users/${other.body.id as string}`, { schemas: [U], userName: 'BJENSEN' }),
+      409,
+      'uniqueness',
+    );
+    expect((await call('GET', `/Users/${other.body.id as string}`)).body.userName).toBe('other');
+  });
+
+  it('S-CHAR-31: keeping its own unique value is not a conflict', async () => {
+    const { call } = server();
+    const { body } = await call('POST', '/Users', bj);
+    expect((await call('PUT', `/Users/${body.id as string}`, bj)).status).toBe(200);
+  });
+
+  it('P-CRUD-13/P-CRUD-14/P-CRUD-15/P-CRUD-16: DELETE is 204, then everything is 404, and the name is free again', async () => {
+    const { call } = server();
+    const { body } = await call('POST', '/Users', bj);
+    const id = body.id as string;
+    const reply = await call('DELETE', `/Users/${id}`);
+    expect(reply.status).toBe(204);
+    expect(reply.text).toBe('');
+    expectError(await call('GET', `/Users/${id}`), 404);
+    expectError(await call('PUT', `/Users/${id}`, bj), 404);
+    expectError(
+      await call('PATCH', `/Users/${id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'remove', path: 'title' }],
+      }),
+      404,
+    );
+    expectError(await call('DELETE', `/Users/${id}`), 404);
+    expect((await call('GET', '/Users?filter=userName eq "bjensen"')).body.totalResults).toBe(0);
+    expect((await call('POST', '/Users', bj)).status).toBe(201);
+  });
+
+  it('P-CRUD-17: deleting a user removes it from its groups', async () => {
+    const { call } = server();
+    const user = await call('POST', '/Users', bj);
+    const group = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Tour Guides',
+      members: [{ value: user.body.id }],
+    });
+    await call('DELETE', `/Users/${user.body.id as string}`);
+    expect((await call('GET', `/Groups/${group.body.id as string}`)).body).not.toHaveProperty(
+      'members',
+    );
+  });
+});
+
+describe('groups and members', () => {
+  it('S-USER-07/S-GROUP-03: a user lists its groups, and members carry $ref and type', async () => {
+    const { call } = server();
+    const user = await call('POST', '/Users', bj);
+    const id = user.body.id as string;
+    const group = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Tour Guides',
+      members: [{ value: id }],
+    });
+    expect(group.body.members).toEqual([{ value: id, type: 'User', $ref: `${BASE}/Users/${id}` }]);
+    const read = await call('GET', `/Users/${id}`);
+    expect(read.body.groups).toEqual([
+      {
+        value: group.body.id,
+        $ref: `${BASE}/Groups/${group.body.id as string}`,
+        type: 'direct',
+        display: 'Tour Guides',
+      },
+    ]);
+  });
+
+  it('S-GROUP-02: a group may be a member of another group', async () => {
+    const { call } = server();
+    const inner = await call('POST', '/Groups', { schemas: [G], displayName: 'Inner' });
+    const outer = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Outer',
+      members: [{ value: inner.body.id }],
+    });
+    expect(outer.body.members).toMatchObject([{ value: inner.body.id, type: 'Group' }]);
+  });
+});
