@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bj, BASE, expectError, G, server, U } from './helpers.js';
+import { bj, BASE, EU, expectError, G, server, U } from './helpers.js';
 
 describe('create (RFC 7644 §3.3)', () => {
   it('P-CRUD-01/P-CRUD-02/P-CRUD-03/P-CRUD-04: 201 with the full resource, Location and ETag', async () => {
@@ -207,6 +207,36 @@ describe('read, replace, delete', () => {
 });
 
 describe('groups and members', () => {
+  it("S-ENT-02/S-CHAR-36: manager must exist; its displayName is the manager's, never the client's", async () => {
+    const { call } = server();
+    const boss = await call('POST', '/Users', {
+      schemas: [U],
+      userName: 'boss',
+      displayName: 'The Boss',
+    });
+    const user = await call('POST', '/Users', {
+      schemas: [U],
+      userName: 'u',
+      [EU]: { manager: { value: boss.body.id, displayName: 'Fake' } },
+    });
+    expect(user.body[EU]).toEqual({
+      manager: {
+        value: boss.body.id,
+        displayName: 'The Boss',
+        $ref: `${BASE}/Users/${boss.body.id as string}`,
+      },
+    });
+    expectError(
+      await call('POST', '/Users', {
+        schemas: [U],
+        userName: 'v',
+        [EU]: { manager: { value: 'ghost' } },
+      }),
+      400,
+      'invalidValue',
+    );
+  });
+
   it('S-USER-07/S-GROUP-03: a user lists its groups, and members carry $ref and type', async () => {
     const { call } = server();
     const user = await call('POST', '/Users', bj);

@@ -61,7 +61,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   const limits = options.limits ?? {};
   return {
     basePath,
-    baseUrl: options.baseUrl?.replace(/\/+$/, ''),
+    baseUrl: options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl),
     resourceTypes,
     compatibility,
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
@@ -81,6 +81,14 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       return value === 'noContent';
     },
   };
+}
+
+/** Locations never carry credentials (RFC 7644 §7.1, checklist P-SEC-10). */
+function withoutUserinfo(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.username = '';
+  url.password = '';
+  return url.href.replace(/\/+$/, '');
 }
 
 export function storeContext(scope: Scope, resourceType: ScimResourceType): StoreContext {

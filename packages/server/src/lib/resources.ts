@@ -123,6 +123,30 @@ async function resolveMembers(
   return { ...resource, members };
 }
 
+/** `manager.value` must name an existing user (checklist S-CHAR-36); its readOnly displayName is filled in (S-ENT-02). */
+async function resolveManager(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  resource: ScimResource,
+): Promise<ScimResource> {
+  for (const extension of resourceType.schemaExtensions) {
+    const data = resource[extension.schema.id];
+    const manager = isRecord(data) ? data.manager : undefined;
+    if (!isRecord(manager) || typeof manager.value !== 'string') continue;
+    const found = await engine
+      .storeFor(resourceType)
+      .get(manager.value, storeContext(scope, resourceType));
+    if (found === undefined)
+      throw ScimError.invalidValue(`Manager ${manager.value} does not exist`);
+    const next: Json = { ...manager, $ref: locationOf(scope, resourceType, manager.value) };
+    if (typeof found.displayName === 'string') next.displayName = found.displayName;
+    else delete next.displayName;
+    return { ...resource, [extension.schema.id]: { ...(data as Json), manager: next } };
+  }
+  return resource;
+}
+
 function hookEvent(
   scope: Scope,
   resourceType: ScimResourceType,
@@ -161,6 +185,7 @@ export async function createResource(
   const id = engine.generateId();
   let resource: ScimResource = { ...result.value, id };
   resource = await resolveMembers(engine, scope, resource, undefined);
+  resource = await resolveManager(engine, scope, resourceType, resource);
   resource = await hashNewPassword(engine, resource, undefined);
   const stored = await engine
     .storeFor(resourceType)
@@ -203,6 +228,7 @@ export async function replaceResource(
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   let resource: ScimResource = { ...result.value, id };
   resource = await resolveMembers(engine, scope, resource, existing);
+  resource = await resolveManager(engine, scope, resourceType, resource);
   resource = await hashNewPassword(engine, resource, existing);
   const stored = await store.replace(
     stamp(engine, scope, resourceType, resource, existing.meta?.created),
@@ -236,6 +262,7 @@ export async function patchResource(
     let stored = existing;
     if (result.changed) {
       let resource = await resolveMembers(engine, scope, result.resource, existing);
+      resource = await resolveManager(engine, scope, resourceType, resource);
       resource = await hashNewPassword(engine, resource, existing);
       try {
         stored = await store.replace(
