@@ -20,6 +20,7 @@ export {
   type LifecycleHooks,
   type ScimHandlerOptions,
   type ServerCompatibility,
+  type ServerFeatures,
   type ServerLimits,
 } from './lib/options.js';
 export type {

@@ -15,12 +15,12 @@ export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
   const body: ScimResource = {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA_URN],
     documentationUri: 'https://www.rfc-editor.org/rfc/rfc7644',
-    patch: { supported: true },
+    patch: { supported: engine.features.patch },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: engine.maxResults },
+    filter: { supported: engine.features.filter, maxResults: engine.maxResults },
     changePassword: { supported: true },
-    sort: { supported: true },
-    etag: { supported: true },
+    sort: { supported: engine.features.sort },
+    etag: { supported: engine.features.etag },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

@@ -7,6 +7,7 @@ import {
   type LifecycleHooks,
   type ScimHandlerOptions,
   type ServerCompatibility,
+  type ServerFeatures,
 } from './options.js';
 import type { ScimStore, StoreContext } from './store.js';
 
@@ -19,6 +20,7 @@ export interface Engine {
   readonly maxResults: number;
   readonly maxScan: number;
   readonly options: ScimHandlerOptions;
+  readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
   readonly generateId: () => string;
   readonly now: () => Date;
@@ -68,6 +70,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     maxResults: limits.maxResults ?? 1_000,
     maxScan: limits.maxScan ?? 100_000,
     options,
+    features: { patch: true, filter: true, sort: true, etag: true, ...options.features },
     hooks: options.hooks ?? {},
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     now: options.now ?? (() => new Date()),

@@ -84,6 +84,10 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     allow(['POST'], method);
     return queryAll(engine, scope, parametersFromSearch(await body()));
   }
+  if (segments.length === 1 && first.toLowerCase() === 'bulk') {
+    allow(['POST'], method);
+    throw ScimError.notImplemented('Bulk is not supported by this service provider');
+  }
   if (isDiscovery) {
     if (
       segments.length > 2 ||
@@ -121,8 +125,17 @@ async function route(engine: Engine, request: Request): Promise<Response> {
 /** The path below the base path, with an optional `/v2` (RFC 7644 §3.13); another version is invalidVers. */
 function pathSegments(engine: Engine, pathname: string): string[] {
   const base = engine.basePath;
-  if (pathname !== base && !pathname.startsWith(`${base}/`))
+  if (pathname !== base && !pathname.startsWith(`${base}/`)) {
+    // A base path that ends in a version (/scim/v2) makes /scim/v3/… a version error, not a 404.
+    const versioned = /^(.*)\/v\d+$/i.exec(base);
+    const prefix = versioned?.[1];
+    if (prefix !== undefined && pathname.startsWith(`${prefix}/`)) {
+      const version = pathname.slice(prefix.length + 1).split('/')[0] ?? '';
+      if (/^v\d+$/i.test(version))
+        throw ScimError.invalidVers(`SCIM version ${version} is not supported; use v2`);
+    }
     throw ScimError.notFound(`${pathname} is not under ${base || '/'}`);
+  }
   const segments = pathname
     .slice(base.length)
     .split('/')

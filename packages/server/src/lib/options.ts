@@ -94,6 +94,23 @@ export interface LifecycleHooks {
 }
 
 /**
+ * Optional protocol features, advertised truthfully in `/ServiceProviderConfig` (RFC 7643 §5): a
+ * feature switched off answers as the checklist's P-DISC-05 and P-DISC-07 rows say.
+ * @example `{ patch: false, sort: false }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-5
+ */
+export interface ServerFeatures {
+  /** Off: PATCH is 501. */
+  readonly patch?: boolean;
+  /** Off: a `filter` is 400 invalidFilter. */
+  readonly filter?: boolean;
+  /** Off: `sortBy` and `sortOrder` are ignored. */
+  readonly sort?: boolean;
+  /** Off: no `ETag` header and no `meta.version`. */
+  readonly etag?: boolean;
+}
+
+/**
  * Everything a SCIM endpoint is made of.
  * @example
  * ```ts
@@ -121,6 +138,8 @@ export interface ScimHandlerOptions {
   readonly authenticate?: (request: Request) => Authentication | Promise<Authentication>;
   readonly authenticateDiscovery?: boolean;
   readonly compatibility?: keyof typeof SERVER_PRESETS | ServerCompatibility;
+  /** All on by default. */
+  readonly features?: ServerFeatures;
   readonly limits?: ServerLimits;
   /** What a successful PATCH answers: 200 with the resource (default) or 204; per resource type name allowed. */
   readonly patchResponse?:

@@ -110,6 +110,8 @@ export function projectionOf(
 }
 
 export function parseFilterParameter(engine: Engine, text: string): FilterNode {
+  if (!engine.features.filter)
+    throw ScimError.invalidFilter('Filtering is not supported by this service provider');
   return parseFilter(text, {
     lenient: engine.compatibility.filter,
     ...(engine.options.limits?.filter === undefined
@@ -119,10 +121,12 @@ export function parseFilterParameter(engine: Engine, text: string): FilterNode {
 }
 
 function sortOf(
+  engine: Engine,
   resourceType: ScimResourceType,
   parameters: QueryParameters,
 ): StoreSort | undefined {
-  if (parameters.sortBy === undefined || parameters.sortBy.trim() === '') return undefined;
+  if (!engine.features.sort || parameters.sortBy === undefined || parameters.sortBy.trim() === '')
+    return undefined;
   const order = (parameters.sortOrder ?? 'ascending').toLowerCase();
   if (order !== 'ascending' && order !== 'descending')
     throw ScimError.invalidValue(
@@ -231,7 +235,7 @@ export async function queryResourceType(
   const filter =
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
   const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
-  const sort = sortOf(resourceType, parameters);
+  const sort = sortOf(engine, resourceType, parameters);
   const window = page(engine, parameters);
   const found = await runQuery(engine, scope, resourceType, filter, bound, sort, window);
   const resources = await present(engine, scope, resourceType, found.resources, { projection });

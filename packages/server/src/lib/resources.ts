@@ -56,13 +56,14 @@ function stamp(
   created: string | undefined,
 ): ScimResource {
   const now = engine.now().toISOString();
+  const versioned = engine.features.etag;
   const { meta: _old, ...data } = resource;
   const meta = createMeta({
     resourceType: resourceType.name,
     created: created ?? now,
     lastModified: now,
     location: locationOf(scope, resourceType, resource.id as string),
-    version: computeETag(data),
+    version: versioned ? computeETag(data) : undefined,
   });
   return { ...data, schemas: data.schemas, meta };
 }
@@ -247,6 +248,9 @@ export async function patchResource(
   id: string,
   body: unknown,
 ): Promise<Response> {
+  // The configuration says what is supported, and the endpoint keeps to it (checklist P-DISC-05).
+  if (!engine.features.patch)
+    throw ScimError.notImplemented('PATCH is not supported by this service provider');
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
   for (let attempt = 1; ; attempt++) {
