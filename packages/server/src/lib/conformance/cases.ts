@@ -1,0 +1,458 @@
+import {
+  check,
+  checkError,
+  checkStatus,
+  clientFor,
+  unique,
+  type Call,
+  type ConformanceTarget,
+} from './client.js';
+
+const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const LR = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+/**
+ * One check of the conformance kit: a checklist ID or client name, a title, and `run`, which throws
+ * an `Error` that says what was wrong.
+ * @example `for (const c of conformanceCases(target)) it(`${c.id}: ${c.name}`, c.run)`
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export interface ConformanceCase {
+  readonly id: string;
+  readonly name: string;
+  readonly run: () => Promise<void>;
+}
+
+/**
+ * Which client dialects the endpoint under test was configured for; their request sequences run only
+ * when asked for.
+ * @example `{ entra: true }`
+ * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups
+ */
+export interface ConformanceOptions {
+  readonly entra?: boolean;
+  readonly okta?: boolean;
+}
+
+type Case = readonly [id: string, name: string, run: (call: Call) => Promise<void>];
+
+async function createUser(
+  call: Call,
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const reply = await call('POST', '/Users', { schemas: [U], userName: unique('user'), ...extra });
+  checkStatus(reply, 201, 'POST /Users');
+  return reply.body;
+}
+
+const rfc: readonly Case[] = [
+  [
+    'P-DISC-01',
+    'ServiceProviderConfig is a single object',
+    async (call) => {
+      const reply = await call('GET', '/ServiceProviderConfig');
+      checkStatus(reply, 200, 'GET /ServiceProviderConfig');
+      check(!('Resources' in reply.body), 'ServiceProviderConfig must not be a ListResponse');
+    },
+  ],
+  [
+    'P-DISC-08',
+    'ResourceTypes lists User and Group',
+    async (call) => {
+      const reply = await call('GET', '/ResourceTypes');
+      checkStatus(reply, 200, 'GET /ResourceTypes');
+      const names =
+        (reply.body.Resources as { name: string }[] | undefined)?.map((rt) => rt.name) ?? [];
+      check(
+        names.includes('User') && names.includes('Group'),
+        `ResourceTypes must list User and Group, got ${names.join(', ')}`,
+      );
+    },
+  ],
+  [
+    'P-DISC-11',
+    'Schemas serves the User schema by its URN',
+    async (call) => {
+      checkStatus(await call('GET', '/Schemas'), 200, 'GET /Schemas');
+      const user = await call('GET', `/Schemas/${U}`);
+      checkStatus(user, 200, 'GET /Schemas/{User}');
+      check(user.body.id === U, 'the User schema id must be its URN');
+    },
+  ],
+  [
+    'P-CRUD-01',
+    'create answers 201 with Location, ETag and meta',
+    async (call) => {
+      const reply = await call('POST', '/Users', {
+        schemas: [U],
+        userName: unique('create'),
+        password: 'not-returned-1',
+      });
+      checkStatus(reply, 201, 'POST /Users');
+      const meta = reply.body.meta as Record<string, string> | undefined;
+      check(
+        typeof reply.body.id === 'string' && reply.body.id !== '',
+        'a created resource needs an id',
+      );
+      check(
+        meta?.location !== undefined && reply.headers.get('location') === meta.location,
+        'Location must equal meta.location (P-CRUD-03)',
+      );
+      check(
+        reply.headers.get('etag') === meta?.version,
+        'ETag must equal meta.version (P-CRUD-04)',
+      );
+      check(
+        !reply.text.includes('not-returned-1'),
+        'the password must never be returned (S-CHAR-21)',
+      );
+    },
+  ],
+  [
+    'S-CHAR-26',
+    'a duplicate userName, in any case, is 409 uniqueness',
+    async (call) => {
+      const userName = unique('dup');
+      await createUser(call, { userName });
+      checkError(
+        await call('POST', '/Users', { schemas: [U], userName: userName.toUpperCase() }),
+        409,
+        'uniqueness',
+        'duplicate POST /Users',
+      );
+    },
+  ],
+  [
+    'P-CRUD-06',
+    'malformed JSON is 400 invalidSyntax',
+    async (call) => {
+      checkError(
+        await call('POST', '/Users', '{"schemas":'),
+        400,
+        'invalidSyntax',
+        'POST /Users with broken JSON',
+      );
+    },
+  ],
+  [
+    'P-CRUD-08',
+    'an unknown id is 404 with an error body',
+    async (call) => {
+      checkError(
+        await call('GET', `/Users/${unique('missing')}`),
+        404,
+        undefined,
+        'GET /Users/{unknown}',
+      );
+    },
+  ],
+  [
+    'X-ENTRA-09',
+    'the Test Connection probe is 200 with an empty ListResponse',
+    async (call) => {
+      const reply = await call(
+        'GET',
+        `/Users?filter=${encodeURIComponent(`userName eq "${crypto.randomUUID()}"`)}`,
+      );
+      checkStatus(reply, 200, 'probe');
+      check(
+        reply.body.totalResults === 0 &&
+          Array.isArray(reply.body.Resources) &&
+          (reply.body.Resources as unknown[]).length === 0,
+        'no match must be totalResults 0 and Resources []',
+      );
+      check(
+        Array.isArray(reply.body.schemas) && reply.body.schemas[0] === LR,
+        'a query answers a ListResponse',
+      );
+    },
+  ],
+  [
+    'P-FILTER-08',
+    'a userName filter matches in any case',
+    async (call) => {
+      const user = await createUser(call);
+      const reply = await call(
+        'GET',
+        `/Users?filter=${encodeURIComponent(`USERNAME eq "${String(user.userName).toUpperCase()}"`)}`,
+      );
+      checkStatus(reply, 200, 'filter');
+      check(
+        reply.body.totalResults === 1,
+        `expected one match, got ${String(reply.body.totalResults)}`,
+      );
+    },
+  ],
+  [
+    'P-CRUD-10',
+    'PUT replaces and answers the resource',
+    async (call) => {
+      const user = await createUser(call, { title: 'Old', nickName: 'n' });
+      const reply = await call('PUT', `/Users/${String(user.id)}`, {
+        schemas: [U],
+        userName: user.userName,
+        title: 'New',
+      });
+      checkStatus(reply, 200, 'PUT');
+      check(
+        reply.body.title === 'New' && !('nickName' in reply.body),
+        'PUT must replace given and clear omitted attributes',
+      );
+    },
+  ],
+  [
+    'P-CRUD-11',
+    'PUT never creates',
+    async (call) => {
+      checkError(
+        await call('PUT', `/Users/${unique('nope')}`, { schemas: [U], userName: unique('x') }),
+        404,
+        undefined,
+        'PUT of an unknown id',
+      );
+    },
+  ],
+  [
+    'P-PATCH-16',
+    'PATCH answers 200 with the resource or 204',
+    async (call) => {
+      const user = await createUser(call);
+      const reply = await call('PATCH', `/Users/${String(user.id)}`, {
+        schemas: [PO],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+      checkStatus(reply, [200, 204], 'PATCH');
+      const read = await call('GET', `/Users/${String(user.id)}`);
+      check(
+        read.body.active === false,
+        'a deactivated user must still be readable, with active false',
+      );
+    },
+  ],
+  [
+    'P-PATCH-10',
+    'a failing PATCH changes nothing',
+    async (call) => {
+      const user = await createUser(call, { title: 'Kept' });
+      checkError(
+        await call('PATCH', `/Users/${String(user.id)}`, {
+          schemas: [PO],
+          Operations: [{ op: 'replace', path: 'title', value: 'Lost' }, { op: 'remove' }],
+        }),
+        400,
+        'noTarget',
+        'PATCH with a failing operation',
+      );
+      check(
+        (await call('GET', `/Users/${String(user.id)}`)).body.title === 'Kept',
+        'nothing may be applied when an operation fails',
+      );
+    },
+  ],
+  [
+    'P-PATCH-35',
+    'members are added and removed one by one',
+    async (call) => {
+      const a = await createUser(call);
+      const b = await createUser(call);
+      const group = await call('POST', '/Groups', {
+        schemas: [G],
+        displayName: unique('group'),
+        members: [],
+      });
+      checkStatus(group, 201, 'POST /Groups');
+      const gid = String(group.body.id);
+      checkStatus(
+        await call('PATCH', `/Groups/${gid}`, {
+          schemas: [PO],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: a.id }, { value: b.id }] }],
+        }),
+        [200, 204],
+        'add members',
+      );
+      checkStatus(
+        await call('PATCH', `/Groups/${gid}`, {
+          schemas: [PO],
+          Operations: [{ op: 'remove', path: `members[value eq "${String(a.id)}"]` }],
+        }),
+        [200, 204],
+        'remove a member',
+      );
+      const members =
+        ((await call('GET', `/Groups/${gid}`)).body.members as { value: string }[] | undefined) ??
+        [];
+      check(
+        members.length === 1 && members[0]?.value === b.id,
+        'only the remaining member may be listed',
+      );
+    },
+  ],
+  [
+    'P-CRUD-13',
+    'DELETE answers 204, then the resource is gone',
+    async (call) => {
+      const user = await createUser(call);
+      const reply = await call('DELETE', `/Users/${String(user.id)}`);
+      checkStatus(reply, 204, 'DELETE');
+      check(reply.text === '', 'a 204 has no body');
+      checkError(
+        await call('GET', `/Users/${String(user.id)}`),
+        404,
+        undefined,
+        'GET after DELETE',
+      );
+    },
+  ],
+];
+
+const entra: readonly Case[] = [
+  [
+    'X-ENTRA-01',
+    'Entra: capitalised ops and "False" strings deactivate a user',
+    async (call) => {
+      const user = await createUser(call, {
+        schemas: [U, EU],
+        active: 'True',
+        meta: { resourceType: 'User' },
+        roles: [],
+      });
+      const reply = await call('PATCH', `/Users/${String(user.id)}`, {
+        schemas: [PO],
+        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+      });
+      checkStatus(reply, [200, 204], 'Entra disable');
+      check(
+        (await call('GET', `/Users/${String(user.id)}`)).body.active === false,
+        'active must be false',
+      );
+    },
+  ],
+  [
+    'X-ENTRA-02',
+    'Entra: remove members with a value list removes only those',
+    async (call) => {
+      const a = await createUser(call);
+      const b = await createUser(call);
+      const group = await call('POST', '/Groups', {
+        schemas: [G, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
+        displayName: unique('entra'),
+        meta: { resourceType: 'Group' },
+      });
+      checkStatus(group, 201, 'Entra create group');
+      const gid = String(group.body.id);
+      checkStatus(
+        await call('PATCH', `/Groups/${gid}`, {
+          schemas: [PO],
+          Operations: [
+            { op: 'Add', path: 'members', value: [{ $ref: null, value: a.id }, { value: b.id }] },
+          ],
+        }),
+        [200, 204],
+        'Entra add members',
+      );
+      checkStatus(
+        await call('PATCH', `/Groups/${gid}`, {
+          schemas: [PO],
+          Operations: [{ op: 'Remove', path: 'members', value: [{ value: a.id }] }],
+        }),
+        [200, 204],
+        'Entra remove members',
+      );
+      const members =
+        ((await call('GET', `/Groups/${gid}`)).body.members as { value: string }[] | undefined) ??
+        [];
+      check(
+        members.length === 1 && members[0]?.value === b.id,
+        'only the listed member may be removed',
+      );
+    },
+  ],
+  [
+    'X-ENTRA-08',
+    'Entra: a work email is updated through its filter, and created when missing',
+    async (call) => {
+      const user = await createUser(call);
+      const reply = await call('PATCH', `/Users/${String(user.id)}`, {
+        schemas: [PO],
+        Operations: [
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: 'x@example.com' },
+        ],
+      });
+      checkStatus(reply, [200, 204], 'Entra email upsert');
+      const emails =
+        ((await call('GET', `/Users/${String(user.id)}`)).body.emails as
+          Record<string, unknown>[] | undefined) ?? [];
+      check(
+        emails.some((email) => email.type === 'work' && email.value === 'x@example.com'),
+        'the work email must exist',
+      );
+    },
+  ],
+];
+
+const okta: readonly Case[] = [
+  [
+    'Okta 3.2.6',
+    'Okta: a group rename carrying its own id',
+    async (call) => {
+      const group = await call('POST', '/Groups', {
+        schemas: [G],
+        displayName: unique('okta'),
+        members: [],
+      });
+      const gid = String(group.body.id);
+      const renamed = unique('renamed');
+      checkStatus(
+        await call('PATCH', `/Groups/${gid}`, {
+          schemas: [PO],
+          Operations: [{ op: 'replace', value: { id: gid, displayName: renamed } }],
+        }),
+        [200, 204],
+        'Okta rename',
+      );
+      check(
+        (await call('GET', `/Groups/${gid}`)).body.displayName === renamed,
+        'the group must be renamed',
+      );
+    },
+  ],
+  [
+    'Okta 3.2.5',
+    'Okta: PUT deactivates a user',
+    async (call) => {
+      const user = await createUser(call, { active: true, groups: [] });
+      const full = (await call('GET', `/Users/${String(user.id)}`)).body;
+      const reply = await call('PUT', `/Users/${String(user.id)}`, { ...full, active: false });
+      checkStatus(reply, 200, 'Okta PUT');
+      check(reply.body.active === false, 'active must be false after the PUT');
+    },
+  ],
+];
+
+/**
+ * The shared conformance kit: checklist rows and the Entra and Okta request sequences, as cases any
+ * test framework can run against a fetch function. Cases create their own uniquely named data.
+ * @example
+ * ```ts
+ * import { conformanceCases } from '@scim/server/testing';
+ * for (const c of conformanceCases({ fetch: (r) => app.fetch(r), baseUrl: 'http://localhost/scim/v2', headers: { authorization: 'Bearer t' } }, { entra: true })) {
+ *   it(`${c.id}: ${c.name}`, c.run);
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export function conformanceCases(
+  target: ConformanceTarget,
+  options: ConformanceOptions = {},
+): ConformanceCase[] {
+  const call = clientFor(target);
+  const selected = [
+    ...rfc,
+    ...(options.entra === true ? entra : []),
+    ...(options.okta === true ? okta : []),
+  ];
+  return selected.map(([id, name, run]) => ({ id, name, run: () => run(call) }));
+}
