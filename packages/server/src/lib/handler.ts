@@ -72,7 +72,10 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     baseUrl,
     principal: authentication?.principal,
     tenant: authentication?.tenant,
-    signal: request.signal,
+    // Read on demand: creating the AbortSignal costs more than most requests need.
+    get signal() {
+      return request.signal;
+    },
   };
   const body = () => readJsonBody(request, engine.maxPayloadBytes);
 

@@ -5,7 +5,7 @@ import {
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
-import { bindFilter, parseFilter, type FilterNode } from '@scim/filter';
+import { bindFilter, type FilterNode } from '@scim/filter';
 import { locationOf, storeContext, type Engine, type Scope } from './engine.js';
 
 type Json = Record<string, unknown>;
@@ -79,10 +79,21 @@ async function membershipsOf(
   const groupType = groupTypeOf(engine);
   if (groupType === undefined || users.length === 0) return out;
   const ids = new Set(users.map((user) => user.id as string));
+  const members = { type: 'attributePath', attribute: 'members' } as const;
+  // Built as a tree rather than parsed: this runs on every read of a user.
   const filter: FilterNode =
     users.length === 1
-      ? parseFilter(`members[value eq ${JSON.stringify(users[0]?.id ?? '')}]`)
-      : parseFilter('members pr');
+      ? {
+          type: 'valuePath',
+          path: members,
+          filter: {
+            type: 'compare',
+            path: { type: 'attributePath', attribute: 'value' },
+            operator: 'eq',
+            value: users[0]?.id ?? '',
+          },
+        }
+      : { type: 'present', path: members };
   const bound = bindFilter(filter, groupType);
   const result = await engine.storeFor(groupType).query(
     {

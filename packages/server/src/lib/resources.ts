@@ -14,6 +14,7 @@ import { locationOf, notFound, storeContext, type Engine, type Scope } from './e
 import type { HookEvent } from './options.js';
 import { noContent, scimJson } from './http.js';
 import { groupTypeOf, present } from './present.js';
+import { checkIfMatch, notModified } from './preconditions.js';
 import { parametersFromUrl, projectionOf } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -206,6 +207,8 @@ export async function readResource(
 ): Promise<Response> {
   const found = await engine.storeFor(resourceType).get(id, storeContext(scope, resourceType));
   if (found === undefined) throw notFound(resourceType, id);
+  if (notModified(engine, scope, found))
+    return new Response(null, { status: 304, headers: resourceHeaders(found) });
   return respond(engine, scope, resourceType, found, 200);
 }
 
@@ -219,6 +222,7 @@ export async function replaceResource(
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
   const existing = await store.get(id, context);
+  checkIfMatch(engine, scope, existing);
   // PUT never creates (RFC 7644 §3.5.1).
   if (existing === undefined) throw notFound(resourceType, id);
   const result = validateResource(body, resourceType, {
@@ -255,6 +259,7 @@ export async function patchResource(
   const context = storeContext(scope, resourceType);
   for (let attempt = 1; ; attempt++) {
     const existing = await store.get(id, context);
+    checkIfMatch(engine, scope, existing);
     if (existing === undefined) throw notFound(resourceType, id);
     const result = applyPatch(existing, body, {
       resourceType,
@@ -307,6 +312,7 @@ export async function deleteResource(
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
   const existing = await store.get(id, context);
+  checkIfMatch(engine, scope, existing);
   if (existing === undefined || !(await store.delete(id, context)))
     throw notFound(resourceType, id);
   await removeMemberships(engine, scope, id);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { bj, expectError, PO, server, U } from './helpers.js';
+
+async function created() {
+  const instance = server();
+  const user = await instance.call('POST', '/Users', bj);
+  return { ...instance, id: user.body.id as string, etag: user.headers.get('etag') as string };
+}
+
+describe('conditional requests (RFC 7644 §3.14)', () => {
+  it('P-ETAG-04/P-ETAG-05: If-None-Match with the current tag is 304 without a body; another tag is 200', async () => {
+    const { call, id, etag } = await created();
+    const fresh = await call('GET', `/Users/${id}`, undefined, { 'if-none-match': etag });
+    expect(fresh.status).toBe(304);
+    expect(fresh.text).toBe('');
+    expect(fresh.headers.get('etag')).toBe(etag);
+    expect(
+      (await call('GET', `/Users/${id}`, undefined, { 'if-none-match': 'W/"other"' })).status,
+    ).toBe(200);
+  });
+
+  it('P-PUT-11/P-ETAG-06/P-ETAG-09: a stale If-Match on PUT, PATCH or DELETE is 412 and changes nothing', async () => {
+    const { call, id } = await created();
+    const stale = { 'if-match': 'W/"stale"' };
+    expectError(
+      await call('PUT', `/Users/${id}`, { schemas: [U], userName: 'bjensen', title: 'X' }, stale),
+      412,
+    );
+    expectError(
+      await call(
+        'PATCH',
+        `/Users/${id}`,
+        { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'X' }] },
+        stale,
+      ),
+      412,
+    );
+    expectError(await call('DELETE', `/Users/${id}`, undefined, stale), 412);
+    expect((await call('GET', `/Users/${id}`)).body.title).toBe('Tour Guide');
+  });
+
+  it('P-ETAG-07: If-Match compares weak tags, with or without W/', async () => {
+    const { call, id, etag } = await created();
+    expect(
+      (
+        await call(
+          'PUT',
+          `/Users/${id}`,
+          { schemas: [U], userName: 'bjensen' },
+          { 'if-match': etag },
+        )
+      ).status,
+    ).toBe(200);
+    const next = (await call('GET', `/Users/${id}`)).headers.get('etag') as string;
+    expect(
+      (
+        await call(
+          'PATCH',
+          `/Users/${id}`,
+          { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'T' }] },
+          { 'if-match': next.replace(/^W\//, '') },
+        )
+      ).status,
+    ).toBe(200);
+  });
+
+  it('P-ETAG-08: If-Match * matches any existing resource, and a missing one is 412', async () => {
+    const { call, id } = await created();
+    expect((await call('DELETE', `/Users/${id}`, undefined, { 'if-match': '*' })).status).toBe(204);
+    expectError(await call('DELETE', `/Users/${id}`, undefined, { 'if-match': '*' }), 412);
+  });
+
+  it('P-ETAG-10/P-DISC-07: with ETags off, If-Match is ignored', async () => {
+    const { call } = server({ features: { etag: false } });
+    const user = await call('POST', '/Users', bj);
+    expect(
+      (
+        await call(
+          'PUT',
+          `/Users/${user.body.id as string}`,
+          { schemas: [U], userName: 'bjensen' },
+          { 'if-match': 'W/"stale"' },
+        )
+      ).status,
+    ).toBe(200);
+  });
+});
