@@ -11,7 +11,12 @@ export default defineConfig(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', 'scripts/*.mjs', 'packages/*/scripts/*.mjs'],
+          allowDefaultProject: [
+            '*.js',
+            'scripts/*.mjs',
+            'packages/*/scripts/*.mjs',
+            'examples/*/*.mjs',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -16,7 +16,10 @@ const projectDirs = groups.flatMap((group) => {
 const projects: TestProjectInlineConfiguration[] = projectDirs.map((dir) => ({
   extends: true,
   test: {
-    name: dir.split('/')[1] ?? dir,
+    // Packages are named as such (core, filter, …); examples carry a prefix (example-express).
+    name: dir.startsWith('examples/')
+      ? `example-${dir.split('/')[1] ?? dir}`
+      : (dir.split('/')[1] ?? dir),
     root: dir,
     include: ['test/**/*.test.ts'],
   },

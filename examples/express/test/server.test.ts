@@ -1,0 +1,44 @@
+// The example server passes the shared conformance kit, over HTTP, in each preset.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conformanceCases } from '@scim/server/testing';
+import { createApp } from '../app.mjs';
+
+for (const compatibility of ['default', 'entra', 'okta'] as const) {
+  describe(`examples/express (${compatibility})`, () => {
+    const lines: string[] = [];
+    const server: Server = createApp({
+      token: 'example-token',
+      compatibility,
+      log: (line) => lines.push(line),
+    }).listen(0, '127.0.0.1');
+    let baseUrl = '';
+    beforeAll(async () => {
+      if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const target = {
+      fetch: (request: Request) => fetch(request),
+      get baseUrl() {
+        return baseUrl;
+      },
+      headers: { authorization: 'Bearer example-token' },
+    };
+    const dialects = { entra: compatibility === 'entra', okta: compatibility === 'okta' };
+    for (const conformance of conformanceCases(target, dialects))
+      it(`${conformance.id}: ${conformance.name}`, conformance.run);
+
+    it('refuses a wrong token with 401 and logs requests without secrets', async () => {
+      const response = await fetch(`${baseUrl}/Users`, {
+        headers: { authorization: 'Bearer wrong' },
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(lines.some((line) => line.startsWith('GET /scim/v2/Users 401'))).toBe(true);
+      expect(lines.join('\n')).not.toContain('example-token');
+    });
+  });
+}
