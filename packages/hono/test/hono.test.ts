@@ -1,0 +1,49 @@
+// The shared conformance kit against a Hono app, through app.request (no server needed).
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { ScimError } from '@scim/core';
+import { scimHandler } from '@scim/hono';
+import { createMemoryStore } from '@scim/server/memory';
+import { conformanceCases } from '@scim/server/testing';
+
+const TOKEN = 'Bearer hono';
+const app = new Hono();
+app.get('/', (c) => c.text('an app with a SCIM endpoint'));
+const scim = scimHandler({
+  stores: { User: createMemoryStore(), Group: createMemoryStore() },
+  hashPassword: (password) => Promise.resolve(`test:${password.length}`),
+  authenticate: (request) => {
+    if (request.headers.get('authorization') !== TOKEN)
+      throw ScimError.unauthorized('A valid bearer token is required');
+    return { principal: 'test' };
+  },
+});
+// The base path itself serves queries across resource types (GET /scim/v2?filter=…).
+app.all('/scim/v2', scim);
+app.all('/scim/v2/*', scim);
+
+describe('Hono', () => {
+  const target = {
+    fetch: (request: Request) => Promise.resolve(app.fetch(request)),
+    baseUrl: 'http://hono.test/scim/v2',
+    headers: { authorization: TOKEN },
+  };
+  for (const conformance of conformanceCases(target))
+    it(`${conformance.id}: ${conformance.name}`, conformance.run);
+
+  it('keeps the base path in meta.location and leaves other routes to the app', async () => {
+    const response = await app.request('http://hono.test/scim/v2/Users', {
+      method: 'POST',
+      headers: { authorization: TOKEN, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'hono-user',
+      }),
+    });
+    const body = (await response.json()) as { meta: { location: string } };
+    expect(body.meta.location.startsWith('http://hono.test/scim/v2/Users/')).toBe(true);
+    expect(await (await app.request('http://hono.test/')).text()).toBe(
+      'an app with a SCIM endpoint',
+    );
+  });
+});
