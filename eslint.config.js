@@ -4,7 +4,14 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['**/dist/**', '**/generated/**', '**/coverage/**', 'docs/api/**']),
+  globalIgnores([
+    '**/dist/**',
+    '**/generated/**',
+    '**/coverage/**',
+    'docs/api/**',
+    '**/.next/**',
+    '**/next-env.d.ts',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,35 @@
+// The SCIM handler for the route. It lives in a module of its own so that every request to the
+// route shares one handler and one store. Replace createMemoryStore() with a store over your
+// database (docs/storage.md).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ScimError } from '@scim/core';
+import { toNextHandlers } from '@scim/next';
+import { createMemoryStore } from '@scim/server/memory';
+
+// instrumentation.ts sets SCIM_TOKEN at start-up when it is missing; should it still be empty, no
+// token is accepted.
+const token = process.env.SCIM_TOKEN ?? '';
+const expected = createHash('sha256')
+  .update(token === '' ? `\u0000${Math.random()}` : `Bearer ${token}`)
+  .digest();
+
+type Preset = 'rfc' | 'default' | 'entra' | 'okta';
+const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
+
+export const handlers = toNextHandlers({
+  stores: { User: createMemoryStore(), Group: createMemoryStore() },
+  compatibility,
+  authenticate: (request) => {
+    // Compare digests, so the comparison takes the same time whatever the caller sent.
+    const given = createHash('sha256')
+      .update(request.headers.get('authorization') ?? '')
+      .digest();
+    if (!timingSafeEqual(given, expected))
+      throw ScimError.unauthorized('A valid bearer token is required');
+    return { principal: 'scim-client' };
+  },
+  hooks: {
+    // Deprovisioning: end the leaver's sessions here.
+    onDeactivate: ({ resource }) => console.log(`deactivated ${String(resource.userName)}`),
+  },
+});
