@@ -18,6 +18,7 @@ export {
   type Authentication,
   type HookEvent,
   type LifecycleHooks,
+  type MeTarget,
   type ScimHandlerOptions,
   type ServerCompatibility,
   type ServerFeatures,

@@ -84,4 +84,22 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
       ).status,
     ).toBe(200);
   });
+
+  it('requireIfMatch: a write without If-Match is 428, with the current tag it succeeds', async () => {
+    const { call } = server({ requireIfMatch: true });
+    const user = await call('POST', '/Users', bj);
+    const id = user.body.id as string;
+    expectError(await call('PUT', `/Users/${id}`, { schemas: [U], userName: 'bjensen' }), 428);
+    expectError(await call('DELETE', `/Users/${id}`), 428);
+    expect(
+      (
+        await call(
+          'PUT',
+          `/Users/${id}`,
+          { schemas: [U], userName: 'bjensen' },
+          { 'if-match': user.headers.get('etag') as string },
+        )
+      ).status,
+    ).toBe(200);
+  });
 });

@@ -2,7 +2,7 @@ import { ScimError, toScimError } from '@scim/core';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { createEngine, type Engine, type Scope } from './engine.js';
 import { readJsonBody } from './http.js';
-import type { ScimHandlerOptions } from './options.js';
+import type { Authentication, ScimHandlerOptions } from './options.js';
 import { parametersFromSearch, parametersFromUrl, queryAll, queryResourceType } from './query.js';
 import {
   createResource,
@@ -104,6 +104,8 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     if (kind === 'resourcetypes') return resourceTypes(engine, scope, second);
     return schemas(engine, scope, second);
   }
+  if (segments.length === 1 && first.toLowerCase() === 'me')
+    return me(engine, scope, authentication, method, body);
   const resourceType = engine.byEndpoint(first);
   if (resourceType === undefined || segments.length > 2 || third !== undefined)
     throw ScimError.notFound(`No endpoint ${url.pathname}`);
@@ -123,6 +125,38 @@ async function route(engine: Engine, request: Request): Promise<Response> {
   if (method === 'PUT') return replaceResource(engine, scope, resourceType, second, await body());
   if (method === 'PATCH') return patchResource(engine, scope, resourceType, second, await body());
   return deleteResource(engine, scope, resourceType, second);
+}
+
+/** `/Me` is an alias of the authenticated subject's own resource (RFC 7644 §3.11). */
+async function me(
+  engine: Engine,
+  scope: Scope,
+  authentication: Authentication | undefined,
+  method: string,
+  body: () => Promise<unknown>,
+): Promise<Response> {
+  const resolve = engine.options.me;
+  if (resolve === undefined)
+    throw ScimError.notImplemented('/Me is not supported by this service provider');
+  allow(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], method);
+  if (method === 'POST') {
+    // The service provider picks the resource type of a POST to /Me: User, as the RFC suggests.
+    const users = engine.byName('User');
+    if (users === undefined) throw ScimError.notImplemented('POST /Me needs a User resource type');
+    return createResource(engine, scope, users, await body());
+  }
+  const target = await resolve(authentication, scope.request);
+  if (target === undefined) throw ScimError.notFound('The authenticated subject has no resource');
+  const resourceType = engine.byName(target.resourceType);
+  if (resourceType === undefined)
+    throw new TypeError(`me() named an unknown resource type '${target.resourceType}'`);
+  // Responses carry the resource's permanent Location, not /Me (P-ME-03).
+  if (method === 'GET') return readResource(engine, scope, resourceType, target.id);
+  if (method === 'PUT')
+    return replaceResource(engine, scope, resourceType, target.id, await body());
+  if (method === 'PATCH')
+    return patchResource(engine, scope, resourceType, target.id, await body());
+  return deleteResource(engine, scope, resourceType, target.id);
 }
 
 /** The path below the base path, with an optional `/v2` (RFC 7644 §3.13); another version is invalidVers. */

@@ -67,6 +67,17 @@ export interface Authentication {
 }
 
 /**
+ * The resource `/Me` stands for.
+ * @example `{ resourceType: 'User', id: '2819c223' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.11
+ */
+export interface MeTarget {
+  /** A resource type name, such as `User`. */
+  readonly resourceType: string;
+  readonly id: string;
+}
+
+/**
  * What lifecycle hooks receive.
  * @example `hooks: { onDeactivate: ({ resource }) => sessions.revokeAll(resource.id) }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5
@@ -140,6 +151,8 @@ export interface ScimHandlerOptions {
   readonly compatibility?: keyof typeof SERVER_PRESETS | ServerCompatibility;
   /** All on by default. */
   readonly features?: ServerFeatures;
+  /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */
+  readonly requireIfMatch?: boolean;
   readonly limits?: ServerLimits;
   /** What a successful PATCH answers: 200 with the resource (default) or 204; per resource type name allowed. */
   readonly patchResponse?:
@@ -151,6 +164,14 @@ export interface ScimHandlerOptions {
   readonly generateId?: () => string;
   /** The clock (default `new Date()`), for tests. */
   readonly now?: () => Date;
+  /**
+   * Maps the authenticated subject to its own resource, which enables `/Me` (RFC 7644 §3.11);
+   * without it `/Me` answers 501. Return undefined for a subject with no resource (404).
+   */
+  readonly me?: (
+    authentication: Authentication | undefined,
+    request: Request,
+  ) => MeTarget | undefined | Promise<MeTarget | undefined>;
   /** Hashes passwords before they are stored (default PBKDF2-SHA256 through Web Crypto). */
   readonly hashPassword?: (password: string) => Promise<string>;
 }

@@ -32,7 +32,16 @@ export function checkIfMatch(
   existing: ScimResource | undefined,
 ): void {
   const header = scope.request.headers.get('if-match');
-  if (!engine.features.etag || header === null) return;
+  if (!engine.features.etag) return;
+  if (header === null) {
+    // Optimistic concurrency can be made mandatory: a write must say which version it saw.
+    if (engine.options.requireIfMatch === true)
+      throw new ScimError({
+        status: 428,
+        detail: 'This service provider requires If-Match on writes',
+      });
+    return;
+  }
   if (!matches(header, existing))
     throw ScimError.preconditionFailed('The resource has changed since the version in If-Match');
 }
