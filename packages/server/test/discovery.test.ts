@@ -13,7 +13,7 @@ describe('discovery (RFC 7644 §4)', () => {
     expect(body).not.toHaveProperty('Resources');
     expect(body).toMatchObject({
       patch: { supported: true },
-      bulk: { supported: false },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: 1000 },
       changePassword: { supported: true },
       sort: { supported: true },

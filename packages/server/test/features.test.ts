@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { bj, expectError, G, PO, server, U } from './helpers.js';
 
 describe('features and remaining error rows', () => {
-  it('P-DISC-05: with PATCH switched off, the config says so and PATCH is 501; Bulk is 501', async () => {
-    const { call } = server({ features: { patch: false } });
-    expect((await call('GET', '/ServiceProviderConfig')).body.patch).toEqual({ supported: false });
+  it('P-DISC-05: with PATCH and Bulk switched off, the config says so and both are 501', async () => {
+    const { call } = server({ features: { patch: false, bulk: false } });
+    expect((await call('GET', '/ServiceProviderConfig')).body).toMatchObject({
+      patch: { supported: false },
+      bulk: { supported: false },
+    });
     const user = await call('POST', '/Users', bj);
     expectError(
       await call('PATCH', `/Users/${user.body.id as string}`, {

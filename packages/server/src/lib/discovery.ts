@@ -16,7 +16,11 @@ export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA_URN],
     documentationUri: 'https://www.rfc-editor.org/rfc/rfc7644',
     patch: { supported: engine.features.patch },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: {
+      supported: engine.features.bulk,
+      maxOperations: engine.bulk.maxOperations,
+      maxPayloadSize: engine.bulk.maxPayloadSize,
+    },
     filter: { supported: engine.features.filter, maxResults: engine.maxResults },
     changePassword: { supported: true },
     sort: { supported: engine.features.sort },

@@ -19,6 +19,7 @@ export interface Engine {
   readonly maxPayloadBytes: number;
   readonly maxResults: number;
   readonly maxScan: number;
+  readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
   readonly options: ScimHandlerOptions;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
@@ -69,8 +70,19 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
     maxResults: limits.maxResults ?? 1_000,
     maxScan: limits.maxScan ?? 100_000,
+    bulk: {
+      maxOperations: limits.bulkMaxOperations ?? 1_000,
+      maxPayloadSize: limits.bulkMaxPayloadSize ?? 1_048_576,
+    },
     options,
-    features: { patch: true, filter: true, sort: true, etag: true, ...options.features },
+    features: {
+      patch: true,
+      bulk: true,
+      filter: true,
+      sort: true,
+      etag: true,
+      ...options.features,
+    },
     hooks: options.hooks ?? {},
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     now: options.now ?? (() => new Date()),

@@ -1,4 +1,5 @@
 import { ScimError, toScimError } from '@scim/core';
+import { runBulk } from './bulk.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { createEngine, type Engine, type Scope } from './engine.js';
 import { readJsonBody } from './http.js';
@@ -35,18 +36,19 @@ export interface ScimHandler {
  */
 export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const engine = createEngine(options);
-  return {
-    async fetch(request) {
-      try {
-        return await route(engine, request);
-      } catch (error) {
-        // The one place an unexpected throwable becomes a 500; its details go to onError, not the client.
-        const scimError = toScimError(error);
-        if (scimError.status >= 500) options.onError?.(error, request);
-        return scimError.toResponse();
-      }
-    },
-  };
+  return { fetch: (request) => answer(engine, request) };
+}
+
+/** Routes a request and turns whatever it throws into a SCIM error response. */
+async function answer(engine: Engine, request: Request): Promise<Response> {
+  try {
+    return await route(engine, request);
+  } catch (error) {
+    // The one place an unexpected throwable becomes a 500; its details go to onError, not the client.
+    const scimError = toScimError(error);
+    if (scimError.status >= 500) engine.options.onError?.(error, request);
+    return scimError.toResponse();
+  }
 }
 
 const DISCOVERY = new Set(['serviceproviderconfig', 'resourcetypes', 'schemas']);
@@ -89,7 +91,11 @@ async function route(engine: Engine, request: Request): Promise<Response> {
   }
   if (segments.length === 1 && first.toLowerCase() === 'bulk') {
     allow(['POST'], method);
-    throw ScimError.notImplemented('Bulk is not supported by this service provider');
+    if (!engine.features.bulk)
+      throw ScimError.notImplemented('Bulk is not supported by this service provider');
+    // The payload limit is checked while reading, before any parsing (P-BULK-20).
+    const payload = await readJsonBody(request, engine.bulk.maxPayloadSize);
+    return runBulk(engine, scope, engine.bulk, payload, (inner) => answer(engine, inner));
   }
   if (isDiscovery) {
     if (

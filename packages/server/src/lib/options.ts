@@ -54,6 +54,10 @@ export interface ServerLimits {
   readonly maxScan?: number;
   readonly filter?: FilterLimits;
   readonly patch?: PatchLimits;
+  /** Operations in one bulk request (default 1,000), answered 413 above it and advertised. */
+  readonly bulkMaxOperations?: number;
+  /** Bytes in one bulk request (default 1 MiB), answered 413 above it and advertised. */
+  readonly bulkMaxPayloadSize?: number;
 }
 
 /**
@@ -113,6 +117,8 @@ export interface LifecycleHooks {
 export interface ServerFeatures {
   /** Off: PATCH is 501. */
   readonly patch?: boolean;
+  /** Off: POST /Bulk is 501. */
+  readonly bulk?: boolean;
   /** Off: a `filter` is 400 invalidFilter. */
   readonly filter?: boolean;
   /** Off: `sortBy` and `sortOrder` are ignored. */

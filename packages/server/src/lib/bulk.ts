@@ -1,0 +1,284 @@
+// POST /Bulk (RFC 7644 §3.7): many operations in one request, each answered as it would be alone.
+import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, SCIM_MEDIA_TYPE } from '@scim/core';
+import type { Engine, Scope } from './engine.js';
+import { scimJson } from './http.js';
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const REFERENCE = /^bulkId:(.+)$/;
+const REFERENCE_IN_TEXT = /bulkId:([A-Za-z0-9._~-]+)/g;
+
+interface Operation {
+  readonly index: number;
+  readonly method: string;
+  readonly path: string;
+  readonly bulkId: string | undefined;
+  readonly version: string | undefined;
+  readonly data: unknown;
+}
+
+type Result = Json;
+
+function failure(method: unknown, bulkId: unknown, error: ScimError): Result {
+  return {
+    method: typeof method === 'string' ? method.toUpperCase() : method,
+    ...(typeof bulkId === 'string' ? { bulkId } : {}),
+    status: String(error.status),
+    response: error.toJSON(),
+  };
+}
+
+/** Every bulkId a value refers to: whole strings in data, and inside paths. */
+function references(operation: Operation): Set<string> {
+  const found = new Set<string>();
+  for (const match of operation.path.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (key === 'path')
+        for (const match of value.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
+      const whole = REFERENCE.exec(value);
+      if (whole !== null) found.add(whole[1] as string);
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, undefined);
+    } else if (isRecord(value)) {
+      for (const [name, item] of Object.entries(value)) walk(item, name);
+    }
+  };
+  walk(operation.data, undefined);
+  return found;
+}
+
+function substitute(
+  value: unknown,
+  key: string | undefined,
+  ids: ReadonlyMap<string, string>,
+): unknown {
+  if (typeof value === 'string') {
+    const whole = REFERENCE.exec(value);
+    if (whole !== null) return ids.get(whole[1] as string) ?? value;
+    return key === 'path'
+      ? value.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text)
+      : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, undefined, ids));
+  if (isRecord(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [name, substitute(item, name, ids)]),
+    );
+  return value;
+}
+
+/** Checks one operation's shape; a malformed operation fails alone (P-BULK-03, P-BULK-04, P-BULK-24). */
+function readOperation(engine: Engine, raw: unknown, index: number): Operation | ScimError {
+  if (!isRecord(raw)) return ScimError.invalidSyntax(`Operations[${index}] must be an object`);
+  const method = typeof raw.method === 'string' ? raw.method.toUpperCase() : '';
+  if (!METHODS.has(method))
+    return ScimError.invalidSyntax(
+      `Operations[${index}].method must be POST, PUT, PATCH or DELETE`,
+    );
+  const path = raw.path;
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    return ScimError.invalidSyntax(`Operations[${index}].path must be a path such as /Users`);
+  const segments =
+    path
+      .split('?')[0]
+      ?.split('/')
+      .filter((segment) => segment !== '') ?? [];
+  if (segments[0]?.toLowerCase() === 'bulk')
+    return ScimError.invalidValue('Bulk operations cannot be nested');
+  if (segments[0] === undefined || engine.byEndpoint(segments[0]) === undefined)
+    return ScimError.invalidValue(`Operations[${index}].path names no resource type: ${path}`);
+  if (method === 'POST' ? segments.length !== 1 : segments.length !== 2) {
+    return ScimError.invalidValue(
+      method === 'POST'
+        ? 'A POST path is a resource type endpoint, such as /Users'
+        : `A ${method} path names one resource, such as /Users/{id}`,
+    );
+  }
+  const bulkId = raw.bulkId;
+  if (bulkId !== undefined && (typeof bulkId !== 'string' || bulkId === ''))
+    return ScimError.invalidSyntax(`Operations[${index}].bulkId must be a string`);
+  if (method === 'POST' && bulkId === undefined)
+    return ScimError.invalidSyntax('A POST operation needs a bulkId');
+  if (method !== 'DELETE' && raw.data === undefined)
+    return ScimError.invalidSyntax(`A ${method} operation needs data`);
+  const version = typeof raw.version === 'string' ? raw.version : undefined;
+  return { index, method, path, bulkId, version, data: raw.data };
+}
+
+export interface BulkLimits {
+  readonly maxOperations: number;
+  readonly maxPayloadSize: number;
+}
+
+/**
+ * Runs a BulkRequest. Operations run in order, except that one waiting for a bulkId a later POST
+ * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
+ */
+export async function runBulk(
+  engine: Engine,
+  scope: Scope,
+  limits: BulkLimits,
+  body: unknown,
+  dispatch: (request: Request) => Promise<Response>,
+): Promise<Response> {
+  if (!isRecord(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
+  const schemas = body.schemas;
+  if (
+    !Array.isArray(schemas) ||
+    !schemas.some(
+      (urn) => typeof urn === 'string' && urn.toLowerCase() === BULK_REQUEST_URN.toLowerCase(),
+    )
+  ) {
+    throw ScimError.invalidSyntax(`'schemas' must be ["${BULK_REQUEST_URN}"]`);
+  }
+  if (!Array.isArray(body.Operations))
+    throw ScimError.invalidSyntax("'Operations' must be an array");
+  if (body.Operations.length > limits.maxOperations) {
+    throw ScimError.payloadTooLarge(
+      `A bulk request may hold at most ${limits.maxOperations} operations (maxOperations); this one has ${body.Operations.length}`,
+    );
+  }
+  const failOnErrors = body.failOnErrors;
+  if (
+    failOnErrors !== undefined &&
+    (typeof failOnErrors !== 'number' || !Number.isInteger(failOnErrors) || failOnErrors < 1)
+  ) {
+    throw ScimError.invalidSyntax("'failOnErrors' must be a positive integer");
+  }
+
+  const results: Result[] = [];
+  let errors = 0;
+  const stopped = (): boolean => failOnErrors !== undefined && errors >= failOnErrors;
+  const record = (result: Result): void => {
+    results.push(result);
+    if (!String(result.status).startsWith('2')) errors += 1;
+  };
+
+  const pending: Operation[] = [];
+  const declared = new Set<string>();
+  for (const [index, raw] of (body.Operations as unknown[]).entries()) {
+    const operation = readOperation(engine, raw, index);
+    const rawRecord = isRecord(raw) ? raw : {};
+    if (operation instanceof ScimError) {
+      record(failure(rawRecord.method, rawRecord.bulkId, operation));
+    } else if (
+      operation.bulkId !== undefined &&
+      operation.method === 'POST' &&
+      declared.has(operation.bulkId)
+    ) {
+      record(
+        failure(
+          operation.method,
+          operation.bulkId,
+          ScimError.invalidValue(`bulkId '${operation.bulkId}' is used twice`),
+        ),
+      );
+    } else {
+      if (operation.method === 'POST' && operation.bulkId !== undefined)
+        declared.add(operation.bulkId);
+      pending.push(operation);
+    }
+    if (stopped()) return bulkResponse(results);
+  }
+
+  const ids = new Map<string, string>();
+  const failed = new Set<string>();
+  let progress = true;
+  while (pending.length > 0 && progress && !stopped()) {
+    progress = false;
+    for (let i = 0; i < pending.length && !stopped();) {
+      const operation = pending[i] as Operation;
+      const waiting = [...references(operation)].filter((id) => !ids.has(id));
+      const missing = waiting.find((id) => !declared.has(id));
+      const broken = waiting.find((id) => failed.has(id));
+      if (missing === undefined && broken === undefined && waiting.length > 0) {
+        i += 1;
+        continue;
+      }
+      pending.splice(i, 1);
+      progress = true;
+      if (missing !== undefined) {
+        record(
+          failure(
+            operation.method,
+            operation.bulkId,
+            ScimError.invalidValue(`bulkId '${missing}' is not defined in this request`),
+          ),
+        );
+      } else if (broken !== undefined) {
+        record(
+          failure(
+            operation.method,
+            operation.bulkId,
+            new ScimError({ status: 409, detail: `The operation for bulkId '${broken}' failed` }),
+          ),
+        );
+      } else {
+        const result = await execute(scope, operation, ids, dispatch);
+        record(result);
+        if (operation.method === 'POST' && operation.bulkId !== undefined) {
+          if (result.status === '201' && typeof result.id === 'string')
+            ids.set(operation.bulkId, result.id);
+          else failed.add(operation.bulkId);
+        }
+        delete result.id;
+      }
+    }
+  }
+  for (const operation of stopped() ? [] : pending) {
+    // What is still waiting refers to itself in a circle (RFC 7644 §3.7.1 allows giving up with 409).
+    record(
+      failure(
+        operation.method,
+        operation.bulkId,
+        new ScimError({ status: 409, detail: 'Circular bulkId references could not be resolved' }),
+      ),
+    );
+  }
+  return bulkResponse(results);
+}
+
+function bulkResponse(results: readonly Result[]): Response {
+  return scimJson(200, { schemas: [BULK_RESPONSE_URN], Operations: results });
+}
+
+async function execute(
+  scope: Scope,
+  operation: Operation,
+  ids: ReadonlyMap<string, string>,
+  dispatch: (request: Request) => Promise<Response>,
+): Promise<Result> {
+  const path = operation.path.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text);
+  const headers = new Headers(scope.request.headers);
+  headers.delete('content-length');
+  headers.delete('if-match');
+  headers.delete('if-none-match');
+  headers.set('content-type', SCIM_MEDIA_TYPE);
+  // An operation's version acts as its If-Match (P-BULK-18).
+  if (operation.version !== undefined) headers.set('if-match', operation.version);
+  const init: RequestInit = { method: operation.method, headers };
+  if (operation.data !== undefined && operation.method !== 'DELETE')
+    init.body = JSON.stringify(substitute(operation.data, undefined, ids));
+  const response = await dispatch(new Request(`${scope.baseUrl}${path}`, init));
+  const text = await response.text();
+  const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+  const result: Result = { method: operation.method };
+  if (operation.bulkId !== undefined) result.bulkId = operation.bulkId;
+  const location =
+    response.headers.get('location') ??
+    (operation.method === 'POST' ? null : `${scope.baseUrl}${path}`);
+  const ok = response.status >= 200 && response.status < 300;
+  if (location !== null && (ok || operation.method !== 'POST')) result.location = location;
+  const version = response.headers.get('etag');
+  if (version !== null) result.version = version;
+  result.status = String(response.status);
+  if (!ok && parsed !== undefined) result.response = parsed;
+  if (isRecord(parsed) && typeof parsed.id === 'string') result.id = parsed.id;
+  return result;
+}
