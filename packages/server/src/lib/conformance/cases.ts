@@ -308,6 +308,95 @@ const rfc: readonly Case[] = [
   ],
 ];
 
+const protocol: readonly Case[] = [
+  [
+    'P-ETAG-06',
+    'a stale If-Match is 412 and changes nothing; the current one succeeds',
+    async (call) => {
+      const user = await createUser(call, { title: 'Kept' });
+      const id = String(user.id);
+      const stale = await call(
+        'PUT',
+        `/Users/${id}`,
+        { schemas: [U], userName: user.userName, title: 'Lost' },
+        { 'if-match': 'W/"stale"' },
+      );
+      checkError(stale, 412, undefined, 'PUT with a stale If-Match');
+      const current = await call('GET', `/Users/${id}`);
+      check(current.body.title === 'Kept', 'a failed precondition must change nothing');
+      const etag = current.headers.get('etag') ?? '';
+      checkStatus(
+        await call(
+          'PUT',
+          `/Users/${id}`,
+          { schemas: [U], userName: user.userName, title: 'New' },
+          { 'if-match': etag },
+        ),
+        200,
+        'PUT with the current If-Match',
+      );
+    },
+  ],
+  [
+    'P-ETAG-04',
+    'If-None-Match with the current tag is 304',
+    async (call) => {
+      const user = await createUser(call);
+      const read = await call('GET', `/Users/${String(user.id)}`);
+      const again = await call('GET', `/Users/${String(user.id)}`, undefined, {
+        'if-none-match': read.headers.get('etag') ?? '',
+      });
+      check(
+        again.status === 304 && again.text === '',
+        `expected 304 without a body, got ${again.status}`,
+      );
+    },
+  ],
+  [
+    'P-BULK-13',
+    'a bulk request creates a user and a group that refers to it by bulkId',
+    async (call) => {
+      const reply = await call('POST', '/Bulk', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'g',
+            data: { schemas: [G], displayName: unique('bulk'), members: [{ value: 'bulkId:u' }] },
+          },
+          {
+            method: 'POST',
+            path: '/Users',
+            bulkId: 'u',
+            data: { schemas: [U], userName: unique('bulk') },
+          },
+        ],
+      });
+      checkStatus(reply, 200, 'POST /Bulk');
+      const results =
+        (reply.body.Operations as
+          { status: string; location?: string; bulkId?: string }[] | undefined) ?? [];
+      check(
+        results.length === 2 && results.every((result) => result.status === '201'),
+        `both operations must be 201, got ${results.map((r) => r.status).join(', ')}`,
+      );
+      const userId = results
+        .find((r) => r.bulkId === 'u')
+        ?.location?.split('/')
+        .pop();
+      const groupPath = new URL(results.find((r) => r.bulkId === 'g')?.location ?? '').pathname
+        .split('/')
+        .slice(-2)
+        .join('/');
+      const members =
+        ((await call('GET', `/${groupPath}`)).body.members as { value: string }[] | undefined) ??
+        [];
+      check(members[0]?.value === userId, 'the group member must be the created user');
+    },
+  ],
+];
+
 const entra: readonly Case[] = [
   [
     'X-ENTRA-01',
@@ -451,6 +540,7 @@ export function conformanceCases(
   const call = clientFor(target);
   const selected = [
     ...rfc,
+    ...protocol,
     ...(options.entra === true ? entra : []),
     ...(options.okta === true ? okta : []),
   ];

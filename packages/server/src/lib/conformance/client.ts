@@ -22,11 +22,20 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-export type Call = (method: string, path: string, body?: unknown) => Promise<Reply>;
+export type Call = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Readonly<Record<string, string>>,
+) => Promise<Reply>;
 
 export function clientFor(target: ConformanceTarget): Call {
-  return async (method, path, body) => {
-    const headers: Record<string, string> = { accept: SCIM_MEDIA_TYPE, ...target.headers };
+  return async (method, path, body, extra = {}) => {
+    const headers: Record<string, string> = {
+      accept: SCIM_MEDIA_TYPE,
+      ...target.headers,
+      ...extra,
+    };
     const init: RequestInit = { method, headers };
     if (body !== undefined) {
       headers['content-type'] = SCIM_MEDIA_TYPE;
