@@ -19,6 +19,7 @@ export {
   type HookEvent,
   type LifecycleHooks,
   type MeTarget,
+  type PaginationOptions,
   type ScimHandlerOptions,
   type ServerCompatibility,
   type ServerFeatures,

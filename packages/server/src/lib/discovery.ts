@@ -25,6 +25,14 @@ export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
     changePassword: { supported: true },
     sort: { supported: engine.features.sort },
     etag: { supported: engine.features.etag },
+    pagination: {
+      cursor: engine.cursors !== undefined,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: engine.maxResults,
+      maxPageSize: engine.maxPageSize,
+      ...(engine.cursors === undefined ? {} : { cursorTimeout: engine.cursors.timeoutSeconds }),
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

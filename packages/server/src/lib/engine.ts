@@ -1,5 +1,6 @@
 // The resolved configuration one handler works with, and the per-request scope.
 import { ScimError, type ScimResourceType } from '@scim/core';
+import { CursorCodec } from './cursor.js';
 import { hashPasswordPbkdf2 } from './password.js';
 import {
   DEFAULT_RESOURCE_TYPES,
@@ -20,6 +21,8 @@ export interface Engine {
   readonly maxResults: number;
   readonly maxScan: number;
   readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
+  readonly cursors: CursorCodec | undefined;
+  readonly maxPageSize: number;
   readonly options: ScimHandlerOptions;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
@@ -70,6 +73,15 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
     maxResults: limits.maxResults ?? 1_000,
     maxScan: limits.maxScan ?? 100_000,
+    cursors:
+      options.pagination?.cursor === false
+        ? undefined
+        : new CursorCodec(
+            options.pagination?.secret,
+            options.pagination?.cursorTimeout ?? 600,
+            options.now ?? (() => new Date()),
+          ),
+    maxPageSize: options.pagination?.maxPageSize ?? limits.maxResults ?? 1_000,
     bulk: {
       maxOperations: limits.bulkMaxOperations ?? 1_000,
       maxPayloadSize: limits.bulkMaxPayloadSize ?? 1_048_576,

@@ -128,6 +128,23 @@ export interface ServerFeatures {
 }
 
 /**
+ * Cursor pagination (RFC 9865). Index paging stays the default; a `cursor` parameter asks for
+ * cursors, which are signed, bound to the query and the caller, and expire.
+ * @example `{ cursorTimeout: 300, secret: process.env.SCIM_CURSOR_SECRET }`
+ * @see https://www.rfc-editor.org/rfc/rfc9865
+ */
+export interface PaginationOptions {
+  /** Off: the `cursor` parameter is ignored and `/ServiceProviderConfig` says cursors are unsupported. */
+  readonly cursor?: boolean;
+  /** How long a cursor stays valid, in seconds (default 600). */
+  readonly cursorTimeout?: number;
+  /** The largest `count` a cursor request may ask for (default `limits.maxResults`). */
+  readonly maxPageSize?: number;
+  /** Signing secret shared by every instance behind a load balancer (default: a random key per handler). */
+  readonly secret?: string;
+}
+
+/**
  * Everything a SCIM endpoint is made of.
  * @example
  * ```ts
@@ -157,6 +174,7 @@ export interface ScimHandlerOptions {
   readonly compatibility?: keyof typeof SERVER_PRESETS | ServerCompatibility;
   /** All on by default. */
   readonly features?: ServerFeatures;
+  readonly pagination?: PaginationOptions;
   /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */
   readonly requireIfMatch?: boolean;
   readonly limits?: ServerLimits;

@@ -17,6 +17,7 @@ import {
   type BoundFilterNode,
   type FilterNode,
 } from '@scim/filter';
+import { digest } from './cursor.js';
 import { storeContext, type Engine, type Scope } from './engine.js';
 import { scimJson } from './http.js';
 import { present } from './present.js';
@@ -32,6 +33,8 @@ export interface QueryParameters {
   readonly count: number | undefined;
   readonly attributes: string | readonly string[] | undefined;
   readonly excludedAttributes: string | readonly string[] | undefined;
+  /** RFC 9865: undefined for index paging, '' for the first cursor page. */
+  readonly cursor: string | undefined;
 }
 
 function integerParameter(name: string, text: string | null): number | undefined {
@@ -52,6 +55,7 @@ export function parametersFromUrl(url: URL): QueryParameters {
     count: integerParameter('count', url.searchParams.get('count')),
     attributes: get('attributes'),
     excludedAttributes: get('excludedAttributes'),
+    cursor: url.searchParams.has('cursor') ? (url.searchParams.get('cursor') ?? '') : undefined,
   };
 }
 
@@ -97,6 +101,7 @@ export function parametersFromSearch(body: unknown): QueryParameters {
     count: integer('count'),
     attributes: list('attributes'),
     excludedAttributes: list('excludedAttributes'),
+    cursor: text('cursor'),
   };
 }
 
@@ -236,10 +241,67 @@ export async function queryResourceType(
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
   const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
   const sort = sortOf(engine, resourceType, parameters);
+  if (parameters.cursor !== undefined && engine.cursors !== undefined) {
+    return cursorPage(engine, scope, resourceType, parameters, { filter, bound, sort, projection });
+  }
   const window = page(engine, parameters);
   const found = await runQuery(engine, scope, resourceType, filter, bound, sort, window);
   const resources = await present(engine, scope, resourceType, found.resources, { projection });
   return listResponse(found, window.startIndex, resources);
+}
+
+/** One page of an RFC 9865 cursor query: the cursor carries the offset, signed and bound to the query and caller. */
+async function cursorPage(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  parameters: QueryParameters,
+  query: {
+    filter: FilterNode | undefined;
+    bound: BoundFilterNode | undefined;
+    sort: StoreSort | undefined;
+    projection: Projection;
+  },
+): Promise<Response> {
+  const codec = engine.cursors as NonNullable<Engine['cursors']>;
+  // Both paging methods at once is ambiguous (checklist C-CUR-17).
+  if (parameters.startIndex !== undefined)
+    throw ScimError.invalidValue('Use either cursor or startIndex, not both');
+  if (parameters.count !== undefined && parameters.count > engine.maxPageSize) {
+    throw ScimError.invalidCount(`count may be at most ${engine.maxPageSize} (maxPageSize)`);
+  }
+  const queryKey = await digest([
+    resourceType.name,
+    parameters.filter ?? '',
+    query.sort?.path ?? '',
+    query.sort?.order ?? '',
+  ]);
+  const caller = await digest([scope.tenant ?? null, scope.principal ?? null]);
+  const state =
+    parameters.cursor === ''
+      ? undefined
+      : await codec.open(parameters.cursor ?? '', parameters.count, queryKey, caller);
+  const offset = state?.o ?? 0;
+  const count = Math.max(parameters.count ?? state?.n ?? engine.maxPageSize, 0);
+  const found = await runQuery(engine, scope, resourceType, query.filter, query.bound, query.sort, {
+    startIndex: offset + 1,
+    count,
+  });
+  const resources = await present(engine, scope, resourceType, found.resources, {
+    projection: query.projection,
+  });
+  const body: Record<string, unknown> = {
+    schemas: [LIST_RESPONSE_URN],
+    totalResults: found.totalResults,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
+  if (count > 0 && offset + found.resources.length < found.totalResults) {
+    body.nextCursor = await codec.issue(offset + found.resources.length, count, queryKey, caller);
+  }
+  if (offset > 0 && count > 0)
+    body.previousCursor = await codec.issue(Math.max(offset - count, 0), count, queryKey, caller);
+  return scimJson(200, body);
 }
 
 /** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
