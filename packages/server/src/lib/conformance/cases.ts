@@ -353,6 +353,33 @@ const protocol: readonly Case[] = [
     },
   ],
   [
+    'C-CUR-06',
+    'cursor pages chain through nextCursor and return every match once',
+    async (call) => {
+      const prefix = unique('cursor');
+      for (let i = 0; i < 5; i++) await createUser(call, { userName: `${prefix}-${i}` });
+      const filter = encodeURIComponent(`userName sw "${prefix}"`);
+      const seen = new Set<string>();
+      let reply = await call('GET', `/Users?filter=${filter}&cursor&count=2`);
+      for (let pages = 0; pages < 10; pages++) {
+        checkStatus(reply, 200, 'cursor page');
+        for (const user of (reply.body.Resources as { id: string }[] | undefined) ?? [])
+          seen.add(user.id);
+        const next = reply.body.nextCursor;
+        if (typeof next !== 'string') break;
+        check(/^[A-Za-z0-9._~-]+$/.test(next), 'a cursor must be URL-safe');
+        reply = await call('GET', `/Users?filter=${filter}&count=2&cursor=${next}`);
+      }
+      check(seen.size === 5, `five users must be seen once each across pages, saw ${seen.size}`);
+      checkError(
+        await call('GET', `/Users?filter=${filter}&count=2&cursor=forged.cursor`),
+        400,
+        'invalidCursor',
+        'forged cursor',
+      );
+    },
+  ],
+  [
     'P-BULK-13',
     'a bulk request creates a user and a group that refers to it by bulkId',
     async (call) => {
