@@ -160,4 +160,25 @@ describe('cursor pagination (RFC 9865)', () => {
     });
     expect((await call('GET', '/Users?cursor')).body).toHaveProperty('startIndex', 1);
   });
+
+  it('C-CUR-08: when the store pages without counting, totalResults is left out and full pages carry nextCursor', async () => {
+    const { createMemoryStore } = await import('@scim/server/memory');
+    const memory = createMemoryStore();
+    // A store that pages itself and cannot say how many matches there are.
+    const uncounted = {
+      ...memory,
+      query: async (...args: Parameters<typeof memory.query>) => {
+        const { resources, applied } = await memory.query(...args);
+        return { resources, applied };
+      },
+    };
+    const { call } = server({ stores: { User: uncounted, Group: createMemoryStore() } });
+    for (let i = 0; i < 3; i++) await call('POST', '/Users', { schemas: [U], userName: `c${i}` });
+    const first = (await call('GET', '/Users?cursor&count=2')).body;
+    expect(first).not.toHaveProperty('totalResults');
+    expect(first.Resources).toHaveLength(2);
+    const second = (await call('GET', `/Users?count=2&cursor=${first.nextCursor as string}`)).body;
+    expect(second.Resources).toHaveLength(1);
+    expect(second).not.toHaveProperty('nextCursor');
+  });
 });

@@ -168,6 +168,8 @@ function page(engine: Engine, parameters: QueryParameters): { startIndex: number
 interface Found {
   readonly resources: readonly ScimResource[];
   readonly totalResults: number;
+  /** False when a store paged without saying how many matches there are. */
+  readonly totalKnown: boolean;
 }
 
 async function runQuery(
@@ -208,11 +210,13 @@ async function runQuery(
   if (sort !== undefined && !result.applied.sort)
     resources.sort(compareBy(sort.attribute, sort.order));
   let totalResults = result.totalResults ?? resources.length;
+  let totalKnown = result.totalResults !== undefined;
   if (!result.applied.page) {
     totalResults = resources.length;
+    totalKnown = true;
     resources = resources.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
   }
-  return { resources, totalResults };
+  return { resources, totalResults, totalKnown };
 }
 
 function listResponse(
@@ -290,13 +294,15 @@ async function cursorPage(
   const resources = await present(engine, scope, resourceType, found.resources, {
     projection: query.projection,
   });
-  const body: Record<string, unknown> = {
-    schemas: [LIST_RESPONSE_URN],
-    totalResults: found.totalResults,
-    itemsPerPage: resources.length,
-    Resources: resources,
-  };
-  if (count > 0 && offset + found.resources.length < found.totalResults) {
+  const body: Record<string, unknown> = { schemas: [LIST_RESPONSE_URN] };
+  // A store that cannot count lets totalResults go (RFC 9865 §2, checklist C-CUR-08).
+  if (found.totalKnown) body.totalResults = found.totalResults;
+  body.itemsPerPage = resources.length;
+  body.Resources = resources;
+  const more = found.totalKnown
+    ? offset + found.resources.length < found.totalResults
+    : found.resources.length === count;
+  if (count > 0 && more) {
     body.nextCursor = await codec.issue(offset + found.resources.length, count, queryKey, caller);
   }
   if (offset > 0 && count > 0)
@@ -334,7 +340,7 @@ export async function queryAll(
     resources.push(...(await present(engine, scope, resourceType, [resource], { projection })));
   }
   return listResponse(
-    { resources: slice.map((s) => s.resource), totalResults: collected.length },
+    { resources: slice.map((s) => s.resource), totalResults: collected.length, totalKnown: true },
     window.startIndex,
     resources,
   );
