@@ -80,6 +80,7 @@ export {
 } from './lib/validate.js';
 export {
   COMPATIBILITY_PROFILES,
+  isJsonObject,
   type CompatibilityOptions,
   type ValidationMode,
 } from './lib/validate-value.js';

@@ -49,6 +49,7 @@ it('exports exactly the documented names', () => {
     'formatIssuePath',
     'isBase64',
     'isDateTime',
+    'isJsonObject',
     'isScimError',
     'isScimType',
     'isUriReference',

@@ -81,6 +81,12 @@ export function report(
   context.issues.push({ code, path, message, scimType: SCIM_TYPE_OF[code] });
 }
 
+/**
+ * Tells whether a parsed JSON value is an object (not null, not an array): the shape of a resource,
+ * a complex value or a message.
+ * @example `isJsonObject(JSON.parse(body)) // false for [] and null`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.8
+ */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@ import {
   type AttributeDefinition,
   type ScimResourceType,
   type ScimResult,
+  isJsonObject,
 } from '@scim/core';
 import type { AttributePathNode, CompareValue, FilterNode, ValuePathNode } from './ast.js';
 import {
@@ -111,15 +112,11 @@ export function compileBoundFilter(node: BoundFilterNode): FilterPredicate {
 
 type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => boolean;
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `pr`: not null, not "", not [], and for a complex value some sub-attribute present (RFC 7644 §3.4.2.2). */
 function isPresent(value: unknown): boolean {
   if (value === null || value === undefined || value === '') return false;
   if (Array.isArray(value)) return value.some(isPresent);
-  if (isRecord(value)) return Object.values(value).some(isPresent);
+  if (isJsonObject(value)) return Object.values(value).some(isPresent);
   return true;
 }
 
@@ -158,7 +155,7 @@ function compileBound(node: BoundFilterNode, scope: 'element' | undefined): Filt
     case 'valuePath': {
       const read = boundReader(node.attribute, undefined);
       const inner = compileBound(node.filter, 'element');
-      return (resource) => read(resource, (element) => isRecord(element) && inner(element));
+      return (resource) => read(resource, (element) => isJsonObject(element) && inner(element));
     }
     case 'present': {
       const read = boundReader(node.attribute, scope);
@@ -220,7 +217,7 @@ function boundReader(bound: BoundAttribute, scope: 'element' | undefined): Reade
   ): Readonly<Record<string, unknown>> | undefined => {
     if (urn === undefined) return resource;
     const data = resource[urn];
-    return isRecord(data) ? data : undefined;
+    return isJsonObject(data) ? data : undefined;
   };
   if (sub === undefined) {
     return (resource, test) => {
@@ -234,10 +231,10 @@ function boundReader(bound: BoundAttribute, scope: 'element' | undefined): Reade
     if (holder === undefined) return false;
     const value = holder[name];
     if (Array.isArray(value)) {
-      for (const element of value) if (isRecord(element) && readSub(element, test)) return true;
+      for (const element of value) if (isJsonObject(element) && readSub(element, test)) return true;
       return false;
     }
-    return isRecord(value) && readSub(value, test);
+    return isJsonObject(value) && readSub(value, test);
   };
 }
 
@@ -264,7 +261,7 @@ function compileDynamic(node: FilterNode, scope: 'element' | undefined): FilterP
       if (scope === 'element') throw ScimError.invalidFilter('Value filters cannot be nested');
       const read = dynamicReader(node.path);
       const inner = compileDynamic(node.filter, 'element');
-      return (resource) => read(resource, (element) => isRecord(element) && inner(element));
+      return (resource) => read(resource, (element) => isJsonObject(element) && inner(element));
     }
     case 'present': {
       const read = dynamicReader(node.path);
@@ -288,14 +285,14 @@ function dynamicReader(path: AttributePathNode): Reader {
     let holder: unknown = resource;
     if (uri !== undefined) {
       const extension = lookup(resource, uri);
-      if (isRecord(extension)) holder = extension;
+      if (isJsonObject(extension)) holder = extension;
     }
-    if (!isRecord(holder)) return false;
+    if (!isJsonObject(holder)) return false;
     const value = lookup(holder, attribute);
     if (subAttribute === undefined) return some(value, test);
     const elements = Array.isArray(value) ? value : [value];
     for (const element of elements)
-      if (isRecord(element) && some(lookup(element, subAttribute), test)) return true;
+      if (isJsonObject(element) && some(lookup(element, subAttribute), test)) return true;
     return false;
   };
 }

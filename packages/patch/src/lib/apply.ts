@@ -7,6 +7,7 @@ import {
   type ScimResource,
   type ScimResourceType,
   type ScimResult,
+  isJsonObject,
 } from '@scim/core';
 import type { ParseFilterOptions } from '@scim/filter';
 import { describeChanges, sameJson, type AttributeChange } from './changes.js';
@@ -50,10 +51,6 @@ export interface PatchResult {
 }
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Applies a PatchOp request (RFC 7644 §3.5.2) to a resource. The input is never mutated and the
@@ -146,7 +143,7 @@ class Patch {
   private applyWithoutPath(operation: ReadOperation): void {
     // A remove needs a path (RFC 7644 §3.5.2.2).
     if (operation.op === 'remove') throw ScimError.noTarget("'remove' needs a 'path'");
-    if (!isRecord(operation.value))
+    if (!isJsonObject(operation.value))
       throw ScimError.invalidValue(`A path-less '${operation.op}' needs an object value`);
     for (const key of Object.keys(operation.value)) {
       const value = operation.value[key];
@@ -229,7 +226,7 @@ class Patch {
       }
       return;
     }
-    if (!isRecord(operation.value))
+    if (!isJsonObject(operation.value))
       throw ScimError.invalidValue(`The value for '${urn}' must be an object`);
     for (const key of Object.keys(operation.value)) {
       const target = this.resolveKey(`${urn}:${key}`);
@@ -255,7 +252,7 @@ class Patch {
     const value = this.normalize(attribute, raw, target.path);
     let next = value;
     // add and replace on a complex value merge the given sub-attributes (RFC 7644 §3.5.2.1, §3.5.2.3).
-    if (attribute.type === 'complex' && isRecord(current) && isRecord(value))
+    if (attribute.type === 'complex' && isJsonObject(current) && isJsonObject(value))
       next = { ...current, ...value };
     this.checkImmutable(attribute, current, next, target.path);
     this.working.set(urn, attribute, next);
@@ -286,7 +283,7 @@ class Patch {
         at = position;
         mergeInto(list, position, value);
       }
-      if (isRecord(value) && value.primary === true) primaries.push(at);
+      if (isJsonObject(value) && value.primary === true) primaries.push(at);
     }
     settlePrimary(list, primaries, target.path);
   }
@@ -303,13 +300,13 @@ class Patch {
       const current = this.working.get(urn, attribute);
       if (
         sub.mutability === 'immutable' &&
-        isRecord(current) &&
+        isJsonObject(current) &&
         current[sub.name] !== undefined &&
         !sameJson(current[sub.name], value)
       ) {
         throw ScimError.mutability(`'${target.path}' is immutable`);
       }
-      const next: Json = { ...(isRecord(current) ? current : {}) };
+      const next: Json = { ...(isJsonObject(current) ? current : {}) };
       if (value === undefined) delete next[sub.name];
       else next[sub.name] = value;
       this.working.set(urn, attribute, Object.keys(next).length === 0 ? undefined : next);
@@ -333,7 +330,7 @@ class Patch {
       // Entra adds through a filter that matches nothing: build the element from the filter (X-ENTRA-08).
       const element =
         sub === undefined
-          ? { ...selector.pinned, ...(isRecord(raw) ? raw : {}) }
+          ? { ...selector.pinned, ...(isJsonObject(raw) ? raw : {}) }
           : { ...selector.pinned, [sub.name]: raw };
       this.setValues('add', { ...target, selector: undefined, sub: undefined }, [element]);
       return;
@@ -348,13 +345,13 @@ class Patch {
       return;
     }
     const value = this.normalize({ ...attribute, multiValued: false }, raw, target.path);
-    if (!isRecord(value))
+    if (!isJsonObject(value))
       throw ScimError.invalidValue(`The value for '${selector.text}' must be an object`);
     const primaries: number[] = [];
     for (const position of matches) {
       const current = list.at(position);
       // add merges into each match; replace replaces each match with the value (RFC 7644 §3.5.2.3).
-      const next = op === 'add' && isRecord(current) ? { ...current, ...value } : value;
+      const next = op === 'add' && isJsonObject(current) ? { ...current, ...value } : value;
       if (!sameJson(current, next)) list.put(position, next);
       if (next.primary === true) primaries.push(position);
     }
@@ -371,7 +368,7 @@ class Patch {
     const primaries: number[] = [];
     for (const position of positions) {
       const current = list.at(position);
-      if (!isRecord(current)) continue;
+      if (!isJsonObject(current)) continue;
       if (
         sub.mutability === 'immutable' &&
         current[sub.name] !== undefined &&
@@ -465,7 +462,7 @@ class Patch {
     check([...COMMON_ATTRIBUTES, ...rt.schema.attributes], resource, '');
     for (const extension of rt.schemaExtensions) {
       const data = resource[extension.schema.id];
-      if (!isRecord(data)) {
+      if (!isJsonObject(data)) {
         if (extension.required)
           throw ScimError.mutability(`Extension '${extension.schema.id}' is required`);
         continue;
@@ -479,7 +476,7 @@ class Patch {
     const rt = this.options.resourceType;
     const withData = rt.schemaExtensions
       .map((e) => e.schema.id)
-      .filter((urn) => isRecord(resource[urn]) && Object.keys(resource[urn]).length > 0);
+      .filter((urn) => isJsonObject(resource[urn]) && Object.keys(resource[urn]).length > 0);
     return [rt.schema.id, ...withData];
   }
 }
@@ -504,7 +501,7 @@ function selectPositions(
 
 function mergeInto(list: WorkingList, position: number, value: unknown): void {
   const current = list.at(position);
-  const next = isRecord(current) && isRecord(value) ? { ...current, ...value } : value;
+  const next = isJsonObject(current) && isJsonObject(value) ? { ...current, ...value } : value;
   if (!sameJson(current, next)) list.put(position, next);
 }
 
@@ -515,7 +512,7 @@ function settlePrimary(list: WorkingList, made: readonly number[], path: string)
   if (made.length === 0) return;
   for (const position of list.positions()) {
     const current = list.at(position);
-    if (position !== made[0] && isRecord(current) && current.primary === true)
+    if (position !== made[0] && isJsonObject(current) && current.primary === true)
       list.put(position, { ...current, primary: false });
   }
 }

@@ -1,4 +1,4 @@
-import { PATCH_OP_URN, ScimError } from '@scim/core';
+import { PATCH_OP_URN, ScimError, isJsonObject } from '@scim/core';
 import { DEFAULT_PATCH_LIMITS, type PatchCompatibility, type PatchLimits } from './options.js';
 
 /**
@@ -32,10 +32,6 @@ export interface ReadOperation {
   readonly value: unknown;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Checks the message's shape (P-PATCH-01..03) and the limits; throws invalidSyntax and friends. */
 export function readPatchRequest(
   body: unknown,
@@ -43,7 +39,7 @@ export function readPatchRequest(
   limits: PatchLimits = {},
 ): ReadOperation[] {
   const { maxOperations, maxValues } = { ...DEFAULT_PATCH_LIMITS, ...limits };
-  if (!isRecord(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
+  if (!isJsonObject(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
   const schemas = findKey(body, 'schemas');
   if (
     !Array.isArray(schemas) ||
@@ -66,7 +62,7 @@ export function readPatchRequest(
   }
   return operations.map((raw: unknown, index) => {
     const where = `Operations[${index}]`;
-    if (!isRecord(raw)) throw ScimError.invalidSyntax(`${where} must be an object`);
+    if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`${where} must be an object`);
     const opText = findKey(raw, 'op');
     if (typeof opText !== 'string')
       throw ScimError.invalidSyntax(`${where}: 'op' must be add, remove or replace`);

@@ -5,13 +5,10 @@ import {
   caseFold,
   type AttributeDefinition,
   type ScimResource,
+  isJsonObject,
 } from '@scim/core';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * How two values of a multi-valued attribute are "the same value": members by `value` (their other
@@ -46,7 +43,7 @@ function buildIdentity(attribute: AttributeDefinition): (element: unknown) => st
   const value = attribute.subAttributes.find((sub) => sub.name === 'value');
   if (value === undefined) return (element) => attributeValueKey(whole, element);
   const valueKey = (element: unknown): string => {
-    if (!isRecord(element)) return '';
+    if (!isJsonObject(element)) return '';
     const raw = element.value;
     // Strings (nearly every value) skip the generic key: fold case unless caseExact.
     if (typeof raw === 'string') return `s${value.caseExact ? raw : caseFold(raw)}`;
@@ -55,7 +52,7 @@ function buildIdentity(attribute: AttributeDefinition): (element: unknown) => st
   if (isValueIdentity(attribute)) return valueKey;
   return (element) => {
     const kind =
-      isRecord(element) && typeof element.type === 'string' ? caseFold(element.type) : '';
+      isJsonObject(element) && typeof element.type === 'string' ? caseFold(element.type) : '';
     return `${kind}\u0000${valueKey(element)}`;
   };
 }
@@ -151,8 +148,8 @@ export class WorkingResource {
     const copied = this.containers.get(urn);
     if (copied !== undefined) return copied;
     const existing = this.root[urn];
-    if (!forWrite) return isRecord(existing) ? existing : undefined;
-    const copy: Json = isRecord(existing) ? { ...existing } : {};
+    if (!forWrite) return isJsonObject(existing) ? existing : undefined;
+    const copy: Json = isJsonObject(existing) ? { ...existing } : {};
     this.containers.set(urn, copy);
     this.root[urn] = copy;
     return copy;

@@ -1,13 +1,15 @@
 // POST /Bulk (RFC 7644 §3.7): many operations in one request, each answered as it would be alone.
-import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, SCIM_MEDIA_TYPE } from '@scim/core';
+import {
+  BULK_REQUEST_URN,
+  BULK_RESPONSE_URN,
+  ScimError,
+  SCIM_MEDIA_TYPE,
+  isJsonObject,
+} from '@scim/core';
 import type { Engine, Scope } from './engine.js';
 import { scimJson } from './http.js';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REFERENCE = /^bulkId:(.+)$/;
@@ -45,7 +47,7 @@ function references(operation: Operation): Set<string> {
       if (whole !== null) found.add(whole[1] as string);
     } else if (Array.isArray(value)) {
       for (const item of value) walk(item, undefined);
-    } else if (isRecord(value)) {
+    } else if (isJsonObject(value)) {
       for (const [name, item] of Object.entries(value)) walk(item, name);
     }
   };
@@ -66,7 +68,7 @@ function substitute(
       : value;
   }
   if (Array.isArray(value)) return value.map((item) => substitute(item, undefined, ids));
-  if (isRecord(value))
+  if (isJsonObject(value))
     return Object.fromEntries(
       Object.entries(value).map(([name, item]) => [name, substitute(item, name, ids)]),
     );
@@ -75,7 +77,7 @@ function substitute(
 
 /** Checks one operation's shape; a malformed operation fails alone (P-BULK-03, P-BULK-04, P-BULK-24). */
 function readOperation(engine: Engine, raw: unknown, index: number): Operation | ScimError {
-  if (!isRecord(raw)) return ScimError.invalidSyntax(`Operations[${index}] must be an object`);
+  if (!isJsonObject(raw)) return ScimError.invalidSyntax(`Operations[${index}] must be an object`);
   const method = typeof raw.method === 'string' ? raw.method.toUpperCase() : '';
   if (!METHODS.has(method))
     return ScimError.invalidSyntax(
@@ -127,7 +129,7 @@ export async function runBulk(
   body: unknown,
   dispatch: (request: Request) => Promise<Response>,
 ): Promise<Response> {
-  if (!isRecord(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
+  if (!isJsonObject(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
   const schemas = body.schemas;
   if (
     !Array.isArray(schemas) ||
@@ -164,7 +166,7 @@ export async function runBulk(
   const declared = new Set<string>();
   for (const [index, raw] of (body.Operations as unknown[]).entries()) {
     const operation = readOperation(engine, raw, index);
-    const rawRecord = isRecord(raw) ? raw : {};
+    const rawRecord = isJsonObject(raw) ? raw : {};
     if (operation instanceof ScimError) {
       record(failure(rawRecord.method, rawRecord.bulkId, operation));
     } else if (
@@ -279,6 +281,6 @@ async function execute(
   if (version !== null) result.version = version;
   result.status = String(response.status);
   if (!ok && parsed !== undefined) result.response = parsed;
-  if (isRecord(parsed) && typeof parsed.id === 'string') result.id = parsed.id;
+  if (isJsonObject(parsed) && typeof parsed.id === 'string') result.id = parsed.id;
   return result;
 }

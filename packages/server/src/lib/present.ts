@@ -4,15 +4,12 @@ import {
   type Projection,
   type ScimResource,
   type ScimResourceType,
+  isJsonObject,
 } from '@scim/core';
 import { bindFilter, type FilterNode } from '@scim/filter';
 import { locationOf, storeContext, type Engine, type Scope } from './engine.js';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function hasAttribute(resourceType: ScimResourceType, name: string): boolean {
   return resourceType.schema.attributes.some((attribute) => attribute.name === name);
@@ -63,7 +60,7 @@ export async function present(
 }
 
 function withReference(engine: Engine, scope: Scope, member: unknown): unknown {
-  if (!isRecord(member) || typeof member.value !== 'string') return member;
+  if (!isJsonObject(member) || typeof member.value !== 'string') return member;
   const target = engine.resourceTypes.find((rt) => rt.name === member.type);
   return target === undefined
     ? member
@@ -109,7 +106,8 @@ async function membershipsOf(
   for (const group of result.resources) {
     if (!Array.isArray(group.members)) continue;
     for (const member of group.members as unknown[]) {
-      if (!isRecord(member) || typeof member.value !== 'string' || !ids.has(member.value)) continue;
+      if (!isJsonObject(member) || typeof member.value !== 'string' || !ids.has(member.value))
+        continue;
       const entry: Json = {
         value: group.id,
         $ref: locationOf(scope, groupType, group.id as string),

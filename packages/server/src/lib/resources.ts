@@ -7,6 +7,7 @@ import {
   validateResource,
   type ScimResource,
   type ScimResourceType,
+  isJsonObject,
 } from '@scim/core';
 import { bindFilter, parseFilter } from '@scim/filter';
 import { applyPatch } from '@scim/patch';
@@ -18,10 +19,6 @@ import { checkIfMatch, notModified } from './preconditions.js';
 import { parametersFromUrl, projectionOf } from './query.js';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function resourceHeaders(resource: ScimResource): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -71,9 +68,9 @@ function stamp(
 
 /** The keys a client sent, for returning its "request" attributes (RFC 7643 §7). */
 function suppliedPaths(body: unknown): string[] {
-  if (!isRecord(body)) return [];
+  if (!isJsonObject(body)) return [];
   return Object.entries(body).flatMap(([key, value]) =>
-    key.toLowerCase().startsWith('urn:') && isRecord(value)
+    key.toLowerCase().startsWith('urn:') && isJsonObject(value)
       ? Object.keys(value).map((sub) => `${key}:${sub}`)
       : [key],
   );
@@ -100,10 +97,10 @@ async function resolveMembers(
   const known = new Map<string, Json>();
   if (Array.isArray(previous?.members))
     for (const member of previous.members as Json[])
-      if (isRecord(member)) known.set(String(member.value), member);
+      if (isJsonObject(member)) known.set(String(member.value), member);
   const members: Json[] = [];
   for (const member of resource.members as unknown[]) {
-    if (!isRecord(member) || typeof member.value !== 'string') continue;
+    if (!isJsonObject(member) || typeof member.value !== 'string') continue;
     const before = known.get(member.value);
     if (before !== undefined && (member.type === undefined || member.type === before.type)) {
       members.push({ ...member, type: before.type });
@@ -134,8 +131,8 @@ async function resolveManager(
 ): Promise<ScimResource> {
   for (const extension of resourceType.schemaExtensions) {
     const data = resource[extension.schema.id];
-    const manager = isRecord(data) ? data.manager : undefined;
-    if (!isRecord(manager) || typeof manager.value !== 'string') continue;
+    const manager = isJsonObject(data) ? data.manager : undefined;
+    if (!isJsonObject(manager) || typeof manager.value !== 'string') continue;
     const found = await engine
       .storeFor(resourceType)
       .get(manager.value, storeContext(scope, resourceType));
@@ -295,9 +292,9 @@ export async function patchResource(
 }
 
 function patchedPaths(body: unknown): string[] {
-  if (!isRecord(body) || !Array.isArray(body.Operations)) return [];
+  if (!isJsonObject(body) || !Array.isArray(body.Operations)) return [];
   return (body.Operations as unknown[]).flatMap((operation) =>
-    isRecord(operation) && typeof operation.path === 'string'
+    isJsonObject(operation) && typeof operation.path === 'string'
       ? [operation.path.split('[')[0] ?? '']
       : [],
   );

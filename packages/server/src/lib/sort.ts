@@ -1,24 +1,24 @@
 // Ordering resources by one attribute, as RFC 7644 §3.4.2.3 asks.
-import { caseFold, parseDateTime, type AttributeDefinition, type ScimResource } from '@scim/core';
+import {
+  caseFold,
+  parseDateTime,
+  type AttributeDefinition,
+  type ScimResource,
+  isJsonObject,
+} from '@scim/core';
 import type { BoundAttribute } from '@scim/filter';
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The value a resource sorts by: a multi-valued attribute sorts by its primary value, else its first (P-SORT-04). */
 export function sortValue(resource: ScimResource, bound: BoundAttribute): unknown {
   const attribute = bound.attribute;
   if (attribute === undefined) return undefined;
   const holder = bound.isExtension ? resource[bound.schema] : resource;
-  if (!isRecord(holder)) return undefined;
+  if (!isJsonObject(holder)) return undefined;
   let value: unknown = holder[attribute.name];
   if (Array.isArray(value))
-    value = value.find((item) => isRecord(item) && item.primary === true) ?? value[0];
+    value = value.find((item) => isJsonObject(item) && item.primary === true) ?? value[0];
   if (bound.subAttribute !== undefined)
-    value = isRecord(value) ? value[bound.subAttribute.name] : undefined;
+    value = isJsonObject(value) ? value[bound.subAttribute.name] : undefined;
   return value === null ? undefined : value;
 }
 
