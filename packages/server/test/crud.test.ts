@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { UserResourceType } from '@scim/core';
+import { createMemoryStore } from '@scim/server/memory';
 import { bj, BASE, EU, expectError, G, server, U } from './helpers.js';
 
 describe('create (RFC 7644 §3.3)', () => {
@@ -70,13 +72,30 @@ describe('create (RFC 7644 §3.3)', () => {
     expectError(await call('POST', '/Users', ''), 400, 'invalidSyntax');
   });
 
-  it('S-USER-04/S-USER-05: the password is stored hashed and never returned', async () => {
-    const { call, handler } = server();
+  it('S-USER-04/S-USER-05: the password reaches the store hashed (PBKDF2 by default) and is never returned', async () => {
+    const users = createMemoryStore();
+    const { call } = server({
+      stores: { User: users, Group: createMemoryStore() },
+      hashPassword: undefined,
+    });
     const created = await call('POST', '/Users', bj);
-    const read = await call('GET', `/Users/${created.body.id as string}?attributes=password`);
-    expect(read.text).not.toContain('t1meMa$heen');
+    const id = created.body.id as string;
+    const context = {
+      resourceType: UserResourceType,
+      principal: undefined,
+      tenant: undefined,
+      signal: new AbortController().signal,
+    };
+    const persisted = (await users.get(id, context))?.password;
+    expect(persisted).toMatch(/^pbkdf2-sha256\$\d+\$/);
+    expect(persisted).not.toContain('t1meMa$heen');
+    const read = await call('GET', `/Users/${id}?attributes=password`);
+    const listed = await call('GET', '/Users');
+    for (const text of [created.text, read.text, listed.text]) {
+      expect(text).not.toContain('t1meMa$heen');
+      expect(text).not.toContain('pbkdf2');
+    }
     expect(read.body).not.toHaveProperty('password');
-    expect(handler).toBeDefined();
   });
 
   it('S-GROUP-05: a group with empty members is created', async () => {

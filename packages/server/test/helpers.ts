@@ -20,7 +20,10 @@ export interface Reply {
   readonly text: string;
 }
 
-export function server(options: Partial<ScimHandlerOptions> = {}) {
+/** Handler options where `undefined` means "the handler's own default" (hashPassword, for one). */
+type TestOptions = { [K in keyof ScimHandlerOptions]?: ScimHandlerOptions[K] | undefined };
+
+export function server(options: TestOptions = {}) {
   const handler = createScimHandler({
     stores: { User: createMemoryStore(), Group: createMemoryStore() },
     // Fast and still not the cleartext, so tests stay quick.
@@ -31,7 +34,7 @@ export function server(options: Partial<ScimHandlerOptions> = {}) {
       return { principal: 'test-client' };
     },
     ...options,
-  });
+  } as ScimHandlerOptions);
   async function call(
     method: string,
     path: string,
