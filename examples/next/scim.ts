@@ -9,9 +9,7 @@ import { createMemoryStore } from '@scim/server/memory';
 // instrumentation.ts sets SCIM_TOKEN at start-up when it is missing; should it still be empty, no
 // token is accepted.
 const token = process.env.SCIM_TOKEN ?? '';
-const expected = createHash('sha256')
-  .update(token === '' ? `\u0000${Math.random()}` : `Bearer ${token}`)
-  .digest();
+const expected = createHash('sha256').update(`Bearer ${token}`).digest();
 
 type Preset = 'rfc' | 'default' | 'entra' | 'okta';
 const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
@@ -24,8 +22,9 @@ export const handlers = toNextHandlers({
     const given = createHash('sha256')
       .update(request.headers.get('authorization') ?? '')
       .digest();
-    if (!timingSafeEqual(given, expected))
+    if (token === '' || !timingSafeEqual(given, expected)) {
       throw ScimError.unauthorized('A valid bearer token is required');
+    }
     return { principal: 'scim-client' };
   },
   hooks: {
