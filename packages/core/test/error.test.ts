@@ -76,6 +76,13 @@ describe('ScimError', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 
+  it('C-CUR-22: tooManyRequests is a 429 with Retry-After in whole seconds, at least 1', () => {
+    const response = ScimError.tooManyRequests('Slow down', 2.2).toResponse();
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(ScimError.tooManyRequests('Slow down', 0).headers['retry-after']).toBe('1');
+  });
+
   it('P-CRUD-22: methodNotAllowed carries the Allow header', () => {
     const response = ScimError.methodNotAllowed(['GET', 'POST']).toResponse();
     expect(response.status).toBe(405);

@@ -28,6 +28,8 @@ export {
 export type {
   ScimStore,
   StoreContext,
+  StoreCursor,
+  StorePositions,
   StoreQuery,
   StoreQueryResult,
   StoreSort,

@@ -1,8 +1,9 @@
 /**
  * `@scim/server/memory`: the reference store. It keeps resources in memory, enforces uniqueness with
  * indexes, answers `eq` filters on unique attributes and `id` from those indexes, and applies
- * filters, sorts and pages itself. It is the embedded default of the example servers and the model a
- * database store follows.
+ * filters, sorts and pages itself. RFC 9865 cursor queries are paged by position (keyset) in creation
+ * or sort order, so a deep page costs what the first one does and deletes never make a walk skip. It
+ * is the embedded default of the example servers and the model a database store follows.
  *
  * @example
  * ```ts

@@ -164,11 +164,11 @@ describe('cursor pagination (RFC 9865)', () => {
   it('C-CUR-08: when the store pages without counting, totalResults is left out and full pages carry nextCursor', async () => {
     const { createMemoryStore } = await import('@scim/server/memory');
     const memory = createMemoryStore();
-    // A store that pages itself and cannot say how many matches there are.
+    // A store that pages itself by index and cannot say how many matches there are.
     const uncounted = {
       ...memory,
-      query: async (...args: Parameters<typeof memory.query>) => {
-        const { resources, applied } = await memory.query(...args);
+      query: async (...[query, context]: Parameters<typeof memory.query>) => {
+        const { resources, applied } = await memory.query({ ...query, cursor: undefined }, context);
         return { resources, applied };
       },
     };
@@ -180,5 +180,87 @@ describe('cursor pagination (RFC 9865)', () => {
     const second = (await call('GET', `/Users?count=2&cursor=${first.nextCursor as string}`)).body;
     expect(second.Resources).toHaveLength(1);
     expect(second).not.toHaveProperty('nextCursor');
+  });
+});
+
+describe('cursor-only mode, grants and issuance limits (RFC 9865 §2.3, §2.4, §5)', () => {
+  it('C-CUR-15: with index paging off, a plain GET answers with nextCursor and the config says cursor-only', async () => {
+    const { call } = await withUsers(5, { pagination: { index: false, defaultPageSize: 2 } });
+    expect((await call('GET', '/ServiceProviderConfig')).body.pagination).toMatchObject({
+      cursor: true,
+      index: false,
+      defaultPaginationMethod: 'cursor',
+      defaultPageSize: 2,
+    });
+    const page = (await call('GET', '/Users')).body;
+    expect(page.Resources).toHaveLength(2);
+    expect(page).not.toHaveProperty('startIndex');
+    expect(page.nextCursor).toMatch(/^[A-Za-z0-9._~-]+$/);
+    // startIndex=1 is still the first page; a later index cannot be served.
+    expect((await call('GET', '/Users?startIndex=1')).body.nextCursor).toBeDefined();
+    expectError(await call('GET', '/Users?startIndex=3'), 400, 'invalidValue');
+  });
+
+  it('C-CUR-16: defaultPaginationMethod cursor pages a plain GET by cursor and still honours startIndex', async () => {
+    const { call } = await withUsers(3, {
+      pagination: { defaultPaginationMethod: 'cursor', defaultPageSize: 2 },
+    });
+    expect((await call('GET', '/ServiceProviderConfig')).body.pagination).toMatchObject({
+      index: true,
+      defaultPaginationMethod: 'cursor',
+    });
+    expect((await call('GET', '/Users')).body.nextCursor).toBeDefined();
+    const indexed = (await call('GET', '/Users?startIndex=2')).body;
+    expect(indexed).toMatchObject({ startIndex: 2, itemsPerPage: 2 });
+    expect(indexed).not.toHaveProperty('nextCursor');
+  });
+
+  it('refuses a configuration with neither paging method', () => {
+    expect(() => server({ pagination: { cursor: false, index: false } })).toThrow(TypeError);
+    expect(() =>
+      server({ pagination: { cursor: false, defaultPaginationMethod: 'cursor' } }),
+    ).toThrow(TypeError);
+  });
+
+  it('C-CUR-20: changing the grants authenticate reports invalidates the cursors issued before', async () => {
+    let grants = 'role:reader@v1';
+    const { call } = await withUsers(4, {
+      authenticate: () => ({ principal: 'client', grants }),
+    });
+    const first = (await call('GET', '/Users?cursor&count=2')).body;
+    expect((await call('GET', `/Users?count=2&cursor=${first.nextCursor as string}`)).status).toBe(
+      200,
+    );
+    grants = 'role:reader@v2';
+    const stale = await call('GET', `/Users?count=2&cursor=${first.nextCursor as string}`);
+    expectError(stale, 400, 'invalidCursor');
+    const forged = await call('GET', '/Users?count=2&cursor=abc.def');
+    expect(stale.text).toBe(forged.text);
+  });
+
+  it('C-CUR-22: new cursor queries beyond the rate limit are 429 with Retry-After; following pages are not counted', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    let caller = 'a';
+    const { call } = await withUsers(6, {
+      now: () => new Date(now),
+      authenticate: () => ({ principal: caller }),
+      pagination: { cursorRateLimit: { queries: 2, windowSeconds: 60 } },
+    });
+    const first = (await call('GET', '/Users?cursor&count=2')).body;
+    const second = (await call('GET', `/Users?count=2&cursor=${first.nextCursor as string}`)).body;
+    await call('GET', `/Users?count=2&cursor=${second.nextCursor as string}`);
+    expect((await call('POST', '/Users/.search', { schemas: [SR], cursor: '' })).status).toBe(200);
+    now += 15_000;
+    const refused = await call('GET', '/Users?cursor&count=2');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('45');
+    expect(refused.body).toMatchObject({ status: '429' });
+    // Index paging and other callers are not limited.
+    expect((await call('GET', '/Users?count=2')).status).toBe(200);
+    caller = 'b';
+    expect((await call('GET', '/Users?cursor&count=2')).status).toBe(200);
+    caller = 'a';
+    now += 45_000;
+    expect((await call('GET', '/Users?cursor&count=2')).status).toBe(200);
   });
 });

@@ -188,6 +188,14 @@ export class ScimError extends Error {
   static payloadTooLarge(detail: string): ScimError {
     return new ScimError({ status: 413, detail });
   }
+  /** 429 (RFC 6585 §4) with `Retry-After` in seconds, for rate limits such as cursor issuance (RFC 9865 §5.3). */
+  static tooManyRequests(detail: string, retryAfterSeconds: number): ScimError {
+    return new ScimError({
+      status: 429,
+      detail,
+      headers: { 'retry-after': String(Math.max(Math.ceil(retryAfterSeconds), 1)) },
+    });
+  }
   /** 415: the request body is not JSON. */
   static unsupportedMediaType(detail: string): ScimError {
     return new ScimError({ status: 415, detail });

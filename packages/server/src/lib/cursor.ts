@@ -1,9 +1,17 @@
 // RFC 9865 cursors: opaque, URL-safe, signed, bound to the query and the caller, and expiring.
 import { ScimError } from '@scim/core';
 
+/** Where a cursor page starts: an offset, or a position the store returned (keyset paging). */
+export type CursorPosition =
+  { readonly offset: number } | { readonly after: string } | { readonly before: string };
+
 interface CursorState {
-  /** Offset of the page's first resource. */
-  readonly o: number;
+  /** Offset of the page's first resource, for stores that page by index. */
+  readonly o?: number;
+  /** The store position the page starts after. */
+  readonly a?: string;
+  /** The store position the page ends before. */
+  readonly b?: string;
   /** The page size the cursor was issued for. */
   readonly n: number;
   /** Digest of the query (resource type, filter, sort) the cursor belongs to. */
@@ -59,9 +67,18 @@ export class CursorCodec {
     return this.key;
   }
 
-  async issue(offset: number, count: number, query: string, caller: string): Promise<string> {
+  async issue(
+    position: CursorPosition,
+    count: number,
+    query: string,
+    caller: string,
+  ): Promise<string> {
     const state: CursorState = {
-      o: offset,
+      ...('offset' in position
+        ? { o: position.offset }
+        : 'after' in position
+          ? { a: position.after }
+          : { b: position.before }),
       n: count,
       q: query,
       p: caller,
@@ -74,13 +91,13 @@ export class CursorCodec {
     return `${payload}.${toBase64Url(signature)}`;
   }
 
-  /** The offset a cursor stands for; forged, foreign or stale cursors are refused (RFC 9865 §2.1, §5.2). */
+  /** Where a cursor's page starts; forged, foreign or stale cursors are refused (RFC 9865 §2.1, §5.2). */
   async open(
     cursor: string,
     count: number | undefined,
     query: string,
     caller: string,
-  ): Promise<CursorState> {
+  ): Promise<{ position: CursorPosition; count: number }> {
     const [payload, signature, extra] = cursor.split('.');
     let state: CursorState;
     try {
@@ -104,6 +121,59 @@ export class CursorCodec {
       throw ScimError.expiredCursor('The cursor has expired; start again from the first page');
     if (count !== undefined && count !== state.n)
       throw ScimError.invalidCount(`count must stay ${state.n} for this cursor`);
-    return state;
+    const position: CursorPosition =
+      state.a !== undefined
+        ? { after: state.a }
+        : state.b !== undefined
+          ? { before: state.b }
+          : { offset: state.o ?? 0 };
+    return { position, count: state.n };
+  }
+}
+
+const MAX_TRACKED_CALLERS = 10_000;
+
+/**
+ * A fixed-window count of new cursor queries per caller (RFC 9865 §5.3). The table is bounded: when
+ * it is full, the oldest windows are forgotten.
+ */
+export class CursorQuota {
+  private readonly windows = new Map<string, { start: number; used: number }>();
+
+  constructor(
+    private readonly queries: number,
+    private readonly windowSeconds: number,
+    private readonly now: () => Date,
+  ) {
+    if (!(queries > 0) || !(windowSeconds > 0))
+      throw new TypeError('pagination.cursorRateLimit needs positive queries and windowSeconds');
+  }
+
+  /** Counts one new cursor query, or throws 429 when the caller has used up its window. */
+  take(caller: string): void {
+    const now = this.now().getTime();
+    const length = this.windowSeconds * 1000;
+    let window = this.windows.get(caller);
+    if (window === undefined || now - window.start >= length) {
+      // Re-inserting keeps the map ordered by window start, oldest first.
+      this.windows.delete(caller);
+      window = { start: now, used: 0 };
+      this.windows.set(caller, window);
+      if (this.windows.size > MAX_TRACKED_CALLERS) this.prune();
+    }
+    if (window.used >= this.queries)
+      throw ScimError.tooManyRequests(
+        `At most ${this.queries} new cursor queries per ${this.windowSeconds} s; try again later`,
+        (window.start + length - now) / 1000,
+      );
+    window.used++;
+  }
+
+  /** Windows are ordered by start, so the oldest (expired first) are the ones to forget. */
+  private prune(): void {
+    for (const caller of this.windows.keys()) {
+      if (this.windows.size <= MAX_TRACKED_CALLERS) return;
+      this.windows.delete(caller);
+    }
   }
 }

@@ -27,9 +27,9 @@ export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
     etag: { supported: engine.features.etag },
     pagination: {
       cursor: engine.cursors !== undefined,
-      index: true,
-      defaultPaginationMethod: 'index',
-      defaultPageSize: engine.maxResults,
+      index: engine.indexPaging,
+      defaultPaginationMethod: engine.defaultPaging,
+      defaultPageSize: engine.defaultPageSize,
       maxPageSize: engine.maxPageSize,
       ...(engine.cursors === undefined ? {} : { cursorTimeout: engine.cursors.timeoutSeconds }),
     },

@@ -1,6 +1,6 @@
 // The resolved configuration one handler works with, and the per-request scope.
 import { ScimError, type ScimResourceType } from '@scim/core';
-import { CursorCodec } from './cursor.js';
+import { CursorCodec, CursorQuota } from './cursor.js';
 import { hashPasswordPbkdf2 } from './password.js';
 import {
   DEFAULT_RESOURCE_TYPES,
@@ -23,6 +23,11 @@ export interface Engine {
   readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
   readonly cursors: CursorCodec | undefined;
   readonly maxPageSize: number;
+  readonly defaultPageSize: number;
+  /** False in cursor-only mode (RFC 9865 §2.3). */
+  readonly indexPaging: boolean;
+  readonly defaultPaging: 'index' | 'cursor';
+  readonly cursorQuota: CursorQuota | undefined;
   readonly options: ScimHandlerOptions;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
@@ -42,6 +47,8 @@ export interface Scope {
   readonly baseUrl: string;
   readonly principal: unknown;
   readonly tenant: string | undefined;
+  /** What `authenticate` said the caller may see; cursors are bound to it. */
+  readonly grants: string | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -65,23 +72,39 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       ? options.compatibility
       : SERVER_PRESETS[options.compatibility ?? 'default'];
   const limits = options.limits ?? {};
+  const pagination = options.pagination ?? {};
+  const now = options.now ?? (() => new Date());
+  const cursorsOn = pagination.cursor !== false;
+  const indexPaging = pagination.index !== false;
+  if (!cursorsOn && !indexPaging)
+    throw new TypeError('pagination: index paging can only be switched off when cursors are on');
+  const defaultPaging = indexPaging ? (pagination.defaultPaginationMethod ?? 'index') : 'cursor';
+  if (defaultPaging === 'cursor' && !cursorsOn)
+    throw new TypeError("pagination: defaultPaginationMethod 'cursor' needs cursors on");
+  const maxResults = limits.maxResults ?? 1_000;
   return {
     basePath,
     baseUrl: options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl),
     resourceTypes,
     compatibility,
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
-    maxResults: limits.maxResults ?? 1_000,
+    maxResults,
     maxScan: limits.maxScan ?? 100_000,
-    cursors:
-      options.pagination?.cursor === false
-        ? undefined
-        : new CursorCodec(
-            options.pagination?.secret,
-            options.pagination?.cursorTimeout ?? 600,
-            options.now ?? (() => new Date()),
-          ),
-    maxPageSize: options.pagination?.maxPageSize ?? limits.maxResults ?? 1_000,
+    cursors: cursorsOn
+      ? new CursorCodec(pagination.secret, pagination.cursorTimeout ?? 600, now)
+      : undefined,
+    maxPageSize: pagination.maxPageSize ?? maxResults,
+    defaultPageSize: Math.min(pagination.defaultPageSize ?? maxResults, maxResults),
+    indexPaging,
+    defaultPaging,
+    cursorQuota:
+      cursorsOn && pagination.cursorRateLimit !== undefined
+        ? new CursorQuota(
+            pagination.cursorRateLimit.queries,
+            pagination.cursorRateLimit.windowSeconds,
+            now,
+          )
+        : undefined,
     bulk: {
       maxOperations: limits.bulkMaxOperations ?? 1_000,
       maxPayloadSize: limits.bulkMaxPayloadSize ?? 1_048_576,
@@ -97,7 +120,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     },
     hooks: options.hooks ?? {},
     generateId: options.generateId ?? (() => crypto.randomUUID()),
-    now: options.now ?? (() => new Date()),
+    now,
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,
     storeFor: (resourceType) => options.stores[resourceType.name] as ScimStore,
     byEndpoint: (segment) => endpoints.get(segment.toLowerCase()),

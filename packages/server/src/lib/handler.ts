@@ -74,6 +74,7 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     baseUrl,
     principal: authentication?.principal,
     tenant: authentication?.tenant,
+    grants: authentication?.grants,
     // Read on demand: creating the AbortSignal costs more than most requests need.
     get signal() {
       return request.signal;

@@ -8,7 +8,9 @@ import {
   type ScimResourceType,
 } from '@scim/core';
 import { compileBoundFilter, type BoundFilterNode } from '@scim/filter';
-import { compareBy } from './sort.js';
+import { CreationOrder } from './creation-order.js';
+import { keysetPage } from './keyset.js';
+import { sortResources } from './sort.js';
 import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from './store.js';
 
 /**
@@ -32,6 +34,7 @@ interface UniqueIndex {
 
 interface Tenant {
   readonly byId: Map<string, ScimResource>;
+  readonly order: CreationOrder;
   readonly unique: readonly UniqueIndex[];
 }
 
@@ -69,8 +72,9 @@ function indexedValue(resource: ScimResource, index: UniqueIndex): unknown {
 
 /**
  * Creates the reference store. Resources are kept as given and never mutated (the server builds a
- * new object for every write), lookups by id and by unique attribute are O(1), and every operation
- * completes synchronously inside its promise, so concurrent requests cannot interleave half-way.
+ * new object for every write), lookups by id and by unique attribute are O(1), cursor pages are found
+ * by position (keyset: O(log n + count) without a filter or sort), and every operation completes
+ * synchronously inside its promise, so concurrent requests cannot interleave half-way.
  * @example
  * ```ts
  * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
@@ -91,7 +95,11 @@ export function createMemoryStore(): MemoryStore {
     const key = context.tenant ?? '';
     let tenant = tenants.get(key);
     if (tenant === undefined) {
-      tenant = { byId: new Map(), unique: uniqueIndexes(context.resourceType) };
+      tenant = {
+        byId: new Map(),
+        order: new CreationOrder(),
+        unique: uniqueIndexes(context.resourceType),
+      };
       tenants.set(key, tenant);
     }
     return tenant;
@@ -126,11 +134,14 @@ export function createMemoryStore(): MemoryStore {
     }
   };
 
-  /** An `eq` on `id` or on a unique attribute names at most one resource: look it up. */
-  const candidates = (
+  /**
+   * An `eq` on `id` or on a unique attribute names at most one resource: look it up. Undefined means
+   * no index applies and every resource is a candidate.
+   */
+  const narrowed = (
     tenant: Tenant,
     bound: BoundFilterNode | undefined,
-  ): Iterable<ScimResource> => {
+  ): readonly ScimResource[] | undefined => {
     const term =
       bound?.type === 'and'
         ? bound.filters.find(isIndexable(tenant))
@@ -138,7 +149,7 @@ export function createMemoryStore(): MemoryStore {
           ? bound
           : undefined;
     if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
-      return tenant.byId.values();
+      return undefined;
     const attribute = term.attribute.attribute as AttributeDefinition;
     if (attribute.name === 'id' && !term.attribute.isExtension) {
       const found = tenant.byId.get(term.value);
@@ -157,11 +168,17 @@ export function createMemoryStore(): MemoryStore {
 
     async query(query: StoreQuery, context): Promise<StoreQueryResult> {
       const tenant = tenantOf(context);
-      const matches = query.bound === undefined ? () => true : compileBoundFilter(query.bound);
+      const matches = query.bound === undefined ? undefined : compileBoundFilter(query.bound);
+      const candidates = narrowed(tenant, query.bound);
+      if (query.cursor !== undefined)
+        return keysetPage(
+          { order: tenant.order, byId: tenant.byId, narrowed: candidates, matches },
+          query,
+        );
       const found: ScimResource[] = [];
-      for (const resource of candidates(tenant, query.bound))
-        if (matches(resource)) found.push(resource);
-      if (query.sort !== undefined) found.sort(compareBy(query.sort.attribute, query.sort.order));
+      for (const resource of candidates ?? tenant.byId.values())
+        if (matches === undefined || matches(resource)) found.push(resource);
+      if (query.sort !== undefined) sortResources(found, query.sort.attribute, query.sort.order);
       const start = Math.max(query.startIndex - 1, 0);
       return {
         resources: found.slice(start, start + query.count),
@@ -176,6 +193,7 @@ export function createMemoryStore(): MemoryStore {
       if (tenant.byId.has(id)) throw ScimError.uniqueness(`id '${id}' is already in use`);
       claim(tenant, resource, undefined);
       tenant.byId.set(id, resource);
+      tenant.order.add(id);
       return resource;
     },
 
@@ -201,6 +219,7 @@ export function createMemoryStore(): MemoryStore {
       if (existing === undefined) return false;
       release(tenant, existing);
       tenant.byId.delete(id);
+      tenant.order.remove(id);
       return true;
     },
 

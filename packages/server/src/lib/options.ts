@@ -68,6 +68,11 @@ export interface ServerLimits {
 export interface Authentication {
   readonly principal: unknown;
   readonly tenant?: string;
+  /**
+   * A fingerprint of what the caller may see: its roles or scopes, or a permissions version. Cursors
+   * are bound to it, so changing it invalidates every cursor the caller holds (RFC 9865 §5.2).
+   */
+  readonly grants?: string;
 }
 
 /**
@@ -129,13 +134,28 @@ export interface ServerFeatures {
 
 /**
  * Cursor pagination (RFC 9865). Index paging stays the default; a `cursor` parameter asks for
- * cursors, which are signed, bound to the query and the caller, and expire.
- * @example `{ cursorTimeout: 300, secret: process.env.SCIM_CURSOR_SECRET }`
+ * cursors, which are signed, bound to the query, the caller and its grants, and expire. A store that
+ * returns positions (keyset paging) gets them back inside the cursor; other stores page by offset.
+ * @example `{ cursorTimeout: 300, secret: process.env.SCIM_CURSOR_SECRET, cursorRateLimit: { queries: 60, windowSeconds: 60 } }`
  * @see https://www.rfc-editor.org/rfc/rfc9865
  */
 export interface PaginationOptions {
   /** Off: the `cursor` parameter is ignored and `/ServiceProviderConfig` says cursors are unsupported. */
   readonly cursor?: boolean;
+  /**
+   * Off: cursor-only (RFC 9865 §2.3). Every list answers with cursors, `startIndex` above 1 is
+   * invalidValue, and clients that only page by index (Entra ID) cannot read past the first page.
+   */
+  readonly index?: boolean;
+  /** The method for a request naming neither `cursor` nor `startIndex` (default `index`, RFC 9865 §2.4). */
+  readonly defaultPaginationMethod?: 'index' | 'cursor';
+  /** The page size when a request gives no `count` (default `limits.maxResults`). */
+  readonly defaultPageSize?: number;
+  /**
+   * How many new cursor queries (first pages) one caller may start per window; more answer 429 with
+   * `Retry-After` (RFC 9865 §5.3). Counted per handler instance; following pages are not counted.
+   */
+  readonly cursorRateLimit?: { readonly queries: number; readonly windowSeconds: number };
   /** How long a cursor stays valid, in seconds (default 600). */
   readonly cursorTimeout?: number;
   /** The largest `count` a cursor request may ask for (default `limits.maxResults`). */

@@ -17,12 +17,12 @@ import {
   type BoundFilterNode,
   type FilterNode,
 } from '@scim/filter';
-import { digest } from './cursor.js';
+import { digest, type CursorPosition } from './cursor.js';
 import { storeContext, type Engine, type Scope } from './engine.js';
 import { scimJson } from './http.js';
 import { present } from './present.js';
-import { compareBy } from './sort.js';
-import type { StoreSort } from './store.js';
+import { sortResources } from './sort.js';
+import type { StoreCursor, StorePositions, StoreSort } from './store.js';
 
 /** The query parameters of RFC 7644 §3.4.2, as text from a URL or values from a SearchRequest. */
 export interface QueryParameters {
@@ -161,7 +161,7 @@ function sortOf(
 function page(engine: Engine, parameters: QueryParameters): { startIndex: number; count: number } {
   return {
     startIndex: Math.max(parameters.startIndex ?? 1, 1),
-    count: Math.min(Math.max(parameters.count ?? engine.maxResults, 0), engine.maxResults),
+    count: Math.min(Math.max(parameters.count ?? engine.defaultPageSize, 0), engine.maxResults),
   };
 }
 
@@ -170,6 +170,8 @@ interface Found {
   readonly totalResults: number;
   /** False when a store paged without saying how many matches there are. */
   readonly totalKnown: boolean;
+  /** Set when the store paged by position (keyset) rather than by offset. */
+  readonly positions?: StorePositions;
 }
 
 async function runQuery(
@@ -180,6 +182,7 @@ async function runQuery(
   bound: BoundFilterNode | undefined,
   sort: StoreSort | undefined,
   window: { startIndex: number; count: number },
+  cursor?: StoreCursor,
 ): Promise<Found> {
   const store = engine.storeFor(resourceType);
   const result = await store.query(
@@ -190,6 +193,7 @@ async function runQuery(
       startIndex: window.startIndex,
       count: window.count,
       limit: engine.maxScan,
+      cursor,
     },
     storeContext(scope, resourceType),
   );
@@ -208,7 +212,7 @@ async function runQuery(
   if (!result.applied.filter && bound !== undefined)
     resources = resources.filter(compileBoundFilter(bound));
   if (sort !== undefined && !result.applied.sort)
-    resources.sort(compareBy(sort.attribute, sort.order));
+    sortResources(resources, sort.attribute, sort.order);
   let totalResults = result.totalResults ?? resources.length;
   let totalKnown = result.totalResults !== undefined;
   if (!result.applied.page) {
@@ -216,7 +220,15 @@ async function runQuery(
     totalKnown = true;
     resources = resources.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
   }
-  return { resources, totalResults, totalKnown };
+  // Positions only mean something for a page the store itself sorted and cut.
+  const byPosition =
+    cursor !== undefined &&
+    result.positions !== undefined &&
+    result.applied.page &&
+    (sort === undefined || result.applied.sort);
+  return byPosition
+    ? { resources, totalResults, totalKnown, positions: result.positions }
+    : { resources, totalResults, totalKnown };
 }
 
 function listResponse(
@@ -245,16 +257,35 @@ export async function queryResourceType(
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
   const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
   const sort = sortOf(engine, resourceType, parameters);
-  if (parameters.cursor !== undefined && engine.cursors !== undefined) {
+  if (pagingMethod(engine, parameters) === 'cursor')
     return cursorPage(engine, scope, resourceType, parameters, { filter, bound, sort, projection });
-  }
   const window = page(engine, parameters);
   const found = await runQuery(engine, scope, resourceType, filter, bound, sort, window);
   const resources = await present(engine, scope, resourceType, found.resources, { projection });
   return listResponse(found, window.startIndex, resources);
 }
 
-/** One page of an RFC 9865 cursor query: the cursor carries the offset, signed and bound to the query and caller. */
+/** Cursor paging when the request asks for it, or when it names no method and cursors are the default. */
+function pagingMethod(engine: Engine, parameters: QueryParameters): 'index' | 'cursor' {
+  if (engine.cursors === undefined) return 'index';
+  if (parameters.cursor !== undefined) return 'cursor';
+  if (!engine.indexPaging) {
+    // Cursor-only (RFC 9865 §2.3): startIndex=1 is the first page; any later index cannot be served.
+    if (parameters.startIndex !== undefined && parameters.startIndex > 1)
+      throw ScimError.invalidValue(
+        'This service provider pages with cursors only: follow nextCursor instead of startIndex',
+      );
+    return 'cursor';
+  }
+  return parameters.startIndex === undefined && engine.defaultPaging === 'cursor'
+    ? 'cursor'
+    : 'index';
+}
+
+/**
+ * One page of an RFC 9865 cursor query. The cursor carries the store's position (keyset) or, for a
+ * store that pages by index, an offset, signed and bound to the query, the caller and its grants.
+ */
 async function cursorPage(
   engine: Engine,
   scope: Scope,
@@ -269,7 +300,7 @@ async function cursorPage(
 ): Promise<Response> {
   const codec = engine.cursors as NonNullable<Engine['cursors']>;
   // Both paging methods at once is ambiguous (checklist C-CUR-17).
-  if (parameters.startIndex !== undefined)
+  if (parameters.cursor !== undefined && parameters.startIndex !== undefined)
     throw ScimError.invalidValue('Use either cursor or startIndex, not both');
   if (parameters.count !== undefined && parameters.count > engine.maxPageSize) {
     throw ScimError.invalidCount(`count may be at most ${engine.maxPageSize} (maxPageSize)`);
@@ -280,17 +311,41 @@ async function cursorPage(
     query.sort?.path ?? '',
     query.sort?.order ?? '',
   ]);
-  const caller = await digest([scope.tenant ?? null, scope.principal ?? null]);
-  const state =
-    parameters.cursor === ''
-      ? undefined
-      : await codec.open(parameters.cursor ?? '', parameters.count, queryKey, caller);
-  const offset = state?.o ?? 0;
-  const count = Math.max(parameters.count ?? state?.n ?? engine.maxPageSize, 0);
-  const found = await runQuery(engine, scope, resourceType, query.filter, query.bound, query.sort, {
-    startIndex: offset + 1,
-    count,
-  });
+  const caller = await digest([
+    scope.tenant ?? null,
+    scope.principal ?? null,
+    scope.grants ?? null,
+  ]);
+  const cursor = parameters.cursor ?? '';
+  const opened =
+    cursor === '' ? undefined : await codec.open(cursor, parameters.count, queryKey, caller);
+  // Only a new query is counted against the rate limit; following its pages is not (RFC 9865 §5.3).
+  if (opened === undefined) engine.cursorQuota?.take(caller);
+  const position: CursorPosition = opened?.position ?? { offset: 0 };
+  const count = Math.max(
+    parameters.count ?? opened?.count ?? Math.min(engine.defaultPageSize, engine.maxPageSize),
+    0,
+  );
+  const offset = 'offset' in position ? position.offset : 0;
+  const storeCursor: StoreCursor =
+    'after' in position
+      ? { after: position.after }
+      : 'before' in position
+        ? { before: position.before }
+        : {};
+  const found = await runQuery(
+    engine,
+    scope,
+    resourceType,
+    query.filter,
+    query.bound,
+    query.sort,
+    { startIndex: offset + 1, count },
+    storeCursor,
+  );
+  // A position cursor replayed against a store that no longer pages by position cannot be honoured.
+  if (!('offset' in position) && found.positions === undefined)
+    throw ScimError.invalidCursor('The cursor is not valid');
   const resources = await present(engine, scope, resourceType, found.resources, {
     projection: query.projection,
   });
@@ -299,14 +354,22 @@ async function cursorPage(
   if (found.totalKnown) body.totalResults = found.totalResults;
   body.itemsPerPage = resources.length;
   body.Resources = resources;
-  const more = found.totalKnown
-    ? offset + found.resources.length < found.totalResults
-    : found.resources.length === count;
-  if (count > 0 && more) {
-    body.nextCursor = await codec.issue(offset + found.resources.length, count, queryKey, caller);
+  let next: CursorPosition | undefined;
+  let previous: CursorPosition | undefined;
+  if (found.positions !== undefined) {
+    if (found.positions.next !== undefined) next = { after: found.positions.next };
+    if (found.positions.previous !== undefined) previous = { before: found.positions.previous };
+  } else {
+    const more = found.totalKnown
+      ? offset + found.resources.length < found.totalResults
+      : found.resources.length === count;
+    if (more) next = { offset: offset + found.resources.length };
+    if (offset > 0) previous = { offset: Math.max(offset - count, 0) };
   }
-  if (offset > 0 && count > 0)
-    body.previousCursor = await codec.issue(Math.max(offset - count, 0), count, queryKey, caller);
+  if (count > 0 && next !== undefined)
+    body.nextCursor = await codec.issue(next, count, queryKey, caller);
+  if (count > 0 && previous !== undefined)
+    body.previousCursor = await codec.issue(previous, count, queryKey, caller);
   return scimJson(200, body);
 }
 

@@ -1,11 +1,5 @@
 // Ordering resources by one attribute, as RFC 7644 §3.4.2.3 asks.
-import {
-  caseFold,
-  parseDateTime,
-  type AttributeDefinition,
-  type ScimResource,
-  isJsonObject,
-} from '@scim/core';
+import { caseFold, parseDateTime, type ScimResource, isJsonObject } from '@scim/core';
 import type { BoundAttribute } from '@scim/filter';
 
 /** The value a resource sorts by: a multi-valued attribute sorts by its primary value, else its first (P-SORT-04). */
@@ -22,46 +16,68 @@ export function sortValue(resource: ScimResource, bound: BoundAttribute): unknow
   return value === null ? undefined : value;
 }
 
-function definitionOf(bound: BoundAttribute): AttributeDefinition | undefined {
-  return bound.subAttribute ?? bound.attribute;
+/** A resource's position in a sort: its normalised sort value and its id, which breaks ties. */
+export type SortKey = readonly [value: string | number | null, id: string];
+
+/**
+ * The normalised value a resource sorts by: code points, case-folded unless caseExact (P-SORT-07),
+ * numbers as numbers, dateTimes as epoch milliseconds, false before true (P-SORT-08), null if none.
+ */
+export function sortKeyOf(bound: BoundAttribute): (resource: ScimResource) => SortKey {
+  const definition = bound.subAttribute ?? bound.attribute;
+  const normalise = (value: unknown): string | number | null => {
+    if (typeof value === 'number') return value;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (typeof value !== 'string') return null;
+    if (definition?.type === 'dateTime') return parseDateTime(value) ?? null;
+    return definition?.caseExact === true ? value : caseFold(value);
+  };
+  return (resource) => [normalise(sortValue(resource, bound)), resource.id ?? ''];
 }
 
 /**
- * A comparator for `sortBy`: code-point order, case-folded unless caseExact (P-SORT-07), numbers
- * numerically and dateTimes chronologically, false before true (P-SORT-08), and resources without a
- * value last when ascending and first when descending (P-SORT-06). Ties keep `id` order, so pages are
- * stable.
+ * Orders sort keys: resources without a value go last ascending and first descending (P-SORT-06,
+ * RFC 7644 §3.4.2.3), and ties keep `id` order so pages are stable.
  */
+export function compareSortKeys(
+  order: 'ascending' | 'descending',
+): (a: SortKey, b: SortKey) => number {
+  const direction = order === 'descending' ? -1 : 1;
+  return ([x, xId], [y, yId]) => {
+    if (x === null || y === null) {
+      if (x === y) return compareText(xId, yId);
+      return (x === null ? 1 : -1) * direction;
+    }
+    const compared =
+      typeof x === 'number' && typeof y === 'number' ? x - y : compareText(String(x), String(y));
+    return compared === 0 ? compareText(xId, yId) : compared * direction;
+  };
+}
+
+/** A comparator for `sortBy` over resources (see {@link sortKeyOf} and {@link compareSortKeys}). */
 export function compareBy(
   bound: BoundAttribute,
   order: 'ascending' | 'descending',
 ): (a: ScimResource, b: ScimResource) => number {
-  const definition = definitionOf(bound);
-  const key = (value: unknown): string | number | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value === 'number') return value;
-    if (typeof value === 'boolean') return value ? 1 : 0;
-    if (typeof value !== 'string') return undefined;
-    if (definition?.type === 'dateTime') return parseDateTime(value);
-    return definition?.caseExact === true ? value : caseFold(value);
-  };
-  const direction = order === 'descending' ? -1 : 1;
-  return (a, b) => {
-    const x = key(sortValue(a, bound));
-    const y = key(sortValue(b, bound));
-    if (x === undefined || y === undefined) {
-      if (x === y) return byId(a, b);
-      // Missing values go last ascending and first descending (RFC 7644 §3.4.2.3).
-      return (x === undefined ? 1 : -1) * direction;
-    }
-    const compared =
-      typeof x === 'number' && typeof y === 'number' ? x - y : x < y ? -1 : x > y ? 1 : 0;
-    return compared === 0 ? byId(a, b) : compared * direction;
-  };
+  const key = sortKeyOf(bound);
+  const compare = compareSortKeys(order);
+  return (a, b) => compare(key(a), key(b));
 }
 
-function byId(a: ScimResource, b: ScimResource): number {
-  const x = a.id ?? '';
-  const y = b.id ?? '';
+function compareText(x: string, y: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Sorts in place, computing each resource's key once rather than at every comparison. */
+export function sortResources(
+  resources: ScimResource[],
+  bound: BoundAttribute,
+  order: 'ascending' | 'descending',
+): void {
+  const key = sortKeyOf(bound);
+  const compare = compareSortKeys(order);
+  const keyed = resources.map((resource) => ({ resource, key: key(resource) }));
+  keyed.sort((a, b) => compare(a.key, b.key));
+  for (let i = 0; i < keyed.length; i++)
+    resources[i] = (keyed[i] as (typeof keyed)[number]).resource;
 }

@@ -45,6 +45,38 @@ export interface StoreQuery {
    * cannot narrow its answer below this returns `truncated: true` and the server answers `tooMany`.
    */
   readonly limit: number;
+  /**
+   * Set on RFC 9865 cursor requests, undefined for index paging. A store that pages by position
+   * (keyset: `WHERE (sortValue, id) > (?, ?)`) honours it, ignores `startIndex`, and answers with
+   * {@link StoreQueryResult.positions}; any other store ignores it and pages by `startIndex`.
+   */
+  readonly cursor?: StoreCursor | undefined;
+}
+
+/**
+ * Where a cursor page starts or ends, as positions the store itself handed out. Positions are the
+ * store's own strings (a key, an encoded `(value, id)` pair, a database continuation token); the
+ * server signs them into cursors, so a store never sees a position a client made up.
+ * @example `{ after: '1042' }` for the page following the resource at position 1042
+ * @see https://www.rfc-editor.org/rfc/rfc9865#section-2
+ */
+export interface StoreCursor {
+  /** The page starts just after this position (a `next` the store returned). */
+  readonly after?: string;
+  /** The page is the `count` results just before this position (a `previous` the store returned). */
+  readonly before?: string;
+}
+
+/**
+ * The positions around a keyset page: what a later {@link StoreCursor} may name.
+ * @example `{ next: '1042', previous: '1033' }`
+ * @see https://www.rfc-editor.org/rfc/rfc9865#section-2
+ */
+export interface StorePositions {
+  /** The position of the page's last result, when more results follow it. */
+  readonly next?: string;
+  /** The position of the page's first result, when results precede it. */
+  readonly previous?: string;
 }
 
 /**
@@ -59,6 +91,11 @@ export interface StoreQueryResult {
   readonly applied: { readonly filter: boolean; readonly sort: boolean; readonly page: boolean };
   /** More than `limit` resources would have had to be returned. */
   readonly truncated?: boolean;
+  /**
+   * Set by a store that honoured {@link StoreQuery.cursor}: the page was taken by position, so its
+   * cost does not grow with how deep the client has paged. Requires filter, sort and page applied.
+   */
+  readonly positions?: StorePositions;
 }
 
 /**
