@@ -24,6 +24,7 @@ export {
   type ServerCompatibility,
   type ServerFeatures,
   type ServerLimits,
+  type TransactionContext,
 } from './lib/options.js';
 export type {
   ScimStore,

@@ -8,6 +8,7 @@ import {
 } from '@scim/core';
 import type { Engine, Scope } from './engine.js';
 import { scimJson } from './http.js';
+import { inTransaction } from './transaction.js';
 
 type Json = Record<string, unknown>;
 
@@ -118,16 +119,21 @@ export interface BulkLimits {
   readonly maxPayloadSize: number;
 }
 
+/** Answers one operation as the handler would answer it alone, within the bulk request's scope. */
+type Dispatch = (request: Request, within: Scope) => Promise<Response>;
+
 /**
  * Runs a BulkRequest. Operations run in order, except that one waiting for a bulkId a later POST
  * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
+ * With a `transaction` option the request is all-or-nothing: the first failure rolls back the
+ * operations before it, which are reported 424 Failed Dependency.
  */
 export async function runBulk(
   engine: Engine,
   scope: Scope,
   limits: BulkLimits,
   body: unknown,
-  dispatch: (request: Request) => Promise<Response>,
+  dispatch: Dispatch,
 ): Promise<Response> {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
   const schemas = body.schemas;
@@ -153,18 +159,70 @@ export async function runBulk(
   ) {
     throw ScimError.invalidSyntax("'failOnErrors' must be a positive integer");
   }
+  const operations = body.Operations as unknown[];
+  if (engine.options.transaction === undefined)
+    return bulkResponse(await perform(engine, scope, operations, failOnErrors, dispatch));
 
+  let rolledBack: readonly Result[] | undefined;
+  try {
+    return await inTransaction(engine, scope, async (inner) => {
+      const results = await perform(engine, inner, operations, 1, dispatch);
+      if (results.some((result) => !succeeded(result))) {
+        rolledBack = results;
+        throw new Error('rolled back');
+      }
+      return bulkResponse(results);
+    });
+  } catch (error) {
+    // Known by our own record rather than by the error, which the application's hook may wrap.
+    if (rolledBack === undefined) throw error;
+    return bulkResponse(reportRollback(rolledBack));
+  }
+}
+
+function succeeded(result: Result): boolean {
+  return String(result.status).startsWith('2');
+}
+
+/** What an all-or-nothing bulk reports: the failure as it was, and everything it undid as 424. */
+function reportRollback(results: readonly Result[]): Result[] {
+  const failed = results.find((result) => !succeeded(result));
+  const cause =
+    typeof failed?.bulkId === 'string'
+      ? `the operation with bulkId '${failed.bulkId}' failed`
+      : 'an operation failed';
+  return results.map((result) =>
+    succeeded(result)
+      ? failure(
+          result.method,
+          result.bulkId,
+          new ScimError({
+            status: 424,
+            detail: `Rolled back: ${cause}, so no operation of this bulk request was applied`,
+          }),
+        )
+      : result,
+  );
+}
+
+async function perform(
+  engine: Engine,
+  scope: Scope,
+  operations: readonly unknown[],
+  failOnErrors: number | undefined,
+  dispatch: Dispatch,
+): Promise<Result[]> {
   const results: Result[] = [];
   let errors = 0;
   const stopped = (): boolean => failOnErrors !== undefined && errors >= failOnErrors;
   const record = (result: Result): void => {
     results.push(result);
-    if (!String(result.status).startsWith('2')) errors += 1;
+    if (!succeeded(result)) errors += 1;
   };
 
   const pending: Operation[] = [];
   const declared = new Set<string>();
-  for (const [index, raw] of (body.Operations as unknown[]).entries()) {
+  for (const [index, raw] of operations.entries()) {
     const operation = readOperation(engine, raw, index);
     const rawRecord = isJsonObject(raw) ? raw : {};
     if (operation instanceof ScimError) {
@@ -186,7 +244,7 @@ export async function runBulk(
         declared.add(operation.bulkId);
       pending.push(operation);
     }
-    if (stopped()) return bulkResponse(results);
+    if (stopped()) return results;
   }
 
   const ids = new Map<string, string>();
@@ -243,7 +301,7 @@ export async function runBulk(
       ),
     );
   }
-  return bulkResponse(results);
+  return results;
 }
 
 function bulkResponse(results: readonly Result[]): Response {
@@ -254,7 +312,7 @@ async function execute(
   scope: Scope,
   operation: Operation,
   ids: ReadonlyMap<string, string>,
-  dispatch: (request: Request) => Promise<Response>,
+  dispatch: Dispatch,
 ): Promise<Result> {
   const path = operation.path.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text);
   const headers = new Headers(scope.request.headers);
@@ -267,7 +325,7 @@ async function execute(
   const init: RequestInit = { method: operation.method, headers };
   if (operation.data !== undefined && operation.method !== 'DELETE')
     init.body = JSON.stringify(substitute(operation.data, undefined, ids));
-  const response = await dispatch(new Request(`${scope.baseUrl}${path}`, init));
+  const response = await dispatch(new Request(`${scope.baseUrl}${path}`, init), scope);
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : JSON.parse(text);
   const result: Result = { method: operation.method };

@@ -49,6 +49,10 @@ export interface Scope {
   readonly tenant: string | undefined;
   /** What `authenticate` said the caller may see; cursors are bound to it. */
   readonly grants: string | undefined;
+  /** The handle `options.transaction` gave this request's work, passed to every store call. */
+  readonly transaction: unknown;
+  /** Set inside a transaction: lifecycle hooks wait here until it commits. */
+  readonly afterCommit: (() => Promise<void>)[] | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -142,7 +146,13 @@ function withoutUserinfo(baseUrl: string): string {
 }
 
 export function storeContext(scope: Scope, resourceType: ScimResourceType): StoreContext {
-  return { resourceType, principal: scope.principal, tenant: scope.tenant, signal: scope.signal };
+  const context = {
+    resourceType,
+    principal: scope.principal,
+    tenant: scope.tenant,
+    signal: scope.signal,
+  };
+  return scope.transaction === undefined ? context : { ...context, transaction: scope.transaction };
 }
 
 export function locationOf(scope: Scope, resourceType: ScimResourceType, id: string): string {

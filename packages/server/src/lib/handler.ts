@@ -1,8 +1,9 @@
-import { ScimError, toScimError } from '@scim/core';
+import { ScimError, toScimError, type ScimResourceType } from '@scim/core';
 import { runBulk } from './bulk.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { createEngine, type Engine, type Scope } from './engine.js';
 import { readJsonBody } from './http.js';
+import { inTransaction } from './transaction.js';
 import type { Authentication, ScimHandlerOptions } from './options.js';
 import { parametersFromSearch, parametersFromUrl, queryAll, queryResourceType } from './query.js';
 import {
@@ -36,13 +37,20 @@ export interface ScimHandler {
  */
 export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const engine = createEngine(options);
-  return { fetch: (request) => answer(engine, request) };
+  return { fetch: (request) => answer(engine, request, undefined) };
 }
 
-/** Routes a request and turns whatever it throws into a SCIM error response. */
-async function answer(engine: Engine, request: Request): Promise<Response> {
+/**
+ * Routes a request and turns whatever it throws into a SCIM error response. `parent` is the bulk
+ * request an operation belongs to, whose transaction the operation joins.
+ */
+async function answer(
+  engine: Engine,
+  request: Request,
+  parent: Scope | undefined,
+): Promise<Response> {
   try {
-    return await route(engine, request);
+    return await route(engine, request, parent);
   } catch (error) {
     // The one place an unexpected throwable becomes a 500; its details go to onError, not the client.
     const scimError = toScimError(error);
@@ -57,7 +65,11 @@ function allow(methods: readonly string[], method: string): void {
   if (!methods.includes(method)) throw ScimError.methodNotAllowed(methods);
 }
 
-async function route(engine: Engine, request: Request): Promise<Response> {
+async function route(
+  engine: Engine,
+  request: Request,
+  parent: Scope | undefined,
+): Promise<Response> {
   const url = new URL(request.url);
   const segments = pathSegments(engine, url.pathname);
   const method = request.method.toUpperCase();
@@ -75,6 +87,8 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     principal: authentication?.principal,
     tenant: authentication?.tenant,
     grants: authentication?.grants,
+    transaction: parent?.transaction,
+    afterCommit: parent?.afterCommit,
     // Read on demand: creating the AbortSignal costs more than most requests need.
     get signal() {
       return request.signal;
@@ -96,7 +110,9 @@ async function route(engine: Engine, request: Request): Promise<Response> {
       throw ScimError.notImplemented('Bulk is not supported by this service provider');
     // The payload limit is checked while reading, before any parsing (P-BULK-20).
     const payload = await readJsonBody(request, engine.bulk.maxPayloadSize);
-    return runBulk(engine, scope, engine.bulk, payload, (inner) => answer(engine, inner));
+    return runBulk(engine, scope, engine.bulk, payload, (inner, within) =>
+      answer(engine, inner, within),
+    );
   }
   if (isDiscovery) {
     if (
@@ -120,7 +136,10 @@ async function route(engine: Engine, request: Request): Promise<Response> {
     allow(['GET', 'POST'], method);
     if (method === 'GET')
       return queryResourceType(engine, scope, resourceType, parametersFromUrl(url));
-    return createResource(engine, scope, resourceType, await body());
+    const data = await body();
+    return inTransaction(engine, scope, (inner) =>
+      createResource(engine, inner, resourceType, data),
+    );
   }
   if (second === '.search') {
     // URL query parameters on .search are ignored; the body wins (checklist P-SEARCH-08).
@@ -129,9 +148,24 @@ async function route(engine: Engine, request: Request): Promise<Response> {
   }
   allow(['GET', 'PUT', 'PATCH', 'DELETE'], method);
   if (method === 'GET') return readResource(engine, scope, resourceType, second);
-  if (method === 'PUT') return replaceResource(engine, scope, resourceType, second, await body());
-  if (method === 'PATCH') return patchResource(engine, scope, resourceType, second, await body());
-  return deleteResource(engine, scope, resourceType, second);
+  return write(engine, scope, resourceType, method, second, body);
+}
+
+/** PUT, PATCH or DELETE of one resource; the body is read before any transaction opens. */
+async function write(
+  engine: Engine,
+  scope: Scope,
+  resourceType: ScimResourceType,
+  method: string,
+  id: string,
+  body: () => Promise<unknown>,
+): Promise<Response> {
+  const data = method === 'DELETE' ? undefined : await body();
+  return inTransaction(engine, scope, (inner) => {
+    if (method === 'PUT') return replaceResource(engine, inner, resourceType, id, data);
+    if (method === 'PATCH') return patchResource(engine, inner, resourceType, id, data);
+    return deleteResource(engine, inner, resourceType, id);
+  });
 }
 
 /** `/Me` is an alias of the authenticated subject's own resource (RFC 7644 §3.11). */
@@ -150,7 +184,8 @@ async function me(
     // The service provider picks the resource type of a POST to /Me: User, as the RFC suggests.
     const users = engine.byName('User');
     if (users === undefined) throw ScimError.notImplemented('POST /Me needs a User resource type');
-    return createResource(engine, scope, users, await body());
+    const data = await body();
+    return inTransaction(engine, scope, (inner) => createResource(engine, inner, users, data));
   }
   const target = await resolve(authentication, scope.request);
   if (target === undefined) throw ScimError.notFound('The authenticated subject has no resource');
@@ -159,11 +194,7 @@ async function me(
     throw new TypeError(`me() named an unknown resource type '${target.resourceType}'`);
   // Responses carry the resource's permanent Location, not /Me (P-ME-03).
   if (method === 'GET') return readResource(engine, scope, resourceType, target.id);
-  if (method === 'PUT')
-    return replaceResource(engine, scope, resourceType, target.id, await body());
-  if (method === 'PATCH')
-    return patchResource(engine, scope, resourceType, target.id, await body());
-  return deleteResource(engine, scope, resourceType, target.id);
+  return write(engine, scope, resourceType, method, target.id, body);
 }
 
 /** The path below the base path, with an optional `/v2` (RFC 7644 §3.13); another version is invalidVers. */

@@ -76,6 +76,17 @@ export interface Authentication {
 }
 
 /**
+ * What the `transaction` option is told about the request it wraps.
+ * @example `{ principal: 'entra', tenant: 'acme', signal }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.7
+ */
+export interface TransactionContext {
+  readonly principal: unknown;
+  readonly tenant: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
  * The resource `/Me` stands for.
  * @example `{ resourceType: 'User', id: '2819c223' }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.11
@@ -218,6 +229,18 @@ export interface ScimHandlerOptions {
   ) => MeTarget | undefined | Promise<MeTarget | undefined>;
   /** Hashes passwords before they are stored (default PBKDF2-SHA256 through Web Crypto). */
   readonly hashPassword?: (password: string) => Promise<string>;
+  /**
+   * Runs every write request (POST, PUT, PATCH, DELETE) and every whole `POST /Bulk` inside your
+   * store's transaction: call `work` with your transaction handle, commit when it resolves, roll
+   * back and rethrow when it throws. Stores receive the handle as `context.transaction`. A delete
+   * and the membership changes it causes then land together or not at all, a bulk request becomes
+   * all-or-nothing (the first failing operation rolls back the others, reported as 424), and
+   * lifecycle hooks run only after commit.
+   */
+  readonly transaction?: <T>(
+    work: (transaction: unknown) => Promise<T>,
+    context: TransactionContext,
+  ) => Promise<T>;
 }
 
 export const DEFAULT_RESOURCE_TYPES: readonly ScimResourceType[] = [

@@ -16,6 +16,7 @@ import type { HookEvent } from './options.js';
 import { noContent, scimJson } from './http.js';
 import { groupTypeOf, present } from './present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
+import { whenCommitted } from './transaction.js';
 import { parametersFromUrl, projectionOf } from './query.js';
 
 type Json = Record<string, unknown>;
@@ -170,6 +171,15 @@ async function afterWrite(
     await engine.hooks.onDeactivate?.(event);
 }
 
+function afterCommitted(
+  engine: Engine,
+  scope: Scope,
+  kind: 'afterCreate' | 'afterReplace' | 'afterPatch',
+  event: HookEvent,
+): Promise<void> {
+  return whenCommitted(scope, () => afterWrite(engine, kind, event));
+}
+
 export async function createResource(
   engine: Engine,
   scope: Scope,
@@ -192,7 +202,12 @@ export async function createResource(
       stamp(engine, scope, resourceType, resource, undefined),
       storeContext(scope, resourceType),
     );
-  await afterWrite(engine, 'afterCreate', hookEvent(scope, resourceType, stored, undefined));
+  await afterCommitted(
+    engine,
+    scope,
+    'afterCreate',
+    hookEvent(scope, resourceType, stored, undefined),
+  );
   return respond(engine, scope, resourceType, stored, 201, suppliedPaths(body));
 }
 
@@ -236,7 +251,12 @@ export async function replaceResource(
     stamp(engine, scope, resourceType, resource, existing.meta?.created),
     { ...context, expectedVersion: existing.meta?.version },
   );
-  await afterWrite(engine, 'afterReplace', hookEvent(scope, resourceType, stored, existing));
+  await afterCommitted(
+    engine,
+    scope,
+    'afterReplace',
+    hookEvent(scope, resourceType, stored, existing),
+  );
   return respond(engine, scope, resourceType, stored, 200, suppliedPaths(body));
 }
 
@@ -280,7 +300,12 @@ export async function patchResource(
         if (isScimError(error) && error.status === 412 && attempt < PATCH_ATTEMPTS) continue;
         throw error;
       }
-      await afterWrite(engine, 'afterPatch', hookEvent(scope, resourceType, stored, existing));
+      await afterCommitted(
+        engine,
+        scope,
+        'afterPatch',
+        hookEvent(scope, resourceType, stored, existing),
+      );
     }
     const wantsBody =
       scope.url.searchParams.has('attributes') || scope.url.searchParams.has('excludedAttributes');
@@ -313,7 +338,10 @@ export async function deleteResource(
   if (existing === undefined || !(await store.delete(id, context)))
     throw notFound(resourceType, id);
   await removeMemberships(engine, scope, id);
-  await engine.hooks.afterDelete?.(hookEvent(scope, resourceType, existing, existing));
+  const event = hookEvent(scope, resourceType, existing, existing);
+  await whenCommitted(scope, async () => {
+    await engine.hooks.afterDelete?.(event);
+  });
   return noContent();
 }
 

@@ -13,6 +13,11 @@ export interface StoreContext {
   /** The tenant `authenticate` named, for stores that keep several apart. */
   readonly tenant: string | undefined;
   readonly signal: AbortSignal;
+  /**
+   * The handle `options.transaction` passed to its work: set on every store call of a write request
+   * (or of a whole bulk request) when a transaction is configured. Use it as the connection.
+   */
+  readonly transaction?: unknown;
 }
 
 /**
