@@ -8,6 +8,37 @@ async function created() {
 }
 
 describe('conditional requests (RFC 7644 §3.14)', () => {
+  it('P-ETAG-01: GET, POST, PUT and PATCH (200 and 204) all carry an ETag equal to meta.version', async () => {
+    const { call, id, etag } = await created();
+    const tags: (string | null)[] = [etag];
+    const read = await call('GET', `/Users/${id}`);
+    expect(read.headers.get('etag')).toBe((read.body.meta as { version: string }).version);
+    expect(read.headers.get('etag')).toBe(etag);
+    tags.push(read.headers.get('etag'));
+    const put = await call('PUT', `/Users/${id}`, {
+      schemas: [U],
+      userName: 'bjensen',
+      title: 'Y',
+    });
+    expect(put.headers.get('etag')).toBe((put.body.meta as { version: string }).version);
+    const patch = await call('PATCH', `/Users/${id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'replace', path: 'title', value: 'Z' }],
+    });
+    expect(patch.headers.get('etag')).toBe((patch.body.meta as { version: string }).version);
+    const quiet = server({ patchResponse: 'noContent' });
+    const user = await quiet.call('POST', '/Users', { schemas: [U], userName: 'quiet' });
+    const noContent = await quiet.call('PATCH', `/Users/${user.body.id as string}`, {
+      schemas: [PO],
+      Operations: [{ op: 'replace', path: 'title', value: 'Q' }],
+    });
+    expect(noContent.status).toBe(204);
+    const after = await quiet.call('GET', `/Users/${user.body.id as string}`);
+    expect(noContent.headers.get('etag')).toBe(after.headers.get('etag'));
+    expect(noContent.headers.get('etag')).not.toBe(user.headers.get('etag'));
+    for (const tag of tags) expect(tag).toMatch(/^W\/".+"$/);
+  });
+
   it('P-ETAG-04/P-ETAG-05: If-None-Match with the current tag is 304 without a body; another tag is 200', async () => {
     const { call, id, etag } = await created();
     const fresh = await call('GET', `/Users/${id}`, undefined, { 'if-none-match': etag });

@@ -41,6 +41,17 @@ describe('/Me (RFC 7644 §3.11)', () => {
     expect((await call('DELETE', '/Me', undefined, { 'x-subject': 'babs' })).status).toBe(204);
   });
 
+  it('P-ME-02: /Me is served in place rather than redirected, so clients that do not follow a 308 on PATCH or DELETE still work', async () => {
+    const ids: Record<string, string> = {};
+    const { call } = withMe(ids);
+    ids.babs = (await call('POST', '/Users', bj, { 'x-subject': 'admin' })).body.id as string;
+    for (const method of ['GET', 'DELETE']) {
+      const reply = await call(method, '/Me', undefined, { 'x-subject': 'babs' });
+      expect(reply.status).not.toBe(308);
+      expect(reply.status).toBeLessThan(300);
+    }
+  });
+
   it('P-ME-05: a subject without a resource is 404, an anonymous caller 401', async () => {
     const { call } = withMe({});
     expectError(await call('GET', '/Me', undefined, { 'x-subject': 'nobody' }), 404);

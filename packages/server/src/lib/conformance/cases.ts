@@ -5,6 +5,7 @@ import {
   clientFor,
   unique,
   type Call,
+  type Reply,
   type ConformanceTarget,
 } from './client.js';
 
@@ -376,6 +377,31 @@ const protocol: readonly Case[] = [
         400,
         'invalidCursor',
         'forged cursor',
+      );
+    },
+  ],
+  [
+    'C-CUR-04',
+    'the first cursor page has no previousCursor, and a later one leads back to the page before',
+    async (call) => {
+      const prefix = unique('back');
+      for (let i = 0; i < 5; i++) await createUser(call, { userName: `${prefix}-${i}` });
+      const query = `filter=${encodeURIComponent(`userName sw "${prefix}"`)}&count=2`;
+      const ids = (reply: Reply) =>
+        ((reply.body.Resources as { id: string }[] | undefined) ?? []).map((user) => user.id);
+      const first = await call('GET', `/Users?${query}&cursor`);
+      checkStatus(first, 200, 'first cursor page');
+      check(!('previousCursor' in first.body), 'the first page must not carry previousCursor');
+      const second = await call('GET', `/Users?${query}&cursor=${String(first.body.nextCursor)}`);
+      checkStatus(second, 200, 'second cursor page');
+      const previous = second.body.previousCursor;
+      // previousCursor is optional (RFC 9865 §2); when given it must lead back.
+      if (typeof previous !== 'string') return;
+      const back = await call('GET', `/Users?${query}&cursor=${previous}`);
+      checkStatus(back, 200, 'previous cursor page');
+      check(
+        JSON.stringify(ids(back)) === JSON.stringify(ids(first)),
+        'previousCursor must lead back to the first page',
       );
     },
   ],
