@@ -118,6 +118,17 @@ describe('cursor pagination (RFC 9865)', () => {
     ).toEqual(['user06', 'user05', 'user04', 'user03', 'user02', 'user01']);
   });
 
+  it('a cursor on a query across resource types is invalidValue rather than a silently final page', async () => {
+    const { call } = await withUsers(2);
+    expectError(await call('GET', '/?filter=userName pr&cursor'), 400, 'invalidValue');
+    expectError(
+      await call('POST', '/.search', { schemas: [SR], filter: 'userName pr', cursor: '' }),
+      400,
+      'invalidValue',
+    );
+    expect((await call('GET', '/?filter=userName pr')).body.totalResults).toBe(2);
+  });
+
   it('C-CUR-17: cursor and startIndex together are invalidValue', async () => {
     const { call } = server();
     expectError(await call('GET', '/Users?cursor&startIndex=2'), 400, 'invalidValue');

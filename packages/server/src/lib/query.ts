@@ -383,6 +383,11 @@ export async function queryAll(
     throw ScimError.invalidFilter('A query across resource types needs a filter');
   if (parameters.sortBy !== undefined)
     throw ScimError.invalidValue('sortBy is not supported across resource types');
+  // Answering page one without a nextCursor would read as "that is everything" to a cursor client.
+  if (parameters.cursor !== undefined && engine.cursors !== undefined)
+    throw ScimError.invalidValue(
+      'Cursor paging is not offered across resource types; query each endpoint, or use startIndex',
+    );
   const filter = parseFilterParameter(engine, parameters.filter);
   const window = page(engine, parameters);
   const collected: { resourceType: ScimResourceType; resource: ScimResource }[] = [];
