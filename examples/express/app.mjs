@@ -8,9 +8,9 @@ import { scimErrorHandler, scimMiddleware } from '@scim/express';
 import { createMemoryStore } from '@scim/server/memory';
 
 /**
- * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', log?: (line: string) => void }} options
+ * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, log?: (line: string) => void }} options
  */
-export function createApp({ token, compatibility = 'default', log = console.log }) {
+export function createApp({ token, compatibility = 'default', cursorSecret, log = console.log }) {
   // Compare digests, so the comparison takes the same time whatever the caller sent.
   const expected = createHash('sha256').update(`Bearer ${token}`).digest();
   /** @param {Request} request */
@@ -39,6 +39,11 @@ export function createApp({ token, compatibility = 'default', log = console.log 
       stores: { User: createMemoryStore(), Group: createMemoryStore() },
       authenticate,
       compatibility,
+      // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
+      pagination: {
+        ...(cursorSecret === undefined ? {} : { secret: cursorSecret }),
+        cursorRateLimit: { queries: 120, windowSeconds: 60 },
+      },
       hooks: {
         // Deprovisioning: end the leaver's sessions here.
         onDeactivate: ({ resource }) => log(`deactivated ${String(resource.userName)}`),

@@ -1,5 +1,6 @@
 // @ts-check
-// Starts the example: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY.
+// Starts the example: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY,
+// SCIM_CURSOR_SECRET.
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.mjs';
 
@@ -15,7 +16,11 @@ const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
   process.env.SCIM_COMPATIBILITY ?? 'default'
 );
 
-const server = createApp({ token, compatibility }).listen(port, host, () => {
+const server = createApp({
+  token,
+  compatibility,
+  cursorSecret: process.env.SCIM_CURSOR_SECRET,
+}).listen(port, host, () => {
   console.log(
     `SCIM 2.0 endpoint: http://${host}:${port}/scim/v2 (compatibility: ${compatibility})`,
   );

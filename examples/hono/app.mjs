@@ -21,9 +21,9 @@ async function sameSecret(/** @type {string} */ given, /** @type {string} */ exp
 }
 
 /**
- * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', log?: (line: string) => void }} options
+ * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, log?: (line: string) => void }} options
  */
-export function createApp({ token, compatibility = 'default', log = console.log }) {
+export function createApp({ token, compatibility = 'default', cursorSecret, log = console.log }) {
   const app = new Hono();
   app.use(async (c, next) => {
     const started = performance.now();
@@ -35,6 +35,11 @@ export function createApp({ token, compatibility = 'default', log = console.log 
   const scim = scimHandler({
     stores: { User: createMemoryStore(), Group: createMemoryStore() },
     compatibility,
+    // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
+    pagination: {
+      ...(cursorSecret === undefined ? {} : { secret: cursorSecret }),
+      cursorRateLimit: { queries: 120, windowSeconds: 60 },
+    },
     authenticate: async (request) => {
       if (!(await sameSecret(request.headers.get('authorization') ?? '', `Bearer ${token}`))) {
         throw ScimError.unauthorized('A valid bearer token is required');

@@ -1,5 +1,6 @@
 // @ts-check
-// Starts the Hono example on Node: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY.
+// Starts the Hono example on Node: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY,
+// SCIM_CURSOR_SECRET.
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.mjs';
@@ -16,7 +17,11 @@ const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
 );
 
 const server = serve(
-  { fetch: createApp({ token, compatibility }).fetch, port, hostname },
+  {
+    fetch: createApp({ token, compatibility, cursorSecret: process.env.SCIM_CURSOR_SECRET }).fetch,
+    port,
+    hostname,
+  },
   (info) => {
     console.log(
       `SCIM 2.0 endpoint: http://${hostname}:${info.port}/scim/v2 (compatibility: ${compatibility})`,
