@@ -74,6 +74,20 @@ try {
   } else if (unit.status !== 0) {
     if (report.numFailedTests === 0) failed += 1;
     failures.push('unit tests');
+    // Name what failed once more at the end, where a CI log is read first.
+    for (const file of report.testResults ?? []) {
+      if (file.status !== 'passed' && (file.assertionResults ?? []).length === 0)
+        console.log(`✘ ${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
+      for (const test of file.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        console.log(
+          `✘ ${test.fullName}\n  ${String(test.failureMessages?.[0] ?? '')
+            .split('\n')
+            .slice(0, 6)
+            .join('\n  ')}`,
+        );
+      }
+    }
   }
 } catch {
   failed += 1;
