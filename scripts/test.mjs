@@ -49,6 +49,8 @@ run('format', ...npx('prettier', '--check', '.'));
 run('tsdoc', 'node', ['scripts/check-tsdoc.mjs'], plainSummary);
 
 rmSync(resultsFile, { force: true });
+/** Failed tests, named again at the end of the log. */
+const failedTests = [];
 console.log('\n▶ unit tests: vitest run');
 const unit = spawnSync(
   'npx',
@@ -77,10 +79,10 @@ try {
     // Name what failed once more at the end, where a CI log is read first.
     for (const file of report.testResults ?? []) {
       if (file.status !== 'passed' && (file.assertionResults ?? []).length === 0)
-        console.log(`✘ ${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
+        failedTests.push(`✘ ${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
       for (const test of file.assertionResults ?? []) {
         if (test.status !== 'failed') continue;
-        console.log(
+        failedTests.push(
           `✘ ${test.fullName}\n  ${String(test.failureMessages?.[0] ?? '')
             .split('\n')
             .slice(0, 6)
@@ -99,6 +101,7 @@ run('smoke (import and require every built package)', 'node', ['scripts/smoke.mj
 run('package checks (publint, attw)', 'npm', ['run', 'check:pkgs', '--silent']);
 run('api docs (typedoc)', ...npx('typedoc', '--logLevel', 'Warn'));
 
+if (failedTests.length > 0) console.log(`\n${failedTests.join('\n')}`);
 if (failures.length > 0) console.log(`\nFailed: ${failures.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || failures.length > 0 ? 1 : 0;
