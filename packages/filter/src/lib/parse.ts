@@ -1,5 +1,6 @@
 import { ScimError, type ScimIssue, type ScimResult } from '@scim/core';
 import type { AttributePathNode, FilterNode, PatchPathNode } from './ast.js';
+import { FastReader } from './fast-parse.js';
 import { parse, SyntaxError as GrammarSyntaxError } from './generated/parser.js';
 
 /**
@@ -73,36 +74,51 @@ function run<T>(
   options: ParseFilterOptions,
   what: string,
 ): ScimResult<T> {
-  const limits = { ...DEFAULT_FILTER_LIMITS, ...options.limits };
+  const limits =
+    options.limits === undefined
+      ? DEFAULT_FILTER_LIMITS
+      : { ...DEFAULT_FILTER_LIMITS, ...options.limits };
   if (typeof text !== 'string') return failure(`The ${what} must be a string`);
   if (text.length > limits.maxLength) {
     return failure(
       `The ${what} is ${text.length} characters long; at most ${limits.maxLength} are accepted`,
     );
   }
-  const tooDeep = findExcessiveNesting(text, limits.maxDepth);
-  if (tooDeep !== undefined) {
-    return failure(
-      `Invalid ${what} at column ${tooDeep + 1}: nested deeper than ${limits.maxDepth} levels`,
-    );
-  }
+  // The hand-written reading answers what it accepts, counting nodes and bounding depth as it goes;
+  // everything else goes to the generated parser, which gives the errors and the leniencies.
+  const fast = new FastReader(text, limits.maxDepth);
   let value: unknown;
   try {
-    value = parse(text, { startRule, lenient: options.lenient ?? {} } as Parameters<
-      typeof parse
-    >[1]);
+    value = fast.read(startRule);
   } catch (error) {
-    if (error instanceof GrammarSyntaxError) {
-      return failure(`Invalid ${what} at column ${error.location.start.column}: ${error.message}`);
-    }
-    // The limits keep recursion shallow; should anything still exhaust the stack, it is the input's fault.
     if (error instanceof RangeError) return failure(`The ${what} is too complex`);
     throw error;
   }
-  if (
-    startRule === 'Filter' &&
-    countNodes(value as FilterNode, limits.maxNodes) > limits.maxNodes
-  ) {
+  let nodes = fast.nodes;
+  if (value === undefined) {
+    const tooDeep = findExcessiveNesting(text, limits.maxDepth);
+    if (tooDeep !== undefined) {
+      return failure(
+        `Invalid ${what} at column ${tooDeep + 1}: nested deeper than ${limits.maxDepth} levels`,
+      );
+    }
+    try {
+      value = parse(text, { startRule, lenient: options.lenient ?? {} } as Parameters<
+        typeof parse
+      >[1]);
+    } catch (error) {
+      if (error instanceof GrammarSyntaxError) {
+        return failure(
+          `Invalid ${what} at column ${error.location.start.column}: ${error.message}`,
+        );
+      }
+      // The limits keep recursion shallow; should anything still exhaust the stack, it is the input's fault.
+      if (error instanceof RangeError) return failure(`The ${what} is too complex`);
+      throw error;
+    }
+    nodes = startRule === 'Filter' ? countNodes(value as FilterNode, limits.maxNodes) : 0;
+  }
+  if (startRule === 'Filter' && nodes > limits.maxNodes) {
     return failure(`The ${what} has more than ${limits.maxNodes} expressions`);
   }
   return { ok: true, value: value as T };
