@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserResourceType } from '@scim/core';
 import { createMemoryStore } from '@scim/server/memory';
-import { bj, BASE, EU, expectError, G, server, U } from './helpers.js';
+import { bj, BASE, EU, expectError, G, PO, server, U } from './helpers.js';
 
 describe('create (RFC 7644 §3.3)', () => {
   it('P-CRUD-01/P-CRUD-02/P-CRUD-03/P-CRUD-04: 201 with the full resource, Location and ETag', async () => {
@@ -275,6 +275,46 @@ describe('groups and members', () => {
         display: 'Tour Guides',
       },
     ]);
+  });
+
+  it('S-GROUP-04: a user lists the groups it is in through other groups as indirect, in reads and in lists', async () => {
+    const { call } = server();
+    const id = (await call('POST', '/Users', bj)).body.id as string;
+    const other = (await call('POST', '/Users', { schemas: [U], userName: 'other' })).body
+      .id as string;
+    const group = async (displayName: string, members: string[]) =>
+      (
+        await call('POST', '/Groups', {
+          schemas: [G],
+          displayName,
+          members: members.map((value) => ({ value })),
+        })
+      ).body.id as string;
+    const team = await group('Team', [id]);
+    const department = await group('Department', [team]);
+    const company = await group('Company', [department, id]);
+    // A cycle back to the team must not make the walk loop.
+    await call('PATCH', `/Groups/${team}`, {
+      schemas: [PO],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: company }] }],
+    });
+    const expected = [
+      { value: team, type: 'direct', display: 'Team' },
+      { value: company, type: 'direct', display: 'Company' },
+      { value: department, type: 'indirect', display: 'Department' },
+    ].map((entry) => ({ ...entry, $ref: `${BASE}/Groups/${entry.value}` }));
+    const sorted = (groups: unknown) =>
+      [...(groups as { value: string }[])].sort((a, b) => a.value.localeCompare(b.value));
+    expect(sorted((await call('GET', `/Users/${id}`)).body.groups)).toEqual(sorted(expected));
+    const list = (await call('GET', '/Users')).body.Resources ?? [];
+    expect(sorted(list.find((user) => user.id === id)?.groups)).toEqual(sorted(expected));
+    expect(list.find((user) => user.id === other)).not.toHaveProperty('groups');
+    // A page of many users reads every group with members at once; the answer is the same.
+    for (let i = 0; i < 60; i++)
+      await call('POST', '/Users', { schemas: [U], userName: `many${i}` });
+    const page = (await call('GET', '/Users?count=100')).body.Resources ?? [];
+    expect(page.length).toBeGreaterThan(50);
+    expect(sorted(page.find((user) => user.id === id)?.groups)).toEqual(sorted(expected));
   });
 
   it('S-GROUP-02: a group may be a member of another group', async () => {

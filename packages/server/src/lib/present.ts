@@ -67,6 +67,51 @@ function withReference(engine: Engine, scope: Scope, member: unknown): unknown {
     : { ...member, $ref: locationOf(scope, target, member.value) };
 }
 
+const MEMBERS = { type: 'attributePath', attribute: 'members' } as const;
+
+/** Groups listing any of `ids` as a member, built as a tree: this runs on every read of a user. */
+export function memberOfFilter(ids: readonly string[]): FilterNode {
+  const terms = ids.map((id): FilterNode => ({
+    type: 'compare',
+    path: { type: 'attributePath', attribute: 'value' },
+    operator: 'eq',
+    value: id,
+  }));
+  return {
+    type: 'valuePath',
+    path: MEMBERS,
+    filter: terms.length === 1 ? (terms[0] as FilterNode) : { type: 'or', filters: terms },
+  };
+}
+
+/** Every group a filter selects, up to the scan limit. */
+export async function readGroups(
+  engine: Engine,
+  scope: Scope,
+  groupType: ScimResourceType,
+  filter: FilterNode,
+): Promise<readonly ScimResource[]> {
+  const result = await engine.storeFor(groupType).query(
+    {
+      filter,
+      bound: bindFilter(filter, groupType),
+      sort: undefined,
+      startIndex: 1,
+      count: engine.maxScan,
+      limit: engine.maxScan,
+    },
+    storeContext(scope, groupType),
+  );
+  return result.resources;
+}
+
+/** Past this many groups to look up at once, every group with members is read in one query instead. */
+const MAX_GROUPS_PER_LOOKUP = 50;
+
+/**
+ * Each user's groups: the ones listing it as a member ("direct"), then the groups those belong to,
+ * transitively ("indirect", S-GROUP-04). A group reached both ways is listed once, as direct.
+ */
 async function membershipsOf(
   engine: Engine,
   scope: Scope,
@@ -75,49 +120,75 @@ async function membershipsOf(
   const out = new Map<string, Json[]>();
   const groupType = groupTypeOf(engine);
   if (groupType === undefined || users.length === 0) return out;
-  const ids = new Set(users.map((user) => user.id as string));
-  const members = { type: 'attributePath', attribute: 'members' } as const;
-  // Built as a tree rather than parsed: this runs on every read of a user.
-  const filter: FilterNode =
-    users.length === 1
-      ? {
-          type: 'valuePath',
-          path: members,
-          filter: {
-            type: 'compare',
-            path: { type: 'attributePath', attribute: 'value' },
-            operator: 'eq',
-            value: users[0]?.id ?? '',
-          },
-        }
-      : { type: 'present', path: members };
-  const bound = bindFilter(filter, groupType);
-  const result = await engine.storeFor(groupType).query(
-    {
-      filter,
-      bound,
-      sort: undefined,
-      startIndex: 1,
-      count: engine.maxScan,
-      limit: engine.maxScan,
-    },
-    storeContext(scope, groupType),
-  );
-  for (const group of result.resources) {
-    if (!Array.isArray(group.members)) continue;
-    for (const member of group.members as unknown[]) {
-      if (!isJsonObject(member) || typeof member.value !== 'string' || !ids.has(member.value))
-        continue;
-      const entry: Json = {
-        value: group.id,
-        $ref: locationOf(scope, groupType, group.id as string),
-        type: 'direct',
-      };
-      if (typeof group.displayName === 'string') entry.display = group.displayName;
-      const list = out.get(member.value) ?? [];
-      list.push(entry);
-      out.set(member.value, list);
+  const query = (filter: FilterNode) => readGroups(engine, scope, groupType, filter);
+  // Who contains whom, from every group read so far; `complete` once all groups with members are in.
+  const containing = new Map<string, ScimResource[]>();
+  const read = new Set<string>();
+  let complete = false;
+  const learn = (groups: readonly ScimResource[]): void => {
+    for (const group of groups) {
+      if (read.has(group.id as string) || !Array.isArray(group.members)) continue;
+      read.add(group.id as string);
+      for (const member of group.members as unknown[]) {
+        if (!isJsonObject(member) || typeof member.value !== 'string') continue;
+        const list = containing.get(member.value) ?? [];
+        list.push(group);
+        containing.set(member.value, list);
+      }
     }
+  };
+  const parentsOf = async (ids: readonly string[]): Promise<void> => {
+    if (complete || ids.length === 0) return;
+    if (ids.length > MAX_GROUPS_PER_LOOKUP) {
+      learn(await query({ type: 'present', path: MEMBERS }));
+      complete = true;
+    } else {
+      learn(await query(memberOfFilter(ids)));
+    }
+  };
+
+  const ids = users.map((user) => user.id as string);
+  await parentsOf(ids);
+  const entry = (group: ScimResource, type: 'direct' | 'indirect'): Json => {
+    const json: Json = {
+      value: group.id,
+      $ref: locationOf(scope, groupType, group.id as string),
+      type,
+    };
+    if (typeof group.displayName === 'string') json.display = group.displayName;
+    return json;
+  };
+  // Walk up level by level for all users together, so each level costs one query.
+  const reached = new Map<string, Map<string, Json>>();
+  let frontier = new Map<string, string[]>();
+  for (const id of ids) {
+    const found = new Map<string, Json>();
+    for (const group of containing.get(id) ?? [])
+      found.set(group.id as string, entry(group, 'direct'));
+    reached.set(id, found);
+    frontier.set(id, [...found.keys()]);
   }
+  // Ids whose containing groups have been asked for; cycles end because a group is reached once.
+  const looked = new Set<string>(ids);
+  while (frontier.size > 0) {
+    const pending = [...new Set([...frontier.values()].flat())].filter((id) => !looked.has(id));
+    for (const id of pending) looked.add(id);
+    await parentsOf(pending);
+    const next = new Map<string, string[]>();
+    for (const [user, ups] of frontier) {
+      const found = reached.get(user) as Map<string, Json>;
+      const added: string[] = [];
+      for (const groupId of ups)
+        for (const parent of containing.get(groupId) ?? []) {
+          const parentId = parent.id as string;
+          if (found.has(parentId)) continue;
+          found.set(parentId, entry(parent, 'indirect'));
+          added.push(parentId);
+        }
+      if (added.length > 0) next.set(user, added);
+    }
+    frontier = next;
+  }
+  for (const [user, found] of reached) if (found.size > 0) out.set(user, [...found.values()]);
   return out;
 }

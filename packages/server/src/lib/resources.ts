@@ -9,12 +9,11 @@ import {
   type ScimResourceType,
   isJsonObject,
 } from '@scim/core';
-import { bindFilter, parseFilter } from '@scim/filter';
 import { applyPatch } from '@scim/patch';
 import { locationOf, notFound, storeContext, type Engine, type Scope } from './engine.js';
 import type { HookEvent } from './options.js';
 import { noContent, scimJson } from './http.js';
-import { groupTypeOf, present } from './present.js';
+import { groupTypeOf, memberOfFilter, present, readGroups } from './present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
 import { whenCommitted } from './transaction.js';
 import { parametersFromUrl, projectionOf } from './query.js';
@@ -351,19 +350,8 @@ async function removeMemberships(engine: Engine, scope: Scope, id: string): Prom
   if (groupType === undefined) return;
   const store = engine.storeFor(groupType);
   const context = storeContext(scope, groupType);
-  const filter = parseFilter(`members[value eq ${JSON.stringify(id)}]`);
-  const found = await store.query(
-    {
-      filter,
-      bound: bindFilter(filter, groupType),
-      sort: undefined,
-      startIndex: 1,
-      count: engine.maxScan,
-      limit: engine.maxScan,
-    },
-    context,
-  );
-  for (const group of found.resources) {
+  const found = await readGroups(engine, scope, groupType, memberOfFilter([id]));
+  for (const group of found) {
     if (!Array.isArray(group.members)) continue;
     const members = (group.members as Json[]).filter((member) => member.value !== id);
     if (members.length === group.members.length) continue;
