@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ENTERPRISE_USER_SCHEMA_URN,
@@ -424,5 +425,81 @@ describe('compileFilter input', () => {
     } catch (error) {
       expect(isScimError(error) && error.scimType).toBe('invalidFilter');
     }
+  });
+});
+
+describe('an or of eq terms on one attribute (tested as a set lookup)', () => {
+  const word = fc.constantFrom('Ann', 'ann', 'ANN', 'bob', 'Straße', 'STRASSE', 'x/v2/y', '');
+  const user = (values: Record<string, string>) => ({
+    schemas: [USER_SCHEMA_URN],
+    id: values.id,
+    userName: values.userName,
+    externalId: values.externalId,
+    name: { familyName: values.familyName },
+    emails: [{ value: values.email1 }, { value: values.email2, primary: true }],
+  });
+  const group = (values: Record<string, string>) => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    id: 'g',
+    displayName: 'G',
+    members: [
+      { value: values.id, $ref: `https://h/scim/v2/Users/${values.userName}` },
+      { value: values.externalId, $ref: `https://h/scim/Users/${values.familyName}` },
+    ],
+  });
+
+  it('P-FILTER-17: matches exactly when one of the terms alone matches, for every attribute kind, multi-valued ones included', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          ['User', 'userName'],
+          ['User', 'externalId'],
+          ['User', 'id'],
+          ['User', 'name.familyName'],
+          ['User', 'emails.value'],
+          ['Group', 'members.value'],
+          ['Group', 'members.$ref'],
+        ),
+        fc.array(
+          fc.oneof(
+            word,
+            word.map((w) => `https://h/scim/v2/Users/${w}`),
+          ),
+          { minLength: 4, maxLength: 7 },
+        ),
+        fc.record({
+          id: word,
+          userName: word,
+          externalId: word,
+          familyName: word,
+          email1: word,
+          email2: word,
+        }),
+        ([type, path], literals, values) => {
+          const resourceType = type === 'User' ? UserResourceType : GroupResourceType;
+          const resource = type === 'User' ? user(values) : group(values);
+          const term = (literal: string) => `${path} eq ${JSON.stringify(literal)}`;
+          const combined = compileFilter(literals.map(term).join(' or '), { resourceType });
+          const alone = literals.some((literal) =>
+            compileFilter(term(literal), { resourceType })(resource),
+          );
+          expect(combined(resource)).toBe(alone);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('keeps the general path when the terms name different attributes or other operators', () => {
+    const matches = compileFilter(
+      'userName eq "a" or userName eq "b" or externalId eq "x" or userName eq "c"',
+      { resourceType: UserResourceType },
+    );
+    expect(matches({ schemas: [USER_SCHEMA_URN], userName: 'z', externalId: 'x' })).toBe(true);
+    const mixed = compileFilter(
+      'userName eq "a" or userName eq "b" or userName sw "q" or userName eq "c"',
+      { resourceType: UserResourceType },
+    );
+    expect(mixed({ schemas: [USER_SCHEMA_URN], userName: 'Quinn' })).toBe(true);
   });
 });

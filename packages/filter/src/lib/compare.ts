@@ -72,16 +72,41 @@ export function valueTest(
   return stringTest(operator, literal as string, caseExact, resourceReference);
 }
 
+/**
+ * One test for `attr eq "a" or attr eq "b" or …` on a string or reference attribute: a set lookup
+ * rather than one comparison per literal. Undefined for other types, which keep the general path.
+ */
+export function anyOfTest(
+  definition: AttributeDefinition | undefined,
+  literals: readonly string[],
+): ValueTest | undefined {
+  const type = definition?.type;
+  if (definition === undefined || (type !== 'string' && type !== 'reference')) return undefined;
+  const resourceReference =
+    type === 'reference' && definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
+  const normalize = stringNormalizer(definition.caseExact, resourceReference);
+  const exact = new Set(literals);
+  const wanted = new Set(literals.map(normalize));
+  return (c) => typeof c === 'string' && (exact.has(c) || wanted.has(normalize(c)));
+}
+
+function stringNormalizer(
+  caseExact: boolean,
+  resourceReference: boolean,
+): (value: string) => string {
+  return (value) => {
+    const text = resourceReference ? withoutVersion(value) : value;
+    return caseExact ? text : caseFold(text);
+  };
+}
+
 function stringTest(
   operator: CompareOperator,
   literal: string,
   caseExact: boolean,
   resourceReference: boolean,
 ): ValueTest {
-  const normalize = (value: string): string => {
-    const text = resourceReference ? withoutVersion(value) : value;
-    return caseExact ? text : caseFold(text);
-  };
+  const normalize = stringNormalizer(caseExact, resourceReference);
   const wanted = normalize(literal);
   switch (operator) {
     case 'eq':

@@ -12,7 +12,7 @@ import {
   type BoundAttribute,
   type BoundFilterNode,
 } from './bind.js';
-import { valueTest, type ValueTest } from './compare.js';
+import { anyOfTest, valueTest, type ValueTest } from './compare.js';
 import { parseFilter, type ParseFilterOptions } from './parse.js';
 
 /**
@@ -146,10 +146,43 @@ function compileLogical<N>(
   return (resource) => parts.some((part) => part(resource));
 }
 
+/** Past this many `eq` terms on one string attribute, an `or` is tested as a set lookup. */
+const ANY_OF_THRESHOLD = 4;
+
+/** `attr eq "a" or attr eq "b" or …` on one string attribute, as a single set-lookup predicate. */
+function compileAnyOf(
+  node: { readonly filters: readonly BoundFilterNode[] },
+  scope: 'element' | undefined,
+): FilterPredicate | undefined {
+  const [first] = node.filters;
+  if (node.filters.length < ANY_OF_THRESHOLD || first?.type !== 'compare') return undefined;
+  const literals: string[] = [];
+  for (const child of node.filters) {
+    if (
+      child.type !== 'compare' ||
+      child.operator !== 'eq' ||
+      typeof child.value !== 'string' ||
+      child.attribute.kind !== 'attribute' ||
+      child.attribute.path !== first.attribute.path ||
+      definitionOf(child.attribute) !== definitionOf(first.attribute)
+    )
+      return undefined;
+    literals.push(child.value);
+  }
+  const test = anyOfTest(definitionOf(first.attribute), literals);
+  if (test === undefined) return undefined;
+  const read = boundReader(first.attribute, scope);
+  return (resource) => read(resource, test);
+}
+
 function compileBound(node: BoundFilterNode, scope: 'element' | undefined): FilterPredicate {
   switch (node.type) {
+    case 'or': {
+      const anyOf = compileAnyOf(node, scope);
+      if (anyOf !== undefined) return anyOf;
+      return compileLogical(node, (child) => compileBound(child, scope));
+    }
     case 'and':
-    case 'or':
     case 'not':
       return compileLogical(node, (child) => compileBound(child, scope));
     case 'valuePath': {

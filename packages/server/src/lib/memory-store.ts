@@ -10,6 +10,12 @@ import {
 import { compileBoundFilter, type BoundFilterNode } from '@scim/filter';
 import { CreationOrder } from './creation-order.js';
 import { keysetPage } from './keyset.js';
+import {
+  memberCandidates,
+  memberIndexes,
+  reindexMembers,
+  type MemberIndex,
+} from './member-index.js';
 import { sortResources } from './sort.js';
 import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from './store.js';
 
@@ -35,6 +41,7 @@ interface UniqueIndex {
 interface Tenant {
   readonly byId: Map<string, ScimResource>;
   readonly order: CreationOrder;
+  readonly members: readonly MemberIndex[];
   readonly unique: readonly UniqueIndex[];
 }
 
@@ -98,6 +105,7 @@ export function createMemoryStore(): MemoryStore {
       tenant = {
         byId: new Map(),
         order: new CreationOrder(),
+        members: memberIndexes(context.resourceType),
         unique: uniqueIndexes(context.resourceType),
       };
       tenants.set(key, tenant);
@@ -142,10 +150,20 @@ export function createMemoryStore(): MemoryStore {
     tenant: Tenant,
     bound: BoundFilterNode | undefined,
   ): readonly ScimResource[] | undefined => {
+    if (bound === undefined) return undefined;
+    // A member lookup (the groups of a user) names a few resources through the member index.
+    for (const node of bound.type === 'and' ? bound.filters : [bound]) {
+      const ids = memberCandidates(tenant.members, node);
+      if (ids === undefined) continue;
+      // In creation order, as a scan would have found them.
+      return [...ids]
+        .sort((a, b) => (tenant.order.sequence(a) ?? 0) - (tenant.order.sequence(b) ?? 0))
+        .map((id) => tenant.byId.get(id) as ScimResource);
+    }
     const term =
-      bound?.type === 'and'
+      bound.type === 'and'
         ? bound.filters.find(isIndexable(tenant))
-        : bound !== undefined && isIndexable(tenant)(bound)
+        : isIndexable(tenant)(bound)
           ? bound
           : undefined;
     if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
@@ -168,8 +186,12 @@ export function createMemoryStore(): MemoryStore {
 
     async query(query: StoreQuery, context): Promise<StoreQueryResult> {
       const tenant = tenantOf(context);
-      const matches = query.bound === undefined ? undefined : compileBoundFilter(query.bound);
       const candidates = narrowed(tenant, query.bound);
+      // A filter that is exactly a member lookup was answered by the index; nothing is left to test.
+      const exact =
+        query.bound !== undefined && memberCandidates(tenant.members, query.bound) !== undefined;
+      const matches =
+        query.bound === undefined || exact ? undefined : compileBoundFilter(query.bound);
       if (query.cursor !== undefined)
         return keysetPage(
           { order: tenant.order, byId: tenant.byId, narrowed: candidates, matches },
@@ -194,6 +216,7 @@ export function createMemoryStore(): MemoryStore {
       claim(tenant, resource, undefined);
       tenant.byId.set(id, resource);
       tenant.order.add(id);
+      reindexMembers(tenant.members, undefined, resource);
       return resource;
     },
 
@@ -210,6 +233,7 @@ export function createMemoryStore(): MemoryStore {
       }
       claim(tenant, resource, existing);
       tenant.byId.set(id, resource);
+      reindexMembers(tenant.members, existing, resource);
       return resource;
     },
 
@@ -220,6 +244,7 @@ export function createMemoryStore(): MemoryStore {
       release(tenant, existing);
       tenant.byId.delete(id);
       tenant.order.remove(id);
+      reindexMembers(tenant.members, existing, undefined);
       return true;
     },
 

@@ -106,7 +106,7 @@ export async function readGroups(
 }
 
 /** Past this many groups to look up at once, every group with members is read in one query instead. */
-const MAX_GROUPS_PER_LOOKUP = 50;
+const MAX_GROUPS_PER_LOOKUP = 500;
 
 /**
  * Each user's groups: the ones listing it as a member ("direct"), then the groups those belong to,
@@ -121,29 +121,25 @@ async function membershipsOf(
   const groupType = groupTypeOf(engine);
   if (groupType === undefined || users.length === 0) return out;
   const query = (filter: FilterNode) => readGroups(engine, scope, groupType, filter);
-  // Who contains whom, from every group read so far; `complete` once all groups with members are in.
+  // The groups listing each id asked about so far. Once a level is large, every group with members
+  // is read in one query and kept, and later levels are answered from it.
   const containing = new Map<string, ScimResource[]>();
-  const read = new Set<string>();
-  let complete = false;
-  const learn = (groups: readonly ScimResource[]): void => {
+  let everyGroup: readonly ScimResource[] | undefined;
+  const parentsOf = async (ids: readonly string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    if (everyGroup === undefined && ids.length > MAX_GROUPS_PER_LOOKUP)
+      everyGroup = await query({ type: 'present', path: MEMBERS });
+    const groups = everyGroup ?? (await query(memberOfFilter(ids)));
+    const wanted = new Set(ids);
     for (const group of groups) {
-      if (read.has(group.id as string) || !Array.isArray(group.members)) continue;
-      read.add(group.id as string);
+      if (!Array.isArray(group.members)) continue;
       for (const member of group.members as unknown[]) {
         if (!isJsonObject(member) || typeof member.value !== 'string') continue;
+        if (!wanted.has(member.value)) continue;
         const list = containing.get(member.value) ?? [];
-        list.push(group);
+        if (!list.includes(group)) list.push(group);
         containing.set(member.value, list);
       }
-    }
-  };
-  const parentsOf = async (ids: readonly string[]): Promise<void> => {
-    if (complete || ids.length === 0) return;
-    if (ids.length > MAX_GROUPS_PER_LOOKUP) {
-      learn(await query({ type: 'present', path: MEMBERS }));
-      complete = true;
-    } else {
-      learn(await query(memberOfFilter(ids)));
     }
   };
 
