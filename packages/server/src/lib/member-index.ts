@@ -24,7 +24,13 @@ export interface MemberIndex {
 export function memberIndexes(resourceType: ScimResourceType): MemberIndex[] {
   const indexes: MemberIndex[] = [];
   for (const attribute of resourceType.schema.attributes) {
-    if (!attribute.multiValued || attribute.type !== 'complex') continue;
+    // readOnly attributes (User.groups) are computed by the server, never stored.
+    if (
+      !attribute.multiValued ||
+      attribute.type !== 'complex' ||
+      attribute.mutability === 'readOnly'
+    )
+      continue;
     const value = attribute.subAttributes.find((sub) => sub.name === 'value');
     const reference = attribute.subAttributes.find((sub) => sub.name === '$ref');
     if (value?.type !== 'string' || reference === undefined) continue;

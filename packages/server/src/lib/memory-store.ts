@@ -146,37 +146,40 @@ export function createMemoryStore(): MemoryStore {
    * An `eq` on `id` or on a unique attribute names at most one resource: look it up. Undefined means
    * no index applies and every resource is a candidate.
    */
+  /**
+   * The few resources an index names for the filter, or undefined when no index applies. `exact`
+   * says the index answered the whole filter, so there is nothing left to test.
+   */
   const narrowed = (
     tenant: Tenant,
     bound: BoundFilterNode | undefined,
-  ): readonly ScimResource[] | undefined => {
+  ): { readonly resources: readonly ScimResource[]; readonly exact: boolean } | undefined => {
     if (bound === undefined) return undefined;
+    const terms = bound.type === 'and' ? bound.filters : [bound];
     // A member lookup (the groups of a user) names a few resources through the member index.
-    for (const node of bound.type === 'and' ? bound.filters : [bound]) {
+    for (const node of terms) {
       const ids = memberCandidates(tenant.members, node);
       if (ids === undefined) continue;
       // In creation order, as a scan would have found them.
-      return [...ids]
+      const resources = [...ids]
         .sort((a, b) => (tenant.order.sequence(a) ?? 0) - (tenant.order.sequence(b) ?? 0))
         .map((id) => tenant.byId.get(id) as ScimResource);
+      return { resources, exact: node === bound };
     }
-    const term =
-      bound.type === 'and'
-        ? bound.filters.find(isIndexable(tenant))
-        : isIndexable(tenant)(bound)
-          ? bound
-          : undefined;
+    const term = terms.find(isIndexable(tenant));
     if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
       return undefined;
     const attribute = term.attribute.attribute as AttributeDefinition;
+    // The index keys compare strings as the filter does (case-folded unless caseExact).
+    const exact = term === bound && attribute.type === 'string';
     if (attribute.name === 'id' && !term.attribute.isExtension) {
       const found = tenant.byId.get(term.value);
-      return found === undefined ? [] : [found];
+      return { resources: found === undefined ? [] : [found], exact };
     }
     const index = tenant.unique.find((candidate) => candidate.attribute === attribute);
     const id = index?.keys.get(attributeValueKey(attribute, term.value));
     const found = id === undefined ? undefined : tenant.byId.get(id);
-    return found === undefined ? [] : [found];
+    return { resources: found === undefined ? [] : [found], exact };
   };
 
   return {
@@ -186,12 +189,12 @@ export function createMemoryStore(): MemoryStore {
 
     async query(query: StoreQuery, context): Promise<StoreQueryResult> {
       const tenant = tenantOf(context);
-      const candidates = narrowed(tenant, query.bound);
-      // A filter that is exactly a member lookup was answered by the index; nothing is left to test.
-      const exact =
-        query.bound !== undefined && memberCandidates(tenant.members, query.bound) !== undefined;
+      const index = narrowed(tenant, query.bound);
+      const candidates = index?.resources;
       const matches =
-        query.bound === undefined || exact ? undefined : compileBoundFilter(query.bound);
+        query.bound === undefined || index?.exact === true
+          ? undefined
+          : compileBoundFilter(query.bound);
       if (query.cursor !== undefined)
         return keysetPage(
           { order: tenant.order, byId: tenant.byId, narrowed: candidates, matches },
