@@ -200,3 +200,27 @@ describe('keyset cursors in the memory store (RFC 9865 §2)', () => {
     );
   });
 });
+
+describe('the store contract for positions', () => {
+  it('a store that returns positions without filtering its page is a 500 reported to onError, not a wrong page', async () => {
+    const memory = createMemoryStore();
+    const errors: unknown[] = [];
+    const careless: ScimStore = {
+      ...memory,
+      query: async (query, context) => ({
+        ...(await memory.query(query, context)),
+        applied: { filter: false, sort: true, page: true },
+      }),
+    };
+    const { call } = server({
+      stores: { User: careless, Group: createMemoryStore() },
+      onError: (error) => errors.push(error),
+    });
+    await call('POST', '/Users', { schemas: [U], userName: 'c1' });
+    const reply = await call('GET', '/Users?cursor&count=1');
+    expect(reply.status).toBe(500);
+    expect(String(errors[0])).toContain('must apply the filter');
+    // Index paging through the same store still works: the server filters what it is given.
+    expect((await call('GET', '/Users?count=1')).status).toBe(200);
+  });
+});

@@ -220,15 +220,19 @@ async function runQuery(
     totalKnown = true;
     resources = resources.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
   }
-  // Positions only mean something for a page the store itself sorted and cut.
-  const byPosition =
-    cursor !== undefined &&
-    result.positions !== undefined &&
-    result.applied.page &&
-    (sort === undefined || result.applied.sort);
-  return byPosition
-    ? { resources, totalResults, totalKnown, positions: result.positions }
-    : { resources, totalResults, totalKnown };
+  if (cursor === undefined || result.positions === undefined)
+    return { resources, totalResults, totalKnown };
+  // Positions only mean something for a page the store itself filtered, sorted and cut: anything
+  // else is a store bug, reported to onError as a 500 rather than answered with a wrong page.
+  if (
+    !result.applied.filter ||
+    !result.applied.page ||
+    (sort !== undefined && !result.applied.sort)
+  )
+    throw new TypeError(
+      'A store that returns positions must apply the filter, the sort and the page',
+    );
+  return { resources, totalResults, totalKnown, positions: result.positions };
 }
 
 function listResponse(

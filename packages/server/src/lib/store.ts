@@ -98,7 +98,8 @@ export interface StoreQueryResult {
   readonly truncated?: boolean;
   /**
    * Set by a store that honoured {@link StoreQuery.cursor}: the page was taken by position, so its
-   * cost does not grow with how deep the client has paged. Requires filter, sort and page applied.
+   * cost does not grow with how deep the client has paged. The store must then have applied the
+   * filter, the sort and the page (anything else is answered 500 and reported to `onError`).
    */
   readonly positions?: StorePositions;
 }
