@@ -34,6 +34,10 @@ export interface Engine {
   readonly generateId: () => string;
   readonly now: () => Date;
   readonly hashPassword: (password: string) => Promise<string>;
+  /** The resource type whose resources have `members` (Group, by default). */
+  readonly groupType: ScimResourceType | undefined;
+  /** Whether a resource type's core schema has an attribute of that name (looked up once). */
+  hasAttribute(resourceType: ScimResourceType, name: string): boolean;
   storeFor(resourceType: ScimResourceType): ScimStore;
   byEndpoint(segment: string): ScimResourceType | undefined;
   byName(name: string): ScimResourceType | undefined;
@@ -86,6 +90,12 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   if (defaultPaging === 'cursor' && !cursorsOn)
     throw new TypeError("pagination: defaultPaginationMethod 'cursor' needs cursors on");
   const maxResults = limits.maxResults ?? 1_000;
+  const attributeNames = new Map(
+    resourceTypes.map((rt) => [rt, new Set(rt.schema.attributes.map((a) => a.name))]),
+  );
+  const hasAttribute = (resourceType: ScimResourceType, name: string): boolean =>
+    attributeNames.get(resourceType)?.has(name) ??
+    resourceType.schema.attributes.some((attribute) => attribute.name === name);
   return {
     basePath,
     baseUrl: options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl),
@@ -126,6 +136,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     now,
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,
+    groupType: resourceTypes.find((rt) => hasAttribute(rt, 'members')),
+    hasAttribute,
     storeFor: (resourceType) => options.stores[resourceType.name] as ScimStore,
     byEndpoint: (segment) => endpoints.get(segment.toLowerCase()),
     byName: (name) => names.get(name.toLowerCase()),

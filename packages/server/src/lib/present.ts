@@ -11,13 +11,9 @@ import { locationOf, storeContext, type Engine, type Scope } from './engine.js';
 
 type Json = Record<string, unknown>;
 
-function hasAttribute(resourceType: ScimResourceType, name: string): boolean {
-  return resourceType.schema.attributes.some((attribute) => attribute.name === name);
-}
-
 /** The resource type whose resources have `members` (Group, by default). */
 export function groupTypeOf(engine: Engine): ScimResourceType | undefined {
-  return engine.resourceTypes.find((rt) => hasAttribute(rt, 'members'));
+  return engine.groupType;
 }
 
 export interface PresentOptions {
@@ -37,7 +33,7 @@ export async function present(
   resources: readonly ScimResource[],
   options: PresentOptions = {},
 ): Promise<ScimResource[]> {
-  const memberships = hasAttribute(resourceType, 'groups')
+  const memberships = engine.hasAttribute(resourceType, 'groups')
     ? await membershipsOf(engine, scope, resources)
     : undefined;
   return resources.map((resource) => {
