@@ -5,7 +5,8 @@ import { createEngine, type Engine, type Scope } from './engine.js';
 import { readJsonBody } from './http.js';
 import { inTransaction } from './transaction.js';
 import type { Authentication, ScimHandlerOptions } from './options.js';
-import { parametersFromSearch, parametersFromUrl, queryAll, queryResourceType } from './query.js';
+import { parametersFromSearch, parametersFromUrl } from './parameters.js';
+import { queryAll, queryResourceType } from './query.js';
 import {
   createResource,
   deleteResource,

@@ -16,7 +16,8 @@ import { noContent, scimJson } from './http.js';
 import { groupTypeOf, memberOfFilter, present, readGroups } from './present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
 import { whenCommitted } from './transaction.js';
-import { parametersFromUrl, projectionOf } from './query.js';
+import { parametersFromUrl } from './parameters.js';
+import { projectionOf } from './query.js';
 
 type Json = Record<string, unknown>;
 
