@@ -17,6 +17,13 @@ const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
 export const handlers = toNextHandlers({
   stores: { User: createMemoryStore(), Group: createMemoryStore() },
   compatibility,
+  // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
+  pagination: {
+    ...(process.env.SCIM_CURSOR_SECRET === undefined
+      ? {}
+      : { secret: process.env.SCIM_CURSOR_SECRET }),
+    cursorRateLimit: { queries: 120, windowSeconds: 60 },
+  },
   authenticate: (request) => {
     // Compare digests, so the comparison takes the same time whatever the caller sent.
     const given = createHash('sha256')
