@@ -4,6 +4,7 @@ import {
   ScimError,
   validateAttributeValue,
   type AttributeDefinition,
+  type AttributeValueOptions,
   type ScimResource,
   type ScimResourceType,
   type ScimResult,
@@ -108,6 +109,8 @@ class Patch {
     { urn: string | undefined; attribute: AttributeDefinition }
   >();
   private readonly extensionUrns: ReadonlyMap<string, string>;
+  /** What every value normalisation of this request is told, built once. */
+  private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path'>>;
 
   constructor(
     private readonly original: ScimResource,
@@ -115,13 +118,17 @@ class Patch {
     private readonly compatibility: PatchCompatibility,
   ) {
     this.working = new WorkingResource(original);
+    this.valueOptions = {
+      compatibility: valueCompatibility(compatibility),
+      canonicalValues: options.canonicalValues ?? 'lenient',
+      unknownAttributes: options.unknownAttributes ?? 'ignore',
+    };
     this.extensionUrns = new Map(
       options.resourceType.schemaExtensions.map((e) => [e.schema.id.toLowerCase(), e.schema.id]),
     );
   }
 
   apply(operation: ReadOperation): void {
-    const where = `Operations[${operation.index}]`;
     try {
       if (operation.path === undefined) this.applyWithoutPath(operation);
       else
@@ -134,7 +141,7 @@ class Patch {
       if (isScimError(error))
         throw new ScimError({
           ...errorParts(error),
-          detail: `${where}: ${error.detail ?? error.message}`,
+          detail: `Operations[${operation.index}]: ${error.detail ?? error.message}`,
         });
       throw error;
     }
@@ -236,11 +243,12 @@ class Patch {
   }
 
   private normalize(attribute: AttributeDefinition, value: unknown, path: string): unknown {
+    // Always the same object shape: the validator's property reads stay monomorphic.
     const result = validateAttributeValue(attribute, value, {
       path: [path],
-      compatibility: valueCompatibility(this.compatibility),
-      canonicalValues: this.options.canonicalValues ?? 'lenient',
-      unknownAttributes: this.options.unknownAttributes ?? 'ignore',
+      compatibility: this.valueOptions.compatibility,
+      canonicalValues: this.valueOptions.canonicalValues,
+      unknownAttributes: this.valueOptions.unknownAttributes,
     });
     if (!result.ok) throw ScimError.fromIssues(result.issues);
     return result.value;
@@ -449,7 +457,6 @@ class Patch {
       prefix: string,
     ): void => {
       for (const attribute of attributes) {
-        if (!attribute.required || attribute.mutability === 'readOnly') continue;
         const value = holder?.[attribute.name];
         if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
           throw ScimError.mutability(
@@ -459,7 +466,7 @@ class Patch {
       }
     };
     const rt = this.options.resourceType;
-    check([...COMMON_ATTRIBUTES, ...rt.schema.attributes], resource, '');
+    check(requiredAttributes(rt), resource, '');
     for (const extension of rt.schemaExtensions) {
       const data = resource[extension.schema.id];
       if (!isJsonObject(data)) {
@@ -467,7 +474,7 @@ class Patch {
           throw ScimError.mutability(`Extension '${extension.schema.id}' is required`);
         continue;
       }
-      check(extension.schema.attributes, data, `${extension.schema.id}:`);
+      check(requiredAttributes(extension.schema), data, `${extension.schema.id}:`);
     }
   }
 
@@ -515,4 +522,24 @@ function settlePrimary(list: WorkingList, made: readonly number[], path: string)
     if (position !== made[0] && isJsonObject(current) && current.primary === true)
       list.put(position, { ...current, primary: false });
   }
+}
+
+// Schemas are immutable once defined: which attributes a PATCH must leave in place is worked out once
+// per schema, keyed by its definition object.
+const requiredCache = new WeakMap<object, readonly AttributeDefinition[]>();
+
+/** The required attributes a client can write: the core schema's also include the common ones. */
+function requiredAttributes(
+  source: ScimResourceType | { readonly attributes: readonly AttributeDefinition[] },
+): readonly AttributeDefinition[] {
+  let required = requiredCache.get(source);
+  if (required === undefined) {
+    const attributes =
+      'schema' in source ? [...COMMON_ATTRIBUTES, ...source.schema.attributes] : source.attributes;
+    required = attributes.filter(
+      (attribute) => attribute.required && attribute.mutability !== 'readOnly',
+    );
+    requiredCache.set(source, required);
+  }
+  return required;
 }

@@ -73,7 +73,8 @@ export function readPatchRequest(
     const path = findKey(raw, 'path');
     if (path !== undefined && typeof path !== 'string')
       throw ScimError.invalidPath(`${where}: 'path' must be a string`);
-    const hasValue = Object.keys(raw).some((key) => key.toLowerCase() === 'value');
+    const hasValue =
+      Object.hasOwn(raw, 'value') || Object.keys(raw).some((key) => key.toLowerCase() === 'value');
     const value = findKey(raw, 'value');
     if (Array.isArray(value) && value.length > maxValues) {
       throw ScimError.invalidValue(
