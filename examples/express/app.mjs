@@ -25,6 +25,9 @@ export function createApp({ token, compatibility = 'default', cursorSecret, log 
 
   const app = express();
   app.disable('x-powered-by');
+  // A tunnel or proxy on this machine (ngrok, a local nginx) terminates TLS: believe its
+  // X-Forwarded-Proto, so the endpoint sees https and serves it (plain HTTP is refused otherwise).
+  app.set('trust proxy', 'loopback');
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -21,9 +21,15 @@ async function sameSecret(/** @type {string} */ given, /** @type {string} */ exp
 }
 
 /**
- * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, log?: (line: string) => void }} options
+ * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, trustForwardedProto?: boolean, log?: (line: string) => void }} options
  */
-export function createApp({ token, compatibility = 'default', cursorSecret, log = console.log }) {
+export function createApp({
+  token,
+  compatibility = 'default',
+  cursorSecret,
+  trustForwardedProto = false,
+  log = console.log,
+}) {
   const app = new Hono();
   app.use(async (c, next) => {
     const started = performance.now();
@@ -35,6 +41,8 @@ export function createApp({ token, compatibility = 'default', cursorSecret, log 
   const scim = scimHandler({
     stores: { User: createMemoryStore(), Group: createMemoryStore() },
     compatibility,
+    // Plain HTTP is refused except on loopback; behind a TLS proxy, believe its X-Forwarded-Proto.
+    transport: { trustForwardedProto },
     // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
     pagination: {
       ...(cursorSecret === undefined ? {} : { secret: cursorSecret }),

@@ -1,6 +1,6 @@
 // @ts-check
 // Starts the Hono example on Node: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY,
-// SCIM_CURSOR_SECRET.
+// SCIM_CURSOR_SECRET, SCIM_TRUST_FORWARDED_PROTO=1 (behind a proxy that terminates TLS).
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.mjs';
@@ -18,7 +18,12 @@ const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
 
 const server = serve(
   {
-    fetch: createApp({ token, compatibility, cursorSecret: process.env.SCIM_CURSOR_SECRET }).fetch,
+    fetch: createApp({
+      token,
+      compatibility,
+      cursorSecret: process.env.SCIM_CURSOR_SECRET,
+      trustForwardedProto: process.env.SCIM_TRUST_FORWARDED_PROTO === '1',
+    }).fetch,
     port,
     hostname,
   },

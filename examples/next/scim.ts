@@ -17,6 +17,8 @@ const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
 export const handlers = toNextHandlers({
   stores: { User: createMemoryStore(), Group: createMemoryStore() },
   compatibility,
+  // Plain HTTP is refused except on loopback; behind a TLS proxy, believe its X-Forwarded-Proto.
+  transport: { trustForwardedProto: process.env.SCIM_TRUST_FORWARDED_PROTO === '1' },
   // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
   pagination: {
     ...(process.env.SCIM_CURSOR_SECRET === undefined

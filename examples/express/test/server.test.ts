@@ -1,5 +1,5 @@
 // The example server passes the shared conformance kit, over HTTP, in each preset.
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceCases } from '@scim/server/testing';
@@ -30,6 +30,24 @@ for (const compatibility of ['default', 'entra', 'okta'] as const) {
     const dialects = { entra: compatibility === 'entra', okta: compatibility === 'okta' };
     for (const conformance of conformanceCases(target, dialects))
       it(`${conformance.id}: ${conformance.name}`, conformance.run);
+
+    it('P-SEC-01: refuses plain HTTP for a public host, unless a local proxy says the client used https', async () => {
+      const status = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const url = new URL(`${baseUrl}/ServiceProviderConfig`);
+          httpRequest(
+            { host: url.hostname, port: url.port, path: url.pathname, headers },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          )
+            .on('error', reject)
+            .end();
+        });
+      expect(await status({ host: 'scim.example.com' })).toBe(403);
+      expect(await status({ host: 'scim.example.com', 'x-forwarded-proto': 'https' })).toBe(200);
+    });
 
     it('refuses a wrong token with 401 and logs requests without secrets', async () => {
       const response = await fetch(`${baseUrl}/Users`, {

@@ -25,14 +25,14 @@ app.all('/scim/v2/*', scim);
 describe('Hono', () => {
   const target = {
     fetch: (request: Request) => Promise.resolve(app.fetch(request)),
-    baseUrl: 'http://hono.test/scim/v2',
+    baseUrl: 'https://hono.test/scim/v2',
     headers: { authorization: TOKEN },
   };
   for (const conformance of conformanceCases(target))
     it(`${conformance.id}: ${conformance.name}`, conformance.run);
 
   it('keeps the base path in meta.location and leaves other routes to the app', async () => {
-    const response = await app.request('http://hono.test/scim/v2/Users', {
+    const response = await app.request('https://hono.test/scim/v2/Users', {
       method: 'POST',
       headers: { authorization: TOKEN, 'content-type': 'application/scim+json' },
       body: JSON.stringify({
@@ -41,8 +41,8 @@ describe('Hono', () => {
       }),
     });
     const body = (await response.json()) as { meta: { location: string } };
-    expect(body.meta.location.startsWith('http://hono.test/scim/v2/Users/')).toBe(true);
-    expect(await (await app.request('http://hono.test/')).text()).toBe(
+    expect(body.meta.location.startsWith('https://hono.test/scim/v2/Users/')).toBe(true);
+    expect(await (await app.request('https://hono.test/')).text()).toBe(
       'an app with a SCIM endpoint',
     );
   });

@@ -25,6 +25,7 @@ export {
   type ServerFeatures,
   type ServerLimits,
   type TransactionContext,
+  type TransportOptions,
 } from './lib/options.js';
 export type {
   ScimStore,

@@ -161,3 +161,43 @@ describe('HTTP (RFC 7644 §3.1, §3.8, §3.12)', () => {
     ).not.toHaveProperty('active');
   });
 });
+
+describe('transport security (RFC 7644 §7.2)', () => {
+  const at = (origin: string) => `${origin}/scim/v2/ServiceProviderConfig`;
+
+  it('P-SEC-01/U-06: plain HTTP to a non-loopback host is refused with 403, discovery included', async () => {
+    const { call } = server();
+    expectError(await call('GET', at('http://scim.example.com')), 403);
+    expectError(await call('GET', 'http://scim.example.com/scim/v2/Users'), 403);
+    expect((await call('GET', at('https://scim.example.com'))).status).toBe(200);
+  });
+
+  it('P-SEC-01: loopback hosts are served over plain HTTP, for development', async () => {
+    const { call } = server();
+    for (const origin of ['http://localhost:8080', 'http://127.0.0.1', 'http://[::1]:3000'])
+      expect((await call('GET', at(origin))).status).toBe(200);
+  });
+
+  it('P-SEC-01: allowInsecureHttp accepts plain HTTP; trustForwardedProto believes X-Forwarded-Proto only when set', async () => {
+    expect(
+      (
+        await server({ transport: { allowInsecureHttp: true } }).call(
+          'GET',
+          at('http://app.internal'),
+        )
+      ).status,
+    ).toBe(200);
+    const forwarded = { 'x-forwarded-proto': 'https' };
+    expectError(await server().call('GET', at('http://app.internal'), undefined, forwarded), 403);
+    const behindProxy = server({ transport: { trustForwardedProto: true } });
+    expect(
+      (await behindProxy.call('GET', at('http://app.internal'), undefined, forwarded)).status,
+    ).toBe(200);
+    expectError(
+      await behindProxy.call('GET', at('http://app.internal'), undefined, {
+        'x-forwarded-proto': 'http',
+      }),
+      403,
+    );
+  });
+});

@@ -72,6 +72,8 @@ async function route(
   parent: Scope | undefined,
 ): Promise<Response> {
   const url = new URL(request.url);
+  // Bulk operations are the bulk request's own sub-requests: it was checked already.
+  if (parent === undefined) checkTransport(engine, request, url);
   const segments = pathSegments(engine, url.pathname);
   const method = request.method.toUpperCase();
   const [first, second, third] = segments;
@@ -167,6 +169,22 @@ async function write(
     if (method === 'PATCH') return patchResource(engine, inner, resourceType, id, data);
     return deleteResource(engine, inner, resourceType, id);
   });
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** SCIM only over TLS (RFC 7644 §7.2, checklist P-SEC-01), loopback excepted for development. */
+function checkTransport(engine: Engine, request: Request, url: URL): void {
+  const transport = engine.options.transport;
+  if (url.protocol === 'https:' || transport?.allowInsecureHttp === true) return;
+  if (LOOPBACK.test(url.hostname)) return;
+  if (transport?.trustForwardedProto === true) {
+    const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
+    if (forwarded?.toLowerCase() === 'https') return;
+  }
+  throw ScimError.forbidden(
+    'SCIM requires HTTPS (RFC 7644 §7.2); this request came over plain HTTP',
+  );
 }
 
 /** `/Me` is an alias of the authenticated subject's own resource (RFC 7644 §3.11). */

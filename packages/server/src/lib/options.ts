@@ -176,6 +176,22 @@ export interface PaginationOptions {
 }
 
 /**
+ * Transport security (RFC 7644 §7.2): SCIM carries credentials and personal data, so plain-HTTP
+ * requests are refused with 403 unless they come to a loopback host (localhost, 127.0.0.0/8, ::1).
+ * @example `{ trustForwardedProto: true }` behind a proxy that terminates TLS and sets the header
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-7.2
+ */
+export interface TransportOptions {
+  /** Accept plain HTTP from any host: for development, or where TLS is enforced before the app. */
+  readonly allowInsecureHttp?: boolean;
+  /**
+   * Believe `X-Forwarded-Proto: https`. Set it only when a proxy you run terminates TLS and always
+   * overwrites the header; a client can send it too.
+   */
+  readonly trustForwardedProto?: boolean;
+}
+
+/**
  * Everything a SCIM endpoint is made of.
  * @example
  * ```ts
@@ -206,6 +222,8 @@ export interface ScimHandlerOptions {
   /** All on by default. */
   readonly features?: ServerFeatures;
   readonly pagination?: PaginationOptions;
+  /** Plain HTTP is refused (403) except on loopback hosts; see {@link TransportOptions}. */
+  readonly transport?: TransportOptions;
   /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */
   readonly requireIfMatch?: boolean;
   readonly limits?: ServerLimits;
