@@ -99,4 +99,12 @@ describe('attributeValuesEqual', () => {
   it('S-TYPE-01: Unicode case folding', () => {
     expect(caseFold('STRASSE')).toBe(caseFold('straße'));
   });
+
+  it('P-SEC-04/D-23: full-width and other compatibility forms fold like the PRECIS username profile', () => {
+    expect(caseFold('ｂｊｅｎｓｅｎ')).toBe('bjensen');
+    expect(caseFold('ＢＪＥＮＳＥＮ')).toBe('bjensen');
+    // Composed and decomposed accents are one name.
+    expect(caseFold('Jose\u0301')).toBe(caseFold('JOSÉ'));
+    expect(caseFold('bjensen')).toBe('bjensen');
+  });
 });

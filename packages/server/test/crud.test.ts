@@ -41,6 +41,21 @@ describe('create (RFC 7644 §3.3)', () => {
     expectError(await call('POST', '/Users', { ...bj, userName: 'BJensen' }), 409, 'uniqueness');
   });
 
+  it('P-SEC-04/S-USER-02: a full-width userName is the same user name (PRECIS): 409, and a filter finds it', async () => {
+    const { call } = server();
+    await call('POST', '/Users', bj);
+    expectError(
+      await call('POST', '/Users', { ...bj, userName: 'ｂｊｅｎｓｅｎ' }),
+      409,
+      'uniqueness',
+    );
+    const found = await call(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "ＢＪＥＮＳＥＮ"')}`,
+    );
+    expect(found.body.totalResults).toBe(1);
+  });
+
   it('S-CHAR-30/S-COMMON-09: non-unique attributes may repeat', async () => {
     const { call } = server();
     expect(

@@ -83,15 +83,19 @@ function rawComplexKey(attribute: AttributeDefinition, record: Record<string, un
 }
 
 /**
- * Unicode case folding for caseExact-false comparisons (checklist S-TYPE-01).
+ * Unicode case folding for caseExact-false comparisons (checklist S-TYPE-01), with compatibility
+ * normalisation (NFKC) first, so that a full-width `ｂｊｅｎｓｅｎ` is `bjensen` as the PRECIS
+ * UsernameCaseMapped profile reads it (RFC 8265, which RFC 7644 §7.8 asks for; checklist P-SEC-04).
  * @example `caseFold('Straße') === caseFold('STRASSE') // true`
- * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ * @see https://www.rfc-editor.org/rfc/rfc8265#section-3.3
  */
 export function caseFold(value: string): string {
   const lower = value.toLowerCase();
   // ASCII folds by lower-casing alone (and an already lower-case string is returned without a copy);
-  // only other scripts need the upper-then-lower round trip (ß and SS, for instance).
-  return NON_ASCII.test(lower) ? value.toUpperCase().toLowerCase() : lower;
+  // only other scripts need normalising and the upper-then-lower round trip (ß and SS, for instance).
+  if (!NON_ASCII.test(lower)) return lower;
+  const normalized = value.normalize('NFKC');
+  return normalized.toUpperCase().toLowerCase();
 }
 
 const NON_ASCII = /[^ -~]/; // anything outside printable ASCII takes the full fold
