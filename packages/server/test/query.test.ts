@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bj, expectError, G, LR, server, SR, U } from './helpers.js';
+import { bj, EU, expectError, G, LR, server, SR, U } from './helpers.js';
 
 async function withUsers(count: number, options = {}) {
   // A clock that advances a second per call, so creation order is observable.
@@ -315,5 +315,33 @@ describe('POST .search (RFC 7644 §3.4.3)', () => {
       400,
       'invalidValue',
     );
+  });
+});
+
+describe('sensitive attributes (RFC 7644 §7.5.2)', () => {
+  it('P-SEC-05: a GET filter naming a sensitive attribute is 403 sensitive; POST .search answers the same query', async () => {
+    const { call } = server({ sensitiveAttributes: ['emails.value', 'employeeNumber'] });
+    await call('POST', '/Users', bj);
+    const query = (filter: string) => `/Users?filter=${encodeURIComponent(filter)}`;
+    expectError(
+      await call('GET', query('emails.value eq "bjensen@example.com"')),
+      403,
+      'sensitive',
+    );
+    expectError(await call('GET', query('emails[value co "example"]')), 403, 'sensitive');
+    expectError(await call('GET', query('userName pr and emails co "x"')), 403, 'sensitive');
+    expectError(await call('GET', query(`${EU}:employeeNumber eq "701984"`)), 403, 'sensitive');
+    expectError(
+      await call('GET', `/?filter=${encodeURIComponent('emails.value pr')}`),
+      403,
+      'sensitive',
+    );
+    const searched = await call('POST', '/Users/.search', {
+      schemas: [SR],
+      filter: 'emails.value eq "bjensen@example.com"',
+    });
+    expect(searched.body.totalResults).toBe(1);
+    // Other attributes are not affected.
+    expect((await call('GET', query('userName eq "bjensen"'))).body.totalResults).toBe(1);
   });
 });

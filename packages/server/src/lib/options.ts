@@ -222,6 +222,12 @@ export interface ScimHandlerOptions {
   /** All on by default. */
   readonly features?: ServerFeatures;
   readonly pagination?: PaginationOptions;
+  /**
+   * Attribute paths whose values must not travel in a URL, such as `emails.value`: a GET whose
+   * filter names one is 403 `sensitive`, and POST `.search` takes the same query in its body
+   * (RFC 7644 §7.5.2). A path also covers its sub-attributes.
+   */
+  readonly sensitiveAttributes?: readonly string[];
   /** Plain HTTP is refused (403) except on loopback hosts; see {@link TransportOptions}. */
   readonly transport?: TransportOptions;
   /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */

@@ -12,6 +12,8 @@ export interface QueryParameters {
   readonly excludedAttributes: string | readonly string[] | undefined;
   /** RFC 9865: undefined for index paging, '' for the first cursor page. */
   readonly cursor: string | undefined;
+  /** Where the parameters came from: a URL may be logged on the way, a body is not (RFC 7644 §7.5.2). */
+  readonly source: 'url' | 'body';
 }
 
 function integerParameter(name: string, text: string | null): number | undefined {
@@ -33,6 +35,7 @@ export function parametersFromUrl(url: URL): QueryParameters {
     attributes: get('attributes'),
     excludedAttributes: get('excludedAttributes'),
     cursor: url.searchParams.has('cursor') ? (url.searchParams.get('cursor') ?? '') : undefined,
+    source: 'url',
   };
 }
 
@@ -79,5 +82,6 @@ export function parametersFromSearch(body: unknown): QueryParameters {
     attributes: list('attributes'),
     excludedAttributes: list('excludedAttributes'),
     cursor: text('cursor'),
+    source: 'body',
   };
 }

@@ -179,6 +179,7 @@ export async function queryResourceType(
   const filter =
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
   const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
+  if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
   const sort = sortOf(engine, resourceType, parameters);
   if (pagingMethod(engine, parameters) === 'cursor')
     return cursorPage(engine, scope, resourceType, parameters, { filter, bound, sort, projection });
@@ -297,6 +298,48 @@ async function cursorPage(
 }
 
 /** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
+/** A filter naming a sensitive attribute must come in a .search body, not a URL (P-SEC-05). */
+function refuseSensitive(engine: Engine, bound: BoundFilterNode): void {
+  const sensitive = engine.options.sensitiveAttributes;
+  if (sensitive === undefined || sensitive.length === 0) return;
+  // Compared without a schema URN, so `emails.value` and `urn:…:User:emails.value` are one path.
+  const plain = (path: string): string => {
+    const lower = path.toLowerCase();
+    return lower.startsWith('urn:') ? lower.slice(lower.lastIndexOf(':') + 1) : lower;
+  };
+  const names = sensitive.map(plain);
+  const covers = (path: string): boolean => {
+    const lower = plain(path);
+    return names.some(
+      (name) => lower === name || lower.startsWith(`${name}.`) || name.startsWith(`${lower}.`),
+    );
+  };
+  const visit = (node: BoundFilterNode): void => {
+    switch (node.type) {
+      case 'and':
+      case 'or':
+        node.filters.forEach(visit);
+        return;
+      case 'not':
+        visit(node.filter);
+        return;
+      case 'valuePath':
+        if (covers(node.attribute.path)) throw sensitiveError();
+        visit(node.filter);
+        return;
+      default:
+        if (covers(node.attribute.path)) throw sensitiveError();
+    }
+  };
+  visit(bound);
+}
+
+function sensitiveError(): ScimError {
+  return ScimError.sensitive(
+    'This filter names a sensitive attribute; send it in the body of POST .search instead of the URL',
+  );
+}
+
 export async function queryAll(
   engine: Engine,
   scope: Scope,
@@ -316,6 +359,7 @@ export async function queryAll(
   const collected: { resourceType: ScimResourceType; resource: ScimResource }[] = [];
   for (const resourceType of engine.resourceTypes) {
     const bound = bindFilter(filter, resourceType, { unknownAttributes: 'absent' });
+    if (parameters.source === 'url') refuseSensitive(engine, bound);
     const found = await runQuery(engine, scope, resourceType, filter, bound, undefined, {
       startIndex: 1,
       count: engine.maxScan,
