@@ -343,3 +343,78 @@ describe('groups and members', () => {
     expect(outer.body.members).toMatchObject([{ value: inner.body.id, type: 'Group' }]);
   });
 });
+
+describe('ids and meta (RFC 7643 §3.1)', () => {
+  it('S-COMMON-04: ids are assigned by the server, distinct, stable, and not reissued after a delete', async () => {
+    const { call } = server();
+    const first = (await call('POST', '/Users', { schemas: [U], userName: 'one', id: 'mine' }))
+      .body;
+    const second = (await call('POST', '/Users', { schemas: [U], userName: 'two' })).body;
+    expect(first.id).not.toBe('mine');
+    expect(first.id).not.toBe(second.id);
+    expect((await call('GET', `/Users/${first.id as string}`)).body.id).toBe(first.id);
+    await call('DELETE', `/Users/${first.id as string}`);
+    const third = (await call('POST', '/Users', { schemas: [U], userName: 'one' })).body;
+    expect(third.id).not.toBe(first.id);
+  });
+
+  it('S-COMMON-06: generated ids never contain "bulkId"; a generator that makes one is a 500 reported to onError', async () => {
+    const ids = new Set<string>();
+    const { call } = server();
+    for (let i = 0; i < 200; i++)
+      ids.add(
+        (await call('POST', '/Users', { schemas: [U], userName: `u${i}` })).body.id as string,
+      );
+    expect([...ids].some((id) => id.includes('bulkId'))).toBe(false);
+    expect(ids.size).toBe(200);
+    const errors: unknown[] = [];
+    const broken = server({
+      generateId: () => 'x-bulkId-1',
+      onError: (error) => errors.push(error),
+    });
+    expect((await broken.call('POST', '/Users', { schemas: [U], userName: 'b' })).status).toBe(500);
+    expect(String(errors[0])).toContain('bulkId');
+  });
+
+  it('S-COMMON-11/S-COMMON-15: meta.resourceType follows the endpoint, and meta.location is the Location and Content-Location', async () => {
+    const { call } = server();
+    const group = await call('POST', '/Groups', { schemas: [G], displayName: 'g' });
+    const meta = group.body.meta as { resourceType: string; location: string };
+    expect(meta.resourceType).toBe('Group');
+    expect(group.headers.get('location')).toBe(meta.location);
+    const read = await call('GET', `/Groups/${group.body.id as string}`);
+    expect(read.headers.get('content-location')).toBe(meta.location);
+    expect(meta.location.endsWith(`/Groups/${group.body.id as string}`)).toBe(true);
+  });
+
+  it('S-CHAR-29: uniqueness "global" is enforced like "server"', async () => {
+    const { defineSchema, defineResourceType } = await import('@scim/core');
+    const schema = defineSchema({
+      id: 'urn:example:2.0:Device',
+      name: 'Device',
+      attributes: [{ name: 'serial', type: 'string', uniqueness: 'global', required: true }],
+    });
+    const Device = defineResourceType({ name: 'Device', endpoint: '/Devices', schema });
+    const { call } = server({
+      resourceTypes: [Device],
+      stores: { Device: createMemoryStore() },
+    });
+    await call('POST', '/Devices', { schemas: [schema.id], serial: 'A1' });
+    expectError(
+      await call('POST', '/Devices', { schemas: [schema.id], serial: 'a1' }),
+      409,
+      'uniqueness',
+    );
+  });
+
+  it('P-FILTER-38: a filter on a single-resource GET is ignored', async () => {
+    const { call } = server();
+    const id = (await call('POST', '/Users', bj)).body.id as string;
+    const read = await call(
+      'GET',
+      `/Users/${id}?filter=${encodeURIComponent('userName eq "nobody"')}`,
+    );
+    expect(read.status).toBe(200);
+    expect(read.body.id).toBe(id);
+  });
+});

@@ -50,7 +50,7 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
     ).toBe(200);
   });
 
-  it('P-PUT-11/P-ETAG-06/P-ETAG-09: a stale If-Match on PUT, PATCH or DELETE is 412 and changes nothing', async () => {
+  it('P-PUT-11/P-ETAG-06/P-ETAG-09/P-PATCH-18: a stale If-Match on PUT, PATCH or DELETE is 412 and changes nothing', async () => {
     const { call, id } = await created();
     const stale = { 'if-match': 'W/"stale"' };
     expectError(

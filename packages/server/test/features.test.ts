@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bj, expectError, G, PO, server, U } from './helpers.js';
 
 describe('features and remaining error rows', () => {
-  it('P-DISC-05: with PATCH and Bulk switched off, the config says so and both are 501', async () => {
+  it('P-DISC-05/P-PATCH-19: with PATCH and Bulk switched off, the config says so and both are 501', async () => {
     const { call } = server({ features: { patch: false, bulk: false } });
     expect((await call('GET', '/ServiceProviderConfig')).body).toMatchObject({
       patch: { supported: false },

@@ -180,6 +180,16 @@ function afterCommitted(
   return whenCommitted(scope, () => afterWrite(engine, kind, event));
 }
 
+/** A fresh id, checked: never empty and never holding the reserved `bulkId` (RFC 7643 §3.1). */
+function newId(engine: Engine): string {
+  const id: unknown = engine.generateId();
+  if (typeof id !== 'string' || id === '' || id.includes('bulkId'))
+    throw new TypeError(
+      `generateId returned ${JSON.stringify(id)}: ids are non-empty and never contain "bulkId"`,
+    );
+  return id;
+}
+
 export async function createResource(
   engine: Engine,
   scope: Scope,
@@ -191,7 +201,7 @@ export async function createResource(
     compatibility: engine.compatibility.validation,
   });
   if (!result.ok) throw ScimError.fromIssues(result.issues);
-  const id = engine.generateId();
+  const id = newId(engine);
   let resource: ScimResource = { ...result.value, id };
   resource = await resolveMembers(engine, scope, resource, undefined);
   resource = await resolveManager(engine, scope, resourceType, resource);
