@@ -155,7 +155,7 @@ describe('attribute names (RFC 7643 §2.1)', () => {
     });
   });
 
-  it('S-EXT-12: unknown attributes are dropped by default', () => {
+  it('S-EXT-12/P-SEC-09: unknown attributes are dropped by default', () => {
     expect(valid(user({ foo: 'bar', name: { nickname: 'x', givenName: 'g' } }))).toEqual(
       user({ name: { givenName: 'g' } }),
     );

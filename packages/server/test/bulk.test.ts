@@ -14,7 +14,7 @@ const bulk = (operations: unknown[], extra: Record<string, unknown> = {}) => ({
 });
 
 describe('Bulk (RFC 7644 §3.7)', () => {
-  it('P-BULK-01/P-BULK-06/P-BULK-07/P-BULK-12: every operation is answered with method, bulkId, location, version and a string status', async () => {
+  it('P-BULK-01/U-05/P-BULK-06/P-BULK-07/P-BULK-12: every operation is answered with method, bulkId, location, version and a string status', async () => {
     const { call } = server();
     const reply = await call(
       'POST',

@@ -4,7 +4,7 @@ import { createMemoryStore } from '@scim/server/memory';
 import { bj, BASE, EU, expectError, G, PO, server, U } from './helpers.js';
 
 describe('create (RFC 7644 §3.3)', () => {
-  it('P-CRUD-01/P-CRUD-02/P-CRUD-03/P-CRUD-04: 201 with the full resource, Location and ETag', async () => {
+  it('P-CRUD-01/U-01/P-CRUD-02/P-CRUD-03/P-CRUD-04: 201 with the full resource, Location and ETag', async () => {
     const { call } = server();
     const reply = await call('POST', '/Users', bj);
     expect(reply.status).toBe(201);
@@ -87,7 +87,7 @@ describe('create (RFC 7644 §3.3)', () => {
     expectError(await call('POST', '/Users', ''), 400, 'invalidSyntax');
   });
 
-  it('S-USER-04/S-USER-05: the password reaches the store hashed (PBKDF2 by default) and is never returned', async () => {
+  it('S-USER-04/S-USER-05/P-SEC-03: the password reaches the store hashed (PBKDF2 by default) and is never returned', async () => {
     const users = createMemoryStore();
     const { call } = server({
       stores: { User: users, Group: createMemoryStore() },

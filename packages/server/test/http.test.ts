@@ -61,7 +61,7 @@ describe('HTTP (RFC 7644 §3.1, §3.8, §3.12)', () => {
     expectError(await call('GET', `/Users/${body.id as string}.scim`), 404);
   });
 
-  it('P-CRUD-21: a denied principal gets 403', async () => {
+  it('P-CRUD-21/P-SEC-02: a denied principal gets 403', async () => {
     const { call } = server({
       authenticate: () => {
         throw ScimError.forbidden('This client may only read');
