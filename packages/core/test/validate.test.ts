@@ -454,6 +454,22 @@ describe('multi-valued attributes (RFC 7643 §2.4)', () => {
     ).toHaveLength(1);
   });
 
+  it('S-USER-09/D-17: addresses.country is any text by default, and an ISO 3166-1 alpha-2 code in strict mode', () => {
+    const strict = { mode: 'create', canonicalValues: 'strict' } as const;
+    // The RFC's own example user sends "USA".
+    expect(valid(user({ addresses: [{ country: 'USA' }] })).addresses).toEqual([
+      { country: 'USA' },
+    ]);
+    expect(issues(user({ addresses: [{ country: 'USA' }] }), strict)[0]).toMatchObject({
+      code: 'canonical_value',
+      path: ['addresses', 0, 'country'],
+      scimType: 'invalidValue',
+    });
+    expect(issues(user({ addresses: [{ country: 'UK' }] }), strict)).toHaveLength(1);
+    for (const country of ['US', 'de', 'GB', 'AX'])
+      expect(valid(user({ addresses: [{ country }] }), strict).addresses).toHaveLength(1);
+  });
+
   it('S-CHAR-32/S-CHAR-33/S-USER-08: values are stored exactly as sent', () => {
     const value = valid(
       user({ userName: 'BJensen', externalId: 'AbC', emails: [{ value: 'bjensen@EXAMPLE.COM' }] }),

@@ -1,4 +1,5 @@
 // Attribute-level checks and normalisation, shared by every validation mode.
+import { ADDRESS_COUNTRY, ISO_3166_ALPHA2 } from './country.js';
 import { attributeValueKey, attributeValuesEqual, caseFold } from './equality.js';
 import type { ScimIssue, ScimIssueCode, ScimIssuePath } from './issues.js';
 import type { ScimType } from './error.js';
@@ -310,7 +311,17 @@ function checkCanonical(
   value: string,
   path: ScimIssuePath,
 ): void {
-  if (!context.strictCanonicalValues || attribute.canonicalValues.length === 0) return;
+  if (!context.strictCanonicalValues) return;
+  if (attribute === ADDRESS_COUNTRY && !ISO_3166_ALPHA2.has(value.toUpperCase())) {
+    report(
+      context,
+      'canonical_value',
+      path,
+      `Attribute 'country' must be an ISO 3166-1 alpha-2 code such as US or DE, got ${describe(value)}`,
+    );
+    return;
+  }
+  if (attribute.canonicalValues.length === 0) return;
   const matches = attribute.caseExact
     ? attribute.canonicalValues.includes(value)
     : attribute.canonicalValues.some((canonical) => caseFold(canonical) === caseFold(value));

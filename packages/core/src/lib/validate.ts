@@ -28,7 +28,10 @@ export interface ValidationOptions {
   readonly existing?: ScimResource | undefined;
   /** Attributes no schema defines are dropped (`ignore`, the default) or reported as invalidSyntax (checklist S-EXT-12). */
   readonly unknownAttributes?: 'ignore' | 'reject';
-  /** `strict` rejects values outside `canonicalValues`; the default accepts them (checklist S-CHAR-34). */
+  /**
+   * `strict` rejects values outside `canonicalValues`, and an `addresses.country` that is not an ISO
+   * 3166-1 alpha-2 code; the default accepts both (checklist S-CHAR-34, S-USER-09).
+   */
   readonly canonicalValues?: 'lenient' | 'strict';
   /** Reject extension data whose URN is missing from `schemas`; by default the URN is added (checklist S-EXT-02). */
   readonly requireExtensionSchemas?: boolean;
