@@ -26,6 +26,7 @@ export {
   type ServerLimits,
   type TransactionContext,
   type TransportOptions,
+  type ServerValidation,
 } from './lib/options.js';
 export type {
   ScimStore,

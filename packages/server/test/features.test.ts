@@ -157,3 +157,49 @@ describe('PUT (RFC 7644 §3.5.1)', () => {
     expect(reply.body.schemas).toEqual([U]);
   });
 });
+
+describe('strict validation', () => {
+  it('S-CHAR-34/S-USER-09/S-EXT-12: validation strict refuses non-canonical values, non-ISO countries and unknown attributes, on POST, PUT and PATCH', async () => {
+    const strict = server({
+      validation: { canonicalValues: 'strict', unknownAttributes: 'reject' },
+    });
+    const lenient = server();
+    const odd = { schemas: [U], userName: 'odd', emails: [{ value: 'a@x.org', type: 'custom' }] };
+    expectError(await strict.call('POST', '/Users', odd), 400, 'invalidValue');
+    expect((await lenient.call('POST', '/Users', odd)).status).toBe(201);
+    expectError(
+      await strict.call('POST', '/Users', {
+        schemas: [U],
+        userName: 'usa',
+        addresses: [{ country: 'USA' }],
+      }),
+      400,
+      'invalidValue',
+    );
+    expectError(
+      await strict.call('POST', '/Users', { schemas: [U], userName: 'x', shoeSize: 42 }),
+      400,
+      'invalidSyntax',
+    );
+    const id = (
+      await strict.call('POST', '/Users', {
+        schemas: [U],
+        userName: 'ok',
+        addresses: [{ country: 'de' }],
+      })
+    ).body.id as string;
+    expectError(
+      await strict.call('PUT', `/Users/${id}`, { ...odd, userName: 'ok' }),
+      400,
+      'invalidValue',
+    );
+    expectError(
+      await strict.call('PATCH', `/Users/${id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'add', path: 'emails', value: [{ value: 'b@x.org', type: 'custom' }] }],
+      }),
+      400,
+      'invalidValue',
+    );
+  });
+});

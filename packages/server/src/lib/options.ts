@@ -176,6 +176,22 @@ export interface PaginationOptions {
 }
 
 /**
+ * How strictly incoming resources are read, for POST, PUT and PATCH alike. Both default to the
+ * lenient reading that identity providers need.
+ * @example `{ canonicalValues: 'strict', unknownAttributes: 'reject' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.1
+ */
+export interface ServerValidation {
+  /**
+   * `strict`: values outside an attribute's `canonicalValues` (an email `type` other than work,
+   * home or other) and an `addresses.country` that is not ISO 3166-1 alpha-2 are invalidValue.
+   */
+  readonly canonicalValues?: 'lenient' | 'strict';
+  /** `reject`: attributes no schema defines are invalidSyntax instead of dropped. */
+  readonly unknownAttributes?: 'ignore' | 'reject';
+}
+
+/**
  * Transport security (RFC 7644 §7.2): SCIM carries credentials and personal data, so plain-HTTP
  * requests are refused with 403 unless they come to a loopback host (localhost, 127.0.0.0/8, ::1).
  * @example `{ trustForwardedProto: true }` behind a proxy that terminates TLS and sets the header
@@ -228,6 +244,8 @@ export interface ScimHandlerOptions {
    * (RFC 7644 §7.5.2). A path also covers its sub-attributes.
    */
   readonly sensitiveAttributes?: readonly string[];
+  /** Lenient by default; see {@link ServerValidation}. */
+  readonly validation?: ServerValidation;
   /** Plain HTTP is refused (403) except on loopback hosts; see {@link TransportOptions}. */
   readonly transport?: TransportOptions;
   /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */

@@ -199,6 +199,7 @@ export async function createResource(
   const result = validateResource(body, resourceType, {
     mode: 'create',
     compatibility: engine.compatibility.validation,
+    ...engine.options.validation,
   });
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const id = newId(engine);
@@ -251,6 +252,7 @@ export async function replaceResource(
     mode: 'replace',
     existing,
     compatibility: engine.compatibility.validation,
+    ...engine.options.validation,
   });
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   let resource: ScimResource = { ...result.value, id };
@@ -291,6 +293,7 @@ export async function patchResource(
     const result = applyPatch(existing, body, {
       resourceType,
       compatibility: engine.compatibility.patch,
+      ...engine.options.validation,
       ...(engine.options.limits?.patch === undefined
         ? {}
         : { limits: engine.options.limits.patch }),
