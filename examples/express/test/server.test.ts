@@ -55,7 +55,13 @@ for (const compatibility of ['default', 'entra', 'okta'] as const) {
       });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
-      expect(lines.some((line) => line.startsWith('GET /scim/v2/Users 401'))).toBe(true);
+      await response.text();
+      // The line is written on the server's 'finish', which can come after the client has the
+      // response: wait for it rather than race it.
+      const logged = () => lines.some((line) => line.startsWith('GET /scim/v2/Users 401'));
+      for (let waited = 0; !logged() && waited < 2_000; waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(logged()).toBe(true);
       expect(lines.join('\n')).not.toContain('example-token');
     });
   });
