@@ -69,7 +69,7 @@ function streamOf(bytes) {
 }
 
 function request(body) {
-  return new Request('http://bench.example/scim/v2/Bulk', {
+  return new Request('https://bench.example/scim/v2/Bulk', {
     method: 'POST',
     headers: { 'content-type': 'application/scim+json' },
     body,

@@ -10,7 +10,7 @@ import { createMemoryStore } from '../packages/server/dist/memory.js';
 
 const COUNT = Number(process.argv[2] ?? 1_000_000);
 const PAGE = Number(process.argv[3] ?? 100);
-const BASE = 'http://bench.example/scim/v2';
+const BASE = 'https://bench.example/scim/v2';
 const users = createMemoryStore();
 const context = {
   resourceType: UserResourceType,

@@ -98,6 +98,18 @@ try {
 
 run('build', 'npm', ['run', 'build', '--silent']);
 run('smoke (import and require every built package)', 'node', ['scripts/smoke.mjs'], plainSummary);
+// The scale scripts (npm run bench:scale) at small sizes, so that they cannot rot unnoticed.
+run('scale script: cursor paging (3,000 users)', 'node', [
+  'bench/cursor-paging-1m.mjs',
+  '3000',
+  '100',
+]);
+run('scale script: 1,000-operation bulk', 'node', ['--expose-gc', 'bench/bulk-1000.mjs']);
+run('scale script: memory store (20,000 users)', 'node', [
+  '--expose-gc',
+  'bench/memory-store-1m.mjs',
+  '20000',
+]);
 run('package checks (publint, attw)', 'npm', ['run', 'check:pkgs', '--silent']);
 run('api docs (typedoc)', ...npx('typedoc', '--logLevel', 'Warn'));
 
