@@ -166,37 +166,27 @@ export class FastReader {
 
   /** FILTER (or valFilter inside brackets): an "or" chain of "and" chains. */
   private or(inBrackets: boolean): FilterNode {
-    const start = this.pos;
-    const head = this.and(inBrackets);
-    let filters: FilterNode[] | undefined;
-    for (;;) {
-      const save = this.pos;
-      if (!this.connective('or')) {
-        this.pos = save;
-        break;
-      }
-      (filters ??= [head]).push(this.and(inBrackets));
-    }
-    if (filters === undefined) return head;
-    this.nodes++;
-    return { type: 'or', filters, location: { start, end: this.pos } };
+    return this.chain('or', inBrackets);
   }
 
-  private and(inBrackets: boolean): FilterNode {
+  /** An "or" chain of "and" chains of primaries: `and` binds tighter (RFC 7644 §3.4.2.2). */
+  private chain(type: 'or' | 'and', inBrackets: boolean): FilterNode {
     const start = this.pos;
-    const head = this.primary(inBrackets);
+    const operand = (): FilterNode =>
+      type === 'or' ? this.chain('and', inBrackets) : this.primary(inBrackets);
+    const head = operand();
     let filters: FilterNode[] | undefined;
     for (;;) {
       const save = this.pos;
-      if (!this.connective('and')) {
+      if (!this.connective(type)) {
         this.pos = save;
         break;
       }
-      (filters ??= [head]).push(this.primary(inBrackets));
+      (filters ??= [head]).push(operand());
     }
     if (filters === undefined) return head;
     this.nodes++;
-    return { type: 'and', filters, location: { start, end: this.pos } };
+    return { type, filters, location: { start, end: this.pos } };
   }
 
   private group(inBrackets: boolean): FilterNode {
