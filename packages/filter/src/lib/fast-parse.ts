@@ -189,12 +189,13 @@ export class FastReader {
     return { type, filters, location: { start, end: this.pos } };
   }
 
-  private group(inBrackets: boolean): FilterNode {
+  /** The filter after an opening "(" or "[", through its closing character, one level deeper. */
+  private enclosed(inBrackets: boolean, close: number): FilterNode {
     this.enter();
     this.skipSpaces();
     const filter = this.or(inBrackets);
     this.skipSpaces();
-    this.expect(0x29);
+    this.expect(close);
     this.depth--;
     return filter;
   }
@@ -206,7 +207,7 @@ export class FastReader {
       while (isSpace(this.text.charCodeAt(next))) next++;
       if (this.text.charCodeAt(next) === 0x28) {
         this.pos = next + 1;
-        const filter = this.group(inBrackets);
+        const filter = this.enclosed(inBrackets, 0x29);
         this.nodes++;
         return { type: 'not', filter, location: { start, end: this.pos } };
       }
@@ -215,7 +216,7 @@ export class FastReader {
     }
     if (this.text.charCodeAt(start) === 0x28) {
       this.pos = start + 1;
-      return this.group(inBrackets);
+      return this.enclosed(inBrackets, 0x29);
     }
     const path = this.attributePath();
     if (!inBrackets) {
@@ -223,12 +224,7 @@ export class FastReader {
       this.skipSpaces();
       if (this.text.charCodeAt(this.pos) === 0x5b) {
         this.pos++;
-        this.enter();
-        this.skipSpaces();
-        const filter = this.or(true);
-        this.skipSpaces();
-        this.expect(0x5d);
-        this.depth--;
+        const filter = this.enclosed(true, 0x5d);
         this.nodes++;
         const location: SourceSpan = { start: (path.location as SourceSpan).start, end: this.pos };
         return { type: 'valuePath', path, filter, location };
@@ -423,12 +419,7 @@ export class FastReader {
       return { type: 'patchPath', path, location: { start, end: this.pos } };
     }
     this.pos++;
-    this.enter();
-    this.skipSpaces();
-    const filter = this.or(true);
-    this.skipSpaces();
-    this.expect(0x5d);
-    this.depth--;
+    const filter = this.enclosed(true, 0x5d);
     if (this.text.charCodeAt(this.pos) === 0x2e) {
       this.pos++;
       const subAttribute = this.name();
