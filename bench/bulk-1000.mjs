@@ -32,6 +32,8 @@ const sample = () => {
 const newHandler = () =>
   createScimHandler({
     stores: { User: createMemoryStore(), Group: createMemoryStore() },
+    // Measures the engine alone: no credentials to check.
+    authenticate: 'anonymous',
     limits: { bulkMaxOperations: OPERATIONS, bulkMaxPayloadSize: LIMIT },
     hooks: { afterCreate: () => void (++writes % 50 === 0 && sample()) },
   });

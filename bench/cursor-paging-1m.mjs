@@ -45,6 +45,8 @@ console.log(
 
 const handler = createScimHandler({
   stores: { User: users, Group: createMemoryStore() },
+  // Measures the engine alone: no credentials to check.
+  authenticate: 'anonymous',
   limits: { maxScan: COUNT * 2 },
   pagination: { maxPageSize: PAGE },
 });

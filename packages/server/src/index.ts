@@ -16,6 +16,9 @@ export { createScimHandler, type ScimHandler } from './lib/handler.js';
 export {
   SERVER_PRESETS,
   type Authentication,
+  type ErrorDetails,
+  type RequestLogRecord,
+  type ServerPresetName,
   type HookEvent,
   type LifecycleHooks,
   type MeTarget,

@@ -5,7 +5,10 @@ import { hashPasswordPbkdf2 } from './password.js';
 import {
   DEFAULT_RESOURCE_TYPES,
   SERVER_PRESETS,
+  type Authentication,
+  type ErrorDetails,
   type LifecycleHooks,
+  type RequestLogRecord,
   type ScimHandlerOptions,
   type ServerCompatibility,
   type ServerFeatures,
@@ -15,6 +18,8 @@ import type { ScimStore, StoreContext } from './store.js';
 export interface Engine {
   readonly basePath: string;
   readonly baseUrl: string | undefined;
+  /** `baseUrl` parsed: the public address that links and the plain-HTTP check use. */
+  readonly publicUrl: URL | undefined;
   readonly resourceTypes: readonly ScimResourceType[];
   readonly compatibility: ServerCompatibility;
   readonly maxPayloadBytes: number;
@@ -29,6 +34,15 @@ export interface Engine {
   readonly defaultPaging: 'index' | 'cursor';
   readonly cursorQuota: CursorQuota | undefined;
   readonly options: ScimHandlerOptions;
+  /** Undefined when the application opted into anonymous access. */
+  readonly authenticate:
+    ((request: Request) => Authentication | Promise<Authentication>) | undefined;
+  readonly onError: (error: unknown, request: Request, details: ErrorDetails) => void;
+  readonly log: ((record: RequestLogRecord) => void) | undefined;
+  /** Whether log records carry the (redacted) request and response bodies. */
+  readonly debug: boolean;
+  /** Milliseconds a request may take before it is answered 503; undefined for no deadline. */
+  readonly requestTimeoutMs: number | undefined;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
   readonly generateId: () => string;
@@ -46,6 +60,8 @@ export interface Engine {
 
 export interface Scope {
   readonly request: Request;
+  /** Names the request in logs and in the detail of a 500; shared by a bulk request's operations. */
+  readonly requestId: string;
   readonly url: URL;
   /** The absolute base URL resources are located under, without a trailing slash. */
   readonly baseUrl: string;
@@ -75,10 +91,14 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   }
   const endpoints = new Map(resourceTypes.map((rt) => [rt.endpoint.slice(1).toLowerCase(), rt]));
   const names = new Map(resourceTypes.map((rt) => [rt.name.toLowerCase(), rt]));
-  const compatibility =
-    typeof options.compatibility === 'object'
-      ? options.compatibility
-      : SERVER_PRESETS[options.compatibility ?? 'default'];
+  const compatibility = resolveCompatibility(options.compatibility);
+  const authenticate = resolveAuthenticate(options.authenticate);
+  const requestTimeoutMs = options.requestTimeoutMs;
+  if (
+    requestTimeoutMs !== undefined &&
+    (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0)
+  )
+    throw new TypeError(`requestTimeoutMs must be a positive number of milliseconds`);
   const limits = options.limits ?? {};
   const pagination = options.pagination ?? {};
   const now = options.now ?? (() => new Date());
@@ -96,9 +116,11 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   const hasAttribute = (resourceType: ScimResourceType, name: string): boolean =>
     attributeNames.get(resourceType)?.has(name) ??
     resourceType.schema.attributes.some((attribute) => attribute.name === name);
+  const baseUrl = options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl);
   return {
     basePath,
-    baseUrl: options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl),
+    baseUrl,
+    publicUrl: baseUrl === undefined ? undefined : new URL(baseUrl),
     resourceTypes,
     compatibility,
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
@@ -124,6 +146,11 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       maxPayloadSize: limits.bulkMaxPayloadSize ?? 1_048_576,
     },
     options,
+    authenticate,
+    onError: options.onError ?? logError,
+    log: options.log,
+    debug: options.debug === true,
+    requestTimeoutMs,
     features: {
       patch: true,
       bulk: true,
@@ -149,8 +176,59 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   };
 }
 
+const PRESET_NAMES = Object.keys(SERVER_PRESETS);
+
+/**
+ * A preset by name, in any case (`Entra` is `entra`), or a custom bundle. An unknown name fails here,
+ * when the handler is made, rather than as a 500 on every write later.
+ */
+function resolveCompatibility(setting: ScimHandlerOptions['compatibility']): ServerCompatibility {
+  if (typeof setting === 'object' && setting !== null) {
+    if (
+      typeof setting.validation !== 'object' ||
+      typeof setting.filter !== 'object' ||
+      typeof setting.patch !== 'object'
+    )
+      throw new TypeError(
+        'compatibility: a custom bundle needs validation, filter and patch objects',
+      );
+    return setting;
+  }
+  const name = typeof setting === 'string' ? setting.trim().toLowerCase() : setting;
+  if (name === undefined) return SERVER_PRESETS.default;
+  if (typeof name === 'string' && Object.hasOwn(SERVER_PRESETS, name))
+    return SERVER_PRESETS[name as keyof typeof SERVER_PRESETS];
+  throw new TypeError(
+    `compatibility: unknown preset ${JSON.stringify(setting)}; use one of ${PRESET_NAMES.join(', ')}`,
+  );
+}
+
+/** No authenticate is a configuration error, not an open endpoint: anonymous access is opted into by name. */
+function resolveAuthenticate(
+  setting: ScimHandlerOptions['authenticate'] | undefined,
+): Engine['authenticate'] {
+  if (setting === 'anonymous') return undefined;
+  if (typeof setting === 'function') return setting;
+  throw new TypeError(
+    setting === undefined
+      ? "createScimHandler: no authenticate given. A SCIM endpoint serves personal data: pass authenticate (for example bearerTokens({ tokens })), or authenticate: 'anonymous' to serve anyone"
+      : "authenticate must be a function or 'anonymous'",
+  );
+}
+
+/** The default `onError`: the stack and the request id, so a client's 500 can be matched to its log line. */
+function logError(error: unknown, request: Request, details: ErrorDetails): void {
+  const { pathname } = new URL(request.url);
+  console.error(
+    `[scim] ${request.method} ${pathname} failed (request id ${details.requestId}):`,
+    error,
+  );
+}
+
 /** Locations never carry credentials (RFC 7644 §7.1, checklist P-SEC-10). */
 function withoutUserinfo(baseUrl: string): string {
+  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol))
+    throw new TypeError(`baseUrl must be an absolute http(s) URL, got ${JSON.stringify(baseUrl)}`);
   const url = new URL(baseUrl);
   url.username = '';
   url.password = '';

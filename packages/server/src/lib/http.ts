@@ -36,11 +36,36 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readText(request, maxBytes);
   if (text.trim() === '') throw ScimError.invalidSyntax('The request body is empty');
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     throw ScimError.invalidSyntax('The request body is not valid JSON');
   }
+  if (!withinDepth(parsed, MAX_DEPTH))
+    throw ScimError.invalidSyntax(
+      `The request body is nested deeper than ${MAX_DEPTH} levels; no SCIM message needs that`,
+    );
+  return parsed;
+}
+
+/**
+ * The deepest nesting a body may have. The deepest SCIM message, a bulk operation's extension
+ * attribute holding a multi-valued complex value, is about 8 levels; every later step may recurse.
+ */
+const MAX_DEPTH = 64;
+
+/** Walks with its own stack, so a hostile body cannot overflow the call stack here. */
+function withinDepth(value: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > maxDepth) return false;
+    for (const child of Array.isArray(node) ? node : Object.values(node))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return true;
 }
 
 async function readText(request: Request, maxBytes: number): Promise<string> {

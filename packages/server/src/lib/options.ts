@@ -41,6 +41,51 @@ export const SERVER_PRESETS: Readonly<
 });
 
 /**
+ * The names of {@link SERVER_PRESETS}; `compatibility` takes them in any case.
+ * @example `const preset: ServerPresetName = 'entra'`
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
+export type ServerPresetName = keyof typeof SERVER_PRESETS;
+
+/**
+ * What `onError` is told besides the error and the request.
+ * @example `onError: (error, request, { requestId }) => logger.error({ err: error, requestId })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export interface ErrorDetails {
+  /** The id the client sees in the 500's `detail` and in the `X-Request-Id` header. */
+  readonly requestId: string;
+}
+
+/**
+ * One answered request, as the `log` option receives it.
+ * @example `log: (record) => console.log(record.method, record.path, record.status, record.durationMs)`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export interface RequestLogRecord {
+  /** From a well-formed `X-Request-Id` request header, or made up; also sent back in `X-Request-Id`. */
+  readonly requestId: string;
+  readonly method: string;
+  /** The URL path, without the query. */
+  readonly path: string;
+  /** The query string with its leading `?`, or `''`. It can hold filter values: treat it as personal data. */
+  readonly query: string;
+  readonly status: number;
+  readonly durationMs: number;
+  /** What `authenticate` returned; undefined before authentication or for anonymous access. */
+  readonly principal: unknown;
+  readonly tenant: string | undefined;
+  /** Set for every answer of 400 and above. */
+  readonly error?: { readonly scimType: string | undefined; readonly detail: string | undefined };
+  /** With `debug`: request headers, `Authorization` and `Cookie` redacted. */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
+  /** With `debug`: the parsed JSON request body, every `password` value redacted. */
+  readonly requestBody?: unknown;
+  /** With `debug`: the parsed JSON response body, every `password` value redacted. */
+  readonly responseBody?: unknown;
+}
+
+/**
  * Bounds that keep one request cheap.
  * @example `{ maxPayloadBytes: 1_048_576, maxResults: 200 }`
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-5
@@ -230,11 +275,15 @@ export interface ScimHandlerOptions {
   readonly stores: Readonly<Record<string, ScimStore>>;
   /**
    * Decides who is calling; throw `ScimError.unauthorized(…)` (401) or `ScimError.forbidden(…)` (403).
-   * Discovery endpoints are public unless `authenticateDiscovery` is true (RFC 7643 §5).
+   * `bearerTokens({ tokens })` makes one. Required: a handler without it refuses to start, and
+   * `'anonymous'` is the explicit choice to serve anyone (RFC 7644 §2). Discovery endpoints are
+   * public unless `authenticateDiscovery` is true (RFC 7643 §5).
    */
-  readonly authenticate?: (request: Request) => Authentication | Promise<Authentication>;
+  readonly authenticate:
+    ((request: Request) => Authentication | Promise<Authentication>) | 'anonymous';
   readonly authenticateDiscovery?: boolean;
-  readonly compatibility?: keyof typeof SERVER_PRESETS | ServerCompatibility;
+  /** A preset name (checked when the handler is made, in any case) or a custom bundle. Default `default`. */
+  readonly compatibility?: ServerPresetName | ServerCompatibility;
   /** All on by default. */
   readonly features?: ServerFeatures;
   readonly pagination?: PaginationOptions;
@@ -254,8 +303,23 @@ export interface ScimHandlerOptions {
   /** What a successful PATCH answers: 200 with the resource (default) or 204; per resource type name allowed. */
   readonly patchResponse?:
     'resource' | 'noContent' | Readonly<Record<string, 'resource' | 'noContent'>>;
-  /** Sees every unexpected error (the client gets a generic 500). */
-  readonly onError?: (error: unknown, request: Request) => void;
+  /**
+   * Sees every unexpected error; the client gets a generic 500 whose detail names the request id.
+   * Default: `console.error` with the stack and the request id.
+   */
+  readonly onError?: (error: unknown, request: Request, details: ErrorDetails) => void;
+  /**
+   * Receives one record per request once it is answered: method, path, status, duration, caller and
+   * any error's scimType and detail; with `debug` also the bodies, with secrets redacted.
+   */
+  readonly log?: (record: RequestLogRecord) => void;
+  /** Adds the request and response bodies and headers to log records (`password` and `Authorization` redacted). */
+  readonly debug?: boolean;
+  /**
+   * A deadline per request, in milliseconds: store calls see `context.signal` abort when it passes,
+   * and the client gets 503 with `Retry-After` even if a store call never settles. Default: none.
+   */
+  readonly requestTimeoutMs?: number;
   readonly hooks?: LifecycleHooks;
   /** Makes new ids (default `crypto.randomUUID`). */
   readonly generateId?: () => string;

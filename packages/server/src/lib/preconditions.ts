@@ -32,18 +32,25 @@ export function checkIfMatch(
   existing: ScimResource | undefined,
 ): void {
   const header = scope.request.headers.get('if-match');
-  if (!engine.features.etag) return;
-  if (header === null) {
-    // Optimistic concurrency can be made mandatory: a write must say which version it saw.
-    if (engine.options.requireIfMatch === true)
-      throw new ScimError({
-        status: 428,
-        detail: 'This service provider requires If-Match on writes',
-      });
-    return;
-  }
+  if (!engine.features.etag || header === null) return;
   if (!matches(header, existing))
     throw ScimError.preconditionFailed('The resource has changed since the version in If-Match');
+}
+
+/**
+ * With `requireIfMatch`, a write must say which version it saw (RFC 6585 §3, 428), checked before any
+ * store call.
+ */
+export function requirePrecondition(engine: Engine, scope: Scope): void {
+  if (
+    engine.features.etag &&
+    engine.options.requireIfMatch === true &&
+    !scope.request.headers.has('if-match')
+  )
+    throw new ScimError({
+      status: 428,
+      detail: 'This service provider requires If-Match on writes',
+    });
 }
 
 /** `If-None-Match` on GET: the client's copy is current, so 304 without a body (P-ETAG-04). */

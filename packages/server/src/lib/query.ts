@@ -297,7 +297,6 @@ async function cursorPage(
   return scimJson(200, body);
 }
 
-/** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
 /** A filter naming a sensitive attribute must come in a .search body, not a URL (P-SEC-05). */
 function refuseSensitive(engine: Engine, bound: BoundFilterNode): void {
   const sensitive = engine.options.sensitiveAttributes;
@@ -340,13 +339,12 @@ function sensitiveError(): ScimError {
   );
 }
 
+/** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
 export async function queryAll(
   engine: Engine,
   scope: Scope,
   parameters: QueryParameters,
 ): Promise<Response> {
-  if (parameters.filter === undefined)
-    throw ScimError.invalidFilter('A query across resource types needs a filter');
   if (parameters.sortBy !== undefined)
     throw ScimError.invalidValue('sortBy is not supported across resource types');
   // Answering page one without a nextCursor would read as "that is everything" to a cursor client.
@@ -354,25 +352,38 @@ export async function queryAll(
     throw ScimError.invalidValue(
       'Cursor paging is not offered across resource types; query each endpoint, or use startIndex',
     );
-  const filter = parseFilterParameter(engine, parameters.filter);
+  // Without a filter every resource of every type is listed, within maxScan (RFC 7644 §3.4.2.1).
+  const filter =
+    parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
   const window = page(engine, parameters);
-  const collected: { resourceType: ScimResourceType; resource: ScimResource }[] = [];
-  for (const resourceType of engine.resourceTypes) {
-    const bound = bindFilter(filter, resourceType, { unknownAttributes: 'absent' });
-    if (parameters.source === 'url') refuseSensitive(engine, bound);
-    const found = await runQuery(engine, scope, resourceType, filter, bound, undefined, {
+  // Everything the request says is read before the first store call.
+  const plans = engine.resourceTypes.map((resourceType) => {
+    const bound =
+      filter === undefined
+        ? undefined
+        : bindFilter(filter, resourceType, { unknownAttributes: 'absent' });
+    if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
+    return { resourceType, bound, projection: projectionOf(resourceType, parameters) };
+  });
+  const collected: { resource: ScimResource; plan: (typeof plans)[number] }[] = [];
+  for (const plan of plans) {
+    const found = await runQuery(engine, scope, plan.resourceType, filter, plan.bound, undefined, {
       startIndex: 1,
       count: engine.maxScan,
     });
     if (collected.length + found.totalResults > engine.maxScan)
-      throw ScimError.tooMany(`The query matches more than ${engine.maxScan} resources`);
-    for (const resource of found.resources) collected.push({ resourceType, resource });
+      throw ScimError.tooMany(
+        `The query matches more than ${engine.maxScan} resources; narrow it with a filter`,
+      );
+    for (const resource of found.resources) collected.push({ resource, plan });
   }
   const slice = collected.slice(window.startIndex - 1, window.startIndex - 1 + window.count);
   const resources: ScimResource[] = [];
-  for (const { resourceType, resource } of slice) {
-    const projection = projectionOf(resourceType, parameters);
-    resources.push(...(await present(engine, scope, resourceType, [resource], { projection })));
+  for (const { resource, plan } of slice) {
+    const projection = plan.projection;
+    resources.push(
+      ...(await present(engine, scope, plan.resourceType, [resource], { projection })),
+    );
   }
   return listResponse(
     { resources: slice.map((s) => s.resource), totalResults: collected.length, totalKnown: true },

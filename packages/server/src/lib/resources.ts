@@ -5,6 +5,7 @@ import {
   isScimError,
   ScimError,
   validateResource,
+  type Projection,
   type ScimResource,
   type ScimResourceType,
   isJsonObject,
@@ -16,8 +17,6 @@ import { noContent, scimJson } from './http.js';
 import { groupTypeOf, memberOfFilter, present, readGroups } from './present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
 import { whenCommitted } from './transaction.js';
-import { parametersFromUrl } from './parameters.js';
-import { projectionOf } from './query.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,10 +37,9 @@ async function respond(
   resourceType: ScimResourceType,
   resource: ScimResource,
   status: number,
+  projection: Projection,
   supplied?: readonly string[],
 ): Promise<Response> {
-  const parameters = parametersFromUrl(scope.url);
-  const projection = projectionOf(resourceType, parameters);
   const [body] = await present(engine, scope, resourceType, [resource], { projection, supplied });
   return scimJson(status, body, resourceHeaders(resource));
 }
@@ -107,20 +105,36 @@ async function resolveMembers(
       members.push({ ...member, type: before.type });
       continue;
     }
-    const candidates = engine.resourceTypes.filter((rt) =>
-      member.type === undefined ? true : rt.name === member.type,
-    );
-    let type: string | undefined;
-    for (const rt of candidates) {
-      if ((await engine.storeFor(rt).get(member.value, storeContext(scope, rt))) !== undefined) {
-        type = rt.name;
-        break;
-      }
-    }
+    const stated = typeof member.type === 'string' ? engine.byName(member.type)?.name : undefined;
+    if (member.type !== undefined && stated === undefined)
+      throw ScimError.invalidValue(
+        `Member ${member.value} has type ${JSON.stringify(member.type)}, which is no resource type here`,
+      );
+    const type = await typeOfMember(engine, scope, member.value, stated);
     if (type === undefined) throw ScimError.invalidValue(`Member ${member.value} does not exist`);
+    // A label that disagrees with what the id refers to is the client's mistake; say which one.
+    if (stated !== undefined && type !== stated)
+      throw ScimError.invalidValue(
+        `Member ${member.value} is a ${type}, but its type says ${stated}`,
+      );
     members.push({ ...member, type });
   }
   return { ...resource, members };
+}
+
+/** The resource type a member id belongs to, trying the type the client stated first. */
+async function typeOfMember(
+  engine: Engine,
+  scope: Scope,
+  id: string,
+  stated: string | undefined,
+): Promise<string | undefined> {
+  const ordered = [...engine.resourceTypes].sort(
+    (a, b) => Number(b.name === stated) - Number(a.name === stated),
+  );
+  for (const rt of ordered)
+    if ((await engine.storeFor(rt).get(id, storeContext(scope, rt))) !== undefined) return rt.name;
+  return undefined;
 }
 
 /** `manager.value` must name an existing user (checklist S-CHAR-36); its readOnly displayName is filled in (S-ENT-02). */
@@ -163,12 +177,16 @@ async function afterWrite(
 ): Promise<void> {
   await engine.hooks[kind]?.(event);
   // Deprovisioning: tell the application the moment a user is switched off.
-  if (
-    event.previous?.active !== false &&
-    event.resource.active === false &&
-    event.previous !== undefined
-  )
-    await engine.hooks.onDeactivate?.(event);
+  if (isDeactivation(event.previous, event.resource)) await engine.hooks.onDeactivate?.(event);
+}
+
+/**
+ * `active` stopped being true: set to false, removed (PATCH remove, or a PUT without it), or set to
+ * false on a resource that never said. Any of them must end the user's access (RFC 7643 §4.1.1).
+ */
+export function isDeactivation(previous: ScimResource | undefined, next: ScimResource): boolean {
+  if (previous === undefined || next.active === true) return false;
+  return previous.active === true || (previous.active === undefined && next.active === false);
 }
 
 function afterCommitted(
@@ -180,12 +198,15 @@ function afterCommitted(
   return whenCommitted(scope, () => afterWrite(engine, kind, event));
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** A fresh id, checked: never empty and never holding the reserved `bulkId` (RFC 7643 §3.1). */
 function newId(engine: Engine): string {
   const id: unknown = engine.generateId();
-  if (typeof id !== 'string' || id === '' || id.includes('bulkId'))
+  if (typeof id !== 'string' || id === '' || id.includes('bulkId') || CONTROL.test(id))
     throw new TypeError(
-      `generateId returned ${JSON.stringify(id)}: ids are non-empty and never contain "bulkId"`,
+      `generateId returned ${JSON.stringify(id)}: ids are non-empty, without control characters, and never contain "bulkId"`,
     );
   return id;
 }
@@ -195,6 +216,7 @@ export async function createResource(
   scope: Scope,
   resourceType: ScimResourceType,
   body: unknown,
+  projection: Projection,
 ): Promise<Response> {
   const result = validateResource(body, resourceType, {
     mode: 'create',
@@ -219,7 +241,7 @@ export async function createResource(
     'afterCreate',
     hookEvent(scope, resourceType, stored, undefined),
   );
-  return respond(engine, scope, resourceType, stored, 201, suppliedPaths(body));
+  return respond(engine, scope, resourceType, stored, 201, projection, suppliedPaths(body));
 }
 
 export async function readResource(
@@ -227,12 +249,13 @@ export async function readResource(
   scope: Scope,
   resourceType: ScimResourceType,
   id: string,
+  projection: Projection,
 ): Promise<Response> {
   const found = await engine.storeFor(resourceType).get(id, storeContext(scope, resourceType));
   if (found === undefined) throw notFound(resourceType, id);
   if (notModified(engine, scope, found))
     return new Response(null, { status: 304, headers: resourceHeaders(found) });
-  return respond(engine, scope, resourceType, found, 200);
+  return respond(engine, scope, resourceType, found, 200, projection);
 }
 
 export async function replaceResource(
@@ -241,19 +264,23 @@ export async function replaceResource(
   resourceType: ScimResourceType,
   id: string,
   body: unknown,
+  projection: Projection,
 ): Promise<Response> {
+  const validation = {
+    mode: 'replace',
+    compatibility: engine.compatibility.validation,
+    ...engine.options.validation,
+  } as const;
+  // What the body alone can tell is refused before any store call; immutables need the stored copy.
+  const shape = validateResource(body, resourceType, validation);
+  if (!shape.ok) throw ScimError.fromIssues(shape.issues);
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
   const existing = await store.get(id, context);
   checkIfMatch(engine, scope, existing);
   // PUT never creates (RFC 7644 §3.5.1).
   if (existing === undefined) throw notFound(resourceType, id);
-  const result = validateResource(body, resourceType, {
-    mode: 'replace',
-    existing,
-    compatibility: engine.compatibility.validation,
-    ...engine.options.validation,
-  });
+  const result = validateResource(body, resourceType, { ...validation, existing });
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   let resource: ScimResource = { ...result.value, id };
   resource = await resolveMembers(engine, scope, resource, existing);
@@ -269,7 +296,7 @@ export async function replaceResource(
     'afterReplace',
     hookEvent(scope, resourceType, stored, existing),
   );
-  return respond(engine, scope, resourceType, stored, 200, suppliedPaths(body));
+  return respond(engine, scope, resourceType, stored, 200, projection, suppliedPaths(body));
 }
 
 const PATCH_ATTEMPTS = 3;
@@ -280,6 +307,7 @@ export async function patchResource(
   resourceType: ScimResourceType,
   id: string,
   body: unknown,
+  projection: Projection,
 ): Promise<Response> {
   // The configuration says what is supported, and the endpoint keeps to it (checklist P-DISC-05).
   if (!engine.features.patch)
@@ -325,7 +353,7 @@ export async function patchResource(
     // A PATCH answers 200 with the resource, or 204 when so configured, unless a projection was asked for (P-PATCH-16).
     if (engine.patchAnswersNoContent(resourceType) && !wantsBody)
       return noContent(resourceHeaders(stored));
-    return respond(engine, scope, resourceType, stored, 200, patchedPaths(body));
+    return respond(engine, scope, resourceType, stored, 200, projection, patchedPaths(body));
   }
 }
 

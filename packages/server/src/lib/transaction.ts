@@ -29,6 +29,7 @@ export async function inTransaction<T>(
 function inside(scope: Scope, transaction: unknown, afterCommit: (() => Promise<void>)[]): Scope {
   return {
     request: scope.request,
+    requestId: scope.requestId,
     url: scope.url,
     baseUrl: scope.baseUrl,
     principal: scope.principal,

@@ -1,0 +1,121 @@
+// What the handler tells the application about each request: its id, the log record, redaction.
+import type { ScimError } from '@scim/core';
+import type { Engine } from './engine.js';
+import type { RequestLogRecord } from './options.js';
+
+/** What one request collects on its way for its log record. */
+export interface Exchange {
+  readonly requestId: string;
+  principal: unknown;
+  tenant: string | undefined;
+  /** The parsed JSON body, kept only when the log record will carry it (`debug`). */
+  requestBody: unknown;
+  /** The error the response was made from. */
+  error: ScimError | undefined;
+}
+
+// Ids travel into log lines and error details: nothing but a short run of safe characters is taken.
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's `X-Request-Id` when it is well formed, so both sides' logs share it; otherwise a new one. */
+export function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given !== null && CLIENT_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+export function createExchange(requestId: string): Exchange {
+  return {
+    requestId,
+    principal: undefined,
+    tenant: undefined,
+    requestBody: undefined,
+    error: undefined,
+  };
+}
+
+const REDACTED = '[redacted]';
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/**
+ * A copy of a JSON body with every `password` value replaced, including PATCH operations whose path
+ * names the password (RFC 7643 §4.1.1: the password is writeOnly and never returned).
+ */
+export function redact(value: unknown): unknown {
+  // Recursion is safe here: request bodies are depth-limited when read, and responses are our own.
+  if (Array.isArray(value)) return value.map(redact);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  const pathIsSecret = typeof record.path === 'string' && /password/i.test(record.path);
+  const out: Record<string, unknown> = {};
+  for (const [name, element] of Object.entries(record)) {
+    const secret = /^password$/i.test(name) || (pathIsSecret && /^value$/i.test(name));
+    // defineProperty, so a `__proto__` key stays a plain key of the copy.
+    Object.defineProperty(out, name, {
+      value: secret ? REDACTED : redact(element),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+function redactedHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = SECRET_HEADERS.has(name) ? REDACTED : value;
+  });
+  return out;
+}
+
+/** Builds the log record of an answered request and hands it to `options.log`. */
+export async function logExchange(
+  engine: Engine,
+  request: Request,
+  response: Response,
+  exchange: Exchange,
+  startedAt: number,
+): Promise<void> {
+  const log = engine.log;
+  if (log === undefined) return;
+  const url = new URL(request.url);
+  const base: RequestLogRecord = {
+    requestId: exchange.requestId,
+    method: request.method.toUpperCase(),
+    path: url.pathname,
+    query: url.search,
+    status: response.status,
+    durationMs: performance.now() - startedAt,
+    principal: exchange.principal,
+    tenant: exchange.tenant,
+    ...(response.status >= 400
+      ? { error: { scimType: exchange.error?.scimType, detail: exchange.error?.detail } }
+      : {}),
+  };
+  const record: RequestLogRecord = engine.debug
+    ? {
+        ...base,
+        requestHeaders: redactedHeaders(request.headers),
+        ...(exchange.requestBody === undefined
+          ? {}
+          : { requestBody: redact(exchange.requestBody) }),
+        ...(await responseBodyOf(response)),
+      }
+    : base;
+  try {
+    log(record);
+  } catch (error) {
+    // A failing logger must not turn an answered request into a failure.
+    engine.onError(error, request, { requestId: exchange.requestId });
+  }
+}
+
+async function responseBodyOf(response: Response): Promise<{ responseBody?: unknown }> {
+  if (response.body === null) return {};
+  try {
+    const text = await response.clone().text();
+    return text === '' ? {} : { responseBody: redact(JSON.parse(text)) };
+  } catch {
+    return {};
+  }
+}

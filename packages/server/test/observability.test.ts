@@ -1,0 +1,156 @@
+// Issue 11, "Errors a developer can debug": a 500 names a request id that the server's log line
+// also names; one structured log record per request; bodies only with debug, secrets redacted.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RequestLogRecord, ScimStore } from '@scim/server';
+import { createMemoryStore } from '@scim/server/memory';
+import { PO, U, bj, expectError, server } from './helpers.js';
+
+function failingUsers(): ScimStore {
+  const store = createMemoryStore();
+  return {
+    ...store,
+    get: store.get.bind(store),
+    query: () => Promise.reject(new Error('connection refused: db-primary.internal:5432')),
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('a 500 can be matched to its log line (RFC 7644 §3.12)', () => {
+  it('by default onError logs the stack and the request id, and the 500 detail names the same id', async () => {
+    const logged: unknown[][] = [];
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    const { call } = server({
+      stores: { User: failingUsers(), Group: createMemoryStore() },
+      onError: undefined,
+    });
+    const reply = await call('GET', '/Users');
+    expectError(reply, 500);
+    const id = reply.headers.get('x-request-id') as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(reply.body.detail).toBe(
+      `The service provider could not complete the request. Request id: ${id}.`,
+    );
+    expect(reply.text).not.toContain('db-primary');
+    expect(logged).toHaveLength(1);
+    expect(String(logged[0]?.[0])).toContain(`GET /scim/v2/Users failed (request id ${id})`);
+    expect((logged[0]?.[1] as Error).stack).toContain('connection refused');
+  });
+
+  it('a well-formed X-Request-Id from the client is kept, so both sides log one id', async () => {
+    const ids: string[] = [];
+    const { call } = server({
+      stores: { User: failingUsers(), Group: createMemoryStore() },
+      onError: (_error, _request, { requestId }) => ids.push(requestId),
+    });
+    const reply = await call('GET', '/Users', undefined, { 'x-request-id': 'entra-7f3a.42' });
+    expect(reply.headers.get('x-request-id')).toBe('entra-7f3a.42');
+    expect(reply.body.detail).toContain('Request id: entra-7f3a.42.');
+    expect(ids).toEqual(['entra-7f3a.42']);
+  });
+
+  it('a malformed X-Request-Id is replaced, so it cannot forge log lines', async () => {
+    const { call } = server();
+    const reply = await call('GET', '/Users', undefined, { 'x-request-id': 'a b\tc' });
+    expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a bulk operation that fails unexpectedly names the bulk request id', async () => {
+    const ids: string[] = [];
+    const { call } = server({
+      generateId: () => {
+        throw new Error('id service down');
+      },
+      onError: (_error, _request, { requestId }) => ids.push(requestId),
+    });
+    const reply = await call('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: bj }],
+    });
+    const id = reply.headers.get('x-request-id') as string;
+    const [operation] = reply.body.Operations as { status: string; response: { detail: string } }[];
+    expect(operation?.status).toBe('500');
+    expect(operation?.response.detail).toContain(`Request id: ${id}.`);
+    expect(ids).toEqual([id]);
+  });
+});
+
+describe('the log option: one structured record per request', () => {
+  function logged(options: Parameters<typeof server>[0] = {}) {
+    const records: RequestLogRecord[] = [];
+    const { call } = server({ log: (record) => records.push(record), ...options });
+    return { call, records };
+  }
+
+  it('says method, path, query, status, duration, principal and request id', async () => {
+    const { call, records } = logged();
+    const reply = await call('GET', '/Users?filter=userName%20eq%20%22x%22');
+    expect(records).toHaveLength(1);
+    const [record] = records;
+    expect(record).toMatchObject({
+      method: 'GET',
+      path: '/scim/v2/Users',
+      query: '?filter=userName%20eq%20%22x%22',
+      status: 200,
+      principal: 'test-client',
+      tenant: undefined,
+      requestId: reply.headers.get('x-request-id'),
+    });
+    expect(record?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(record?.error).toBeUndefined();
+    expect(record).not.toHaveProperty('requestBody');
+  });
+
+  it('a 4xx record carries the scimType and detail the client was sent', async () => {
+    const { call, records } = logged();
+    await call('POST', '/Users', { schemas: [U] });
+    expect(records[0]?.status).toBe(400);
+    expect(records[0]?.error).toEqual({
+      scimType: 'invalidValue',
+      detail: expect.stringContaining('userName') as string,
+    });
+  });
+
+  it('a 401 is logged without a principal', async () => {
+    const { call, records } = logged();
+    await call('GET', '/Users', undefined, { authorization: 'Bearer wrong' });
+    expect(records[0]).toMatchObject({ status: 401, principal: undefined });
+  });
+
+  it('with debug, bodies and headers are logged with password and Authorization redacted', async () => {
+    const { call, records } = logged({ debug: true });
+    const created = await call('POST', '/Users', { ...bj, password: 'hunter2' });
+    await call('PATCH', `/Users/${String(created.body.id)}`, {
+      schemas: [PO],
+      Operations: [
+        { op: 'replace', path: 'password', value: 'hunter3' },
+        { op: 'replace', value: { password: 'hunter4', nickName: 'Babs' } },
+      ],
+    });
+    const text = JSON.stringify(records);
+    expect(text).not.toMatch(/hunter|Bearer secret/);
+    expect(records[0]?.requestBody).toMatchObject({ userName: 'bjensen', password: '[redacted]' });
+    expect(records[0]?.requestHeaders?.authorization).toBe('[redacted]');
+    expect(records[0]?.responseBody).toMatchObject({ userName: 'bjensen', id: created.body.id });
+    expect(records[1]?.requestBody).toMatchObject({
+      Operations: [
+        { op: 'replace', path: 'password', value: '[redacted]' },
+        { op: 'replace', value: { password: '[redacted]', nickName: 'Babs' } },
+      ],
+    });
+  });
+
+  it('a logger that throws does not fail the request; the failure goes to onError', async () => {
+    const errors: unknown[] = [];
+    const { call } = server({
+      log: () => {
+        throw new Error('log sink full');
+      },
+      onError: (error) => errors.push(error),
+    });
+    expect((await call('GET', '/Users')).status).toBe(200);
+    expect(String(errors[0])).toContain('log sink full');
+  });
+});
