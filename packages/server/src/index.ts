@@ -14,6 +14,13 @@
  */
 export { createScimHandler, type ScimHandler } from './lib/handler.js';
 export {
+  bearerTokens,
+  hashBearerToken,
+  type BearerToken,
+  type BearerTokenUse,
+  type BearerTokensOptions,
+} from './lib/bearer.js';
+export {
   SERVER_PRESETS,
   type Authentication,
   type ErrorDetails,
