@@ -80,6 +80,7 @@ export {
 } from './lib/validate.js';
 export {
   COMPATIBILITY_PROFILES,
+  DEFAULT_MAX_STRING_LENGTH,
   isJsonObject,
   type CompatibilityOptions,
   type ValidationMode,

@@ -1,5 +1,6 @@
 // Client payloads that break RFC 7643 in known ways, each accepted only under a named option
-// (../shared/spec/idp-quirks.md §3.1 and rfc-checklist.md X-ENTRA rows).
+// (../shared/spec/idp-quirks.md §3.1 and rfc-checklist.md X-ENTRA rows). The `default` profile takes
+// every one of them, because none has another meaning under the RFC; `strict` takes none.
 import { describe, expect, it } from 'vitest';
 import {
   COMPATIBILITY_PROFILES,
@@ -193,5 +194,69 @@ describe('Entra create payloads (Entra tutorial E1, E9)', () => {
       userName: 'a@okta.local',
       password: '1mz050nq',
     });
+  });
+});
+
+describe('COMPATIBILITY_PROFILES.default: every harmless quirk, so Entra ID needs no setting', () => {
+  const byDefault = { mode: 'create', compatibility: COMPATIBILITY_PROFILES.default } as const;
+  const base = { schemas: [USER_SCHEMA_URN, EU], userName: 'u' };
+
+  it('X-ENTRA-03: "True" and "False" in any case are booleans, other strings stay invalidValue', () => {
+    for (const [text, expected] of [
+      ['True', true],
+      ['False', false],
+      ['tRUE', true],
+      ['FALSE', false],
+    ] as const) {
+      const result = validateResource({ ...base, active: text }, UserResourceType, byDefault);
+      expect(result.ok && result.value.active).toBe(expected);
+    }
+    for (const text of ['yes', '1', 'on', ' true', 'Truee']) {
+      const result = validateResource({ ...base, active: text }, UserResourceType, byDefault);
+      expect(result.ok ? [] : result.issues.map((issue) => [issue.path, issue.scimType])).toEqual([
+        [['active'], 'invalidValue'],
+      ]);
+    }
+  });
+
+  it('X-ENTRA-06: manager as a bare id string, or as a one-element array, is { value }', () => {
+    const bare = validateResource(
+      { ...base, [EU]: { manager: '271' } },
+      UserResourceType,
+      byDefault,
+    );
+    expect(bare.ok && bare.value[EU]).toEqual({ manager: { value: '271' } });
+    const array = validateResource(
+      { ...base, [EU]: { manager: [{ value: '271', $ref: '../Users/271' }] } },
+      UserResourceType,
+      byDefault,
+    );
+    expect(array.ok && array.value[EU]).toEqual({
+      manager: { value: '271', $ref: '../Users/271' },
+    });
+  });
+
+  it('Entra Postman P13: the create body with "active": "True" validates', () => {
+    const result = validateResource(
+      { schemas: [USER_SCHEMA_URN], userName: 'Test_User_1', active: 'True', meta: {} },
+      UserResourceType,
+      byDefault,
+    );
+    expect(result.ok && result.value.active).toBe(true);
+  });
+
+  it('the strict profile still refuses each of them', () => {
+    for (const body of [
+      { ...base, active: 'True' },
+      { ...base, [EU]: { manager: '271' } },
+      { ...base, [EU]: { manager: [{ value: '271' }] } },
+    ]) {
+      expect(
+        validateResource(body, UserResourceType, {
+          mode: 'create',
+          compatibility: COMPATIBILITY_PROFILES.strict,
+        }).ok,
+      ).toBe(false);
+    }
   });
 });

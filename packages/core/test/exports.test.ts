@@ -8,6 +8,7 @@ it('exports exactly the documented names', () => {
     'BULK_RESPONSE_URN',
     'COMMON_ATTRIBUTES',
     'COMPATIBILITY_PROFILES',
+    'DEFAULT_MAX_STRING_LENGTH',
     'ENTERPRISE_USER_SCHEMA_URN',
     'ERROR_URN',
     'EnterpriseUserSchema',

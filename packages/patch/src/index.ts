@@ -13,7 +13,9 @@
  */
 export {
   applyPatch,
+  parsePatch,
   safeApplyPatch,
+  type ParsedPatch,
   type ApplyPatchOptions,
   type PatchResult,
 } from './lib/apply.js';

@@ -37,12 +37,15 @@ describe('Microsoft Entra ID', () => {
     expect(rejects(() => user(body, PATCH_PRESETS.rfc))).toBe('invalidSyntax');
   });
 
-  it('X-ENTRA-02: remove members with a value list removes only those members (removeMembersByValue)', () => {
+  it('X-ENTRA-02: remove members with a value list removes only those members, in every preset', () => {
     const body = ops({ op: 'Remove', path: 'members', value: [{ value: 'u1' }] });
-    expect(groupPatch(body, PATCH_PRESETS.entra).resource.members).toEqual([
-      { value: 'u2', type: 'User' },
-    ]);
-    expect(groupPatch(body, { caseInsensitiveOp: true }).resource).not.toHaveProperty('members');
+    for (const preset of [PATCH_PRESETS.default, PATCH_PRESETS.entra, PATCH_PRESETS.okta]) {
+      expect(groupPatch(body, preset).resource.members).toEqual([{ value: 'u2', type: 'User' }]);
+    }
+    // The option that used to switch this on is accepted and changes nothing.
+    expect(
+      groupPatch(body, { caseInsensitiveOp: true, removeMembersByValue: false }).resource.members,
+    ).toEqual([{ value: 'u2', type: 'User' }]);
   });
 
   it('X-ENTRA-03: "value": "False" for a boolean (booleanStrings)', () => {
@@ -136,9 +139,13 @@ describe('Microsoft Entra ID', () => {
     });
   });
 
-  it('validator: an empty Operations list is a no-op (allowEmptyOperations)', () => {
-    expect(user(ops(), PATCH_PRESETS.entra).changed).toBe(false);
-    expect(rejects(() => user(ops(), PATCH_PRESETS.default))).toBe('invalidSyntax');
+  it('validator (scimmy#59): an empty Operations list is a no-op by default (allowEmptyOperations)', () => {
+    for (const preset of [PATCH_PRESETS.default, PATCH_PRESETS.entra, PATCH_PRESETS.okta]) {
+      const result = user(ops(), preset);
+      expect(result.changed).toBe(false);
+      expect(result.changes).toEqual([]);
+    }
+    expect(rejects(() => user(ops(), PATCH_PRESETS.rfc))).toBe('invalidSyntax');
   });
 
   it('gallery test 16: optional attributes set to "" and then null', () => {
@@ -199,5 +206,84 @@ describe('Okta', () => {
       groupPatch(ops({ op: 'add', path: 'members', value: [{ value: 'u1' }] }), PATCH_PRESETS.okta)
         .changed,
     ).toBe(false);
+  });
+});
+
+// Issue 11: connecting Entra ID or Okta needs no setting. Every quirk that has no other meaning
+// under RFC 7644 is accepted by the default preset; the rfc preset still refuses each one.
+describe('the default preset accepts every harmless quirk', () => {
+  const presets = { default: PATCH_PRESETS.default, okta: PATCH_PRESETS.okta };
+
+  for (const [name, preset] of Object.entries(presets)) {
+    it(`X-ENTRA-03 (${name}): "True" and "False" in any case for booleans; other strings stay invalidValue`, () => {
+      expect(
+        user(ops({ op: 'Replace', path: 'active', value: 'False' }), preset).resource.active,
+      ).toBe(false);
+      expect(
+        user(ops({ op: 'replace', path: 'active', value: 'tRUE' }), preset).resource.active,
+      ).toBe(true);
+      expect(
+        user(ops({ op: 'replace', path: 'emails[type eq "work"].primary', value: 'false' }), preset)
+          .resource.emails,
+      ).toContainEqual({ value: 'bjensen@example.com', type: 'work', primary: false });
+      expect(rejects(() => user(ops({ op: 'replace', path: 'active', value: 'no' }), preset))).toBe(
+        'invalidValue',
+      );
+    });
+
+    it(`X-ENTRA-04 (${name}): dotted and URN-qualified keys in a path-less value`, () => {
+      const body = ops({
+        op: 'replace',
+        value: { 'name.givenName': 'Kkom', [`${EU}:employeeNumber`]: 'Aklq' },
+      });
+      const { resource } = user(body, preset);
+      expect(resource).toMatchObject({
+        name: { givenName: 'Kkom', familyName: 'Jensen' },
+        [EU]: { employeeNumber: 'Aklq', department: 'Tour' },
+      });
+      expect(Object.keys(resource)).not.toContain('name.givenName');
+    });
+
+    it(`X-ENTRA-06 (${name}): manager as a bare id string or a one-element array`, () => {
+      expect(
+        user(ops({ op: 'Add', path: `${EU}:manager`, value: '271' }), preset).resource[EU],
+      ).toMatchObject({ manager: { value: '271' } });
+      expect(
+        user(ops({ op: 'Add', path: `${EU}:manager`, value: [{ value: '272' }] }), preset).resource[
+          EU
+        ],
+      ).toMatchObject({ manager: { value: '272' } });
+    });
+
+    it(`X-ENTRA-08 (${name}): a replace through a filter that matches nothing stays noTarget`, () => {
+      const replace = ops({
+        op: 'replace',
+        path: 'phoneNumbers[type eq "work"].value',
+        value: '5',
+      });
+      expect(rejects(() => user(replace, preset))).toBe('noTarget');
+    });
+  }
+
+  it('the rfc preset refuses each of them', () => {
+    const quirks = [
+      ops({ op: 'replace', path: 'active', value: 'False' }),
+      ops({ op: 'replace', value: { 'name.givenName': 'K' } }),
+      ops({ op: 'add', path: `${EU}:manager`, value: '271' }),
+      ops(),
+    ];
+    expect(quirks.map((body) => rejects(() => user(body, PATCH_PRESETS.rfc)))).toEqual([
+      'invalidValue',
+      'invalidPath',
+      'invalidValue',
+      'invalidSyntax',
+    ]);
+  });
+
+  it('applyPatch without a compatibility option uses the default preset', () => {
+    const result = applyPatch(barbara(), ops({ op: 'Replace', path: 'active', value: 'False' }), {
+      resourceType: TestUserResourceType,
+    });
+    expect(result.resource.active).toBe(false);
   });
 });

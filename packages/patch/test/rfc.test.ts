@@ -409,7 +409,7 @@ describe('remove (RFC 7644 §3.5.2.2)', () => {
     expect(patch(barbara(), ops({ op: 'remove', path: 'nickName' })).changed).toBe(false);
   });
 
-  it('P-PATCH-41: under the rfc preset a value on an unfiltered remove is not a selector', () => {
+  it('P-PATCH-41: a value on an unfiltered multi-valued remove selects the values to remove, under the rfc preset too', () => {
     const { resource } = applyPatch(
       group(['u1', 'u2']),
       ops({ op: 'remove', path: 'members', value: [{ value: 'u1' }] }),
@@ -418,7 +418,16 @@ describe('remove (RFC 7644 §3.5.2.2)', () => {
         compatibility: PATCH_PRESETS.rfc,
       },
     );
-    expect(resource).not.toHaveProperty('members');
+    expect(resource.members).toEqual([{ value: 'u2', type: 'User' }]);
+  });
+
+  it('P-PATCH-41: a value on a remove with a filtered path is ignored', () => {
+    const { resource } = applyPatch(
+      group(['u1', 'u2']),
+      ops({ op: 'remove', path: 'members[value eq "u1"]', value: [{ value: 'u2' }] }),
+      { resourceType: GroupResourceType, compatibility: PATCH_PRESETS.rfc },
+    );
+    expect(resource.members).toEqual([{ value: 'u2', type: 'User' }]);
   });
 
   it('removes a whole extension by its URN', () => {

@@ -153,6 +153,8 @@ describe('property: atomic, and the input is never mutated', () => {
     'active',
     'emails[type eq',
     'members',
+    'schemas',
+    `schemas[value eq "${EU}"]`,
   ];
   const values = fc.oneof(
     fc.string({ maxLength: 5 }),
@@ -161,6 +163,8 @@ describe('property: atomic, and the input is never mutated', () => {
     fc.constant([{ value: 'v@x', type: 'work' }]),
     fc.constant({ givenName: 'G' }),
     fc.integer(),
+    fc.constant([EU]),
+    fc.constant({ displayName: 'readOnly only' }),
   );
   const operation = fc.record(
     {

@@ -30,26 +30,45 @@ export interface CompatibilityOptions {
   readonly singleElementArrays?: boolean;
 }
 
+// Every body leniency has no other meaning under RFC 7643 (each replaces a 400), so the default
+// profile takes them all; only `strict` refuses them.
+const HARMLESS: CompatibilityOptions = Object.freeze({
+  booleanStrings: true,
+  stringAsComplexValue: true,
+  singleElementArrays: true,
+});
+
 /**
- * Named bundles of {@link CompatibilityOptions}: `strict` accepts only RFC JSON, `entra` what
- * Microsoft Entra ID sends.
- * @example `validateResource(body, UserResourceType, { mode: 'create', compatibility: COMPATIBILITY_PROFILES.entra })`
+ * Named bundles of {@link CompatibilityOptions}: `strict` accepts only RFC JSON; `default` accepts
+ * every client quirk that has no conflicting RFC meaning (`"True"` for a boolean, `manager` as a bare
+ * id or a one-element array); `entra` is what Microsoft Entra ID sends, today the same as `default`.
+ * @example `validateResource(body, UserResourceType, { mode: 'create', compatibility: COMPATIBILITY_PROFILES.default })`
  * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility
  */
-export const COMPATIBILITY_PROFILES = Object.freeze({
-  strict: Object.freeze({}) as CompatibilityOptions,
-  entra: Object.freeze({
-    booleanStrings: true,
-    stringAsComplexValue: true,
-    singleElementArrays: true,
-  }),
+export const COMPATIBILITY_PROFILES: Readonly<
+  Record<'strict' | 'default' | 'entra', CompatibilityOptions>
+> = Object.freeze({
+  strict: Object.freeze({}),
+  default: HARMLESS,
+  entra: HARMLESS,
 });
+
+/**
+ * The longest string value, in UTF-16 code units, that the validators accept when no
+ * `maxStringLength` is given: generous enough for a PEM-sized `x509Certificates.value`, small
+ * enough that one value cannot fill a store.
+ * @example `validateResource(body, UserResourceType, { mode: 'create', maxStringLength: DEFAULT_MAX_STRING_LENGTH })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-7
+ */
+export const DEFAULT_MAX_STRING_LENGTH = 65_536;
 
 export interface ValueContext {
   readonly mode: ValidationMode;
   readonly rejectUnknown: boolean;
   readonly strictCanonicalValues: boolean;
   readonly compatibility: CompatibilityOptions;
+  /** Longer string values are invalidValue; checked on input only, never on a response. */
+  readonly maxStringLength: number;
   readonly issues: ScimIssue[];
 }
 
@@ -158,6 +177,12 @@ export function normalizeAttribute(
   return values.length === 0 ? UNASSIGNED : values;
 }
 
+// Identifiers that other systems match on and log: an invisible or line-breaking character in one
+// makes two accounts look alike or forges log lines. Ids are the server's own (generateId).
+const IDENTIFIERS: ReadonlySet<string> = new Set(['userName', 'externalId']);
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+
 function normalizeSingle(
   context: ValueContext,
   attribute: AttributeDefinition,
@@ -177,6 +202,17 @@ function normalizeSingle(
     report(context, 'invalid_value', path, `Attribute '${attribute.name}' ${message}`);
     return UNASSIGNED;
   };
+  // Before any other check, so that a huge value costs no base64 or URI scan.
+  if (typeof raw === 'string' && context.mode !== 'response') {
+    if (raw.length > context.maxStringLength)
+      return invalid(
+        `is ${raw.length} characters long; the limit is ${context.maxStringLength} (maxStringLength)`,
+      );
+    if (IDENTIFIERS.has(attribute.name) && CONTROL_CHARACTER.test(raw))
+      return invalid(
+        'must not contain control characters (U+0000 to U+001F and U+007F, other than tab and newline)',
+      );
+  }
   switch (attribute.type) {
     case 'string':
       if (typeof raw !== 'string') return fail('a string');

@@ -6,6 +6,7 @@ import { modelOf, type SchemaNamespace } from './schemas/model.js';
 import type { ScimResourceType } from './schemas/resource-type.js';
 import {
   checkImmutable,
+  DEFAULT_MAX_STRING_LENGTH,
   isChecked,
   isJsonObject,
   isWritable,
@@ -36,6 +37,8 @@ export interface ValidationOptions {
   /** Reject extension data whose URN is missing from `schemas`; by default the URN is added (checklist S-EXT-02). */
   readonly requireExtensionSchemas?: boolean;
   readonly compatibility?: CompatibilityOptions;
+  /** Longer string values are invalidValue at their path (default {@link DEFAULT_MAX_STRING_LENGTH}; not checked in `response` mode). */
+  readonly maxStringLength?: number;
 }
 
 // Service provider configuration and resource type documents may omit `id` (RFC 7643 §5, §6).
@@ -63,6 +66,7 @@ export function validateResource(
     rejectUnknown: options.unknownAttributes === 'reject',
     strictCanonicalValues: options.canonicalValues === 'strict',
     compatibility: options.compatibility ?? {},
+    maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     issues: [],
   };
   if (!isJsonObject(input)) {
@@ -303,6 +307,8 @@ export interface AttributeValueOptions {
   readonly unknownAttributes?: 'ignore' | 'reject';
   readonly canonicalValues?: 'lenient' | 'strict';
   readonly compatibility?: CompatibilityOptions;
+  /** Longer string values are invalidValue (default {@link DEFAULT_MAX_STRING_LENGTH}). */
+  readonly maxStringLength?: number;
 }
 
 /**
@@ -326,6 +332,7 @@ export function validateAttributeValue(
     rejectUnknown: options.unknownAttributes === 'reject',
     strictCanonicalValues: options.canonicalValues === 'strict',
     compatibility: options.compatibility ?? {},
+    maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     issues: [],
   };
   const normalized = normalizeAttribute(

@@ -1,9 +1,9 @@
-import type { CompatibilityOptions } from '@scim/core';
+import { DEFAULT_MAX_STRING_LENGTH, type CompatibilityOptions } from '@scim/core';
 
 /**
  * The dialects of real SCIM clients, each a named option (all off under the `rfc` preset). Every
  * option is documented with the payload that needs it in ../shared/spec/idp-quirks.md.
- * @example `{ caseInsensitiveOp: true, removeMembersByValue: true }`
+ * @example `{ caseInsensitiveOp: true, booleanStrings: true }`
  * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility
  */
 export interface PatchCompatibility {
@@ -11,7 +11,11 @@ export interface PatchCompatibility {
   readonly caseInsensitiveOp?: boolean;
   /** `"value": "False"` for a boolean (Entra, X-ENTRA-03). */
   readonly booleanStrings?: boolean;
-  /** `{"op":"remove","path":"members","value":[{"value":"u1"}]}` removes only the listed values (Entra, X-ENTRA-02). */
+  /**
+   * @deprecated No effect: a `remove` whose `value` lists values now removes exactly those values
+   * under every preset (X-ENTRA-02, P-PATCH-41), and only a `remove` without a value clears the
+   * attribute. Accepted so that existing configurations still type-check.
+   */
   readonly removeMembersByValue?: boolean;
   /** Path-less values whose keys are paths: `{"name.givenName": "K", "urn:…:User:employeeNumber": "7"}` (Entra, X-ENTRA-04). */
   readonly pathKeysInValue?: boolean;
@@ -28,40 +32,37 @@ export interface PatchCompatibility {
   readonly allowEmptyOperations?: boolean;
 }
 
+// Quirks with no other meaning under RFC 7644: each turns a 400 into what the client meant, and none
+// changes what an RFC request does, so every preset but `rfc` takes them.
+const HARMLESS: PatchCompatibility = {
+  caseInsensitiveOp: true,
+  booleanStrings: true,
+  pathKeysInValue: true,
+  createFromFilter: 'add',
+  managerShorthand: true,
+  ignoreOwnId: true,
+  allowEmptyOperations: true,
+};
+
 /**
- * Presets: `rfc` is strict RFC 7644; `default` adds what cannot hurt (case-insensitive `op`, creating
- * an element through an `add` filter, ignoring the resource's own `id`); `entra` and `okta` add what
- * those clients send.
+ * Presets: `rfc` is strict RFC 7644; `default` accepts every client quirk that has no conflicting RFC
+ * meaning (see docs/compatibility.md); `entra` adds what contradicts the RFC but Entra ID needs (a
+ * `replace` through a filter that matches nothing creates the element); `okta` is `default`.
  * @example `applyPatch(user, body, { resourceType: UserResourceType, compatibility: PATCH_PRESETS.entra })`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
  */
-export const PATCH_PRESETS = Object.freeze({
+export const PATCH_PRESETS: Readonly<
+  Record<'rfc' | 'default' | 'entra' | 'okta', PatchCompatibility>
+> = Object.freeze({
   rfc: Object.freeze({ createFromFilter: 'never' }),
-  default: Object.freeze({
-    caseInsensitiveOp: true,
-    createFromFilter: 'add',
-    ignoreOwnId: true,
-  }),
-  entra: Object.freeze({
-    caseInsensitiveOp: true,
-    booleanStrings: true,
-    removeMembersByValue: true,
-    pathKeysInValue: true,
-    createFromFilter: 'addAndReplace',
-    managerShorthand: true,
-    ignoreOwnId: true,
-    allowEmptyOperations: true,
-  }),
-  okta: Object.freeze({
-    caseInsensitiveOp: true,
-    createFromFilter: 'add',
-    ignoreOwnId: true,
-  }),
+  default: Object.freeze({ ...HARMLESS }),
+  entra: Object.freeze({ ...HARMLESS, createFromFilter: 'addAndReplace' }),
+  okta: Object.freeze({ ...HARMLESS }),
 });
 
 /**
  * Bounds on one PATCH request.
- * @example `{ maxOperations: 100, maxValues: 1000 }`
+ * @example `{ maxOperations: 100, maxValues: 1000, maxStringLength: 4096 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-7
  */
 export interface PatchLimits {
@@ -69,6 +70,8 @@ export interface PatchLimits {
   readonly maxOperations?: number;
   /** Values in one operation's `value` array. */
   readonly maxValues?: number;
+  /** Characters (UTF-16 code units) in one string value; longer is invalidValue at its path. */
+  readonly maxStringLength?: number;
 }
 
 /**
@@ -79,6 +82,7 @@ export interface PatchLimits {
 export const DEFAULT_PATCH_LIMITS: Required<PatchLimits> = Object.freeze({
   maxOperations: 1_000,
   maxValues: 100_000,
+  maxStringLength: DEFAULT_MAX_STRING_LENGTH,
 });
 
 export function valueCompatibility(compatibility: PatchCompatibility): CompatibilityOptions {

@@ -38,7 +38,9 @@ export function readPatchRequest(
   compatibility: PatchCompatibility,
   limits: PatchLimits = {},
 ): ReadOperation[] {
-  const { maxOperations, maxValues } = { ...DEFAULT_PATCH_LIMITS, ...limits };
+  // Per field: a limit passed on as `undefined` (from a server's own optional settings) keeps its default.
+  const maxOperations = limits.maxOperations ?? DEFAULT_PATCH_LIMITS.maxOperations;
+  const maxValues = limits.maxValues ?? DEFAULT_PATCH_LIMITS.maxValues;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
   const schemas = findKey(body, 'schemas');
   if (

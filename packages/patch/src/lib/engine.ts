@@ -1,0 +1,505 @@
+// The PATCH engine: one request's operations applied in order to a copy-on-write view of the resource.
+import {
+  DEFAULT_MAX_STRING_LENGTH,
+  isScimError,
+  ScimError,
+  validateAttributeValue,
+  type AttributeDefinition,
+  type AttributeValueOptions,
+  type ScimResource,
+  isJsonObject,
+} from '@scim/core';
+import type { ApplyPatchOptions, PatchResult } from './apply.js';
+import { describeChanges, sameJson } from './changes.js';
+import { checkRequired, schemasOf } from './finish.js';
+import { valueCompatibility, type PatchCompatibility } from './options.js';
+import type { OperationKind, ReadOperation } from './request.js';
+import { readSchemaUrns, schemasTargetOf, urnOf, type SchemasTarget } from './schemas-path.js';
+import {
+  listedPositions,
+  mergeInto,
+  readListedValue,
+  selectPositions,
+  settlePrimary,
+} from './selection.js';
+import { resolveTarget, type AttributeTarget, type Target } from './target.js';
+import { WorkingResource, type WorkingList } from './working.js';
+
+type Json = Record<string, unknown>;
+
+/** One PATCH request being applied to a copy-on-write view of the resource. */
+export class Patch {
+  private readonly working: WorkingResource;
+  private readonly touched = new Map<
+    string,
+    { urn: string | undefined; attribute: AttributeDefinition }
+  >();
+  private readonly extensionUrns: ReadonlyMap<string, string>;
+  /** What every value normalisation of this request is told, built once. */
+  private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path'>>;
+  private readonly rejectUnknown: boolean;
+
+  constructor(
+    private readonly original: ScimResource,
+    private readonly options: ApplyPatchOptions,
+    private readonly compatibility: PatchCompatibility,
+  ) {
+    this.working = new WorkingResource(original);
+    this.valueOptions = {
+      compatibility: valueCompatibility(compatibility),
+      canonicalValues: options.canonicalValues ?? 'lenient',
+      unknownAttributes: options.unknownAttributes ?? 'ignore',
+      maxStringLength: options.limits?.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
+    };
+    this.rejectUnknown = options.unknownAttributes === 'reject';
+    this.extensionUrns = new Map(
+      options.resourceType.schemaExtensions.map((e) => [e.schema.id.toLowerCase(), e.schema.id]),
+    );
+  }
+
+  apply(operation: ReadOperation): void {
+    inOperation(operation, () => {
+      if (operation.path === undefined) {
+        this.applyWithoutPath(operation);
+        return;
+      }
+      const { resourceType, filter } = this.options;
+      const schemas = schemasTargetOf(operation.path, resourceType, filter);
+      if (schemas !== undefined) this.applyToSchemas(operation.op, schemas, operation);
+      else
+        this.applyTo(operation.op, resolveTarget(operation.path, resourceType, filter), operation);
+    });
+  }
+
+  private applyWithoutPath(operation: ReadOperation): void {
+    // A remove needs a path (RFC 7644 §3.5.2.2).
+    if (operation.op === 'remove') throw ScimError.noTarget("'remove' needs a 'path'");
+    if (!isJsonObject(operation.value))
+      throw ScimError.invalidValue(`A path-less '${operation.op}' needs an object value`);
+    for (const key of Object.keys(operation.value)) {
+      const value = operation.value[key];
+      // A path-less value often repeats the resource's `schemas`; reading it as a replace of
+      // `schemas` would drop every extension it happens not to list, so it is ignored here.
+      if (key.toLowerCase() === 'schemas') continue;
+      const extension = this.extensionUrns.get(key.toLowerCase());
+      if (extension !== undefined) {
+        this.applyTo(
+          operation.op,
+          { kind: 'extension', urn: extension, path: extension },
+          { ...operation, value, hasValue: true },
+        );
+        continue;
+      }
+      if (this.isOwnId(key, value)) continue;
+      const isPathKey = key.includes('.') || key.toLowerCase().startsWith('urn:');
+      if (isPathKey && this.compatibility.pathKeysInValue !== true) {
+        throw ScimError.invalidPath(
+          `'${key}' is a path, not an attribute name; send it as the operation's path`,
+        );
+      }
+      const target = this.resolveKey(key);
+      if (target !== undefined)
+        this.applyTo(operation.op, target, { ...operation, value, hasValue: true });
+    }
+  }
+
+  /** Okta renames a group with its own `id` inside the value; only an equal id is ignored. */
+  private isOwnId(key: string, value: unknown): boolean {
+    return (
+      key.toLowerCase() === 'id' &&
+      this.compatibility.ignoreOwnId === true &&
+      value === this.original.id
+    );
+  }
+
+  private resolveKey(key: string): Target | undefined {
+    try {
+      return resolveTarget(key, this.options.resourceType, this.options.filter);
+    } catch (error) {
+      if (
+        this.options.unknownAttributes !== 'reject' &&
+        isScimError(error) &&
+        error.scimType === 'invalidPath'
+      )
+        return undefined;
+      throw error;
+    }
+  }
+
+  private applyTo(op: OperationKind, target: Target, operation: ReadOperation): void {
+    if (target.kind === 'extension') {
+      this.applyToExtension(op, target.urn, operation);
+      return;
+    }
+    const { attribute, sub } = target;
+    if (attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
+      throw ScimError.mutability(`'${target.path}' is readOnly`);
+    }
+    if (op !== 'remove' && (!operation.hasValue || operation.value === undefined)) {
+      throw ScimError.invalidValue(`'${op}' needs a 'value'`);
+    }
+    this.touched.set(`${target.urn ?? ''}|${attribute.name}`, { urn: target.urn, attribute });
+    if (target.selector !== undefined) this.applySelected(op, target, operation.value);
+    else if (sub !== undefined) this.applyToSubAttribute(op, target, sub, operation.value);
+    else if (op === 'remove') this.remove(target, operation);
+    else if (attribute.multiValued) this.setValues(op, target, operation.value);
+    else this.setSingle(op, target, operation.value);
+  }
+
+  private applyToExtension(op: OperationKind, urn: string, operation: ReadOperation): void {
+    const extension = this.options.resourceType.schemaExtensions.find((e) => e.schema.id === urn);
+    if (extension === undefined)
+      throw ScimError.invalidPath(`'${urn}' is not an extension of this resource type`);
+    if (op === 'remove') {
+      if (extension.required) throw ScimError.mutability(`Extension '${urn}' is required`);
+      for (const attribute of extension.schema.attributes) {
+        if (attribute.mutability === 'readOnly') continue;
+        this.touched.set(`${urn}|${attribute.name}`, { urn, attribute });
+        this.working.set(urn, attribute, undefined);
+      }
+      return;
+    }
+    if (!isJsonObject(operation.value))
+      throw ScimError.invalidValue(`The value for '${urn}' must be an object`);
+    for (const key of Object.keys(operation.value)) {
+      const target = this.resolveKey(`${urn}:${key}`);
+      if (target !== undefined)
+        this.applyTo(op, target, { ...operation, value: operation.value[key], hasValue: true });
+    }
+  }
+
+  /**
+   * `schemas` follows the data (P-PATCH-15, S-EXT-03): adding an extension URN is accepted and shows
+   * once the extension holds data; removing one removes its data; the core URN always stays.
+   */
+  private applyToSchemas(op: OperationKind, target: SchemasTarget, operation: ReadOperation): void {
+    const rt = this.options.resourceType;
+    const keepCore = `'schemas' always holds the core schema '${rt.schema.id}'`;
+    if (target.urn !== undefined) {
+      if (op !== 'remove')
+        throw ScimError.invalidPath(`A value filter on 'schemas' is only for remove; ${op} a URN`);
+      this.removeSchemas([target.urn], operation, keepCore);
+      return;
+    }
+    if (op === 'remove') {
+      if (!operation.hasValue || operation.value === null || operation.value === undefined)
+        throw ScimError.mutability(`${keepCore}; remove an extension by its URN`);
+      this.removeSchemas(
+        Array.isArray(operation.value) ? operation.value : [operation.value],
+        operation,
+        keepCore,
+      );
+      return;
+    }
+    if (!operation.hasValue || operation.value === undefined)
+      throw ScimError.invalidValue(`'${op}' needs a 'value'`);
+    const listed = readSchemaUrns(operation.value, rt);
+    if (op === 'add') return;
+    if (!listed.core) throw ScimError.mutability(keepCore);
+    // A replace lists every schema the resource keeps: the extensions left out lose their data.
+    for (const extension of rt.schemaExtensions) {
+      if (!listed.extensions.has(extension.schema.id))
+        this.applyToExtension('remove', extension.schema.id, operation);
+    }
+  }
+
+  private removeSchemas(
+    urns: readonly unknown[],
+    operation: ReadOperation,
+    keepCore: string,
+  ): void {
+    const rt = this.options.resourceType;
+    for (const urn of urns) {
+      if (typeof urn !== 'string')
+        throw ScimError.invalidValue("'schemas' takes schema URN strings");
+      const known = urnOf(urn, rt);
+      if (known === rt.schema.id) throw ScimError.mutability(keepCore);
+      // A URN this resource type does not have is not listed: nothing to remove (as P-PATCH-38).
+      if (known !== undefined) this.applyToExtension('remove', known, operation);
+    }
+  }
+
+  private normalize(attribute: AttributeDefinition, value: unknown, path: string): unknown {
+    // Always the same object shape: the validator's property reads stay monomorphic.
+    const result = validateAttributeValue(attribute, value, {
+      path: [path],
+      compatibility: this.valueOptions.compatibility,
+      canonicalValues: this.valueOptions.canonicalValues,
+      unknownAttributes: this.valueOptions.unknownAttributes,
+      maxStringLength: this.valueOptions.maxStringLength,
+    });
+    if (!result.ok) throw ScimError.fromIssues(result.issues);
+    return result.value;
+  }
+
+  private setSingle(op: OperationKind, target: AttributeTarget, raw: unknown): void {
+    const { attribute, urn } = target;
+    const current = this.working.get(urn, attribute);
+    const value = this.normalize(attribute, raw, target.path);
+    if (value === undefined) {
+      if (!clears(op, attribute, raw)) return;
+      this.checkImmutable(attribute, current, undefined, target.path);
+      this.working.set(urn, attribute, undefined);
+      return;
+    }
+    let next = value;
+    // add and replace on a complex value merge the given sub-attributes (RFC 7644 §3.5.2.1, §3.5.2.3).
+    if (attribute.type === 'complex' && isJsonObject(current) && isJsonObject(value))
+      next = { ...current, ...value };
+    this.checkImmutable(attribute, current, next, target.path);
+    this.working.set(urn, attribute, next);
+  }
+
+  private setValues(op: OperationKind, target: AttributeTarget, raw: unknown): void {
+    const { attribute, urn } = target;
+    // A single object is accepted as a one-element array (checklist P-PATCH-25).
+    const wrapped = raw !== null && !Array.isArray(raw) ? [raw] : raw;
+    const values = (this.normalize(attribute, wrapped, target.path) as unknown[] | undefined) ?? [];
+    if (values.length === 0 && !clears(op, attribute, raw)) return;
+    const list = this.working.list(urn, attribute);
+    if (attribute.mutability === 'immutable') {
+      this.checkImmutable(
+        attribute,
+        list.values(),
+        op === 'add' ? [...list.values(), ...values] : values,
+        target.path,
+      );
+    }
+    if (op === 'replace') list.clear();
+    const primaries: number[] = [];
+    for (const value of values) {
+      const position = list.find(value);
+      let at: number;
+      if (position === undefined) {
+        at = list.append(value);
+      } else {
+        at = position;
+        mergeInto(list, position, value);
+      }
+      if (isJsonObject(value) && value.primary === true) primaries.push(at);
+    }
+    settlePrimary(list, primaries, target.path);
+  }
+
+  private applyToSubAttribute(
+    op: OperationKind,
+    target: AttributeTarget,
+    sub: AttributeDefinition,
+    raw: unknown,
+  ): void {
+    const { attribute, urn } = target;
+    const value = op === 'remove' ? undefined : this.normalize(sub, raw, target.path);
+    if (op !== 'remove' && value === undefined && !clears(op, sub, raw)) return;
+    if (!attribute.multiValued) {
+      const current = this.working.get(urn, attribute);
+      if (
+        sub.mutability === 'immutable' &&
+        isJsonObject(current) &&
+        current[sub.name] !== undefined &&
+        !sameJson(current[sub.name], value)
+      ) {
+        throw ScimError.mutability(`'${target.path}' is immutable`);
+      }
+      const next: Json = { ...(isJsonObject(current) ? current : {}) };
+      if (value === undefined) delete next[sub.name];
+      else next[sub.name] = value;
+      this.working.set(urn, attribute, Object.keys(next).length === 0 ? undefined : next);
+      return;
+    }
+    const list = this.working.list(urn, attribute);
+    this.setSubAttribute(list, list.positions(), sub, value, target.path);
+  }
+
+  private applySelected(op: OperationKind, target: AttributeTarget, raw: unknown): void {
+    const { attribute, urn, sub } = target;
+    const selector = target.selector as NonNullable<AttributeTarget['selector']>;
+    const list = this.working.list(urn, attribute);
+    const matches = selectPositions(list, selector);
+    if (matches.length === 0) {
+      if (op === 'remove') return; // A remove filter that matches nothing succeeds (checklist P-PATCH-38, D-25).
+      const mode = this.compatibility.createFromFilter ?? 'add';
+      const allowed = op === 'add' ? mode !== 'never' : mode === 'addAndReplace';
+      if (!allowed || selector.pinned === undefined)
+        throw ScimError.noTarget(`No value of '${attribute.name}' matches '${selector.text}'`);
+      // Entra adds through a filter that matches nothing: build the element from the filter (X-ENTRA-08).
+      const given = this.normalize(sub ?? { ...attribute, multiValued: false }, raw, target.path);
+      // A value that holds nothing creates nothing: no element made of the filter's terms alone.
+      if (given === undefined) return;
+      const element =
+        sub === undefined
+          ? { ...selector.pinned, ...(isJsonObject(given) ? given : {}) }
+          : { ...selector.pinned, [sub.name]: given };
+      this.setValues('add', { ...target, selector: undefined, sub: undefined }, [element]);
+      return;
+    }
+    if (sub !== undefined) {
+      const value = op === 'remove' ? undefined : this.normalize(sub, raw, target.path);
+      if (op !== 'remove' && value === undefined && !clears(op, sub, raw)) return;
+      this.setSubAttribute(list, matches, sub, value, target.path);
+      return;
+    }
+    if (op === 'remove') {
+      for (const position of matches) list.delete(position);
+      return;
+    }
+    const value = this.normalize({ ...attribute, multiValued: false }, raw, target.path);
+    // Every sub-attribute dropped (readOnly, unknown): nothing to merge or replace with.
+    if (value === undefined && raw !== null) return;
+    if (!isJsonObject(value))
+      throw ScimError.invalidValue(`The value for '${selector.text}' must be an object`);
+    const primaries: number[] = [];
+    for (const position of matches) {
+      const current = list.at(position);
+      // add merges into each match; replace replaces each match with the value (RFC 7644 §3.5.2.3).
+      const next = op === 'add' && isJsonObject(current) ? { ...current, ...value } : value;
+      if (!sameJson(current, next)) list.put(position, next);
+      if (next.primary === true) primaries.push(position);
+    }
+    settlePrimary(list, primaries, target.path);
+  }
+
+  private setSubAttribute(
+    list: WorkingList,
+    positions: readonly number[],
+    sub: AttributeDefinition,
+    value: unknown,
+    path: string,
+  ): void {
+    const primaries: number[] = [];
+    for (const position of positions) {
+      const current = list.at(position);
+      if (!isJsonObject(current)) continue;
+      if (
+        sub.mutability === 'immutable' &&
+        current[sub.name] !== undefined &&
+        !sameJson(current[sub.name], value)
+      ) {
+        throw ScimError.mutability(`'${path}' is immutable`);
+      }
+      const next: Json = { ...current };
+      if (value === undefined) delete next[sub.name];
+      else next[sub.name] = value;
+      if (!sameJson(current, next)) {
+        if (Object.keys(next).length === 0) list.delete(position);
+        else list.put(position, next);
+      }
+      if (sub.name === 'primary' && value === true) primaries.push(position);
+    }
+    settlePrimary(list, primaries, path);
+  }
+
+  private remove(target: AttributeTarget, operation: ReadOperation): void {
+    const { attribute, urn } = target;
+    if (
+      attribute.multiValued &&
+      operation.hasValue &&
+      operation.value !== null &&
+      operation.value !== undefined
+    ) {
+      // A value list says which values to remove, in every preset (X-ENTRA-02, P-PATCH-41): Entra
+      // removes one member this way, and reading it as "remove all" empties the group.
+      this.removeListed(target, operation.value);
+      return;
+    }
+    if (attribute.mutability === 'immutable' && this.working.get(urn, attribute) !== undefined) {
+      throw ScimError.mutability(`'${target.path}' is immutable`);
+    }
+    this.working.set(urn, attribute, undefined);
+  }
+
+  private removeListed(target: AttributeTarget, raw: unknown): void {
+    const { attribute, urn } = target;
+    const reader = {
+      normalize: (sub: AttributeDefinition, value: unknown, path: string) =>
+        this.normalize(sub, value, path),
+      stringAsValue: this.valueOptions.compatibility.stringAsComplexValue === true,
+      rejectUnknown: this.rejectUnknown,
+    };
+    const listed = (Array.isArray(raw) ? raw : [raw])
+      .filter((item) => item !== null)
+      .map((item) => readListedValue(attribute, item, target.path, reader));
+    const list = this.working.list(urn, attribute);
+    const doomed = listedPositions(list, attribute, listed);
+    if (doomed.length > 0 && attribute.mutability === 'immutable')
+      throw ScimError.mutability(`'${target.path}' is immutable`);
+    for (const position of doomed) list.delete(position);
+  }
+
+  private checkImmutable(
+    attribute: AttributeDefinition,
+    current: unknown,
+    next: unknown,
+    path: string,
+  ): void {
+    if (
+      attribute.mutability !== 'immutable' ||
+      current === undefined ||
+      (Array.isArray(current) && current.length === 0)
+    )
+      return;
+    if (!sameJson(current, next))
+      throw ScimError.mutability(`'${path}' is immutable and already has a value`);
+  }
+
+  finish(): PatchResult {
+    const resource = this.working.finish() as ScimResource;
+    checkRequired(this.options.resourceType, resource);
+    resource.schemas = schemasOf(this.options.resourceType, resource);
+    const changes = describeChanges(this.original, resource, [...this.touched.values()]);
+    if (changes.length === 0 && sameJson(this.original.schemas, resource.schemas)) {
+      return { resource: this.original, changed: false, changes };
+    }
+    return { resource, changed: true, changes };
+  }
+}
+
+/**
+ * Runs one operation's work, naming the operation in any ScimError it throws, so a client sees which
+ * of its operations was refused.
+ */
+export function inOperation<T>(operation: ReadOperation, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (isScimError(error))
+      throw new ScimError({
+        ...errorParts(error),
+        detail: `Operations[${operation.index}]: ${error.detail ?? error.message}`,
+      });
+    throw error;
+  }
+}
+
+/**
+ * Resolves an operation's path against the resource type alone, so a path that can never apply is
+ * refused before any resource is read.
+ */
+export function checkPath(operation: ReadOperation, options: ApplyPatchOptions): void {
+  const path = operation.path;
+  if (path === undefined) return;
+  inOperation(operation, () => {
+    if (schemasTargetOf(path, options.resourceType, options.filter) === undefined)
+      resolveTarget(path, options.resourceType, options.filter);
+  });
+}
+
+function errorParts(
+  error: ScimError,
+): { scimType: NonNullable<ScimError['scimType']> } | { status: number } {
+  return error.scimType === undefined ? { status: error.status } : { scimType: error.scimType };
+}
+
+/**
+ * Whether an add or replace whose value normalised to nothing unassigns the target. Only a replace
+ * that says "no value" does (`null`, `[]`, or `""` for a complex value: Entra's "no manager", P-PATCH-50).
+ * An add never removes (RFC 7644 §3.5.2.1), and a value whose every part was dropped (readOnly,
+ * unknown or refused keys, RFC 7643 §2.2) asked for nothing, so either changes nothing.
+ */
+function clears(op: OperationKind, attribute: AttributeDefinition, raw: unknown): boolean {
+  return (
+    op === 'replace' &&
+    (raw === null ||
+      (Array.isArray(raw) && raw.length === 0) ||
+      (raw === '' && attribute.type === 'complex'))
+  );
+}
