@@ -133,6 +133,23 @@ describe('projection (RFC 7644 §3.9, RFC 7643 §7 returned)', () => {
     expect(project({ attributes: 'nope' })).toEqual({ schemas: stored.schemas, id: '2819c223' });
   });
 
+  it('Microsoft Postman P12: a name with a value filter names its attribute, commas inside the filter included', () => {
+    expect(project({ attributes: 'emails[type eq "work"]' })).toEqual({
+      schemas: stored.schemas,
+      id: '2819c223',
+      emails: stored.emails,
+    });
+    expect(project({ attributes: 'emails[value eq "a,b"].value,userName' })).toEqual({
+      schemas: stored.schemas,
+      id: '2819c223',
+      userName: 'bjensen',
+      emails: [{ value: 'bjensen@example.com' }, { value: 'babs@jensen.org' }],
+    });
+    expect(project({ excludedAttributes: 'emails[type eq "work"],name' })).not.toHaveProperty(
+      'emails',
+    );
+  });
+
   it('a whole extension URN selects the extension', () => {
     expect(project({ attributes: EU })).toEqual({
       schemas: stored.schemas,

@@ -62,9 +62,43 @@ export function parseProjection(
 
 function splitNames(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
-  const list =
-    typeof value === 'string' ? value.split(',') : value.flatMap((item) => item.split(','));
-  return list.map((name) => name.trim()).filter((name) => name !== '');
+  const list = typeof value === 'string' ? splitList(value) : value.flatMap(splitList);
+  return list.map((name) => withoutValueFilter(name).trim()).filter((name) => name !== '');
+}
+
+/** Splits on commas outside a value filter, whose quoted strings may hold commas. */
+function splitList(text: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '\\') i++;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '[') depth++;
+    else if (char === ']') depth = Math.max(depth - 1, 0);
+    else if (char === ',' && depth === 0) {
+      names.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  names.push(text.slice(start));
+  return names;
+}
+
+/**
+ * `emails[type eq "work"]` names `emails`, and `emails[type eq "work"].value` names `emails.value`:
+ * Microsoft's SCIM test collection sends such names, which RFC 7644 §3.9 does not define (it takes
+ * attribute names), and returning the attribute is the only reading that answers the client at all.
+ */
+function withoutValueFilter(name: string): string {
+  const open = name.indexOf('[');
+  if (open === -1) return name;
+  const close = name.lastIndexOf(']');
+  return close > open ? name.slice(0, open) + name.slice(close + 1) : name.slice(0, open);
 }
 
 function resolveAll(
