@@ -266,3 +266,54 @@ describe('request bodies', () => {
       );
   });
 });
+
+describe('string values (issue 11: a configurable maximum length, control characters refused)', () => {
+  it('limits.maxStringLength bounds POST, PUT and PATCH values alike', async () => {
+    const { call } = server({ limits: { maxStringLength: 10 } });
+    expectError(
+      await call('POST', '/Users', { schemas: [U], userName: 'a'.repeat(11) }),
+      400,
+      'invalidValue',
+    );
+    const id = (await call('POST', '/Users', { schemas: [U], userName: 'a'.repeat(10) })).body
+      .id as string;
+    expectError(
+      await call('PUT', `/Users/${id}`, { schemas: [U], userName: 'a', title: 'b'.repeat(11) }),
+      400,
+      'invalidValue',
+    );
+    expectError(
+      await call('PATCH', `/Users/${id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'replace', path: 'title', value: 'c'.repeat(11) }],
+      }),
+      400,
+      'invalidValue',
+    );
+  });
+
+  it('the default bound is generous: 65,536 characters pass, one more does not', async () => {
+    const { call } = server();
+    expect((await call('POST', '/Users', { ...bj, title: 'x'.repeat(65_536) })).status).toBe(201);
+    expectError(
+      await call('POST', '/Users', { ...bj, userName: 'other', title: 'x'.repeat(65_537) }),
+      400,
+      'invalidValue',
+    );
+  });
+
+  it('control characters other than tab and newline are refused in userName and externalId', async () => {
+    const { call } = server();
+    expectError(
+      await call('POST', '/Users', { schemas: [U], userName: 'bj\u0000' }),
+      400,
+      'invalidValue',
+    );
+    expectError(
+      await call('POST', '/Users', { schemas: [U], userName: 'bj', externalId: 'x\u001b[31m' }),
+      400,
+      'invalidValue',
+    );
+    expect((await call('GET', '/Users')).body.totalResults).toBe(0);
+  });
+});

@@ -26,6 +26,25 @@ describe('discovery (RFC 7644 §4)', () => {
     }
   });
 
+  it('RFC 7643 §3.1: the User and Group schemas list the common attribute externalId, as Entra gallery validation needs (LA-15)', async () => {
+    const { call } = server();
+    for (const id of [
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    ]) {
+      const schema = (await call('GET', `/Schemas/${id}`)).body;
+      const names = (schema.attributes as { name: string }[]).map((attribute) => attribute.name);
+      expect(names.filter((name) => name === 'externalId')).toHaveLength(1);
+      expect(validateResource(schema, SchemaResourceType, { mode: 'response' }).ok).toBe(true);
+    }
+    const enterprise = (
+      await call('GET', '/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User')
+    ).body;
+    expect((enterprise.attributes as { name: string }[]).map((a) => a.name)).not.toContain(
+      'externalId',
+    );
+  });
+
   it('P-DISC-04: discovery is readable without authentication', async () => {
     const { call } = server();
     expect(

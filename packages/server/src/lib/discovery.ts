@@ -1,5 +1,6 @@
 // /ServiceProviderConfig, /ResourceTypes and /Schemas, generated from what the handler really does.
 import {
+  COMMON_ATTRIBUTES,
   LIST_RESPONSE_URN,
   SERVICE_PROVIDER_CONFIG_SCHEMA_URN,
   ScimError,
@@ -88,10 +89,30 @@ function allSchemas(engine: Engine): ScimSchema[] {
   return [...seen.values()];
 }
 
+const EXTERNAL_ID = COMMON_ATTRIBUTES.find((attribute) => attribute.name === 'externalId');
+
+/**
+ * A resource type's core schema as served: with the common attribute `externalId`, which RFC 7643
+ * §3.1 lets a schema list, because Entra ID's gallery validation requires every attribute it maps
+ * (externalId by default) to appear in /Schemas.
+ */
+function asServed(engine: Engine, schema: ScimSchema): ScimSchema {
+  const isCore = engine.resourceTypes.some((rt) => rt.schema.id === schema.id);
+  if (
+    !isCore ||
+    EXTERNAL_ID === undefined ||
+    schema.attributes.some((a) => a.name === 'externalId')
+  )
+    return schema;
+  return { ...schema, attributes: [...schema.attributes, EXTERNAL_ID] };
+}
+
 export function schemas(engine: Engine, scope: Scope, id: string | undefined): Response {
   refuseFilter(scope);
   const render = (schema: ScimSchema) =>
-    toSchemaResource(schema, { location: `${scope.baseUrl}/Schemas/${schema.id}` });
+    toSchemaResource(asServed(engine, schema), {
+      location: `${scope.baseUrl}/Schemas/${schema.id}`,
+    });
   const known = allSchemas(engine);
   if (id === undefined) return list(known.map(render));
   const found = known.find((schema) => schema.id.toLowerCase() === id.toLowerCase());

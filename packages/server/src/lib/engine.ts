@@ -1,5 +1,11 @@
 // The resolved configuration one handler works with, and the per-request scope.
-import { ScimError, type ScimResourceType } from '@scim/core';
+import {
+  DEFAULT_MAX_STRING_LENGTH,
+  ScimError,
+  type ScimResourceType,
+  type ValidationOptions,
+} from '@scim/core';
+import type { ApplyPatchOptions } from '@scim/patch';
 import { CursorCodec, CursorQuota } from './cursor.js';
 import { hashPasswordPbkdf2 } from './password.js';
 import {
@@ -45,6 +51,10 @@ export interface Engine {
   readonly requestTimeoutMs: number | undefined;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
+  /** How POST and PUT bodies are read, resolved once: the preset, `validation` and the string limit. */
+  readonly validation: Omit<ValidationOptions, 'mode' | 'existing'>;
+  /** How PATCH requests are read for one resource type, resolved once per type. */
+  patchOptions(resourceType: ScimResourceType): ApplyPatchOptions;
   readonly generateId: () => string;
   readonly now: () => Date;
   readonly hashPassword: (password: string) => Promise<string>;
@@ -117,6 +127,23 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     attributeNames.get(resourceType)?.has(name) ??
     resourceType.schema.attributes.some((attribute) => attribute.name === name);
   const baseUrl = options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl);
+  const maxStringLength = limits.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
+  const validation = {
+    compatibility: compatibility.validation,
+    ...options.validation,
+    maxStringLength,
+  };
+  const patchOptions = new Map<ScimResourceType, ApplyPatchOptions>(
+    resourceTypes.map((resourceType) => [
+      resourceType,
+      {
+        resourceType,
+        compatibility: compatibility.patch,
+        ...options.validation,
+        limits: { ...limits.patch, maxStringLength },
+      },
+    ]),
+  );
   return {
     basePath,
     baseUrl,
@@ -160,6 +187,13 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       ...options.features,
     },
     hooks: options.hooks ?? {},
+    validation,
+    patchOptions: (resourceType) =>
+      patchOptions.get(resourceType) ?? {
+        resourceType,
+        compatibility: compatibility.patch,
+        limits: { maxStringLength },
+      },
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     now,
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,

@@ -22,8 +22,10 @@ export interface ServerCompatibility {
 }
 
 /**
- * Presets: `rfc` is strict; `default` accepts what cannot hurt; `entra` and `okta` add what those
- * clients send (see docs/compatibility.md and ../shared/spec/idp-quirks.md).
+ * Presets: `rfc` is strict; `default` accepts every client quirk that has no other meaning under the
+ * RFC ("True" for a boolean, a bare-string manager, member removal by value list, dotted keys in
+ * path-less values); `entra` and `okta` add what contradicts the RFC but those clients need (upsert
+ * through `replace`, bare-word filter values). See docs/compatibility.md.
  * @example `createScimHandler({ stores, compatibility: 'entra' })`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
@@ -31,13 +33,13 @@ export const SERVER_PRESETS: Readonly<
   Record<'rfc' | 'default' | 'entra' | 'okta', ServerCompatibility>
 > = Object.freeze({
   rfc: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.rfc },
-  default: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.default },
+  default: { validation: COMPATIBILITY_PROFILES.default, filter: {}, patch: PATCH_PRESETS.default },
   entra: {
     validation: COMPATIBILITY_PROFILES.entra,
     filter: LENIENT_FILTER_SYNTAX,
     patch: PATCH_PRESETS.entra,
   },
-  okta: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.okta },
+  okta: { validation: COMPATIBILITY_PROFILES.default, filter: {}, patch: PATCH_PRESETS.okta },
 });
 
 /**
@@ -99,6 +101,11 @@ export interface ServerLimits {
   readonly maxScan?: number;
   readonly filter?: FilterLimits;
   readonly patch?: PatchLimits;
+  /**
+   * The longest string value a POST, PUT or PATCH may carry, in UTF-16 code units (default 65,536:
+   * room for a certificate); longer is 400 invalidValue.
+   */
+  readonly maxStringLength?: number;
   /** Operations in one bulk request (default 1,000), answered 413 above it and advertised. */
   readonly bulkMaxOperations?: number;
   /** Bytes in one bulk request (default 1 MiB), answered 413 above it and advertised. */

@@ -10,7 +10,7 @@ import {
   type ScimResourceType,
   isJsonObject,
 } from '@scim/core';
-import { applyPatch } from '@scim/patch';
+import { applyPatch, type ParsedPatch } from '@scim/patch';
 import { locationOf, notFound, storeContext, type Engine, type Scope } from './engine.js';
 import type { HookEvent } from './options.js';
 import { noContent, scimJson } from './http.js';
@@ -218,11 +218,7 @@ export async function createResource(
   body: unknown,
   projection: Projection,
 ): Promise<Response> {
-  const result = validateResource(body, resourceType, {
-    mode: 'create',
-    compatibility: engine.compatibility.validation,
-    ...engine.options.validation,
-  });
+  const result = validateResource(body, resourceType, { ...engine.validation, mode: 'create' });
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const id = newId(engine);
   let resource: ScimResource = { ...result.value, id };
@@ -266,11 +262,7 @@ export async function replaceResource(
   body: unknown,
   projection: Projection,
 ): Promise<Response> {
-  const validation = {
-    mode: 'replace',
-    compatibility: engine.compatibility.validation,
-    ...engine.options.validation,
-  } as const;
+  const validation = { ...engine.validation, mode: 'replace' } as const;
   // What the body alone can tell is refused before any store call; immutables need the stored copy.
   const shape = validateResource(body, resourceType, validation);
   if (!shape.ok) throw ScimError.fromIssues(shape.issues);
@@ -306,26 +298,17 @@ export async function patchResource(
   scope: Scope,
   resourceType: ScimResourceType,
   id: string,
-  body: unknown,
+  request: { readonly patch: ParsedPatch; readonly body: unknown },
   projection: Projection,
 ): Promise<Response> {
-  // The configuration says what is supported, and the endpoint keeps to it (checklist P-DISC-05).
-  if (!engine.features.patch)
-    throw ScimError.notImplemented('PATCH is not supported by this service provider');
+  const { patch, body } = request;
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
   for (let attempt = 1; ; attempt++) {
     const existing = await store.get(id, context);
     checkIfMatch(engine, scope, existing);
     if (existing === undefined) throw notFound(resourceType, id);
-    const result = applyPatch(existing, body, {
-      resourceType,
-      compatibility: engine.compatibility.patch,
-      ...engine.options.validation,
-      ...(engine.options.limits?.patch === undefined
-        ? {}
-        : { limits: engine.options.limits.patch }),
-    });
+    const result = applyPatch(existing, patch, engine.patchOptions(resourceType));
     let stored = existing;
     if (result.changed) {
       let resource = await resolveMembers(engine, scope, result.resource, existing);

@@ -1,6 +1,7 @@
 // Which request is which: transport, path, method and caller are settled here, and every query
 // parameter and header a request carries is read before the first store call.
 import { ScimError, type ScimResourceType } from '@scim/core';
+import { parsePatch } from '@scim/patch';
 import { runBulk } from './bulk.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import type { Engine, Scope } from './engine.js';
@@ -166,12 +167,19 @@ async function write(
   requirePrecondition(engine, scope);
   if (method === 'DELETE')
     return inTransaction(engine, scope, (inner) => deleteResource(engine, inner, resourceType, id));
+  // The configuration says what is supported, and the endpoint keeps to it (checklist P-DISC-05).
+  if (method === 'PATCH' && !engine.features.patch)
+    throw ScimError.notImplemented('PATCH is not supported by this service provider');
   const projection = projectionFromUrl(scope, resourceType);
   const data = await body();
+  if (method === 'PUT')
+    return inTransaction(engine, scope, (inner) =>
+      replaceResource(engine, inner, resourceType, id, data, projection),
+    );
+  // Its shape, limits and paths are refused here; what depends on the stored values, after the read.
+  const patch = parsePatch(data, engine.patchOptions(resourceType));
   return inTransaction(engine, scope, (inner) =>
-    method === 'PUT'
-      ? replaceResource(engine, inner, resourceType, id, data, projection)
-      : patchResource(engine, inner, resourceType, id, data, projection),
+    patchResource(engine, inner, resourceType, id, { patch, body: data }, projection),
   );
 }
 
