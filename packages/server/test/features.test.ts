@@ -47,11 +47,10 @@ describe('features and remaining error rows', () => {
 
   it('P-ERR-04: tooMany (see P-CRUD-19) and P-ERR-09: noTarget (see P-PATCH-31) come back as SCIM errors', async () => {
     const { call } = server({ limits: { maxScan: 0 } });
-    await call('POST', '/Users', bj);
+    const user = (await call('POST', '/Users', bj)).body;
     expectError(await call('GET', '/?filter=userName pr'), 400, 'tooMany');
-    const user = (await call('GET', '/Users')).body.Resources?.[0];
     expectError(
-      await call('PATCH', `/Users/${user?.id as string}`, {
+      await call('PATCH', `/Users/${user.id as string}`, {
         schemas: [PO],
         Operations: [{ op: 'remove' }],
       }),

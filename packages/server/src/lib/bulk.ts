@@ -6,6 +6,7 @@ import {
   SCIM_MEDIA_TYPE,
   isJsonObject,
 } from '@scim/core';
+import { BulkOrder } from './bulk-order.js';
 import type { Engine, Scope } from './engine.js';
 import { scimJson } from './http.js';
 import { inTransaction } from './transaction.js';
@@ -23,57 +24,75 @@ interface Operation {
   readonly bulkId: string | undefined;
   readonly version: string | undefined;
   readonly data: unknown;
+  /** The distinct bulkIds its path and data refer to. */
+  readonly references: readonly string[];
 }
 
 type Result = Json;
 
 function failure(method: unknown, bulkId: unknown, error: ScimError): Result {
   return {
-    method: typeof method === 'string' ? method.toUpperCase() : method,
+    // Only strings are echoed: anything else the client sent could be arbitrarily large or deep.
+    ...(typeof method === 'string' ? { method: method.toUpperCase() } : {}),
     ...(typeof bulkId === 'string' ? { bulkId } : {}),
     status: String(error.status),
     response: error.toJSON(),
   };
 }
 
-/** Every bulkId a value refers to: whole strings in data, and inside paths. */
-function references(operation: Operation): Set<string> {
+/**
+ * How deep an operation's data may nest. SCIM data is a few levels deep (a PATCH value holding a
+ * multi-valued complex attribute is about 7); the bound keeps every walk over client data, ours and
+ * JSON.stringify's, far from the stack limit.
+ */
+const MAX_DATA_DEPTH = 64;
+
+/**
+ * Every bulkId an operation refers to, in the order they appear: in its path, in whole string values
+ * of its data, and inside PATCH `path` values. Undefined when the data nests deeper than
+ * MAX_DATA_DEPTH. Iterative, so no body, however deep, can overflow the stack here.
+ */
+function referencesOf(path: string, data: unknown): string[] | undefined {
   const found = new Set<string>();
-  for (const match of operation.path.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
-  const walk = (value: unknown, key: string | undefined): void => {
+  for (const match of path.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
+  // Children are pushed in reverse so that they are visited in document order.
+  const stack: [value: unknown, key: string | undefined, depth: number][] = [[data, undefined, 0]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [value, key, depth] = entry;
     if (typeof value === 'string') {
       if (key === 'path')
         for (const match of value.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
       const whole = REFERENCE.exec(value);
       if (whole !== null) found.add(whole[1] as string);
     } else if (Array.isArray(value)) {
-      for (const item of value) walk(item, undefined);
+      if (depth >= MAX_DATA_DEPTH) return undefined;
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], undefined, depth + 1]);
     } else if (isJsonObject(value)) {
-      for (const [name, item] of Object.entries(value)) walk(item, name);
+      if (depth >= MAX_DATA_DEPTH) return undefined;
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [name, item] = entries[i] as [string, unknown];
+        stack.push([item, name, depth + 1]);
+      }
     }
-  };
-  walk(operation.data, undefined);
-  return found;
+  }
+  return [...found];
 }
 
-function substitute(
-  value: unknown,
-  key: string | undefined,
-  ids: ReadonlyMap<string, string>,
-): unknown {
-  if (typeof value === 'string') {
+/**
+ * The operation's data as the JSON body of its request, with every reference replaced by the id it
+ * now has. Only called on data that passed the depth bound, so JSON.stringify's recursion is safe.
+ */
+function bodyWithIds(data: unknown, ids: ReadonlyMap<string, string>): string {
+  // Array items have numeric keys, so `key === 'path'` means an object member, as in referencesOf.
+  return JSON.stringify(data, (key, value: unknown) => {
+    if (typeof value !== 'string') return value;
     const whole = REFERENCE.exec(value);
     if (whole !== null) return ids.get(whole[1] as string) ?? value;
     return key === 'path'
       ? value.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text)
       : value;
-  }
-  if (Array.isArray(value)) return value.map((item) => substitute(item, undefined, ids));
-  if (isJsonObject(value))
-    return Object.fromEntries(
-      Object.entries(value).map(([name, item]) => [name, substitute(item, name, ids)]),
-    );
-  return value;
+  });
 }
 
 /** Checks one operation's shape; a malformed operation fails alone (P-BULK-03, P-BULK-04, P-BULK-24). */
@@ -111,7 +130,12 @@ function readOperation(engine: Engine, raw: unknown, index: number): Operation |
   if (method !== 'DELETE' && raw.data === undefined)
     return ScimError.invalidSyntax(`A ${method} operation needs data`);
   const version = typeof raw.version === 'string' ? raw.version : undefined;
-  return { index, method, path, bulkId, version, data: raw.data };
+  const references = referencesOf(path, raw.data);
+  if (references === undefined)
+    return ScimError.invalidSyntax(
+      `Operations[${index}].data nests deeper than ${MAX_DATA_DEPTH} levels`,
+    );
+  return { index, method, path, bulkId, version, data: raw.data, references };
 }
 
 export interface BulkLimits {
@@ -220,7 +244,7 @@ async function perform(
     if (!succeeded(result)) errors += 1;
   };
 
-  const pending: Operation[] = [];
+  const accepted: Operation[] = [];
   const declared = new Set<string>();
   for (const [index, raw] of operations.entries()) {
     const operation = readOperation(engine, raw, index);
@@ -242,56 +266,50 @@ async function perform(
     } else {
       if (operation.method === 'POST' && operation.bulkId !== undefined)
         declared.add(operation.bulkId);
-      pending.push(operation);
+      accepted.push(operation);
     }
     if (stopped()) return results;
   }
 
   const ids = new Map<string, string>();
-  const failed = new Set<string>();
-  let progress = true;
-  while (pending.length > 0 && progress && !stopped()) {
-    progress = false;
-    for (let i = 0; i < pending.length && !stopped();) {
-      const operation = pending[i] as Operation;
-      const waiting = [...references(operation)].filter((id) => !ids.has(id));
-      const missing = waiting.find((id) => !declared.has(id));
-      const broken = waiting.find((id) => failed.has(id));
-      if (missing === undefined && broken === undefined && waiting.length > 0) {
-        i += 1;
-        continue;
-      }
-      pending.splice(i, 1);
-      progress = true;
-      if (missing !== undefined) {
-        record(
-          failure(
-            operation.method,
-            operation.bulkId,
-            ScimError.invalidValue(`bulkId '${missing}' is not defined in this request`),
-          ),
-        );
-      } else if (broken !== undefined) {
-        record(
-          failure(
-            operation.method,
-            operation.bulkId,
-            new ScimError({ status: 409, detail: `The operation for bulkId '${broken}' failed` }),
-          ),
-        );
-      } else {
-        const result = await execute(scope, operation, ids, dispatch);
-        record(result);
-        if (operation.method === 'POST' && operation.bulkId !== undefined) {
-          if (result.status === '201' && typeof result.id === 'string')
-            ids.set(operation.bulkId, result.id);
-          else failed.add(operation.bulkId);
-        }
-        delete result.id;
-      }
+  const order = new BulkOrder(accepted, declared);
+  while (!stopped()) {
+    const next = order.next();
+    if (next === undefined) break;
+    const { operation, verdict } = next;
+    let result: Result;
+    if (verdict.kind === 'missing') {
+      result = failure(
+        operation.method,
+        operation.bulkId,
+        ScimError.invalidValue(`bulkId '${verdict.bulkId}' is not defined in this request`),
+      );
+    } else if (verdict.kind === 'failed') {
+      result = failure(
+        operation.method,
+        operation.bulkId,
+        new ScimError({
+          status: 409,
+          detail: `The operation for bulkId '${verdict.bulkId}' failed`,
+        }),
+      );
+    } else {
+      result = await execute(scope, operation, ids, dispatch);
+      if (
+        operation.method === 'POST' &&
+        operation.bulkId !== undefined &&
+        result.status === '201' &&
+        typeof result.id === 'string'
+      )
+        ids.set(operation.bulkId, result.id);
+      delete result.id;
     }
+    record(result);
+    // A POST that did not create its resource fails whatever refers to it (409), however it failed.
+    if (operation.method === 'POST' && operation.bulkId !== undefined)
+      order.settle(operation.bulkId, ids.has(operation.bulkId));
   }
-  for (const operation of stopped() ? [] : pending) {
+  for (const operation of stopped() ? [] : order.unreached()) {
     // What is still waiting refers to itself in a circle (RFC 7644 §3.7.1 allows giving up with 409).
     record(
       failure(
@@ -324,7 +342,7 @@ async function execute(
   if (operation.version !== undefined) headers.set('if-match', operation.version);
   const init: RequestInit = { method: operation.method, headers };
   if (operation.data !== undefined && operation.method !== 'DELETE')
-    init.body = JSON.stringify(substitute(operation.data, undefined, ids));
+    init.body = bodyWithIds(operation.data, ids);
   const response = await dispatch(new Request(`${scope.baseUrl}${path}`, init), scope);
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : JSON.parse(text);

@@ -24,6 +24,51 @@ interface CursorState {
 
 const encoder = new TextEncoder();
 
+/**
+ * The one answer for every cursor that cannot be served, whatever the reason (forged, altered,
+ * another caller's, another query's, or outlived by the data or the store it named): identical
+ * bodies reveal nothing (RFC 9865 §5.2). Only expiry is told apart (expiredCursor).
+ */
+export function invalidCursor(): ScimError {
+  return ScimError.invalidCursor('The cursor is not valid');
+}
+
+/** What a verified payload must hold; one signed by another release with the same secret may not. */
+function isCursorState(value: unknown): value is CursorState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const state = value as Record<string, unknown>;
+  const where = [state.o, state.a, state.b].filter((field) => field !== undefined);
+  return (
+    typeof state.n === 'number' &&
+    typeof state.q === 'string' &&
+    typeof state.p === 'string' &&
+    typeof state.e === 'number' &&
+    where.length <= 1 &&
+    (state.o === undefined || (Number.isSafeInteger(state.o) && (state.o as number) >= 0)) &&
+    (state.a === undefined || typeof state.a === 'string') &&
+    (state.b === undefined || typeof state.b === 'string')
+  );
+}
+
+/**
+ * Whether the page read for an opened cursor cannot be the page the cursor meant, which is answered
+ * like any invalid cursor (RFC 9865 §5.2: a page that no longer exists gives the same error):
+ * a store position when the store no longer pages by position; an offset when it now does (it
+ * would answer the first page again); an offset past the last match, after deletions.
+ */
+export function isOutlivedPage(
+  position: CursorPosition,
+  page: {
+    readonly positions?: unknown;
+    readonly totalKnown: boolean;
+    readonly totalResults: number;
+  },
+): boolean {
+  if (!('offset' in position)) return page.positions === undefined;
+  if (position.offset === 0) return false;
+  return page.positions !== undefined || (page.totalKnown && position.offset >= page.totalResults);
+}
+
 function toBase64Url(bytes: Uint8Array): string {
   let text = '';
   for (const byte of bytes) text += String.fromCharCode(byte);
@@ -99,7 +144,7 @@ export class CursorCodec {
     caller: string,
   ): Promise<{ position: CursorPosition; count: number }> {
     const [payload, signature, extra] = cursor.split('.');
-    let state: CursorState;
+    let state: unknown;
     try {
       if (payload === undefined || signature === undefined || extra !== undefined)
         throw new Error('shape');
@@ -110,13 +155,13 @@ export class CursorCodec {
         encoder.encode(payload),
       );
       if (!valid) throw new Error('signature');
-      state = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as CursorState;
+      state = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
     } catch {
-      throw ScimError.invalidCursor('The cursor is not valid');
+      throw invalidCursor();
     }
+    if (!isCursorState(state)) throw invalidCursor();
     // The same answer for another caller's cursor as for a forged one: nothing about it is revealed.
-    if (state.q !== query || state.p !== caller)
-      throw ScimError.invalidCursor('The cursor is not valid');
+    if (state.q !== query || state.p !== caller) throw invalidCursor();
     if (state.e < this.now().getTime() / 1000)
       throw ScimError.expiredCursor('The cursor has expired; start again from the first page');
     if (count !== undefined && count !== state.n)

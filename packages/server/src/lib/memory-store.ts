@@ -9,6 +9,7 @@ import {
 } from '@scim/core';
 import { compileBoundFilter, type BoundFilterNode } from '@scim/filter';
 import { CreationOrder } from './creation-order.js';
+import { invalidCursor } from './cursor.js';
 import { keysetPage } from './keyset.js';
 import {
   memberCandidates,
@@ -17,7 +18,14 @@ import {
   type MemberIndex,
 } from './member-index.js';
 import { sortResources } from './sort.js';
-import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from './store.js';
+import type {
+  ScimStore,
+  StoreContext,
+  StoreCursor,
+  StorePositions,
+  StoreQuery,
+  StoreQueryResult,
+} from './store.js';
 
 /**
  * The in-memory reference store; `size` and `clear` help tests and examples.
@@ -39,6 +47,11 @@ interface UniqueIndex {
 }
 
 interface Tenant {
+  /**
+   * Stamped on every position this tenant's data hands out, so a cursor that outlived it (a restart
+   * with the same cursor secret, `clear()`) is refused instead of read against other data.
+   */
+  readonly epoch: string;
   readonly byId: Map<string, ScimResource>;
   readonly order: CreationOrder;
   readonly members: readonly MemberIndex[];
@@ -103,6 +116,7 @@ export function createMemoryStore(): MemoryStore {
     let tenant = tenants.get(key);
     if (tenant === undefined) {
       tenant = {
+        epoch: crypto.randomUUID().replace(/-/g, '').slice(0, 12),
         byId: new Map(),
         order: new CreationOrder(),
         members: memberIndexes(context.resourceType),
@@ -143,11 +157,8 @@ export function createMemoryStore(): MemoryStore {
   };
 
   /**
-   * An `eq` on `id` or on a unique attribute names at most one resource: look it up. Undefined means
-   * no index applies and every resource is a candidate.
-   */
-  /**
-   * The few resources an index names for the filter, or undefined when no index applies. `exact`
+   * The few resources an index names for the filter (an `eq` on `id` or on a unique attribute names
+   * at most one), or undefined when no index applies and every resource is a candidate. `exact`
    * says the index answered the whole filter, so there is nothing left to test.
    */
   const narrowed = (
@@ -195,21 +206,34 @@ export function createMemoryStore(): MemoryStore {
         query.bound === undefined || index?.exact === true
           ? undefined
           : compileBoundFilter(query.bound);
-      if (query.cursor !== undefined)
-        return keysetPage(
+      if (query.cursor !== undefined) {
+        // A keyset page holds count + 1 matches whatever the total, so `limit` does not bound it:
+        // cursors are how a client reads past maxScan.
+        const page = keysetPage(
           { order: tenant.order, byId: tenant.byId, narrowed: candidates, matches },
-          query,
+          { ...query, cursor: openPositions(tenant, query.cursor) },
         );
+        return { ...page, positions: stampPositions(tenant, page.positions ?? {}) };
+      }
+      // Index paging holds every match to sort and cut the page: past `limit` matches the answer is
+      // truncated (the server answers tooMany), and the scan stops there.
       const found: ScimResource[] = [];
-      for (const resource of candidates ?? tenant.byId.values())
-        if (matches === undefined || matches(resource)) found.push(resource);
+      let truncated = false;
+      for (const resource of candidates ?? tenant.byId.values()) {
+        if (matches !== undefined && !matches(resource)) continue;
+        if (found.length >= query.limit) {
+          truncated = true;
+          break;
+        }
+        found.push(resource);
+      }
       if (query.sort !== undefined) sortResources(found, query.sort.attribute, query.sort.order);
       const start = Math.max(query.startIndex - 1, 0);
-      return {
-        resources: found.slice(start, start + query.count),
-        totalResults: found.length,
-        applied: { filter: true, sort: true, page: true },
-      };
+      const resources = found.slice(start, start + query.count);
+      const applied = { filter: true, sort: true, page: true };
+      return truncated
+        ? { resources, applied, truncated }
+        : { resources, totalResults: found.length, applied };
     },
 
     async create(resource, context) {
@@ -259,6 +283,25 @@ export function createMemoryStore(): MemoryStore {
       tenants.clear();
     },
   };
+}
+
+/** Position strings are `<epoch>.<keyset position>`; another epoch's are refused (RFC 9865 §2.1). */
+function openPositions(tenant: Tenant, cursor: StoreCursor): StoreCursor {
+  const open = (position: string): string => {
+    const prefix = `${tenant.epoch}.`;
+    if (!position.startsWith(prefix)) throw invalidCursor();
+    return position.slice(prefix.length);
+  };
+  if (cursor.before !== undefined) return { before: open(cursor.before) };
+  if (cursor.after !== undefined) return { after: open(cursor.after) };
+  return {};
+}
+
+function stampPositions(tenant: Tenant, positions: StorePositions): StorePositions {
+  const stamped: { -readonly [K in keyof StorePositions]: StorePositions[K] } = {};
+  if (positions.next !== undefined) stamped.next = `${tenant.epoch}.${positions.next}`;
+  if (positions.previous !== undefined) stamped.previous = `${tenant.epoch}.${positions.previous}`;
+  return stamped;
 }
 
 function isIndexable(tenant: Tenant): (node: BoundFilterNode) => boolean {
