@@ -4,20 +4,20 @@ import {
   checkStatus,
   clientFor,
   unique,
-  type Call,
   type Reply,
   type ConformanceTarget,
 } from './client.js';
-
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const LR = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+import { entraQuirks, entraQuirksDialect } from './entra-quirks.js';
+import { entraTutorial, entraTutorialDialect } from './entra.js';
+import { entraValidation } from './entra-validation.js';
+import { oktaCases } from './okta.js';
+import { postmanCases, postmanCasesDialect } from './postman.js';
+import { G, LR, PO, U, createUser, type Case } from './steps.js';
 
 /**
- * One check of the conformance kit: a checklist ID or client name, a title, and `run`, which throws
- * an `Error` that says what was wrong.
+ * One check of the conformance kit: a checklist row (`P-PATCH-10`) or the id of a client request
+ * sequence in the IdP reference (`E5`, `P13`, `O9`, `3.1-3`), a title that names the client and the
+ * rule, and `run`, which throws an `Error` that says what was wrong.
  * @example `for (const c of conformanceCases(target)) it(`${c.id}: ${c.name}`, c.run)`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
@@ -28,25 +28,21 @@ export interface ConformanceCase {
 }
 
 /**
- * Which client dialects the endpoint under test was configured for; their request sequences run only
- * when asked for.
- * @example `{ entra: true }`
+ * The compatibility preset the endpoint under test runs with. The RFC rows and the Entra ID and
+ * Okta request sequences run for `default` (the default), `entra` and `okta`; `entra` adds the
+ * Entra requests only the `entra` preset accepts because the RFC forbids them (bare-word filter
+ * values, creating an element through a `replace` whose filter matches nothing); `rfc` runs the RFC
+ * rows alone, since the client sequences need at least the `default` preset.
+ * @example `{ dialect: 'entra' }`
  * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups
  */
 export interface ConformanceOptions {
+  /** Default `default`; read in any case, and an unknown name is a `TypeError`. */
+  readonly dialect?: 'rfc' | 'default' | 'entra' | 'okta';
+  /** @deprecated Use `dialect: 'entra'`; `entra: true` means the same. */
   readonly entra?: boolean;
+  /** @deprecated The Okta sequences run in every dialect but `rfc`; `okta: true` means `dialect: 'okta'`. */
   readonly okta?: boolean;
-}
-
-type Case = readonly [id: string, name: string, run: (call: Call) => Promise<void>];
-
-async function createUser(
-  call: Call,
-  extra: Record<string, unknown> = {},
-): Promise<Record<string, unknown>> {
-  const reply = await call('POST', '/Users', { schemas: [U], userName: unique('user'), ...extra });
-  checkStatus(reply, 201, 'POST /Users');
-  return reply.body;
 }
 
 const rfc: readonly Case[] = [
@@ -450,137 +446,31 @@ const protocol: readonly Case[] = [
   ],
 ];
 
-const entra: readonly Case[] = [
-  [
-    'X-ENTRA-01',
-    'Entra: capitalised ops and "False" strings deactivate a user',
-    async (call) => {
-      const user = await createUser(call, {
-        schemas: [U, EU],
-        active: 'True',
-        meta: { resourceType: 'User' },
-        roles: [],
-      });
-      const reply = await call('PATCH', `/Users/${String(user.id)}`, {
-        schemas: [PO],
-        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-      });
-      checkStatus(reply, [200, 204], 'Entra disable');
-      check(
-        (await call('GET', `/Users/${String(user.id)}`)).body.active === false,
-        'active must be false',
-      );
-    },
-  ],
-  [
-    'X-ENTRA-02',
-    'Entra: remove members with a value list removes only those',
-    async (call) => {
-      const a = await createUser(call);
-      const b = await createUser(call);
-      const group = await call('POST', '/Groups', {
-        schemas: [G, 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
-        displayName: unique('entra'),
-        meta: { resourceType: 'Group' },
-      });
-      checkStatus(group, 201, 'Entra create group');
-      const gid = String(group.body.id);
-      checkStatus(
-        await call('PATCH', `/Groups/${gid}`, {
-          schemas: [PO],
-          Operations: [
-            { op: 'Add', path: 'members', value: [{ $ref: null, value: a.id }, { value: b.id }] },
-          ],
-        }),
-        [200, 204],
-        'Entra add members',
-      );
-      checkStatus(
-        await call('PATCH', `/Groups/${gid}`, {
-          schemas: [PO],
-          Operations: [{ op: 'Remove', path: 'members', value: [{ value: a.id }] }],
-        }),
-        [200, 204],
-        'Entra remove members',
-      );
-      const members =
-        ((await call('GET', `/Groups/${gid}`)).body.members as { value: string }[] | undefined) ??
-        [];
-      check(
-        members.length === 1 && members[0]?.value === b.id,
-        'only the listed member may be removed',
-      );
-    },
-  ],
-  [
-    'X-ENTRA-08',
-    'Entra: a work email is updated through its filter, and created when missing',
-    async (call) => {
-      const user = await createUser(call);
-      const reply = await call('PATCH', `/Users/${String(user.id)}`, {
-        schemas: [PO],
-        Operations: [
-          { op: 'Replace', path: 'emails[type eq "work"].value', value: 'x@example.com' },
-        ],
-      });
-      checkStatus(reply, [200, 204], 'Entra email upsert');
-      const emails =
-        ((await call('GET', `/Users/${String(user.id)}`)).body.emails as
-          Record<string, unknown>[] | undefined) ?? [];
-      check(
-        emails.some((email) => email.type === 'work' && email.value === 'x@example.com'),
-        'the work email must exist',
-      );
-    },
-  ],
-];
+const DIALECTS = ['rfc', 'default', 'entra', 'okta'] as const;
 
-const okta: readonly Case[] = [
-  [
-    'Okta 3.2.6',
-    'Okta: a group rename carrying its own id',
-    async (call) => {
-      const group = await call('POST', '/Groups', {
-        schemas: [G],
-        displayName: unique('okta'),
-        members: [],
-      });
-      const gid = String(group.body.id);
-      const renamed = unique('renamed');
-      checkStatus(
-        await call('PATCH', `/Groups/${gid}`, {
-          schemas: [PO],
-          Operations: [{ op: 'replace', value: { id: gid, displayName: renamed } }],
-        }),
-        [200, 204],
-        'Okta rename',
-      );
-      check(
-        (await call('GET', `/Groups/${gid}`)).body.displayName === renamed,
-        'the group must be renamed',
-      );
-    },
-  ],
-  [
-    'Okta 3.2.5',
-    'Okta: PUT deactivates a user',
-    async (call) => {
-      const user = await createUser(call, { active: true, groups: [] });
-      const full = (await call('GET', `/Users/${String(user.id)}`)).body;
-      const reply = await call('PUT', `/Users/${String(user.id)}`, { ...full, active: false });
-      checkStatus(reply, 200, 'Okta PUT');
-      check(reply.body.active === false, 'active must be false after the PUT');
-    },
-  ],
-];
+function dialectOf(options: ConformanceOptions): (typeof DIALECTS)[number] {
+  if (options.dialect === undefined)
+    return options.entra === true ? 'entra' : options.okta === true ? 'okta' : 'default';
+  const dialect = String(options.dialect).toLowerCase();
+  const known = DIALECTS.find((name) => name === dialect);
+  if (known === undefined)
+    throw new TypeError(
+      `conformanceCases: unknown dialect ${JSON.stringify(options.dialect)}; use one of ${DIALECTS.join(', ')}`,
+    );
+  return known;
+}
 
 /**
- * The shared conformance kit: checklist rows and the Entra and Okta request sequences, as cases any
- * test framework can run against a fetch function. Cases create their own uniquely named data.
+ * The shared conformance kit: checklist rows, then the requests Microsoft Entra ID and Okta send
+ * (their tutorials' wire exchanges, Microsoft's Postman collection, Entra's SCIM Validator and
+ * gallery tests, Okta's SPEC test and protocol reference), each case named with its id in the
+ * project's IdP reference (`E5`, `P13`, `O9`, `3.1-3`, …) and its checklist row. The client
+ * sequences expect the `default` compatibility preset, which is what a bare `createScimHandler`
+ * uses. Cases create their own uniquely named data, so a store may keep data between runs.
  * @example
  * ```ts
  * import { conformanceCases } from '@scim/server/testing';
- * for (const c of conformanceCases({ fetch: (r) => app.fetch(r), baseUrl: 'http://localhost/scim/v2', headers: { authorization: 'Bearer t' } }, { entra: true })) {
+ * for (const c of conformanceCases({ fetch: (r) => app.fetch(r), baseUrl: 'http://localhost/scim/v2', headers: { authorization: 'Bearer t' } })) {
  *   it(`${c.id}: ${c.name}`, c.run);
  * }
  * ```
@@ -590,12 +480,23 @@ export function conformanceCases(
   target: ConformanceTarget,
   options: ConformanceOptions = {},
 ): ConformanceCase[] {
+  const dialect = dialectOf(options);
   const call = clientFor(target);
   const selected = [
     ...rfc,
     ...protocol,
-    ...(options.entra === true ? entra : []),
-    ...(options.okta === true ? okta : []),
+    ...(dialect === 'rfc'
+      ? []
+      : [
+          ...entraTutorial,
+          ...entraQuirks,
+          ...entraValidation,
+          ...postmanCases,
+          ...oktaCases(target),
+        ]),
+    ...(dialect === 'entra'
+      ? [...entraTutorialDialect, ...entraQuirksDialect, ...postmanCasesDialect]
+      : []),
   ];
   return selected.map(([id, name, run]) => ({ id, name, run: () => run(call) }));
 }

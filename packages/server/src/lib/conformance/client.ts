@@ -22,6 +22,11 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/**
+ * One request. `headers` are sent as given, over the target's; a body is sent as
+ * `application/scim+json` unless `headers` names another Content-Type (Microsoft's Postman
+ * collection sends `application/json`, Okta adds `; charset=utf-8`).
+ */
 export type Call = (
   method: string,
   path: string,
@@ -31,14 +36,11 @@ export type Call = (
 
 export function clientFor(target: ConformanceTarget): Call {
   return async (method, path, body, extra = {}) => {
-    const headers: Record<string, string> = {
-      accept: SCIM_MEDIA_TYPE,
-      ...target.headers,
-      ...extra,
-    };
+    const headers = new Headers({ accept: SCIM_MEDIA_TYPE, ...target.headers });
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     const init: RequestInit = { method, headers };
     if (body !== undefined) {
-      headers['content-type'] = SCIM_MEDIA_TYPE;
+      if (!headers.has('content-type')) headers.set('content-type', SCIM_MEDIA_TYPE);
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
     }
     const response = await target.fetch(
