@@ -9,6 +9,8 @@ const root = new URL('../packages/', import.meta.url);
 const require = createRequire(import.meta.url);
 let passed = 0;
 let failed = 0;
+/** Every loaded entry point by its import name (`@scim/server/memory`), as `{ esm, cjs }`. */
+const loaded = new Map();
 
 function check(name, fn) {
   return Promise.resolve()
@@ -74,7 +76,26 @@ for (const entry of readdirSync(root, { withFileTypes: true })) {
       esm = esmModule;
       cjs = cjsModule;
     }
+    loaded.set(label, { esm: esmModule, cjs: cjsModule });
   }
+  // A workspace package that is used but not declared gets bundled by tsup: a private copy of
+  // core in an adapter splits ScimError and every other module-level value in two.
+  await check(`${manifest.name}: the build bundles no other package`, () => {
+    const declared = new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]);
+    for (const file of readdirSync(join(dir, 'dist'))) {
+      if (!/\.(c|m)?js$/.test(file)) continue;
+      const code = readFileSync(join(dir, 'dist', file), 'utf8');
+      // esbuild names every bundled module in a comment; only the package's own files may appear.
+      const foreign = /^\/\/ (\.\.\/\S+|node_modules\/\S+)$/m.exec(code);
+      if (foreign) throw new Error(`dist/${file} contains ${foreign[1]}`);
+      for (const [, name] of code.matchAll(/(?:from |require\()["'](@scim\/[^/"']+)/g)) {
+        if (!declared.has(name)) throw new Error(`dist/${file} imports ${name}, not a dependency`);
+      }
+    }
+  });
   if (manifest.name === '@scim/core') {
     await check(
       'a ScimError from the ESM build is recognised by the CJS build (two copies)',
@@ -93,6 +114,52 @@ for (const entry of readdirSync(root, { withFileTypes: true })) {
       );
       if (!result.ok) throw new Error(JSON.stringify(result.issues));
     });
+  }
+}
+
+console.log('adapters');
+// The ScimError an application throws (from @scim/core) is the one the adapter and the server
+// recognise, in both module systems: it keeps its status instead of becoming a 500.
+for (const system of ['esm', 'cjs']) {
+  await check(
+    `a ScimError from @scim/core keeps its status through @scim/express (${system})`,
+    () => throughExpress(system),
+  );
+}
+
+async function throughExpress(system) {
+  const pick = (name) => loaded.get(name)?.[system];
+  const core = pick('@scim/core');
+  const adapter = pick('@scim/express');
+  const memory = pick('@scim/server/memory');
+  const express = system === 'esm' ? (await import('express')).default : require('express');
+  const app = express();
+  // An application middleware in front of the mount refuses with a ScimError of its own.
+  app.use('/scim/v2', (req, _res, next) =>
+    next(req.headers['x-refuse'] ? core.ScimError.forbidden('refused by the app') : undefined),
+  );
+  app.use(
+    '/scim/v2',
+    adapter.scimMiddleware({
+      stores: { User: memory.createMemoryStore(), Group: memory.createMemoryStore() },
+      authenticate: () => {
+        throw core.ScimError.unauthorized('no token here');
+      },
+    }),
+    adapter.scimErrorHandler(),
+  );
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const base = `http://127.0.0.1:${server.address().port}/scim/v2/Users`;
+    const refused = await fetch(base, { headers: { 'x-refuse': '1' } });
+    const unauthenticated = await fetch(base);
+    const statuses = [refused.status, unauthenticated.status];
+    if (statuses.join() !== '403,401') throw new Error(`answered ${statuses.join(', ')}`);
+    const body = await refused.json();
+    if (body.detail !== 'refused by the app') throw new Error(JSON.stringify(body));
+  } finally {
+    server.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { scimErrorHandler, scimMiddleware } from '@scim/express';
 import { createMemoryStore } from '@scim/server/memory';
 
 /**
- * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, log?: (line: string) => void }} options
+ * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string | undefined, log?: (line: string) => void }} options
  */
 export function createApp({ token, compatibility = 'default', cursorSecret, log = console.log }) {
   // Compare digests, so the comparison takes the same time whatever the caller sent.

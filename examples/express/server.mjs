@@ -1,8 +1,9 @@
 // @ts-check
-// Starts the example: PORT (default 8080), HOST (default 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY,
-// SCIM_CURSOR_SECRET.
+// Starts the example: PORT (default 8080; 0 picks a free port), HOST (default 127.0.0.1), SCIM_TOKEN,
+// SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET.
 import { randomBytes } from 'node:crypto';
 import { createApp } from './app.mjs';
+import { refuseUnservedMethods, stopOnSignals } from './node-server.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -21,15 +22,11 @@ const server = createApp({
   compatibility,
   cursorSecret: process.env.SCIM_CURSOR_SECRET,
 }).listen(port, host, () => {
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const shown = host.includes(':') ? `[${host}]` : host;
   console.log(
-    `SCIM 2.0 endpoint: http://${host}:${port}/scim/v2 (compatibility: ${compatibility})`,
+    `SCIM 2.0 endpoint: http://${shown}:${address.port}/scim/v2 (compatibility: ${compatibility})`,
   );
 });
-
-for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) {
-  process.once(signal, () => {
-    console.log(`${signal}: finishing open requests`);
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(1), 5000).unref();
-  });
-}
+refuseUnservedMethods(server);
+stopOnSignals(server);

@@ -21,7 +21,7 @@ async function sameSecret(/** @type {string} */ given, /** @type {string} */ exp
 }
 
 /**
- * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string, trustForwardedProto?: boolean, log?: (line: string) => void }} options
+ * @param {{ token: string, compatibility?: 'rfc' | 'default' | 'entra' | 'okta', cursorSecret?: string | undefined, trustForwardedProto?: boolean, log?: (line: string) => void }} options
  */
 export function createApp({
   token,

@@ -14,9 +14,9 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { ScimError, toScimError } from '@scim/core';
 import { createScimHandler, type ScimHandler, type ScimHandlerOptions } from '@scim/server';
+import { send, toRequest } from './lib/node-bridge.js';
 
 /**
  * What the middleware reads besides Node's `IncomingMessage`; Express 4 and 5 both provide it.
@@ -64,9 +64,10 @@ export function scimMiddleware(handlerOrOptions: ScimHandler | ScimHandlerOption
   const handler =
     'fetch' in handlerOrOptions ? handlerOrOptions : createScimHandler(handlerOrOptions);
   return (req, res, next) => {
+    const bridged = toRequest(req, res);
     handler
-      .fetch(toRequest(req))
-      .then((response) => send(response, res))
+      .fetch(bridged.request)
+      .then((response) => send(response, req, res, bridged.dropBody))
       .catch(next);
   };
 }
@@ -84,7 +85,7 @@ export function scimErrorHandler(): (
   response: ServerResponse,
   next: (error?: unknown) => void,
 ) => void {
-  return (error, _request, response, next) => {
+  return (error, request, response, next) => {
     if (response.headersSent) {
       next(error);
       return;
@@ -97,48 +98,6 @@ export function scimErrorHandler(): (
         : type === 'entity.too.large'
           ? ScimError.payloadTooLarge('The request body is too large')
           : toScimError(error);
-    send(scimError.toResponse(), response).catch(next);
+    send(scimError.toResponse(), request, response).catch(next);
   };
-}
-
-function toRequest(req: ExpressLikeRequest): Request {
-  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  const method = req.method ?? 'GET';
-  const controller = new AbortController();
-  req.once('close', () => controller.abort());
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: controller.signal };
-  if (method !== 'GET' && method !== 'HEAD') {
-    const parsed = req.body;
-    if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
-      // A body parser already read the stream; hand its bytes on.
-      init.body = parsed as unknown as BodyInit;
-    } else if (
-      parsed !== undefined &&
-      parsed !== null &&
-      typeof parsed === 'object' &&
-      Object.keys(parsed).length > 0
-    ) {
-      init.body = JSON.stringify(parsed);
-    } else if (!req.readableEnded) {
-      // Stream the body: the handler enforces the payload limit while reading.
-      init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
-      init.duplex = 'half';
-    }
-  }
-  return new Request(url, init);
-}
-
-async function send(response: Response, res: ServerResponse): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
-  if (response.body === null) {
-    res.end();
-    return;
-  }
-  res.end(Buffer.from(await response.arrayBuffer()));
 }

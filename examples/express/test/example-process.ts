@@ -1,0 +1,54 @@
+// Starts an example server as `npm start` does (scripts/run-example.mjs: from source, no build) in a
+// child process on a free port, for tests that need the real process: signals, exit codes, sockets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('../../../scripts/run-example.mjs', import.meta.url));
+
+export interface ExampleProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Resolves when the process exits, with its code (null when a signal killed it). */
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `examples/<name>/server.mjs` with SCIM_TOKEN `token` and waits until it listens. */
+export async function startExample(
+  name: 'express' | 'hono',
+  token: string,
+  env: Record<string, string> = {},
+): Promise<ExampleProcess> {
+  const child = spawn(process.execPath, [script, name], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SCIM_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  child.stdout.on('data', (data: Buffer) => (printed += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (printed += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no endpoint line in 20 s:\n${printed}`)),
+      20_000,
+    );
+    const look = () => {
+      const match = /SCIM 2\.0 endpoint: http:\/\/[^\s/]+:(\d+)\//.exec(printed);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stdout.off('data', look);
+      resolve(Number(match[1]));
+    };
+    child.stdout.on('data', look);
+    void exited.then(() => reject(new Error(`exited before listening:\n${printed}`)));
+  });
+  return {
+    child,
+    port,
+    baseUrl: `http://127.0.0.1:${port}/scim/v2`,
+    output: () => printed,
+    exited,
+  };
+}

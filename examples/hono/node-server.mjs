@@ -1,0 +1,134 @@
+// @ts-check
+// What the Node server (@hono/node-server) needs around the app: an answer that goes out whole while
+// the client is still sending a body nobody reads, SCIM answers for the requests Node answers by
+// itself before any app sees them, and a shutdown that finishes the requests in flight and closes
+// idle keep-alive connections. app.mjs needs none of it on other runtimes.
+
+import { IncomingMessage } from 'node:http';
+
+const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** How long, and for how many bytes, an unread request body is drained before the socket closes. */
+const LINGER_MS = 2_000;
+const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
+/** @typedef {{ incoming?: unknown }} NodeBindings What @hono/node-server passes as `env`. */
+
+/**
+ * Wraps the app's `fetch` for @hono/node-server. When the answer is ready while the client is still
+ * sending a body the endpoint did not read (a 413 for a body over the limit, a 401 before the body
+ * was needed), the answer says `Connection: close` and goes out at once, and the connection ends
+ * only once the rest of the body has arrived (at most {@link LINGER_MS} later): closing a socket
+ * with unread input resets it, and a client still sending would lose the answer.
+ * @param {(request: Request, env: NodeBindings) => Response | Promise<Response>} fetch
+ * @returns {(request: Request, env: NodeBindings) => Promise<Response>}
+ */
+export function closeAfterUnreadBody(fetch) {
+  return async (request, env) => {
+    const response = await fetch(request, env);
+    const incoming = env?.incoming;
+    // HTTP/2 ends one stream, not the connection: only HTTP/1.1 needs this.
+    if (!(incoming instanceof IncomingMessage) || incoming.complete) return response;
+    const body = new Uint8Array(await response.arrayBuffer());
+    const headers = new Headers(response.headers);
+    headers.set('connection', 'close');
+    headers.set('content-length', String(body.byteLength));
+    const drained = new Promise((resolve) => {
+      let bytes = 0;
+      setTimeout(resolve, LINGER_MS).unref();
+      // Nobody reads this body any more: drop the readers and discard the rest.
+      incoming.removeAllListeners('data');
+      incoming.on('data', (/** @type {Buffer} */ chunk) => {
+        bytes += chunk.byteLength;
+        if (bytes > LINGER_MAX_BYTES) resolve(undefined);
+      });
+      incoming.once('end', resolve);
+      incoming.once('close', resolve);
+      incoming.resume();
+    });
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(body);
+      },
+      async pull(controller) {
+        await drained;
+        controller.close();
+      },
+    });
+    return new Response(stream, { status: response.status, headers });
+  };
+}
+
+/**
+ * CONNECT never reaches the app (Node emits 'connect' and, with no listener, drops the socket), and
+ * Node's parser refuses a method it does not know (TRACK) with a bare 400. Answer both as the
+ * endpoint answers any method it does not serve: 405 with a SCIM error.
+ * @param {import('node:http').Server} server
+ */
+export function refuseUnservedMethods(server) {
+  /** Responses in progress per socket: nothing may be written in between their bytes. */
+  const busy = new WeakMap();
+  server.on('request', ({ socket }, response) => {
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once('close', () => busy.set(socket, busy.get(socket) - 1));
+  });
+  /** @param {import('node:stream').Duplex} socket @param {string} status @param {string} [body] */
+  const answer = (socket, status, body = '') =>
+    socket.end(
+      `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `${body === '' ? '' : 'content-type: application/scim+json\r\n'}\r\n${body}`,
+    );
+  /** @param {import('node:stream').Duplex} socket */
+  const refuse = (socket) =>
+    answer(
+      socket,
+      '405 Method Not Allowed',
+      JSON.stringify({ schemas: [ERROR_URN], status: '405', detail: 'Method not allowed' }),
+    );
+  server.on('connect', (_request, socket) => refuse(socket));
+  // With a listener, every client error is ours: the others get the answers Node gives by itself.
+  server.on('clientError', (/** @type {NodeJS.ErrnoException} */ error, socket) => {
+    if (!socket.writable || busy.get(socket) > 0) socket.destroy(error);
+    else if (error.code === 'HPE_INVALID_METHOD') refuse(socket);
+    else if (error.code === 'HPE_HEADER_OVERFLOW')
+      answer(socket, '431 Request Header Fields Too Large');
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answer(socket, '408 Request Timeout');
+    else answer(socket, '400 Bad Request');
+  });
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting connections, close the idle keep-alive ones at once, let the
+ * requests in flight finish (each answer then closes its connection), and exit 0. Whatever is still
+ * running after `graceMs` is cut off, and the exit code is 1.
+ * @param {import('node:http').Server} server
+ * @param {{ graceMs?: number, log?: (line: string) => void }} [options]
+ */
+export function stopOnSignals(server, { graceMs = 10_000, log = console.log } = {}) {
+  /** @type {Set<import('node:http').ServerResponse>} */
+  const inFlight = new Set();
+  let stopping = false;
+  server.on('request', (_request, response) => {
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+    // A response written keep-alive would leave its connection open (and close() waiting) after it.
+    response.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+    if (stopping) response.setHeader('connection', 'close');
+  });
+  for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) {
+    process.once(signal, () => {
+      stopping = true;
+      log(`${signal}: finishing ${inFlight.size} open request(s)`);
+      for (const response of inFlight)
+        if (!response.headersSent) response.setHeader('connection', 'close');
+      // close() also closes the connections that are idle right now.
+      server.close((error) => process.exit(error === undefined ? 0 : 1));
+      setTimeout(() => {
+        log(`${signal}: requests still open after ${graceMs} ms; exiting`);
+        process.exit(1);
+      }, graceMs).unref();
+    });
+  }
+}

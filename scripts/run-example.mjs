@@ -1,0 +1,51 @@
+// `npm start`: runs an example server straight from the packages' TypeScript source, so that a fresh
+// clone answers its first request a second after `npm ci` instead of after a full build with type
+// declarations. esbuild (which tsup already brings) bundles the example and the @scim/* packages it
+// imports through their `@scim/source` export condition; every other package (express, hono) is
+// loaded from node_modules as usual. The bundle is written under node_modules/.cache (so that those
+// imports resolve), imported into this process (so that signals reach the example's own handlers),
+// and deleted once loaded.
+//
+//   node scripts/run-example.mjs [express|hono]     (default: express)
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const name = process.argv[2] ?? 'express';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = `${root}examples/${name}/server.mjs`;
+if (!existsSync(entry)) {
+  console.error(`run-example: no examples/${name}/server.mjs`);
+  process.exit(2);
+}
+// One file per process: two examples starting at once must not overwrite each other's bundle.
+const outfile = `${root}node_modules/.cache/scim-examples/${name}-${process.pid}.mjs`;
+
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@scim/source'],
+  sourcemap: 'inline',
+  logLevel: 'warning',
+  plugins: [
+    {
+      // Our packages come from source; everything else stays an import resolved at run time.
+      name: 'only-scim-from-source',
+      setup(builder) {
+        builder.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path.startsWith('@scim/') ? undefined : { path: args.path, external: true },
+        );
+      },
+    },
+  ],
+});
+process.setSourceMapsEnabled(true);
+try {
+  await import(pathToFileURL(outfile).href);
+} finally {
+  rmSync(outfile, { force: true });
+}
