@@ -1,32 +1,48 @@
 // @ts-check
-// Starts the example: PORT (default 8080; 0 picks a free port), HOST (default 127.0.0.1), SCIM_TOKEN,
-// SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET.
+// Starts the example. Variables: PORT (default 8080; 0 picks a free port), HOST (default
+// 127.0.0.1), SCIM_BASE_URL (the public URL of /scim/v2), SCIM_TOKEN_SHA256 or SCIM_TOKEN,
+// SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET, SCIM_DEBUG=1.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { hashBearerToken } from '@scim/server';
 import { createApp } from './app.mjs';
 import { refuseUnservedMethods, stopOnSignals } from './node-server.mjs';
 
+/** The digests of the tokens accepted: SCIM_TOKEN_SHA256 (comma-separated), else SCIM_TOKEN's. */
+async function acceptedTokens() {
+  const digests = process.env.SCIM_TOKEN_SHA256?.split(',').map((digest) => digest.trim());
+  if (digests !== undefined && digests.some((digest) => digest !== '')) return digests;
+  let token = process.env.SCIM_TOKEN ?? '';
+  if (token === '') {
+    // Never a fixed default: a token for this run only, shown once.
+    token = randomBytes(24).toString('base64url');
+    console.log(`SCIM_TOKEN is not set; this run accepts the bearer token:\n  ${token}`);
+  }
+  return [await hashBearerToken(token)];
+}
+
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
-let token = process.env.SCIM_TOKEN ?? '';
-if (token === '') {
-  // Never a fixed default: a token for this run only, shown once.
-  token = randomBytes(24).toString('base64url');
-  console.log(`SCIM_TOKEN is not set; this run accepts the bearer token:\n  ${token}`);
-}
 const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
   process.env.SCIM_COMPATIBILITY ?? 'default'
 );
+const tokens = await acceptedTokens();
 
-const server = createApp({
-  token,
-  compatibility,
-  cursorSecret: process.env.SCIM_CURSOR_SECRET,
-}).listen(port, host, () => {
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const shown = host.includes(':') ? `[${host}]` : host;
-  console.log(
-    `SCIM 2.0 endpoint: http://${shown}:${address.port}/scim/v2 (compatibility: ${compatibility})`,
-  );
-});
+const server = createServer();
 refuseUnservedMethods(server);
 stopOnSignals(server);
+// Listen first, so the base URL can name the port that PORT=0 picked.
+server.listen(port, host, () => {
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const baseUrl = process.env.SCIM_BASE_URL ?? `http://${shown}:${address.port}/scim/v2`;
+  const app = createApp({
+    tokens,
+    baseUrl,
+    compatibility,
+    cursorSecret: process.env.SCIM_CURSOR_SECRET,
+    debug: process.env.SCIM_DEBUG === '1',
+  });
+  server.on('request', app);
+  console.log(`SCIM 2.0 endpoint: ${baseUrl} (compatibility: ${compatibility})`);
+});

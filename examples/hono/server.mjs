@@ -1,34 +1,50 @@
 // @ts-check
-// Starts the Hono example on Node: PORT (default 8080; 0 picks a free port), HOST (default
-// 127.0.0.1), SCIM_TOKEN, SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET, SCIM_TRUST_FORWARDED_PROTO=1
-// (behind a proxy that terminates TLS).
+// Starts the Hono example on Node. Variables: PORT (default 8080; 0 picks a free port), HOST
+// (default 127.0.0.1), SCIM_BASE_URL (the public URL of /scim/v2), SCIM_TOKEN_SHA256 or SCIM_TOKEN,
+// SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET, SCIM_DEBUG=1.
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
+import { hashBearerToken } from '@scim/server';
 import { createApp } from './app.mjs';
 import { closeAfterUnreadBody, refuseUnservedMethods, stopOnSignals } from './node-server.mjs';
 
+/** The digests of the tokens accepted: SCIM_TOKEN_SHA256 (comma-separated), else SCIM_TOKEN's. */
+async function acceptedTokens() {
+  const digests = process.env.SCIM_TOKEN_SHA256?.split(',').map((digest) => digest.trim());
+  if (digests !== undefined && digests.some((digest) => digest !== '')) return digests;
+  let token = process.env.SCIM_TOKEN ?? '';
+  if (token === '') {
+    // Never a fixed default: a token for this run only, shown once.
+    token = randomBytes(24).toString('base64url');
+    console.log(`SCIM_TOKEN is not set; this run accepts the bearer token:\n  ${token}`);
+  }
+  return [await hashBearerToken(token)];
+}
+
 const port = Number(process.env.PORT ?? 8080);
 const hostname = process.env.HOST ?? '127.0.0.1';
-let token = process.env.SCIM_TOKEN ?? '';
-if (token === '') {
-  token = randomBytes(24).toString('base64url');
-  console.log(`SCIM_TOKEN is not set; this run accepts the bearer token:\n  ${token}`);
-}
 const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
   process.env.SCIM_COMPATIBILITY ?? 'default'
 );
+const tokens = await acceptedTokens();
 
-const app = createApp({
-  token,
-  compatibility,
-  cursorSecret: process.env.SCIM_CURSOR_SECRET,
-  trustForwardedProto: process.env.SCIM_TRUST_FORWARDED_PROTO === '1',
-});
-const server = serve({ fetch: closeAfterUnreadBody(app.fetch), port, hostname }, (info) => {
+/** @type {ReturnType<typeof createApp> | undefined} */
+let app;
+// The app is made once the port is known, so the base URL can name the port that PORT=0 picked.
+const fetchScim = closeAfterUnreadBody((request, env) =>
+  app === undefined ? new Response(null, { status: 503 }) : app.fetch(request, env),
+);
+const server = serve({ fetch: fetchScim, port, hostname }, (info) => {
   const shown = hostname.includes(':') ? `[${hostname}]` : hostname;
-  console.log(
-    `SCIM 2.0 endpoint: http://${shown}:${info.port}/scim/v2 (compatibility: ${compatibility})`,
-  );
+  const baseUrl = process.env.SCIM_BASE_URL ?? `http://${shown}:${info.port}/scim/v2`;
+  app = createApp({
+    tokens,
+    baseUrl,
+    compatibility,
+    cursorSecret: process.env.SCIM_CURSOR_SECRET,
+    debug: process.env.SCIM_DEBUG === '1',
+  });
+  console.log(`SCIM 2.0 endpoint: ${baseUrl} (compatibility: ${compatibility})`);
 });
 const httpServer = /** @type {import('node:http').Server} */ (server);
 refuseUnservedMethods(httpServer);

@@ -1,24 +1,47 @@
 // The SCIM handler for the route. It lives in a module of its own so that every request to the
 // route shares one handler and one store. Replace createMemoryStore() with a store over your
 // database (docs/storage.md).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ScimError } from '@scim/core';
 import { toNextHandlers } from '@scim/next';
+import { bearerTokens, formatRequestLog, type Authentication } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 
-// instrumentation.ts sets SCIM_TOKEN at start-up when it is missing; should it still be empty, no
-// token is accepted.
-const token = process.env.SCIM_TOKEN ?? '';
-const expected = createHash('sha256').update(`Bearer ${token}`).digest();
+/**
+ * The digests of the tokens accepted: SCIM_TOKEN_SHA256 (comma-separated, several during a
+ * rotation), else SCIM_TOKEN's, which instrumentation.ts sets at start-up when it is missing.
+ */
+function acceptedTokens(): string[] {
+  const digests = (process.env.SCIM_TOKEN_SHA256 ?? '')
+    .split(',')
+    .map((digest) => digest.trim())
+    .filter((digest) => digest !== '');
+  if (digests.length > 0) return digests;
+  const token = process.env.SCIM_TOKEN ?? '';
+  return token === '' ? [] : [`sha256:${createHash('sha256').update(token).digest('hex')}`];
+}
+
+const tokens = acceptedTokens();
+// With no token configured, nothing is accepted: an endpoint is never open by accident.
+const authenticate =
+  tokens.length > 0
+    ? bearerTokens({ tokens })
+    : (): Authentication => {
+        throw ScimError.unauthorized('No SCIM token is configured on this server');
+      };
 
 type Preset = 'rfc' | 'default' | 'entra' | 'okta';
 const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
+// Links name the public address, never the Host a request carries (nor the address Next listens on).
+const baseUrl =
+  process.env.SCIM_BASE_URL ??
+  `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}/scim/v2`;
 
 export const handlers = toNextHandlers({
   stores: { User: createMemoryStore(), Group: createMemoryStore() },
+  authenticate,
+  baseUrl,
   compatibility,
-  // Plain HTTP is refused except on loopback; behind a TLS proxy, believe its X-Forwarded-Proto.
-  transport: { trustForwardedProto: process.env.SCIM_TRUST_FORWARDED_PROTO === '1' },
   // RFC 9865 cursors are signed: instances behind one load balancer need the same secret.
   pagination: {
     ...(process.env.SCIM_CURSOR_SECRET === undefined
@@ -26,16 +49,11 @@ export const handlers = toNextHandlers({
       : { secret: process.env.SCIM_CURSOR_SECRET }),
     cursorRateLimit: { queries: 120, windowSeconds: 60 },
   },
-  authenticate: (request) => {
-    // Compare digests, so the comparison takes the same time whatever the caller sent.
-    const given = createHash('sha256')
-      .update(request.headers.get('authorization') ?? '')
-      .digest();
-    if (token === '' || !timingSafeEqual(given, expected)) {
-      throw ScimError.unauthorized('A valid bearer token is required');
-    }
-    return { principal: 'scim-client' };
-  },
+  // A store call that hangs gets the client a 503 with Retry-After instead of no answer.
+  requestTimeoutMs: 30_000,
+  // One line per request, and the error's detail under every 4xx and 5xx; SCIM_DEBUG=1 adds bodies.
+  log: (record) => console.log(formatRequestLog(record)),
+  debug: process.env.SCIM_DEBUG === '1',
   hooks: {
     // Deprovisioning: end the leaver's sessions here.
     onDeactivate: ({ resource }) => console.log(`deactivated ${String(resource.userName)}`),

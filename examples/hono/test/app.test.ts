@@ -1,32 +1,49 @@
 // The Hono example passes the shared conformance kit in each preset.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hashBearerToken } from '@scim/server';
 import { conformanceCases } from '@scim/server/testing';
 import { createApp } from '../app.mjs';
+
+const baseUrl = 'http://127.0.0.1/scim/v2';
 
 for (const compatibility of ['default', 'entra', 'okta'] as const) {
   describe(`examples/hono (${compatibility})`, () => {
     const lines: string[] = [];
-    const app = createApp({ token: 'hono-token', compatibility, log: (line) => lines.push(line) });
+    let app: ReturnType<typeof createApp>;
+    beforeAll(async () => {
+      const tokens = [await hashBearerToken('hono-token')];
+      app = createApp({ tokens, baseUrl, compatibility, log: (line) => lines.push(line) });
+    });
     const target = {
       fetch: (request: Request) => Promise.resolve(app.fetch(request)),
-      baseUrl: 'http://127.0.0.1/scim/v2',
+      baseUrl,
       headers: { authorization: 'Bearer hono-token' },
     };
-    for (const conformance of conformanceCases(target, {
-      entra: compatibility === 'entra',
-      okta: compatibility === 'okta',
-    })) {
+    for (const conformance of conformanceCases(target, { dialect: compatibility }))
       it(`${conformance.id}: ${conformance.name}`, conformance.run);
-    }
 
-    it('refuses a wrong token with 401 and logs without secrets', async () => {
+    it('links use the configured base URL whatever Host the request names (issue 11)', async () => {
       const response = await app.fetch(
-        new Request('http://127.0.0.1/scim/v2/Users', {
-          headers: { authorization: 'Bearer nope' },
+        new Request('http://attacker.example/scim/v2/Users', {
+          method: 'POST',
+          headers: { authorization: 'Bearer hono-token', 'content-type': 'application/scim+json' },
+          body: JSON.stringify({
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName: `host-${compatibility}`,
+          }),
         }),
       );
+      expect(response.status).toBe(201);
+      expect(response.headers.get('location')?.startsWith(`${baseUrl}/Users/`)).toBe(true);
+    });
+
+    it('refuses a wrong token with 401, logs the detail under it, and never the token', async () => {
+      const response = await app.fetch(
+        new Request(`${baseUrl}/Users`, { headers: { authorization: 'Bearer nope' } }),
+      );
       expect(response.status).toBe(401);
-      expect(lines.some((line) => line.startsWith('GET /scim/v2/Users 401'))).toBe(true);
+      const logged = lines.find((line) => line.startsWith('GET /scim/v2/Users 401'));
+      expect(logged?.split('\n')[1]).toBe('  The bearer token is not valid');
       expect(lines.join('\n')).not.toContain('hono-token');
     });
   });

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 export { createScimHandler, type ScimHandler } from './lib/handler.js';
+export { formatRequestLog } from './lib/observe.js';
 export {
   bearerTokens,
   hashBearerToken,

@@ -1,7 +1,7 @@
 // Issue 11, "Errors a developer can debug": a 500 names a request id that the server's log line
 // also names; one structured log record per request; bodies only with debug, secrets redacted.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RequestLogRecord, ScimStore } from '@scim/server';
+import { formatRequestLog, type RequestLogRecord, type ScimStore } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 import { PO, U, bj, expectError, server } from './helpers.js';
 
@@ -152,5 +152,55 @@ describe('the log option: one structured record per request', () => {
     });
     expect((await call('GET', '/Users')).status).toBe(200);
     expect(String(errors[0])).toContain('log sink full');
+  });
+});
+
+describe('formatRequestLog: one readable line per request', () => {
+  const record: RequestLogRecord = {
+    requestId: 'r1',
+    method: 'PATCH',
+    path: '/scim/v2/Users/2819c223',
+    query: '',
+    status: 200,
+    durationMs: 1.234,
+    principal: 'entra',
+    tenant: undefined,
+  };
+
+  it('says method, path, status and duration', () => {
+    expect(formatRequestLog(record)).toBe('PATCH /scim/v2/Users/2819c223 200 1.2 ms');
+  });
+
+  it('puts the scimType and detail of an error on the next line', () => {
+    expect(
+      formatRequestLog({
+        ...record,
+        status: 400,
+        error: { scimType: 'invalidValue', detail: "Attribute 'active' must be a boolean" },
+      }),
+    ).toBe(
+      "PATCH /scim/v2/Users/2819c223 400 1.2 ms\n  invalidValue: Attribute 'active' must be a boolean",
+    );
+  });
+
+  it('shows the query decoded, with control characters kept escaped so no line can be forged', () => {
+    const line = formatRequestLog({
+      ...record,
+      method: 'GET',
+      path: '/scim/v2/Users',
+      query: '?filter=userName%20eq%20%22a%0AGET%20/fake%20200%22',
+    });
+    expect(line).toBe('GET /scim/v2/Users?filter=userName eq "a%0AGET /fake 200" 200 1.2 ms');
+    expect(line).not.toContain('\n');
+  });
+
+  it('adds the bodies with debug', () => {
+    expect(
+      formatRequestLog({ ...record, requestBody: { a: 1 }, responseBody: { b: 2 } }).split('\n'),
+    ).toEqual([
+      'PATCH /scim/v2/Users/2819c223 200 1.2 ms',
+      '  request: {"a":1}',
+      '  response: {"b":2}',
+    ]);
   });
 });
