@@ -46,6 +46,7 @@ export {
   type BoundAttribute,
   type BoundFilterNode,
 } from './lib/bind.js';
+export { filterCost } from './lib/cost.js';
 export {
   compileBoundFilter,
   compileFilter,

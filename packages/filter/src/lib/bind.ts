@@ -13,6 +13,8 @@ import type {
   PresentNode,
 } from './ast.js';
 import { parseInstant } from './compare.js';
+import { checkFilterCost, filterCost } from './cost.js';
+import type { FilterLimits } from './parse.js';
 import { printAttributePath } from './print.js';
 
 /**
@@ -68,6 +70,8 @@ export type BoundFilterNode =
  */
 export interface BindFilterOptions {
   readonly unknownAttributes?: 'error' | 'absent';
+  /** Only `maxCost` applies here: a bound filter above it is `invalidFilter` (default 64). */
+  readonly limits?: FilterLimits | undefined;
 }
 
 const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
@@ -76,7 +80,8 @@ const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
 /**
  * Resolves a parsed filter against a resource type and checks it: unknown or ambiguous names,
  * value filters on attributes that are not complex, operators that do not fit the attribute's type
- * (`gt` on a boolean, `co` on a number) and literals of the wrong type are `invalidFilter` errors.
+ * (`gt` on a boolean, `co` on a number), literals of the wrong type and a {@link filterCost} above
+ * `limits.maxCost` are `invalidFilter` errors.
  * @example
  * ```ts
  * const bound = bindFilter(parseFilter('emails[type eq "work"].value pr'), UserResourceType);
@@ -88,7 +93,9 @@ export function bindFilter(
   resourceType: ScimResourceType,
   options: BindFilterOptions = {},
 ): BoundFilterNode {
-  return bind(node, resourceType, options, undefined);
+  const bound = bind(node, resourceType, options, undefined);
+  checkFilterCost(filterCost(bound), options.limits);
+  return bound;
 }
 
 function bind(

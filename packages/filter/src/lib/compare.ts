@@ -47,6 +47,62 @@ function withoutVersion(reference: string): string {
 /** A test of one stored value against the filter's literal. */
 export type ValueTest = (candidate: unknown) => boolean;
 
+/** A stored string as comparisons see it: case-folded unless caseExact, versions dropped from references. */
+export type Normalize = (value: string) => string;
+
+/**
+ * How tests read stored strings: normalised for string comparisons, or as instants. A compiled
+ * filter gives every test on one attribute the same {@link rememberingReaders}.
+ */
+export interface ValueReaders {
+  normalizer(caseExact: boolean, resourceReference: boolean): Normalize;
+  readonly instant: (value: string) => Instant | undefined;
+}
+
+const FRESH_READERS: ValueReaders = { normalizer: stringNormalizer, instant: parseInstant };
+
+/** Values a remembering reader keeps: a few values of one multi-valued attribute. */
+const REMEMBERED = 4;
+
+/**
+ * `read`, remembering its last few answers. The terms of one filter on one attribute read the same
+ * values of a resource one after another, so with one of these shared between them each value is
+ * case-folded or parsed once per resource instead of once per term: folding is most of a string
+ * comparison's cost (several times more outside ASCII), and parsing most of a dateTime's.
+ */
+function remembering<T>(read: (value: string) => T): (value: string) => T {
+  const inputs = new Array<string | undefined>(REMEMBERED).fill(undefined);
+  const outputs = new Array<T | undefined>(REMEMBERED).fill(undefined);
+  let next = 0;
+  return (value) => {
+    for (let i = 0; i < REMEMBERED; i++) if (inputs[i] === value) return outputs[i] as T;
+    const answer = read(value);
+    inputs[next] = value;
+    outputs[next] = answer;
+    next = (next + 1) % REMEMBERED;
+    return answer;
+  };
+}
+
+/** Readers for the tests of one compiled filter on one attribute, each remembering its last values. */
+export function rememberingReaders(): ValueReaders {
+  const normalizers = new Map<string, Normalize>();
+  return {
+    normalizer(caseExact, resourceReference) {
+      // A caseExact string is compared as it is: nothing to remember.
+      if (caseExact && !resourceReference) return stringNormalizer(true, false);
+      const key = `${caseExact} ${resourceReference}`;
+      let normalize = normalizers.get(key);
+      if (normalize === undefined) {
+        normalize = remembering(stringNormalizer(caseExact, resourceReference));
+        normalizers.set(key, normalize);
+      }
+      return normalize;
+    },
+    instant: remembering(parseInstant),
+  };
+}
+
 /**
  * Builds the test for `operator literal` on values of `definition` (undefined: no schema, so the
  * candidate's own JSON type decides). The literal is normalised once, here.
@@ -55,21 +111,24 @@ export function valueTest(
   definition: AttributeDefinition | undefined,
   operator: CompareOperator,
   literal: string | number | boolean,
+  readers: ValueReaders = FRESH_READERS,
 ): ValueTest {
   const type = definition?.type;
-  if (type === 'dateTime') return dateTimeTest(operator, literal as string);
+  if (type === 'dateTime') return dateTimeTest(operator, literal as string, readers.instant);
   if (type === 'boolean')
     return operator === 'eq'
       ? (c) => c === literal
       : (c) => typeof c === 'boolean' && c !== literal;
   if (type === 'integer' || type === 'decimal') return numberTest(operator, literal as number);
   if (type === undefined) return dynamicTest(operator, literal);
-  const caseExact = definition?.caseExact ?? false;
+  // "A binary is case exact" (RFC 7643 §2.3.6), whatever the definition's caseExact says: base64
+  // `QQ==` and `qq==` are different bytes.
+  const caseExact = type === 'binary' || (definition?.caseExact ?? false);
   const resourceReference =
     type === 'reference' &&
     definition !== undefined &&
     definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
-  return stringTest(operator, literal as string, caseExact, resourceReference);
+  return stringTest(operator, literal as string, readers.normalizer(caseExact, resourceReference));
 }
 
 /**
@@ -79,34 +138,26 @@ export function valueTest(
 export function anyOfTest(
   definition: AttributeDefinition | undefined,
   literals: readonly string[],
+  readers: ValueReaders = FRESH_READERS,
 ): ValueTest | undefined {
   const type = definition?.type;
   if (definition === undefined || (type !== 'string' && type !== 'reference')) return undefined;
   const resourceReference =
     type === 'reference' && definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
-  const normalize = stringNormalizer(definition.caseExact, resourceReference);
+  const normalize = readers.normalizer(definition.caseExact, resourceReference);
   const exact = new Set(literals);
   const wanted = new Set(literals.map(normalize));
   return (c) => typeof c === 'string' && (exact.has(c) || wanted.has(normalize(c)));
 }
 
-function stringNormalizer(
-  caseExact: boolean,
-  resourceReference: boolean,
-): (value: string) => string {
+function stringNormalizer(caseExact: boolean, resourceReference: boolean): Normalize {
   return (value) => {
     const text = resourceReference ? withoutVersion(value) : value;
     return caseExact ? text : caseFold(text);
   };
 }
 
-function stringTest(
-  operator: CompareOperator,
-  literal: string,
-  caseExact: boolean,
-  resourceReference: boolean,
-): ValueTest {
-  const normalize = stringNormalizer(caseExact, resourceReference);
+function stringTest(operator: CompareOperator, literal: string, normalize: Normalize): ValueTest {
   const wanted = normalize(literal);
   switch (operator) {
     case 'eq':
@@ -149,11 +200,15 @@ function numberTest(operator: CompareOperator, literal: number): ValueTest {
   }
 }
 
-function dateTimeTest(operator: CompareOperator, literal: string): ValueTest {
+function dateTimeTest(
+  operator: CompareOperator,
+  literal: string,
+  instantOf: (value: string) => Instant | undefined,
+): ValueTest {
   const wanted = parseInstant(literal) as Instant;
   const order = (c: unknown): number | undefined => {
     if (typeof c !== 'string') return undefined;
-    const instant = parseInstant(c);
+    const instant = instantOf(c);
     return instant === undefined ? undefined : compareInstants(instant, wanted);
   };
   switch (operator) {
@@ -187,7 +242,9 @@ function dateTimeTest(operator: CompareOperator, literal: string): ValueTest {
 // values by their JSON type; a literal of another type never matches.
 function dynamicTest(operator: CompareOperator, literal: string | number | boolean): ValueTest {
   const strings =
-    typeof literal === 'string' ? stringTest(operator, literal, false, false) : undefined;
+    typeof literal === 'string'
+      ? stringTest(operator, literal, stringNormalizer(false, false))
+      : undefined;
   const numbers = typeof literal === 'number' ? numberTest(operator, literal) : undefined;
   return (c) => {
     if (typeof c === 'string') return strings?.(c) ?? false;

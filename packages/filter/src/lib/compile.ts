@@ -12,7 +12,15 @@ import {
   type BoundAttribute,
   type BoundFilterNode,
 } from './bind.js';
-import { anyOfTest, valueTest, type ValueTest } from './compare.js';
+import { planOr, type BoundCompare } from './any-of.js';
+import {
+  anyOfTest,
+  rememberingReaders,
+  valueTest,
+  type ValueReaders,
+  type ValueTest,
+} from './compare.js';
+import { checkFilterCost, unboundFilterCost } from './cost.js';
 import { parseFilter, type ParseFilterOptions } from './parse.js';
 
 /**
@@ -48,8 +56,12 @@ export function compileFilter(
   options: CompileFilterOptions = {},
 ): FilterPredicate {
   const node = typeof filter === 'string' ? parseFilter(filter, options) : filter;
-  if (options.resourceType === undefined) return compileDynamic(node, undefined);
-  return compileBound(bindFilter(node, options.resourceType, options), undefined);
+  if (options.resourceType === undefined) {
+    checkFilterCost(unboundFilterCost(node), options.limits);
+    return compileDynamic(node, undefined);
+  }
+  const bound = bindFilter(node, options.resourceType, options);
+  return compileBound(bound, undefined, sharedReaders(bound));
 }
 
 /**
@@ -95,9 +107,11 @@ export function compileValuePathFilter(
   node: ValuePathNode,
   options: CompileFilterOptions & { readonly resourceType: ScimResourceType },
 ): FilterPredicate {
-  const bound = bindFilter(node, options.resourceType, options);
+  // A PATCH path's filter tests the values of one resource, not a scan: maxCost does not apply.
+  const limits = { ...options.limits, maxCost: Number.POSITIVE_INFINITY };
+  const bound = bindFilter(node, options.resourceType, { ...options, limits });
   if (bound.type !== 'valuePath') throw ScimError.invalidFilter('Expected a value filter');
-  return compileBound(bound.filter, 'element');
+  return compileBound(bound.filter, 'element', sharedReaders(bound.filter));
 }
 
 /**
@@ -107,7 +121,7 @@ export function compileValuePathFilter(
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
  */
 export function compileBoundFilter(node: BoundFilterNode): FilterPredicate {
-  return compileBound(node, undefined);
+  return compileBound(node, undefined, sharedReaders(node));
 }
 
 type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => boolean;
@@ -116,7 +130,11 @@ type Reader = (holder: Readonly<Record<string, unknown>>, test: ValueTest) => bo
 function isPresent(value: unknown): boolean {
   if (value === null || value === undefined || value === '') return false;
   if (Array.isArray(value)) return value.some(isPresent);
-  if (isJsonObject(value)) return Object.values(value).some(isPresent);
+  if (isJsonObject(value)) {
+    // Without Object.values: `name pr` on every resource of a scan would allocate an array each.
+    for (const key in value) if (Object.hasOwn(value, key) && isPresent(value[key])) return true;
+    return false;
+  }
   return true;
 }
 
@@ -146,48 +164,70 @@ function compileLogical<N>(
   return (resource) => parts.some((part) => part(resource));
 }
 
-/** Past this many `eq` terms on one string attribute, an `or` is tested as a set lookup. */
-const ANY_OF_THRESHOLD = 4;
+/** The value readers of one compiled filter, by attribute path. */
+type SharedReaders = ReadonlyMap<string, ValueReaders>;
+
+/**
+ * Remembering readers for each attribute that two or more terms compare: they fold or parse each
+ * value once per resource. An attribute compared once keeps the plain readers, which remember
+ * nothing and so cost nothing extra.
+ */
+function sharedReaders(node: BoundFilterNode): SharedReaders {
+  const counts = new Map<string, number>();
+  const stack: BoundFilterNode[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop() as BoundFilterNode;
+    if (current.type === 'and' || current.type === 'or') stack.push(...current.filters);
+    else if (current.type === 'not' || current.type === 'valuePath') stack.push(current.filter);
+    else if (current.type === 'compare') {
+      const path = current.attribute.path;
+      counts.set(path, (counts.get(path) ?? 0) + 1);
+    }
+  }
+  const shared = new Map<string, ValueReaders>();
+  for (const [path, count] of counts) if (count > 1) shared.set(path, rememberingReaders());
+  return shared;
+}
 
 /** `attr eq "a" or attr eq "b" or …` on one string attribute, as a single set-lookup predicate. */
 function compileAnyOf(
-  node: { readonly filters: readonly BoundFilterNode[] },
+  set: readonly BoundCompare[],
   scope: 'element' | undefined,
-): FilterPredicate | undefined {
-  const [first] = node.filters;
-  if (node.filters.length < ANY_OF_THRESHOLD || first?.type !== 'compare') return undefined;
-  const literals: string[] = [];
-  for (const child of node.filters) {
-    if (
-      child.type !== 'compare' ||
-      child.operator !== 'eq' ||
-      typeof child.value !== 'string' ||
-      child.attribute.kind !== 'attribute' ||
-      child.attribute.path !== first.attribute.path ||
-      definitionOf(child.attribute) !== definitionOf(first.attribute)
-    )
-      return undefined;
-    literals.push(child.value);
-  }
-  const test = anyOfTest(definitionOf(first.attribute), literals);
-  if (test === undefined) return undefined;
+  shared: SharedReaders,
+): FilterPredicate {
+  const first = set[0] as BoundCompare;
+  // planOr admits only string and reference attributes, for which anyOfTest always answers.
+  const test = anyOfTest(
+    definitionOf(first.attribute),
+    set.map((term) => term.value as string),
+    shared.get(first.attribute.path),
+  ) as ValueTest;
   const read = boundReader(first.attribute, scope);
   return (resource) => read(resource, test);
 }
 
-function compileBound(node: BoundFilterNode, scope: 'element' | undefined): FilterPredicate {
+function compileBound(
+  node: BoundFilterNode,
+  scope: 'element' | undefined,
+  shared: SharedReaders,
+): FilterPredicate {
   switch (node.type) {
     case 'or': {
-      const anyOf = compileAnyOf(node, scope);
-      if (anyOf !== undefined) return anyOf;
-      return compileLogical(node, (child) => compileBound(child, scope));
+      const { sets, rest } = planOr(node.filters);
+      // Set lookups first: each is one cheap test, and any of them matching settles the `or`.
+      const parts = [
+        ...sets.map((set) => compileAnyOf(set, scope, shared)),
+        ...rest.map((child) => compileBound(child, scope, shared)),
+      ];
+      if (parts.length === 1) return parts[0] as FilterPredicate;
+      return (resource) => parts.some((part) => part(resource));
     }
     case 'and':
     case 'not':
-      return compileLogical(node, (child) => compileBound(child, scope));
+      return compileLogical(node, (child) => compileBound(child, scope, shared));
     case 'valuePath': {
       const read = boundReader(node.attribute, undefined);
-      const inner = compileBound(node.filter, 'element');
+      const inner = compileBound(node.filter, 'element', shared);
       return (resource) => read(resource, (element) => isJsonObject(element) && inner(element));
     }
     case 'present': {
@@ -196,7 +236,8 @@ function compileBound(node: BoundFilterNode, scope: 'element' | undefined): Filt
     }
     case 'compare': {
       const read = boundReader(node.attribute, scope);
-      return comparison(read, node.operator, node.value, definitionOf(node.attribute));
+      const readers = shared.get(node.attribute.path);
+      return comparison(read, node.operator, node.value, definitionOf(node.attribute), readers);
     }
   }
 }
@@ -206,13 +247,14 @@ function comparison(
   operator: string,
   value: CompareValue,
   definition: AttributeDefinition | undefined,
+  readers?: ValueReaders,
 ): FilterPredicate {
   // `eq null` is "not present" and `ne null` is "present" (checklist P-FILTER-34).
   if (value === null)
     return operator === 'eq'
       ? (resource) => !read(resource, isPresent)
       : (resource) => read(resource, isPresent);
-  const test = valueTest(definition, operator as Parameters<typeof valueTest>[1], value);
+  const test = valueTest(definition, operator as Parameters<typeof valueTest>[1], value, readers);
   return (resource) => read(resource, test);
 }
 

@@ -32,8 +32,8 @@ export const LENIENT_FILTER_SYNTAX: FilterLeniency = Object.freeze({
 });
 
 /**
- * Bounds that keep a hostile filter cheap to refuse (checklist P-FILTER-37).
- * @example `{ maxLength: 4096, maxDepth: 16, maxNodes: 200 }`
+ * Bounds that keep a hostile filter cheap to refuse, and cheap to answer (checklist P-FILTER-37).
+ * @example `{ maxLength: 4096, maxDepth: 16, maxNodes: 200, maxCost: 50 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-7
  */
 export interface FilterLimits {
@@ -43,17 +43,23 @@ export interface FilterLimits {
   readonly maxDepth?: number;
   /** Nodes in the parsed filter (expressions and logical operators). */
   readonly maxNodes?: number;
+  /**
+   * Estimated comparisons per resource tested (`filterCost`), checked when the filter is bound
+   * to a schema. The default keeps a scan of 100,000 resources in memory under about a second.
+   */
+  readonly maxCost?: number;
 }
 
 /**
  * The limits used when none are given.
- * @example `DEFAULT_FILTER_LIMITS.maxDepth // 32`
+ * @example `DEFAULT_FILTER_LIMITS.maxCost // 64`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-7
  */
 export const DEFAULT_FILTER_LIMITS: Required<FilterLimits> = Object.freeze({
   maxLength: 16_384,
   maxDepth: 32,
   maxNodes: 1_000,
+  maxCost: 64,
 });
 
 /**
@@ -63,7 +69,7 @@ export const DEFAULT_FILTER_LIMITS: Required<FilterLimits> = Object.freeze({
  */
 export interface ParseFilterOptions {
   readonly lenient?: FilterLeniency;
-  readonly limits?: FilterLimits;
+  readonly limits?: FilterLimits | undefined;
 }
 
 type StartRule = 'Filter' | 'PatchPath' | 'AttributePath';
