@@ -317,3 +317,32 @@ describe('string values (issue 11: a configurable maximum length, control charac
     expect((await call('GET', '/Users')).body.totalResults).toBe(0);
   });
 });
+
+describe('filter syntax the default preset accepts (docs/compatibility.md)', () => {
+  const harmless = [
+    `emails[type eq "work"].value eq "bjensen@example.com"`, // Entra, checklist X-ENTRA-05
+    `userName eq 'bjensen'`, // RFC 7644's own examples (D-06)
+    'active eq TRUE', // Microsoft's Postman collection
+  ];
+
+  it('single quotes, literals in any case and Entra value-path sub-attributes are read by default', async () => {
+    const { call } = server();
+    await call('POST', '/Users', { ...bj, active: true });
+    for (const filter of harmless) {
+      const reply = await call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+      expect([filter, reply.body.totalResults]).toEqual([filter, 1]);
+    }
+  });
+
+  it('the rfc preset refuses them, and bare words stay entra-only', async () => {
+    const strict = server({ compatibility: 'rfc' });
+    for (const filter of harmless)
+      expectError(
+        await strict.call('GET', `/Users?filter=${encodeURIComponent(filter)}`),
+        400,
+        'invalidFilter',
+      );
+    const { call } = server();
+    expectError(await call('GET', '/Users?filter=externalId%20eq%20jyoung'), 400, 'invalidFilter');
+  });
+});

@@ -5,6 +5,7 @@ import {
   type ScimResourceType,
   type ValidationOptions,
 } from '@scim/core';
+import type { BindFilterOptions, ParseFilterOptions } from '@scim/filter';
 import type { ApplyPatchOptions } from '@scim/patch';
 import { CursorCodec, CursorQuota } from './cursor.js';
 import { hashPasswordPbkdf2 } from './password.js';
@@ -53,6 +54,10 @@ export interface Engine {
   readonly hooks: LifecycleHooks;
   /** How POST and PUT bodies are read, resolved once: the preset, `validation` and the string limit. */
   readonly validation: Omit<ValidationOptions, 'mode' | 'existing'>;
+  /** How filter parameters are parsed (the preset's leniency, `limits.filter`), resolved once. */
+  readonly filterParsing: ParseFilterOptions;
+  /** How parsed filters are bound (`limits.filter.maxCost`), resolved once. */
+  readonly filterBinding: BindFilterOptions;
   /** How PATCH requests are read for one resource type, resolved once per type. */
   patchOptions(resourceType: ScimResourceType): ApplyPatchOptions;
   readonly generateId: () => string;
@@ -188,6 +193,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     },
     hooks: options.hooks ?? {},
     validation,
+    filterParsing: { lenient: compatibility.filter, limits: limits.filter },
+    filterBinding: { limits: limits.filter },
     patchOptions: (resourceType) =>
       patchOptions.get(resourceType) ?? {
         resourceType,

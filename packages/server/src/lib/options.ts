@@ -29,17 +29,36 @@ export interface ServerCompatibility {
  * @example `createScimHandler({ stores, compatibility: 'entra' })`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
+/**
+ * Filter syntax outside the RFC 7644 ABNF that has no other meaning: single-quoted strings,
+ * literals in any case and Entra's `emails[type eq "work"].value eq "x"`. Bare words stay an
+ * entra-only leniency, because their type has to be guessed.
+ */
+const HARMLESS_FILTER_SYNTAX: FilterLeniency = Object.freeze({
+  singleQuotedStrings: true,
+  caseInsensitiveLiterals: true,
+  valuePathSubAttribute: true,
+});
+
 export const SERVER_PRESETS: Readonly<
   Record<'rfc' | 'default' | 'entra' | 'okta', ServerCompatibility>
 > = Object.freeze({
   rfc: { validation: COMPATIBILITY_PROFILES.strict, filter: {}, patch: PATCH_PRESETS.rfc },
-  default: { validation: COMPATIBILITY_PROFILES.default, filter: {}, patch: PATCH_PRESETS.default },
+  default: {
+    validation: COMPATIBILITY_PROFILES.default,
+    filter: HARMLESS_FILTER_SYNTAX,
+    patch: PATCH_PRESETS.default,
+  },
   entra: {
     validation: COMPATIBILITY_PROFILES.entra,
     filter: LENIENT_FILTER_SYNTAX,
     patch: PATCH_PRESETS.entra,
   },
-  okta: { validation: COMPATIBILITY_PROFILES.default, filter: {}, patch: PATCH_PRESETS.okta },
+  okta: {
+    validation: COMPATIBILITY_PROFILES.default,
+    filter: HARMLESS_FILTER_SYNTAX,
+    patch: PATCH_PRESETS.okta,
+  },
 });
 
 /**

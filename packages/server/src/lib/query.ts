@@ -36,12 +36,7 @@ export function projectionOf(
 export function parseFilterParameter(engine: Engine, text: string): FilterNode {
   if (!engine.features.filter)
     throw ScimError.invalidFilter('Filtering is not supported by this service provider');
-  return parseFilter(text, {
-    lenient: engine.compatibility.filter,
-    ...(engine.options.limits?.filter === undefined
-      ? {}
-      : { limits: engine.options.limits.filter }),
-  });
+  return parseFilter(text, engine.filterParsing);
 }
 
 function sortOf(
@@ -178,7 +173,8 @@ export async function queryResourceType(
   const projection = projectionOf(resourceType, parameters);
   const filter =
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
-  const bound = filter === undefined ? undefined : bindFilter(filter, resourceType);
+  const bound =
+    filter === undefined ? undefined : bindFilter(filter, resourceType, engine.filterBinding);
   if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
   const sort = sortOf(engine, resourceType, parameters);
   if (pagingMethod(engine, parameters) === 'cursor')
@@ -361,7 +357,10 @@ export async function queryAll(
     const bound =
       filter === undefined
         ? undefined
-        : bindFilter(filter, resourceType, { unknownAttributes: 'absent' });
+        : bindFilter(filter, resourceType, {
+            ...engine.filterBinding,
+            unknownAttributes: 'absent',
+          });
     if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
     return { resourceType, bound, projection: projectionOf(resourceType, parameters) };
   });

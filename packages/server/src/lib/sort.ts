@@ -30,7 +30,9 @@ export function sortKeyOf(bound: BoundAttribute): (resource: ScimResource) => So
     if (typeof value === 'boolean') return value ? 1 : 0;
     if (typeof value !== 'string') return null;
     if (definition?.type === 'dateTime') return parseDateTime(value) ?? null;
-    return definition?.caseExact === true ? value : caseFold(value);
+    // "A binary is case exact" (RFC 7643 §2.3.6), whatever its definition's caseExact says.
+    const caseExact = definition?.type === 'binary' || definition?.caseExact === true;
+    return caseExact ? value : caseFold(value);
   };
   return (resource) => [normalise(sortValue(resource, bound)), resource.id ?? ''];
 }
