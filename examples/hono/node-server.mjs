@@ -35,15 +35,21 @@ export function closeAfterUnreadBody(fetch) {
     headers.set('content-length', String(body.byteLength));
     const drained = new Promise((resolve) => {
       let bytes = 0;
-      setTimeout(resolve, LINGER_MS).unref();
-      // Nobody reads this body any more: drop the readers and discard the rest.
+      const done = () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+      const timer = setTimeout(done, LINGER_MS);
+      timer.unref();
+      // Nobody reads this body any more (the answer is made): drop the reader that fed the
+      // handler, and discard the rest.
       incoming.removeAllListeners('data');
       incoming.on('data', (/** @type {Buffer} */ chunk) => {
         bytes += chunk.byteLength;
-        if (bytes > LINGER_MAX_BYTES) resolve(undefined);
+        if (bytes > LINGER_MAX_BYTES) done();
       });
-      incoming.once('end', resolve);
-      incoming.once('close', resolve);
+      incoming.once('end', done);
+      incoming.once('close', done);
       incoming.resume();
     });
     const stream = new ReadableStream({

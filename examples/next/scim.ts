@@ -4,7 +4,12 @@
 import { createHash } from 'node:crypto';
 import { ScimError } from '@scim/core';
 import { toNextHandlers } from '@scim/next';
-import { bearerTokens, formatRequestLog, type Authentication } from '@scim/server';
+import {
+  bearerTokens,
+  formatRequestLog,
+  type Authentication,
+  type ServerPresetName,
+} from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 
 /**
@@ -30,12 +35,14 @@ const authenticate =
         throw ScimError.unauthorized('No SCIM token is configured on this server');
       };
 
-type Preset = 'rfc' | 'default' | 'entra' | 'okta';
-const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as Preset;
-// Links name the public address, never the Host a request carries (nor the address Next listens on).
+// The handler checks the name when it is made: an unknown one stops the start.
+const compatibility = (process.env.SCIM_COMPATIBILITY ?? 'default') as ServerPresetName;
+// Links name the public address, never the Host a request carries (nor the address Next listens
+// on). The default is right on this machine only: set SCIM_BASE_URL anywhere else.
+const host = process.env.HOST ?? '127.0.0.1';
 const baseUrl =
   process.env.SCIM_BASE_URL ??
-  `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '8080'}/scim/v2`;
+  `http://${host.includes(':') ? `[${host}]` : host}:${process.env.PORT ?? '8080'}/scim/v2`;
 
 export const handlers = toNextHandlers({
   stores: { User: createMemoryStore(), Group: createMemoryStore() },

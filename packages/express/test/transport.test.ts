@@ -123,7 +123,7 @@ for (const [label, factory] of [
     });
 
     it('a Host header that makes no URL answers 400 with an ERR body, not 500', async () => {
-      for (const host of ['a b', '[::1', 'ex%ample']) {
+      for (const host of ['a b', '[::1', 'ex%ample', 'user@127.0.0.1', 'u:p@localhost']) {
         const reply = await rawExchange(
           port,
           `GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`,

@@ -4,7 +4,7 @@ import { createScimHandler, type ScimHandlerOptions } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 import { runBulk } from '../src/lib/bulk.js';
 import { createEngine, type Scope } from '../src/lib/engine.js';
-import { BASE, server, U, type Reply } from './helpers.js';
+import { BASE, server, U } from './helpers.js';
 
 const BQ = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -24,20 +24,6 @@ function bulkText(deep: string): string {
   return `{"schemas":["${BQ}"],"Operations":[${first},${second}]}`;
 }
 
-/**
- * A bulk request with a too-deep operation is answered 400: as a whole when the request reader
- * refuses it (http.ts does, past 64 levels), or for that operation alone, the next one still running.
- */
-function expectRefused(reply: Reply): void {
-  if (reply.status !== 200) {
-    expect(reply.status).toBe(400);
-    return;
-  }
-  const [deep, next] = reply.body.Operations as Result[];
-  expect(deep).toMatchObject({ status: '400', response: { scimType: 'invalidSyntax' } });
-  expect(next?.status).toBe('201');
-}
-
 function deepServer() {
   const errors: unknown[] = [];
   const instance = server({
@@ -52,7 +38,8 @@ describe('deeply nested bulk data through the handler (issue 11)', () => {
     for (const kind of ['object', 'array'] as const) {
       const { call, errors } = deepServer();
       const reply = await call('POST', '/Bulk', bulkText(nested(3_000, kind)));
-      expectRefused(reply);
+      // The request reader refuses the body as a whole, before any operation runs.
+      expect([reply.status, reply.body.scimType]).toEqual([400, 'invalidSyntax']);
       expect(errors).toEqual([]);
       expect((await call('GET', '/Users?filter=userName eq "deep"')).body.totalResults).toBe(0);
     }

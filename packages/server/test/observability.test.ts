@@ -80,7 +80,7 @@ describe('a 500 can be matched to its log line (RFC 7644 §3.12)', () => {
 describe('the log option: one structured record per request', () => {
   function logged(options: Parameters<typeof server>[0] = {}) {
     const records: RequestLogRecord[] = [];
-    const { call } = server({ log: (record) => records.push(record), ...options });
+    const { call } = server({ log: (record) => void records.push(record), ...options });
     return { call, records };
   }
 
@@ -142,6 +142,68 @@ describe('the log option: one structured record per request', () => {
     });
   });
 
+  it('an async logger that rejects is reported to onError, never an unhandled rejection', async () => {
+    const errors: unknown[] = [];
+    const { call } = server({
+      log: () => Promise.reject(new Error('log sink gone')),
+      onError: (error) => errors.push(error),
+    });
+    expect((await call('GET', '/Users')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(String(errors[0])).toContain('log sink gone');
+  });
+
+  it('a bulk request is authenticated once, not once per operation', async () => {
+    let calls = 0;
+    const { call } = server({
+      authenticate: () => {
+        calls += 1;
+        return { principal: 'entra', tenant: 'acme' };
+      },
+    });
+    const reply = await call('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'a', data: bj },
+        { method: 'POST', path: '/Users', bulkId: 'b', data: { ...bj, userName: 'other' } },
+      ],
+    });
+    expect((reply.body.Operations as { status: string }[]).map((o) => o.status)).toEqual([
+      '201',
+      '201',
+    ]);
+    expect(calls).toBe(1);
+  });
+
+  it('a request the client abandoned is not reported to onError', async () => {
+    const errors: unknown[] = [];
+    const users = createMemoryStore();
+    const controller = new AbortController();
+    const { handler } = server({
+      stores: {
+        User: {
+          ...users,
+          query: async (query, context) => {
+            controller.abort();
+            await Promise.resolve();
+            context.signal.throwIfAborted();
+            return users.query(query, context);
+          },
+        },
+        Group: createMemoryStore(),
+      },
+      onError: (error) => errors.push(error),
+    });
+    const response = await handler.fetch(
+      new Request('https://app.example.com/scim/v2/Users', {
+        headers: { authorization: 'Bearer secret' },
+        signal: controller.signal,
+      }),
+    );
+    expect(response.status).toBe(500);
+    expect(errors).toEqual([]);
+  });
+
   it('a logger that throws does not fail the request; the failure goes to onError', async () => {
     const errors: unknown[] = [];
     const { call } = server({
@@ -192,6 +254,18 @@ describe('formatRequestLog: one readable line per request', () => {
     });
     expect(line).toBe('GET /scim/v2/Users?filter=userName eq "a%0AGET /fake 200" 200 1.2 ms');
     expect(line).not.toContain('\n');
+  });
+
+  it('keeps an error detail that quotes client text on its one line', () => {
+    const text = formatRequestLog({
+      ...record,
+      status: 404,
+      error: { scimType: undefined, detail: 'User x\nGET /scim/v2/Users 200 1.0 ms not found' },
+    });
+    expect(text.split('\n')).toEqual([
+      'PATCH /scim/v2/Users/2819c223 404 1.2 ms',
+      '  User x%0AGET /scim/v2/Users 200 1.0 ms not found',
+    ]);
   });
 
   it('adds the bodies with debug', () => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ScimStore, StoreContext } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
-import { bj, expectError, server } from './helpers.js';
+import { UserResourceType } from '@scim/core';
+import { U, bj, expectError, server } from './helpers.js';
 
 describe('requestTimeoutMs (RFC 7231 §6.6.4: 503 with Retry-After)', () => {
   it('a store call that never settles is answered 503 with Retry-After at the deadline', async () => {
@@ -44,6 +45,62 @@ describe('requestTimeoutMs (RFC 7231 §6.6.4: 503 with Retry-After)', () => {
     // The store honoured the signal: nothing was written after the client was told 503.
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await call('GET', '/Users')).body.totalResults).toBe(0);
+  });
+
+  it('nothing is written and no hook fires after the 503, even when the store ignores the signal', async () => {
+    const users = createMemoryStore();
+    let replaced = 0;
+    const hooks: string[] = [];
+    const slow: ScimStore = {
+      ...users,
+      // Reads take longer than the deadline, and nothing here looks at the signal.
+      get: async (id, context) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return users.get(id, context);
+      },
+      replace: (resource, context) => {
+        replaced += 1;
+        return users.replace(resource, context);
+      },
+    };
+    const { call } = server({
+      stores: { User: slow, Group: createMemoryStore() },
+      requestTimeoutMs: 20,
+      onError: () => {},
+      hooks: {
+        afterPatch: () => void hooks.push('afterPatch'),
+        onDeactivate: () => void hooks.push('onDeactivate'),
+      },
+    });
+    const id = (
+      await users.create(
+        { schemas: [U], id: 'u1', userName: 'bjensen', active: true },
+        {
+          resourceType: UserResourceType,
+          principal: undefined,
+          tenant: undefined,
+          signal: new AbortController().signal,
+        },
+      )
+    ).id as string;
+    const reply = await call('PATCH', `/Users/${id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    expectError(reply, 503);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(replaced).toBe(0);
+    expect(hooks).toEqual([]);
+    expect(
+      (
+        await users.get(id, {
+          resourceType: UserResourceType,
+          principal: undefined,
+          tenant: undefined,
+          signal: new AbortController().signal,
+        })
+      )?.active,
+    ).toBe(true);
   });
 
   it('a request inside the deadline is answered as usual, and its signal never aborts', async () => {

@@ -38,7 +38,10 @@ export interface Bridged {
  */
 export function toRequest(req: BridgedRequest, res: ServerResponse): Bridged {
   const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  if (!URL.canParse(url)) throw ScimError.badRequest('The Host header or the path is not valid');
+  // A Request refuses a URL with credentials (`Host: user@host`), so those are refused here too.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || parsed.username !== '' || parsed.password !== '')
+    throw ScimError.badRequest('The Host header or the path is not valid');
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

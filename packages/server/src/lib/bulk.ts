@@ -8,7 +8,7 @@ import {
 } from '@scim/core';
 import { BulkOrder } from './bulk-order.js';
 import type { Engine, Scope } from './engine.js';
-import { scimJson } from './http.js';
+import { MAX_DEPTH, scimJson } from './http.js';
 import { inTransaction } from './transaction.js';
 
 type Json = Record<string, unknown>;
@@ -41,11 +41,11 @@ function failure(method: unknown, bulkId: unknown, error: ScimError): Result {
 }
 
 /**
- * How deep an operation's data may nest. SCIM data is a few levels deep (a PATCH value holding a
- * multi-valued complex attribute is about 7); the bound keeps every walk over client data, ours and
- * JSON.stringify's, far from the stack limit.
+ * How deep an operation's data may nest: the request reader's own bound (http.ts), applied again to
+ * each operation because runBulk must never overflow, however it is called. Every walk over client
+ * data, ours and JSON.stringify's, stays far from the stack limit.
  */
-const MAX_DATA_DEPTH = 64;
+const MAX_DATA_DEPTH = MAX_DEPTH;
 
 /**
  * Every bulkId an operation refers to, in the order they appear: in its path, in whole string values

@@ -45,7 +45,7 @@ export interface Engine {
   readonly authenticate:
     ((request: Request) => Authentication | Promise<Authentication>) | undefined;
   readonly onError: (error: unknown, request: Request, details: ErrorDetails) => void;
-  readonly log: ((record: RequestLogRecord) => void) | undefined;
+  readonly log: ((record: RequestLogRecord) => void | Promise<void>) | undefined;
   /** Whether log records carry the (redacted) request and response bodies. */
   readonly debug: boolean;
   /** Milliseconds a request may take before it is answered 503; undefined for no deadline. */
@@ -138,17 +138,21 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     ...options.validation,
     maxStringLength,
   };
-  const patchOptions = new Map<ScimResourceType, ApplyPatchOptions>(
-    resourceTypes.map((resourceType) => [
-      resourceType,
-      {
+  const filterParsing = { lenient: compatibility.filter, limits: limits.filter };
+  const patchOptions = new Map<ScimResourceType, ApplyPatchOptions>();
+  const patchOptionsOf = (resourceType: ScimResourceType): ApplyPatchOptions => {
+    let found = patchOptions.get(resourceType);
+    if (found === undefined) {
+      found = {
         resourceType,
         compatibility: compatibility.patch,
         ...options.validation,
         limits: { ...limits.patch, maxStringLength },
-      },
-    ]),
-  );
+      };
+      patchOptions.set(resourceType, found);
+    }
+    return found;
+  };
   return {
     basePath,
     baseUrl,
@@ -193,14 +197,9 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     },
     hooks: options.hooks ?? {},
     validation,
-    filterParsing: { lenient: compatibility.filter, limits: limits.filter },
+    filterParsing,
     filterBinding: { limits: limits.filter },
-    patchOptions: (resourceType) =>
-      patchOptions.get(resourceType) ?? {
-        resourceType,
-        compatibility: compatibility.patch,
-        limits: { maxStringLength },
-      },
+    patchOptions: patchOptionsOf,
     generateId: options.generateId ?? (() => crypto.randomUUID()),
     now,
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,

@@ -75,9 +75,10 @@ function errorResponse(
   exchange: Exchange,
 ): Response {
   let scimError = toScimError(error);
-  // 501 is a deliberate answer (a feature switched off); everything else from 500 up is worth a look.
+  // 501 is a deliberate answer (a feature switched off); everything else from 500 up is worth a
+  // look, except a store giving up because the client went away: nobody is waiting for that answer.
   if (scimError.status >= 500 && scimError.status !== 501) {
-    engine.onError(error, request, { requestId: exchange.requestId });
+    if (!request.signal.aborted) engine.onError(error, request, { requestId: exchange.requestId });
     // The id in the detail lets the client's log (Entra's, Okta's) be matched to the server's.
     scimError = new ScimError({
       status: scimError.status,

@@ -53,7 +53,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
  * The deepest nesting a body may have. The deepest SCIM message, a bulk operation's extension
  * attribute holding a multi-valued complex value, is about 8 levels; every later step may recurse.
  */
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 
 /** Walks with its own stack, so a hostile body cannot overflow the call stack here. */
 function withinDepth(value: unknown, maxDepth: number): boolean {

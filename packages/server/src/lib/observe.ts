@@ -102,11 +102,14 @@ export async function logExchange(
         ...(await responseBodyOf(response)),
       }
     : base;
-  try {
-    log(record);
-  } catch (error) {
-    // A failing logger must not turn an answered request into a failure.
+  // A failing logger, synchronous or not, must not turn an answered request into a failure.
+  const failed = (error: unknown) =>
     engine.onError(error, request, { requestId: exchange.requestId });
+  try {
+    const written: unknown = log(record);
+    if (written instanceof Promise) written.catch(failed);
+  } catch (error) {
+    failed(error);
   }
 }
 
@@ -133,7 +136,9 @@ export function formatRequestLog(record: RequestLogRecord): string {
   ];
   if (record.error !== undefined) {
     const { scimType, detail } = record.error;
-    lines.push(`  ${[scimType, detail].filter((part) => part !== undefined).join(': ')}`);
+    // A detail can quote what the client sent (an id, a path): kept on its one line.
+    const parts = [scimType, detail].filter((part) => part !== undefined).map(escapeControl);
+    lines.push(`  ${parts.join(': ')}`);
   }
   if (record.requestBody !== undefined)
     lines.push(`  request: ${JSON.stringify(record.requestBody)}`);
@@ -153,6 +158,11 @@ function readable(query: string): string {
   } catch {
     return query;
   }
+  return escapeControl(text);
+}
+
+/** Control characters as `%0A` and the like, so no text can start a line of its own in a log. */
+function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what is escaped
   return text.replace(/[\u0000-\u001f\u007f]/g, (char) => encodeURIComponent(char));
 }

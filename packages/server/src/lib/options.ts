@@ -22,14 +22,6 @@ export interface ServerCompatibility {
 }
 
 /**
- * Presets: `rfc` is strict; `default` accepts every client quirk that has no other meaning under the
- * RFC ("True" for a boolean, a bare-string manager, member removal by value list, dotted keys in
- * path-less values); `entra` and `okta` add what contradicts the RFC but those clients need (upsert
- * through `replace`, bare-word filter values). See docs/compatibility.md.
- * @example `createScimHandler({ stores, compatibility: 'entra' })`
- * @see https://www.rfc-editor.org/rfc/rfc7644
- */
-/**
  * Filter syntax outside the RFC 7644 ABNF that has no other meaning: single-quoted strings,
  * literals in any case and Entra's `emails[type eq "work"].value eq "x"`. Bare words stay an
  * entra-only leniency, because their type has to be guessed.
@@ -40,6 +32,14 @@ const HARMLESS_FILTER_SYNTAX: FilterLeniency = Object.freeze({
   valuePathSubAttribute: true,
 });
 
+/**
+ * Presets: `rfc` is strict; `default` accepts every client quirk that has no other meaning under the
+ * RFC ("True" for a boolean, a bare-string manager, member removal by value list, dotted keys in
+ * path-less values); `entra` and `okta` add what contradicts the RFC but those clients need (upsert
+ * through `replace`, bare-word filter values). See docs/compatibility.md.
+ * @example `createScimHandler({ stores, compatibility: 'entra' })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644
+ */
 export const SERVER_PRESETS: Readonly<
   Record<'rfc' | 'default' | 'entra' | 'okta', ServerCompatibility>
 > = Object.freeze({
@@ -338,7 +338,7 @@ export interface ScimHandlerOptions {
    * Receives one record per request once it is answered: method, path, status, duration, caller and
    * any error's scimType and detail; with `debug` also the bodies, with secrets redacted.
    */
-  readonly log?: (record: RequestLogRecord) => void;
+  readonly log?: (record: RequestLogRecord) => void | Promise<void>;
   /** Adds the request and response bodies and headers to log records (`password` and `Authorization` redacted). */
   readonly debug?: boolean;
   /**

@@ -16,7 +16,7 @@ import {
   type BoundFilterNode,
   type FilterNode,
 } from '@scim/filter';
-import { digest, isOutlivedPage, type CursorPosition } from './cursor.js';
+import { digest, invalidCursor, isOutlivedPage, type CursorPosition } from './cursor.js';
 import type { QueryParameters } from './parameters.js';
 import { storeContext, type Engine, type Scope } from './engine.js';
 import { scimJson } from './http.js';
@@ -265,7 +265,7 @@ async function cursorPage(
   );
   // A page that no longer exists (its store changed paging, or deletions moved the end before it)
   // gets the same answer as a forged cursor (RFC 9865 §5.2, checklist C-CUR-21).
-  if (isOutlivedPage(position, found)) throw ScimError.invalidCursor('The cursor is not valid');
+  if (isOutlivedPage(position, found)) throw invalidCursor();
   const resources = await present(engine, scope, resourceType, found.resources, {
     projection: query.projection,
   });

@@ -201,6 +201,14 @@ function afterCommitted(
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/**
+ * Called before every store write: once the client has been answered (the deadline's 503) or has
+ * gone away, nothing more is written, so a retry never meets a write it was told had failed.
+ */
+function beforeWrite(scope: Scope): void {
+  scope.signal.throwIfAborted();
+}
+
 /** A fresh id, checked: never empty and never holding the reserved `bulkId` (RFC 7643 §3.1). */
 function newId(engine: Engine): string {
   const id: unknown = engine.generateId();
@@ -225,6 +233,7 @@ export async function createResource(
   resource = await resolveMembers(engine, scope, resource, undefined);
   resource = await resolveManager(engine, scope, resourceType, resource);
   resource = await hashNewPassword(engine, resource, undefined);
+  beforeWrite(scope);
   const stored = await engine
     .storeFor(resourceType)
     .create(
@@ -278,6 +287,7 @@ export async function replaceResource(
   resource = await resolveMembers(engine, scope, resource, existing);
   resource = await resolveManager(engine, scope, resourceType, resource);
   resource = await hashNewPassword(engine, resource, existing);
+  beforeWrite(scope);
   const stored = await store.replace(
     stamp(engine, scope, resourceType, resource, existing.meta?.created),
     { ...context, expectedVersion: existing.meta?.version },
@@ -314,6 +324,7 @@ export async function patchResource(
       let resource = await resolveMembers(engine, scope, result.resource, existing);
       resource = await resolveManager(engine, scope, resourceType, resource);
       resource = await hashNewPassword(engine, resource, existing);
+      beforeWrite(scope);
       try {
         stored = await store.replace(
           stamp(engine, scope, resourceType, resource, existing.meta?.created),
@@ -331,10 +342,8 @@ export async function patchResource(
         hookEvent(scope, resourceType, stored, existing),
       );
     }
-    const wantsBody =
-      scope.url.searchParams.has('attributes') || scope.url.searchParams.has('excludedAttributes');
     // A PATCH answers 200 with the resource, or 204 when so configured, unless a projection was asked for (P-PATCH-16).
-    if (engine.patchAnswersNoContent(resourceType) && !wantsBody)
+    if (engine.patchAnswersNoContent(resourceType) && projection.kind === 'default')
       return noContent(resourceHeaders(stored));
     return respond(engine, scope, resourceType, stored, 200, projection, patchedPaths(body));
   }
@@ -359,6 +368,7 @@ export async function deleteResource(
   const context = storeContext(scope, resourceType);
   const existing = await store.get(id, context);
   checkIfMatch(engine, scope, existing);
+  if (existing !== undefined) beforeWrite(scope);
   if (existing === undefined || !(await store.delete(id, context)))
     throw notFound(resourceType, id);
   await removeMemberships(engine, scope, id);

@@ -50,10 +50,7 @@ export async function route(
   const [first, second, third] = segments;
   const isDiscovery = first !== undefined && DISCOVERY.has(first.toLowerCase());
   const authentication =
-    (isDiscovery && engine.options.authenticateDiscovery !== true) ||
-    engine.authenticate === undefined
-      ? undefined
-      : await engine.authenticate(request);
+    parent === undefined ? await authenticate(engine, request, isDiscovery) : callerOf(parent);
   exchange.principal = authentication?.principal;
   exchange.tenant = authentication?.tenant;
   const baseUrl = engine.baseUrl ?? `${url.origin}${engine.basePath}`;
@@ -135,6 +132,25 @@ export async function route(
       projectionFromUrl(scope, resourceType),
     );
   return write(engine, scope, resourceType, method, second, body);
+}
+
+async function authenticate(
+  engine: Engine,
+  request: Request,
+  isDiscovery: boolean,
+): Promise<Authentication | undefined> {
+  if (engine.authenticate === undefined) return undefined;
+  if (isDiscovery && engine.options.authenticateDiscovery !== true) return undefined;
+  return engine.authenticate(request);
+}
+
+/** A bulk operation acts as the caller of its bulk request, which was authenticated once. */
+function callerOf(parent: Scope): Authentication {
+  return {
+    principal: parent.principal,
+    ...(parent.tenant === undefined ? {} : { tenant: parent.tenant }),
+    ...(parent.grants === undefined ? {} : { grants: parent.grants }),
+  };
 }
 
 /** `attributes` and `excludedAttributes` of a single-resource request, refused before any store call. */

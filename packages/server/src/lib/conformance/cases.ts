@@ -1,3 +1,5 @@
+import { BULK_REQUEST_URN } from '@scim/core';
+import type { ServerPresetName } from '../options.js';
 import {
   check,
   checkError,
@@ -38,7 +40,7 @@ export interface ConformanceCase {
  */
 export interface ConformanceOptions {
   /** Default `default`; read in any case, and an unknown name is a `TypeError`. */
-  readonly dialect?: 'rfc' | 'default' | 'entra' | 'okta';
+  readonly dialect?: ServerPresetName;
   /** @deprecated Use `dialect: 'entra'`; `entra: true` means the same. */
   readonly entra?: boolean;
   /** @deprecated The Okta sequences run in every dialect but `rfc`; `okta: true` means `dialect: 'okta'`. */
@@ -406,7 +408,7 @@ const protocol: readonly Case[] = [
     'a bulk request creates a user and a group that refers to it by bulkId',
     async (call) => {
       const reply = await call('POST', '/Bulk', {
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        schemas: [BULK_REQUEST_URN],
         Operations: [
           {
             method: 'POST',

@@ -1,5 +1,5 @@
 // A minimal SCIM client over a fetch function, and assertions that need no test framework.
-import { SCIM_MEDIA_TYPE } from '@scim/core';
+import { ERROR_URN, SCIM_MEDIA_TYPE } from '@scim/core';
 
 /**
  * The endpoint a conformance run talks to: any function from a Web `Request` to a `Response` (a
@@ -98,8 +98,7 @@ export function checkError(
     `${what}: the error body's status must be the string "${status}"`,
   );
   check(
-    Array.isArray(reply.body.schemas) &&
-      reply.body.schemas[0] === 'urn:ietf:params:scim:api:messages:2.0:Error',
+    Array.isArray(reply.body.schemas) && reply.body.schemas[0] === ERROR_URN,
     `${what}: the error body needs the Error schema`,
   );
   if (scimType !== undefined)

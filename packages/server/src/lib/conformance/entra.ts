@@ -6,6 +6,7 @@ import {
   ADSCIM_GROUP,
   EU,
   G,
+  PO,
   U,
   checkFound,
   checkPatched,
@@ -207,7 +208,7 @@ export const entraTutorial: readonly Case[] = withHeaders(ENTRA_HEADERS, [
       // Entra puts Operations before schemas in this request.
       const reply = await call('PATCH', `/Users/${String(user.id)}`, {
         Operations: [{ op: 'Replace', path: 'active', value: false }],
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        schemas: [PO],
       });
       checkPatched(reply, 'Entra Disable User');
       if (reply.status === 200) check(reply.body.active === false, 'the answer shows active false');

@@ -6,6 +6,7 @@ import { check, checkError, checkStatus, type Call, type Reply } from './client.
 import {
   EU,
   G,
+  PO,
   U,
   checkFound,
   checkList,
@@ -422,7 +423,7 @@ export const postmanCases: readonly Case[] = withHeaders(POSTMAN, [
         await call('PATCH', path, {
           id: group.id,
           Operations: [{ op: 'add', path: 'members', value: member.id }],
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          schemas: [PO],
         }),
         'plain-string member',
       );

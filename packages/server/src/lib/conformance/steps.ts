@@ -1,13 +1,22 @@
 // What every group of conformance cases shares: the URNs, the case tuple, and the few requests that
 // set a case up (a user, a group, a read-back).
+import {
+  ENTERPRISE_USER_SCHEMA_URN,
+  ERROR_URN,
+  GROUP_SCHEMA_URN,
+  LIST_RESPONSE_URN,
+  PATCH_OP_URN,
+  USER_SCHEMA_URN,
+} from '@scim/core';
 import { check, checkStatus, type Call, type Reply } from './client.js';
 
-export const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-export const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-export const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-export const LR = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-export const ERR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+// Short names for the URNs the cases write again and again; the values are @scim/core's.
+export const U = USER_SCHEMA_URN;
+export const G = GROUP_SCHEMA_URN;
+export const EU = ENTERPRISE_USER_SCHEMA_URN;
+export const PO = PATCH_OP_URN;
+export const LR = LIST_RESPONSE_URN;
+export const ERR = ERROR_URN;
 /** The extra group schema Entra ID puts in `schemas` (Entra tutorial, Create Group). */
 export const ADSCIM_GROUP =
   'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
