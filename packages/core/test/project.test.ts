@@ -145,6 +145,12 @@ describe('projection (RFC 7644 §3.9, RFC 7643 §7 returned)', () => {
       userName: 'bjensen',
       emails: [{ value: 'bjensen@example.com' }, { value: 'babs@jensen.org' }],
     });
+    expect(project({ attributes: "emails[value eq 'a,b'],userName" })).toEqual({
+      schemas: stored.schemas,
+      id: '2819c223',
+      userName: 'bjensen',
+      emails: stored.emails,
+    });
     expect(project({ excludedAttributes: 'emails[type eq "work"],name' })).not.toHaveProperty(
       'emails',
     );

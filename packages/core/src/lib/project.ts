@@ -29,7 +29,8 @@ export interface Projection {
 /**
  * Parses `attributes` / `excludedAttributes`: names are trimmed, case-insensitive and may be
  * URN-qualified; unknown names are ignored (checklist P-PROJ-09, P-PROJ-10); giving both parameters
- * is an invalidValue issue (P-PROJ-08).
+ * is an invalidValue issue (P-PROJ-08). A name with a value filter, `emails[type eq "work"]`, names
+ * its attribute (`emails`), in either parameter: RFC 7644 §3.9 takes attribute names only.
  * @example
  * ```ts
  * const projection = parseProjection(UserResourceType, { attributes: url.searchParams.get('attributes') ?? undefined });
@@ -66,18 +67,18 @@ function splitNames(value: string | readonly string[] | undefined): string[] {
   return list.map((name) => withoutValueFilter(name).trim()).filter((name) => name !== '');
 }
 
-/** Splits on commas outside a value filter, whose quoted strings may hold commas. */
+/** Splits on commas outside a value filter, whose quoted strings (either quote) may hold commas. */
 function splitList(text: string): string[] {
   const names: string[] = [];
   let depth = 0;
-  let quoted = false;
+  let quote: string | undefined;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
-    if (quoted) {
+    if (quote !== undefined) {
       if (char === '\\') i++;
-      else if (char === '"') quoted = false;
-    } else if (char === '"') quoted = true;
+      else if (char === quote) quote = undefined;
+    } else if (depth > 0 && (char === '"' || char === "'")) quote = char;
     else if (char === '[') depth++;
     else if (char === ']') depth = Math.max(depth - 1, 0);
     else if (char === ',' && depth === 0) {
