@@ -28,6 +28,7 @@ export type {
 } from './lib/ast.js';
 export {
   DEFAULT_FILTER_LIMITS,
+  HARMLESS_FILTER_SYNTAX,
   LENIENT_FILTER_SYNTAX,
   parseFilter,
   parsePatchPath,

@@ -70,12 +70,43 @@ describe('P-FILTER-37: the cost of testing one resource is bounded (limits.maxCo
       expect(result.issues[0]).toMatchObject({ scimType: 'invalidFilter', code: 'invalid_filter' });
   });
 
-  it('without a schema too, where every name counts as multi-valued and costs 3 per value', () => {
-    expect(() => compileFilter(chain(6, (i) => `userName co "${i}"`))).toThrow(
-      /about 72 comparisons, and maxCost allows 64/,
+  it("compileFilter without a schema tests the caller's own values, not a scan: no default maxCost", () => {
+    const text = chain(50, (i) => `userName co "${i}"`);
+    expect(compileFilter(text)({ userName: 'x49' })).toBe(true);
+    expect(compileFilter(parseFilter(text))({ userName: 'x1' })).toBe(true);
+    expect(safeCompileFilter(chain(50, (i) => `emails[value co "${i}"]`)).ok).toBe(true);
+    // Other limits given, maxCost not: still unbounded.
+    expect(safeCompileFilter(text, { limits: { maxNodes: 200 } }).ok).toBe(true);
+  });
+
+  it('compileFilter without a schema applies a maxCost given explicitly, every name counting 4 values × 3', () => {
+    const limits = { maxCost: 64 };
+    expect(() =>
+      compileFilter(
+        chain(6, (i) => `userName co "${i}"`),
+        { limits },
+      ),
+    ).toThrow(/about 72 comparisons, and maxCost allows 64/);
+    expect(
+      compileFilter(
+        chain(5, (i) => `userName co "${i}"`),
+        { limits },
+      )({ userName: 'x4' }),
+    ).toBe(true);
+    expect(() =>
+      compileFilter(
+        chain(6, (i) => `emails[value co "${i}"]`),
+        { limits },
+      ),
+    ).toThrow(/about 72/);
+  });
+
+  it('with a schema the default maxCost still applies, to parsed and to bound filters alike', () => {
+    const text = chain(100, (i) => `userName co "${i}"`);
+    expect(() => compileFilter(parseFilter(text), { resourceType: UserResourceType })).toThrow(
+      /maxCost allows 64/,
     );
-    expect(compileFilter(chain(5, (i) => `userName co "${i}"`))({ userName: 'x4' })).toBe(true);
-    expect(() => compileFilter(chain(6, (i) => `emails[value co "${i}"]`))).toThrow(/about 72/);
+    expect(() => bindFilter(parseFilter(text), UserResourceType)).toThrow(/maxCost allows 64/);
   });
 
   it('maxCost is an option of limits, raised or lowered', () => {

@@ -399,6 +399,38 @@ describe('without a schema', () => {
   it('URN-qualified names read the extension container', () => {
     expect(match(`${EU}:department eq "D"`, { [EU]: { department: 'd' } })).toBe(true);
   });
+
+  it('RFC 7644 §3.4.2.2: or is "a match if either expression evaluates to true", and "only … if both", not "if the expression evaluates to false"', () => {
+    const word = fc.constantFrom('ann', 'ANN', 'bob', 'work', '');
+    const literal = word.map((w) => JSON.stringify(w));
+    const term = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('userName', 'emails.value', 'emails.type'), literal)
+        .map(([path, value]) => `${path} eq ${value}`),
+      literal.map((value) => `userName co ${value}`),
+      fc.integer({ min: 0, max: 3 }).map((level) => `level gt ${level}`),
+      literal.map((value) => `emails[type eq ${value}]`),
+      fc.constant('title pr'),
+    );
+    const resource = fc.record(
+      {
+        userName: word,
+        level: fc.integer({ min: 0, max: 3 }),
+        title: word,
+        emails: fc.array(fc.record({ type: word, value: word }), { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(term, { minLength: 2, maxLength: 8 }), resource, (terms, values) => {
+        const alone = terms.map((text) => match(text, values));
+        expect(match(terms.join(' or '), values)).toBe(alone.some(Boolean));
+        expect(match(terms.join(' and '), values)).toBe(alone.every(Boolean));
+        expect(match(`not (${terms.join(' or ')})`, values)).toBe(!alone.some(Boolean));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('compileValuePathFilter', () => {

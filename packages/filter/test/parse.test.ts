@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isScimError } from '@scim/core';
 import {
+  HARMLESS_FILTER_SYNTAX,
   LENIENT_FILTER_SYNTAX,
   parseFilter,
   parsePatchPath,
@@ -244,6 +245,19 @@ describe('lenient syntax (off by default, ../shared/spec/idp-quirks.md §3.1.13)
       parsed('emails[type eq "work" and value pr]'),
     );
     expect(errorOf('emails[type eq "work"].value eq "x"')).toMatch(/Expected/);
+  });
+
+  it("HARMLESS_FILTER_SYNTAX: D-06's 'Group', P-FILTER-09's TRUE and X-ENTRA-05, but not P-FILTER-03's unquoted word", () => {
+    const lenient = HARMLESS_FILTER_SYNTAX;
+    expect(parsed("type eq 'Group'", { lenient })).toEqual(parsed('type eq "Group"'));
+    expect(parsed('active eq TRUE', { lenient })).toEqual(parsed('active eq true'));
+    expect(parsed('emails[type eq "work"].value eq "x"', { lenient })).toEqual(
+      parsed('emails[type eq "work" and value eq "x"]'),
+    );
+    // A bare word's type has to be guessed, so it stays with LENIENT_FILTER_SYNTAX (Entra).
+    expect(errorOf('externalId eq jyoung', { lenient })).toMatch(/Expected/);
+    expect(LENIENT_FILTER_SYNTAX).toEqual({ ...HARMLESS_FILTER_SYNTAX, bareWordValues: true });
+    expect(Object.isFrozen(HARMLESS_FILTER_SYNTAX)).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@
 // value filters on one attribute as one pass over its values. The evaluator and the cost measure
 // both read this plan, so a filter is charged for the work the evaluator actually does.
 import type { AttributeDefinition } from '@scim/core';
-import type { BoundFilterNode } from './bind.js';
+import { definitionOf, type BoundFilterNode } from './bind.js';
 
 /** A bound `attr op value` term. */
 export type BoundCompare = Extract<BoundFilterNode, { type: 'compare' }>;
@@ -22,7 +22,7 @@ function setKey(node: BoundFilterNode): string | undefined {
   if (node.type !== 'compare' || node.operator !== 'eq' || typeof node.value !== 'string')
     return undefined;
   if (node.attribute.kind !== 'attribute') return undefined;
-  const type = definitionOf(node)?.type;
+  const type = definitionOf(node.attribute)?.type;
   return type === 'string' || type === 'reference' ? node.attribute.path : undefined;
 }
 
@@ -45,7 +45,11 @@ export function planOr(filters: readonly BoundFilterNode[]): OrPlan {
   const sets: BoundCompare[][] = [];
   const merged = new Map<BoundFilterNode, BoundFilterNode | undefined>();
   for (const group of setGroups.values()) {
-    if (group.length < ANY_OF_THRESHOLD || !sameDefinition(group, definitionOf)) continue;
+    if (
+      group.length < ANY_OF_THRESHOLD ||
+      !sameDefinition(group, (node) => definitionOf(node.attribute))
+    )
+      continue;
     sets.push(group);
     for (const member of group) merged.set(member, undefined);
   }
@@ -91,8 +95,4 @@ function sameDefinition<N>(
 ): boolean {
   const first = definition(group[0] as N);
   return group.every((member) => definition(member) === first);
-}
-
-function definitionOf(node: BoundCompare): AttributeDefinition | undefined {
-  return node.attribute.subAttribute ?? node.attribute.attribute;
 }

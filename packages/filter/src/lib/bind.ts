@@ -74,6 +74,32 @@ export interface BindFilterOptions {
   readonly limits?: FilterLimits | undefined;
 }
 
+/**
+ * The definition a bound attribute compares: the sub-attribute when there is one, else the
+ * attribute; `schemas` reads as a multi-valued string of URIs; an unknown name has none. The binder,
+ * the cost measure, the `or` planner and the evaluator all read it here, so they cannot disagree.
+ */
+export function definitionOf(bound: BoundAttribute): AttributeDefinition | undefined {
+  if (bound.kind === 'schemas') return SCHEMAS_DEFINITION;
+  return bound.subAttribute ?? bound.attribute;
+}
+
+// `schemas` holds URIs compared case-insensitively, like the URNs they are (RFC 7644 §3.10).
+const SCHEMAS_DEFINITION: AttributeDefinition = Object.freeze({
+  name: 'schemas',
+  type: 'string',
+  multiValued: true,
+  description: '',
+  required: true,
+  canonicalValues: [],
+  caseExact: false,
+  mutability: 'readOnly',
+  returned: 'always',
+  uniqueness: 'none',
+  referenceTypes: [],
+  subAttributes: [],
+});
+
 const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
 const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
 
@@ -256,7 +282,7 @@ function checkOperation(bound: BoundAttribute, node: CompareNode): void {
     return;
   }
   if (bound.kind === 'unknown') return;
-  const type = bound.kind === 'schemas' ? 'string' : (bound.subAttribute ?? bound.attribute)?.type;
+  const type = definitionOf(bound)?.type;
   switch (type) {
     case 'boolean':
       if (operator !== 'eq' && operator !== 'ne')

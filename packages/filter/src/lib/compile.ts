@@ -8,6 +8,7 @@ import {
 import type { AttributePathNode, CompareValue, FilterNode, ValuePathNode } from './ast.js';
 import {
   bindFilter,
+  definitionOf,
   type BindFilterOptions,
   type BoundAttribute,
   type BoundFilterNode,
@@ -32,7 +33,8 @@ export type FilterPredicate = (resource: Readonly<Record<string, unknown>>) => b
 
 /**
  * How a filter is compiled. With a `resourceType`, the schema decides names, case sensitivity and
- * types; without one, names match case-insensitively and values compare by their JSON type.
+ * types, and `limits.maxCost` bounds the filter's cost (default 64); without one, names match
+ * case-insensitively, values compare by their JSON type, and `maxCost` applies only when given.
  * @example `{ resourceType: UserResourceType, lenient: { bareWordValues: true } }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
  */
@@ -43,7 +45,8 @@ export interface CompileFilterOptions extends ParseFilterOptions, BindFilterOpti
 /**
  * Compiles a filter into a predicate once: paths are resolved and literals normalised at compile
  * time, so testing a resource re-reads nothing. Throws a `ScimError` (400 invalidFilter) when the
- * filter is malformed or does not fit the schema.
+ * filter is malformed, does not fit the schema, or costs more than `limits.maxCost` (with a
+ * schema, 64 unless given; without one, only when given).
  * @example
  * ```ts
  * const matches = compileFilter('emails[type eq "work" and value co "@example.com"]', { resourceType: UserResourceType });
@@ -57,7 +60,10 @@ export function compileFilter(
 ): FilterPredicate {
   const node = typeof filter === 'string' ? parseFilter(filter, options) : filter;
   if (options.resourceType === undefined) {
-    checkFilterCost(unboundFilterCost(node), options.limits);
+    // Without a schema this is a library testing the caller's own values, not a server scanning up
+    // to maxScan resources, so the default bound would only refuse ordinary filters of 6 terms.
+    if (options.limits?.maxCost !== undefined)
+      checkFilterCost(unboundFilterCost(node), options.limits);
     return compileDynamic(node, undefined);
   }
   const bound = bindFilter(node, options.resourceType, options);
@@ -151,15 +157,23 @@ type LogicalShape<N> =
   | { readonly type: 'and' | 'or'; readonly filters: readonly N[] }
   | { readonly type: 'not'; readonly filter: N };
 
+/**
+ * `and`, `or` and `not` for both compilers. `compileOr` gives the tests an `or` runs, in order: the
+ * bound compiler's plan turns some of its terms into set lookups, and without a schema each term is
+ * one test.
+ */
 function compileLogical<N>(
   node: LogicalShape<N>,
   compileChild: (child: N) => FilterPredicate,
+  compileOr: (filters: readonly N[]) => readonly FilterPredicate[] = (filters) =>
+    filters.map(compileChild),
 ): FilterPredicate {
   if (node.type === 'not') {
     const inner = compileChild(node.filter);
     return (resource) => !inner(resource);
   }
-  const parts = node.filters.map(compileChild);
+  const parts = node.type === 'or' ? compileOr(node.filters) : node.filters.map(compileChild);
+  if (parts.length === 1) return parts[0] as FilterPredicate;
   if (node.type === 'and') return (resource) => parts.every((part) => part(resource));
   return (resource) => parts.some((part) => part(resource));
 }
@@ -212,19 +226,16 @@ function compileBound(
   shared: SharedReaders,
 ): FilterPredicate {
   switch (node.type) {
-    case 'or': {
-      const { sets, rest } = planOr(node.filters);
-      // Set lookups first: each is one cheap test, and any of them matching settles the `or`.
-      const parts = [
-        ...sets.map((set) => compileAnyOf(set, scope, shared)),
-        ...rest.map((child) => compileBound(child, scope, shared)),
-      ];
-      if (parts.length === 1) return parts[0] as FilterPredicate;
-      return (resource) => parts.some((part) => part(resource));
-    }
     case 'and':
-    case 'not':
-      return compileLogical(node, (child) => compileBound(child, scope, shared));
+    case 'or':
+    case 'not': {
+      const compileChild = (child: BoundFilterNode) => compileBound(child, scope, shared);
+      return compileLogical(node, compileChild, (filters) => {
+        const { sets, rest } = planOr(filters);
+        // Set lookups first: each is one cheap test, and any of them matching settles the `or`.
+        return [...sets.map((set) => compileAnyOf(set, scope, shared)), ...rest.map(compileChild)];
+      });
+    }
     case 'valuePath': {
       const read = boundReader(node.attribute, undefined);
       const inner = compileBound(node.filter, 'element', shared);
@@ -257,27 +268,6 @@ function comparison(
   const test = valueTest(definition, operator as Parameters<typeof valueTest>[1], value, readers);
   return (resource) => read(resource, test);
 }
-
-function definitionOf(bound: BoundAttribute): AttributeDefinition | undefined {
-  if (bound.kind === 'schemas') return SCHEMAS_DEFINITION;
-  return bound.subAttribute ?? bound.attribute;
-}
-
-// `schemas` holds URIs compared case-insensitively, like the URNs they are (RFC 7644 §3.10).
-const SCHEMAS_DEFINITION: AttributeDefinition = Object.freeze({
-  name: 'schemas',
-  type: 'string',
-  multiValued: true,
-  description: '',
-  required: true,
-  canonicalValues: [],
-  caseExact: false,
-  mutability: 'readOnly',
-  returned: 'always',
-  uniqueness: 'none',
-  referenceTypes: [],
-  subAttributes: [],
-});
 
 function boundReader(bound: BoundAttribute, scope: 'element' | undefined): Reader {
   if (bound.kind === 'unknown') return () => false;

@@ -4,7 +4,7 @@
 import { ScimError, type AttributeDefinition } from '@scim/core';
 import type { FilterNode } from './ast.js';
 import { planOr } from './any-of.js';
-import type { BoundAttribute, BoundFilterNode } from './bind.js';
+import { definitionOf, type BoundAttribute, type BoundFilterNode } from './bind.js';
 import { DEFAULT_FILTER_LIMITS, type FilterLimits } from './parse.js';
 
 /** Values a multi-valued attribute is taken to hold: a user's emails, two addresses each, cost this. */
@@ -93,10 +93,6 @@ function valueCount(definition: AttributeDefinition | undefined): number {
 
 function presentWeight(bound: BoundAttribute): number {
   return definitionOf(bound)?.type === 'complex' ? COMPLEX_PRESENT : 1;
-}
-
-function definitionOf(bound: BoundAttribute): AttributeDefinition | undefined {
-  return bound.subAttribute ?? bound.attribute;
 }
 
 /**

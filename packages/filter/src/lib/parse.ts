@@ -32,6 +32,19 @@ export const LENIENT_FILTER_SYNTAX: FilterLeniency = Object.freeze({
 });
 
 /**
+ * The leniencies that have no other meaning under RFC 7644: single-quoted strings (`'Group'`),
+ * literals in any case (`TRUE`) and Entra's `emails[type eq "work"].value eq "x"`. Bare words are
+ * left out, because their type has to be guessed; the server's `default` preset reads exactly these.
+ * @example `parseFilter("type eq 'Group' and active eq TRUE", { lenient: HARMLESS_FILTER_SYNTAX })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2
+ */
+export const HARMLESS_FILTER_SYNTAX: FilterLeniency = Object.freeze({
+  singleQuotedStrings: true,
+  caseInsensitiveLiterals: true,
+  valuePathSubAttribute: true,
+});
+
+/**
  * Bounds that keep a hostile filter cheap to refuse, and cheap to answer (checklist P-FILTER-37).
  * @example `{ maxLength: 4096, maxDepth: 16, maxNodes: 200, maxCost: 50 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-7
@@ -46,6 +59,7 @@ export interface FilterLimits {
   /**
    * Estimated comparisons per resource tested (`filterCost`), checked when the filter is bound
    * to a schema. The default keeps a scan of 100,000 resources in memory under about a second.
+   * `compileFilter` without a `resourceType` checks it only when it is given.
    */
   readonly maxCost?: number;
 }

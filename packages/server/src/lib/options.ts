@@ -6,7 +6,12 @@ import {
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
-import { LENIENT_FILTER_SYNTAX, type FilterLeniency, type FilterLimits } from '@scim/filter';
+import {
+  HARMLESS_FILTER_SYNTAX,
+  LENIENT_FILTER_SYNTAX,
+  type FilterLeniency,
+  type FilterLimits,
+} from '@scim/filter';
 import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from '@scim/patch';
 import type { ScimStore } from './store.js';
 
@@ -22,21 +27,11 @@ export interface ServerCompatibility {
 }
 
 /**
- * Filter syntax outside the RFC 7644 ABNF that has no other meaning: single-quoted strings,
- * literals in any case and Entra's `emails[type eq "work"].value eq "x"`. Bare words stay an
- * entra-only leniency, because their type has to be guessed.
- */
-const HARMLESS_FILTER_SYNTAX: FilterLeniency = Object.freeze({
-  singleQuotedStrings: true,
-  caseInsensitiveLiterals: true,
-  valuePathSubAttribute: true,
-});
-
-/**
  * Presets: `rfc` is strict; `default` accepts every client quirk that has no other meaning under the
  * RFC ("True" for a boolean, a bare-string manager, member removal by value list, dotted keys in
- * path-less values); `entra` and `okta` add what contradicts the RFC but those clients need (upsert
- * through `replace`, bare-word filter values). See docs/compatibility.md.
+ * path-less values, single-quoted filter strings); `entra` adds what contradicts the RFC but Entra ID
+ * needs (upsert through `replace`, bare-word filter values); `okta` is `default`. See
+ * docs/compatibility.md.
  * @example `createScimHandler({ stores, compatibility: 'entra' })`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
