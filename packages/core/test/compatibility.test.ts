@@ -209,7 +209,7 @@ describe('COMPATIBILITY_PROFILES.default: every harmless quirk, so Entra ID need
       ['FALSE', false],
     ] as const) {
       const result = validateResource({ ...base, active: text }, UserResourceType, byDefault);
-      expect(result.ok && result.value.active).toBe(expected);
+      expect(result).toMatchObject({ ok: true, value: { active: expected } });
     }
     for (const text of ['yes', '1', 'on', ' true', 'Truee']) {
       const result = validateResource({ ...base, active: text }, UserResourceType, byDefault);

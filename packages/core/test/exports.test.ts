@@ -49,6 +49,7 @@ it('exports exactly the documented names', () => {
     'defineSchema',
     'formatIssuePath',
     'isBase64',
+    'isCaseExact',
     'isDateTime',
     'isJsonObject',
     'isScimError',

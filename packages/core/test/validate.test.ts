@@ -506,6 +506,33 @@ describe('validateAttributeValue', () => {
     });
   });
 
+  it('partial: a value that only picks stored values out (a PATCH remove list) may lack required sub-attributes', () => {
+    const schema = defineSchema({
+      id: 'urn:example:test:2.0:Keys',
+      attributes: [
+        {
+          name: 'key',
+          type: 'complex',
+          subAttributes: [{ name: 'value', required: true }, { name: 'type' }],
+        },
+      ],
+    });
+    const key = schema.attributes[0];
+    if (key === undefined) throw new Error('no key attribute');
+    expect(validateAttributeValue(key, { type: 'old' })).toMatchObject({
+      ok: false,
+      issues: [{ code: 'required', path: ['key', 'value'] }],
+    });
+    expect(validateAttributeValue(key, { TYPE: 'old' }, { partial: true })).toEqual({
+      ok: true,
+      value: { type: 'old' },
+    });
+    expect(validateAttributeValue(key, { nope: 1 }, { partial: true })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+  });
+
   it('X-ENTRA-03: takes the compatibility options', () => {
     expect(
       validateAttributeValue(active!, 'False', { compatibility: { booleanStrings: true } }),

@@ -164,6 +164,19 @@ describe('schemas inside a path-less value', () => {
     expect(resource.title).toBe('T');
     expect(resource.schemas).toEqual([USER_SCHEMA_URN, EU, TX_URN]);
   });
+
+  it('spelled as a path key (`<core URN>:schemas`, pathKeysInValue) it is ignored the same way', () => {
+    const { resource } = applyPatch(
+      full(),
+      ops({
+        op: 'replace',
+        value: { [`${USER_SCHEMA_URN}:schemas`]: [USER_SCHEMA_URN], title: 'T' },
+      }),
+      { resourceType: TestUserResourceType, compatibility: PATCH_PRESETS.default },
+    );
+    expect(resource.title).toBe('T');
+    expect(resource.schemas).toEqual([USER_SCHEMA_URN, EU, TX_URN]);
+  });
 });
 
 it('P-PATCH-10: a later failing operation leaves a schemas removal unapplied', () => {

@@ -5,7 +5,7 @@ import { parseDateTime } from './values.js';
 
 /**
  * Tells whether two values of one attribute are equal under its schema: strings compare
- * case-insensitively unless `caseExact`, dateTimes as instants, complex values by sub-attribute
+ * case-insensitively unless {@link isCaseExact}, dateTimes as instants, complex values by sub-attribute
  * whatever their key order or case, and multi-valued attributes as unordered sets.
  * @example `attributeValuesEqual(userNameAttribute, 'BJensen', 'bjensen') // true (caseExact false)`
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3
@@ -35,11 +35,24 @@ export function attributeValueKey(attribute: AttributeDefinition, value: unknown
   return singleValueKey(attribute, value);
 }
 
+/**
+ * Tells whether values of an attribute compare case-exactly: a binary value always does ("A binary
+ * is case exact", so base64 `QQ==` and `qq==` stay different bytes), any other when its definition
+ * says `caseExact`. Every comparison, index, sort and uniqueness key decides case this way.
+ * @example `isCaseExact({ type: 'binary', caseExact: false }) // true`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.6
+ */
+export function isCaseExact(definition: Pick<AttributeDefinition, 'type' | 'caseExact'>): boolean {
+  return definition.type === 'binary' || definition.caseExact === true;
+}
+
 function singleValueKey(attribute: AttributeDefinition, value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (attribute.type) {
     case 'string':
-      return typeof value === 'string' && !attribute.caseExact
+    case 'binary':
+    case 'reference':
+      return typeof value === 'string' && !isCaseExact(attribute)
         ? JSON.stringify(caseFold(value))
         : stableStringify(value);
     case 'dateTime': {

@@ -1,6 +1,6 @@
 // Attribute-level checks and normalisation, shared by every validation mode.
 import { ADDRESS_COUNTRY, ISO_3166_ALPHA2 } from './country.js';
-import { attributeValueKey, attributeValuesEqual, caseFold } from './equality.js';
+import { attributeValueKey, attributeValuesEqual, caseFold, isCaseExact } from './equality.js';
 import type { ScimIssue, ScimIssueCode, ScimIssuePath } from './issues.js';
 import type { ScimType } from './error.js';
 import type { AttributeDefinition } from './schemas/define.js';
@@ -69,6 +69,11 @@ export interface ValueContext {
   readonly compatibility: CompatibilityOptions;
   /** Longer string values are invalidValue; checked on input only, never on a response. */
   readonly maxStringLength: number;
+  /**
+   * The value only names some sub-attributes of stored values (a PATCH `remove` value list), so a
+   * required sub-attribute may be missing.
+   */
+  readonly partial: boolean;
   readonly issues: ScimIssue[];
 }
 
@@ -111,12 +116,24 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Normalises one attribute's raw value; returns UNASSIGNED when it holds nothing or is invalid. */
+/**
+ * Whether an attribute's values are secrets (writeOnly, or returned "never", such as `password`):
+ * an issue about one names its type only, never the value, because issues reach error bodies and logs.
+ */
+export function isSecret(attribute: AttributeDefinition): boolean {
+  return attribute.mutability === 'writeOnly' || attribute.returned === 'never';
+}
+
+/**
+ * Normalises one attribute's raw value; returns UNASSIGNED when it holds nothing or is invalid.
+ * `secret`: the value is part of a secret attribute's value (see {@link isSecret}).
+ */
 export function normalizeAttribute(
   context: ValueContext,
   attribute: AttributeDefinition,
   raw: unknown,
   path: ScimIssuePath,
+  secret = isSecret(attribute),
 ): unknown {
   if (raw === null || raw === undefined) return UNASSIGNED;
   if (!attribute.multiValued) {
@@ -138,7 +155,7 @@ export function normalizeAttribute(
       single = (raw as unknown[])[0];
       if (single === null) return UNASSIGNED;
     }
-    return normalizeSingle(context, attribute, single, path);
+    return normalizeSingle(context, attribute, single, path, secret);
   }
   if (!Array.isArray(raw)) {
     report(
@@ -155,7 +172,7 @@ export function normalizeAttribute(
   let primaries = 0;
   raw.forEach((item: unknown, index) => {
     if (item === null) return;
-    const value = normalizeSingle(context, attribute, item, [...path, index]);
+    const value = normalizeSingle(context, attribute, item, [...path, index], secret);
     if (value === UNASSIGNED) return;
     // The same value twice is stored once (checklist S-CHAR-40); responses are reported as they are.
     if (context.mode !== 'response' && raw.length > 1) {
@@ -177,8 +194,9 @@ export function normalizeAttribute(
   return values.length === 0 ? UNASSIGNED : values;
 }
 
-// Identifiers that other systems match on and log: an invisible or line-breaking character in one
-// makes two accounts look alike or forges log lines. Ids are the server's own (generateId).
+// Identifiers that other systems match on and show: an invisible or terminal-rewriting character
+// (NUL, ESC, backspace, CR, …) makes two accounts look alike. Tab and newline are visible whitespace;
+// logs escape values anyway. Ids are the server's own (generateId).
 const IDENTIFIERS: ReadonlySet<string> = new Set(['userName', 'externalId']);
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F]/;
@@ -188,13 +206,16 @@ function normalizeSingle(
   attribute: AttributeDefinition,
   raw: unknown,
   path: ScimIssuePath,
+  secret: boolean,
 ): unknown {
+  // A secret is described by its type alone: "got a number", never "got number 123456789".
+  const shown = (value: unknown): string => (secret ? typeOf(value) : describe(value));
   const fail = (expected: string): typeof UNASSIGNED => {
     report(
       context,
       'invalid_type',
       path,
-      `Attribute '${attribute.name}' must be ${expected}, got ${describe(raw)}`,
+      `Attribute '${attribute.name}' must be ${expected}, got ${shown(raw)}`,
     );
     return UNASSIGNED;
   };
@@ -206,7 +227,7 @@ function normalizeSingle(
   if (typeof raw === 'string' && context.mode !== 'response') {
     if (raw.length > context.maxStringLength)
       return invalid(
-        `is ${raw.length} characters long; the limit is ${context.maxStringLength} (maxStringLength)`,
+        `is ${secret ? 'too' : `${raw.length} characters`} long; the limit is ${context.maxStringLength} (maxStringLength)`,
       );
     if (IDENTIFIERS.has(attribute.name) && CONTROL_CHARACTER.test(raw))
       return invalid(
@@ -217,7 +238,7 @@ function normalizeSingle(
     case 'string':
       if (typeof raw !== 'string') return fail('a string');
       if (raw === '' && attribute.required) return invalid('is required and cannot be empty');
-      checkCanonical(context, attribute, raw, path);
+      checkCanonical(context, attribute, raw, path, shown);
       return raw;
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
@@ -232,14 +253,12 @@ function normalizeSingle(
     case 'integer':
       if (typeof raw !== 'number' || !Number.isFinite(raw)) return fail('an integer');
       if (!Number.isSafeInteger(raw))
-        return invalid(`must be an integer without fraction, got ${raw}`);
+        return invalid(`must be an integer without fraction, got ${shown(raw)}`);
       return raw;
     case 'dateTime':
       if (typeof raw !== 'string') return fail('an xsd:dateTime string');
       if (!isDateTime(raw))
-        return invalid(
-          `must be an xsd:dateTime such as 2008-01-23T04:56:22Z, got ${describe(raw)}`,
-        );
+        return invalid(`must be an xsd:dateTime such as 2008-01-23T04:56:22Z, got ${shown(raw)}`);
       return raw;
     case 'binary':
       if (typeof raw !== 'string') return fail('a base64 string');
@@ -247,11 +266,11 @@ function normalizeSingle(
       return raw;
     case 'reference':
       if (typeof raw !== 'string') return fail('a URI string');
-      if (!isUriReference(raw)) return invalid(`must be a URI, got ${describe(raw)}`);
-      checkCanonical(context, attribute, raw, path);
+      if (!isUriReference(raw)) return invalid(`must be a URI, got ${shown(raw)}`);
+      checkCanonical(context, attribute, raw, path, shown);
       return raw;
     case 'complex':
-      return normalizeComplex(context, attribute, raw, path);
+      return normalizeComplex(context, attribute, raw, path, shown, secret);
   }
 }
 
@@ -260,6 +279,8 @@ function normalizeComplex(
   attribute: AttributeDefinition,
   raw: unknown,
   path: ScimIssuePath,
+  shown: (value: unknown) => string,
+  secret: boolean,
 ): unknown {
   let input = raw;
   if (
@@ -276,7 +297,7 @@ function normalizeComplex(
       context,
       'invalid_type',
       path,
-      `Attribute '${attribute.name}' must be an object, got ${describe(raw)}`,
+      `Attribute '${attribute.name}' must be an object, got ${shown(raw)}`,
     );
     return UNASSIGNED;
   }
@@ -310,12 +331,20 @@ function normalizeComplex(
   let assigned = false;
   for (const sub of attribute.subAttributes) {
     if (!isWritable(context, sub)) continue;
-    const value = normalizeAttribute(context, sub, given.get(sub), [...path, sub.name]);
+    const value = normalizeAttribute(
+      context,
+      sub,
+      given.get(sub),
+      [...path, sub.name],
+      secret || isSecret(sub),
+    );
     if (value === UNASSIGNED) continue;
     out[sub.name] = value;
     assigned = true;
   }
   if (!assigned) return UNASSIGNED;
+  // A partial value picks stored values out by what it gives: nothing else is required of it.
+  if (context.partial) return out;
   for (const sub of attribute.subAttributes) {
     if (sub.required && isWritable(context, sub) && !(sub.name in out) && isChecked(context, sub)) {
       report(
@@ -346,6 +375,7 @@ function checkCanonical(
   attribute: AttributeDefinition,
   value: string,
   path: ScimIssuePath,
+  shown: (value: unknown) => string,
 ): void {
   if (!context.strictCanonicalValues) return;
   if (attribute === ADDRESS_COUNTRY && !ISO_3166_ALPHA2.has(value.toUpperCase())) {
@@ -353,12 +383,12 @@ function checkCanonical(
       context,
       'canonical_value',
       path,
-      `Attribute 'country' must be an ISO 3166-1 alpha-2 code such as US or DE, got ${describe(value)}`,
+      `Attribute 'country' must be an ISO 3166-1 alpha-2 code such as US or DE, got ${shown(value)}`,
     );
     return;
   }
   if (attribute.canonicalValues.length === 0) return;
-  const matches = attribute.caseExact
+  const matches = isCaseExact(attribute)
     ? attribute.canonicalValues.includes(value)
     : attribute.canonicalValues.some((canonical) => caseFold(canonical) === caseFold(value));
   if (!matches) {
@@ -366,7 +396,7 @@ function checkCanonical(
       context,
       'canonical_value',
       path,
-      `Attribute '${attribute.name}' must be one of ${attribute.canonicalValues.join(', ')}, got ${describe(value)}`,
+      `Attribute '${attribute.name}' must be one of ${attribute.canonicalValues.join(', ')}, got ${shown(value)}`,
     );
   }
 }
@@ -391,6 +421,13 @@ export function checkImmutable(
     );
   }
   return value;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
 }
 
 function describe(value: unknown): string {

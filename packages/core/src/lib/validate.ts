@@ -67,6 +67,7 @@ export function validateResource(
     strictCanonicalValues: options.canonicalValues === 'strict',
     compatibility: options.compatibility ?? {},
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
+    partial: false,
     issues: [],
   };
   if (!isJsonObject(input)) {
@@ -309,6 +310,11 @@ export interface AttributeValueOptions {
   readonly compatibility?: CompatibilityOptions;
   /** Longer string values are invalidValue (default {@link DEFAULT_MAX_STRING_LENGTH}). */
   readonly maxStringLength?: number;
+  /**
+   * The value only picks out stored values by the sub-attributes it gives (the values a PATCH
+   * `remove` lists), so required sub-attributes may be missing. Default false.
+   */
+  readonly partial?: boolean;
 }
 
 /**
@@ -333,6 +339,7 @@ export function validateAttributeValue(
     strictCanonicalValues: options.canonicalValues === 'strict',
     compatibility: options.compatibility ?? {},
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
+    partial: options.partial === true,
     issues: [],
   };
   const normalized = normalizeAttribute(

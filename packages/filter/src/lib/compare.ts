@@ -1,5 +1,5 @@
 // Value comparison under SCIM's type rules (RFC 7644 §3.4.2.2, RFC 7643 §2.3).
-import { caseFold, parseDateTime, type AttributeDefinition } from '@scim/core';
+import { caseFold, isCaseExact, parseDateTime, type AttributeDefinition } from '@scim/core';
 import type { CompareOperator } from './ast.js';
 
 /**
@@ -120,15 +120,15 @@ export function valueTest(
       ? (c) => c === literal
       : (c) => typeof c === 'boolean' && c !== literal;
   if (type === 'integer' || type === 'decimal') return numberTest(operator, literal as number);
-  if (type === undefined) return dynamicTest(operator, literal);
-  // "A binary is case exact" (RFC 7643 §2.3.6), whatever the definition's caseExact says: base64
-  // `QQ==` and `qq==` are different bytes.
-  const caseExact = type === 'binary' || (definition?.caseExact ?? false);
+  if (definition === undefined) return dynamicTest(operator, literal);
+  // Binary values compare case-exactly whatever `caseExact` says: `QQ==` and `qq==` are other bytes.
   const resourceReference =
-    type === 'reference' &&
-    definition !== undefined &&
-    definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
-  return stringTest(operator, literal as string, readers.normalizer(caseExact, resourceReference));
+    type === 'reference' && definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
+  return stringTest(
+    operator,
+    literal as string,
+    readers.normalizer(isCaseExact(definition), resourceReference),
+  );
 }
 
 /**
@@ -144,7 +144,7 @@ export function anyOfTest(
   if (definition === undefined || (type !== 'string' && type !== 'reference')) return undefined;
   const resourceReference =
     type === 'reference' && definition.referenceTypes.some((t) => t !== 'external' && t !== 'uri');
-  const normalize = readers.normalizer(definition.caseExact, resourceReference);
+  const normalize = readers.normalizer(isCaseExact(definition), resourceReference);
   const exact = new Set(literals);
   const wanted = new Set(literals.map(normalize));
   return (c) => typeof c === 'string' && (exact.has(c) || wanted.has(normalize(c)));

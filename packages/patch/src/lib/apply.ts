@@ -2,7 +2,7 @@ import { isScimError, type ScimResource, type ScimResourceType, type ScimResult 
 import type { ParseFilterOptions } from '@scim/filter';
 import type { AttributeChange } from './changes.js';
 import { checkPath, Patch } from './engine.js';
-import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from './options.js';
+import { limitsOf, PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from './options.js';
 import { readPatchRequest, type ReadOperation } from './request.js';
 
 /**
@@ -19,7 +19,10 @@ export interface ApplyPatchOptions {
   /** Keys of a path-less value that no schema defines: ignored (default) or an invalidPath error. */
   readonly unknownAttributes?: 'ignore' | 'reject';
   readonly canonicalValues?: 'lenient' | 'strict';
-  /** Options for the paths' value filters (leniency, limits). */
+  /**
+   * Options for the paths' value filters (leniency, limits). Resolved paths are cached per options
+   * object: pass the same object on every call (a server builds one per handler), and never change it.
+   */
   readonly filter?: ParseFilterOptions;
 }
 
@@ -64,7 +67,7 @@ export interface ParsedPatch {
 export function parsePatch(request: unknown, options: ApplyPatchOptions): ParsedPatch {
   if (isParsedPatch(request)) return request;
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
-  const operations = readPatchRequest(request, compatibility, options.limits);
+  const operations = readPatchRequest(request, compatibility, limitsOf(options.limits));
   for (const operation of operations) checkPath(operation, options);
   const parsed: ParsedPatch = Object.freeze({ kind: 'ParsedPatch' });
   parsedOperations.set(parsed, operations);
@@ -95,10 +98,11 @@ export function applyPatch(
   options: ApplyPatchOptions,
 ): PatchResult {
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
+  const limits = limitsOf(options.limits);
   const operations =
     (isParsedPatch(request) ? parsedOperations.get(request) : undefined) ??
-    readPatchRequest(request, compatibility, options.limits);
-  const patch = new Patch(resource, options, compatibility);
+    readPatchRequest(request, compatibility, limits);
+  const patch = new Patch(resource, options, compatibility, limits);
   for (const operation of operations) patch.apply(operation);
   return patch.finish();
 }

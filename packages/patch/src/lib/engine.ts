@@ -1,6 +1,5 @@
 // The PATCH engine: one request's operations applied in order to a copy-on-write view of the resource.
 import {
-  DEFAULT_MAX_STRING_LENGTH,
   isScimError,
   ScimError,
   validateAttributeValue,
@@ -12,16 +11,10 @@ import {
 import type { ApplyPatchOptions, PatchResult } from './apply.js';
 import { describeChanges, sameJson } from './changes.js';
 import { checkRequired, schemasOf } from './finish.js';
-import { valueCompatibility, type PatchCompatibility } from './options.js';
+import { valueCompatibility, type PatchCompatibility, type PatchLimits } from './options.js';
 import type { OperationKind, ReadOperation } from './request.js';
-import { readSchemaUrns, schemasTargetOf, urnOf, type SchemasTarget } from './schemas-path.js';
-import {
-  listedPositions,
-  mergeInto,
-  readListedValue,
-  selectPositions,
-  settlePrimary,
-} from './selection.js';
+import { readSchemaUrns, schemaUrnOf, type SchemasTarget } from './schemas-path.js';
+import { listedPositions, mergeInto, selectPositions, settlePrimary } from './selection.js';
 import { resolveTarget, type AttributeTarget, type Target } from './target.js';
 import { WorkingResource, type WorkingList } from './working.js';
 
@@ -34,27 +27,22 @@ export class Patch {
     string,
     { urn: string | undefined; attribute: AttributeDefinition }
   >();
-  private readonly extensionUrns: ReadonlyMap<string, string>;
   /** What every value normalisation of this request is told, built once. */
-  private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path'>>;
-  private readonly rejectUnknown: boolean;
+  private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path' | 'partial'>>;
 
   constructor(
     private readonly original: ScimResource,
     private readonly options: ApplyPatchOptions,
     private readonly compatibility: PatchCompatibility,
+    limits: Required<PatchLimits>,
   ) {
     this.working = new WorkingResource(original);
     this.valueOptions = {
       compatibility: valueCompatibility(compatibility),
       canonicalValues: options.canonicalValues ?? 'lenient',
       unknownAttributes: options.unknownAttributes ?? 'ignore',
-      maxStringLength: options.limits?.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
+      maxStringLength: limits.maxStringLength,
     };
-    this.rejectUnknown = options.unknownAttributes === 'reject';
-    this.extensionUrns = new Map(
-      options.resourceType.schemaExtensions.map((e) => [e.schema.id.toLowerCase(), e.schema.id]),
-    );
   }
 
   apply(operation: ReadOperation): void {
@@ -64,10 +52,7 @@ export class Patch {
         return;
       }
       const { resourceType, filter } = this.options;
-      const schemas = schemasTargetOf(operation.path, resourceType, filter);
-      if (schemas !== undefined) this.applyToSchemas(operation.op, schemas, operation);
-      else
-        this.applyTo(operation.op, resolveTarget(operation.path, resourceType, filter), operation);
+      this.applyTo(operation.op, resolveTarget(operation.path, resourceType, filter), operation);
     });
   }
 
@@ -81,7 +66,8 @@ export class Patch {
       // A path-less value often repeats the resource's `schemas`; reading it as a replace of
       // `schemas` would drop every extension it happens not to list, so it is ignored here.
       if (key.toLowerCase() === 'schemas') continue;
-      const extension = this.extensionUrns.get(key.toLowerCase());
+      const urn = schemaUrnOf(this.options.resourceType, key);
+      const extension = urn === this.options.resourceType.schema.id ? undefined : urn;
       if (extension !== undefined) {
         this.applyTo(
           operation.op,
@@ -98,7 +84,8 @@ export class Patch {
         );
       }
       const target = this.resolveKey(key);
-      if (target !== undefined)
+      // `<core URN>:schemas` is `schemas` spelled as a path key: ignored for the same reason.
+      if (target !== undefined && target.kind !== 'schemas')
         this.applyTo(operation.op, target, { ...operation, value, hasValue: true });
     }
   }
@@ -129,6 +116,10 @@ export class Patch {
   private applyTo(op: OperationKind, target: Target, operation: ReadOperation): void {
     if (target.kind === 'extension') {
       this.applyToExtension(op, target.urn, operation);
+      return;
+    }
+    if (target.kind === 'schemas') {
+      this.applyToSchemas(op, target, operation);
       return;
     }
     const { attribute, sub } = target;
@@ -175,58 +166,46 @@ export class Patch {
   private applyToSchemas(op: OperationKind, target: SchemasTarget, operation: ReadOperation): void {
     const rt = this.options.resourceType;
     const keepCore = `'schemas' always holds the core schema '${rt.schema.id}'`;
-    if (target.urn !== undefined) {
-      if (op !== 'remove')
-        throw ScimError.invalidPath(`A value filter on 'schemas' is only for remove; ${op} a URN`);
-      this.removeSchemas([target.urn], operation, keepCore);
-      return;
-    }
-    if (op === 'remove') {
-      if (!operation.hasValue || operation.value === null || operation.value === undefined)
-        throw ScimError.mutability(`${keepCore}; remove an extension by its URN`);
-      this.removeSchemas(
-        Array.isArray(operation.value) ? operation.value : [operation.value],
-        operation,
-        keepCore,
-      );
-      return;
-    }
-    if (!operation.hasValue || operation.value === undefined)
-      throw ScimError.invalidValue(`'${op}' needs a 'value'`);
-    const listed = readSchemaUrns(operation.value, rt);
+    const hasValue = operation.hasValue && operation.value !== undefined;
+    if (target.urn !== undefined && op !== 'remove')
+      throw ScimError.invalidPath(`A value filter on 'schemas' is only for remove; ${op} a URN`);
+    if (op === 'remove' && target.urn === undefined && (!hasValue || operation.value === null))
+      throw ScimError.mutability(`${keepCore}; remove an extension by its URN`);
+    if (op !== 'remove' && !hasValue) throw ScimError.invalidValue(`'${op}' needs a 'value'`);
+    // A filtered remove names its URN in the path, and its value is ignored (P-PATCH-41).
+    const listed = readSchemaUrns(
+      target.urn ?? operation.value,
+      rt,
+      op === 'remove' ? 'skip' : 'refuse',
+    );
     if (op === 'add') return;
-    if (!listed.core) throw ScimError.mutability(keepCore);
-    // A replace lists every schema the resource keeps: the extensions left out lose their data.
+    if (op === 'remove' ? listed.core : !listed.core) throw ScimError.mutability(keepCore);
     for (const extension of rt.schemaExtensions) {
-      if (!listed.extensions.has(extension.schema.id))
-        this.applyToExtension('remove', extension.schema.id, operation);
+      const urn = extension.schema.id;
+      // A remove drops the listed extensions; a replace lists those kept, and drops the others.
+      if (listed.extensions.has(urn) === (op === 'remove'))
+        this.applyToExtension('remove', urn, operation);
     }
   }
 
-  private removeSchemas(
-    urns: readonly unknown[],
-    operation: ReadOperation,
-    keepCore: string,
-  ): void {
-    const rt = this.options.resourceType;
-    for (const urn of urns) {
-      if (typeof urn !== 'string')
-        throw ScimError.invalidValue("'schemas' takes schema URN strings");
-      const known = urnOf(urn, rt);
-      if (known === rt.schema.id) throw ScimError.mutability(keepCore);
-      // A URN this resource type does not have is not listed: nothing to remove (as P-PATCH-38).
-      if (known !== undefined) this.applyToExtension('remove', known, operation);
-    }
-  }
-
-  private normalize(attribute: AttributeDefinition, value: unknown, path: string): unknown {
+  /**
+   * Validates and normalises a value as the schema reads it: the one place where PATCH values meet
+   * the type rules, the leniencies and limits.maxStringLength. `partial`: a remove's listed value.
+   */
+  private normalize(
+    attribute: AttributeDefinition,
+    value: unknown,
+    path: string | readonly (string | number)[],
+    partial = false,
+  ): unknown {
     // Always the same object shape: the validator's property reads stay monomorphic.
     const result = validateAttributeValue(attribute, value, {
-      path: [path],
+      path: typeof path === 'string' ? [path] : path,
       compatibility: this.valueOptions.compatibility,
       canonicalValues: this.valueOptions.canonicalValues,
       unknownAttributes: this.valueOptions.unknownAttributes,
       maxStringLength: this.valueOptions.maxStringLength,
+      partial,
     });
     if (!result.ok) throw ScimError.fromIssues(result.issues);
     return result.value;
@@ -409,17 +388,19 @@ export class Patch {
 
   private removeListed(target: AttributeTarget, raw: unknown): void {
     const { attribute, urn } = target;
-    const reader = {
-      normalize: (sub: AttributeDefinition, value: unknown, path: string) =>
-        this.normalize(sub, value, path),
-      stringAsValue: this.valueOptions.compatibility.stringAsComplexValue === true,
-      rejectUnknown: this.rejectUnknown,
-    };
-    const listed = (Array.isArray(raw) ? raw : [raw])
-      .filter((item) => item !== null)
-      .map((item) => readListedValue(attribute, item, target.path, reader));
+    const single = { ...attribute, multiValued: false };
+    const listed: unknown[] = [];
+    // Each listed value is read as an add reads a value (names in any case, unknown keys ignored or
+    // refused, `"u1"` as `{ value }` with managerShorthand, the string limits), one at a time so that
+    // neither the one-primary rule nor required sub-attributes apply to what only picks values out.
+    (Array.isArray(raw) ? raw : [raw]).forEach((item: unknown, index) => {
+      if (item === null) return;
+      const path = Array.isArray(raw) ? [target.path, index] : [target.path];
+      // Undefined when every sub-attribute it gives is null, readOnly or unknown: it names nothing.
+      listed.push(this.normalize(single, item, path, true));
+    });
     const list = this.working.list(urn, attribute);
-    const doomed = listedPositions(list, attribute, listed);
+    const doomed = listedPositions(list, listed, target.path);
     if (doomed.length > 0 && attribute.mutability === 'immutable')
       throw ScimError.mutability(`'${target.path}' is immutable`);
     for (const position of doomed) list.delete(position);
@@ -477,10 +458,7 @@ export function inOperation<T>(operation: ReadOperation, work: () => T): T {
 export function checkPath(operation: ReadOperation, options: ApplyPatchOptions): void {
   const path = operation.path;
   if (path === undefined) return;
-  inOperation(operation, () => {
-    if (schemasTargetOf(path, options.resourceType, options.filter) === undefined)
-      resolveTarget(path, options.resourceType, options.filter);
-  });
+  inOperation(operation, () => resolveTarget(path, options.resourceType, options.filter));
 }
 
 function errorParts(

@@ -85,6 +85,20 @@ export const DEFAULT_PATCH_LIMITS: Required<PatchLimits> = Object.freeze({
   maxStringLength: DEFAULT_MAX_STRING_LENGTH,
 });
 
+/**
+ * The limits one PATCH is held to: each given field, else its default. The one place a limit's
+ * default is applied, for reading the request and for its values alike. A field passed on as
+ * `undefined` (from a server's own optional settings) keeps its default.
+ */
+export function limitsOf(limits: PatchLimits | undefined): Required<PatchLimits> {
+  if (limits === undefined) return DEFAULT_PATCH_LIMITS;
+  return {
+    maxOperations: limits.maxOperations ?? DEFAULT_PATCH_LIMITS.maxOperations,
+    maxValues: limits.maxValues ?? DEFAULT_PATCH_LIMITS.maxValues,
+    maxStringLength: limits.maxStringLength ?? DEFAULT_PATCH_LIMITS.maxStringLength,
+  };
+}
+
 export function valueCompatibility(compatibility: PatchCompatibility): CompatibilityOptions {
   return {
     booleanStrings: compatibility.booleanStrings === true,

@@ -1,5 +1,5 @@
 import { PATCH_OP_URN, ScimError, isJsonObject } from '@scim/core';
-import { DEFAULT_PATCH_LIMITS, type PatchCompatibility, type PatchLimits } from './options.js';
+import type { PatchCompatibility, PatchLimits } from './options.js';
 
 /**
  * One PATCH operation as it arrives (RFC 7644 §3.5.2).
@@ -36,11 +36,9 @@ export interface ReadOperation {
 export function readPatchRequest(
   body: unknown,
   compatibility: PatchCompatibility,
-  limits: PatchLimits = {},
+  limits: Required<PatchLimits>,
 ): ReadOperation[] {
-  // Per field: a limit passed on as `undefined` (from a server's own optional settings) keeps its default.
-  const maxOperations = limits.maxOperations ?? DEFAULT_PATCH_LIMITS.maxOperations;
-  const maxValues = limits.maxValues ?? DEFAULT_PATCH_LIMITS.maxValues;
+  const { maxOperations, maxValues } = limits;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
   const schemas = findKey(body, 'schemas');
   if (

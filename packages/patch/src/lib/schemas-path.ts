@@ -1,27 +1,25 @@
 // `schemas` as a PATCH target (RFC 7644 §3.5.2): it is no attribute of any schema, so the attribute
-// resolver cannot name it; this module recognises the path and reads the URNs a value lists.
+// resolver cannot name it; this module recognises it in a parsed path and reads the URNs a value lists.
 import { ScimError, type ScimResourceType } from '@scim/core';
-import { safeParsePatchPath, type ParseFilterOptions } from '@scim/filter';
+import type { PatchPathNode } from '@scim/filter';
 
 export interface SchemasTarget {
+  readonly kind: 'schemas';
   /** The URN a `schemas[value eq "…"]` filter names, or undefined for the plain path. */
   readonly urn: string | undefined;
+  readonly path: string;
 }
 
-// A cheap test first: most paths are not about `schemas`, and extension URNs contain ":schemas:".
-const MAYBE_SCHEMAS = /(?:^|:)schemas\s*(?:\[|$)/i;
-
-/** The `schemas` target a path names (`schemas`, `<core URN>:schemas`, `schemas[value eq "…"]`), or undefined. */
+/**
+ * The `schemas` target a parsed path names (`schemas`, `<core URN>:schemas`,
+ * `schemas[value eq "…"]`), or undefined when it names something else.
+ */
 export function schemasTargetOf(
+  node: PatchPathNode,
   text: string,
   resourceType: ScimResourceType,
-  parseOptions: ParseFilterOptions | undefined,
 ): SchemasTarget | undefined {
-  if (!MAYBE_SCHEMAS.test(text.trim())) return undefined;
-  // A path that does not parse is left to the attribute resolver, which reports it.
-  const parsed = safeParsePatchPath(text, parseOptions ?? {});
-  if (!parsed.ok) return undefined;
-  const { path, filter, subAttribute } = parsed.value;
+  const { path, filter, subAttribute } = node;
   if (
     path.attribute.toLowerCase() !== 'schemas' ||
     path.subAttribute !== undefined ||
@@ -29,7 +27,7 @@ export function schemasTargetOf(
     (path.uri !== undefined && path.uri.toLowerCase() !== resourceType.schema.id.toLowerCase())
   )
     return undefined;
-  if (filter === undefined) return { urn: undefined };
+  if (filter === undefined) return { kind: 'schemas', urn: undefined, path: 'schemas' };
   if (
     filter.type === 'compare' &&
     filter.operator === 'eq' &&
@@ -38,10 +36,28 @@ export function schemasTargetOf(
     filter.path.subAttribute === undefined &&
     typeof filter.value === 'string'
   )
-    return { urn: filter.value };
+    return { kind: 'schemas', urn: filter.value, path: 'schemas' };
   throw ScimError.invalidFilter(
     `Path '${text}': 'schemas' takes only the filter [value eq "<schema URN>"]`,
   );
+}
+
+// Schemas are immutable: the URN spellings of a resource type are read once per definition object.
+const urnsByType = new WeakMap<ScimResourceType, ReadonlyMap<string, string>>();
+
+/** The core schema or extension URN of the resource type that `urn` names in any case, as the type spells it. */
+export function schemaUrnOf(resourceType: ScimResourceType, urn: string): string | undefined {
+  let urns = urnsByType.get(resourceType);
+  if (urns === undefined) {
+    urns = new Map(
+      [resourceType.schema, ...resourceType.schemaExtensions.map((e) => e.schema)].map((schema) => [
+        schema.id.toLowerCase(),
+        schema.id,
+      ]),
+    );
+    urnsByType.set(resourceType, urns);
+  }
+  return urns.get(urn.toLowerCase());
 }
 
 export interface SchemaUrns {
@@ -52,30 +68,32 @@ export interface SchemaUrns {
 }
 
 /**
- * Reads a `schemas` value for add or replace: one URN or an array of URNs, each the core schema or an
- * extension of this resource type (in any case); anything else is invalidValue.
+ * Reads the URNs a `schemas` value lists: one URN string or an array of them, in any case. A URN that
+ * is neither the core schema nor an extension of the resource type is invalidValue for add and
+ * replace (`unknown: 'refuse'`), and skipped by a remove, which has nothing to remove for it
+ * (`'skip'`, as a remove filter that matches nothing, P-PATCH-38).
  */
-export function readSchemaUrns(value: unknown, resourceType: ScimResourceType): SchemaUrns {
+export function readSchemaUrns(
+  value: unknown,
+  resourceType: ScimResourceType,
+  unknown: 'refuse' | 'skip',
+): SchemaUrns {
   const listed: unknown[] = value === null ? [] : Array.isArray(value) ? value : [value];
   const extensions = new Set<string>();
   let core = false;
   for (const urn of listed) {
     if (typeof urn !== 'string') throw ScimError.invalidValue("'schemas' takes schema URN strings");
-    const known = urnOf(urn, resourceType);
-    if (known === undefined)
+    const known = schemaUrnOf(resourceType, urn);
+    if (known === undefined) {
+      if (unknown === 'skip') continue;
+      // Shortened: the detail echoes the client's text, which no string limit has bounded here.
+      const shown = urn.length > 200 ? `${urn.slice(0, 200)}…` : urn;
       throw ScimError.invalidValue(
-        `'${urn}' is neither the schema nor an extension of ${resourceType.name} resources`,
+        `'${shown}' is neither the schema nor an extension of ${resourceType.name} resources`,
       );
+    }
     if (known === resourceType.schema.id) core = true;
     else extensions.add(known);
   }
   return { core, extensions };
-}
-
-/** The schema or extension URN of the resource type that `urn` names in any case, as the type spells it. */
-export function urnOf(urn: string, resourceType: ScimResourceType): string | undefined {
-  const lowered = urn.toLowerCase();
-  if (lowered === resourceType.schema.id.toLowerCase()) return resourceType.schema.id;
-  return resourceType.schemaExtensions.find((e) => e.schema.id.toLowerCase() === lowered)?.schema
-    .id;
 }

@@ -15,6 +15,7 @@ import {
   type FilterPredicate,
   type ParseFilterOptions,
 } from '@scim/filter';
+import { schemasTargetOf, type SchemasTarget } from './schemas-path.js';
 import { isValueIdentity } from './working.js';
 
 export interface ValueSelector {
@@ -42,29 +43,38 @@ export interface ExtensionTarget {
   readonly path: string;
 }
 
-export type Target = AttributeTarget | ExtensionTarget;
+export type Target = AttributeTarget | ExtensionTarget | SchemasTarget;
 
 // Paths repeat across requests ("members", 'emails[type eq "work"].value'), and resolving one means
 // parsing, schema lookup and compiling its filter: a bounded cache per resource type keeps that work
-// to the first request. Targets are immutable, and the cache is keyed by the definition object, so two
-// servers with different schemas never share entries.
+// to the first request. Targets are immutable, and the caches are keyed by the definition object and
+// by the filter options object (a server passes one frozen object per handler), so two servers with
+// different schemas or different filter leniencies never share entries.
 const MAX_CACHED_PATHS = 1_000;
-const cachedTargets = new WeakMap<ScimResourceType, Map<string, Target>>();
+type TargetCache = WeakMap<ScimResourceType, Map<string, Target>>;
+const withoutOptions: TargetCache = new WeakMap();
+const byOptions = new WeakMap<ParseFilterOptions, TargetCache>();
+const NO_OPTIONS: ParseFilterOptions = Object.freeze({});
 
+/** What a PATCH path names, read once per resource type, options object and path text. */
 export function resolveTarget(
   text: string,
   resourceType: ScimResourceType,
   parseOptions: ParseFilterOptions | undefined,
 ): Target {
-  if (parseOptions !== undefined) return resolveUncached(text, resourceType, parseOptions);
-  let cache = cachedTargets.get(resourceType);
+  let caches = parseOptions === undefined ? withoutOptions : byOptions.get(parseOptions);
+  if (caches === undefined) {
+    caches = new WeakMap();
+    byOptions.set(parseOptions as ParseFilterOptions, caches);
+  }
+  let cache = caches.get(resourceType);
   if (cache === undefined) {
     cache = new Map();
-    cachedTargets.set(resourceType, cache);
+    caches.set(resourceType, cache);
   }
   let target = cache.get(text);
   if (target === undefined) {
-    target = resolveUncached(text, resourceType, {});
+    target = resolveUncached(text, resourceType, parseOptions ?? NO_OPTIONS);
     if (cache.size >= MAX_CACHED_PATHS) cache.delete(cache.keys().next().value as string);
     cache.set(text, target);
   }
@@ -77,6 +87,8 @@ function resolveUncached(
   parseOptions: ParseFilterOptions,
 ): Target {
   const node = parsePatchPath(text, parseOptions);
+  const schemas = schemasTargetOf(node, text, resourceType);
+  if (schemas !== undefined) return schemas;
   const attributeText = printAttributePath(node.path);
   const resolved = resolveAttributePath(resourceType, attributeText);
   if (!resolved.ok)

@@ -3,6 +3,7 @@
 import {
   attributeValueKey,
   caseFold,
+  isCaseExact,
   type AttributeDefinition,
   type ScimResource,
   isJsonObject,
@@ -11,16 +12,69 @@ import {
 type Json = Record<string, unknown>;
 
 /**
- * How two values of a multi-valued attribute are "the same value": members by `value` (their other
- * sub-attributes are immutable), typed values such as emails by (type, value) as RFC 7643 §2.4
- * describes, anything else by the whole value.
+ * How two values of a multi-valued attribute are "the same value", for add (which merges instead of
+ * duplicating) and for remove with a value list (which removes what it names) alike: members by
+ * `value` (their other sub-attributes are immutable), typed values such as emails by (type, value)
+ * as RFC 7643 §2.4 describes, anything else by the whole value. Strings compare under isCaseExact.
  */
-const identities = new WeakMap<AttributeDefinition, (element: unknown) => string>();
+export class Identity {
+  /**
+   * The sub-attributes that identify a value, the indexed one first: `[value]` for members,
+   * `[value, type]` for typed values, every sub-attribute of a complex value without `value`
+   * (addresses); empty for a simple attribute, which its whole value identifies.
+   */
+  readonly subs: readonly AttributeDefinition[];
+  /** The `value` sub-attribute when the list is indexed by it; otherwise the whole value is. */
+  readonly indexed: AttributeDefinition | undefined;
+  private readonly whole: AttributeDefinition;
+  private readonly type: AttributeDefinition | undefined;
+  private readonly valueCaseExact: boolean;
 
-export function identityOf(attribute: AttributeDefinition): (element: unknown) => string {
+  constructor(attribute: AttributeDefinition) {
+    this.whole = { ...attribute, multiValued: false };
+    const value = attribute.subAttributes.find((sub) => sub.name === 'value');
+    const type = attribute.subAttributes.find((sub) => sub.name === 'type');
+    if (attribute.type !== 'complex') this.subs = [];
+    else if (value === undefined) this.subs = attribute.subAttributes;
+    else if (type === undefined || isValueIdentity(attribute)) this.subs = [value];
+    else this.subs = [value, type];
+    this.indexed = attribute.type === 'complex' ? value : undefined;
+    this.type = this.subs.length === 2 ? type : undefined;
+    this.valueCaseExact = value !== undefined && isCaseExact(value);
+  }
+
+  /** What the list is indexed by: the `value` sub-attribute's key, or the whole value's. */
+  indexKey(element: unknown): string {
+    if (this.indexed === undefined) return attributeValueKey(this.whole, element);
+    if (!isJsonObject(element)) return '';
+    const raw = element.value;
+    // Strings (nearly every value) skip the generic key.
+    if (typeof raw === 'string') return `s${this.valueCaseExact ? raw : caseFold(raw)}`;
+    return `j${attributeValueKey(this.indexed, raw)}`;
+  }
+
+  /** The key of one identifying sub-attribute, or undefined when the element does not give it. */
+  partKey(sub: AttributeDefinition, element: unknown): string | undefined {
+    if (!isJsonObject(element)) return undefined;
+    const raw = element[sub.name];
+    if (raw === undefined || raw === null) return undefined;
+    return sub === this.indexed ? this.indexKey(element) : attributeValueKey(sub, raw);
+  }
+
+  /** Whether two values with equal index keys are one value to an add: a missing type is "". */
+  sameValue(a: unknown, b: unknown): boolean {
+    if (this.type === undefined) return true;
+    return (this.partKey(this.type, a) ?? '') === (this.partKey(this.type, b) ?? '');
+  }
+}
+
+// Schemas are immutable: an attribute's identity is worked out once per definition object.
+const identities = new WeakMap<AttributeDefinition, Identity>();
+
+export function identityOf(attribute: AttributeDefinition): Identity {
   let identity = identities.get(attribute);
   if (identity === undefined) {
-    identity = buildIdentity(attribute);
+    identity = new Identity(attribute);
     identities.set(attribute, identity);
   }
   return identity;
@@ -37,31 +91,15 @@ export function isValueIdentity(attribute: AttributeDefinition): boolean {
   );
 }
 
-function buildIdentity(attribute: AttributeDefinition): (element: unknown) => string {
-  const whole = { ...attribute, multiValued: false };
-  if (attribute.type !== 'complex') return (element) => attributeValueKey(whole, element);
-  const value = attribute.subAttributes.find((sub) => sub.name === 'value');
-  if (value === undefined) return (element) => attributeValueKey(whole, element);
-  const valueKey = (element: unknown): string => {
-    if (!isJsonObject(element)) return '';
-    const raw = element.value;
-    // Strings (nearly every value) skip the generic key: fold case unless caseExact.
-    if (typeof raw === 'string') return `s${value.caseExact ? raw : caseFold(raw)}`;
-    return `j${attributeValueKey(value, raw)}`;
-  };
-  if (isValueIdentity(attribute)) return valueKey;
-  return (element) => {
-    const kind =
-      isJsonObject(element) && typeof element.type === 'string' ? caseFold(element.type) : '';
-    return `${kind}\u0000${valueKey(element)}`;
-  };
-}
-
-/** A multi-valued attribute being edited: removed slots are holes until `values()` compacts them. */
+/**
+ * A multi-valued attribute being edited: removed slots are holes until `values()` compacts them. An
+ * index from each value's index key to its positions (several when an earlier POST or PUT stored
+ * duplicates) answers every lookup after one pass over the list.
+ */
 export class WorkingList {
   private readonly items: unknown[];
-  private index: Map<string, number> | undefined;
-  private readonly identity: (element: unknown) => string;
+  private index: Map<string, number | number[]> | undefined;
+  readonly identity: Identity;
 
   constructor(
     readonly attribute: AttributeDefinition,
@@ -75,12 +113,13 @@ export class WorkingList {
     this.identity = identityOf(attribute);
   }
 
-  private keys(): Map<string, number> {
+  private keys(): Map<string, number | number[]> {
     if (this.index === undefined) {
-      this.index = new Map();
+      const index = new Map<string, number | number[]>();
       this.items.forEach((item, position) => {
-        if (item !== undefined) this.index?.set(this.identity(item), position);
+        if (item !== undefined) indexAdd(index, this.identity.indexKey(item), position);
       });
+      this.index = index;
     }
     return this.index;
   }
@@ -98,28 +137,41 @@ export class WorkingList {
     return this.items[position];
   }
 
-  /** The position of the value with the same identity, if there is one (O(1) after one O(n) pass). */
+  /** The positions of the live values whose index key is `key`, in list order (a copy). */
+  withKey(key: string): number[] {
+    const at = this.keys().get(key);
+    if (at === undefined) return [];
+    return typeof at === 'number' ? [at] : [...at];
+  }
+
+  /** The position of the first value with the same identity, if there is one. */
   find(element: unknown): number | undefined {
-    return this.keys().get(this.identity(element));
+    const at = this.keys().get(this.identity.indexKey(element));
+    if (at === undefined) return undefined;
+    if (typeof at === 'number')
+      return this.identity.sameValue(this.items[at], element) ? at : undefined;
+    return at.find((position) => this.identity.sameValue(this.items[position], element));
   }
 
   put(position: number, element: unknown): void {
     const before = this.items[position];
-    if (before !== undefined && this.index !== undefined) this.index.delete(this.identity(before));
+    if (before !== undefined && this.index !== undefined)
+      indexRemove(this.index, this.identity.indexKey(before), position);
     this.items[position] = element;
-    this.index?.set(this.identity(element), position);
+    if (this.index !== undefined) indexAdd(this.index, this.identity.indexKey(element), position);
   }
 
   append(element: unknown): number {
     this.items.push(element);
-    this.index?.set(this.identity(element), this.items.length - 1);
-    return this.items.length - 1;
+    const position = this.items.length - 1;
+    if (this.index !== undefined) indexAdd(this.index, this.identity.indexKey(element), position);
+    return position;
   }
 
   delete(position: number): void {
     const before = this.items[position];
     if (before === undefined) return;
-    this.index?.delete(this.identity(before));
+    if (this.index !== undefined) indexRemove(this.index, this.identity.indexKey(before), position);
     this.items[position] = undefined;
   }
 
@@ -130,6 +182,27 @@ export class WorkingList {
 
   values(): unknown[] {
     return this.items.filter((item) => item !== undefined);
+  }
+}
+
+// Most keys hold one position: a bare number, so a 100,000-member index allocates no arrays.
+function indexAdd(index: Map<string, number | number[]>, key: string, position: number): void {
+  const at = index.get(key);
+  if (at === undefined) index.set(key, position);
+  else if (typeof at === 'number') index.set(key, at < position ? [at, position] : [position, at]);
+  else {
+    const after = at.findIndex((other) => other > position);
+    at.splice(after === -1 ? at.length : after, 0, position);
+  }
+}
+
+function indexRemove(index: Map<string, number | number[]>, key: string, position: number): void {
+  const at = index.get(key);
+  if (at === position) index.delete(key);
+  else if (Array.isArray(at)) {
+    const found = at.indexOf(position);
+    if (found !== -1) at.splice(found, 1);
+    if (at.length === 1) index.set(key, at[0] as number);
   }
 }
 
