@@ -346,3 +346,30 @@ describe('filter syntax the default preset accepts (docs/compatibility.md)', () 
     expectError(await call('GET', '/Users?filter=externalId%20eq%20jyoung'), 400, 'invalidFilter');
   });
 });
+
+describe('PATCH paths read filters in the preset dialect', () => {
+  it('a value filter in single quotes works in a PATCH path as it does in a GET filter (default preset)', async () => {
+    const { call } = server();
+    const id = (await call('POST', '/Users', bj)).body.id as string;
+    const reply = await call('PATCH', `/Users/${id}`, {
+      schemas: [PO],
+      Operations: [
+        { op: 'replace', path: "emails[type eq 'work'].value", value: 'new@example.com' },
+      ],
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.emails).toContainEqual(
+      expect.objectContaining({ type: 'work', value: 'new@example.com' }),
+    );
+    expectError(
+      await server({ compatibility: 'rfc' }).call('PATCH', `/Users/${id}`, {
+        schemas: [PO],
+        Operations: [
+          { op: 'replace', path: "emails[type eq 'work'].value", value: 'x@example.com' },
+        ],
+      }),
+      400,
+      'invalidPath',
+    );
+  });
+});

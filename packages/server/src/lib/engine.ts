@@ -148,6 +148,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
         compatibility: compatibility.patch,
         ...options.validation,
         limits: { ...limits.patch, maxStringLength },
+        // The same object on every call, so the engine's cache of resolved paths is reused.
+        filter: filterParsing,
       };
       patchOptions.set(resourceType, found);
     }

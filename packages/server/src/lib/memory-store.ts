@@ -181,7 +181,7 @@ export function createMemoryStore(): MemoryStore {
     if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
       return undefined;
     const attribute = term.attribute.attribute as AttributeDefinition;
-    // The index keys compare strings as the filter does (case-folded unless caseExact).
+    // The index keys compare strings as the filter does (case-folded unless isCaseExact).
     const exact = term === bound && attribute.type === 'string';
     if (attribute.name === 'id' && !term.attribute.isExtension) {
       const found = tenant.byId.get(term.value);

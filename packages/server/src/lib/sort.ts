@@ -1,5 +1,5 @@
 // Ordering resources by one attribute, as RFC 7644 §3.4.2.3 asks.
-import { caseFold, parseDateTime, type ScimResource, isJsonObject } from '@scim/core';
+import { caseFold, isCaseExact, parseDateTime, type ScimResource, isJsonObject } from '@scim/core';
 import type { BoundAttribute } from '@scim/filter';
 
 /** The value a resource sorts by: a multi-valued attribute sorts by its primary value, else its first (P-SORT-04). */
@@ -30,9 +30,7 @@ export function sortKeyOf(bound: BoundAttribute): (resource: ScimResource) => So
     if (typeof value === 'boolean') return value ? 1 : 0;
     if (typeof value !== 'string') return null;
     if (definition?.type === 'dateTime') return parseDateTime(value) ?? null;
-    // "A binary is case exact" (RFC 7643 §2.3.6), whatever its definition's caseExact says.
-    const caseExact = definition?.type === 'binary' || definition?.caseExact === true;
-    return caseExact ? value : caseFold(value);
+    return definition !== undefined && isCaseExact(definition) ? value : caseFold(value);
   };
   return (resource) => [normalise(sortValue(resource, bound)), resource.id ?? ''];
 }
