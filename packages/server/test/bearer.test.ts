@@ -14,7 +14,7 @@ import {
   type ScimStore,
 } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
-import { BASE, bj, expectError, type Reply } from './helpers.js';
+import { BASE, bj, expectError, toReply, type Reply } from './helpers.js';
 
 const TOKEN = 'k3Hq9-Zx_.~+/Tq=';
 const OTHER = 'rotated-token-2027';
@@ -44,20 +44,15 @@ function endpoint(
     const headers: Record<string, string> = {};
     if (authorization !== undefined) headers.authorization = authorization;
     if (body !== undefined) headers['content-type'] = 'application/scim+json';
-    const response = await handler.fetch(
-      new Request(`${BASE}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
+    return toReply(
+      await handler.fetch(
+        new Request(`${BASE}${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      ),
     );
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text === '' ? {} : (JSON.parse(text) as Reply['body']),
-      text,
-    };
   }
   return { call, created };
 }

@@ -46,18 +46,22 @@ export function server(options: TestOptions = {}) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= SCIM_MEDIA_TYPE;
     }
-    const response = await handler.fetch(
-      new Request(path.startsWith('http') ? path : `${BASE}${path}`, init),
+    return toReply(
+      await handler.fetch(new Request(path.startsWith('http') ? path : `${BASE}${path}`, init)),
     );
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text === '' ? {} : (JSON.parse(text) as Reply['body']),
-      text,
-    };
   }
   return { handler, call };
+}
+
+/** A response read whole, its JSON body parsed. */
+export async function toReply(response: Response): Promise<Reply> {
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? {} : (JSON.parse(text) as Reply['body']),
+    text,
+  };
 }
 
 export function expectError(reply: Reply, status: number, scimType?: string): void {
