@@ -50,6 +50,8 @@ export interface Engine {
   readonly debug: boolean;
   /** Milliseconds a request may take before it is answered 503; undefined for no deadline. */
   readonly requestTimeoutMs: number | undefined;
+  /** How long a write without If-Match retries version conflicts; 0 answers the first one with 412. */
+  readonly conflictRetryMs: number;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
   /** How POST and PUT bodies are read, resolved once: the preset, `validation` and the string limit. */
@@ -189,6 +191,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     log: options.log,
     debug: options.debug === true,
     requestTimeoutMs,
+    conflictRetryMs: nonNegative('conflictRetryMs', options.conflictRetryMs ?? 5_000),
     features: {
       patch: true,
       bulk: true,
@@ -256,6 +259,12 @@ function resolveAuthenticate(
       ? "createScimHandler: no authenticate given. A SCIM endpoint serves personal data: pass authenticate (for example bearerTokens({ tokens })), or authenticate: 'anonymous' to serve anyone"
       : "authenticate must be a function or 'anonymous'",
   );
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0)
+    throw new TypeError(`${name} must be a number of milliseconds, 0 or more`);
+  return value;
 }
 
 /** The default `onError`: the stack and the request id, so a client's 500 can be matched to its log line. */

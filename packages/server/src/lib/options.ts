@@ -341,6 +341,13 @@ export interface ScimHandlerOptions {
    * and the client gets 503 with `Retry-After` even if a store call never settles. Default: none.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a PUT, PATCH or group clean-up that does not carry If-Match retries a version conflict
+   * with another writer, re-reading and re-applying with jittered backoff, before answering 503 with
+   * `Retry-After` (default 5,000 ms). Identity providers send no If-Match and count a 412 as a failed
+   * push; a request with If-Match still gets its 412 at once. 0 turns retries off.
+   */
+  readonly conflictRetryMs?: number;
   readonly hooks?: LifecycleHooks;
   /** Makes new ids (default `crypto.randomUUID`). */
   readonly generateId?: () => string;

@@ -2,7 +2,6 @@
 import {
   computeETag,
   createMeta,
-  isScimError,
   ScimError,
   validateResource,
   type Projection,
@@ -16,6 +15,7 @@ import type { HookEvent } from './options.js';
 import { noContent, scimJson } from './http.js';
 import { groupTypeOf, memberOfFilter, present, readGroups } from './present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
+import { retryConflicts } from './conflicts.js';
 import { whenCommitted } from './transaction.js';
 
 type Json = Record<string, unknown>;
@@ -301,8 +301,6 @@ export async function replaceResource(
   return respond(engine, scope, resourceType, stored, 200, projection, suppliedPaths(body));
 }
 
-const PATCH_ATTEMPTS = 3;
-
 export async function patchResource(
   engine: Engine,
   scope: Scope,
@@ -314,39 +312,32 @@ export async function patchResource(
   const { patch, body } = request;
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
-  for (let attempt = 1; ; attempt++) {
-    const existing = await store.get(id, context);
-    checkIfMatch(engine, scope, existing);
-    if (existing === undefined) throw notFound(resourceType, id);
-    const result = applyPatch(existing, patch, engine.patchOptions(resourceType));
-    let stored = existing;
-    if (result.changed) {
-      let resource = await resolveMembers(engine, scope, result.resource, existing);
-      resource = await resolveManager(engine, scope, resourceType, resource);
-      resource = await hashNewPassword(engine, resource, existing);
-      beforeWrite(scope);
-      try {
-        stored = await store.replace(
-          stamp(engine, scope, resourceType, resource, existing.meta?.created),
-          { ...context, expectedVersion: existing.meta?.version },
-        );
-      } catch (error) {
-        // Another writer got there first: apply the same operations to what it wrote.
-        if (isScimError(error) && error.status === 412 && attempt < PATCH_ATTEMPTS) continue;
-        throw error;
-      }
-      await afterCommitted(
-        engine,
-        scope,
-        'afterPatch',
-        hookEvent(scope, resourceType, stored, existing),
-      );
-    }
-    // A PATCH answers 200 with the resource, or 204 when so configured, unless a projection was asked for (P-PATCH-16).
-    if (engine.patchAnswersNoContent(resourceType) && projection.kind === 'default')
-      return noContent(resourceHeaders(stored));
-    return respond(engine, scope, resourceType, stored, 200, projection, patchedPaths(body));
+  const existing = await store.get(id, context);
+  checkIfMatch(engine, scope, existing);
+  if (existing === undefined) throw notFound(resourceType, id);
+  const result = applyPatch(existing, patch, engine.patchOptions(resourceType));
+  let stored = existing;
+  if (result.changed) {
+    let resource = await resolveMembers(engine, scope, result.resource, existing);
+    resource = await resolveManager(engine, scope, resourceType, resource);
+    resource = await hashNewPassword(engine, resource, existing);
+    beforeWrite(scope);
+    // A 412 here is another writer's change: the caller reruns this with a fresh read (conflicts.ts).
+    stored = await store.replace(
+      stamp(engine, scope, resourceType, resource, existing.meta?.created),
+      { ...context, expectedVersion: existing.meta?.version },
+    );
+    await afterCommitted(
+      engine,
+      scope,
+      'afterPatch',
+      hookEvent(scope, resourceType, stored, existing),
+    );
   }
+  // A PATCH answers 200 with the resource, or 204 when so configured, unless a projection was asked for (P-PATCH-16).
+  if (engine.patchAnswersNoContent(resourceType) && projection.kind === 'default')
+    return noContent(resourceHeaders(stored));
+  return respond(engine, scope, resourceType, stored, 200, projection, patchedPaths(body));
 }
 
 function patchedPaths(body: unknown): string[] {
@@ -386,15 +377,23 @@ async function removeMemberships(engine: Engine, scope: Scope, id: string): Prom
   const store = engine.storeFor(groupType);
   const context = storeContext(scope, groupType);
   const found = await readGroups(engine, scope, groupType, memberOfFilter([id]));
-  for (const group of found) {
-    if (!Array.isArray(group.members)) continue;
-    const members = (group.members as Json[]).filter((member) => member.value !== id);
-    if (members.length === group.members.length) continue;
-    const next: ScimResource = { ...group, members };
-    if (members.length === 0) delete next.members;
-    await store.replace(stamp(engine, scope, groupType, next, group.meta?.created), {
-      ...context,
-      expectedVersion: group.meta?.version,
+  for (const listed of found) {
+    let group: ScimResource | undefined = listed;
+    // A group written meanwhile (a member added by the identity provider) is read again and the
+    // member removed from what is there now: the delete never leaves the user in a group.
+    await retryConflicts(engine, scope, async () => {
+      group ??= await store.get(listed.id as string, context);
+      const current = group;
+      group = undefined;
+      if (current === undefined || !Array.isArray(current.members)) return;
+      const members = (current.members as Json[]).filter((member) => member.value !== id);
+      if (members.length === current.members.length) return;
+      const next: ScimResource = { ...current, members };
+      if (members.length === 0) delete next.members;
+      await store.replace(stamp(engine, scope, groupType, next, current.meta?.created), {
+        ...context,
+        expectedVersion: current.meta?.version,
+      });
     });
   }
 }

@@ -9,6 +9,7 @@ import { readJsonBody } from './http.js';
 import type { Exchange } from './observe.js';
 import type { Authentication } from './options.js';
 import { parametersFromSearch, parametersFromUrl } from './parameters.js';
+import { retryConflicts } from './conflicts.js';
 import { requirePrecondition } from './preconditions.js';
 import { projectionOf, queryAll, queryResourceType } from './query.js';
 import {
@@ -188,14 +189,22 @@ async function write(
     throw ScimError.notImplemented('PATCH is not supported by this service provider');
   const projection = projectionFromUrl(scope, resourceType);
   const data = await body();
+  // A version conflict reruns the whole unit of work, its transaction included, with a fresh read,
+  // unless the client sent If-Match: then it asked for the 412 (RFC 7644 §3.14).
+  const retried = <T>(work: () => Promise<T>): Promise<T> =>
+    scope.request.headers.has('if-match') ? work() : retryConflicts(engine, scope, work);
   if (method === 'PUT')
-    return inTransaction(engine, scope, (inner) =>
-      replaceResource(engine, inner, resourceType, id, data, projection),
+    return retried(() =>
+      inTransaction(engine, scope, (inner) =>
+        replaceResource(engine, inner, resourceType, id, data, projection),
+      ),
     );
   // Its shape, limits and paths are refused here; what depends on the stored values, after the read.
   const patch = parsePatch(data, engine.patchOptions(resourceType));
-  return inTransaction(engine, scope, (inner) =>
-    patchResource(engine, inner, resourceType, id, { patch, body: data }, projection),
+  return retried(() =>
+    inTransaction(engine, scope, (inner) =>
+      patchResource(engine, inner, resourceType, id, { patch, body: data }, projection),
+    ),
   );
 }
 
