@@ -167,4 +167,46 @@ describe('a delete leaves no group holding the user, even while the groups are b
     }
     expect(deleted).toEqual([leaver]);
   });
+
+  it('the clean-up finishes when the client goes away after the user is deleted, through a conflict', async () => {
+    const users = createRecordingStore();
+    const groups = createRecordingStore();
+    const client = new AbortController();
+    let conflicts = 1;
+    const { handler, call } = server({
+      stores: {
+        User: {
+          ...users,
+          delete: async (id, context) => {
+            const deleted = await users.delete(id, context);
+            client.abort();
+            return deleted;
+          },
+        },
+        Group: {
+          ...groups,
+          replace: (resource, context) =>
+            conflicts-- > 0
+              ? Promise.reject(ScimError.preconditionFailed('changed'))
+              : groups.replace(resource, context),
+        },
+      },
+    });
+    const [leaver] = await createUsers(call, 1, 'gone');
+    const group = (
+      await call('POST', '/Groups', {
+        schemas: [G],
+        displayName: 'g',
+        members: [{ value: leaver }],
+      })
+    ).body.id as string;
+    await handler.fetch(
+      new Request(`https://app.example.com/scim/v2/Users/${leaver}`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer secret' },
+        signal: client.signal,
+      }),
+    );
+    expect((await call('GET', `/Groups/${group}`)).body.members).toBeUndefined();
+  });
 });

@@ -380,8 +380,9 @@ async function removeMemberships(engine: Engine, scope: Scope, id: string): Prom
   for (const listed of found) {
     let group: ScimResource | undefined = listed;
     // A group written meanwhile (a member added by the identity provider) is read again and the
-    // member removed from what is there now: the delete never leaves the user in a group.
-    await retryConflicts(engine, scope, async () => {
+    // member removed from what is there now: the delete never leaves the user in a group. The user
+    // is already deleted, so neither the deadline nor a client gone away cuts this short.
+    await retryConflicts(engine, async () => {
       group ??= await store.get(listed.id as string, context);
       const current = group;
       group = undefined;

@@ -192,7 +192,7 @@ async function write(
   // A version conflict reruns the whole unit of work, its transaction included, with a fresh read,
   // unless the client sent If-Match: then it asked for the 412 (RFC 7644 §3.14).
   const retried = <T>(work: () => Promise<T>): Promise<T> =>
-    scope.request.headers.has('if-match') ? work() : retryConflicts(engine, scope, work);
+    scope.request.headers.has('if-match') ? work() : retryConflicts(engine, work, scope.signal);
   if (method === 'PUT')
     return retried(() =>
       inTransaction(engine, scope, (inner) =>
