@@ -40,8 +40,21 @@ export {
   type ServerValidation,
 } from './lib/options.js';
 export type {
+  LifecycleEvent,
+  LifecycleEventType,
+  OutboxContext,
+  OutboxEntry,
+  OutboxState,
+  ScimOutbox,
+} from './lib/outbox.js';
+export type {
+  MembershipChange,
+  MembershipResult,
   ScimStore,
+  StoreAttributes,
   StoreContext,
+  StoreMember,
+  StoreMembership,
   StoreCursor,
   StorePositions,
   StoreQuery,

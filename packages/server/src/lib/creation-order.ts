@@ -35,6 +35,22 @@ export class CreationOrder {
     if (this.holes > 64 && this.holes * 2 > this.ids.length) this.compact();
   }
 
+  /**
+   * Puts a removed id back at the sequence it had (a rolled-back delete), so creation order and
+   * cursor positions are what they were. O(n) when compaction dropped its slot; rollbacks are rare.
+   */
+  restore(id: string, sequence: number): void {
+    const index = this.firstAfter(sequence - 1);
+    if (this.sequences[index] === sequence) {
+      this.ids[index] = id;
+      this.holes--;
+    } else {
+      this.sequences.splice(index, 0, sequence);
+      this.ids.splice(index, 0, id);
+    }
+    this.sequenceOf.set(id, sequence);
+  }
+
   clear(): void {
     this.sequences = [];
     this.ids = [];

@@ -1,34 +1,46 @@
 /* eslint-disable @typescript-eslint/require-await -- the store interface is async; this store completes each call synchronously, which is what makes it atomic */
-import {
-  attributeValueKey,
-  COMMON_ATTRIBUTES,
-  ScimError,
-  type AttributeDefinition,
-  type ScimResource,
-  type ScimResourceType,
-} from '@scim/core';
-import { compileBoundFilter, type BoundFilterNode } from '@scim/filter';
-import { CreationOrder } from './creation-order.js';
-import { invalidCursor } from './cursor.js';
+import { ScimError, type ScimMeta, type ScimResource } from '@scim/core';
+import { compileBoundFilter } from '@scim/filter';
 import { keysetPage } from './keyset.js';
 import {
-  memberCandidates,
-  memberIndexes,
-  reindexMembers,
+  attachMembers,
+  detachMembers,
+  filterReadsMembers,
+  indexMember,
+  materialise,
+  memberKey,
+  resequence,
+  splitMembers,
+  unindexMember,
+  type MemberEntry,
   type MemberIndex,
+  type MemberList,
 } from './member-index.js';
+import {
+  narrowedBy,
+  newTenant,
+  openPositions,
+  stampPositions,
+  type Tenant,
+} from './memory-tenant.js';
+import { UNGATED, type MemoryGate, type UndoStep } from './memory-transaction.js';
+import { claimUnique, releaseUnique } from './memory-unique.js';
 import { sortResources } from './sort.js';
 import type {
+  MembershipChange,
+  MembershipResult,
   ScimStore,
+  StoreAttributes,
   StoreContext,
-  StoreCursor,
-  StorePositions,
+  StoreMembership,
   StoreQuery,
   StoreQueryResult,
 } from './store.js';
 
 /**
- * The in-memory reference store; `size` and `clear` help tests and examples.
+ * The in-memory reference store; `size` and `clear` help tests and examples. It keeps group members
+ * as data, so {@link ScimStore.modifyMembers} and {@link ScimStore.groupsOf} cost the size of the
+ * change or of the answer, never the size of the group.
  * @example `const users = createMemoryStore(); users.size() // 0`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
@@ -36,65 +48,34 @@ export interface MemoryStore extends ScimStore {
   /** Resources held for a tenant (or the default tenant). */
   size(tenant?: string): number;
   clear(): void;
+  modifyMembers(
+    id: string,
+    change: MembershipChange,
+    context: StoreContext & { readonly expectedVersion: string | undefined },
+  ): Promise<MembershipResult | undefined>;
+  groupsOf(
+    memberIds: readonly string[],
+    context: StoreContext,
+  ): Promise<readonly StoreMembership[]>;
 }
 
-interface UniqueIndex {
-  readonly attribute: AttributeDefinition;
-  /** The extension URN holding the attribute, or undefined for the core schema. */
-  readonly urn: string | undefined;
-  readonly path: string;
-  readonly keys: Map<string, string>;
-}
+/** Reads how many member entries a memory store has handled for a tenant (tests count work with it). */
+export const MEMBER_WORK: unique symbol = Symbol('scim.memoryStore.memberWork');
 
-interface Tenant {
-  /**
-   * Stamped on every position this tenant's data hands out, so a cursor that outlived it (a restart
-   * with the same cursor secret, `clear()`) is refused instead of read against other data.
-   */
-  readonly epoch: string;
-  readonly byId: Map<string, ScimResource>;
-  readonly order: CreationOrder;
-  readonly members: readonly MemberIndex[];
-  readonly unique: readonly UniqueIndex[];
-}
-
-function uniqueIndexes(resourceType: ScimResourceType): UniqueIndex[] {
-  const indexes: UniqueIndex[] = [];
-  const add = (attributes: readonly AttributeDefinition[], urn: string | undefined) => {
-    for (const attribute of attributes) {
-      // `id` is the map key itself; multi-valued and complex unique attributes are not indexed.
-      if (
-        attribute.uniqueness === 'none' ||
-        attribute.multiValued ||
-        attribute.type === 'complex' ||
-        attribute.name === 'id'
-      )
-        continue;
-      indexes.push({
-        attribute,
-        urn,
-        path: urn === undefined ? attribute.name : `${urn}:${attribute.name}`,
-        keys: new Map(),
-      });
-    }
-  };
-  add([...COMMON_ATTRIBUTES, ...resourceType.schema.attributes], undefined);
-  for (const extension of resourceType.schemaExtensions)
-    add(extension.schema.attributes, extension.schema.id);
-  return indexes;
-}
-
-function indexedValue(resource: ScimResource, index: UniqueIndex): unknown {
-  const holder = index.urn === undefined ? resource : resource[index.urn];
-  if (typeof holder !== 'object' || holder === null) return undefined;
-  return (holder as Record<string, unknown>)[index.attribute.name];
+/** What a delete took away, to put back on rollback. */
+interface Removed {
+  readonly bare: ScimResource;
+  readonly sequence: number | undefined;
+  readonly lists: readonly (MemberList | undefined)[];
 }
 
 /**
  * Creates the reference store. Resources are kept as given and never mutated (the server builds a
- * new object for every write), lookups by id and by unique attribute are O(1), cursor pages are found
- * by position (keyset: O(log n + count) without a filter or sort), and every operation completes
- * synchronously inside its promise, so concurrent requests cannot interleave half-way.
+ * new object for every write), lookups by id and by unique attribute are O(1), group members are kept
+ * beside their group so member changes never rewrite it, cursor pages are found by position (keyset:
+ * O(log n + count) without a filter or sort), and every operation completes synchronously inside its
+ * promise, so concurrent requests cannot interleave half-way. On its own it has no transactions
+ * (a transaction handle in the context is ignored); {@link createMemoryStorage} has them.
  * @example
  * ```ts
  * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
@@ -102,8 +83,15 @@ function indexedValue(resource: ScimResource, index: UniqueIndex): unknown {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export function createMemoryStore(): MemoryStore {
+  return gatedMemoryStore(UNGATED);
+}
+
+/** A memory store whose writes go through `gate`: the storage's lock and journal, or none. */
+export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
+  readonly [MEMBER_WORK]: (tenant?: string) => number;
+} {
   const tenants = new Map<string, Tenant>();
-  let resourceTypeSeen: ScimResourceType | undefined;
+  let resourceTypeSeen: StoreContext['resourceType'] | undefined;
 
   const tenantOf = (context: StoreContext): Tenant => {
     if (resourceTypeSeen !== undefined && resourceTypeSeen !== context.resourceType) {
@@ -115,164 +103,221 @@ export function createMemoryStore(): MemoryStore {
     const key = context.tenant ?? '';
     let tenant = tenants.get(key);
     if (tenant === undefined) {
-      tenant = {
-        epoch: crypto.randomUUID().replace(/-/g, '').slice(0, 12),
-        byId: new Map(),
-        order: new CreationOrder(),
-        members: memberIndexes(context.resourceType),
-        unique: uniqueIndexes(context.resourceType),
-      };
+      tenant = newTenant(context.resourceType);
       tenants.set(key, tenant);
     }
     return tenant;
   };
 
-  const claim = (
-    tenant: Tenant,
-    resource: ScimResource,
-    previous: ScimResource | undefined,
-  ): void => {
-    const id = resource.id as string;
-    const claims: [UniqueIndex, string][] = [];
-    for (const index of tenant.unique) {
-      const value = indexedValue(resource, index);
-      if (value === undefined || value === null) continue;
-      const key = attributeValueKey(index.attribute, value);
-      const owner = index.keys.get(key);
-      if (owner !== undefined && owner !== id)
-        throw ScimError.uniqueness(`'${index.path}' ${JSON.stringify(value)} is already in use`);
-      claims.push([index, key]);
-    }
-    if (previous !== undefined) release(tenant, previous);
-    for (const [index, key] of claims) index.keys.set(key, id);
+  /** The resource with its members, from the cache when no write touched it since. */
+  const whole = (tenant: Tenant, bare: ScimResource): ScimResource => {
+    if (tenant.members.length === 0) return bare;
+    const id = bare.id as string;
+    const cached = tenant.views.get(id);
+    if (cached !== undefined) return cached;
+    const view = materialise(tenant.members, bare, tenant.work);
+    if (view !== bare) tenant.views.set(id, view);
+    return view;
   };
 
-  const release = (tenant: Tenant, resource: ScimResource): void => {
-    for (const index of tenant.unique) {
-      const value = indexedValue(resource, index);
-      if (value === undefined || value === null) continue;
-      const key = attributeValueKey(index.attribute, value);
-      if (index.keys.get(key) === resource.id) index.keys.delete(key);
-    }
+  const remove = (tenant: Tenant, bare: ScimResource): Removed => {
+    const id = bare.id as string;
+    const sequence = tenant.order.sequence(id);
+    releaseUnique(tenant.unique, bare);
+    tenant.byId.delete(id);
+    tenant.order.remove(id);
+    tenant.views.delete(id);
+    return { bare, sequence, lists: detachMembers(tenant.members, id, tenant.work) };
   };
 
-  /**
-   * The few resources an index names for the filter (an `eq` on `id` or on a unique attribute names
-   * at most one), or undefined when no index applies and every resource is a candidate. `exact`
-   * says the index answered the whole filter, so there is nothing left to test.
-   */
-  const narrowed = (
-    tenant: Tenant,
-    bound: BoundFilterNode | undefined,
-  ): { readonly resources: readonly ScimResource[]; readonly exact: boolean } | undefined => {
-    if (bound === undefined) return undefined;
-    const terms = bound.type === 'and' ? bound.filters : [bound];
-    // A member lookup (the groups of a user) names a few resources through the member index.
-    for (const node of terms) {
-      const ids = memberCandidates(tenant.members, node);
-      if (ids === undefined) continue;
-      // In creation order, as a scan would have found them.
-      const resources = [...ids]
-        .sort((a, b) => (tenant.order.sequence(a) ?? 0) - (tenant.order.sequence(b) ?? 0))
-        .map((id) => tenant.byId.get(id) as ScimResource);
-      return { resources, exact: node === bound };
-    }
-    const term = terms.find(isIndexable(tenant));
-    if (term === undefined || term.type !== 'compare' || typeof term.value !== 'string')
-      return undefined;
-    const attribute = term.attribute.attribute as AttributeDefinition;
-    // The index keys compare strings as the filter does (case-folded unless isCaseExact).
-    const exact = term === bound && attribute.type === 'string';
-    if (attribute.name === 'id' && !term.attribute.isExtension) {
-      const found = tenant.byId.get(term.value);
-      return { resources: found === undefined ? [] : [found], exact };
-    }
-    const index = tenant.unique.find((candidate) => candidate.attribute === attribute);
-    const id = index?.keys.get(attributeValueKey(attribute, term.value));
-    const found = id === undefined ? undefined : tenant.byId.get(id);
-    return { resources: found === undefined ? [] : [found], exact };
+  const restore = (tenant: Tenant, removed: Removed): void => {
+    const id = removed.bare.id as string;
+    claimUnique(tenant.unique, removed.bare, undefined);
+    tenant.byId.set(id, removed.bare);
+    tenant.views.delete(id);
+    if (removed.sequence === undefined) tenant.order.add(id);
+    else tenant.order.restore(id, removed.sequence);
+    attachMembers(tenant.members, id, removed.lists, tenant.work);
+  };
+
+  /** The member attribute `modifyMembers` and `groupsOf` work on: `members`, or the only one. */
+  const membersOf = (tenant: Tenant, context: StoreContext): MemberIndex => {
+    const index =
+      tenant.members.find((candidate) => candidate.attribute.name.toLowerCase() === 'members') ??
+      tenant.members[0];
+    if (index === undefined)
+      throw new TypeError(`${context.resourceType.name} resources have no members`);
+    return index;
   };
 
   return {
     async get(id, context) {
-      return tenantOf(context).byId.get(id);
+      const tenant = tenantOf(context);
+      const bare = tenant.byId.get(id);
+      if (bare === undefined) return undefined;
+      return wantsMembers(tenant.members, context.attributes) ? whole(tenant, bare) : bare;
     },
 
     async query(query: StoreQuery, context): Promise<StoreQueryResult> {
       const tenant = tenantOf(context);
-      const index = narrowed(tenant, query.bound);
-      const candidates = index?.resources;
+      const index = narrowedBy(tenant, query.bound);
+      const exact = index?.exact === true;
+      // Only a filter or sort on members reads the candidates whole; otherwise only the page is built.
+      const sortsMembers = tenant.members.some(
+        (member) => member.attribute === query.sort?.attribute.attribute,
+      );
+      const compiled =
+        query.bound === undefined || exact ? undefined : compileBoundFilter(query.bound);
       const matches =
-        query.bound === undefined || index?.exact === true
-          ? undefined
-          : compileBoundFilter(query.bound);
+        compiled !== undefined && !sortsMembers && filterReadsMembers(tenant.members, query.bound)
+          ? (bare: ScimResource) => compiled(whole(tenant, bare))
+          : compiled;
+      const candidates = sortsMembers
+        ? (index?.resources ?? inCreationOrder(tenant)).map((bare) => whole(tenant, bare))
+        : index?.resources;
+      const out = wantsMembers(tenant.members, context.attributes)
+        ? (resource: ScimResource) => whole(tenant, resource)
+        : undefined;
       if (query.cursor !== undefined) {
         // A keyset page holds count + 1 matches whatever the total, so `limit` does not bound it:
         // cursors are how a client reads past maxScan.
         const page = keysetPage(
-          { order: tenant.order, byId: tenant.byId, narrowed: candidates, matches },
+          {
+            order: tenant.order,
+            byId: tenant.byId,
+            narrowed: candidates,
+            matches,
+          },
           { ...query, cursor: openPositions(tenant, query.cursor) },
         );
-        return { ...page, positions: stampPositions(tenant, page.positions ?? {}) };
+        return {
+          ...page,
+          resources: out === undefined ? page.resources : page.resources.map(out),
+          positions: stampPositions(tenant, page.positions ?? {}),
+        };
       }
       // Index paging holds every match to sort and cut the page: past `limit` matches the answer is
       // truncated (the server answers tooMany), and the scan stops there.
       const found: ScimResource[] = [];
       let truncated = false;
-      for (const resource of candidates ?? tenant.byId.values()) {
-        if (matches !== undefined && !matches(resource)) continue;
+      const visit = (resource: ScimResource): boolean => {
+        if (matches !== undefined && !matches(resource)) return true;
         if (found.length >= query.limit) {
           truncated = true;
-          break;
+          return false;
         }
         found.push(resource);
-      }
+        return true;
+      };
+      // In creation order, which a rolled-back delete restores (the map's own order it cannot).
+      if (candidates !== undefined) candidates.every(visit);
+      else
+        tenant.order.scan('forward', undefined, (id) => visit(tenant.byId.get(id) as ScimResource));
       if (query.sort !== undefined) sortResources(found, query.sort.attribute, query.sort.order);
       const start = Math.max(query.startIndex - 1, 0);
-      const resources = found.slice(start, start + query.count);
+      const page = found.slice(start, start + query.count);
+      const resources = out === undefined ? page : page.map(out);
       const applied = { filter: true, sort: true, page: true };
       return truncated
         ? { resources, applied, truncated }
         : { resources, totalResults: found.length, applied };
     },
 
-    async create(resource, context) {
-      const tenant = tenantOf(context);
-      const id = resource.id as string;
-      if (tenant.byId.has(id)) throw ScimError.uniqueness(`id '${id}' is already in use`);
-      claim(tenant, resource, undefined);
-      tenant.byId.set(id, resource);
-      tenant.order.add(id);
-      reindexMembers(tenant.members, undefined, resource);
-      return resource;
-    },
+    create: (resource, context) =>
+      gate.write(context.transaction, (journal) => {
+        const tenant = tenantOf(context);
+        const id = resource.id as string;
+        if (tenant.byId.has(id)) throw ScimError.uniqueness(`id '${id}' is already in use`);
+        claimUnique(tenant.unique, resource, undefined);
+        const { bare, lists } = splitMembers(tenant.members, resource, tenant.work);
+        tenant.byId.set(id, bare);
+        tenant.order.add(id);
+        attachMembers(tenant.members, id, lists, tenant.work);
+        journal?.push(() => void remove(tenant, bare));
+        return resource;
+      }),
 
-    async replace(resource, context) {
+    replace: (resource, context) =>
+      gate.write(context.transaction, (journal) => {
+        const tenant = tenantOf(context);
+        const id = resource.id as string;
+        const existing = tenant.byId.get(id);
+        if (existing === undefined) throw ScimError.notFound(`Resource ${id} not found`);
+        if (
+          context.expectedVersion !== undefined &&
+          existing.meta?.version !== context.expectedVersion
+        ) {
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        }
+        claimUnique(tenant.unique, resource, existing);
+        const { bare, lists } = splitMembers(tenant.members, resource, tenant.work);
+        const previous = detachMembers(tenant.members, id, tenant.work);
+        tenant.byId.set(id, bare);
+        tenant.views.delete(id);
+        attachMembers(tenant.members, id, lists, tenant.work);
+        journal?.push(() => {
+          claimUnique(tenant.unique, existing, bare);
+          detachMembers(tenant.members, id, tenant.work);
+          tenant.byId.set(id, existing);
+          tenant.views.delete(id);
+          attachMembers(tenant.members, id, previous, tenant.work);
+        });
+        return resource;
+      }),
+
+    delete: (id, context) =>
+      gate.write(context.transaction, (journal) => {
+        const tenant = tenantOf(context);
+        const existing = tenant.byId.get(id);
+        if (existing === undefined) return false;
+        const removed = remove(tenant, existing);
+        journal?.push(() => restore(tenant, removed));
+        return true;
+      }),
+
+    modifyMembers: (id, change, context) =>
+      gate.write(context.transaction, (journal) => {
+        const tenant = tenantOf(context);
+        const index = membersOf(tenant, context);
+        const existing = tenant.byId.get(id);
+        if (existing === undefined) return undefined;
+        if (
+          context.expectedVersion !== undefined &&
+          existing.meta?.version !== context.expectedVersion
+        ) {
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        }
+        const result = changeMembers(tenant, index, existing, change, journal);
+        return {
+          ...result,
+          ...(typeof existing.displayName === 'string'
+            ? { displayName: existing.displayName }
+            : {}),
+        };
+      }),
+
+    async groupsOf(memberIds, context) {
       const tenant = tenantOf(context);
-      const id = resource.id as string;
-      const existing = tenant.byId.get(id);
-      if (existing === undefined) throw ScimError.notFound(`Resource ${id} not found`);
-      if (
-        context.expectedVersion !== undefined &&
-        existing.meta?.version !== context.expectedVersion
-      ) {
-        throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+      const index = membersOf(tenant, context);
+      const rows: { readonly sequence: number; readonly row: StoreMembership }[] = [];
+      const asked = new Set<string>();
+      for (const member of memberIds) {
+        const key = memberKey(index, member);
+        if (asked.has(key)) continue;
+        asked.add(key);
+        for (const group of index.byValue.get(key) ?? []) {
+          tenant.work.count++;
+          const bare = tenant.byId.get(group) as ScimResource;
+          const { displayName } = bare;
+          rows.push({
+            sequence: tenant.order.sequence(group) ?? 0,
+            row:
+              typeof displayName === 'string' ? { group, displayName, member } : { group, member },
+          });
+        }
       }
-      claim(tenant, resource, existing);
-      tenant.byId.set(id, resource);
-      reindexMembers(tenant.members, existing, resource);
-      return resource;
-    },
-
-    async delete(id, context) {
-      const tenant = tenantOf(context);
-      const existing = tenant.byId.get(id);
-      if (existing === undefined) return false;
-      release(tenant, existing);
-      tenant.byId.delete(id);
-      tenant.order.remove(id);
-      reindexMembers(tenant.members, existing, undefined);
-      return true;
+      // A stable sort: in the groups' creation order, and for one group in the order asked.
+      return rows.sort((a, b) => a.sequence - b.sequence).map(({ row }) => row);
     },
 
     size(tenant) {
@@ -282,40 +327,103 @@ export function createMemoryStore(): MemoryStore {
     clear() {
       tenants.clear();
     },
+
+    [MEMBER_WORK]: (tenant) => tenants.get(tenant ?? '')?.work.count ?? 0,
   };
 }
 
-/** Position strings are `<epoch>.<keyset position>`; another epoch's are refused (RFC 9865 §2.1). */
-function openPositions(tenant: Tenant, cursor: StoreCursor): StoreCursor {
-  const open = (position: string): string => {
-    const prefix = `${tenant.epoch}.`;
-    if (!position.startsWith(prefix)) throw invalidCursor();
-    return position.slice(prefix.length);
-  };
-  if (cursor.before !== undefined) return { before: open(cursor.before) };
-  if (cursor.after !== undefined) return { after: open(cursor.after) };
-  return {};
+/**
+ * Applies adds then removes to one group's members, touching only the members named; when anything
+ * changed the group takes the change's meta. Records its undo step in `journal`.
+ */
+function changeMembers(
+  tenant: Tenant,
+  index: MemberIndex,
+  existing: ScimResource,
+  change: MembershipChange,
+  journal: UndoStep[] | undefined,
+): MembershipResult {
+  const id = existing.id as string;
+  let list = index.lists.get(id);
+  const fresh = list === undefined;
+  list ??= new Map();
+  const added: string[] = [];
+  const addedKeys: string[] = [];
+  const removed: string[] = [];
+  const removedEntries: [string, MemberEntry][] = [];
+  for (const member of change.add) {
+    tenant.work.count++;
+    const key = memberKey(index, member.value);
+    if (list.has(key)) continue;
+    list.set(key, { element: member, sequence: tenant.work.sequence++ });
+    indexMember(index, key, id);
+    added.push(member.value);
+    addedKeys.push(key);
+  }
+  for (const value of change.remove) {
+    tenant.work.count++;
+    const key = memberKey(index, value);
+    const entry = list.get(key);
+    if (entry === undefined) continue;
+    list.delete(key);
+    unindexMember(index, key, id);
+    removed.push(value);
+    removedEntries.push([key, entry]);
+  }
+  if (added.length === 0 && removed.length === 0)
+    return { added, removed, meta: existing.meta ?? {} };
+  if (fresh) index.lists.set(id, list);
+  if (list.size === 0) index.lists.delete(id);
+  const meta: ScimMeta = { ...existing.meta, lastModified: change.meta.lastModified };
+  if (change.meta.version === undefined) delete meta.version;
+  else meta.version = change.meta.version;
+  tenant.byId.set(id, { ...existing, meta });
+  tenant.views.delete(id);
+  const changed = list;
+  journal?.push(() => {
+    for (const [key, entry] of removedEntries) {
+      changed.set(key, entry);
+      indexMember(index, key, id);
+    }
+    for (const key of addedKeys) {
+      changed.delete(key);
+      unindexMember(index, key, id);
+    }
+    // Removed members come back at the end of the map; their sequence puts them where they were.
+    if (removedEntries.length > 0) resequence(changed);
+    if (changed.size === 0) index.lists.delete(id);
+    else index.lists.set(id, changed);
+    tenant.byId.set(id, existing);
+    tenant.views.delete(id);
+  });
+  return { added, removed, meta };
 }
 
-function stampPositions(tenant: Tenant, positions: StorePositions): StorePositions {
-  const stamped: { -readonly [K in keyof StorePositions]: StorePositions[K] } = {};
-  if (positions.next !== undefined) stamped.next = `${tenant.epoch}.${positions.next}`;
-  if (positions.previous !== undefined) stamped.previous = `${tenant.epoch}.${positions.previous}`;
-  return stamped;
+/**
+ * Whether a read wants the member attributes: always, unless `attributes` leaves every one out.
+ * Names compare case-insensitively, bare or URN-qualified; an included sub-attribute path names its
+ * parent, an excluded one does not (the rest of the attribute is still wanted).
+ */
+function wantsMembers(indexes: readonly MemberIndex[], attributes: StoreAttributes | undefined) {
+  if (indexes.length === 0 || attributes === undefined) return indexes.length > 0;
+  const include = attributes.include !== undefined;
+  const names = (attributes.include ?? attributes.exclude).map((name) => name.toLowerCase());
+  const named = (index: MemberIndex) => {
+    const own = index.attribute.name.toLowerCase();
+    return names.some((name) => {
+      const path = name.slice(name.lastIndexOf(':') + 1);
+      return path === own || (include && path.startsWith(`${own}.`));
+    });
+  };
+  return include ? indexes.some(named) : !indexes.every(named);
 }
 
-function isIndexable(tenant: Tenant): (node: BoundFilterNode) => boolean {
-  return (node) => {
-    if (node.type !== 'compare' || node.operator !== 'eq' || typeof node.value !== 'string')
-      return false;
-    const { attribute } = node.attribute;
-    if (
-      node.attribute.kind !== 'attribute' ||
-      attribute === undefined ||
-      node.attribute.subAttribute !== undefined
-    )
-      return false;
-    if (attribute.name === 'id' && !node.attribute.isExtension) return true;
-    return tenant.unique.some((index) => index.attribute === attribute);
-  };
+function inCreationOrder(tenant: Tenant): ScimResource[] {
+  const resources: ScimResource[] = [];
+  tenant.order.scan(
+    'forward',
+    undefined,
+    (id) => resources.push(tenant.byId.get(id) as ScimResource) > 0,
+  );
+  return resources;
 }

@@ -1,4 +1,4 @@
-import type { ScimResource, ScimResourceType } from '@scim/core';
+import type { ScimMeta, ScimResource, ScimResourceType } from '@scim/core';
 import type { BoundAttribute, BoundFilterNode, FilterNode } from '@scim/filter';
 
 /**
@@ -18,7 +18,23 @@ export interface StoreContext {
    * (or of a whole bulk request) when a transaction is configured. Use it as the connection.
    */
   readonly transaction?: unknown;
+  /**
+   * The attributes the response needs, when it needs fewer than all: a store may leave the others
+   * out (a `SELECT` of those columns, a group read without its members). `id`, `schemas` and `meta`
+   * are always returned. Undefined asks for the whole resource.
+   */
+  readonly attributes?: StoreAttributes | undefined;
 }
+
+/**
+ * Top-level attribute names (core attributes, or extension schema URNs) a read is limited to or
+ * spared, compared case-insensitively. Stores may return more than asked; never less.
+ * @example `{ exclude: ['members'] }` for `GET /Groups/{id}?excludedAttributes=members`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.9
+ */
+export type StoreAttributes =
+  | { readonly include: readonly string[]; readonly exclude?: undefined }
+  | { readonly exclude: readonly string[]; readonly include?: undefined };
 
 /**
  * The sort a query asks for, with the attribute bound to its schema definition.
@@ -126,4 +142,82 @@ export interface ScimStore {
   ): Promise<ScimResource>;
   /** Returns false when there was nothing to delete. */
   delete(id: string, context: StoreContext): Promise<boolean>;
+  /**
+   * Adds and removes members of one group without reading or writing the rest of it: a store of
+   * rows inserts and deletes rows. Adding a member already there and removing one that is not are
+   * no-ops, so concurrent member changes never conflict; `expectedVersion` is set only when the
+   * client sent If-Match. When anything changed, the group takes `change.meta`'s version and
+   * lastModified. Resolves undefined when the group does not exist. Optional: without it the server
+   * reads the group, edits `members` and calls {@link ScimStore.replace}.
+   * @example `await groups.modifyMembers('g1', { add: [{ value: 'u1', type: 'User' }], remove: [], meta }, context)`
+   */
+  modifyMembers?(
+    id: string,
+    change: MembershipChange,
+    context: StoreContext & { readonly expectedVersion: string | undefined },
+  ): Promise<MembershipResult | undefined>;
+  /**
+   * The groups listing any of `memberIds` as a direct member: one row per (group, member) pair,
+   * with the group's display name only, so a user's `groups` costs the same whatever the size of
+   * its groups. Optional: without it the server asks {@link ScimStore.query} for
+   * `members[value eq …]` and reads the groups whole.
+   * @example `await groups.groupsOf(['u1'], context) // [{ group: 'g1', displayName: 'Admins', member: 'u1' }]`
+   */
+  groupsOf?(
+    memberIds: readonly string[],
+    context: StoreContext,
+  ): Promise<readonly StoreMembership[]>;
+}
+
+/**
+ * One member reference as a group stores it (RFC 7643 §4.2).
+ * @example `{ value: '2819c223', type: 'User' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.2
+ */
+export interface StoreMember {
+  readonly value: string;
+  /** The member's resource type name (`User`, `Group`), filled in by the server. */
+  readonly type?: string;
+  readonly display?: string;
+}
+
+/**
+ * A change to one group's members, as {@link ScimStore.modifyMembers} receives it.
+ * @example `{ add: [{ value: 'u1', type: 'User' }], remove: ['u2'], meta: { version: 'W/"3"', lastModified } }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
+ */
+export interface MembershipChange {
+  /** Members to add; one already listed is left as it is. */
+  readonly add: readonly StoreMember[];
+  /** Member values to remove; one not listed is ignored. */
+  readonly remove: readonly string[];
+  /** What the group's `meta` becomes if anything changed. */
+  readonly meta: { readonly version: string | undefined; readonly lastModified: string };
+}
+
+/**
+ * What a membership change did.
+ * @example `{ added: ['u1'], removed: [], meta: { version: 'W/"3"', lastModified, created, … } }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
+ */
+export interface MembershipResult {
+  /** The values that were not members before and are now. */
+  readonly added: readonly string[];
+  /** The values that were members before and are not now. */
+  readonly removed: readonly string[];
+  /** The group's meta after the change (unchanged when nothing changed). */
+  readonly meta: ScimMeta;
+  /** The group's displayName, for events and for `display` in users' `groups`. */
+  readonly displayName?: string;
+}
+
+/**
+ * One (group, member) pair, as {@link ScimStore.groupsOf} returns it.
+ * @example `{ group: 'e9e30dba', displayName: 'Tour Guides', member: '2819c223' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1.2
+ */
+export interface StoreMembership {
+  readonly group: string;
+  readonly displayName?: string;
+  readonly member: string;
 }

@@ -1,0 +1,132 @@
+// The lifecycle outbox's contract: what a write records, in its own transaction, and what delivery
+// (hooks now, RFC 9967 event publishers next) reads back.
+import type { ScimResource } from '@scim/core';
+import type { AttributeChange } from '@scim/patch';
+
+/**
+ * What happened to a resource. `deactivated` and `deleted` are the deprovisioning events: one of them
+ * is recorded, exactly once, for every user switched off or removed, whatever the request path.
+ * @example `'deactivated'`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1.1
+ */
+export type LifecycleEventType =
+  | 'created'
+  | 'updated'
+  | 'deactivated'
+  | 'reactivated'
+  | 'deleted'
+  | 'membersAdded'
+  | 'membersRemoved';
+
+/**
+ * One lifecycle event, as recorded in the outbox. Everything in it is plain JSON, so a database
+ * outbox can store it as a document.
+ * @example
+ * ```ts
+ * { id: '01J…', type: 'deactivated', resourceType: 'User', resourceId: '2819c223', operation: 'patch',
+ *   tenant: undefined, principal: 'entra', occurredAt: '2026-12-03T10:00:00.000Z', requestId: 'r1' }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface LifecycleEvent {
+  /** Unique and stable across deliveries: the idempotency key a hook can use to ignore a repeat. */
+  readonly id: string;
+  readonly type: LifecycleEventType;
+  /** The resource type's name, such as `User`. */
+  readonly resourceType: string;
+  readonly resourceId: string;
+  /** The request that caused it: a create, a replace (PUT), a patch, a delete, or a delete's clean-up. */
+  readonly operation: 'create' | 'replace' | 'patch' | 'delete' | 'cascade';
+  readonly tenant: string | undefined;
+  /** What `authenticate` returned for the writer; keep it JSON if the outbox is a database. */
+  readonly principal: unknown;
+  /** When the write committed, as an ISO 8601 timestamp. */
+  readonly occurredAt: string;
+  /** The `X-Request-Id` of the request, to match an event to the request log. */
+  readonly requestId: string;
+  /** The resource as written (as it was last, for `deleted`); absent for membership events. */
+  readonly resource?: ScimResource;
+  /** The resource before the write, for updates and deprovisioning. */
+  readonly previous?: ScimResource;
+  /** What a PATCH changed, operation by operation. */
+  readonly changes?: readonly AttributeChange[];
+  /** The member values added or removed, for `membersAdded` and `membersRemoved`. */
+  readonly members?: readonly string[];
+}
+
+/**
+ * Where an event's delivery stands: `pending` (not yet delivered, or failed and due again),
+ * `delivered`, or `dead` (failed `maxAttempts` times; an operator can {@link ScimOutbox.retry} it).
+ * @example `'dead'`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export type OutboxState = 'pending' | 'delivered' | 'dead';
+
+/**
+ * An event with its delivery state.
+ * @example `{ event, state: 'pending', attempts: 2, nextAttemptAt: '…', lastError: 'ECONNREFUSED' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface OutboxEntry {
+  readonly event: LifecycleEvent;
+  readonly state: OutboxState;
+  /** Delivery attempts made so far. */
+  readonly attempts: number;
+  /** When it may next be claimed (ISO 8601): its retry time, or the end of a delivery's lease. */
+  readonly nextAttemptAt: string;
+  /** The message of the last failure. */
+  readonly lastError?: string;
+}
+
+/**
+ * What an outbox call knows of the write it is part of.
+ * @example `{ transaction: tx, tenant: 'acme', signal }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface OutboxContext {
+  /** The write's transaction handle: the events commit or roll back with the change. */
+  readonly transaction?: unknown;
+  readonly tenant: string | undefined;
+}
+
+/**
+ * The store of lifecycle events. A write appends its events in the same transaction as its change;
+ * delivery claims due events, and completes or fails them. The memory storage keeps one in memory; a
+ * database store keeps a table. Every method but `append` is called outside any request.
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * const handler = createScimHandler({ ...storage, authenticate, hooks: { onDeactivate } });
+ * await storage.outbox.list({ state: 'dead' });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface ScimOutbox {
+  /** Records events, pending and leased until `leaseUntil` (to the writer, which delivers them at once). */
+  append(
+    events: readonly LifecycleEvent[],
+    leaseUntil: Date,
+    context: OutboxContext,
+  ): Promise<void>;
+  /**
+   * Takes up to `limit` pending events due at `now`, oldest first, and leases them until
+   * `leaseUntil`, so no other deliverer takes them meanwhile.
+   */
+  claim(options: {
+    readonly limit: number;
+    readonly now: Date;
+    readonly leaseUntil: Date;
+  }): Promise<readonly OutboxEntry[]>;
+  /** Marks an event delivered. */
+  complete(id: string): Promise<void>;
+  /** Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is undefined. */
+  fail(id: string, error: string, retryAt: Date | undefined): Promise<void>;
+  /** Entries for inspection, oldest first, optionally of one state or tenant. */
+  list(filter?: {
+    readonly state?: OutboxState;
+    readonly tenant?: string;
+    readonly limit?: number;
+  }): Promise<readonly OutboxEntry[]>;
+  /** Makes a dead event pending again, due now; false when there is no dead event of that id. */
+  retry(id: string): Promise<boolean>;
+}

@@ -1,0 +1,225 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '@scim/server';
+import { createMemoryOutbox } from '@scim/server/memory';
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, seconds));
+const iso = (seconds: number) => at(seconds).toISOString();
+const context = { tenant: undefined };
+
+function event(id: string, tenant?: string): LifecycleEvent {
+  return {
+    id,
+    type: 'deactivated',
+    resourceType: 'User',
+    resourceId: `user-${id}`,
+    operation: 'patch',
+    tenant,
+    principal: 'entra',
+    occurredAt: iso(0),
+    requestId: `request-${id}`,
+  };
+}
+
+const ids = (entries: readonly { readonly event: LifecycleEvent }[]) =>
+  entries.map((entry) => entry.event.id);
+
+describe('the memory outbox (issue 12)', () => {
+  it('append records pending entries leased to the writer until leaseUntil', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a'), event('b')], at(30), context);
+    expect(await outbox.list()).toEqual([
+      { event: event('a'), state: 'pending', attempts: 0, nextAttemptAt: iso(30) },
+      { event: event('b'), state: 'pending', attempts: 0, nextAttemptAt: iso(30) },
+    ]);
+  });
+
+  it('claim takes nothing before the lease ends, then due entries oldest first, up to the limit', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a')], at(30), context);
+    await outbox.append([event('b')], at(10), context);
+    await outbox.append([event('c')], at(10), context);
+    expect(await outbox.claim({ limit: 10, now: at(5), leaseUntil: at(65) })).toEqual([]);
+    expect(ids(await outbox.claim({ limit: 1, now: at(40), leaseUntil: at(70) }))).toEqual(['a']);
+    expect(ids(await outbox.claim({ limit: 5, now: at(40), leaseUntil: at(70) }))).toEqual([
+      'b',
+      'c',
+    ]);
+  });
+
+  it('a claimed entry is leased: no second claim takes it until the lease ends', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a')], at(0), context);
+    const [claimed] = await outbox.claim({ limit: 1, now: at(1), leaseUntil: at(31) });
+    expect(claimed).toMatchObject({ state: 'pending', nextAttemptAt: iso(31) });
+    expect(await outbox.claim({ limit: 1, now: at(30), leaseUntil: at(60) })).toEqual([]);
+    expect(ids(await outbox.claim({ limit: 1, now: at(31), leaseUntil: at(61) }))).toEqual(['a']);
+  });
+
+  it('complete marks an entry delivered, and it is never claimed again', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a')], at(0), context);
+    await outbox.complete('a');
+    expect(await outbox.list()).toEqual([
+      { event: event('a'), state: 'delivered', attempts: 0, nextAttemptAt: iso(0) },
+    ]);
+    expect(await outbox.claim({ limit: 1, now: at(100), leaseUntil: at(130) })).toEqual([]);
+  });
+
+  it('fail with a retry time counts the attempt, keeps the error and makes the entry due then', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a')], at(0), context);
+    await outbox.fail('a', 'ECONNREFUSED', at(20));
+    expect(await outbox.list()).toEqual([
+      {
+        event: event('a'),
+        state: 'pending',
+        attempts: 1,
+        nextAttemptAt: iso(20),
+        lastError: 'ECONNREFUSED',
+      },
+    ]);
+    expect(await outbox.claim({ limit: 1, now: at(19), leaseUntil: at(49) })).toEqual([]);
+    expect(ids(await outbox.claim({ limit: 1, now: at(20), leaseUntil: at(50) }))).toEqual(['a']);
+  });
+
+  it('fail without a retry time makes the entry dead; retry makes it pending and due now', async () => {
+    const outbox = createMemoryOutbox({ now: () => at(90) });
+    await outbox.append([event('a'), event('b')], at(0), context);
+    await outbox.fail('a', 'HTTP 500', undefined);
+    expect(ids(await outbox.list({ state: 'dead' }))).toEqual(['a']);
+    expect(ids(await outbox.claim({ limit: 5, now: at(60), leaseUntil: at(120) }))).toEqual(['b']);
+    expect(await outbox.retry('b')).toBe(false);
+    expect(await outbox.retry('a')).toBe(true);
+    expect((await outbox.list({ state: 'pending' }))[0]).toMatchObject({
+      event: { id: 'a' },
+      attempts: 1,
+      nextAttemptAt: iso(90),
+    });
+    expect(ids(await outbox.claim({ limit: 5, now: at(90), leaseUntil: at(120) }))).toEqual(['a']);
+    expect(await outbox.retry('missing')).toBe(false);
+  });
+
+  it('list filters by state and tenant, oldest first, up to a limit', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append(
+      [event('a', 'acme'), event('b', 'globex'), event('c', 'acme')],
+      at(0),
+      context,
+    );
+    await outbox.complete('c');
+    expect(ids(await outbox.list({ tenant: 'acme' }))).toEqual(['a', 'c']);
+    expect(ids(await outbox.list({ tenant: 'acme', state: 'pending' }))).toEqual(['a']);
+    expect(ids(await outbox.list({ limit: 2 }))).toEqual(['a', 'b']);
+  });
+
+  it('delivered entries beyond keepDelivered are pruned, oldest delivery first; pending and dead never are', async () => {
+    const outbox = createMemoryOutbox({ keepDelivered: 2 });
+    await outbox.append(
+      ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => event(id)),
+      at(0),
+      context,
+    );
+    await outbox.fail('e', 'gone', undefined);
+    for (const id of ['b', 'a', 'd']) await outbox.complete(id);
+    expect(ids(await outbox.list({ state: 'delivered' }))).toEqual(['a', 'd']);
+    expect(ids(await outbox.list())).toEqual(['a', 'c', 'd', 'e', 'f']);
+    expect(outbox.size()).toBe(5);
+  });
+
+  it('an event id already held is a TypeError, and nothing of that append is recorded', async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a')], at(0), context);
+    await expect(outbox.append([event('b'), event('a')], at(0), context)).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    expect(ids(await outbox.list())).toEqual(['a']);
+  });
+
+  it('claim, complete, fail and retry answer what a scan of every entry would, whatever their order', async () => {
+    const time = fc.integer({ min: 0, max: 20 });
+    const which = fc.nat({ max: 7 });
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('append' as const),
+        count: fc.integer({ min: 1, max: 2 }),
+        lease: time,
+      }),
+      fc.record({
+        kind: fc.constant('claim' as const),
+        limit: fc.integer({ min: 0, max: 3 }),
+        now: time,
+        lease: time,
+      }),
+      fc.record({ kind: fc.constant('complete' as const), which }),
+      fc.record({
+        kind: fc.constant('fail' as const),
+        which,
+        retry: fc.option(time, { nil: undefined }),
+      }),
+      fc.record({ kind: fc.constant('retry' as const), which }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        const outbox = createMemoryOutbox({ now: () => at(7) });
+        // The model: every entry in one array, scanned in full.
+        const model: {
+          id: string;
+          state: string;
+          attempts: number;
+          due: number;
+          error?: string;
+        }[] = [];
+        for (const s of steps) {
+          const entry = model[s.kind === 'append' || s.kind === 'claim' ? 0 : s.which];
+          if (s.kind === 'append') {
+            const events = Array.from({ length: s.count }, (_, i) => event(`e${model.length + i}`));
+            await outbox.append(events, at(s.lease), context);
+            for (const e of events)
+              model.push({ id: e.id, state: 'pending', attempts: 0, due: s.lease });
+          } else if (s.kind === 'claim') {
+            const claimed = await outbox.claim({
+              limit: s.limit,
+              now: at(s.now),
+              leaseUntil: at(s.lease),
+            });
+            const due = model
+              .filter((e) => e.state === 'pending' && e.due <= s.now)
+              .slice(0, s.limit);
+            for (const e of due) e.due = s.lease;
+            expect(ids(claimed)).toEqual(due.map((e) => e.id));
+          } else if (s.kind === 'complete') {
+            await outbox.complete(entry?.id ?? 'none');
+            if (entry !== undefined) entry.state = 'delivered';
+          } else if (s.kind === 'fail') {
+            await outbox.fail(
+              entry?.id ?? 'none',
+              'x',
+              s.retry === undefined ? undefined : at(s.retry),
+            );
+            if (entry?.state === 'pending') {
+              entry.attempts++;
+              entry.error = 'x';
+              if (s.retry === undefined) entry.state = 'dead';
+              else entry.due = s.retry;
+            }
+          } else {
+            const retried = await outbox.retry(entry?.id ?? 'none');
+            expect(retried).toBe(entry?.state === 'dead');
+            if (entry?.state === 'dead') Object.assign(entry, { state: 'pending', due: 7 });
+          }
+        }
+        expect(
+          (await outbox.list()).map((e) => [
+            e.event.id,
+            e.state,
+            e.attempts,
+            e.nextAttemptAt,
+            e.lastError,
+          ]),
+        ).toEqual(model.map((e) => [e.id, e.state, e.attempts, iso(e.due), e.error]));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
