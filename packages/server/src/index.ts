@@ -47,6 +47,7 @@ export type {
   OutboxState,
   ScimOutbox,
 } from './lib/outbox.js';
+export type { DeliveredHookEvent, DeliveryOptions, MembershipHookEvent } from './lib/delivery.js';
 export type {
   MembershipChange,
   MembershipResult,

@@ -1,15 +1,13 @@
 // POST /Bulk (RFC 7644 §3.7): many operations in one request, each answered as it would be alone.
-import {
-  BULK_REQUEST_URN,
-  BULK_RESPONSE_URN,
-  ScimError,
-  SCIM_MEDIA_TYPE,
-  isJsonObject,
-} from '@scim/core';
+import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, isJsonObject } from '@scim/core';
 import { BulkOrder } from './bulk-order.js';
 import type { Engine, Scope } from './engine.js';
-import { MAX_DEPTH, scimJson } from './http.js';
-import { inTransaction } from './transaction.js';
+import { clientError } from './errors.js';
+import { executeResourceOperation } from './execute.js';
+import { MAX_DEPTH, scimJson, type Outcome } from './http.js';
+import { parseResourceOperation } from './parse.js';
+import { decodedSegments, matchSegments } from './route.js';
+import { inUnitOfWork } from './transaction.js';
 
 type Json = Record<string, unknown>;
 
@@ -80,19 +78,29 @@ function referencesOf(path: string, data: unknown): string[] | undefined {
 }
 
 /**
- * The operation's data as the JSON body of its request, with every reference replaced by the id it
- * now has. Only called on data that passed the depth bound, so JSON.stringify's recursion is safe.
+ * The operation's data with every reference replaced by the id it now has: a new value, the client's
+ * left as it was. Only called on data that passed the depth bound, so the recursion is bounded.
  */
-function bodyWithIds(data: unknown, ids: ReadonlyMap<string, string>): string {
-  // Array items have numeric keys, so `key === 'path'` means an object member, as in referencesOf.
-  return JSON.stringify(data, (key, value: unknown) => {
-    if (typeof value !== 'string') return value;
-    const whole = REFERENCE.exec(value);
-    if (whole !== null) return ids.get(whole[1] as string) ?? value;
+function withIds(data: unknown, ids: ReadonlyMap<string, string>, key?: string): unknown {
+  if (typeof data === 'string') {
+    const whole = REFERENCE.exec(data);
+    if (whole !== null) return ids.get(whole[1] as string) ?? data;
     return key === 'path'
-      ? value.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text)
-      : value;
-  });
+      ? data.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text)
+      : data;
+  }
+  if (Array.isArray(data)) return data.map((item) => withIds(item, ids));
+  if (!isJsonObject(data)) return data;
+  const copy: Json = {};
+  for (const [name, value] of Object.entries(data))
+    // defineProperty, so a `__proto__` key stays a plain key of the copy.
+    Object.defineProperty(copy, name, {
+      value: withIds(value, ids, name),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return copy;
 }
 
 /** Checks one operation's shape; a malformed operation fails alone (P-BULK-03, P-BULK-04, P-BULK-24). */
@@ -138,27 +146,15 @@ function readOperation(engine: Engine, raw: unknown, index: number): Operation |
   return { index, method, path, bulkId, version, data: raw.data, references };
 }
 
-export interface BulkLimits {
-  readonly maxOperations: number;
-  readonly maxPayloadSize: number;
-}
-
-/** Answers one operation as the handler would answer it alone, within the bulk request's scope. */
-type Dispatch = (request: Request, within: Scope) => Promise<Response>;
-
 /**
  * Runs a BulkRequest. Operations run in order, except that one waiting for a bulkId a later POST
  * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
  * With a `transaction` option the request is all-or-nothing: the first failure rolls back the
  * operations before it, which are reported 424 Failed Dependency.
  */
-export async function runBulk(
-  engine: Engine,
-  scope: Scope,
-  limits: BulkLimits,
-  body: unknown,
-  dispatch: Dispatch,
-): Promise<Response> {
+export async function runBulk(scope: Scope, body: unknown): Promise<Outcome> {
+  const { engine } = scope;
+  const limits = engine.bulk;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
   const schemas = body.schemas;
   if (
@@ -184,13 +180,13 @@ export async function runBulk(
     throw ScimError.invalidSyntax("'failOnErrors' must be a positive integer");
   }
   const operations = body.Operations as unknown[];
-  if (engine.options.transaction === undefined)
-    return bulkResponse(await perform(engine, scope, operations, failOnErrors, dispatch));
+  if (engine.transaction === undefined)
+    return bulkResponse(await perform(engine, scope, operations, failOnErrors));
 
   let rolledBack: readonly Result[] | undefined;
   try {
-    return await inTransaction(engine, scope, async (inner) => {
-      const results = await perform(engine, inner, operations, 1, dispatch);
+    return await inUnitOfWork(scope, async (inner) => {
+      const results = await perform(engine, inner, operations, 1);
       if (results.some((result) => !succeeded(result))) {
         rolledBack = results;
         throw new Error('rolled back');
@@ -234,7 +230,6 @@ async function perform(
   scope: Scope,
   operations: readonly unknown[],
   failOnErrors: number | undefined,
-  dispatch: Dispatch,
 ): Promise<Result[]> {
   const results: Result[] = [];
   let errors = 0;
@@ -294,7 +289,7 @@ async function perform(
         }),
       );
     } else {
-      result = await execute(scope, operation, ids, dispatch);
+      result = await execute(scope, operation, ids);
       if (
         operation.method === 'POST' &&
         operation.bulkId !== undefined &&
@@ -322,41 +317,60 @@ async function perform(
   return results;
 }
 
-function bulkResponse(results: readonly Result[]): Response {
+function bulkResponse(results: readonly Result[]): Outcome {
   return scimJson(200, { schemas: [BULK_RESPONSE_URN], Operations: results });
 }
 
+/**
+ * Runs one operation as the handler would run it alone, within the bulk request's scope: routed,
+ * parsed and executed directly, without a request of its own or a JSON round trip.
+ */
 async function execute(
   scope: Scope,
   operation: Operation,
   ids: ReadonlyMap<string, string>,
-  dispatch: Dispatch,
 ): Promise<Result> {
   const path = operation.path.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text);
-  const headers = new Headers(scope.request.headers);
-  headers.delete('content-length');
-  headers.delete('if-match');
-  headers.delete('if-none-match');
-  headers.set('content-type', SCIM_MEDIA_TYPE);
-  // An operation's version acts as its If-Match (P-BULK-18).
-  if (operation.version !== undefined) headers.set('if-match', operation.version);
-  const init: RequestInit = { method: operation.method, headers };
-  if (operation.data !== undefined && operation.method !== 'DELETE')
-    init.body = bodyWithIds(operation.data, ids);
-  const response = await dispatch(new Request(`${scope.baseUrl}${path}`, init), scope);
-  const text = await response.text();
-  const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+  const outcome = await outcomeOf(scope, operation, path, ids);
+  const body = outcome.body;
   const result: Result = { method: operation.method };
   if (operation.bulkId !== undefined) result.bulkId = operation.bulkId;
   const location =
-    response.headers.get('location') ??
-    (operation.method === 'POST' ? null : `${scope.baseUrl}${path}`);
-  const ok = response.status >= 200 && response.status < 300;
-  if (location !== null && (ok || operation.method !== 'POST')) result.location = location;
-  const version = response.headers.get('etag');
-  if (version !== null) result.version = version;
-  result.status = String(response.status);
-  if (!ok && parsed !== undefined) result.response = parsed;
-  if (isJsonObject(parsed) && typeof parsed.id === 'string') result.id = parsed.id;
+    outcome.headers.location ??
+    (operation.method === 'POST' ? undefined : `${scope.baseUrl}${path}`);
+  const ok = outcome.status >= 200 && outcome.status < 300;
+  if (location !== undefined && (ok || operation.method !== 'POST')) result.location = location;
+  const version = outcome.headers.etag;
+  if (version !== undefined) result.version = version;
+  result.status = String(outcome.status);
+  if (!ok && body !== undefined) result.response = body;
+  if (isJsonObject(body) && typeof body.id === 'string') result.id = body.id;
   return result;
+}
+
+async function outcomeOf(
+  scope: Scope,
+  operation: Operation,
+  path: string,
+  ids: ReadonlyMap<string, string>,
+): Promise<Outcome> {
+  const { engine } = scope;
+  const query = path.indexOf('?');
+  const pathname = query === -1 ? path : path.slice(0, query);
+  try {
+    const match = matchSegments(engine, decodedSegments(pathname), pathname);
+    const parsed = await parseResourceOperation(scope, match, {
+      method: operation.method,
+      search: new URLSearchParams(query === -1 ? '' : path.slice(query + 1)),
+      // An operation's version acts as its If-Match (P-BULK-18).
+      preconditions: { ifMatch: operation.version, ifNoneMatch: undefined },
+      body: () => Promise.resolve(withIds(operation.data, ids)),
+    });
+    if (parsed.kind === 'list')
+      throw ScimError.invalidValue('A bulk operation creates, replaces, patches or deletes');
+    return await executeResourceOperation(scope, parsed);
+  } catch (error) {
+    const scimError = clientError(engine, error, scope.request, scope.requestId);
+    return scimJson(scimError.status, scimError.toJSON());
+  }
 }

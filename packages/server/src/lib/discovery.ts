@@ -10,9 +10,9 @@ import {
   type ScimSchema,
 } from '@scim/core';
 import type { Engine, Scope } from './engine.js';
-import { scimJson } from './http.js';
+import { scimJson, type Outcome } from './http.js';
 
-export function serviceProviderConfig(engine: Engine, scope: Scope): Response {
+export function serviceProviderConfig(engine: Engine, scope: Scope): Outcome {
   const body: ScimResource = {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA_URN],
     documentationUri: 'https://www.rfc-editor.org/rfc/rfc7644',
@@ -57,7 +57,7 @@ function refuseFilter(scope: Scope): void {
     throw ScimError.forbidden('Discovery endpoints do not support filtering');
 }
 
-function list(resources: readonly ScimResource[]): Response {
+function list(resources: readonly ScimResource[]): Outcome {
   // Sorting and paging parameters are ignored on discovery endpoints (P-DISC-16).
   return scimJson(200, {
     schemas: [LIST_RESPONSE_URN],
@@ -68,7 +68,7 @@ function list(resources: readonly ScimResource[]): Response {
   });
 }
 
-export function resourceTypes(engine: Engine, scope: Scope, id: string | undefined): Response {
+export function resourceTypes(engine: Engine, scope: Scope, id: string | undefined): Outcome {
   refuseFilter(scope);
   const render = (rt: (typeof engine.resourceTypes)[number]) =>
     toResourceTypeResource(rt, {
@@ -107,7 +107,7 @@ function asServed(engine: Engine, schema: ScimSchema): ScimSchema {
   return { ...schema, attributes: [...schema.attributes, EXTERNAL_ID] };
 }
 
-export function schemas(engine: Engine, scope: Scope, id: string | undefined): Response {
+export function schemas(engine: Engine, scope: Scope, id: string | undefined): Outcome {
   refuseFilter(scope);
   const render = (schema: ScimSchema) =>
     toSchemaResource(asServed(engine, schema), {

@@ -8,6 +8,9 @@ import {
 import type { BindFilterOptions, ParseFilterOptions } from '@scim/filter';
 import type { ApplyPatchOptions } from '@scim/patch';
 import { CursorCodec, CursorQuota } from './cursor.js';
+import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './delivery.js';
+import { createMemoryOutbox } from './memory-outbox.js';
+import type { LifecycleEvent, ScimOutbox } from './outbox.js';
 import { hashPasswordPbkdf2 } from './password.js';
 import {
   DEFAULT_RESOURCE_TYPES,
@@ -54,6 +57,18 @@ export interface Engine {
   readonly conflictRetryMs: number;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
+  /** Where lifecycle events are recorded: `options.outbox`, or one in memory per handler. */
+  readonly outbox: ScimOutbox;
+  /** Delivers the outbox's events to the hooks: at once after a write, then by polling. */
+  readonly deliverer: Deliverer;
+  /** How long a writer holds the events it recorded before any deliverer may take them. */
+  readonly leaseMs: number;
+  /** `options.transaction`: the unit of work every write runs in, when the storage has one. */
+  readonly transaction: ScimHandlerOptions['transaction'];
+  /** A new `meta.version` for a write (undefined when ETags are off): unique, and no hash of the data. */
+  newVersion(): string | undefined;
+  /** What a successful PATCH answers for a resource type (`patchResponse`, default `minimal`). */
+  patchResponse(resourceType: ScimResourceType): 'resource' | 'minimal' | 'noContent';
   /** How POST and PUT bodies are read, resolved once: the preset, `validation` and the string limit. */
   readonly validation: Omit<ValidationOptions, 'mode' | 'existing'>;
   /** How filter parameters are parsed (the preset's leniency, `limits.filter`), resolved once. */
@@ -72,26 +87,10 @@ export interface Engine {
   storeFor(resourceType: ScimResourceType): ScimStore;
   byEndpoint(segment: string): ScimResourceType | undefined;
   byName(name: string): ScimResourceType | undefined;
-  patchAnswersNoContent(resourceType: ScimResourceType): boolean;
 }
 
-export interface Scope {
-  readonly request: Request;
-  /** Names the request in logs and in the detail of a 500; shared by a bulk request's operations. */
-  readonly requestId: string;
-  readonly url: URL;
-  /** The absolute base URL resources are located under, without a trailing slash. */
-  readonly baseUrl: string;
-  readonly principal: unknown;
-  readonly tenant: string | undefined;
-  /** What `authenticate` said the caller may see; cursors are bound to it. */
-  readonly grants: string | undefined;
-  /** The handle `options.transaction` gave this request's work, passed to every store call. */
-  readonly transaction: unknown;
-  /** Set inside a transaction: lifecycle hooks wait here until it commits. */
-  readonly afterCommit: (() => Promise<void>)[] | undefined;
-  readonly signal: AbortSignal;
-}
+export type { Scope } from './context.js';
+import type { Scope } from './context.js';
 
 export function createEngine(options: ScimHandlerOptions): Engine {
   const resourceTypes = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
@@ -117,6 +116,9 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   )
     throw new TypeError(`requestTimeoutMs must be a positive number of milliseconds`);
   const limits = options.limits ?? {};
+  const delivery = options.delivery ?? {};
+  const outbox = options.outbox ?? createMemoryOutbox();
+  const etagOn = options.features?.etag !== false;
   const pagination = options.pagination ?? {};
   const now = options.now ?? (() => new Date());
   const cursorsOn = pagination.cursor !== false;
@@ -213,12 +215,55 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     storeFor: (resourceType) => options.stores[resourceType.name] as ScimStore,
     byEndpoint: (segment) => endpoints.get(segment.toLowerCase()),
     byName: (name) => names.get(name.toLowerCase()),
-    patchAnswersNoContent: (resourceType) => {
+    outbox,
+    deliverer: createDeliverer({
+      outbox,
+      hooks: options.hooks ?? {},
+      resourceTypes,
+      options: delivery,
+      now,
+      onError: (error, event) =>
+        reportHookError(options.onError ?? logError, error, event, baseUrl),
+    }),
+    leaseMs: delivery.leaseMs ?? DEFAULT_LEASE_MS,
+    transaction: options.transaction,
+    newVersion: etagOn ? versions() : () => undefined,
+    patchResponse: (resourceType) => {
       const setting = options.patchResponse;
       const value = typeof setting === 'object' ? setting[resourceType.name] : setting;
-      return value === 'noContent';
+      return value ?? 'minimal';
     },
   };
+}
+
+/**
+ * Versions are a random prefix per handler and a counter: unique across writes and across instances
+ * sharing a database, and free of any hash of the resource, whose size a group can make large.
+ */
+function versions(): () => string {
+  const prefix = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  let counter = 0;
+  return () => `W/"${prefix}${(++counter).toString(36)}"`;
+}
+
+/**
+ * A hook that failed is the application's to see; the request that recorded the event already
+ * succeeded. `onError` is told about it with a stand-in request naming the resource.
+ */
+function reportHookError(
+  onError: (error: unknown, request: Request, details: ErrorDetails) => void,
+  error: unknown,
+  event: LifecycleEvent | undefined,
+  baseUrl: string | undefined,
+): void {
+  const base = baseUrl ?? 'https://scim.invalid';
+  const where =
+    event === undefined
+      ? base
+      : `${base}/${event.resourceType}/${encodeURIComponent(event.resourceId)}`;
+  onError(error, new Request(where, { method: 'POST' }), {
+    requestId: event?.requestId ?? 'outbox',
+  });
 }
 
 const PRESET_NAMES = Object.keys(SERVER_PRESETS);

@@ -1,8 +1,17 @@
-import { ScimError, toScimError } from '@scim/core';
-import { createEngine, type Engine, type Scope } from './engine.js';
+// The request pipeline: route (route.ts), parse (parse.ts), execute (execute.ts), present (http.ts),
+// with the request id, the deadline, the log record and the one error choke point (errors.ts) here.
+import { ScimError } from '@scim/core';
+import { authenticate, checkTransport } from './access.js';
+import { createScope } from './context.js';
+import { createEngine, type Engine } from './engine.js';
+import { clientError } from './errors.js';
+import { execute } from './execute.js';
+import { readJsonBody, toResponse, type Outcome } from './http.js';
 import { createExchange, logExchange, requestIdOf, type Exchange } from './observe.js';
 import type { ScimHandlerOptions } from './options.js';
-import { route } from './route.js';
+import type { ScimOutbox } from './outbox.js';
+import { inputOf, parseOperation } from './parse.js';
+import { routeOf } from './route.js';
 
 /**
  * A SCIM endpoint as a function from a Web `Request` to a `Response`; adapters only translate.
@@ -11,6 +20,18 @@ import { route } from './route.js';
  */
 export interface ScimHandler {
   fetch(request: Request): Promise<Response>;
+  /**
+   * The lifecycle outbox this handler records events in and delivers hooks from: inspect it
+   * (`list({ state: 'dead' })`) or revive a dead event (`retry(id)`).
+   */
+  readonly outbox: ScimOutbox;
+  /**
+   * Delivers every due event now and resolves to how many it attempted. The handler polls by itself
+   * (`delivery.pollMs`); call this where timers do not run between requests (serverless).
+   */
+  deliverDue(): Promise<number>;
+  /** Stops polling the outbox and waits for deliveries in flight, for a clean shutdown. */
+  close(): Promise<void>;
 }
 
 /**
@@ -31,64 +52,64 @@ export interface ScimHandler {
  */
 export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const engine = createEngine(options);
-  return { fetch: (request) => handle(engine, request) };
+  // Events a previous process recorded and never delivered (a crash after commit) go out now.
+  engine.deliverer.start();
+  return {
+    fetch: (request) => handle(engine, request),
+    outbox: engine.outbox,
+    deliverDue: () => engine.deliverer.deliverDue(),
+    close: () => engine.deliverer.close(),
+  };
 }
 
 async function handle(engine: Engine, request: Request): Promise<Response> {
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
-  const response = await answer(engine, request, undefined, exchange);
+  const response = await answer(engine, request, exchange);
   response.headers.set('x-request-id', exchange.requestId);
   if (engine.log !== undefined) await logExchange(engine, request, response, exchange, startedAt);
   return response;
 }
 
-/**
- * Routes a request and turns whatever it throws into a SCIM error response. `parent` is the bulk
- * request an operation belongs to: the operation joins its transaction and its deadline.
- */
-async function answer(
-  engine: Engine,
-  request: Request,
-  parent: Scope | undefined,
-  exchange: Exchange,
-): Promise<Response> {
-  const dispatch = (inner: Request, within: Scope): Promise<Response> =>
-    answer(engine, inner, within, createExchange(exchange.requestId));
+/** Answers a request through the pipeline's stages, or with the SCIM error it ran into. */
+async function answer(engine: Engine, request: Request, exchange: Exchange): Promise<Response> {
   try {
     const timeout = engine.requestTimeoutMs;
-    if (parent !== undefined || timeout === undefined)
-      return await route(engine, request, { parent, exchange, deadline: undefined, dispatch });
-    return await withinDeadline(timeout, (deadline) =>
-      route(engine, request, { parent, exchange, deadline, dispatch }),
-    );
+    const outcome =
+      timeout === undefined
+        ? await pipeline(engine, request, exchange, undefined)
+        : await withinDeadline(timeout, (deadline) =>
+            pipeline(engine, request, exchange, deadline),
+          );
+    return toResponse(outcome);
   } catch (error) {
-    return errorResponse(engine, error, request, exchange);
+    const scimError = clientError(engine, error, request, exchange.requestId);
+    exchange.error = scimError;
+    return scimError.toResponse();
   }
 }
 
-/** The one place an unexpected throwable becomes a 500; its details go to onError, never to the client. */
-function errorResponse(
+/** Route, then parse, then execute; the handler presents the outcome. */
+async function pipeline(
   engine: Engine,
-  error: unknown,
   request: Request,
   exchange: Exchange,
-): Response {
-  let scimError = toScimError(error);
-  // 501 is a deliberate answer (a feature switched off); everything else from 500 up is worth a
-  // look, except a store giving up because the client went away: nobody is waiting for that answer.
-  if (scimError.status >= 500 && scimError.status !== 501) {
-    if (!request.signal.aborted) engine.onError(error, request, { requestId: exchange.requestId });
-    // The id in the detail lets the client's log (Entra's, Okta's) be matched to the server's.
-    scimError = new ScimError({
-      status: scimError.status,
-      ...(scimError.scimType === undefined ? {} : { scimType: scimError.scimType }),
-      detail: `${scimError.detail ?? ''} Request id: ${exchange.requestId}.`.trim(),
-      headers: scimError.headers,
-    });
-  }
-  exchange.error = scimError;
-  return scimError.toResponse();
+  deadline: AbortSignal | undefined,
+): Promise<Outcome> {
+  const url = new URL(request.url);
+  checkTransport(engine, request, url);
+  const match = routeOf(engine, url.pathname);
+  const caller = await authenticate(engine, request, match.isDiscovery);
+  exchange.principal = caller?.principal;
+  exchange.tenant = caller?.tenant;
+  const scope = createScope(engine, request, url, exchange.requestId, caller, deadline);
+  const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
+    const parsed = await readJsonBody(request, maxBytes);
+    if (engine.debug) exchange.requestBody = parsed;
+    return parsed;
+  };
+  const operation = await parseOperation(scope, match, inputOf(request, url, body), caller);
+  return execute(scope, operation);
 }
 
 /**

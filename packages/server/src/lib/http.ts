@@ -1,19 +1,36 @@
 import { ScimError, SCIM_MEDIA_TYPE } from '@scim/core';
 
-/** A SCIM JSON response. */
+/**
+ * What executing an operation produced, before it is a `Response`: a bulk request reads its
+ * operations' outcomes as they are, without serialising and parsing them again.
+ */
+export interface Outcome {
+  readonly status: number;
+  /** The JSON body; undefined for 204 and 304. */
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A SCIM JSON outcome. */
 export function scimJson(
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
-): Response {
-  const out = new Headers(headers);
-  out.set('content-type', SCIM_MEDIA_TYPE);
-  return new Response(JSON.stringify(body), { status, headers: out });
+): Outcome {
+  return { status, body, headers };
 }
 
-/** 204 with headers and no body. */
-export function noContent(headers: Readonly<Record<string, string>> = {}): Response {
-  return new Response(null, { status: 204, headers });
+/** 204 (or 304) with headers and no body. */
+export function noContent(headers: Readonly<Record<string, string>> = {}, status = 204): Outcome {
+  return { status, body: undefined, headers };
+}
+
+/** The presentation step: an outcome as the HTTP response the client gets. */
+export function toResponse(outcome: Outcome): Response {
+  const headers = new Headers(outcome.headers);
+  if (outcome.body === undefined) return new Response(null, { status: outcome.status, headers });
+  headers.set('content-type', SCIM_MEDIA_TYPE);
+  return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers });
 }
 
 const JSON_TYPES = new Set(['application/scim+json', 'application/json']);

@@ -67,7 +67,17 @@ export function createMemoryOutbox(options: MemoryOutboxOptions = {}): MemoryOut
   return gatedMemoryOutbox(UNGATED, options);
 }
 
-/** A memory outbox whose writes go through `gate`: the storage's lock and journal, or none. */
+/**
+ * Runs a delivery-state change at once. Unlike appends, these never wait for the storage's lock:
+ * they touch only events whose writes committed (a running transaction's own events are leased to
+ * it and not yet due), so no rollback can meet them, and a request's hook delivery is not queued
+ * behind every write waiting for the lock.
+ */
+function settled<T>(change: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(change()));
+}
+
+/** A memory outbox whose appends go through `gate`: the storage's lock and journal, or none. */
 export function gatedMemoryOutbox(
   gate: MemoryGate,
   options: MemoryOutboxOptions = {},
@@ -129,7 +139,7 @@ export function gatedMemoryOutbox(
       }),
 
     claim: ({ limit, now: at, leaseUntil }) =>
-      gate.write(undefined, () => {
+      settled(() => {
         const time = at.getTime();
         if (time < earliestDue || limit <= 0) return [];
         const due: Entry[] = [];
@@ -150,7 +160,7 @@ export function gatedMemoryOutbox(
       }),
 
     complete: (id) =>
-      gate.write(undefined, () => {
+      settled(() => {
         const entry = entries.get(id);
         if (entry === undefined || entry.state === 'delivered') return;
         pending.delete(id);
@@ -164,7 +174,7 @@ export function gatedMemoryOutbox(
       }),
 
     fail: (id, error, retryAt) =>
-      gate.write(undefined, () => {
+      settled(() => {
         const entry = entries.get(id);
         if (entry?.state !== 'pending') return;
         entry.attempts++;
@@ -190,7 +200,7 @@ export function gatedMemoryOutbox(
     },
 
     retry: (id) =>
-      gate.write(undefined, () => {
+      settled(() => {
         const entry = entries.get(id);
         if (entry?.state !== 'dead') return false;
         makePending(entry, now().getTime());

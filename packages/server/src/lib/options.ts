@@ -13,6 +13,8 @@ import {
   type FilterLimits,
 } from '@scim/filter';
 import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from '@scim/patch';
+import type { DeliveredHookEvent, DeliveryOptions, MembershipHookEvent } from './delivery.js';
+import type { ScimOutbox } from './outbox.js';
 import type { ScimStore } from './store.js';
 
 /**
@@ -177,17 +179,23 @@ export interface HookEvent {
 }
 
 /**
- * Called after a write succeeds. `onDeactivate` fires when `active` turns false (by PUT or PATCH), and
- * `afterDelete` on every delete, so an application can end a leaver's sessions at once.
- * @example `{ onDeactivate: async ({ resource }) => revokeSessions(resource.id as string) }`
+ * Called for each lifecycle event, delivered from the outbox after the write committed: at least
+ * once (compare `event.id`, the same on every attempt, to ignore a repeat), retried until it
+ * succeeds or goes dead. `onDeactivate` fires when a user's `active` turns false by any path (PUT,
+ * PATCH, bulk) and `afterDelete` on every delete, so an application can end a leaver's sessions;
+ * `onMembershipChange` gets the member values a group gained or lost, including when a deleted
+ * resource leaves its groups. A member-only change calls `onMembershipChange`, not `afterPatch`.
+ * @example `{ onDeactivate: async ({ id, resource }) => revokeSessions(resource.id as string, { once: id }) }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5
  */
 export interface LifecycleHooks {
-  readonly afterCreate?: (event: HookEvent) => void | Promise<void>;
-  readonly afterReplace?: (event: HookEvent) => void | Promise<void>;
-  readonly afterPatch?: (event: HookEvent) => void | Promise<void>;
-  readonly afterDelete?: (event: HookEvent) => void | Promise<void>;
-  readonly onDeactivate?: (event: HookEvent) => void | Promise<void>;
+  readonly afterCreate?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly afterReplace?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly afterPatch?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly afterDelete?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly onDeactivate?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly onReactivate?: (event: DeliveredHookEvent) => void | Promise<void>;
+  readonly onMembershipChange?: (event: MembershipHookEvent) => void | Promise<void>;
 }
 
 /**
@@ -321,9 +329,19 @@ export interface ScimHandlerOptions {
   /** Writes (PUT, PATCH, DELETE) must carry `If-Match`; without it they answer 428 (RFC 6585). */
   readonly requireIfMatch?: boolean;
   readonly limits?: ServerLimits;
-  /** What a successful PATCH answers: 200 with the resource (default) or 204; per resource type name allowed. */
+  /**
+   * What a successful PATCH answers (RFC 7644 §3.5.2 allows 200 with the resource or 204):
+   * `minimal` (the default) answers 204 to a PATCH that changes a group's members and 200 with the
+   * resource to any other, which is what Entra ID and Okta expect and never serialises a large
+   * group to acknowledge one member; `resource` always answers 200 with the resource; `noContent`
+   * always 204. A request naming `attributes` or `excludedAttributes` gets 200 with those. Per
+   * resource type name allowed.
+   */
   readonly patchResponse?:
-    'resource' | 'noContent' | Readonly<Record<string, 'resource' | 'noContent'>>;
+    | 'resource'
+    | 'minimal'
+    | 'noContent'
+    | Readonly<Record<string, 'resource' | 'minimal' | 'noContent'>>;
   /**
    * Sees every unexpected error; the client gets a generic 500 whose detail names the request id.
    * Default: `console.error` with the stack and the request id.
@@ -348,7 +366,20 @@ export interface ScimHandlerOptions {
    * push; a request with If-Match still gets its 412 at once. 0 turns retries off.
    */
   readonly conflictRetryMs?: number;
+  /**
+   * Lifecycle hooks, delivered from the outbox: at least once, retried with backoff until they
+   * succeed or `delivery.maxAttempts` is reached (then the event is dead and stays in the outbox for
+   * an operator). A hook that throws never fails the request that caused its event.
+   */
   readonly hooks?: LifecycleHooks;
+  /**
+   * Where every write records its lifecycle events, in the same transaction as the change when
+   * `transaction` is set. `createMemoryStorage()` brings one; without it the handler keeps one in
+   * memory. A database store brings a table, so events survive a crash and are delivered at start-up.
+   */
+  readonly outbox?: ScimOutbox;
+  /** Retries, backoff, dead-lettering and polling of hook delivery. */
+  readonly delivery?: DeliveryOptions;
   /** Makes new ids (default `crypto.randomUUID`). */
   readonly generateId?: () => string;
   /** The clock (default `new Date()`), for tests. */

@@ -24,17 +24,17 @@ function integerParameter(name: string, text: string | null): number | undefined
   return value;
 }
 
-export function parametersFromUrl(url: URL): QueryParameters {
-  const get = (name: string) => url.searchParams.get(name) ?? undefined;
+export function parametersFromUrl(search: URLSearchParams): QueryParameters {
+  const get = (name: string) => search.get(name) ?? undefined;
   return {
     filter: get('filter'),
     sortBy: get('sortBy'),
     sortOrder: get('sortOrder'),
-    startIndex: integerParameter('startIndex', url.searchParams.get('startIndex')),
-    count: integerParameter('count', url.searchParams.get('count')),
+    startIndex: integerParameter('startIndex', search.get('startIndex')),
+    count: integerParameter('count', search.get('count')),
     attributes: get('attributes'),
     excludedAttributes: get('excludedAttributes'),
-    cursor: url.searchParams.has('cursor') ? (url.searchParams.get('cursor') ?? '') : undefined,
+    cursor: search.has('cursor') ? (search.get('cursor') ?? '') : undefined,
     source: 'url',
   };
 }

@@ -1,6 +1,6 @@
 // Conditional requests with ETags (RFC 7644 §3.14, RFC 7232).
 import { ScimError, type ScimResource } from '@scim/core';
-import type { Engine, Scope } from './engine.js';
+import type { Engine } from './engine.js';
 
 /** Tags compare weakly: `W/"x"` and `"x"` are the same version (checklist P-ETAG-07). */
 function opaque(tag: string): string {
@@ -28,33 +28,19 @@ function matches(header: string, resource: ScimResource | undefined): boolean {
  */
 export function checkIfMatch(
   engine: Engine,
-  scope: Scope,
+  ifMatch: string | undefined,
   existing: ScimResource | undefined,
 ): void {
-  const header = scope.request.headers.get('if-match');
-  if (!engine.features.etag || header === null) return;
-  if (!matches(header, existing))
+  if (!engine.features.etag || ifMatch === undefined) return;
+  if (!matches(ifMatch, existing))
     throw ScimError.preconditionFailed('The resource has changed since the version in If-Match');
 }
 
-/**
- * With `requireIfMatch`, a write must say which version it saw (RFC 6585 §3, 428), checked before any
- * store call.
- */
-export function requirePrecondition(engine: Engine, scope: Scope): void {
-  if (
-    engine.features.etag &&
-    engine.options.requireIfMatch === true &&
-    !scope.request.headers.has('if-match')
-  )
-    throw new ScimError({
-      status: 428,
-      detail: 'This service provider requires If-Match on writes',
-    });
-}
-
 /** `If-None-Match` on GET: the client's copy is current, so 304 without a body (P-ETAG-04). */
-export function notModified(engine: Engine, scope: Scope, resource: ScimResource): boolean {
-  const header = scope.request.headers.get('if-none-match');
-  return engine.features.etag && header !== null && matches(header, resource);
+export function notModified(
+  engine: Engine,
+  ifNoneMatch: string | undefined,
+  resource: ScimResource,
+): boolean {
+  return engine.features.etag && ifNoneMatch !== undefined && matches(ifNoneMatch, resource);
 }

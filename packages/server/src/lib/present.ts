@@ -7,14 +7,10 @@ import {
   isJsonObject,
 } from '@scim/core';
 import { bindFilter, type FilterNode } from '@scim/filter';
-import { locationOf, storeContext, type Engine, type Scope } from './engine.js';
+import { locationOf, storeContext, type Scope } from './engine.js';
+import type { StoreAttributes } from './store.js';
 
 type Json = Record<string, unknown>;
-
-/** The resource type whose resources have `members` (Group, by default). */
-export function groupTypeOf(engine: Engine): ScimResourceType | undefined {
-  return engine.groupType;
-}
 
 export interface PresentOptions {
   readonly projection?: Projection | undefined;
@@ -27,15 +23,16 @@ export interface PresentOptions {
  * (S-GROUP-03). One groups query serves a whole page of users.
  */
 export async function present(
-  engine: Engine,
   scope: Scope,
   resourceType: ScimResourceType,
   resources: readonly ScimResource[],
   options: PresentOptions = {},
 ): Promise<ScimResource[]> {
-  const memberships = engine.hasAttribute(resourceType, 'groups')
-    ? await membershipsOf(engine, scope, resources)
-    : undefined;
+  const { engine } = scope;
+  const memberships =
+    engine.hasAttribute(resourceType, 'groups') && wantsGroups(options.projection)
+      ? await membershipsOf(scope, resources)
+      : undefined;
   return resources.map((resource) => {
     let out = resource;
     if (memberships !== undefined) {
@@ -46,7 +43,7 @@ export async function present(
     if (Array.isArray(out.members))
       out = {
         ...out,
-        members: out.members.map((member: unknown) => withReference(engine, scope, member)),
+        members: out.members.map((member: unknown) => withReference(scope, member)),
       };
     return projectResource(out, resourceType, {
       projection: options.projection,
@@ -55,9 +52,19 @@ export async function present(
   });
 }
 
-function withReference(engine: Engine, scope: Scope, member: unknown): unknown {
+/** Whether a projection returns `groups`: a read that leaves it out need not look memberships up. */
+function wantsGroups(projection: Projection | undefined): boolean {
+  if (projection === undefined || projection.kind === 'default') return true;
+  const named = projection.paths.filter(
+    (path) => !path.isExtension && path.attribute?.name === 'groups',
+  );
+  if (projection.kind === 'include') return named.length > 0;
+  return !named.some((path) => path.subAttribute === undefined);
+}
+
+function withReference(scope: Scope, member: unknown): unknown {
   if (!isJsonObject(member) || typeof member.value !== 'string') return member;
-  const target = engine.resourceTypes.find((rt) => rt.name === member.type);
+  const target = scope.engine.resourceTypes.find((rt) => rt.name === member.type);
   return target === undefined
     ? member
     : { ...member, $ref: locationOf(scope, target, member.value) };
@@ -82,11 +89,11 @@ export function memberOfFilter(ids: readonly string[]): FilterNode {
 
 /** Every group a filter selects, up to the scan limit. */
 export async function readGroups(
-  engine: Engine,
   scope: Scope,
   groupType: ScimResourceType,
   filter: FilterNode,
 ): Promise<readonly ScimResource[]> {
+  const { engine } = scope;
   const result = await engine.storeFor(groupType).query(
     {
       filter,
@@ -101,6 +108,12 @@ export async function readGroups(
   return result.resources;
 }
 
+/** A group a user belongs to, as `groups` shows it. */
+interface GroupRef {
+  readonly id: string;
+  readonly displayName: string | undefined;
+}
+
 /** Past this many groups to look up at once, every group with members is read in one query instead. */
 const MAX_GROUPS_PER_LOOKUP = 500;
 
@@ -109,20 +122,31 @@ const MAX_GROUPS_PER_LOOKUP = 500;
  * transitively ("indirect", S-GROUP-04). A group reached both ways is listed once, as direct.
  */
 async function membershipsOf(
-  engine: Engine,
   scope: Scope,
   users: readonly ScimResource[],
 ): Promise<Map<string, Json[]>> {
   const out = new Map<string, Json[]>();
-  const groupType = groupTypeOf(engine);
+  const { engine } = scope;
+  const groupType = engine.groupType;
   if (groupType === undefined || users.length === 0) return out;
-  const query = (filter: FilterNode) => readGroups(engine, scope, groupType, filter);
+  const store = engine.storeFor(groupType);
+  const query = (filter: FilterNode) => readGroups(scope, groupType, filter);
   // The groups listing each id asked about so far. Once a level is large, every group with members
   // is read in one query and kept, and later levels are answered from it.
-  const containing = new Map<string, ScimResource[]>();
+  const containing = new Map<string, GroupRef[]>();
   let everyGroup: readonly ScimResource[] | undefined;
   const parentsOf = async (ids: readonly string[]): Promise<void> => {
     if (ids.length === 0) return;
+    if (store.groupsOf !== undefined) {
+      // Ids and names only: the size of the groups costs nothing here.
+      for (const row of await store.groupsOf(ids, storeContext(scope, groupType))) {
+        const list = containing.get(row.member) ?? [];
+        if (!list.some((group) => group.id === row.group))
+          list.push({ id: row.group, displayName: row.displayName });
+        containing.set(row.member, list);
+      }
+      return;
+    }
     if (everyGroup === undefined && ids.length > MAX_GROUPS_PER_LOOKUP)
       everyGroup = await query({ type: 'present', path: MEMBERS });
     const groups = everyGroup ?? (await query(memberOfFilter(ids)));
@@ -133,7 +157,11 @@ async function membershipsOf(
         if (!isJsonObject(member) || typeof member.value !== 'string') continue;
         if (!wanted.has(member.value)) continue;
         const list = containing.get(member.value) ?? [];
-        if (!list.includes(group)) list.push(group);
+        if (!list.some((known) => known.id === group.id))
+          list.push({
+            id: group.id as string,
+            displayName: typeof group.displayName === 'string' ? group.displayName : undefined,
+          });
         containing.set(member.value, list);
       }
     }
@@ -141,13 +169,9 @@ async function membershipsOf(
 
   const ids = users.map((user) => user.id as string);
   await parentsOf(ids);
-  const entry = (group: ScimResource, type: 'direct' | 'indirect'): Json => {
-    const json: Json = {
-      value: group.id,
-      $ref: locationOf(scope, groupType, group.id as string),
-      type,
-    };
-    if (typeof group.displayName === 'string') json.display = group.displayName;
+  const entry = (group: GroupRef, type: 'direct' | 'indirect'): Json => {
+    const json: Json = { value: group.id, $ref: locationOf(scope, groupType, group.id), type };
+    if (group.displayName !== undefined) json.display = group.displayName;
     return json;
   };
   // Walk up level by level for all users together, so each level costs one query.
@@ -155,8 +179,7 @@ async function membershipsOf(
   let frontier = new Map<string, string[]>();
   for (const id of ids) {
     const found = new Map<string, Json>();
-    for (const group of containing.get(id) ?? [])
-      found.set(group.id as string, entry(group, 'direct'));
+    for (const group of containing.get(id) ?? []) found.set(group.id, entry(group, 'direct'));
     reached.set(id, found);
     frontier.set(id, [...found.keys()]);
   }
@@ -172,7 +195,7 @@ async function membershipsOf(
       const added: string[] = [];
       for (const groupId of ups)
         for (const parent of containing.get(groupId) ?? []) {
-          const parentId = parent.id as string;
+          const parentId = parent.id;
           if (found.has(parentId)) continue;
           found.set(parentId, entry(parent, 'indirect'));
           added.push(parentId);
@@ -183,4 +206,17 @@ async function membershipsOf(
   }
   for (const [user, found] of reached) if (found.size > 0) out.set(user, [...found.values()]);
   return out;
+}
+
+/**
+ * The top-level attributes a response with this projection needs, as a hint to the store: a read
+ * that excludes `members` need not load them.
+ */
+export function storeAttributesOf(projection: Projection | undefined): StoreAttributes | undefined {
+  if (projection?.kind !== 'exclude') return undefined;
+  // Only whole core attributes can be spared; a sub-attribute or an extension's leaves the rest needed.
+  const names = projection.paths
+    .filter((path) => !path.isExtension && path.subAttribute === undefined)
+    .flatMap((path) => (path.attribute === undefined ? [] : [path.attribute.name]));
+  return names.length === 0 ? undefined : { exclude: names };
 }

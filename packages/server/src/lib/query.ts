@@ -19,8 +19,8 @@ import {
 import { digest, invalidCursor, isOutlivedPage, type CursorPosition } from './cursor.js';
 import type { QueryParameters } from './parameters.js';
 import { storeContext, type Engine, type Scope } from './engine.js';
-import { scimJson } from './http.js';
-import { present } from './present.js';
+import { scimJson, type Outcome } from './http.js';
+import { present, storeAttributesOf } from './present.js';
 import { sortResources } from './sort.js';
 import type { StoreCursor, StorePositions, StoreSort } from './store.js';
 
@@ -96,6 +96,7 @@ async function runQuery(
   bound: BoundFilterNode | undefined,
   sort: StoreSort | undefined,
   window: { startIndex: number; count: number },
+  projection: Projection | undefined,
   cursor?: StoreCursor,
 ): Promise<Found> {
   const store = engine.storeFor(resourceType);
@@ -109,7 +110,7 @@ async function runQuery(
       limit: engine.maxScan,
       cursor,
     },
-    storeContext(scope, resourceType),
+    { ...storeContext(scope, resourceType), attributes: storeAttributesOf(projection) },
   );
   if (result.truncated === true)
     throw ScimError.tooMany(
@@ -153,7 +154,7 @@ function listResponse(
   found: Found,
   startIndex: number,
   resources: readonly ScimResource[],
-): Response {
+): Outcome {
   // Resources is always present, even when empty (checklist P-PAGE-10, D-22; Entra's probe).
   return scimJson(200, {
     schemas: [LIST_RESPONSE_URN],
@@ -164,12 +165,25 @@ function listResponse(
   });
 }
 
-export async function queryResourceType(
+/**
+ * A query of one resource type as the parse step reads it: every parameter checked (filter, sort,
+ * projection, paging), before the first store call.
+ */
+export interface ListQuery {
+  readonly resourceType: ScimResourceType;
+  readonly parameters: QueryParameters;
+  readonly projection: Projection;
+  readonly filter: FilterNode | undefined;
+  readonly bound: BoundFilterNode | undefined;
+  readonly sort: StoreSort | undefined;
+  readonly paging: 'index' | 'cursor';
+}
+
+export function parseListQuery(
   engine: Engine,
-  scope: Scope,
   resourceType: ScimResourceType,
   parameters: QueryParameters,
-): Promise<Response> {
+): ListQuery {
   const projection = projectionOf(resourceType, parameters);
   const filter =
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
@@ -177,11 +191,34 @@ export async function queryResourceType(
     filter === undefined ? undefined : bindFilter(filter, resourceType, engine.filterBinding);
   if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
   const sort = sortOf(engine, resourceType, parameters);
-  if (pagingMethod(engine, parameters) === 'cursor')
+  const paging = pagingMethod(engine, parameters);
+  if (paging === 'cursor') {
+    // Both paging methods at once is ambiguous (checklist C-CUR-17).
+    if (parameters.cursor !== undefined && parameters.startIndex !== undefined)
+      throw ScimError.invalidValue('Use either cursor or startIndex, not both');
+    if (parameters.count !== undefined && parameters.count > engine.maxPageSize)
+      throw ScimError.invalidCount(`count may be at most ${engine.maxPageSize} (maxPageSize)`);
+  }
+  return { resourceType, parameters, projection, filter, bound, sort, paging };
+}
+
+export async function queryResourceType(scope: Scope, query: ListQuery): Promise<Outcome> {
+  const { engine } = scope;
+  const { resourceType, parameters, filter, bound, sort, projection } = query;
+  if (query.paging === 'cursor')
     return cursorPage(engine, scope, resourceType, parameters, { filter, bound, sort, projection });
   const window = page(engine, parameters);
-  const found = await runQuery(engine, scope, resourceType, filter, bound, sort, window);
-  const resources = await present(engine, scope, resourceType, found.resources, { projection });
+  const found = await runQuery(
+    engine,
+    scope,
+    resourceType,
+    filter,
+    bound,
+    sort,
+    window,
+    projection,
+  );
+  const resources = await present(scope, resourceType, found.resources, { projection });
   return listResponse(found, window.startIndex, resources);
 }
 
@@ -217,14 +254,8 @@ async function cursorPage(
     sort: StoreSort | undefined;
     projection: Projection;
   },
-): Promise<Response> {
+): Promise<Outcome> {
   const codec = engine.cursors as NonNullable<Engine['cursors']>;
-  // Both paging methods at once is ambiguous (checklist C-CUR-17).
-  if (parameters.cursor !== undefined && parameters.startIndex !== undefined)
-    throw ScimError.invalidValue('Use either cursor or startIndex, not both');
-  if (parameters.count !== undefined && parameters.count > engine.maxPageSize) {
-    throw ScimError.invalidCount(`count may be at most ${engine.maxPageSize} (maxPageSize)`);
-  }
   const queryKey = await digest([
     resourceType.name,
     parameters.filter ?? '',
@@ -261,12 +292,13 @@ async function cursorPage(
     query.bound,
     query.sort,
     { startIndex: offset + 1, count },
+    query.projection,
     storeCursor,
   );
   // A page that no longer exists (its store changed paging, or deletions moved the end before it)
   // gets the same answer as a forged cursor (RFC 9865 §5.2, checklist C-CUR-21).
   if (isOutlivedPage(position, found)) throw invalidCursor();
-  const resources = await present(engine, scope, resourceType, found.resources, {
+  const resources = await present(scope, resourceType, found.resources, {
     projection: query.projection,
   });
   const body: Record<string, unknown> = { schemas: [LIST_RESPONSE_URN] };
@@ -335,12 +367,19 @@ function sensitiveError(): ScimError {
   );
 }
 
+/** A query across every resource type (`GET /`, `POST /.search`), read before any store call. */
+export interface ListAllQuery {
+  readonly filter: FilterNode | undefined;
+  readonly window: { readonly startIndex: number; readonly count: number };
+  readonly plans: readonly {
+    readonly resourceType: ScimResourceType;
+    readonly bound: BoundFilterNode | undefined;
+    readonly projection: Projection;
+  }[];
+}
+
 /** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
-export async function queryAll(
-  engine: Engine,
-  scope: Scope,
-  parameters: QueryParameters,
-): Promise<Response> {
+export function parseListAllQuery(engine: Engine, parameters: QueryParameters): ListAllQuery {
   if (parameters.sortBy !== undefined)
     throw ScimError.invalidValue('sortBy is not supported across resource types');
   // Answering page one without a nextCursor would read as "that is everything" to a cursor client.
@@ -351,8 +390,6 @@ export async function queryAll(
   // Without a filter every resource of every type is listed, within maxScan (RFC 7644 §3.4.2.1).
   const filter =
     parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
-  const window = page(engine, parameters);
-  // Everything the request says is read before the first store call.
   const plans = engine.resourceTypes.map((resourceType) => {
     const bound =
       filter === undefined
@@ -364,12 +401,24 @@ export async function queryAll(
     if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
     return { resourceType, bound, projection: projectionOf(resourceType, parameters) };
   });
+  return { filter, window: page(engine, parameters), plans };
+}
+
+export async function queryAll(scope: Scope, query: ListAllQuery): Promise<Outcome> {
+  const { engine } = scope;
+  const { filter, window, plans } = query;
   const collected: { resource: ScimResource; plan: (typeof plans)[number] }[] = [];
   for (const plan of plans) {
-    const found = await runQuery(engine, scope, plan.resourceType, filter, plan.bound, undefined, {
-      startIndex: 1,
-      count: engine.maxScan,
-    });
+    const found = await runQuery(
+      engine,
+      scope,
+      plan.resourceType,
+      filter,
+      plan.bound,
+      undefined,
+      { startIndex: 1, count: engine.maxScan },
+      plan.projection,
+    );
     if (collected.length + found.totalResults > engine.maxScan)
       throw ScimError.tooMany(
         `The query matches more than ${engine.maxScan} resources; narrow it with a filter`,
@@ -380,9 +429,7 @@ export async function queryAll(
   const resources: ScimResource[] = [];
   for (const { resource, plan } of slice) {
     const projection = plan.projection;
-    resources.push(
-      ...(await present(engine, scope, plan.resourceType, [resource], { projection })),
-    );
+    resources.push(...(await present(scope, plan.resourceType, [resource], { projection })));
   }
   return listResponse(
     { resources: slice.map((s) => s.resource), totalResults: collected.length, totalKnown: true },

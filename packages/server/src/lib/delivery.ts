@@ -1,0 +1,424 @@
+// Delivers lifecycle hooks from the outbox: at once after the commit, again with backoff when a hook
+// fails, dead after `maxAttempts`, and on start-up for whatever an earlier process left behind.
+// Nothing here throws into a request: a committed write is never turned into a 500 by a hook.
+import type { ScimResource, ScimResourceType } from '@scim/core';
+import type { AttributeChange } from '@scim/patch';
+import type { HookEvent } from './options.js';
+import type { LifecycleEvent, LifecycleEventType, OutboxEntry, ScimOutbox } from './outbox.js';
+
+/**
+ * How hooks are delivered from the outbox.
+ * @example `{ maxAttempts: 5, backoffMs: 500, pollMs: 0 }` (serverless: call `deliverDue()` yourself)
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface DeliveryOptions {
+  /** Attempts before an event is dead, kept for inspection and `outbox.retry(id)` (default 10). */
+  readonly maxAttempts?: number;
+  /** The first retry's delay cap in ms (default 1,000), doubling per attempt, with full jitter. */
+  readonly backoffMs?: number;
+  /** The largest retry delay cap in ms (default 300,000). */
+  readonly maxBackoffMs?: number;
+  /**
+   * How long one delivery holds an event, in ms (default 30,000). A hook still running at its end
+   * counts as failed, since another process may take the event from then on.
+   */
+  readonly leaseMs?: number;
+  /** How often due events are looked for, in ms (default 1,000); 0 never polls. */
+  readonly pollMs?: number;
+  /** Events taken per claim (default 100); also the most hooks running at once. */
+  readonly batchSize?: number;
+}
+
+/**
+ * What a hook receives for a resource's event: the resource as written (as it was last, for
+ * `afterDelete`), the state before, and the event's id, which stays the same on every attempt, so a
+ * hook can ignore a repeat.
+ * @example `onDeactivate: async ({ id, resource }) => { if (await seen(id)) return; await revoke(resource.id) }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface DeliveredHookEvent extends HookEvent {
+  /** The idempotency key: unique per event, the same on every attempt. */
+  readonly id: string;
+  readonly type: Exclude<LifecycleEventType, 'membersAdded' | 'membersRemoved'>;
+  /** 1 on the first delivery, higher on retries. */
+  readonly attempt: number;
+  readonly resourceId: string;
+  readonly operation: LifecycleEvent['operation'];
+  readonly occurredAt: string;
+  readonly requestId: string;
+  /** What a PATCH changed. */
+  readonly changes?: readonly AttributeChange[];
+}
+
+/**
+ * What `onMembershipChange` receives: the group and the member values added or removed, without the
+ * group itself (read it by `resourceId` if needed: a large group is not copied into every event).
+ * @example `onMembershipChange: ({ type, resourceId, members }) => sync(resourceId, type, members)`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.2
+ */
+export interface MembershipHookEvent {
+  readonly id: string;
+  readonly type: 'membersAdded' | 'membersRemoved';
+  readonly attempt: number;
+  readonly resourceType: ScimResourceType;
+  readonly resourceId: string;
+  /** `cascade` when a deleted resource left the group. */
+  readonly operation: LifecycleEvent['operation'];
+  readonly members: readonly string[];
+  readonly principal: unknown;
+  readonly tenant: string | undefined;
+  readonly occurredAt: string;
+  readonly requestId: string;
+}
+
+type Hook<E> = ((event: E) => void | Promise<void>) | undefined;
+
+/**
+ * The hooks delivery calls; `LifecycleHooks` fits it.
+ * @example `{ onDeactivate: ({ resource }) => revokeSessions(resource.id as string) }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface DeliveryHooks {
+  readonly afterCreate?: Hook<DeliveredHookEvent>;
+  readonly afterReplace?: Hook<DeliveredHookEvent>;
+  readonly afterPatch?: Hook<DeliveredHookEvent>;
+  readonly afterDelete?: Hook<DeliveredHookEvent>;
+  readonly onDeactivate?: Hook<DeliveredHookEvent>;
+  readonly onReactivate?: Hook<DeliveredHookEvent>;
+  readonly onMembershipChange?: Hook<MembershipHookEvent>;
+}
+
+/**
+ * Delivers hooks from an outbox.
+ * @example `await deliverer.deliverNow(events); deliverer.start(); await deliverer.close();`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface Deliverer {
+  /** Delivers these just-committed events now (first attempt, in order), never throwing. */
+  deliverNow(events: readonly LifecycleEvent[]): Promise<void>;
+  /**
+   * One pass over due events (what the poller and the start-up drain run); resolves to how many were
+   * attempted, never rejects. A call during a pass waits for it and runs one more.
+   */
+  deliverDue(): Promise<number>;
+  /** Starts polling (unref'd timer, so it never keeps a process alive) and drains once at once. */
+  start(): void;
+  /** Stops polling and waits for deliveries in flight; later `deliverDue()` calls claim nothing. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a deliverer works with.
+ * @example `{ outbox, hooks, resourceTypes, options: {}, now: () => new Date(), onError: console.error }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface DelivererConfig {
+  readonly outbox: ScimOutbox;
+  readonly hooks: DeliveryHooks;
+  readonly resourceTypes: readonly ScimResourceType[];
+  readonly options: DeliveryOptions;
+  readonly now: () => Date;
+  /** Sees every failure: a hook's (with its event), the outbox's (with the event, if one). */
+  readonly onError: (error: unknown, event: LifecycleEvent | undefined) => void;
+  /** The jitter source (default `Math.random`), for tests. */
+  readonly random?: () => number;
+}
+
+const MAX_ERROR_LENGTH = 500;
+
+/** How long a delivery, or a writer about to deliver, holds an event by default. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Makes a deliverer: at-least-once delivery with backoff and a dead-letter state.
+ * @example `const deliverer = createDeliverer({ outbox, hooks, resourceTypes, options: {}, now, onError })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export function createDeliverer(config: DelivererConfig): Deliverer {
+  const { outbox, hooks, now } = config;
+  const settings = settingsOf(config.options);
+  const random = config.random ?? Math.random;
+  const inFlight = new Set<Promise<void>>();
+  let current: Promise<number> | undefined;
+  let queued: Promise<number> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let started = false;
+  let closed = false;
+
+  const report = (error: unknown, event: LifecycleEvent | undefined): void => {
+    try {
+      config.onError(error, event);
+    } catch {
+      // An onError that throws has nowhere left to report to; delivery goes on.
+    }
+  };
+
+  const retryAt = (attempt: number): Date | undefined => {
+    if (attempt >= settings.maxAttempts) return undefined;
+    const cap = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** (attempt - 1));
+    return new Date(now().getTime() + Math.floor(random() * cap));
+  };
+
+  const deliver = async (event: LifecycleEvent, attempt: number): Promise<void> => {
+    const call = callOf(hooks, config.resourceTypes, event, attempt);
+    let failure: { readonly error: unknown; readonly retryAt: Date | undefined } | undefined;
+    if (call instanceof Error) failure = { error: call, retryAt: undefined };
+    else if (call !== undefined) {
+      try {
+        await withinLease(call, settings.leaseMs);
+      } catch (error) {
+        failure = { error, retryAt: retryAt(attempt) };
+      }
+    }
+    if (failure !== undefined) report(failure.error, event);
+    try {
+      if (failure === undefined) await outbox.complete(event.id);
+      else await outbox.fail(event.id, messageOf(failure.error), failure.retryAt);
+    } catch (error) {
+      // The event stays leased; once the lease ends it is due again (at least once).
+      report(error, event);
+    }
+  };
+
+  const track = (work: Promise<void>): Promise<void> => {
+    inFlight.add(work);
+    return work.finally(() => inFlight.delete(work));
+  };
+
+  const pass = async (): Promise<number> => {
+    let attempted = 0;
+    const seen = new Set<string>();
+    while (!closed) {
+      let entries: readonly OutboxEntry[];
+      try {
+        const at = now();
+        entries = await outbox.claim({
+          limit: settings.batchSize,
+          now: at,
+          leaseUntil: new Date(at.getTime() + settings.leaseMs),
+        });
+      } catch (error) {
+        report(error, undefined);
+        return attempted;
+      }
+      // An event failed with a retry time already due comes back at once: the pass ends after
+      // delivering it again rather than looping on it.
+      const again = entries.some((entry) => seen.has(entry.event.id));
+      for (const entry of entries) seen.add(entry.event.id);
+      await Promise.all(
+        byResource(entries).map(async (group) => {
+          for (const entry of group) await deliver(entry.event, entry.attempts + 1);
+        }),
+      );
+      attempted += entries.length;
+      if (entries.length < settings.batchSize || again) break;
+    }
+    return attempted;
+  };
+
+  const begin = (): Promise<number> => {
+    const running: Promise<number> = pass().finally(() => {
+      if (current === running) current = undefined;
+    });
+    current = running;
+    return running;
+  };
+
+  const deliverDue = (): Promise<number> => {
+    if (queued !== undefined) return queued;
+    if (current === undefined) return begin();
+    // Events may have fallen due after the running pass claimed: run one more once it ends, shared
+    // by every caller meanwhile.
+    const next: Promise<number> = current.then(() => {
+      queued = undefined;
+      return begin();
+    });
+    queued = next;
+    return next;
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    void deliverDue().then(() => {
+      if (closed || settings.pollMs === 0) return;
+      timer = setTimeout(tick, settings.pollMs);
+      if (typeof timer === 'object') timer.unref();
+    });
+  };
+
+  return {
+    deliverNow(events) {
+      return track(
+        (async () => {
+          for (const event of events) await deliver(event, 1);
+        })(),
+      );
+    },
+    deliverDue,
+    start() {
+      if (started || closed) return;
+      started = true;
+      tick();
+    },
+    async close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await Promise.all([queued, current, ...inFlight]);
+    },
+  };
+}
+
+interface Settings {
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+  readonly batchSize: number;
+}
+
+function settingsOf(options: DeliveryOptions): Settings {
+  const settings: Settings = {
+    maxAttempts: options.maxAttempts ?? 10,
+    backoffMs: options.backoffMs ?? 1_000,
+    maxBackoffMs: options.maxBackoffMs ?? 300_000,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    pollMs: options.pollMs ?? 1_000,
+    batchSize: options.batchSize ?? 100,
+  };
+  const positiveIntegers = ['maxAttempts', 'batchSize'] as const;
+  for (const name of positiveIntegers)
+    if (!Number.isInteger(settings[name]) || settings[name] < 1)
+      throw new TypeError(`delivery.${name} must be a whole number of at least 1`);
+  if (!Number.isFinite(settings.leaseMs) || settings.leaseMs <= 0)
+    throw new TypeError('delivery.leaseMs must be a positive number of milliseconds');
+  const durations = ['backoffMs', 'maxBackoffMs', 'pollMs'] as const;
+  for (const name of durations)
+    if (!Number.isFinite(settings[name]) || settings[name] < 0)
+      throw new TypeError(`delivery.${name} must be a number of milliseconds, 0 or more`);
+  return settings;
+}
+
+/**
+ * The call that delivers an event: undefined when no hook wants it (it is completed at once), an
+ * Error when it can never be delivered (it goes dead at once, retrying cannot help).
+ */
+function callOf(
+  hooks: DeliveryHooks,
+  resourceTypes: readonly ScimResourceType[],
+  event: LifecycleEvent,
+  attempt: number,
+): (() => unknown) | Error | undefined {
+  const name = hookNameOf(event);
+  const hook = hooks[name];
+  if (hook === undefined) return undefined;
+  const resourceType = resourceTypes.find((type) => type.name === event.resourceType);
+  if (resourceType === undefined)
+    return new Error(`No resource type is named ${event.resourceType}`);
+  const base = {
+    id: event.id,
+    attempt,
+    resourceType,
+    resourceId: event.resourceId,
+    operation: event.operation,
+    principal: event.principal,
+    tenant: event.tenant,
+    occurredAt: event.occurredAt,
+    requestId: event.requestId,
+  };
+  const { type } = event;
+  if (type === 'membersAdded' || type === 'membersRemoved') {
+    const members = event.members ?? [];
+    const onMembershipChange = hooks.onMembershipChange;
+    return () => onMembershipChange?.({ ...base, type, members });
+  }
+  const resource: ScimResource | undefined = event.resource;
+  if (resource === undefined) return new Error(`A ${event.type} event carries no resource`);
+  const resourceHook = hook as Hook<DeliveredHookEvent>;
+  return () =>
+    resourceHook?.({
+      ...base,
+      type,
+      resource,
+      previous: event.previous,
+      ...(event.changes !== undefined && { changes: event.changes }),
+    });
+}
+
+function hookNameOf(event: LifecycleEvent): keyof DeliveryHooks {
+  switch (event.type) {
+    case 'created':
+      return 'afterCreate';
+    case 'updated':
+      return event.operation === 'replace' ? 'afterReplace' : 'afterPatch';
+    case 'deactivated':
+      return 'onDeactivate';
+    case 'reactivated':
+      return 'onReactivate';
+    case 'deleted':
+      return 'afterDelete';
+    case 'membersAdded':
+    case 'membersRemoved':
+      return 'onMembershipChange';
+  }
+}
+
+/** Runs a hook, failing it when it outlasts its lease (a hook that throws at once fails too). */
+async function withinLease(call: () => unknown, leaseMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`The hook did not finish within its lease of ${leaseMs} ms`)),
+      leaseMs,
+    );
+    if (typeof timer === 'object') timer.unref();
+  });
+  try {
+    await Promise.race([new Promise((settle) => settle(call())), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Events of one resource in outbox order, resources in order of their first event. */
+function byResource(entries: readonly OutboxEntry[]): OutboxEntry[][] {
+  const groups = new Map<string, OutboxEntry[]>();
+  for (const entry of entries) {
+    const { tenant, resourceType, resourceId } = entry.event;
+    const key = JSON.stringify([tenant ?? null, resourceType, resourceId]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [entry]);
+    else group.push(entry);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The message stored with a failure: the application's own words, never a stack (the outbox is
+ * inspected by operators and may be stored far from the logs), at most 500 characters.
+ */
+function messageOf(error: unknown): string {
+  let text: string;
+  if (typeof error === 'string') text = error;
+  else if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  ) {
+    const { message, name } = error as { message: string; name?: unknown };
+    text = message !== '' ? message : typeof name === 'string' ? name : 'Error';
+  } else {
+    try {
+      text = String(error);
+    } catch {
+      text = 'The hook failed';
+    }
+  }
+  if (text.length <= MAX_ERROR_LENGTH) return text;
+  let cut = MAX_ERROR_LENGTH - 1;
+  // Never end on half a surrogate pair.
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return `${text.slice(0, cut)}…`;
+}

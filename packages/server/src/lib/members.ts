@@ -1,0 +1,238 @@
+// Group membership as data: member references checked and typed, member PATCHes applied as store
+// operations without loading the group, and a deleted resource taken out of every group.
+import { isJsonObject, ScimError, type ScimResource, type ScimResourceType } from '@scim/core';
+import { storeContext, type Scope } from './engine.js';
+import { memberOfFilter, readGroups } from './present.js';
+import type { StoreMember } from './store.js';
+import { beforeWrite, record, stamp } from './write.js';
+import { retryConflicts } from './conflicts.js';
+
+type Json = Record<string, unknown>;
+
+/** Group members must exist (checklist S-CHAR-36); their `type` is filled in from where they live. */
+export async function resolveMembers(
+  scope: Scope,
+  resource: ScimResource,
+  previous: ScimResource | undefined,
+): Promise<ScimResource> {
+  if (!Array.isArray(resource.members)) return resource;
+  const known = new Map<string, Json>();
+  if (Array.isArray(previous?.members))
+    for (const member of previous.members as Json[])
+      if (isJsonObject(member)) known.set(String(member.value), member);
+  const members: Json[] = [];
+  for (const member of resource.members as unknown[]) {
+    if (!isJsonObject(member) || typeof member.value !== 'string') continue;
+    const before = known.get(member.value);
+    if (before !== undefined && (member.type === undefined || member.type === before.type)) {
+      members.push({ ...member, type: before.type });
+      continue;
+    }
+    members.push({ ...member, type: await checkedTypeOf(scope, member.value, member.type) });
+  }
+  return { ...resource, members };
+}
+
+/** The resource type of a new member, which must exist and agree with any type the client stated. */
+async function checkedTypeOf(scope: Scope, value: string, statedType: unknown): Promise<string> {
+  const stated = typeof statedType === 'string' ? scope.engine.byName(statedType)?.name : undefined;
+  if (statedType !== undefined && stated === undefined)
+    throw ScimError.invalidValue(
+      `Member ${value} has type ${JSON.stringify(statedType)}, which is no resource type here`,
+    );
+  const type = await typeOfMember(scope, value, stated);
+  if (type === undefined) throw ScimError.invalidValue(`Member ${value} does not exist`);
+  // A label that disagrees with what the id refers to is the client's mistake; say which one.
+  if (stated !== undefined && type !== stated)
+    throw ScimError.invalidValue(`Member ${value} is a ${type}, but its type says ${stated}`);
+  return type;
+}
+
+/** The resource type a member id belongs to, trying the type the client stated first. */
+async function typeOfMember(
+  scope: Scope,
+  id: string,
+  stated: string | undefined,
+): Promise<string | undefined> {
+  const { engine } = scope;
+  const ordered = [...engine.resourceTypes].sort(
+    (a, b) => Number(b.name === stated) - Number(a.name === stated),
+  );
+  const context = { attributes: { include: ['id'] } } as const;
+  for (const rt of ordered)
+    if (
+      (await engine.storeFor(rt).get(id, { ...storeContext(scope, rt), ...context })) !== undefined
+    )
+      return rt.name;
+  return undefined;
+}
+
+/** A PATCH that only adds and removes members, reduced to the net change per member value. */
+export interface MembershipPatch {
+  readonly add: readonly Json[];
+  readonly remove: readonly string[];
+}
+
+const MEMBER_FILTER = /^members\[\s*value\s+eq\s+("(?:[^"\\]|\\.)*")\s*\]$/i;
+const MEMBER_KEYS = new Set(['value', 'display', 'type', '$ref']);
+
+/**
+ * Reads a PATCH body that `parsePatch` accepted as a pure membership change (Entra ID's and Okta's
+ * member add and remove: `add members [...]`, `remove members[value eq "x"]`, `remove members` with a
+ * value list), or undefined for anything else, which takes the general path. The last operation on
+ * a value wins, as applying them in order would have it.
+ */
+export function membershipPatchOf(body: unknown): MembershipPatch | undefined {
+  if (!isJsonObject(body) || !Array.isArray(body.Operations)) return undefined;
+  const net = new Map<string, { readonly add: Json | undefined }>();
+  for (const operation of body.Operations as unknown[]) {
+    if (!isJsonObject(operation) || typeof operation.op !== 'string') return undefined;
+    if (typeof operation.path !== 'string') return undefined;
+    const op = operation.op.toLowerCase();
+    const path = operation.path.trim();
+    const filtered = MEMBER_FILTER.exec(path);
+    if (filtered !== null) {
+      if (op !== 'remove' || operation.value !== undefined) return undefined;
+      net.set(JSON.parse(filtered[1] as string) as string, { add: undefined });
+      continue;
+    }
+    if (path.toLowerCase() !== 'members' || (op !== 'add' && op !== 'remove')) return undefined;
+    const values = operation.value;
+    if (!Array.isArray(values) || values.length === 0) return undefined;
+    for (const member of values as unknown[]) {
+      if (!isPlainMember(member)) return undefined;
+      net.set(member.value, { add: op === 'add' ? member : undefined });
+    }
+  }
+  if (net.size === 0) return undefined;
+  const add: Json[] = [];
+  const remove: string[] = [];
+  for (const [value, change] of net) {
+    if (change.add === undefined) remove.push(value);
+    else add.push(change.add);
+  }
+  return { add, remove };
+}
+
+function isPlainMember(member: unknown): member is Json & { readonly value: string } {
+  if (!isJsonObject(member) || typeof member.value !== 'string' || member.value === '')
+    return false;
+  for (const [key, value] of Object.entries(member)) {
+    if (!MEMBER_KEYS.has(key)) return false;
+    if (value !== null && typeof value !== 'string') return false;
+  }
+  return true;
+}
+
+/**
+ * Applies a membership change through the store's `modifyMembers`: new members are checked and
+ * typed, the group is neither read nor written whole, and concurrent member changes do not
+ * conflict. Resolves false when the group does not exist.
+ */
+export async function applyMembershipPatch(
+  scope: Scope,
+  groupType: ScimResourceType,
+  id: string,
+  change: MembershipPatch,
+): Promise<{ readonly version: string | undefined } | undefined> {
+  const { engine } = scope;
+  const store = engine.storeFor(groupType);
+  if (store.modifyMembers === undefined) throw new TypeError('modifyMembers is not implemented');
+  const add: StoreMember[] = [];
+  for (const member of change.add) {
+    const value = member.value as string;
+    const type = await checkedTypeOf(scope, value, member.type ?? undefined);
+    add.push(
+      typeof member.display === 'string'
+        ? { value, type, display: member.display }
+        : { value, type },
+    );
+  }
+  beforeWrite(scope);
+  const result = await store.modifyMembers(
+    id,
+    {
+      add,
+      remove: change.remove,
+      meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
+    },
+    { ...storeContext(scope, groupType), expectedVersion: undefined },
+  );
+  if (result === undefined) return undefined;
+  await record(scope, {
+    operation: 'patch',
+    resourceType: groupType,
+    id,
+    previous: undefined,
+    next: undefined,
+    membersAdded: result.added,
+    membersRemoved: result.removed,
+  });
+  return { version: result.meta.version };
+}
+
+/**
+ * A deleted resource leaves every group it was a member of (checklist P-CRUD-17), before it is
+ * deleted: if this fails the resource is still there, so the client's retry finds it and finishes.
+ */
+export async function removeMemberships(scope: Scope, id: string): Promise<void> {
+  const { engine } = scope;
+  const groupType = engine.groupType;
+  if (groupType === undefined) return;
+  const store = engine.storeFor(groupType);
+  const context = storeContext(scope, groupType);
+  if (store.modifyMembers !== undefined && store.groupsOf !== undefined) {
+    for (const row of await store.groupsOf([id], context)) {
+      beforeWrite(scope);
+      const result = await store.modifyMembers(
+        row.group,
+        {
+          add: [],
+          remove: [id],
+          meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
+        },
+        { ...context, expectedVersion: undefined },
+      );
+      if (result !== undefined && result.removed.length > 0)
+        await cascaded(scope, groupType, row.group, result.removed);
+    }
+    return;
+  }
+  for (const listed of await readGroups(scope, groupType, memberOfFilter([id]))) {
+    let group: ScimResource | undefined = listed;
+    // A group written meanwhile (a member added by the identity provider) is read again and the
+    // member removed from what is there now.
+    await retryConflicts(engine, async () => {
+      group ??= await store.get(listed.id as string, context);
+      const current = group;
+      group = undefined;
+      if (current === undefined || !Array.isArray(current.members)) return;
+      const members = (current.members as Json[]).filter((member) => member.value !== id);
+      if (members.length === current.members.length) return;
+      const next: ScimResource = { ...current, members };
+      if (members.length === 0) delete next.members;
+      beforeWrite(scope);
+      await store.replace(stamp(scope, groupType, next, current.meta?.created), {
+        ...context,
+        expectedVersion: current.meta?.version,
+      });
+      await cascaded(scope, groupType, current.id as string, [id]);
+    });
+  }
+}
+
+function cascaded(
+  scope: Scope,
+  groupType: ScimResourceType,
+  group: string,
+  removed: readonly string[],
+): Promise<void> {
+  return record(scope, {
+    operation: 'cascade',
+    resourceType: groupType,
+    id: group,
+    previous: undefined,
+    next: undefined,
+    membersRemoved: removed,
+  });
+}
