@@ -7,10 +7,17 @@
  * sequences expect the `default` compatibility preset; `dialect: 'entra'` adds the Entra requests
  * only the `entra` preset accepts.
  *
+ * `storeConformanceCases` is the same for a storage: the cases any `ScimStore` implementation (with
+ * its transaction and outbox) runs, the memory storage being the reference, and `withLatency` the
+ * wrapper that makes its races show.
+ *
  * @example
  * ```ts
- * import { conformanceCases } from '@scim/server/testing';
+ * import { conformanceCases, storeConformanceCases } from '@scim/server/testing';
  * for (const c of conformanceCases({ fetch, baseUrl, headers: { authorization: 'Bearer t' } })) {
+ *   it(`${c.id}: ${c.name}`, c.run);
+ * }
+ * for (const c of storeConformanceCases({ createStorage: () => createMemoryStorage() })) {
  *   it(`${c.id}: ${c.name}`, c.run);
  * }
  * ```
@@ -23,3 +30,10 @@ export {
   type ConformanceOptions,
 } from './lib/conformance/cases.js';
 export type { ConformanceTarget } from './lib/conformance/client.js';
+export {
+  storeConformanceCases,
+  withLatency,
+  type StorageUnderTest,
+  type StoreConformanceCase,
+  type StoreConformanceOptions,
+} from './lib/store-kit/index.js';
