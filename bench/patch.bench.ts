@@ -4,7 +4,7 @@ import Scimmy from 'scimmy';
 import { scimPatch } from 'scim-patch';
 import { bench, describe } from 'vitest';
 import { GroupResourceType, PATCH_OP_URN, UserResourceType, type ScimResource } from '@scim/core';
-import { applyPatch } from '@scim/patch';
+import { applyPatch, parsePatch } from '@scim/patch';
 
 const user: ScimResource = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -28,10 +28,19 @@ const userOperations = [
   { op: 'replace', path: 'active', value: false },
 ];
 const userBody = { schemas: [PATCH_OP_URN], Operations: userOperations };
+// A server builds its options once per handler, and reads the body once per request with parsePatch.
+const userOptions = { resourceType: UserResourceType };
+const parsedUserPatch = parsePatch(userBody, userOptions);
 
 describe('a 5-operation user PATCH', () => {
   bench('@scim/patch applyPatch', () => {
     applyPatch(user, userBody, { resourceType: UserResourceType });
+  });
+  bench('@scim/patch parsePatch + applyPatch (as the server does)', () => {
+    applyPatch(user, parsePatch(userBody, userOptions), userOptions);
+  });
+  bench('@scim/patch applyPatch, parsed once (a retry)', () => {
+    applyPatch(user, parsedUserPatch, userOptions);
   });
   bench('scim-patch scimPatch', () => {
     scimPatch(user as never, userOperations as never, {

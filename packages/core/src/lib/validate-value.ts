@@ -167,22 +167,24 @@ export function normalizeAttribute(
     return UNASSIGNED;
   }
   const values: unknown[] = [];
-  const seen = new Set<string>();
-  const single = { ...attribute, multiValued: false };
+  // The same value twice is stored once (checklist S-CHAR-40); responses are reported as they are.
+  const seen = context.mode !== 'response' && raw.length > 1 ? new Set<string>() : undefined;
+  const single = seen === undefined ? attribute : singleValuedOf(attribute);
   let primaries = 0;
-  raw.forEach((item: unknown, index) => {
-    if (item === null) return;
+  for (let index = 0; index < raw.length; index++) {
+    const item: unknown = raw[index];
+    // A hole in a sparse array is skipped, as forEach skipped it; an explicit undefined is not.
+    if (item === null || (item === undefined && !(index in raw))) continue;
     const value = normalizeSingle(context, attribute, item, [...path, index], secret);
-    if (value === UNASSIGNED) return;
-    // The same value twice is stored once (checklist S-CHAR-40); responses are reported as they are.
-    if (context.mode !== 'response' && raw.length > 1) {
+    if (value === UNASSIGNED) continue;
+    if (seen !== undefined) {
       const key = attributeValueKey(single, value);
-      if (seen.has(key)) return;
+      if (seen.has(key)) continue;
       seen.add(key);
     }
     if (isJsonObject(value) && value.primary === true) primaries += 1;
     values.push(value);
-  });
+  }
   if (primaries > 1) {
     report(
       context,
@@ -192,6 +194,19 @@ export function normalizeAttribute(
     );
   }
   return values.length === 0 ? UNASSIGNED : values;
+}
+
+// Definitions are immutable: the single-valued view that keys one value is made once per attribute,
+// not once per validated array.
+const singleValued = new WeakMap<AttributeDefinition, AttributeDefinition>();
+
+function singleValuedOf(attribute: AttributeDefinition): AttributeDefinition {
+  let single = singleValued.get(attribute);
+  if (single === undefined) {
+    single = { ...attribute, multiValued: false };
+    singleValued.set(attribute, single);
+  }
+  return single;
 }
 
 // Identifiers that other systems match on and show: an invisible or terminal-rewriting character
@@ -209,7 +224,7 @@ function normalizeSingle(
   secret: boolean,
 ): unknown {
   // A secret is described by its type alone: "got a number", never "got number 123456789".
-  const shown = (value: unknown): string => (secret ? typeOf(value) : describe(value));
+  const shown = secret ? typeOf : describe;
   const fail = (expected: string): typeof UNASSIGNED => {
     report(
       context,
@@ -330,11 +345,13 @@ function normalizeComplex(
   const out: Record<string, unknown> = {};
   let assigned = false;
   for (const sub of attribute.subAttributes) {
-    if (!isWritable(context, sub)) continue;
+    const subValue = given.get(sub);
+    // Absent is unassigned (normalizeAttribute's first check): no path to build for it.
+    if (subValue === undefined || subValue === null || !isWritable(context, sub)) continue;
     const value = normalizeAttribute(
       context,
       sub,
-      given.get(sub),
+      subValue,
       [...path, sub.name],
       secret || isSecret(sub),
     );

@@ -1,7 +1,8 @@
 import { isScimError, type ScimResource, type ScimResourceType, type ScimResult } from '@scim/core';
 import type { ParseFilterOptions } from '@scim/filter';
 import type { AttributeChange } from './changes.js';
-import { checkPath, Patch } from './engine.js';
+import { Patch } from './engine.js';
+import { checkPaths } from './operation-error.js';
 import { limitsOf, PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from './options.js';
 import { readPatchRequest, type ReadOperation } from './request.js';
 
@@ -38,9 +39,6 @@ export interface PatchResult {
   readonly changes: readonly AttributeChange[];
 }
 
-// What parsePatch read, kept out of the public shape so a ParsedPatch can only come from it.
-const parsedOperations = new WeakMap<ParsedPatch, readonly ReadOperation[]>();
-
 /**
  * A PatchOp request whose shape, limits and paths were checked by {@link parsePatch}, ready to be
  * applied to any resource of its resource type, as often as needed (a retry after a version
@@ -65,17 +63,29 @@ export interface ParsedPatch {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
  */
 export function parsePatch(request: unknown, options: ApplyPatchOptions): ParsedPatch {
-  if (isParsedPatch(request)) return request;
+  if (Parsed.operationsOf(request) !== undefined) return request as ParsedPatch;
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
   const operations = readPatchRequest(request, compatibility, limitsOf(options.limits));
-  for (const operation of operations) checkPath(operation, options);
-  const parsed: ParsedPatch = Object.freeze({ kind: 'ParsedPatch' });
-  parsedOperations.set(parsed, operations);
-  return parsed;
+  checkPaths(operations, options);
+  return Object.freeze(new Parsed(operations));
 }
 
-function isParsedPatch(value: unknown): value is ParsedPatch {
-  return typeof value === 'object' && value !== null && parsedOperations.has(value as ParsedPatch);
+// What parsePatch read, in a private field: kept out of the public shape, so a ParsedPatch can only
+// come from parsePatch, and found without a WeakMap (one per request would cost every PATCH a
+// weak-table entry for the garbage collector to clear).
+class Parsed implements ParsedPatch {
+  readonly kind = 'ParsedPatch';
+  readonly #operations: readonly ReadOperation[];
+
+  constructor(operations: readonly ReadOperation[]) {
+    this.#operations = operations;
+  }
+
+  static operationsOf(value: unknown): readonly ReadOperation[] | undefined {
+    return typeof value === 'object' && value !== null && #operations in value
+      ? value.#operations
+      : undefined;
+  }
 }
 
 /**
@@ -100,8 +110,7 @@ export function applyPatch(
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
   const limits = limitsOf(options.limits);
   const operations =
-    (isParsedPatch(request) ? parsedOperations.get(request) : undefined) ??
-    readPatchRequest(request, compatibility, limits);
+    Parsed.operationsOf(request) ?? readPatchRequest(request, compatibility, limits);
   const patch = new Patch(resource, options, compatibility, limits);
   for (const operation of operations) patch.apply(operation);
   return patch.finish();

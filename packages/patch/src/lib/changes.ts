@@ -44,10 +44,8 @@ export function describeChanges(
     if (attribute.multiValued) {
       const oldValues: unknown[] = Array.isArray(old) ? old : old === undefined ? [] : [old];
       const newValues: unknown[] = Array.isArray(now) ? now : now === undefined ? [] : [now];
-      const oldSet = new Set(oldValues);
-      const newSet = new Set(newValues);
-      const added = newValues.filter((value) => !oldSet.has(value));
-      const removed = oldValues.filter((value) => !newSet.has(value));
+      const added = without(newValues, oldValues);
+      const removed = without(oldValues, newValues);
       if (added.length > 0 || removed.length > 0)
         changes.push({ path, kind: 'values', added, removed });
     } else if (now === undefined) {
@@ -57,6 +55,16 @@ export function describeChanges(
     }
   }
   return changes;
+}
+
+// A few values (a user's emails) are compared directly; a Set pays off from about this many.
+const SET_FROM = 16;
+
+/** The values not among `others`, by reference. */
+function without(values: readonly unknown[], others: readonly unknown[]): unknown[] {
+  if (others.length < SET_FROM) return values.filter((value) => !others.includes(value));
+  const set = new Set(others);
+  return values.filter((value) => !set.has(value));
 }
 
 /** Deep equality of JSON values (key order ignored); values here are validated, so shallow in depth. */

@@ -15,18 +15,24 @@ import { valueCompatibility, type PatchCompatibility, type PatchLimits } from '.
 import type { OperationKind, ReadOperation } from './request.js';
 import { readSchemaUrns, schemaUrnOf, type SchemasTarget } from './schemas-path.js';
 import { listedPositions, mergeInto, selectPositions, settlePrimary } from './selection.js';
-import { resolveTarget, type AttributeTarget, type Target } from './target.js';
+import { namingOperation } from './operation-error.js';
+import { resolveIn, targetCache, type AttributeTarget, type Target } from './target.js';
 import { WorkingResource, type WorkingList } from './working.js';
 
 type Json = Record<string, unknown>;
 
+interface Touched {
+  readonly urn: string | undefined;
+  readonly attribute: AttributeDefinition;
+}
+
 /** One PATCH request being applied to a copy-on-write view of the resource. */
 export class Patch {
   private readonly working: WorkingResource;
-  private readonly touched = new Map<
-    string,
-    { urn: string | undefined; attribute: AttributeDefinition }
-  >();
+  /** The attributes an operation wrote to, once each, in the order first touched. */
+  private readonly touched: Touched[] = [];
+  /** The resolved paths of this resource type and filter options, looked up when first needed. */
+  private paths: Map<string, Target> | undefined;
   /** What every value normalisation of this request is told, built once. */
   private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path' | 'partial'>>;
 
@@ -46,14 +52,21 @@ export class Patch {
   }
 
   apply(operation: ReadOperation): void {
-    inOperation(operation, () => {
+    try {
       if (operation.path === undefined) {
         this.applyWithoutPath(operation);
         return;
       }
-      const { resourceType, filter } = this.options;
-      this.applyTo(operation.op, resolveTarget(operation.path, resourceType, filter), operation);
-    });
+      this.applyTo(operation.op, this.resolve(operation.path), operation);
+    } catch (error) {
+      throw namingOperation(operation, error);
+    }
+  }
+
+  private touch(urn: string | undefined, attribute: AttributeDefinition): void {
+    const { name } = attribute;
+    for (const seen of this.touched) if (seen.urn === urn && seen.attribute.name === name) return;
+    this.touched.push({ urn, attribute });
   }
 
   private applyWithoutPath(operation: ReadOperation): void {
@@ -99,9 +112,15 @@ export class Patch {
     );
   }
 
+  private resolve(path: string): Target {
+    const { resourceType, filter } = this.options;
+    this.paths ??= targetCache(resourceType, filter);
+    return resolveIn(this.paths, path, resourceType, filter);
+  }
+
   private resolveKey(key: string): Target | undefined {
     try {
-      return resolveTarget(key, this.options.resourceType, this.options.filter);
+      return this.resolve(key);
     } catch (error) {
       if (
         this.options.unknownAttributes !== 'reject' &&
@@ -129,7 +148,7 @@ export class Patch {
     if (op !== 'remove' && (!operation.hasValue || operation.value === undefined)) {
       throw ScimError.invalidValue(`'${op}' needs a 'value'`);
     }
-    this.touched.set(`${target.urn ?? ''}|${attribute.name}`, { urn: target.urn, attribute });
+    this.touch(target.urn, attribute);
     if (target.selector !== undefined) this.applySelected(op, target, operation.value);
     else if (sub !== undefined) this.applyToSubAttribute(op, target, sub, operation.value);
     else if (op === 'remove') this.remove(target, operation);
@@ -145,7 +164,7 @@ export class Patch {
       if (extension.required) throw ScimError.mutability(`Extension '${urn}' is required`);
       for (const attribute of extension.schema.attributes) {
         if (attribute.mutability === 'readOnly') continue;
-        this.touched.set(`${urn}|${attribute.name}`, { urn, attribute });
+        this.touch(urn, attribute);
         this.working.set(urn, attribute, undefined);
       }
       return;
@@ -426,45 +445,12 @@ export class Patch {
     const resource = this.working.finish() as ScimResource;
     checkRequired(this.options.resourceType, resource);
     resource.schemas = schemasOf(this.options.resourceType, resource);
-    const changes = describeChanges(this.original, resource, [...this.touched.values()]);
+    const changes = describeChanges(this.original, resource, this.touched);
     if (changes.length === 0 && sameJson(this.original.schemas, resource.schemas)) {
       return { resource: this.original, changed: false, changes };
     }
     return { resource, changed: true, changes };
   }
-}
-
-/**
- * Runs one operation's work, naming the operation in any ScimError it throws, so a client sees which
- * of its operations was refused.
- */
-export function inOperation<T>(operation: ReadOperation, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (isScimError(error))
-      throw new ScimError({
-        ...errorParts(error),
-        detail: `Operations[${operation.index}]: ${error.detail ?? error.message}`,
-      });
-    throw error;
-  }
-}
-
-/**
- * Resolves an operation's path against the resource type alone, so a path that can never apply is
- * refused before any resource is read.
- */
-export function checkPath(operation: ReadOperation, options: ApplyPatchOptions): void {
-  const path = operation.path;
-  if (path === undefined) return;
-  inOperation(operation, () => resolveTarget(path, options.resourceType, options.filter));
-}
-
-function errorParts(
-  error: ScimError,
-): { scimType: NonNullable<ScimError['scimType']> } | { status: number } {
-  return error.scimType === undefined ? { status: error.status } : { scimType: error.scimType };
 }
 
 /**

@@ -12,21 +12,7 @@ type Json = Record<string, unknown>;
 
 /** Removing or nulling a required attribute fails the whole request (checklist S-CHAR-09, P-PATCH-40). */
 export function checkRequired(rt: ScimResourceType, resource: ScimResource): void {
-  const check = (
-    attributes: readonly AttributeDefinition[],
-    holder: Json | undefined,
-    prefix: string,
-  ): void => {
-    for (const attribute of attributes) {
-      const value = holder?.[attribute.name];
-      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
-        throw ScimError.mutability(
-          `'${prefix}${attribute.name}' is required and cannot be removed`,
-        );
-      }
-    }
-  };
-  check(requiredAttributes(rt), resource, '');
+  checkPresent(requiredAttributes(rt), resource, '');
   for (const extension of rt.schemaExtensions) {
     const data = resource[extension.schema.id];
     if (!isJsonObject(data)) {
@@ -34,16 +20,32 @@ export function checkRequired(rt: ScimResourceType, resource: ScimResource): voi
         throw ScimError.mutability(`Extension '${extension.schema.id}' is required`);
       continue;
     }
-    check(requiredAttributes(extension.schema), data, `${extension.schema.id}:`);
+    checkPresent(requiredAttributes(extension.schema), data, `${extension.schema.id}:`);
+  }
+}
+
+function checkPresent(
+  attributes: readonly AttributeDefinition[],
+  holder: Json,
+  prefix: string,
+): void {
+  for (const attribute of attributes) {
+    const value = holder[attribute.name];
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+      throw ScimError.mutability(`'${prefix}${attribute.name}' is required and cannot be removed`);
+    }
   }
 }
 
 /** `schemas` follows the data: the base URN and each extension that holds a value (P-PATCH-15, S-EXT-03). */
 export function schemasOf(rt: ScimResourceType, resource: ScimResource): string[] {
-  const withData = rt.schemaExtensions
-    .map((e) => e.schema.id)
-    .filter((urn) => isJsonObject(resource[urn]) && Object.keys(resource[urn]).length > 0);
-  return [rt.schema.id, ...withData];
+  const schemas = [rt.schema.id];
+  for (const extension of rt.schemaExtensions) {
+    const urn = extension.schema.id;
+    const data = resource[urn];
+    if (isJsonObject(data) && Object.keys(data).length > 0) schemas.push(urn);
+  }
+  return schemas;
 }
 
 // Schemas are immutable once defined: which attributes a PATCH must leave in place is worked out once

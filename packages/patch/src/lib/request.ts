@@ -32,6 +32,9 @@ export interface ReadOperation {
   readonly value: unknown;
 }
 
+// The URN matches in any case; folded once here rather than on every request.
+const PATCH_OP_URN_FOLDED = PATCH_OP_URN.toLowerCase();
+
 /** Checks the message's shape (P-PATCH-01..03) and the limits; throws invalidSyntax and friends. */
 export function readPatchRequest(
   body: unknown,
@@ -40,16 +43,13 @@ export function readPatchRequest(
 ): ReadOperation[] {
   const { maxOperations, maxValues } = limits;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
-  const schemas = findKey(body, 'schemas');
-  if (
-    !Array.isArray(schemas) ||
-    !schemas.some(
-      (urn) => typeof urn === 'string' && urn.toLowerCase() === PATCH_OP_URN.toLowerCase(),
-    )
-  ) {
+  const schemas = Object.hasOwn(body, 'schemas') ? body.schemas : findKey(body, 'schemas');
+  if (!listsPatchOp(schemas)) {
     throw ScimError.invalidSyntax(`'schemas' must be ["${PATCH_OP_URN}"]`);
   }
-  const operations = findKey(body, 'Operations');
+  const operations = Object.hasOwn(body, 'Operations')
+    ? body.Operations
+    : findKey(body, 'Operations');
   if (!Array.isArray(operations))
     throw ScimError.invalidSyntax("'Operations' must be an array of operations");
   if (operations.length === 0 && compatibility.allowEmptyOperations !== true) {
@@ -60,41 +60,72 @@ export function readPatchRequest(
       `A PATCH may hold at most ${maxOperations} operations; this one has ${operations.length}`,
     );
   }
-  return operations.map((raw: unknown, index) => {
-    const where = `Operations[${index}]`;
-    if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`${where} must be an object`);
-    const opText = findKey(raw, 'op');
-    if (typeof opText !== 'string')
-      throw ScimError.invalidSyntax(`${where}: 'op' must be add, remove or replace`);
-    const op = compatibility.caseInsensitiveOp === true ? opText.toLowerCase() : opText;
-    if (op !== 'add' && op !== 'remove' && op !== 'replace') {
-      throw ScimError.invalidSyntax(`${where}: unknown op "${opText}"; use add, remove or replace`);
-    }
-    const path = findKey(raw, 'path');
-    if (path !== undefined && typeof path !== 'string')
-      throw ScimError.invalidPath(`${where}: 'path' must be a string`);
-    const hasValue =
-      Object.hasOwn(raw, 'value') || Object.keys(raw).some((key) => key.toLowerCase() === 'value');
-    const value = findKey(raw, 'value');
-    if (Array.isArray(value) && value.length > maxValues) {
-      throw ScimError.invalidValue(
-        `${where}: at most ${maxValues} values per operation; this one has ${value.length}`,
-      );
-    }
-    return {
-      index,
-      op,
-      path: path === undefined || path.trim() === '' ? undefined : path,
-      hasValue,
-      value,
-    };
-  });
+  const read: ReadOperation[] = [];
+  for (let index = 0; index < operations.length; index++) {
+    read.push(readOperation(operations[index], index, compatibility, maxValues));
+  }
+  return read;
+}
+
+function readOperation(
+  raw: unknown,
+  index: number,
+  compatibility: PatchCompatibility,
+  maxValues: number,
+): ReadOperation {
+  if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`Operations[${index}] must be an object`);
+  // The exact spelling is read by name first: a property read the engine can cache, where a lookup
+  // by a variable key is a generic one, and every operation pays it.
+  const opText = Object.hasOwn(raw, 'op') ? raw.op : findKey(raw, 'op');
+  if (typeof opText !== 'string')
+    throw ScimError.invalidSyntax(`Operations[${index}]: 'op' must be add, remove or replace`);
+  const op = compatibility.caseInsensitiveOp === true ? opText.toLowerCase() : opText;
+  if (op !== 'add' && op !== 'remove' && op !== 'replace') {
+    throw ScimError.invalidSyntax(
+      `Operations[${index}]: unknown op "${opText}"; use add, remove or replace`,
+    );
+  }
+  const path = Object.hasOwn(raw, 'path') ? raw.path : findKey(raw, 'path');
+  if (path !== undefined && typeof path !== 'string')
+    throw ScimError.invalidPath(`Operations[${index}]: 'path' must be a string`);
+  // Whether a value was given is whether its key is there (a caller's object may hold undefined).
+  const valueKey = Object.hasOwn(raw, 'value') ? 'value' : keyInAnyCase(raw, 'value');
+  const value =
+    valueKey === 'value' ? raw.value : valueKey === undefined ? undefined : raw[valueKey];
+  if (Array.isArray(value) && value.length > maxValues) {
+    throw ScimError.invalidValue(
+      `Operations[${index}]: at most ${maxValues} values per operation; this one has ${value.length}`,
+    );
+  }
+  return {
+    index,
+    op,
+    path: path === undefined || path.trim() === '' ? undefined : path,
+    hasValue: valueKey !== undefined,
+    value,
+  };
+}
+
+function listsPatchOp(schemas: unknown): boolean {
+  if (!Array.isArray(schemas)) return false;
+  for (const urn of schemas as unknown[]) {
+    if (
+      urn === PATCH_OP_URN ||
+      (typeof urn === 'string' && urn.toLowerCase() === PATCH_OP_URN_FOLDED)
+    )
+      return true;
+  }
+  return false;
 }
 
 // Structural keywords match case-insensitively (Entra sends "Operations", "Op" … in any case).
 function findKey(record: Record<string, unknown>, name: string): unknown {
   if (Object.hasOwn(record, name)) return record[name];
-  const lowered = name.toLowerCase();
-  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === lowered);
+  const key = keyInAnyCase(record, name);
   return key === undefined ? undefined : record[key];
+}
+
+function keyInAnyCase(record: Record<string, unknown>, name: string): string | undefined {
+  const lowered = name.toLowerCase();
+  return Object.keys(record).find((candidate) => candidate.toLowerCase() === lowered);
 }

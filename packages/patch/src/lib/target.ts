@@ -62,6 +62,17 @@ export function resolveTarget(
   resourceType: ScimResourceType,
   parseOptions: ParseFilterOptions | undefined,
 ): Target {
+  return resolveIn(targetCache(resourceType, parseOptions), text, resourceType, parseOptions);
+}
+
+/**
+ * The resolved paths of one resource type and options object: a request looks it up once, then
+ * resolves each of its paths with {@link resolveIn}.
+ */
+export function targetCache(
+  resourceType: ScimResourceType,
+  parseOptions: ParseFilterOptions | undefined,
+): Map<string, Target> {
   let caches = parseOptions === undefined ? withoutOptions : byOptions.get(parseOptions);
   if (caches === undefined) {
     caches = new WeakMap();
@@ -72,6 +83,16 @@ export function resolveTarget(
     cache = new Map();
     caches.set(resourceType, cache);
   }
+  return cache;
+}
+
+/** {@link resolveTarget} with the cache that {@link targetCache} gave for the same type and options. */
+export function resolveIn(
+  cache: Map<string, Target>,
+  text: string,
+  resourceType: ScimResourceType,
+  parseOptions: ParseFilterOptions | undefined,
+): Target {
   let target = cache.get(text);
   if (target === undefined) {
     target = resolveUncached(text, resourceType, parseOptions ?? NO_OPTIONS);

@@ -91,17 +91,25 @@ export function isValueIdentity(attribute: AttributeDefinition): boolean {
   );
 }
 
+// Below this many slots a list is searched by scanning its values' keys: for the few emails or
+// phone numbers of a user, building and maintaining a Map costs more than the scan it saves.
+const INDEXED_FROM = 16;
+
 /**
- * A multi-valued attribute being edited: removed slots are holes until `values()` compacts them. An
- * index from each value's index key to its positions (several when an earlier POST or PUT stored
- * duplicates) answers every lookup after one pass over the list.
+ * A multi-valued attribute being edited: removed slots are holes until `values()` compacts them. A
+ * short list is scanned; a longer one gets an index from each value's index key to its positions
+ * (several when an earlier POST or PUT stored duplicates), which answers every lookup after one pass
+ * over the list and is kept up to date from then on.
  */
 export class WorkingList {
   private readonly items: unknown[];
   private index: Map<string, number | number[]> | undefined;
+  /** Each slot's index key while the list is scanned, computed when first needed. */
+  private slotKeys: (string | undefined)[] = [];
   readonly identity: Identity;
 
   constructor(
+    readonly urn: string | undefined,
     readonly attribute: AttributeDefinition,
     original: unknown,
   ) {
@@ -113,23 +121,35 @@ export class WorkingList {
     this.identity = identityOf(attribute);
   }
 
-  private keys(): Map<string, number | number[]> {
-    if (this.index === undefined) {
+  /** The index, built once the list is long enough to need one; undefined while it is scanned. */
+  private keys(): Map<string, number | number[]> | undefined {
+    if (this.index === undefined && this.items.length >= INDEXED_FROM) {
       const index = new Map<string, number | number[]>();
-      this.items.forEach((item, position) => {
+      for (let position = 0; position < this.items.length; position++) {
+        const item = this.items[position];
         if (item !== undefined) indexAdd(index, this.identity.indexKey(item), position);
-      });
+      }
       this.index = index;
+      this.slotKeys = [];
     }
     return this.index;
+  }
+
+  private slotKey(position: number): string {
+    let key = this.slotKeys[position];
+    if (key === undefined) {
+      key = this.identity.indexKey(this.items[position]);
+      this.slotKeys[position] = key;
+    }
+    return key;
   }
 
   /** Positions of the live values. */
   positions(): number[] {
     const out: number[] = [];
-    this.items.forEach((item, position) => {
-      if (item !== undefined) out.push(position);
-    });
+    for (let position = 0; position < this.items.length; position++) {
+      if (this.items[position] !== undefined) out.push(position);
+    }
     return out;
   }
 
@@ -139,14 +159,37 @@ export class WorkingList {
 
   /** The positions of the live values whose index key is `key`, in list order (a copy). */
   withKey(key: string): number[] {
-    const at = this.keys().get(key);
+    const index = this.keys();
+    if (index === undefined) {
+      const out: number[] = [];
+      for (let position = 0; position < this.items.length; position++) {
+        if (this.items[position] !== undefined && this.slotKey(position) === key)
+          out.push(position);
+      }
+      return out;
+    }
+    const at = index.get(key);
     if (at === undefined) return [];
     return typeof at === 'number' ? [at] : [...at];
   }
 
   /** The position of the first value with the same identity, if there is one. */
   find(element: unknown): number | undefined {
-    const at = this.keys().get(this.identity.indexKey(element));
+    const key = this.identity.indexKey(element);
+    const index = this.keys();
+    if (index === undefined) {
+      for (let position = 0; position < this.items.length; position++) {
+        const item = this.items[position];
+        if (
+          item !== undefined &&
+          this.slotKey(position) === key &&
+          this.identity.sameValue(item, element)
+        )
+          return position;
+      }
+      return undefined;
+    }
+    const at = index.get(key);
     if (at === undefined) return undefined;
     if (typeof at === 'number')
       return this.identity.sameValue(this.items[at], element) ? at : undefined;
@@ -155,7 +198,8 @@ export class WorkingList {
 
   put(position: number, element: unknown): void {
     const before = this.items[position];
-    if (before !== undefined && this.index !== undefined)
+    if (this.index === undefined) this.slotKeys[position] = undefined;
+    else if (before !== undefined)
       indexRemove(this.index, this.identity.indexKey(before), position);
     this.items[position] = element;
     if (this.index !== undefined) indexAdd(this.index, this.identity.indexKey(element), position);
@@ -177,7 +221,9 @@ export class WorkingList {
 
   clear(): void {
     this.items.length = 0;
-    this.index = new Map();
+    this.slotKeys = [];
+    // Kept (empty) when there was one: a replace with many values then finds each in O(1).
+    if (this.index !== undefined) this.index = new Map();
   }
 
   values(): unknown[] {
@@ -209,8 +255,10 @@ function indexRemove(index: Map<string, number | number[]>, key: string, positio
 /** The resource being patched: containers and lists are copied when first written. */
 export class WorkingResource {
   private readonly root: Json;
-  private readonly containers = new Map<string, Json>();
-  private readonly lists = new Map<string, WorkingList>();
+  /** The extension containers copied so far (most requests touch none). */
+  private containers: Map<string, Json> | undefined;
+  // A PATCH edits few multi-valued attributes: a short array, searched by (urn, name).
+  private readonly lists: WorkingList[] = [];
 
   constructor(original: ScimResource) {
     this.root = { ...original };
@@ -218,62 +266,59 @@ export class WorkingResource {
 
   private holder(urn: string | undefined, forWrite: boolean): Json | undefined {
     if (urn === undefined) return this.root;
-    const copied = this.containers.get(urn);
+    const copied = this.containers?.get(urn);
     if (copied !== undefined) return copied;
     const existing = this.root[urn];
     if (!forWrite) return isJsonObject(existing) ? existing : undefined;
     const copy: Json = isJsonObject(existing) ? { ...existing } : {};
-    this.containers.set(urn, copy);
+    (this.containers ??= new Map()).set(urn, copy);
     this.root[urn] = copy;
     return copy;
   }
 
+  private listAt(urn: string | undefined, attribute: AttributeDefinition): number {
+    const { name } = attribute;
+    for (let at = 0; at < this.lists.length; at++) {
+      const list = this.lists[at] as WorkingList;
+      if (list.urn === urn && list.attribute.name === name) return at;
+    }
+    return -1;
+  }
+
   get(urn: string | undefined, attribute: AttributeDefinition): unknown {
-    const list = this.lists.get(listKey(urn, attribute));
-    if (list !== undefined) return list.values();
+    const at = this.listAt(urn, attribute);
+    if (at !== -1) return (this.lists[at] as WorkingList).values();
     return this.holder(urn, false)?.[attribute.name];
   }
 
   set(urn: string | undefined, attribute: AttributeDefinition, value: unknown): void {
-    this.lists.delete(listKey(urn, attribute));
+    const at = this.listAt(urn, attribute);
+    if (at !== -1) this.lists.splice(at, 1);
     const holder = this.holder(urn, true) as Json;
     if (value === undefined) delete holder[attribute.name];
     else holder[attribute.name] = value;
   }
 
   list(urn: string | undefined, attribute: AttributeDefinition): WorkingList {
-    const key = listKey(urn, attribute);
-    let list = this.lists.get(key);
-    if (list === undefined) {
-      list = new WorkingList(attribute, this.holder(urn, false)?.[attribute.name]);
-      this.lists.set(key, list);
-    }
+    const at = this.listAt(urn, attribute);
+    if (at !== -1) return this.lists[at] as WorkingList;
+    const list = new WorkingList(urn, attribute, this.holder(urn, false)?.[attribute.name]);
+    this.lists.push(list);
     return list;
   }
 
   /** Writes the lists back, drops empty extension containers, and returns the new resource. */
   finish(): Json {
-    for (const [key, list] of this.lists) {
-      const [urn, name] = splitListKey(key);
-      const holder = this.holder(urn, true) as Json;
+    for (const list of this.lists) {
+      const holder = this.holder(list.urn, true) as Json;
       const values = list.values();
-      if (values.length === 0) delete holder[name];
-      else holder[name] = values;
+      if (values.length === 0) delete holder[list.attribute.name];
+      else holder[list.attribute.name] = values;
     }
-    this.lists.clear();
+    if (this.containers === undefined) return this.root;
     for (const [urn, container] of this.containers) {
       if (Object.keys(container).length === 0) delete this.root[urn];
     }
     return this.root;
   }
-}
-
-function listKey(urn: string | undefined, attribute: AttributeDefinition): string {
-  return `${urn ?? ''}\u0000${attribute.name}`;
-}
-
-function splitListKey(key: string): [string | undefined, string] {
-  const cut = key.indexOf('\u0000');
-  const urn = key.slice(0, cut);
-  return [urn === '' ? undefined : urn, key.slice(cut + 1)];
 }

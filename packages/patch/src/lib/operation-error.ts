@@ -1,0 +1,40 @@
+// Errors name the operation that raised them, so a client sees which of its operations was refused.
+import { isScimError, ScimError } from '@scim/core';
+import type { ApplyPatchOptions } from './apply.js';
+import type { ReadOperation } from './request.js';
+import { resolveIn, targetCache } from './target.js';
+
+/**
+ * Resolves the operations' paths against the resource type alone, so a path that can never apply is
+ * refused before any resource is read; a refusal names its operation.
+ */
+export function checkPaths(operations: readonly ReadOperation[], options: ApplyPatchOptions): void {
+  const { resourceType, filter } = options;
+  const paths = targetCache(resourceType, filter);
+  for (const operation of operations) {
+    if (operation.path === undefined) continue;
+    try {
+      resolveIn(paths, operation.path, resourceType, filter);
+    } catch (error) {
+      throw namingOperation(operation, error);
+    }
+  }
+}
+
+/**
+ * What to throw for an operation's error: a ScimError is rethrown naming the operation, so a client
+ * sees which of its operations was refused.
+ */
+export function namingOperation(operation: ReadOperation, error: unknown): unknown {
+  if (!isScimError(error)) return error;
+  return new ScimError({
+    ...errorParts(error),
+    detail: `Operations[${operation.index}]: ${error.detail ?? error.message}`,
+  });
+}
+
+function errorParts(
+  error: ScimError,
+): { scimType: NonNullable<ScimError['scimType']> } | { status: number } {
+  return error.scimType === undefined ? { status: error.status } : { scimType: error.scimType };
+}
