@@ -25,12 +25,29 @@ export function noContent(headers: Readonly<Record<string, string>> = {}, status
   return { status, body: undefined, headers };
 }
 
+/** The body text of the responses the handler made, for adapters that write it without reading its stream. */
+const bodyTexts = new WeakMap<Response, string>();
+
 /** The presentation step: an outcome as the HTTP response the client gets. */
 export function toResponse(outcome: Outcome): Response {
   const headers = new Headers(outcome.headers);
   if (outcome.body === undefined) return new Response(null, { status: outcome.status, headers });
   headers.set('content-type', SCIM_MEDIA_TYPE);
-  return new Response(JSON.stringify(outcome.body), { status: outcome.status, headers });
+  const text = JSON.stringify(outcome.body);
+  const response = new Response(text, { status: outcome.status, headers });
+  bodyTexts.set(response, text);
+  return response;
+}
+
+/**
+ * The body of a response `handler.fetch` returned, as text, without reading its stream; undefined
+ * for a response without a body, one the handler did not make, or one whose body was already read.
+ * Adapters write it directly: a Web stream costs more than a small SCIM response.
+ * @example `const text = responseText(response) ?? Buffer.from(await response.arrayBuffer())`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.1
+ */
+export function responseText(response: Response): string | undefined {
+  return response.bodyUsed ? undefined : bodyTexts.get(response);
 }
 
 const JSON_TYPES = new Set(['application/scim+json', 'application/json']);
