@@ -1,10 +1,10 @@
 // @ts-check
-// The SCIM endpoint as an Express app. Copy this file, then replace createMemoryStore() with a store
-// over your database (see docs/storage.md).
+// The SCIM endpoint as an Express app. Copy this file, then replace createMemoryStorage() with a
+// storage over your database (see docs/storage.md).
 import express from 'express';
 import { scimErrorHandler, scimMiddleware } from '@scim/express';
 import { bearerTokens, formatRequestLog } from '@scim/server';
-import { createMemoryStore } from '@scim/server/memory';
+import { createMemoryStorage } from '@scim/server/memory';
 
 /**
  * @param {{
@@ -31,7 +31,8 @@ export function createApp({
   app.use(
     '/scim/v2',
     scimMiddleware({
-      stores: { User: createMemoryStore(), Group: createMemoryStore() },
+      // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
+      ...createMemoryStorage(),
       authenticate: bearerTokens({ tokens }),
       baseUrl,
       compatibility,
@@ -45,8 +46,9 @@ export function createApp({
       // One line per request, and the error's detail under every 4xx and 5xx.
       log: (record) => log(formatRequestLog(record)),
       debug,
+      // Deprovisioning: end the leaver's sessions here. Hooks are delivered from the outbox at least
+      // once and retried until they succeed; `id` is the same on every attempt (docs/security.md).
       hooks: {
-        // Deprovisioning: end the leaver's sessions here.
         onDeactivate: ({ resource }) => log(`deactivated ${String(resource.userName)}`),
         afterDelete: ({ resource }) =>
           log(`deleted ${String(resource.userName ?? resource.displayName)}`),

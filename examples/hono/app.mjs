@@ -1,10 +1,10 @@
 // @ts-check
 // The SCIM endpoint as a Hono app. Hono runs on Node, Bun, Deno and Workers; only server.mjs is
-// Node-specific. Replace createMemoryStore() with a store over your database (docs/storage.md).
+// Node-specific. Replace createMemoryStorage() with a storage over your database (docs/storage.md).
 import { Hono } from 'hono';
 import { scimHandler } from '@scim/hono';
 import { bearerTokens, formatRequestLog } from '@scim/server';
-import { createMemoryStore } from '@scim/server/memory';
+import { createMemoryStorage } from '@scim/server/memory';
 
 /**
  * @param {{
@@ -28,7 +28,8 @@ export function createApp({
 }) {
   const app = new Hono();
   const scim = scimHandler({
-    stores: { User: createMemoryStore(), Group: createMemoryStore() },
+    // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
+    ...createMemoryStorage(),
     authenticate: bearerTokens({ tokens }),
     baseUrl,
     compatibility,
@@ -42,8 +43,9 @@ export function createApp({
     // One line per request, and the error's detail under every 4xx and 5xx.
     log: (record) => log(formatRequestLog(record)),
     debug,
+    // Deprovisioning: end the leaver's sessions here. Hooks are delivered from the outbox at least
+    // once and retried until they succeed; `id` is the same on every attempt (docs/security.md).
     hooks: {
-      // Deprovisioning: end the leaver's sessions here.
       onDeactivate: ({ resource }) => log(`deactivated ${String(resource.userName)}`),
     },
   });

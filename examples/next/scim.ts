@@ -1,5 +1,5 @@
 // The SCIM handler for the route. It lives in a module of its own so that every request to the
-// route shares one handler and one store. Replace createMemoryStore() with a store over your
+// route shares one handler and one storage. Replace createMemoryStorage() with a storage over your
 // database (docs/storage.md).
 import { createHash } from 'node:crypto';
 import { ScimError } from '@scim/core';
@@ -10,7 +10,7 @@ import {
   type Authentication,
   type ServerPresetName,
 } from '@scim/server';
-import { createMemoryStore } from '@scim/server/memory';
+import { createMemoryStorage } from '@scim/server/memory';
 
 /**
  * The digests of the tokens accepted: SCIM_TOKEN_SHA256 (comma-separated, several during a
@@ -45,7 +45,8 @@ const baseUrl =
   `http://${host.includes(':') ? `[${host}]` : host}:${process.env.PORT ?? '8080'}/scim/v2`;
 
 export const handlers = toNextHandlers({
-  stores: { User: createMemoryStore(), Group: createMemoryStore() },
+  // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
+  ...createMemoryStorage(),
   authenticate,
   baseUrl,
   compatibility,
@@ -61,8 +62,9 @@ export const handlers = toNextHandlers({
   // One line per request, and the error's detail under every 4xx and 5xx; SCIM_DEBUG=1 adds bodies.
   log: (record) => console.log(formatRequestLog(record)),
   debug: process.env.SCIM_DEBUG === '1',
+  // Deprovisioning: end the leaver's sessions here. Hooks are delivered from the outbox at least
+  // once and retried until they succeed; `id` is the same on every attempt (docs/security.md).
   hooks: {
-    // Deprovisioning: end the leaver's sessions here.
     onDeactivate: ({ resource }) => console.log(`deactivated ${String(resource.userName)}`),
   },
 });
