@@ -8,10 +8,6 @@ import { G, PO, server, U } from './helpers.js';
 type Call = ReturnType<typeof server>['call'];
 
 const deactivate = { schemas: [PO], Operations: [{ op: 'replace', path: 'active', value: false }] };
-const addMember = (value: string) => ({
-  schemas: [PO],
-  Operations: [{ op: 'add', path: 'members', value: [{ value }] }],
-});
 
 /** Hook calls as the tests see them: which hook, which event, which attempt. */
 interface Seen {
@@ -274,18 +270,6 @@ describe('a DELETE never leaves the user half removed (issue 12)', () => {
           }),
       ...(inner.groupsOf === undefined ? {} : { groupsOf: inner.groupsOf.bind(inner) }),
     };
-  }
-
-  async function deleteThroughFailure(
-    options: Partial<ScimHandlerOptions>,
-    groupStore: () => ScimStore,
-  ) {
-    const { seen, hooks } = flakyHooks(0);
-    const setup = storageServer(createMemoryStorage(), { ...options, hooks });
-    const leaver = await createUser(setup.call, 'leaver');
-    const groups: string[] = [];
-    for (let i = 0; i < 20; i++) groups.push(await createGroup(setup.call, `g${i}`, [leaver]));
-    return { setup, leaver, groups, seen, groupStore };
   }
 
   it('with a transaction: a clean-up that fails half-way rolls back, the user stays in all 20 groups, and the retry removes it from all of them with one afterDelete', async () => {
