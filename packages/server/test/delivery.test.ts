@@ -223,13 +223,17 @@ describe('delivery: idempotency and failures', () => {
       },
       afterPatch: () => Promise.reject(boom),
     });
+    // Two users: a failed event would hold back a later one of the same user.
     const first = event('deactivated');
-    const second = event('updated');
+    const second = event('updated', { resourceId: 'u2' });
     await expect(t.write(first, second)).resolves.toBeUndefined();
-    expect(t.errors).toEqual([
-      [boom, first],
-      [boom, second],
-    ]);
+    expect(t.errors).toHaveLength(2);
+    expect(t.errors).toEqual(
+      expect.arrayContaining([
+        [boom, first],
+        [boom, second],
+      ]),
+    );
   });
 
   it("the recorded failure is the hook's own message, without a stack, at most 500 characters", async () => {
@@ -243,7 +247,7 @@ describe('delivery: idempotency and failures', () => {
       },
     });
     const short = event('deactivated');
-    const truncated = event('updated');
+    const truncated = event('updated', { resourceId: 'u2' });
     await t.write(short, truncated);
     expect((await t.entry(short.id)).lastError).toBe('token expired');
     expect((await t.entry(truncated.id)).lastError).toHaveLength(500);
@@ -287,13 +291,16 @@ describe('delivery: which hook', () => {
       event('membersAdded', { resourceType: 'Group', members: ['u1'] }),
       event('membersRemoved', { resourceType: 'Group', operation: 'cascade', members: ['u1'] }),
     );
-    expect(seen).toEqual([
+    // Each resource's events in order; the user's and the group's side by side.
+    expect(seen.filter((line) => !line.startsWith('onMembershipChange'))).toEqual([
       'afterCreate:created',
       'afterReplace:updated',
       'afterPatch:updated',
       'onDeactivate:deactivated',
       'onReactivate:reactivated',
       'afterDelete:deleted',
+    ]);
+    expect(seen.filter((line) => line.startsWith('onMembershipChange'))).toEqual([
       'onMembershipChange:membersAdded',
       'onMembershipChange:membersRemoved',
     ]);
@@ -389,7 +396,8 @@ describe('delivery: passes, leases and start-up', () => {
     expect(claims).toBe(1);
     wait.open();
     expect(await Promise.all([first, second, third])).toEqual([1, 0, 0]);
-    expect(claims).toBe(2);
+    // The first pass claims once more after a delivery (it may have freed its resource's next event).
+    expect(claims).toBe(3);
   });
 
   it("events of one resource are delivered in order, one at a time; another resource's meanwhile", async () => {

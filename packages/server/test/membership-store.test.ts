@@ -74,6 +74,30 @@ describe('the memory store keeps group members as data (issue 12)', () => {
     expect(stored?.meta).toEqual({ ...created, ...meta(2) });
   });
 
+  it('issue 12 (review): a removed member is reported as stored, not in the spelling the change used', async () => {
+    const store = await storeWith(group('g1', 'staff', ['id1', 'u2']));
+    const result = await store.modifyMembers(
+      'g1',
+      { add: [], remove: ['ID1'], meta: meta(2) },
+      writing(),
+    );
+    // The membersRemoved event and the users' `groups` name the member the group held.
+    expect(result?.removed).toEqual(['id1']);
+    expect(values(await store.get('g1', context))).toEqual(['u2']);
+  });
+
+  it('issue 12 (review): one change naming a member key in both lists applies the adds first, so it ends removed', async () => {
+    // The server never sends this; the store's answer is still defined.
+    const store = await storeWith(group('g1', 'staff', ['id1']));
+    const result = await store.modifyMembers(
+      'g1',
+      { add: [{ value: 'id1' }], remove: ['ID1'], meta: meta(2) },
+      writing(),
+    );
+    expect(result).toMatchObject({ added: [], removed: ['id1'] });
+    expect(values(await store.get('g1', context))).toBeUndefined();
+  });
+
   it('issue 12: concurrent member changes without If-Match never conflict; both land', async () => {
     const store = await storeWith(group('g1', 'staff', []));
     await Promise.all([

@@ -7,12 +7,12 @@ const at = (seconds: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, seconds));
 const iso = (seconds: number) => at(seconds).toISOString();
 const context = { tenant: undefined };
 
-function event(id: string, tenant?: string): LifecycleEvent {
+function event(id: string, tenant?: string, resourceId = `user-${id}`): LifecycleEvent {
   return {
     id,
     type: 'deactivated',
     resourceType: 'User',
-    resourceId: `user-${id}`,
+    resourceId,
     operation: 'patch',
     tenant,
     principal: 'entra',
@@ -136,13 +136,86 @@ describe('the memory outbox (issue 12)', () => {
     expect(ids(await outbox.list())).toEqual(['a']);
   });
 
+  it("claim takes only a resource's oldest pending event, and only when it is due; others' meanwhile", async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('a1', undefined, 'ua')], at(50), context);
+    await outbox.append(
+      [event('a2', undefined, 'ua'), event('b1', undefined, 'ub')],
+      at(0),
+      context,
+    );
+    // a2 is due but waits behind a1, which is not.
+    expect(ids(await outbox.claim({ limit: 5, now: at(10), leaseUntil: at(40) }))).toEqual(['b1']);
+    await outbox.complete('b1');
+    expect(ids(await outbox.claim({ limit: 5, now: at(50), leaseUntil: at(80) }))).toEqual(['a1']);
+    // Claimed and leased, a1 is still pending: a2 waits for it to be delivered or dead.
+    expect(await outbox.claim({ limit: 5, now: at(60), leaseUntil: at(90) })).toEqual([]);
+    await outbox.fail('a1', 'HTTP 503', at(70));
+    expect(await outbox.claim({ limit: 5, now: at(65), leaseUntil: at(95) })).toEqual([]);
+    await outbox.complete('a1');
+    expect(ids(await outbox.claim({ limit: 5, now: at(65), leaseUntil: at(95) }))).toEqual(['a2']);
+  });
+
+  it('the same resource id in another tenant or of another resource type is another resource', async () => {
+    const outbox = createMemoryOutbox();
+    const group: LifecycleEvent = { ...event('c', undefined, 'x'), resourceType: 'Group' };
+    await outbox.append(
+      [event('a', undefined, 'x'), event('b', 'acme', 'x'), group],
+      at(0),
+      context,
+    );
+    expect(ids(await outbox.claim({ limit: 5, now: at(0), leaseUntil: at(30) }))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+  });
+
+  it('a dead event frees the later events of its resource; retried, it is their head again', async () => {
+    const outbox = createMemoryOutbox({ now: () => at(90) });
+    await outbox.append(
+      ['a', 'b', 'c'].map((id) => event(id, undefined, 'u')),
+      at(0),
+      context,
+    );
+    await outbox.fail('a', 'HTTP 500', undefined);
+    expect(ids(await outbox.claim({ limit: 5, now: at(10), leaseUntil: at(20) }))).toEqual(['b']);
+    await outbox.complete('b');
+    expect(await outbox.retry('a')).toBe(true);
+    expect(ids(await outbox.claim({ limit: 5, now: at(90), leaseUntil: at(120) }))).toEqual(['a']);
+  });
+
+  it("claim with ids takes the writer's own events under its lease, and only where each heads its resource", async () => {
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('old', undefined, 'ua'), event('other')], at(0), context);
+    await outbox.append(
+      [event('a', undefined, 'ua'), event('b', undefined, 'ub')],
+      at(30),
+      context,
+    );
+    // Not due (leased to the writer until 30), and 'other' is not the writer's.
+    expect(
+      ids(await outbox.claim({ ids: ['a', 'b'], limit: 5, now: at(1), leaseUntil: at(31) })),
+    ).toEqual(['b']);
+    await outbox.complete('old');
+    expect(
+      ids(await outbox.claim({ ids: ['a'], limit: 5, now: at(1), leaseUntil: at(31) })),
+    ).toEqual(['a']);
+    // Taken once, the writer's lease no longer lets it take them again before they are due.
+    expect(
+      await outbox.claim({ ids: ['a', 'b'], limit: 5, now: at(2), leaseUntil: at(32) }),
+    ).toEqual([]);
+    expect(ids(await outbox.list({ state: 'pending' }))).toEqual(['other', 'a', 'b']);
+  });
+
   it('claim, complete, fail and retry answer what a scan of every entry would, whatever their order', async () => {
     const time = fc.integer({ min: 0, max: 20 });
     const which = fc.nat({ max: 7 });
     const step = fc.oneof(
       fc.record({
         kind: fc.constant('append' as const),
-        count: fc.integer({ min: 1, max: 2 }),
+        // Three resources, so that events of one resource wait for each other.
+        resources: fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 2 }),
         lease: time,
       }),
       fc.record({
@@ -150,6 +223,7 @@ describe('the memory outbox (issue 12)', () => {
         limit: fc.integer({ min: 0, max: 3 }),
         now: time,
         lease: time,
+        ids: fc.option(fc.array(which, { maxLength: 3 }), { nil: undefined }),
       }),
       fc.record({ kind: fc.constant('complete' as const), which }),
       fc.record({
@@ -165,28 +239,52 @@ describe('the memory outbox (issue 12)', () => {
         // The model: every entry in one array, scanned in full.
         const model: {
           id: string;
+          resource: number;
           state: string;
           attempts: number;
           due: number;
+          claimed: boolean;
           error?: string;
         }[] = [];
         for (const s of steps) {
           const entry = model[s.kind === 'append' || s.kind === 'claim' ? 0 : s.which];
           if (s.kind === 'append') {
-            const events = Array.from({ length: s.count }, (_, i) => event(`e${model.length + i}`));
+            const events = s.resources.map((resource, i) =>
+              event(`e${model.length + i}`, undefined, `user-${resource}`),
+            );
             await outbox.append(events, at(s.lease), context);
-            for (const e of events)
-              model.push({ id: e.id, state: 'pending', attempts: 0, due: s.lease });
+            events.forEach((e, i) =>
+              model.push({
+                id: e.id,
+                resource: s.resources[i] as number,
+                state: 'pending',
+                attempts: 0,
+                due: s.lease,
+                claimed: false,
+              }),
+            );
           } else if (s.kind === 'claim') {
+            const wanted = s.ids?.map((i) => model[i]?.id ?? 'none');
             const claimed = await outbox.claim({
               limit: s.limit,
               now: at(s.now),
               leaseUntil: at(s.lease),
+              ...(wanted === undefined ? {} : { ids: wanted }),
             });
+            // Each resource's oldest pending entry; with ids, the writer's own, leased to it or due.
+            const heads = new Map<number, (typeof model)[number]>();
+            for (const e of model)
+              if (e.state === 'pending' && !heads.has(e.resource)) heads.set(e.resource, e);
             const due = model
-              .filter((e) => e.state === 'pending' && e.due <= s.now)
+              .filter(
+                (e) =>
+                  heads.get(e.resource) === e &&
+                  (wanted === undefined
+                    ? e.due <= s.now
+                    : wanted.includes(e.id) && (e.due <= s.now || !e.claimed)),
+              )
               .slice(0, s.limit);
-            for (const e of due) e.due = s.lease;
+            for (const e of due) Object.assign(e, { due: s.lease, claimed: true });
             expect(ids(claimed)).toEqual(due.map((e) => e.id));
           } else if (s.kind === 'complete') {
             await outbox.complete(entry?.id ?? 'none');

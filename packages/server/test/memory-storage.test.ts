@@ -8,6 +8,7 @@ import {
 import { bindFilter, parseFilter } from '@scim/filter';
 import type { LifecycleEvent } from '@scim/server';
 import { createMemoryStorage, createMemoryStore, type MemoryStorage } from '@scim/server/memory';
+import { createDeliverer } from '../src/lib/delivery.js';
 import { G, server, U } from './helpers.js';
 
 const signal = new AbortController().signal;
@@ -220,6 +221,60 @@ describe('the memory storage runs units of work atomically (issue 12)', () => {
     expect(await User.get('u2', users())).toBeUndefined();
     expect((await Group.groupsOf(['u4'], groups())).map((row) => row.group)).toEqual(['g1']);
     expect((await storage.outbox.list()).map((entry) => entry.event.id)).toEqual(['e0', 'e1']);
+  });
+
+  it('issue 12 (review): claim never takes an event of a running transaction, even past its lease; it does once committed', async () => {
+    const storage = createMemoryStorage();
+    const claim = () =>
+      storage.outbox.claim({ limit: 10, now: new Date(), leaseUntil: soon() }).then((entries) => {
+        return entries.map((entry) => entry.event.id);
+      });
+    // Another user's committed event, due: the claims below look at every resource.
+    await storage.outbox.append([{ ...event('e0'), resourceId: 'u0' }], new Date(0), {
+      tenant: undefined,
+    });
+    await storage.transaction(async (tx) => {
+      // Its lease is over: a unit of work that has outlived it.
+      await storage.outbox.append([event('e1')], new Date(0), {
+        transaction: tx,
+        tenant: undefined,
+      });
+      expect(await claim()).toEqual(['e0']);
+    });
+    expect(await claim()).toEqual(['e1']);
+  });
+
+  it('issue 12 (review): a unit of work that outlives its lease and rolls back has none of its hooks delivered', async () => {
+    const storage = createMemoryStorage();
+    const { User } = stores(storage);
+    const created: string[] = [];
+    const errors: unknown[] = [];
+    const deliverer = createDeliverer({
+      outbox: storage.outbox,
+      hooks: { afterCreate: (e) => void created.push(e.resourceId) },
+      resourceTypes: [UserResourceType, GroupResourceType],
+      options: { pollMs: 0 },
+      now: () => new Date(),
+      onError: (error) => errors.push(error),
+    });
+    const ghost = user('u1', 'ghost');
+    await expect(
+      storage.transaction(async (tx) => {
+        await User.create(ghost, users(tx));
+        await storage.outbox.append([{ ...event('e1'), resource: ghost }], new Date(0), {
+          transaction: tx,
+          tenant: undefined,
+        });
+        // The poller runs while the bulk is still going, long after the event's lease.
+        expect(await deliverer.deliverDue()).toBe(0);
+        throw new Error('the bulk rolls back');
+      }),
+    ).rejects.toThrow('the bulk rolls back');
+    expect(await deliverer.deliverDue()).toBe(0);
+    await deliverer.close();
+    expect(created).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(await User.get('u1', users())).toBeUndefined();
   });
 
   it('a write without a transaction handle waits for the running transaction and lands after it', async () => {

@@ -141,22 +141,42 @@ export function projectResource(
   options: ProjectOptions = {},
 ): ScimResource {
   const model = modelOf(resourceType);
-  const projection = options.projection ?? { kind: 'default', paths: [] };
-  const listed = selections(projection.paths);
-  const supplied = selections(resolveAll(resourceType, options.supplied ?? []));
-  const wholeNamespaces = new Set(
-    projection.paths.filter((p) => p.attribute === undefined).map((p) => p.schema),
-  );
+  const projection = options.projection ?? DEFAULT_PROJECTION;
   const out: ScimResource = { schemas: [...resource.schemas] };
-  const context = { kind: projection.kind, listed, supplied, wholeNamespaces };
-  Object.assign(out, projectNamespace(context, model.core, resource));
+  // Most responses use the default projection with nothing supplied: one shared, empty context.
+  const context: ProjectContext =
+    projection.paths.length === 0 &&
+    (options.supplied === undefined || options.supplied.length === 0)
+      ? EMPTY_CONTEXTS[projection.kind]
+      : {
+          kind: projection.kind,
+          listed: selections(projection.paths),
+          supplied: selections(resolveAll(resourceType, options.supplied ?? [])),
+          wholeNamespaces: new Set(
+            projection.paths.filter((p) => p.attribute === undefined).map((p) => p.schema),
+          ),
+        };
+  projectNamespace(context, model.core, resource, out);
   for (const extension of model.extensions) {
     const data = resource[extension.urn];
     if (typeof data !== 'object' || data === null) continue;
-    const projected = projectNamespace(context, extension, data as Record<string, unknown>);
+    const projected = projectNamespace(context, extension, data as Record<string, unknown>, {});
     if (Object.keys(projected).length > 0) out[extension.urn] = projected;
   }
   return out;
+}
+
+const DEFAULT_PROJECTION: Projection = { kind: 'default', paths: [] };
+
+/** Constants, never added to: a context with nothing listed or supplied, per kind. */
+const EMPTY_CONTEXTS: Readonly<Record<Projection['kind'], ProjectContext>> = {
+  default: emptyContext('default'),
+  include: emptyContext('include'),
+  exclude: emptyContext('exclude'),
+};
+
+function emptyContext(kind: Projection['kind']): ProjectContext {
+  return { kind, listed: new Map(), supplied: new Map(), wholeNamespaces: new Set() };
 }
 
 function selections(paths: readonly ResolvedAttributePath[]): Map<AttributeDefinition, Selection> {
@@ -182,12 +202,13 @@ interface ProjectContext {
   readonly wholeNamespaces: ReadonlySet<string>;
 }
 
+/** Writes the projected attributes of one namespace into `out`, which it returns. */
 function projectNamespace(
   context: ProjectContext,
   namespace: SchemaNamespace,
   data: Record<string, unknown>,
+  out: Record<string, unknown>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
   const namespaceListed = context.wholeNamespaces.has(namespace.urn);
   for (const attribute of namespace.attributes) {
     const value = data[attribute.name];

@@ -12,13 +12,14 @@ const MAX_DELAY_MS = 100;
  * Runs `work` again whenever it fails on a version conflict (a store's 412), with jittered backoff,
  * until `conflictRetryMs` has passed; then the client gets 503 with `Retry-After`. Callers do not
  * use it for a write whose request carries If-Match: that client asked for the 412 (RFC 7644 §3.14).
- * `signal` ends the pauses early (the request's deadline, or its client gone); work that must finish
- * once begun, such as a delete's clean-up, passes none.
+ * `signalOf` gives what ends the pauses early (the request's deadline, or its client gone), asked for
+ * only when there is a pause, as making a request's signal costs; work that must finish once begun,
+ * such as a delete's clean-up, passes none.
  */
 export async function retryConflicts<T>(
   engine: Engine,
   work: () => Promise<T>,
-  signal?: AbortSignal,
+  signalOf?: () => AbortSignal,
 ): Promise<T> {
   if (engine.conflictRetryMs <= 0) return work();
   const deadline = performance.now() + engine.conflictRetryMs;
@@ -33,7 +34,10 @@ export async function retryConflicts<T>(
           detail: `The resource kept changing for ${engine.conflictRetryMs} ms while this request tried to write it; retry`,
           headers: { 'retry-after': '1' },
         });
-      await pause(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt), signal);
+      await pause(
+        Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt),
+        signalOf?.(),
+      );
     }
   }
 }

@@ -25,6 +25,28 @@ export interface Scope {
    * delivered once it has committed.
    */
   readonly events: LifecycleEvent[] | undefined;
+  /**
+   * The first delivery attempts of the events this request committed: the handler waits for them
+   * (up to `delivery.responseWaitMs`) after the request's deadline, never inside it.
+   */
+  readonly deliveries: Promise<void>[];
+  /** Aborts when the client goes away or the deadline passes; made on first read, as it costs. */
+  readonly signal: AbortSignal;
+  /**
+   * Throws what `signal` would abort with, without making the signal: the check before every
+   * store write needs no signal, and most requests never read one.
+   */
+  throwIfAborted(): void;
+}
+
+/**
+ * The request's deadline as the scope sees it: whether it has passed, and a signal made only when
+ * someone asks for one.
+ */
+export interface Deadline {
+  readonly aborted: boolean;
+  /** The 503 the client was answered with, once the deadline passed. */
+  readonly reason: Error | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -35,7 +57,8 @@ export function createScope(
   url: URL,
   requestId: string,
   caller: Authentication | undefined,
-  deadline: AbortSignal | undefined,
+  deadline: Deadline | undefined,
+  deliveries: Promise<void>[] = [],
 ): Scope {
   let signal: AbortSignal | undefined;
   return {
@@ -49,11 +72,20 @@ export function createScope(
     grants: caller?.grants,
     transaction: undefined,
     events: undefined,
-    // Read on demand: creating an AbortSignal costs more than most requests need.
+    deliveries,
+    // Read on demand: AbortSignal.any costs more than most whole requests.
     get signal() {
       signal ??=
-        deadline === undefined ? request.signal : AbortSignal.any([request.signal, deadline]);
+        deadline === undefined
+          ? request.signal
+          : AbortSignal.any([request.signal, deadline.signal]);
       return signal;
+    },
+    throwIfAborted() {
+      if (signal !== undefined) return signal.throwIfAborted();
+      request.signal.throwIfAborted();
+      const reason = deadline?.reason;
+      if (reason !== undefined) throw reason;
     },
   };
 }

@@ -1,6 +1,11 @@
 // Delivers lifecycle hooks from the outbox: at once after the commit, again with backoff when a hook
 // fails, dead after `maxAttempts`, and on start-up for whatever an earlier process left behind.
 // Nothing here throws into a request: a committed write is never turned into a 500 by a hook.
+// Events of one resource reach the hooks in the order they were recorded, one at a time: the outbox
+// hands out only a resource's oldest pending event, so one that failed holds back the later events
+// of its resource (of no other) until it is delivered or dead. Delivering a failed deactivation after
+// the reactivation that followed it would switch off a user SCIM says is active, and the reverse
+// would let a leaver back in. Even a writer's first attempt goes through `claim` for that reason.
 import type { ScimResource, ScimResourceType } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
 import type { HookEvent } from './options.js';
@@ -27,6 +32,13 @@ export interface DeliveryOptions {
   readonly pollMs?: number;
   /** Events taken per claim (default 100); also the most hooks running at once. */
   readonly batchSize?: number;
+  /**
+   * How long a write's response waits for the first delivery of its events, in ms (default 2,000;
+   * 0 answers at once). A hook still running then goes on after the answer; one that fails is
+   * retried from the outbox either way. The wait is outside `requestTimeoutMs`: a slow hook never
+   * turns a committed write into a 503.
+   */
+  readonly responseWaitMs?: number;
 }
 
 /**
@@ -94,7 +106,13 @@ export interface DeliveryHooks {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface Deliverer {
-  /** Delivers these just-committed events now (first attempt, in order), never throwing. */
+  /**
+   * Delivers these just-committed events now, never throwing: those that are the oldest pending
+   * event of their resource, and after each one delivered the next of the same resource, in order.
+   * One held back behind an earlier event still pending (failed, or another writer's not yet
+   * delivered) is left to the poller, which takes it once its writer's lease (`leaseMs`) has ended
+   * and the events before it are delivered or dead.
+   */
   deliverNow(events: readonly LifecycleEvent[]): Promise<void>;
   /**
    * One pass over due events (what the poller and the start-up drain run); resolves to how many were
@@ -159,7 +177,8 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     return new Date(now().getTime() + Math.floor(random() * cap));
   };
 
-  const deliver = async (event: LifecycleEvent, attempt: number): Promise<void> => {
+  /** Delivers one attempt; true when the event is settled (delivered or dead), freeing the next. */
+  const deliver = async (event: LifecycleEvent, attempt: number): Promise<boolean> => {
     const call = callOf(hooks, config.resourceTypes, event, attempt);
     let failure: { readonly error: unknown; readonly retryAt: Date | undefined } | undefined;
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
@@ -177,7 +196,30 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     } catch (error) {
       // The event stays leased; once the lease ends it is due again (at least once).
       report(error, event);
+      return false;
     }
+    return failure?.retryAt === undefined;
+  };
+
+  /**
+   * Delivers claimed entries: one resource's in order, one at a time (the outbox hands out one per
+   * resource; an outbox that hands out more is still delivered in order), resources side by side.
+   * Resolves whether any entry was settled, which may have freed a later event of its resource.
+   */
+  const deliverAll = async (entries: readonly OutboxEntry[]): Promise<boolean> => {
+    const settled = await Promise.all(
+      byResource(entries).map(async (group) => {
+        let any = false;
+        for (const entry of group) {
+          // A later event of the resource waits for the one before it to settle.
+          const done = await deliver(entry.event, entry.attempts + 1);
+          any ||= done;
+          if (!done) break;
+        }
+        return any;
+      }),
+    );
+    return settled.includes(true);
   };
 
   const track = (work: Promise<void>): Promise<void> => {
@@ -205,13 +247,10 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
       // delivering it again rather than looping on it.
       const again = entries.some((entry) => seen.has(entry.event.id));
       for (const entry of entries) seen.add(entry.event.id);
-      await Promise.all(
-        byResource(entries).map(async (group) => {
-          for (const entry of group) await deliver(entry.event, entry.attempts + 1);
-        }),
-      );
+      const freed = await deliverAll(entries);
       attempted += entries.length;
-      if (entries.length < settings.batchSize || again) break;
+      // A short claim means nothing more was due, unless a delivery freed its resource's next event.
+      if ((entries.length < settings.batchSize && !freed) || again) break;
     }
     return attempted;
   };
@@ -250,7 +289,27 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     deliverNow(events) {
       return track(
         (async () => {
-          for (const event of events) await deliver(event, 1);
+          let waiting = events.map((event) => event.id);
+          while (waiting.length > 0) {
+            let entries: readonly OutboxEntry[];
+            try {
+              const at = now();
+              entries = await outbox.claim({
+                ids: waiting,
+                limit: waiting.length,
+                now: at,
+                leaseUntil: new Date(at.getTime() + settings.leaseMs),
+              });
+            } catch (error) {
+              // Still leased to this writer: the poller delivers them once the lease ends.
+              report(error, undefined);
+              return;
+            }
+            if (entries.length === 0) return;
+            const taken = new Set(entries.map((entry) => entry.event.id));
+            waiting = waiting.filter((id) => !taken.has(id));
+            if (!(await deliverAll(entries))) return;
+          }
         })(),
       );
     },

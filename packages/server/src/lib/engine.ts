@@ -59,6 +59,13 @@ export interface Engine {
   readonly hooks: LifecycleHooks;
   /** Where lifecycle events are recorded: `options.outbox`, or one in memory per handler. */
   readonly outbox: ScimOutbox;
+  /**
+   * Whether appends pass the transaction handle to the outbox: true for `options.outbox` (a
+   * storage's, which joins its transactions); the handler's own memory outbox is written after commit.
+   */
+  readonly outboxJoinsTransactions: boolean;
+  /** How long a response waits for its events' first delivery attempt. */
+  readonly responseWaitMs: number;
   /** Delivers the outbox's events to the hooks: at once after a write, then by polling. */
   readonly deliverer: Deliverer;
   /** How long a writer holds the events it recorded before any deliverer may take them. */
@@ -226,6 +233,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
         reportHookError(options.onError ?? logError, error, event, baseUrl),
     }),
     leaseMs: delivery.leaseMs ?? DEFAULT_LEASE_MS,
+    outboxJoinsTransactions: options.outbox !== undefined,
+    responseWaitMs: nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000),
     transaction: options.transaction,
     newVersion: etagOn ? versions() : () => undefined,
     patchResponse: (resourceType) => {
@@ -331,14 +340,26 @@ function withoutUserinfo(baseUrl: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-export function storeContext(scope: Scope, resourceType: ScimResourceType): StoreContext {
-  const context = {
+/**
+ * The context of a store call. `signal` is a getter: most stores never read it, and making it costs
+ * more than the rest of a read (AbortSignal.any). `extra` goes in here rather than being spread over
+ * the result, since a spread would call the getter.
+ */
+export function storeContext<Extra extends object = object>(
+  scope: Scope,
+  resourceType: ScimResourceType,
+  extra?: Extra,
+): StoreContext & Extra {
+  const context: { -readonly [K in keyof StoreContext]: StoreContext[K] } = {
     resourceType,
     principal: scope.principal,
     tenant: scope.tenant,
-    signal: scope.signal,
+    get signal() {
+      return scope.signal;
+    },
   };
-  return scope.transaction === undefined ? context : { ...context, transaction: scope.transaction };
+  if (scope.transaction !== undefined) context.transaction = scope.transaction;
+  return extra === undefined ? (context as StoreContext & Extra) : Object.assign(context, extra);
 }
 
 export function locationOf(scope: Scope, resourceType: ScimResourceType, id: string): string {

@@ -43,9 +43,9 @@ export interface EventStamp {
 /**
  * The lifecycle events of one write, in delivery order. A create records `created` only (a user
  * created inactive is not a deprovisioning). A PUT or PATCH records `updated` when anything but
- * `meta` changed, member changes included, so `afterReplace` and `afterPatch` still see every change
- * they saw before; then `deactivated` or `reactivated` when `active` flipped; then `membersAdded` and
- * `membersRemoved` when members changed. A delete records `deleted` only, never also `deactivated`:
+ * `meta` and the members changed; then `deactivated` or `reactivated` when `active` flipped; then
+ * `membersAdded` and `membersRemoved` when members changed, the only events a member-only change
+ * records, whether the store applied it as rows or the server rewrote the group. A delete records `deleted` only, never also `deactivated`:
  * exactly one deprovisioning event per user switched off or removed. A delete's clean-up (`cascade`)
  * records `membersRemoved` on each group the deleted resource left. Events hold no secret: `password`
  * is left out of the states and its value redacted in `changes`.

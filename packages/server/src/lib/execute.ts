@@ -73,5 +73,5 @@ function retried<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (preconditions.ifMatch !== undefined || scope.events !== undefined) return work();
-  return retryConflicts(scope.engine, work, scope.signal);
+  return retryConflicts(scope.engine, work, () => scope.signal);
 }

@@ -2,11 +2,11 @@
 // with the request id, the deadline, the log record and the one error choke point (errors.ts) here.
 import { ScimError } from '@scim/core';
 import { authenticate, checkTransport } from './access.js';
-import { createScope } from './context.js';
+import { createScope, type Deadline } from './context.js';
 import { createEngine, type Engine } from './engine.js';
 import { clientError } from './errors.js';
 import { execute } from './execute.js';
-import { readJsonBody, toResponse, type Outcome } from './http.js';
+import { errorOutcome, readJsonBody, toResponse, type Outcome } from './http.js';
 import { createExchange, logExchange, requestIdOf, type Exchange } from './observe.js';
 import type { ScimHandlerOptions } from './options.js';
 import type { ScimOutbox } from './outbox.js';
@@ -66,43 +66,66 @@ async function handle(engine: Engine, request: Request): Promise<Response> {
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
   const response = await answer(engine, request, exchange);
-  response.headers.set('x-request-id', exchange.requestId);
-  if (engine.log !== undefined) await logExchange(engine, request, response, exchange, startedAt);
+  if (engine.log !== undefined) {
+    const logged = logExchange(engine, request, response, exchange, startedAt);
+    if (logged !== undefined) await logged;
+  }
   return response;
 }
 
 /** Answers a request through the pipeline's stages, or with the SCIM error it ran into. */
 async function answer(engine: Engine, request: Request, exchange: Exchange): Promise<Response> {
+  const deliveries: Promise<void>[] = [];
+  let response: Response;
   try {
     const timeout = engine.requestTimeoutMs;
     const outcome =
       timeout === undefined
-        ? await pipeline(engine, request, exchange, undefined)
+        ? await pipeline(engine, request, exchange, undefined, deliveries)
         : await withinDeadline(timeout, (deadline) =>
-            pipeline(engine, request, exchange, deadline),
+            pipeline(engine, request, exchange, deadline, deliveries),
           );
-    return toResponse(outcome);
+    // Inside the try: a body that cannot be serialised is a 500 like any other failure.
+    response = toResponse(outcome, exchange.requestId);
   } catch (error) {
     const scimError = clientError(engine, error, request, exchange.requestId);
     exchange.error = scimError;
-    return scimError.toResponse();
+    response = toResponse(errorOutcome(scimError), exchange.requestId);
   }
+  if (deliveries.length > 0) await awhile(Promise.all(deliveries), engine.responseWaitMs);
+  return response;
 }
+
+/** Waits for `work`, but no longer than `milliseconds`; the work goes on after that. */
+async function awhile(work: Promise<unknown>, milliseconds: number): Promise<void> {
+  if (milliseconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, milliseconds);
+  });
+  // deliverNow never rejects; this guards the wait against one that would.
+  await Promise.race([work.then(noop, noop), elapsed]);
+  clearTimeout(timer);
+}
+
+function noop(): void {}
 
 /** Route, then parse, then execute; the handler presents the outcome. */
 async function pipeline(
   engine: Engine,
   request: Request,
   exchange: Exchange,
-  deadline: AbortSignal | undefined,
+  deadline: Deadline | undefined,
+  deliveries: Promise<void>[],
 ): Promise<Outcome> {
   const url = new URL(request.url);
+  exchange.url = url;
   checkTransport(engine, request, url);
   const match = routeOf(engine, url.pathname);
   const caller = await authenticate(engine, request, match.isDiscovery);
   exchange.principal = caller?.principal;
   exchange.tenant = caller?.tenant;
-  const scope = createScope(engine, request, url, exchange.requestId, caller, deadline);
+  const scope = createScope(engine, request, url, exchange.requestId, caller, deadline, deliveries);
   const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
     const parsed = await readJsonBody(request, maxBytes);
     if (engine.debug) exchange.requestBody = parsed;
@@ -112,33 +135,65 @@ async function pipeline(
   return execute(scope, operation);
 }
 
+/** A request's deadline: the AbortController behind its signal is made only if someone reads it. */
+class RequestDeadline implements Deadline {
+  #controller: AbortController | undefined;
+  #reason: ScimError | undefined;
+
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  get reason(): ScimError | undefined {
+    return this.#reason;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  expire(reason: ScimError): void {
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /**
- * Runs `work` with a signal that aborts at the deadline, and answers 503 with `Retry-After` then,
- * even if the work never settles (a store call that hangs must not hold the request forever).
+ * Runs `work` with a deadline that aborts when the time is up, and answers 503 with `Retry-After`
+ * then, even if the work never settles (a store call that hangs must not hold the request forever).
+ * One timer and one promise per request: this runs on every request.
  */
-async function withinDeadline<T>(
+function withinDeadline<T>(
   milliseconds: number,
-  work: (deadline: AbortSignal) => Promise<T>,
+  work: (deadline: Deadline) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
+  const deadline = new RequestDeadline();
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const error = new ScimError({
         status: 503,
         detail: `The request took longer than ${milliseconds} ms and was abandoned; retry it`,
         headers: { 'retry-after': String(Math.max(1, Math.ceil(milliseconds / 1000))) },
       });
-      controller.abort(error);
+      deadline.expire(error);
       reject(error);
     }, milliseconds);
+    // The work may still fail after the deadline answered; that failure has no one left to tell,
+    // and settling an already settled promise does nothing.
+    work(deadline).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown, as awaiting the work would
+        reject(error);
+      },
+    );
   });
-  const running = work(controller.signal);
-  // The work may still fail after the deadline answered; that failure has no one left to tell.
-  running.catch(() => undefined);
-  try {
-    return await Promise.race([running, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

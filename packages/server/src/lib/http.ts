@@ -28,15 +28,29 @@ export function noContent(headers: Readonly<Record<string, string>> = {}, status
 /** The body text of the responses the handler made, for adapters that write it without reading its stream. */
 const bodyTexts = new WeakMap<Response, string>();
 
-/** The presentation step: an outcome as the HTTP response the client gets. */
-export function toResponse(outcome: Outcome): Response {
-  const headers = new Headers(outcome.headers);
+/** The presentation step: an outcome as the HTTP response the client gets, named by its request id. */
+export function toResponse(outcome: Outcome, requestId: string): Response {
+  // A plain object, not a Headers: undici copies it in one pass, where a Headers is built and
+  // then copied again.
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(outcome.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'x-request-id' || (lower === 'content-type' && outcome.body !== undefined))
+      continue;
+    headers[name] = outcome.headers[name] as string;
+  }
+  headers['x-request-id'] = requestId;
   if (outcome.body === undefined) return new Response(null, { status: outcome.status, headers });
-  headers.set('content-type', SCIM_MEDIA_TYPE);
+  headers['content-type'] = SCIM_MEDIA_TYPE;
   const text = JSON.stringify(outcome.body);
   const response = new Response(text, { status: outcome.status, headers });
   bodyTexts.set(response, text);
   return response;
+}
+
+/** A protocol error as an outcome, the body `ScimError.toResponse()` would carry (RFC 7644 §3.12). */
+export function errorOutcome(error: ScimError): Outcome {
+  return { status: error.status, body: error.toJSON(), headers: error.headers };
 }
 
 /**
@@ -68,7 +82,9 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const text = await readText(request, maxBytes);
+  const text = Number.isFinite(declared)
+    ? await readDeclared(request, maxBytes)
+    : await readText(request, maxBytes);
   if (text.trim() === '') throw ScimError.invalidSyntax('The request body is empty');
   let parsed: unknown;
   try {
@@ -102,6 +118,22 @@ function withinDepth(value: unknown, maxDepth: number): boolean {
   return true;
 }
 
+// Decoding a whole buffer in one call keeps no state between calls, so one decoder serves all.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A body whose declared length is within the limit, read in one call: an HTTP server's parser stops
+ * the body at its Content-Length, and adapters (Hono's Node server) answer `arrayBuffer()` from the
+ * socket without the Web stream that `request.body` would make. A body longer than it said is still
+ * refused, once read.
+ */
+async function readDeclared(request: Request, maxBytes: number): Promise<string> {
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return decoded(bytes);
+}
+
+/** A body of unknown length (chunked), read chunk by chunk and refused as soon as it is too large. */
 async function readText(request: Request, maxBytes: number): Promise<string> {
   if (request.body === null) return '';
   const reader = request.body.getReader();
@@ -123,8 +155,12 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return decoded(bytes);
+}
+
+function decoded(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw ScimError.invalidSyntax('The request body is not valid UTF-8');
   }

@@ -1,6 +1,13 @@
 // Group membership as data: member references checked and typed, member PATCHes applied as store
 // operations without loading the group, and a deleted resource taken out of every group.
-import { isJsonObject, ScimError, type ScimResource, type ScimResourceType } from '@scim/core';
+import {
+  attributeValueKey,
+  isJsonObject,
+  ScimError,
+  type AttributeDefinition,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
 import { storeContext, type Scope } from './engine.js';
 import { memberOfFilter, readGroups } from './present.js';
 import type { StoreMember } from './store.js';
@@ -58,14 +65,14 @@ async function typeOfMember(
   const ordered = [...engine.resourceTypes].sort(
     (a, b) => Number(b.name === stated) - Number(a.name === stated),
   );
-  const context = { attributes: { include: ['id'] } } as const;
   for (const rt of ordered)
-    if (
-      (await engine.storeFor(rt).get(id, { ...storeContext(scope, rt), ...context })) !== undefined
-    )
+    if ((await engine.storeFor(rt).get(id, storeContext(scope, rt, ONLY_ID))) !== undefined)
       return rt.name;
   return undefined;
 }
+
+/** An existence check reads nothing but the id. */
+const ONLY_ID = { attributes: { include: ['id'] } } as const;
 
 /** A PATCH that only adds and removes members, reduced to the net change per member value. */
 export interface MembershipPatch {
@@ -82,9 +89,17 @@ const MEMBER_KEYS = new Set(['value', 'display', 'type', '$ref']);
  * value list), or undefined for anything else, which takes the general path. The last operation on
  * a value wins, as applying them in order would have it.
  */
-export function membershipPatchOf(body: unknown): MembershipPatch | undefined {
+export function membershipPatchOf(
+  body: unknown,
+  groupType: ScimResourceType,
+  maxStringLength: number,
+): MembershipPatch | undefined {
   if (!isJsonObject(body) || !Array.isArray(body.Operations)) return undefined;
-  const net = new Map<string, { readonly add: Json | undefined }>();
+  const valueOf = memberValueAttribute(groupType);
+  if (valueOf === undefined) return undefined;
+  // Keyed as the store keys members (case-folded unless caseExact), so "ID1" and "id1" are one member.
+  const net = new Map<string, { readonly value: string; readonly add: Json | undefined }>();
+  const key = (value: string) => attributeValueKey(valueOf, value);
   for (const operation of body.Operations as unknown[]) {
     if (!isJsonObject(operation) || typeof operation.op !== 'string') return undefined;
     if (typeof operation.path !== 'string') return undefined;
@@ -93,33 +108,55 @@ export function membershipPatchOf(body: unknown): MembershipPatch | undefined {
     const filtered = MEMBER_FILTER.exec(path);
     if (filtered !== null) {
       if (op !== 'remove' || operation.value !== undefined) return undefined;
-      net.set(JSON.parse(filtered[1] as string) as string, { add: undefined });
+      const value = JSON.parse(filtered[1] as string) as string;
+      if (value === '' || value.length > maxStringLength) return undefined;
+      net.delete(key(value));
+      net.set(key(value), { value, add: undefined });
       continue;
     }
     if (path.toLowerCase() !== 'members' || (op !== 'add' && op !== 'remove')) return undefined;
     const values = operation.value;
     if (!Array.isArray(values) || values.length === 0) return undefined;
     for (const member of values as unknown[]) {
-      if (!isPlainMember(member)) return undefined;
-      net.set(member.value, { add: op === 'add' ? member : undefined });
+      if (!isPlainMember(member, maxStringLength)) return undefined;
+      // Re-inserted, so the map's order is the order of the last operation on each member.
+      net.delete(key(member.value));
+      net.set(key(member.value), { value: member.value, add: op === 'add' ? member : undefined });
     }
   }
   if (net.size === 0) return undefined;
   const add: Json[] = [];
   const remove: string[] = [];
-  for (const [value, change] of net) {
-    if (change.add === undefined) remove.push(value);
+  for (const change of net.values()) {
+    if (change.add === undefined) remove.push(change.value);
     else add.push(change.add);
   }
   return { add, remove };
 }
 
-function isPlainMember(member: unknown): member is Json & { readonly value: string } {
+/** The `value` sub-attribute of the group type's `members`, whose rules key a member. */
+function memberValueAttribute(groupType: ScimResourceType): AttributeDefinition | undefined {
+  const members = groupType.schema.attributes.find((attribute) => attribute.name === 'members');
+  return members?.subAttributes.find((sub) => sub.name === 'value');
+}
+
+/**
+ * A member the fast path can take as it is: a non-empty `value` within the string limit, `display`
+ * (readOnly: dropped, as validation drops it) and `type` as strings or null, and `$ref` absent or
+ * null, as Entra ID sends it. Anything else, a `$ref` to check included, takes the general path,
+ * which validates it.
+ */
+function isPlainMember(
+  member: unknown,
+  maxStringLength: number,
+): member is Json & { readonly value: string } {
   if (!isJsonObject(member) || typeof member.value !== 'string' || member.value === '')
     return false;
+  if (member.value.length > maxStringLength) return false;
   for (const [key, value] of Object.entries(member)) {
     if (!MEMBER_KEYS.has(key)) return false;
-    if (value !== null && typeof value !== 'string') return false;
+    if (value === null) continue;
+    if (key === '$ref' || typeof value !== 'string') return false;
   }
   return true;
 }
@@ -141,12 +178,17 @@ export async function applyMembershipPatch(
   const add: StoreMember[] = [];
   for (const member of change.add) {
     const value = member.value as string;
-    const type = await checkedTypeOf(scope, value, member.type ?? undefined);
-    add.push(
-      typeof member.display === 'string'
-        ? { value, type, display: member.display }
-        : { value, type },
-    );
+    let type: string;
+    try {
+      type = await checkedTypeOf(scope, value, member.type ?? undefined);
+    } catch (error) {
+      // A missing group is a 404 whatever its members, as the general path, which reads it first, says.
+      if ((await store.get(id, storeContext(scope, groupType, ONLY_ID))) === undefined)
+        return undefined;
+      throw error;
+    }
+    // `display` is readOnly (RFC 7643 §4.2): what a client sends is not stored.
+    add.push({ value, type });
   }
   beforeWrite(scope);
   const result = await store.modifyMembers(
@@ -156,7 +198,7 @@ export async function applyMembershipPatch(
       remove: change.remove,
       meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
     },
-    { ...storeContext(scope, groupType), expectedVersion: undefined },
+    storeContext(scope, groupType, { expectedVersion: undefined }),
   );
   if (result === undefined) return undefined;
   await record(scope, {
@@ -191,7 +233,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
           remove: [id],
           meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
         },
-        { ...context, expectedVersion: undefined },
+        storeContext(scope, groupType, { expectedVersion: undefined }),
       );
       if (result !== undefined && result.removed.length > 0)
         await cascaded(scope, groupType, row.group, result.removed);
@@ -212,10 +254,10 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
       const next: ScimResource = { ...current, members };
       if (members.length === 0) delete next.members;
       beforeWrite(scope);
-      await store.replace(stamp(scope, groupType, next, current.meta?.created), {
-        ...context,
-        expectedVersion: current.meta?.version,
-      });
+      await store.replace(
+        stamp(scope, groupType, next, current.meta?.created),
+        storeContext(scope, groupType, { expectedVersion: current.meta?.version }),
+      );
       await cascaded(scope, groupType, current.id as string, [id]);
     });
   }

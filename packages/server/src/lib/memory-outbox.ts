@@ -25,8 +25,9 @@ export interface MemoryOutboxOptions {
 }
 
 /**
- * An outbox in memory: entries in the order they were appended, pending ones apart so that a poll
- * with nothing due costs nothing, and delivered ones pruned beyond `keepDelivered`.
+ * An outbox in memory: entries in the order they were appended, the pending ones queued per resource
+ * so that a poll looks at each resource's oldest only and a poll with nothing due costs nothing, and
+ * delivered ones pruned beyond `keepDelivered`.
  * @example
  * ```ts
  * const outbox = createMemoryOutbox();
@@ -45,11 +46,17 @@ interface Entry {
   readonly event: LifecycleEvent;
   /** Append order: what "oldest first" means. */
   readonly sequence: number;
+  /** The resource's queue this entry waits in while pending. */
+  readonly resource: string;
   state: OutboxState;
   attempts: number;
   /** Milliseconds since the epoch. */
   nextAttemptAt: number;
   lastError: string | undefined;
+  /** False while the transaction that appended it runs: no claim may see it (READ COMMITTED). */
+  committed: boolean;
+  /** Whether a claim has taken it: until then the writer may take it under its own lease. */
+  claimed: boolean;
 }
 
 /**
@@ -69,12 +76,18 @@ export function createMemoryOutbox(options: MemoryOutboxOptions = {}): MemoryOut
 
 /**
  * Runs a delivery-state change at once. Unlike appends, these never wait for the storage's lock:
- * they touch only events whose writes committed (a running transaction's own events are leased to
- * it and not yet due), so no rollback can meet them, and a request's hook delivery is not queued
- * behind every write waiting for the lock.
+ * `claim` never sees a running transaction's events (they are kept aside until it commits), and
+ * `complete`, `fail` and `retry` act only on events a claim handed out or that are dead, so no
+ * rollback can meet what they change, and neither the poller nor a request's hook delivery is
+ * queued behind every write waiting for the lock.
  */
 function settled<T>(change: () => T): Promise<T> {
   return new Promise((resolve) => resolve(change()));
+}
+
+/** Events of one resource are delivered in order: they share a queue. */
+function resourceOf(event: LifecycleEvent): string {
+  return JSON.stringify([event.tenant ?? null, event.resourceType, event.resourceId]);
 }
 
 /** A memory outbox whose appends go through `gate`: the storage's lock and journal, or none. */
@@ -86,19 +99,39 @@ export function gatedMemoryOutbox(
   const now = options.now ?? (() => new Date());
   /** Every entry, in append order. */
   const entries = new Map<string, Entry>();
-  /** The pending ones, which are all `claim` looks at. */
-  const pending = new Map<string, Entry>();
+  /** The pending entries of each resource that has any, in append order: all `claim` looks at. */
+  const queues = new Map<string, Entry[]>();
   /** The delivered ones, in delivery order, for pruning. */
   const delivered = new Map<string, Entry>();
-  /** No pending entry is due before this (a lower bound; exact after each claim). */
+  /** No resource's oldest pending entry is due before this (a lower bound; exact after a poll). */
   let earliestDue = Number.POSITIVE_INFINITY;
   let sequence = 0;
 
-  const makePending = (entry: Entry, dueAt: number): void => {
-    entry.state = 'pending';
-    entry.nextAttemptAt = dueAt;
-    pending.set(entry.event.id, entry);
-    earliestDue = Math.min(earliestDue, dueAt);
+  /** The entry a claim may take for a resource: its oldest committed pending one. */
+  const headOf = (queue: readonly Entry[] | undefined): Entry | undefined =>
+    queue?.find((entry) => entry.committed);
+
+  const enqueue = (entry: Entry): void => {
+    let queue = queues.get(entry.resource);
+    if (queue === undefined) queues.set(entry.resource, (queue = []));
+    // A dead entry retried goes back to its place, before the later events of its resource.
+    let at = queue.length;
+    while (at > 0 && (queue[at - 1] as Entry).sequence > entry.sequence) at--;
+    queue.splice(at, 0, entry);
+  };
+
+  const dequeue = (entry: Entry): void => {
+    const queue = queues.get(entry.resource);
+    if (queue === undefined) return;
+    const at = queue.indexOf(entry);
+    if (at >= 0) queue.splice(at, 1);
+    if (queue.length === 0) {
+      queues.delete(entry.resource);
+      return;
+    }
+    // The next event of the resource is no longer held back, and may be long due.
+    const next = headOf(queue);
+    if (next !== undefined) earliestDue = Math.min(earliestDue, next.nextAttemptAt);
   };
 
   const toEntry = (entry: Entry): OutboxEntry =>
@@ -110,50 +143,84 @@ export function gatedMemoryOutbox(
       ...(entry.lastError === undefined ? {} : { lastError: entry.lastError }),
     });
 
+  /** Every resource's head that is due, when no `ids` are given. */
+  const dueHeads = (time: number): { due: Entry[]; earliest: number } => {
+    const due: Entry[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const queue of queues.values()) {
+      const head = headOf(queue);
+      if (head === undefined) continue;
+      if (head.nextAttemptAt <= time) due.push(head);
+      else earliest = Math.min(earliest, head.nextAttemptAt);
+    }
+    return { due, earliest };
+  };
+
+  /** The writer's own events that head their resource: due, or still under the lease of `append`. */
+  const ownHeads = (ids: readonly string[], time: number): Entry[] => {
+    const due: Entry[] = [];
+    for (const id of new Set(ids)) {
+      const entry = entries.get(id);
+      if (entry?.state !== 'pending' || headOf(queues.get(entry.resource)) !== entry) continue;
+      if (entry.nextAttemptAt <= time || !entry.claimed) due.push(entry);
+    }
+    return due;
+  };
+
   return {
     append: (events, leaseUntil, context: OutboxContext) =>
-      gate.write(context.transaction, (journal) => {
+      gate.write(context.transaction, (journal, commits) => {
         for (const event of events) {
           if (entries.has(event.id))
             throw new TypeError(`The outbox already holds an event with id '${event.id}'`);
         }
+        const appended: Entry[] = [];
         for (const event of events) {
           const entry: Entry = {
             event,
             sequence: sequence++,
+            resource: resourceOf(event),
             state: 'pending',
             attempts: 0,
             nextAttemptAt: leaseUntil.getTime(),
             lastError: undefined,
+            committed: commits === undefined,
+            claimed: false,
           };
           entries.set(event.id, entry);
-          makePending(entry, entry.nextAttemptAt);
+          enqueue(entry);
+          appended.push(entry);
         }
+        if (commits === undefined) earliestDue = Math.min(earliestDue, leaseUntil.getTime());
+        commits?.push(() => {
+          for (const entry of appended) entry.committed = true;
+          earliestDue = Math.min(earliestDue, leaseUntil.getTime());
+        });
         // Nothing else can have touched these entries before the rollback reaches this step.
         journal?.push(() => {
-          for (const event of events) {
-            entries.delete(event.id);
-            pending.delete(event.id);
+          for (const entry of appended) {
+            entries.delete(entry.event.id);
+            dequeue(entry);
           }
         });
       }),
 
-    claim: ({ limit, now: at, leaseUntil }) =>
+    claim: ({ limit, now: at, leaseUntil, ids }) =>
       settled(() => {
         const time = at.getTime();
-        if (time < earliestDue || limit <= 0) return [];
-        const due: Entry[] = [];
-        let earliest = Number.POSITIVE_INFINITY;
-        for (const entry of pending.values()) {
-          if (entry.nextAttemptAt <= time) due.push(entry);
-          else earliest = Math.min(earliest, entry.nextAttemptAt);
-        }
-        // A retried entry is re-queued at the end of `pending`; its age is its append order.
+        if (limit <= 0 || (ids === undefined && time < earliestDue)) return [];
+        let earliest = earliestDue;
+        let due: Entry[];
+        if (ids === undefined) ({ due, earliest } = dueHeads(time));
+        else due = ownHeads(ids, time);
         due.sort((a, b) => a.sequence - b.sequence);
         const claimed = due.slice(0, limit);
         for (const entry of due.slice(limit)) earliest = Math.min(earliest, entry.nextAttemptAt);
         const lease = leaseUntil.getTime();
-        for (const entry of claimed) entry.nextAttemptAt = lease;
+        for (const entry of claimed) {
+          entry.nextAttemptAt = lease;
+          entry.claimed = true;
+        }
         if (claimed.length > 0) earliest = Math.min(earliest, lease);
         earliestDue = earliest;
         return claimed.map(toEntry);
@@ -162,8 +229,8 @@ export function gatedMemoryOutbox(
     complete: (id) =>
       settled(() => {
         const entry = entries.get(id);
-        if (entry === undefined || entry.state === 'delivered') return;
-        pending.delete(id);
+        if (entry === undefined || !entry.committed || entry.state === 'delivered') return;
+        if (entry.state === 'pending') dequeue(entry);
         entry.state = 'delivered';
         delivered.set(id, entry);
         for (const oldest of delivered.keys()) {
@@ -176,15 +243,17 @@ export function gatedMemoryOutbox(
     fail: (id, error, retryAt) =>
       settled(() => {
         const entry = entries.get(id);
-        if (entry?.state !== 'pending') return;
+        if (entry?.state !== 'pending' || !entry.committed) return;
         entry.attempts++;
         entry.lastError = error;
         if (retryAt !== undefined) {
-          makePending(entry, retryAt.getTime());
+          // It keeps its place at the head of its resource: later events wait for it.
+          entry.nextAttemptAt = retryAt.getTime();
+          earliestDue = Math.min(earliestDue, entry.nextAttemptAt);
           return;
         }
-        pending.delete(id);
         entry.state = 'dead';
+        dequeue(entry);
       }),
 
     list(filter = {}) {
@@ -203,7 +272,10 @@ export function gatedMemoryOutbox(
       settled(() => {
         const entry = entries.get(id);
         if (entry?.state !== 'dead') return false;
-        makePending(entry, now().getTime());
+        entry.state = 'pending';
+        entry.nextAttemptAt = now().getTime();
+        enqueue(entry);
+        earliestDue = Math.min(earliestDue, entry.nextAttemptAt);
         return true;
       }),
 
@@ -211,7 +283,7 @@ export function gatedMemoryOutbox(
 
     clear() {
       entries.clear();
-      pending.clear();
+      queues.clear();
       delivered.clear();
       earliestDue = Number.POSITIVE_INFINITY;
     },

@@ -23,7 +23,8 @@ export interface MemoryStorageOptions {
  * `transaction` runs a unit of work atomically across every store and the outbox: it holds the
  * storage from start to end (writes without its handle wait for it, in arrival order), and undoes
  * every write made with its handle when the work throws. Reads never wait, so a read may see the
- * writes of a transaction that is still running (and later rolls back). Transactions do not nest:
+ * writes of a transaction that is still running (and later rolls back); the outbox's `claim` does
+ * not: events are delivered only once their transaction has committed. Transactions do not nest:
  * a unit of work that starts another on the same storage waits for itself.
  * @example
  * ```ts

@@ -334,7 +334,10 @@ export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
 
 /**
  * Applies adds then removes to one group's members, touching only the members named; when anything
- * changed the group takes the change's meta. Records its undo step in `journal`.
+ * changed the group takes the change's meta. Records its undo step in `journal`. `added` and
+ * `removed` carry the values as stored, not as the client spelled them (members are keyed by the
+ * folded value). The server never sends one member key in both lists, so the order (adds first) is
+ * never seen; were it sent, the member would end up removed.
  */
 function changeMembers(
   tenant: Tenant,
@@ -367,7 +370,7 @@ function changeMembers(
     if (entry === undefined) continue;
     list.delete(key);
     unindexMember(index, key, id);
-    removed.push(value);
+    removed.push(storedValue(entry, value));
     removedEntries.push([key, entry]);
   }
   if (added.length === 0 && removed.length === 0)
@@ -397,6 +400,12 @@ function changeMembers(
     tenant.views.delete(id);
   });
   return { added, removed, meta };
+}
+
+/** The value a member was stored with: a change may name it in another case than it was added in. */
+function storedValue(entry: MemberEntry, named: string): string {
+  const { value } = entry.element as { readonly value?: unknown };
+  return typeof value === 'string' ? value : named;
 }
 
 /**

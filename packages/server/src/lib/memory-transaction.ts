@@ -1,9 +1,15 @@
 // Transactions of the memory storage: one FIFO lock per storage, held by a transaction from start to
-// end, and a journal of undo steps that a rollback runs newest first.
+// end, a journal of undo steps that a rollback runs newest first, and the steps a commit runs.
 import type { TransactionContext } from './options.js';
 
 /** Puts back what one write changed; steps run newest first, so each sees the state its write left. */
 export type UndoStep = () => void;
+
+/**
+ * Makes one write visible where readers must not see it before the commit (the outbox's `claim`):
+ * run once the work has resolved, oldest first, still holding the lock.
+ */
+export type CommitStep = () => void;
 
 /**
  * How the memory store and outbox apply writes. Every write is synchronous once it runs, so no two
@@ -11,21 +17,26 @@ export type UndoStep = () => void;
  */
 export interface MemoryGate {
   /**
-   * Runs `apply` now when `transaction` is the running transaction's handle (with its journal), and
-   * otherwise once no transaction holds the storage (with no journal).
+   * Runs `apply` now when `transaction` is the running transaction's handle (with its journal and
+   * commit steps), and otherwise once no transaction holds the storage (with neither: the write is
+   * committed as it applies).
    */
-  write<T>(transaction: unknown, apply: (journal: UndoStep[] | undefined) => T): Promise<T>;
+  write<T>(
+    transaction: unknown,
+    apply: (journal: UndoStep[] | undefined, commits: CommitStep[] | undefined) => T,
+  ): Promise<T>;
 }
 
 /** A store or outbox of its own: writes apply at once, and a transaction handle means nothing to it. */
 export const UNGATED: MemoryGate = {
   // eslint-disable-next-line @typescript-eslint/require-await -- a rejection, not a throw, for a failed write
-  write: async (_transaction, apply) => apply(undefined),
+  write: async (_transaction, apply) => apply(undefined, undefined),
 };
 
 interface Running {
   open: boolean;
   readonly journal: UndoStep[];
+  readonly commits: CommitStep[];
 }
 
 /** The lock and the transactions of one memory storage. */
@@ -67,13 +78,13 @@ export function memoryTransactions(): MemoryTransactions {
             'This write carries a transaction handle that is not a running transaction of this memory storage',
           );
         }
-        return apply(running.journal);
+        return apply(running.journal, running.commits);
       }
       // Nothing running and nobody waiting: a synchronous write needs no turn of its own.
-      if (!held) return apply(undefined);
+      if (!held) return apply(undefined, undefined);
       await acquire();
       try {
-        return apply(undefined);
+        return apply(undefined, undefined);
       } finally {
         release();
       }
@@ -82,10 +93,14 @@ export function memoryTransactions(): MemoryTransactions {
     async transaction(work) {
       await acquire();
       const handle = Object.freeze({});
-      const running: Running = { open: true, journal: [] };
+      const running: Running = { open: true, journal: [], commits: [] };
       handles.set(handle, running);
       try {
-        return await work(handle);
+        const result = await work(handle);
+        // Before the lock passes on and before the caller hears of the commit (and delivers its events).
+        running.open = false;
+        for (const step of running.commits) step();
+        return result;
       } catch (error) {
         for (let i = running.journal.length - 1; i >= 0; i--) (running.journal[i] as UndoStep)();
         throw error;

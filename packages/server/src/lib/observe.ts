@@ -6,6 +6,8 @@ import type { RequestLogRecord } from './options.js';
 /** What one request collects on its way for its log record. */
 export interface Exchange {
   readonly requestId: string;
+  /** The request's URL once parsed, so the log record does not parse it again. */
+  url: URL | undefined;
   principal: unknown;
   tenant: string | undefined;
   /** The parsed JSON body, kept only when the log record will carry it (`debug`). */
@@ -26,6 +28,7 @@ export function requestIdOf(request: Request): string {
 export function createExchange(requestId: string): Exchange {
   return {
     requestId,
+    url: undefined,
     principal: undefined,
     tenant: undefined,
     requestBody: undefined,
@@ -68,17 +71,20 @@ function redactedHeaders(headers: Headers): Record<string, string> {
   return out;
 }
 
-/** Builds the log record of an answered request and hands it to `options.log`. */
-export async function logExchange(
+/**
+ * Builds the log record of an answered request and hands it to `options.log`. Synchronous unless the
+ * record carries the response body (`debug`): this runs on every request.
+ */
+export function logExchange(
   engine: Engine,
   request: Request,
   response: Response,
   exchange: Exchange,
   startedAt: number,
-): Promise<void> {
+): Promise<void> | undefined {
   const log = engine.log;
-  if (log === undefined) return;
-  const url = new URL(request.url);
+  if (log === undefined) return undefined;
+  const url = exchange.url ?? new URL(request.url);
   const base: RequestLogRecord = {
     requestId: exchange.requestId,
     method: request.method.toUpperCase(),
@@ -92,16 +98,27 @@ export async function logExchange(
       ? { error: { scimType: exchange.error?.scimType, detail: exchange.error?.detail } }
       : {}),
   };
-  const record: RequestLogRecord = engine.debug
-    ? {
-        ...base,
-        requestHeaders: redactedHeaders(request.headers),
-        ...(exchange.requestBody === undefined
-          ? {}
-          : { requestBody: redact(exchange.requestBody) }),
-        ...(await responseBodyOf(response)),
-      }
-    : base;
+  if (!engine.debug) {
+    write(engine, request, exchange, log, base);
+    return undefined;
+  }
+  const withRequest: RequestLogRecord = {
+    ...base,
+    requestHeaders: redactedHeaders(request.headers),
+    ...(exchange.requestBody === undefined ? {} : { requestBody: redact(exchange.requestBody) }),
+  };
+  return responseBodyOf(response).then((body) => {
+    write(engine, request, exchange, log, { ...withRequest, ...body });
+  });
+}
+
+function write(
+  engine: Engine,
+  request: Request,
+  exchange: Exchange,
+  log: (record: RequestLogRecord) => void | Promise<void>,
+  record: RequestLogRecord,
+): void {
   // A failing logger, synchronous or not, must not turn an answered request into a failure.
   const failed = (error: unknown) =>
     engine.onError(error, request, { requestId: exchange.requestId });

@@ -93,6 +93,12 @@ export interface OutboxContext {
  * The store of lifecycle events. A write appends its events in the same transaction as its change;
  * delivery claims due events, and completes or fails them. The memory storage keeps one in memory; a
  * database store keeps a table. Every method but `append` is called outside any request.
+ *
+ * Events of one resource (the same tenant, resource type and resource id) are delivered in the order
+ * they were appended: `claim` hands out only the oldest pending event of each resource, so an event
+ * waiting for its retry holds back the later events of its resource (and of no other) until it is
+ * delivered or dead. A deactivation retried after the reactivation that followed it would otherwise
+ * leave the application believing a user is switched off, or on, against what the SCIM client said.
  * @example
  * ```ts
  * const storage = createMemoryStorage();
@@ -109,13 +115,31 @@ export interface ScimOutbox {
     context: OutboxContext,
   ): Promise<void>;
   /**
-   * Takes up to `limit` pending events due at `now`, oldest first, and leases them until
-   * `leaseUntil`, so no other deliverer takes them meanwhile.
+   * Takes up to `limit` pending events, oldest first, and leases them until `leaseUntil`, so no other
+   * deliverer takes them meanwhile. Of each resource it takes only the oldest pending event, and only
+   * when that one is due at `now`: a later event of the resource waits, due or not, until the ones
+   * before it are delivered or dead. It never takes an event whose transaction has not committed, even
+   * when that transaction outlives the writer's lease: a database outbox gets this from READ
+   * COMMITTED (or any stricter isolation), the memory storage's by keeping a transaction's events
+   * aside until it commits.
+   *
+   * With `ids`, it takes only those events (the writer's own, right after its commit), whether or not
+   * their lease has ended provided no claim has taken them since `append` leased them to the writer,
+   * and still only where each is the oldest pending event of its resource; the others stay for the
+   * poller. In SQL, with a `seq` column in append order and a `claimed` flag that `claim` sets:
+   * `UPDATE outbox SET next_attempt_at = :leaseUntil, claimed = true WHERE id IN (SELECT id FROM
+   * outbox o WHERE state = 'pending' AND <due> AND NOT EXISTS (SELECT 1 FROM outbox p WHERE
+   * p.state = 'pending' AND p.seq < o.seq AND p.tenant IS NOT DISTINCT FROM o.tenant AND
+   * p.resource_type = o.resource_type AND p.resource_id = o.resource_id) ORDER BY seq LIMIT :limit
+   * FOR UPDATE SKIP LOCKED)`, where `<due>` is `next_attempt_at <= :now`, or with `ids`
+   * `id = ANY(:ids) AND (next_attempt_at <= :now OR NOT claimed)`.
    */
   claim(options: {
     readonly limit: number;
     readonly now: Date;
     readonly leaseUntil: Date;
+    /** Only these events: the writer's own, delivered right after the commit. */
+    readonly ids?: readonly string[];
   }): Promise<readonly OutboxEntry[]>;
   /** Marks an event delivered. */
   complete(id: string): Promise<void>;
@@ -127,6 +151,9 @@ export interface ScimOutbox {
     readonly tenant?: string;
     readonly limit?: number;
   }): Promise<readonly OutboxEntry[]>;
-  /** Makes a dead event pending again, due now; false when there is no dead event of that id. */
+  /**
+   * Makes a dead event pending again, due now; false when there is no dead event of that id. It
+   * takes its place again as the oldest pending event of its resource, holding back the later ones.
+   */
   retry(id: string): Promise<boolean>;
 }

@@ -169,7 +169,10 @@ export async function parseResourceOperation(
     return { kind: 'replace', resourceType, id, body, projection, preconditions };
   // Its shape, limits and paths are refused here; what depends on the stored values, after the read.
   const patch = parsePatch(body, engine.patchOptions(resourceType));
-  const membership = resourceType === engine.groupType ? membershipPatchOf(body) : undefined;
+  const membership =
+    resourceType === engine.groupType
+      ? membershipPatchOf(body, resourceType, engine.validation.maxStringLength ?? Infinity)
+      : undefined;
   return { kind: 'patch', resourceType, id, body, patch, membership, projection, preconditions };
 }
 

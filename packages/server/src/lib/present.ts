@@ -210,13 +210,20 @@ async function membershipsOf(
 
 /**
  * The top-level attributes a response with this projection needs, as a hint to the store: a read
- * that excludes `members` need not load them.
+ * that excludes `members` need not load them. `needed` names attributes the server itself reads
+ * (those a filter or sort names, which the server may have to apply): they are never spared.
  */
-export function storeAttributesOf(projection: Projection | undefined): StoreAttributes | undefined {
+export function storeAttributesOf(
+  projection: Projection | undefined,
+  needed: ReadonlySet<string> = NOTHING,
+): StoreAttributes | undefined {
   if (projection?.kind !== 'exclude') return undefined;
   // Only whole core attributes can be spared; a sub-attribute or an extension's leaves the rest needed.
   const names = projection.paths
     .filter((path) => !path.isExtension && path.subAttribute === undefined)
-    .flatMap((path) => (path.attribute === undefined ? [] : [path.attribute.name]));
+    .flatMap((path) => (path.attribute === undefined ? [] : [path.attribute.name]))
+    .filter((name) => !needed.has(name.toLowerCase()));
   return names.length === 0 ? undefined : { exclude: names };
 }
+
+const NOTHING: ReadonlySet<string> = new Set();

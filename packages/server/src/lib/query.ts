@@ -88,6 +88,34 @@ interface Found {
   readonly positions?: StorePositions;
 }
 
+/**
+ * The core attributes a filter and a sort name, lower-cased: a store that leaves the filter or the
+ * sort to the server must still return them, whatever the projection spares.
+ */
+function namedBy(bound: BoundFilterNode | undefined, sort: StoreSort | undefined): Set<string> {
+  const names = new Set<string>();
+  if (sort?.attribute.attribute !== undefined && !sort.attribute.isExtension)
+    names.add(sort.attribute.attribute.name.toLowerCase());
+  const visit = (node: BoundFilterNode): void => {
+    switch (node.type) {
+      case 'and':
+      case 'or':
+        node.filters.forEach(visit);
+        return;
+      case 'not':
+        visit(node.filter);
+        return;
+      default:
+        if (node.attribute.attribute !== undefined && !node.attribute.isExtension)
+          names.add(node.attribute.attribute.name.toLowerCase());
+        if (node.type === 'valuePath') visit(node.filter);
+    }
+  };
+  // Recursion is bounded: bound filters are depth-limited when parsed.
+  if (bound !== undefined) visit(bound);
+  return names;
+}
+
 async function runQuery(
   engine: Engine,
   scope: Scope,
@@ -110,7 +138,9 @@ async function runQuery(
       limit: engine.maxScan,
       cursor,
     },
-    { ...storeContext(scope, resourceType), attributes: storeAttributesOf(projection) },
+    storeContext(scope, resourceType, {
+      attributes: storeAttributesOf(projection, namedBy(bound, sort)),
+    }),
   );
   if (result.truncated === true)
     throw ScimError.tooMany(

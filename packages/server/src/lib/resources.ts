@@ -89,7 +89,7 @@ export async function readResource(scope: Scope, operation: OperationOf<'read'>)
   const attributes = storeAttributesOf(projection);
   const found = await scope.engine
     .storeFor(resourceType)
-    .get(id, { ...storeContext(scope, resourceType), attributes });
+    .get(id, storeContext(scope, resourceType, { attributes }));
   if (found === undefined) throw notFound(resourceType, id);
   if (notModified(scope.engine, operation.preconditions.ifNoneMatch, found))
     return noContent(resourceHeaders(found), 304);

@@ -189,7 +189,10 @@ export interface StoreMember {
 export interface MembershipChange {
   /** Members to add; one already listed is left as it is. */
   readonly add: readonly StoreMember[];
-  /** Member values to remove; one not listed is ignored. */
+  /**
+   * Member values to remove; one not listed is ignored. The server never names one member in both
+   * `add` and `remove` of a change, so their order does not matter.
+   */
   readonly remove: readonly string[];
   /** What the group's `meta` becomes if anything changed. */
   readonly meta: { readonly version: string | undefined; readonly lastModified: string };
@@ -203,7 +206,7 @@ export interface MembershipChange {
 export interface MembershipResult {
   /** The values that were not members before and are now. */
   readonly added: readonly string[];
-  /** The values that were members before and are not now. */
+  /** The values that were members before and are not now, as stored. */
   readonly removed: readonly string[];
   /** The group's meta after the change (unchanged when nothing changed). */
   readonly meta: ScimMeta;

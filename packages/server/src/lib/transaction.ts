@@ -8,6 +8,8 @@ import type { LifecycleEvent } from './outbox.js';
  * Runs `work` as one unit: inside `options.transaction` when configured, unless the scope is already
  * in a unit (a bulk operation joins its bulk's). Events recorded by the work are delivered after it
  * resolves; a unit that throws delivers nothing, and a transaction the storage retries starts over.
+ * An outbox that cannot join the transaction (the handler's own, in memory) is written after the
+ * commit, so a rolled-back or retried attempt leaves no event behind.
  */
 export async function inUnitOfWork<T>(
   scope: Scope,
@@ -25,11 +27,21 @@ export async function inUnitOfWork<T>(
             events = [];
             return work(inside(scope, handle, events));
           },
-          { principal: scope.principal, tenant: scope.tenant, signal: scope.signal },
+          {
+            principal: scope.principal,
+            tenant: scope.tenant,
+            get signal() {
+              return scope.signal;
+            },
+          },
         );
-  // The first attempt runs before the client is answered, so a leaver's sessions are usually gone by
-  // then; its outcome never changes the answer: a failure is retried from the outbox.
-  if (events.length > 0) await engine.deliverer.deliverNow(events);
+  if (events.length === 0) return result;
+  if (transaction !== undefined && !engine.outboxJoinsTransactions)
+    await appendEvents(scope, events, undefined);
+  // The first attempt starts now and the handler waits for it (briefly, after the deadline), so a
+  // leaver's sessions are usually gone before the client is answered; its outcome never changes the
+  // answer: a failure is retried from the outbox.
+  scope.deliveries.push(engine.deliverer.deliverNow(events));
   return result;
 }
 
@@ -45,9 +57,11 @@ function inside(scope: Scope, transaction: unknown, events: LifecycleEvent[]): S
     grants: scope.grants,
     transaction,
     events,
+    deliveries: scope.deliveries,
     get signal() {
       return scope.signal;
     },
+    throwIfAborted: () => scope.throwIfAborted(),
   };
 }
 
@@ -58,13 +72,23 @@ function inside(scope: Scope, transaction: unknown, events: LifecycleEvent[]): S
  */
 export async function recordEvents(scope: Scope, events: readonly LifecycleEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const { engine } = scope;
-  const leaseUntil = new Date(engine.now().getTime() + engine.leaseMs);
-  await engine.outbox.append(events, leaseUntil, {
-    tenant: scope.tenant,
-    ...(scope.transaction === undefined ? {} : { transaction: scope.transaction }),
-  });
   if (scope.events === undefined)
     throw new TypeError('recordEvents is called inside a unit of work only');
+  // Held until the commit when the outbox cannot take the transaction's handle (see inUnitOfWork).
+  if (scope.transaction === undefined || scope.engine.outboxJoinsTransactions)
+    await appendEvents(scope, events, scope.transaction);
   scope.events.push(...events);
+}
+
+function appendEvents(
+  scope: Scope,
+  events: readonly LifecycleEvent[],
+  transaction: unknown,
+): Promise<void> {
+  const { engine } = scope;
+  const leaseUntil = new Date(engine.now().getTime() + engine.leaseMs);
+  return engine.outbox.append(events, leaseUntil, {
+    tenant: scope.tenant,
+    ...(transaction === undefined ? {} : { transaction }),
+  });
 }

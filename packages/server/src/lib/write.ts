@@ -33,7 +33,7 @@ export interface PendingWrite {
  * gone away, nothing more is written, so a retry never meets a write it was told had failed.
  */
 export function beforeWrite(scope: Scope): void {
-  scope.signal.throwIfAborted();
+  scope.throwIfAborted();
 }
 
 /** Resolves, stamps and stores one resource, and records its events in the same unit of work. */
@@ -50,7 +50,10 @@ export async function commitWrite(scope: Scope, write: PendingWrite): Promise<Sc
   const stored =
     previous === undefined
       ? await store.create(resource, context)
-      : await store.replace(resource, { ...context, expectedVersion: previous.meta?.version });
+      : await store.replace(
+          resource,
+          storeContext(scope, resourceType, { expectedVersion: previous.meta?.version }),
+        );
   await record(scope, {
     operation,
     resourceType,
