@@ -395,3 +395,53 @@ describe('hooks never run for work that did not commit, nor hold a committed wri
     expect(finished).toBe(true);
   });
 });
+
+describe('delivery starts where the runtime allows it (issue 12)', () => {
+  it('a runtime that refuses timers outside a request (an edge worker): the handler is made, and delivery starts with the first request', async () => {
+    const storage = createMemoryStorage();
+    // The first process's hook fails, so the event is still pending when the second one starts.
+    const first = storageServer(storage, {
+      hooks: {
+        afterCreate: () => {
+          throw new Error('down');
+        },
+      },
+    });
+    const id = await createUser(first.call, 'pending');
+    await first.handler.close();
+    await pause(5);
+    const delivered: string[] = [];
+    let failOnce = true;
+    const realSetTimeout = globalThis.setTimeout;
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    globalThis.setTimeout = (() => {
+      throw new Error('Disallowed operation called within global scope');
+    }) as unknown as typeof setTimeout;
+    let second: ReturnType<typeof storageServer>;
+    try {
+      second = storageServer(storage, {
+        hooks: {
+          afterCreate: ({ resourceId }) => {
+            if (resourceId !== id && failOnce) {
+              failOnce = false;
+              throw new Error('down once');
+            }
+            delivered.push(resourceId);
+          },
+        },
+        delivery: { pollMs: 1, backoffMs: 1, maxBackoffMs: 1 },
+      });
+      // The start-up pass runs, and its attempt to schedule the next one is refused.
+      for (let i = 0; i < 5; i++) await tick();
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+    expect(delivered).toEqual([id]);
+    // Polling resumes with the next request: a failed first attempt is retried by the poller alone.
+    const later = await createUser(second.call, 'later');
+    expect(delivered).toEqual([id]);
+    await pause(30);
+    expect(delivered).toEqual([id, later]);
+    await second.handler.close();
+  });
+});

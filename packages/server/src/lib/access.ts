@@ -11,11 +11,11 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
  * configured `baseUrl` is the endpoint's public address and decides, whatever the Host header says.
  */
 export function checkTransport(engine: Engine, request: Request, url: URL): void {
-  const transport = engine.options.transport;
-  if (transport?.allowInsecureHttp === true) return;
+  const transport = engine.transport;
+  if (transport.allowInsecureHttp) return;
   const publicUrl = engine.publicUrl ?? url;
   if (publicUrl.protocol === 'https:' || LOOPBACK.test(publicUrl.hostname)) return;
-  if (engine.publicUrl === undefined && transport?.trustForwardedProto === true) {
+  if (engine.publicUrl === undefined && transport.trustForwardedProto) {
     const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
     if (forwarded?.toLowerCase() === 'https') return;
   }
@@ -31,6 +31,6 @@ export async function authenticate(
   isDiscovery: boolean,
 ): Promise<Authentication | undefined> {
   if (engine.authenticate === undefined) return undefined;
-  if (isDiscovery && engine.options.authenticateDiscovery !== true) return undefined;
+  if (isDiscovery && !engine.authenticateDiscovery) return undefined;
   return engine.authenticate(request);
 }

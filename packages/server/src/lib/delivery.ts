@@ -280,7 +280,14 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     timer = undefined;
     void deliverDue().then(() => {
       if (closed || settings.pollMs === 0) return;
-      timer = setTimeout(tick, settings.pollMs);
+      try {
+        timer = setTimeout(tick, settings.pollMs);
+      } catch {
+        // A runtime that refuses timers outside a request (an edge worker): the next start(),
+        // which the handler calls with every request, polls again.
+        started = false;
+        return;
+      }
       if (typeof timer === 'object') timer.unref();
     });
   };

@@ -43,7 +43,21 @@ export interface Engine {
   readonly indexPaging: boolean;
   readonly defaultPaging: 'index' | 'cursor';
   readonly cursorQuota: CursorQuota | undefined;
+  /** The options as given; every stage reads the resolved fields instead. */
   readonly options: ScimHandlerOptions;
+  /** `transport`: when plain HTTP is accepted (RFC 7644 §7.2). */
+  readonly transport: {
+    readonly allowInsecureHttp: boolean;
+    readonly trustForwardedProto: boolean;
+  };
+  /** Whether discovery endpoints call `authenticate` too. */
+  readonly authenticateDiscovery: boolean;
+  /** Writes without If-Match are 428 (`requireIfMatch`, with ETags on). */
+  readonly requireIfMatch: boolean;
+  /** `/Me`'s resolver; undefined answers 501. */
+  readonly me: ScimHandlerOptions['me'];
+  /** `sensitiveAttributes`, lower-cased and without schema URNs, for comparing with filter paths. */
+  readonly sensitivePaths: readonly string[];
   /** Undefined when the application opted into anonymous access. */
   readonly authenticate:
     ((request: Request) => Authentication | Promise<Authentication>) | undefined;
@@ -195,6 +209,14 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       maxPayloadSize: limits.bulkMaxPayloadSize ?? 1_048_576,
     },
     options,
+    transport: {
+      allowInsecureHttp: options.transport?.allowInsecureHttp === true,
+      trustForwardedProto: options.transport?.trustForwardedProto === true,
+    },
+    authenticateDiscovery: options.authenticateDiscovery === true,
+    requireIfMatch: options.requireIfMatch === true && etagOn,
+    me: options.me,
+    sensitivePaths: (options.sensitiveAttributes ?? []).map(plainPath),
     authenticate,
     onError: options.onError ?? logError,
     log: options.log,
@@ -249,10 +271,20 @@ export function createEngine(options: ScimHandlerOptions): Engine {
  * Versions are a random prefix per handler and a counter: unique across writes and across instances
  * sharing a database, and free of any hash of the resource, whose size a group can make large.
  */
+/** A path lower-cased and without its schema URN: `urn:…:User:emails.value` is `emails.value`. */
+export function plainPath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.startsWith('urn:') ? lower.slice(lower.lastIndexOf(':') + 1) : lower;
+}
+
 function versions(): () => string {
-  const prefix = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  // Made on the first write, not with the handler: some runtimes refuse randomness at start-up.
+  let prefix: string | undefined;
   let counter = 0;
-  return () => `W/"${prefix}${(++counter).toString(36)}"`;
+  return () => {
+    prefix ??= crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+    return `W/"${prefix}${(++counter).toString(36)}"`;
+  };
 }
 
 /**

@@ -52,14 +52,27 @@ export interface ScimHandler {
  */
 export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const engine = createEngine(options);
-  // Events a previous process recorded and never delivered (a crash after commit) go out now.
-  engine.deliverer.start();
+  // Events a previous process recorded and never delivered (a crash after commit) go out now, or,
+  // where the runtime refuses timers outside a request (edge workers), with the next request.
+  startDelivery(engine);
   return {
-    fetch: (request) => handle(engine, request),
+    fetch: (request) => {
+      startDelivery(engine);
+      return handle(engine, request);
+    },
     outbox: engine.outbox,
     deliverDue: () => engine.deliverer.deliverDue(),
     close: () => engine.deliverer.close(),
   };
+}
+
+/** Starts polling the outbox unless it already runs; a runtime that refuses it now is asked again later. */
+function startDelivery(engine: Engine): void {
+  try {
+    engine.deliverer.start();
+  } catch {
+    // Tried again with the next request.
+  }
 }
 
 async function handle(engine: Engine, request: Request): Promise<Response> {

@@ -183,7 +183,7 @@ async function parseMe(
   caller: Authentication | undefined,
 ): Promise<Operation> {
   const { engine } = scope;
-  const resolve = engine.options.me;
+  const resolve = engine.me;
   if (resolve === undefined)
     throw ScimError.notImplemented('/Me is not supported by this service provider');
   checkMethod({ name: 'me', isDiscovery: false }, input.method);
@@ -215,12 +215,7 @@ async function parseMe(
  * store call.
  */
 function requirePrecondition(scope: Scope, preconditions: Preconditions): void {
-  const { engine } = scope;
-  if (
-    engine.features.etag &&
-    engine.options.requireIfMatch === true &&
-    preconditions.ifMatch === undefined
-  )
+  if (scope.engine.requireIfMatch && preconditions.ifMatch === undefined)
     throw new ScimError({
       status: 428,
       detail: 'This service provider requires If-Match on writes',

@@ -18,7 +18,7 @@ import {
 } from '@scim/filter';
 import { digest, invalidCursor, isOutlivedPage, type CursorPosition } from './cursor.js';
 import type { QueryParameters } from './parameters.js';
-import { storeContext, type Engine, type Scope } from './engine.js';
+import { plainPath, storeContext, type Engine, type Scope } from './engine.js';
 import { scimJson, type Outcome } from './http.js';
 import { present, storeAttributesOf } from './present.js';
 import { sortResources } from './sort.js';
@@ -357,16 +357,11 @@ async function cursorPage(
 
 /** A filter naming a sensitive attribute must come in a .search body, not a URL (P-SEC-05). */
 function refuseSensitive(engine: Engine, bound: BoundFilterNode): void {
-  const sensitive = engine.options.sensitiveAttributes;
-  if (sensitive === undefined || sensitive.length === 0) return;
+  const names = engine.sensitivePaths;
+  if (names.length === 0) return;
   // Compared without a schema URN, so `emails.value` and `urn:…:User:emails.value` are one path.
-  const plain = (path: string): string => {
-    const lower = path.toLowerCase();
-    return lower.startsWith('urn:') ? lower.slice(lower.lastIndexOf(':') + 1) : lower;
-  };
-  const names = sensitive.map(plain);
   const covers = (path: string): boolean => {
-    const lower = plain(path);
+    const lower = plainPath(path);
     return names.some(
       (name) => lower === name || lower.startsWith(`${name}.`) || name.startsWith(`${lower}.`),
     );
