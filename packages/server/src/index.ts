@@ -47,8 +47,12 @@ export type {
   OutboxEntry,
   OutboxState,
   ScimOutbox,
-} from './lib/outbox.js';
-export type { DeliveredHookEvent, DeliveryOptions, MembershipHookEvent } from './lib/delivery.js';
+} from './lib/lifecycle/outbox.js';
+export type {
+  DeliveredHookEvent,
+  DeliveryOptions,
+  MembershipHookEvent,
+} from './lib/lifecycle/delivery.js';
 export type {
   MembershipChange,
   MembershipResult,

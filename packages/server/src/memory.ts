@@ -16,14 +16,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  * @packageDocumentation
  */
-export { createMemoryStore, type MemoryStore } from './lib/memory-store.js';
+export { createMemoryStore, type MemoryStore } from './lib/memory/memory-store.js';
 export {
   createMemoryStorage,
   type MemoryStorage,
   type MemoryStorageOptions,
-} from './lib/memory-storage.js';
+} from './lib/memory/memory-storage.js';
 export {
   createMemoryOutbox,
   type MemoryOutbox,
   type MemoryOutboxOptions,
-} from './lib/memory-outbox.js';
+} from './lib/memory/memory-outbox.js';

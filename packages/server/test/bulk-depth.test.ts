@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createScimHandler, type ScimHandlerOptions } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
-import { runBulk } from '../src/lib/bulk.js';
+import { runBulk } from '../src/lib/bulk/bulk.js';
 import { createScope } from '../src/lib/context.js';
 import { createEngine } from '../src/lib/engine.js';
 import { BASE, server, U } from './helpers.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BulkOrder, type Verdict } from '../src/lib/bulk-order.js';
+import { BulkOrder, type Verdict } from '../src/lib/bulk/bulk-order.js';
 import { server, U } from './helpers.js';
 
 const BQ = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScimStore } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
-import { isOutlivedPage } from '../src/lib/cursor.js';
+import { isOutlivedPage } from '../src/lib/query/cursor.js';
 import { expectError, server, U, type Reply } from './helpers.js';
 
 type Call = ReturnType<typeof server>['call'];

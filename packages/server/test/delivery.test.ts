@@ -7,9 +7,9 @@ import {
   type DeliveryHooks,
   type DeliveryOptions,
   type MembershipHookEvent,
-} from '../src/lib/delivery.js';
-import { createMemoryOutbox } from '../src/lib/memory-outbox.js';
-import type { LifecycleEvent, LifecycleEventType } from '../src/lib/outbox.js';
+} from '../src/lib/lifecycle/delivery.js';
+import { createMemoryOutbox } from '../src/lib/memory/memory-outbox.js';
+import type { LifecycleEvent, LifecycleEventType } from '../src/lib/lifecycle/outbox.js';
 
 const user: ScimResource = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],

@@ -7,8 +7,8 @@ import {
   isReactivation,
   type EventStamp,
   type WriteFacts,
-} from '../src/lib/events.js';
-import type { LifecycleEventType } from '../src/lib/outbox.js';
+} from '../src/lib/lifecycle/events.js';
+import type { LifecycleEventType } from '../src/lib/lifecycle/outbox.js';
 
 const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GroupResourceType, type ScimResource } from '@scim/core';
 import { createMemoryStore, type MemoryStore } from '@scim/server/memory';
-import { MEMBER_WORK } from '../src/lib/memory-store.js';
+import { MEMBER_WORK } from '../src/lib/memory/memory-store.js';
 import { G } from './helpers.js';
 
 const context = {

@@ -8,7 +8,7 @@ import {
 import { bindFilter, parseFilter } from '@scim/filter';
 import type { LifecycleEvent } from '@scim/server';
 import { createMemoryStorage, createMemoryStore, type MemoryStorage } from '@scim/server/memory';
-import { createDeliverer } from '../src/lib/delivery.js';
+import { createDeliverer } from '../src/lib/lifecycle/delivery.js';
 import { G, server, U } from './helpers.js';
 
 const signal = new AbortController().signal;

@@ -2,7 +2,7 @@
 // caller, where the request came in, and the unit of work it is part of.
 import type { Engine } from './engine.js';
 import type { Authentication } from './options.js';
-import type { LifecycleEvent } from './outbox.js';
+import type { LifecycleEvent } from './lifecycle/outbox.js';
 
 /** One request's context; a bulk request's operations share their bulk request's. */
 export interface Scope {

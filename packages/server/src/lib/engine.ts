@@ -7,10 +7,10 @@ import {
 } from '@scim/core';
 import type { BindFilterOptions, ParseFilterOptions } from '@scim/filter';
 import type { ApplyPatchOptions } from '@scim/patch';
-import { CursorCodec, CursorQuota } from './cursor.js';
-import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './delivery.js';
-import { createMemoryOutbox } from './memory-outbox.js';
-import type { LifecycleEvent, ScimOutbox } from './outbox.js';
+import { CursorCodec, CursorQuota } from './query/cursor.js';
+import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './lifecycle/delivery.js';
+import { createMemoryOutbox } from './memory/memory-outbox.js';
+import type { LifecycleEvent, ScimOutbox } from './lifecycle/outbox.js';
 import { hashPasswordPbkdf2 } from './password.js';
 import {
   DEFAULT_RESOURCE_TYPES,

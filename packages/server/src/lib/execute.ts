@@ -1,20 +1,20 @@
 // Stage 3, execute: a parsed operation runs against the stores. Every write is one unit of work
 // (transaction.ts); a write without If-Match that meets another writer's version is rerun whole.
 import type { Scope } from './engine.js';
-import { runBulk } from './bulk.js';
-import { retryConflicts } from './conflicts.js';
+import { runBulk } from './bulk/bulk.js';
+import { retryConflicts } from './write/conflicts.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import type { Outcome } from './http.js';
 import type { Operation, Preconditions, ResourceOperation } from './parse.js';
-import { queryAll, queryResourceType } from './query.js';
+import { queryAll, queryResourceType } from './query/query.js';
 import {
   createResource,
   deleteResource,
   patchResource,
   readResource,
   replaceResource,
-} from './resources.js';
-import { inUnitOfWork } from './transaction.js';
+} from './write/resources.js';
+import { inUnitOfWork } from './write/transaction.js';
 
 /** Runs any operation, including a bulk request, whose operations come back through {@link executeResourceOperation}. */
 export function execute(scope: Scope, operation: Operation): Promise<Outcome> {

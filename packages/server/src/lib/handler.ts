@@ -9,7 +9,7 @@ import { execute } from './execute.js';
 import { errorOutcome, readJsonBody, toResponse, type Outcome } from './http.js';
 import { createExchange, logExchange, requestIdOf, type Exchange } from './observe.js';
 import type { ScimHandlerOptions } from './options.js';
-import type { ScimOutbox } from './outbox.js';
+import type { ScimOutbox } from './lifecycle/outbox.js';
 import { inputOf, parseOperation } from './parse.js';
 import { routeOf } from './route.js';
 

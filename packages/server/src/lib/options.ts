@@ -13,8 +13,12 @@ import {
   type FilterLimits,
 } from '@scim/filter';
 import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from '@scim/patch';
-import type { DeliveredHookEvent, DeliveryOptions, MembershipHookEvent } from './delivery.js';
-import type { ScimOutbox } from './outbox.js';
+import type {
+  DeliveredHookEvent,
+  DeliveryOptions,
+  MembershipHookEvent,
+} from './lifecycle/delivery.js';
+import type { ScimOutbox } from './lifecycle/outbox.js';
 import type { ScimStore } from './store.js';
 
 /**

@@ -3,7 +3,7 @@
 import { ScimError, type Projection, type ScimResourceType } from '@scim/core';
 import { parsePatch, type ParsedPatch } from '@scim/patch';
 import type { Scope } from './engine.js';
-import { membershipPatchOf, type MembershipPatch } from './members.js';
+import { membershipPatchOf, type MembershipPatch } from './write/members.js';
 import type { Authentication } from './options.js';
 import { parametersFromSearch, parametersFromUrl, type QueryParameters } from './parameters.js';
 import {
@@ -12,7 +12,7 @@ import {
   projectionOf,
   type ListAllQuery,
   type ListQuery,
-} from './query.js';
+} from './query/query.js';
 import { checkMethod, type RouteMatch } from './route.js';
 
 /** Conditions a write or read carries (RFC 7644 §3.14): the request's headers, or a bulk operation's `version`. */

@@ -1,7 +1,7 @@
 // Fault injection through a handler: each write fails at each of its store calls in turn (N = 1,
 // 2, … until it completes), and after every failure the storage holds the write whole or not at
 // all, with its event recorded exactly when the write is.
-import type { LifecycleEventType } from '../outbox.js';
+import type { LifecycleEventType } from '../lifecycle/outbox.js';
 import type { ScimStore } from '../store.js';
 import {
   expectStatus,

@@ -1,6 +1,6 @@
 // Fault injection: a storage whose Nth store call (counted from when it is armed, outbox appends
 // included) throws, so a case can fail a write at each of its positions in turn.
-import type { ScimOutbox } from '../outbox.js';
+import type { ScimOutbox } from '../lifecycle/outbox.js';
 import type { StorageUnderTest } from './kit.js';
 import { interceptStore, type StoreMethodName } from './latency.js';
 

@@ -14,8 +14,8 @@ import {
 } from '@scim/core';
 import { bindFilter, compileBoundFilter, parseFilter, type BoundAttribute } from '@scim/filter';
 import type { ScimHandlerOptions } from '../options.js';
-import type { ScimOutbox } from '../outbox.js';
-import { sortResources } from '../sort.js';
+import type { ScimOutbox } from '../lifecycle/outbox.js';
+import { sortResources } from '../query/sort.js';
 import type { ScimStore, StoreContext, StoreCursor, StoreQuery, StoreSort } from '../store.js';
 
 /**

@@ -1,6 +1,6 @@
 // Transactions (when the storage has one): a unit of work over several stores and the outbox
 // commits whole or leaves nothing, unique values and member lookups included.
-import type { LifecycleEvent } from '../outbox.js';
+import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import type { ScimStore } from '../store.js';
 import { groupsListing } from './membership.js';
 import {

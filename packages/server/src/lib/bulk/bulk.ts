@@ -1,13 +1,13 @@
 // POST /Bulk (RFC 7644 §3.7): many operations in one request, each answered as it would be alone.
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, isJsonObject } from '@scim/core';
 import { BulkOrder } from './bulk-order.js';
-import type { Engine, Scope } from './engine.js';
-import { clientError } from './errors.js';
-import { executeResourceOperation } from './execute.js';
-import { MAX_DEPTH, scimJson, type Outcome } from './http.js';
-import { parseResourceOperation } from './parse.js';
-import { decodedSegments, matchSegments } from './route.js';
-import { inUnitOfWork } from './transaction.js';
+import type { Engine, Scope } from '../engine.js';
+import { clientError } from '../errors.js';
+import { executeResourceOperation } from '../execute.js';
+import { MAX_DEPTH, scimJson, type Outcome } from '../http.js';
+import { parseResourceOperation } from '../parse.js';
+import { decodedSegments, matchSegments } from '../route.js';
+import { inUnitOfWork } from '../write/transaction.js';
 
 type Json = Record<string, unknown>;
 

@@ -8,9 +8,9 @@ import {
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
-import { storeContext, type Scope } from './engine.js';
-import { memberOfFilter, readGroups } from './present.js';
-import type { StoreMember } from './store.js';
+import { storeContext, type Scope } from '../engine.js';
+import { memberOfFilter, readGroups } from '../present.js';
+import type { StoreMember } from '../store.js';
 import { beforeWrite, record, stamp } from './write.js';
 import { retryConflicts } from './conflicts.js';
 

@@ -7,7 +7,7 @@ import type {
   OutboxEntry,
   OutboxState,
   ScimOutbox,
-} from './outbox.js';
+} from '../lifecycle/outbox.js';
 
 /**
  * Options of {@link createMemoryOutbox}.

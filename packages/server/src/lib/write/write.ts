@@ -8,10 +8,10 @@ import {
   type ScimResourceType,
 } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
-import { locationOf, storeContext, type Scope } from './engine.js';
-import { eventsOf, type WriteFacts } from './events.js';
+import { locationOf, storeContext, type Scope } from '../engine.js';
+import { eventsOf, type WriteFacts } from '../lifecycle/events.js';
 import { resolveMembers } from './members.js';
-import type { LifecycleEvent } from './outbox.js';
+import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { recordEvents } from './transaction.js';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Version conflicts between writers that did not ask for one: identity providers send no If-Match
 // and count a 412 as a failed push, so a conflict is retried, not answered.
 import { isScimError, ScimError } from '@scim/core';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine.js';
 
 // Full jitter (a random pause up to an exponentially growing cap) keeps concurrent writers from
 // retrying in lock-step; the cap keeps a long run of conflicts from sleeping longer than it must.

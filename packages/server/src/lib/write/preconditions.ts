@@ -1,6 +1,6 @@
 // Conditional requests with ETags (RFC 7644 §3.14, RFC 7232).
 import { ScimError, type ScimResource } from '@scim/core';
-import type { Engine } from './engine.js';
+import type { Engine } from '../engine.js';
 
 /** Tags compare weakly: `W/"x"` and `"x"` are the same version (checklist P-ETAG-07). */
 function opaque(tag: string): string {

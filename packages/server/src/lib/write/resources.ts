@@ -9,11 +9,11 @@ import {
   isJsonObject,
 } from '@scim/core';
 import { applyPatch } from '@scim/patch';
-import { notFound, storeContext, type Scope } from './engine.js';
-import { noContent, scimJson, type Outcome } from './http.js';
+import { notFound, storeContext, type Scope } from '../engine.js';
+import { noContent, scimJson, type Outcome } from '../http.js';
 import { applyMembershipPatch, removeMemberships, type MembershipPatch } from './members.js';
-import type { ResourceOperation } from './parse.js';
-import { present, storeAttributesOf } from './present.js';
+import type { ResourceOperation } from '../parse.js';
+import { present, storeAttributesOf } from '../present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
 import { beforeWrite, commitWrite, record } from './write.js';
 

@@ -8,7 +8,7 @@
 // would let a leaver back in. Even a writer's first attempt goes through `claim` for that reason.
 import type { ScimResource, ScimResourceType } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
-import type { HookEvent } from './options.js';
+import type { HookEvent } from '../options.js';
 import type { LifecycleEvent, LifecycleEventType, OutboxEntry, ScimOutbox } from './outbox.js';
 
 /**

@@ -1,6 +1,6 @@
 // Transactions of the memory storage: one FIFO lock per storage, held by a transaction from start to
 // end, a journal of undo steps that a rollback runs newest first, and the steps a commit runs.
-import type { TransactionContext } from './options.js';
+import type { TransactionContext } from '../options.js';
 
 /** Puts back what one write changed; steps run newest first, so each sees the state its write left. */
 export type UndoStep = () => void;

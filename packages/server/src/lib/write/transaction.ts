@@ -1,8 +1,8 @@
 // A unit of work: one write request, or a whole bulk request. Its store writes and the lifecycle
 // events they record commit together (inside the storage's transaction, when it has one), and the
 // events are delivered to the hooks only once they have.
-import type { Scope } from './engine.js';
-import type { LifecycleEvent } from './outbox.js';
+import type { Scope } from '../engine.js';
+import type { LifecycleEvent } from '../lifecycle/outbox.js';
 
 /**
  * Runs `work` as one unit: inside `options.transaction` when configured, unless the scope is already

@@ -3,7 +3,7 @@
 import type { AttributeDefinition, ScimResource, ScimResourceType } from '@scim/core';
 import type { BoundFilterNode } from '@scim/filter';
 import { CreationOrder } from './creation-order.js';
-import { invalidCursor } from './cursor.js';
+import { invalidCursor } from '../query/cursor.js';
 import {
   memberCandidates,
   memberIndexes,
@@ -11,7 +11,7 @@ import {
   type MemberWork,
 } from './member-index.js';
 import { uniqueIndexes, uniqueOwner, type UniqueIndex } from './memory-unique.js';
-import type { StoreCursor, StorePositions } from './store.js';
+import type { StoreCursor, StorePositions } from '../store.js';
 
 export interface Tenant {
   /**

@@ -4,7 +4,7 @@ import { GroupResourceType, UserResourceType, type ScimResourceType } from '@sci
 import { gatedMemoryOutbox, type MemoryOutbox, type MemoryOutboxOptions } from './memory-outbox.js';
 import { gatedMemoryStore, type MemoryStore } from './memory-store.js';
 import { memoryTransactions } from './memory-transaction.js';
-import type { TransactionContext } from './options.js';
+import type { TransactionContext } from '../options.js';
 
 /**
  * Options of {@link createMemoryStorage}.

@@ -1,9 +1,9 @@
 // Keyset paging for the memory store (RFC 9865 cursors): a page is found from the position of the
 // previous page's edge, never by counting past the resources before it.
 import { ScimError, type ScimResource } from '@scim/core';
-import type { CreationOrder } from './creation-order.js';
+import type { CreationOrder } from '../memory/creation-order.js';
 import { compareSortKeys, sortKeyOf, type SortKey } from './sort.js';
-import type { StorePositions, StoreQuery, StoreQueryResult } from './store.js';
+import type { StorePositions, StoreQuery, StoreQueryResult } from '../store.js';
 
 export interface KeysetSource {
   readonly order: CreationOrder;

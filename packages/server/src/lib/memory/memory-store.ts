@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/require-await -- the store interface is async; this store completes each call synchronously, which is what makes it atomic */
 import { ScimError, type ScimMeta, type ScimResource } from '@scim/core';
 import { compileBoundFilter } from '@scim/filter';
-import { keysetPage } from './keyset.js';
+import { keysetPage } from '../query/keyset.js';
 import {
   attachMembers,
   detachMembers,
@@ -25,7 +25,7 @@ import {
 } from './memory-tenant.js';
 import { UNGATED, type MemoryGate, type UndoStep } from './memory-transaction.js';
 import { claimUnique, releaseUnique } from './memory-unique.js';
-import { sortResources } from './sort.js';
+import { sortResources } from '../query/sort.js';
 import type {
   MembershipChange,
   MembershipResult,
@@ -35,7 +35,7 @@ import type {
   StoreMembership,
   StoreQuery,
   StoreQueryResult,
-} from './store.js';
+} from '../store.js';
 
 /**
  * The in-memory reference store; `size` and `clear` help tests and examples. It keeps group members

@@ -17,12 +17,12 @@ import {
   type FilterNode,
 } from '@scim/filter';
 import { digest, invalidCursor, isOutlivedPage, type CursorPosition } from './cursor.js';
-import type { QueryParameters } from './parameters.js';
-import { plainPath, storeContext, type Engine, type Scope } from './engine.js';
-import { scimJson, type Outcome } from './http.js';
-import { present, storeAttributesOf } from './present.js';
+import type { QueryParameters } from '../parameters.js';
+import { plainPath, storeContext, type Engine, type Scope } from '../engine.js';
+import { scimJson, type Outcome } from '../http.js';
+import { present, storeAttributesOf } from '../present.js';
 import { sortResources } from './sort.js';
-import type { StoreCursor, StorePositions, StoreSort } from './store.js';
+import type { StoreCursor, StorePositions, StoreSort } from '../store.js';
 
 export function projectionOf(
   resourceType: ScimResourceType,
