@@ -88,6 +88,26 @@ interface Found {
   readonly positions?: StorePositions;
 }
 
+/** Calls `visit` with every attribute a bound filter names, a value filter's own and its inner ones. */
+function forEachAttribute(node: BoundFilterNode, visit: (attribute: BoundAttribute) => void): void {
+  // Recursion is bounded: filters are depth-limited when parsed.
+  switch (node.type) {
+    case 'and':
+    case 'or':
+      for (const child of node.filters) forEachAttribute(child, visit);
+      return;
+    case 'not':
+      forEachAttribute(node.filter, visit);
+      return;
+    case 'valuePath':
+      visit(node.attribute);
+      forEachAttribute(node.filter, visit);
+      return;
+    default:
+      visit(node.attribute);
+  }
+}
+
 /**
  * The core attributes a filter and a sort name, lower-cased: a store that leaves the filter or the
  * sort to the server must still return them, whatever the projection spares.
@@ -96,23 +116,11 @@ function namedBy(bound: BoundFilterNode | undefined, sort: StoreSort | undefined
   const names = new Set<string>();
   if (sort?.attribute.attribute !== undefined && !sort.attribute.isExtension)
     names.add(sort.attribute.attribute.name.toLowerCase());
-  const visit = (node: BoundFilterNode): void => {
-    switch (node.type) {
-      case 'and':
-      case 'or':
-        node.filters.forEach(visit);
-        return;
-      case 'not':
-        visit(node.filter);
-        return;
-      default:
-        if (node.attribute.attribute !== undefined && !node.attribute.isExtension)
-          names.add(node.attribute.attribute.name.toLowerCase());
-        if (node.type === 'valuePath') visit(node.filter);
-    }
-  };
-  // Recursion is bounded: bound filters are depth-limited when parsed.
-  if (bound !== undefined) visit(bound);
+  if (bound !== undefined)
+    forEachAttribute(bound, (attribute) => {
+      if (attribute.attribute !== undefined && !attribute.isExtension)
+        names.add(attribute.attribute.name.toLowerCase());
+    });
   return names;
 }
 
@@ -366,24 +374,9 @@ function refuseSensitive(engine: Engine, bound: BoundFilterNode): void {
       (name) => lower === name || lower.startsWith(`${name}.`) || name.startsWith(`${lower}.`),
     );
   };
-  const visit = (node: BoundFilterNode): void => {
-    switch (node.type) {
-      case 'and':
-      case 'or':
-        node.filters.forEach(visit);
-        return;
-      case 'not':
-        visit(node.filter);
-        return;
-      case 'valuePath':
-        if (covers(node.attribute.path)) throw sensitiveError();
-        visit(node.filter);
-        return;
-      default:
-        if (covers(node.attribute.path)) throw sensitiveError();
-    }
-  };
-  visit(bound);
+  forEachAttribute(bound, (attribute) => {
+    if (covers(attribute.path)) throw sensitiveError();
+  });
 }
 
 function sensitiveError(): ScimError {
