@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ScimError, toScimError } from '@scim/core';
 import { createScimHandler, type ScimHandler, type ScimHandlerOptions } from '@scim/server';
-import { send, toRequest } from './lib/node-bridge.js';
+import { send, toRequest, type OriginCache } from './lib/node-bridge.js';
 
 /**
  * What the middleware reads besides Node's `IncomingMessage`; Express 4 and 5 both provide it.
@@ -63,8 +63,9 @@ export type ScimMiddleware = (
 export function scimMiddleware(handlerOrOptions: ScimHandler | ScimHandlerOptions): ScimMiddleware {
   const handler =
     'fetch' in handlerOrOptions ? handlerOrOptions : createScimHandler(handlerOrOptions);
+  const origins: OriginCache = new Map();
   return (req, res, next) => {
-    const bridged = toRequest(req, res);
+    const bridged = toRequest(req, res, origins);
     handler
       .fetch(bridged.request)
       .then((response) => send(response, req, res, bridged.dropBody))

@@ -3,6 +3,8 @@
 // away, and how a connection ends while the client is still sending a body nobody will read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ScimError } from '@scim/core';
+import { responseText } from '@scim/server';
+import { toWebRequest, type BodySource } from './node-request.js';
 
 /** What the bridge reads besides Node's `IncomingMessage`: Express's resolved URL parts and body. */
 export interface BridgedRequest extends IncomingMessage {
@@ -33,102 +35,81 @@ export interface Bridged {
 }
 
 /**
+ * The origins (`protocol://Host`) a middleware has seen, each as a parsed URL spells it, or `null`
+ * when only parsing the whole URL can say what it means. A client names the same Host on every
+ * request, so it is parsed once, not per request. One per middleware, not per process.
+ */
+export type OriginCache = Map<string, string | null>;
+
+/** Enough for every name a deployment answers to; a client sending random Hosts cannot grow it. */
+const MAX_ORIGINS = 64;
+
+/** A path and query a URL parser leaves as they are: no dot segments, nothing it would encode. */
+const PLAIN_TARGET = /^\/[\w\-.~!$&()*+,;=:@/?%[\]]*$/;
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
+
+/**
  * Builds the Web `Request` for an Express request; its signal aborts only if the client goes away.
  * Throws a 400 `ScimError` when the Host header and path make no URL.
  */
-export function toRequest(req: BridgedRequest, res: ServerResponse): Bridged {
-  const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
-  // A Request refuses a URL with credentials (`Host: user@host`), so those are refused here too.
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (parsed === undefined || parsed.username !== '' || parsed.password !== '')
-    throw ScimError.badRequest('The Host header or the path is not valid');
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  const controller = new AbortController();
-  // Not the request's own 'close': Node emits that as soon as the body has been read, long before
-  // the answer. The response closes unfinished only when the connection is gone.
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
+export function toRequest(req: BridgedRequest, res: ServerResponse, origins: OriginCache): Bridged {
+  const url = urlOf(req, origins);
   const method = (req.method ?? 'GET').toUpperCase();
-  if (FORBIDDEN_METHODS.has(method)) {
-    // Carried as a GET without a body that reports its real method, so the handler answers 405 with
-    // the endpoint's `Allow` header (@hono/node-server does the same for TRACE).
-    const request = new Request(url, { method: 'GET', headers, signal: controller.signal });
-    Object.defineProperty(request, 'method', { value: method });
-    return { request, dropBody: () => undefined };
-  }
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: controller.signal };
-  let dropBody = () => undefined as void;
-  if (method !== 'GET' && method !== 'HEAD') {
+  const forbidden = FORBIDDEN_METHODS.has(method);
+  let body: BodySource = { kind: 'none' };
+  if (!forbidden && method !== 'GET' && method !== 'HEAD') {
     const parsed = req.body;
     if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
       // A body parser already read the stream; hand its bytes on.
-      init.body = parsed as unknown as BodyInit;
+      body = { kind: 'bytes', bytes: parsed };
     } else if (
       parsed !== undefined &&
       parsed !== null &&
       typeof parsed === 'object' &&
       Object.keys(parsed).length > 0
     ) {
-      init.body = JSON.stringify(parsed);
+      body = { kind: 'bytes', bytes: JSON.stringify(parsed) };
     } else if (!req.readableEnded) {
       // Streamed: the handler enforces the payload limit while reading.
-      const stream = bodyStream(req);
-      init.body = stream.body;
-      init.duplex = 'half';
-      dropBody = stream.detach;
+      body = { kind: 'stream' };
     }
   }
-  return { request: new Request(url, init), dropBody };
+  const { request, detachBody } = toWebRequest({ req, res, url, method, forbidden, body });
+  return { request, dropBody: detachBody };
 }
 
-/**
- * The request body as a Web stream that reads only as fast as the handler does. Cancelling it (the
- * handler refusing a body over the limit) stops reading without destroying the request: destroying
- * it would reset the socket before the 413 is written.
- */
-function bodyStream(req: IncomingMessage): {
-  body: ReadableStream<Uint8Array>;
-  detach: () => void;
-} {
-  let detach = () => undefined as void;
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const onData = (chunk: Buffer) => {
-        controller.enqueue(chunk);
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      };
-      const onEnd = () => {
-        detach();
-        controller.close();
-      };
-      const onClose = () => {
-        detach();
-        controller.error(new Error('The client closed the connection before sending the body'));
-      };
-      detach = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('close', onClose);
-        req.pause();
-      };
-      req.on('data', onData);
-      req.pause();
-      req.on('end', onEnd);
-      req.on('close', onClose);
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      detach();
-    },
-  });
-  return { body, detach: () => detach() };
+/** The request's URL as `new URL(…).href` spells it, parsing as little as the request allows. */
+function urlOf(req: BridgedRequest, origins: OriginCache): string {
+  const target = req.originalUrl;
+  const key = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  let origin = origins.get(key);
+  if (origin === undefined) {
+    origin = plainOrigin(key);
+    if (origins.size < MAX_ORIGINS) origins.set(key, origin);
+  }
+  if (origin !== null && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target))
+    return `${origin}${target}`;
+  const url = `${key}${target}`;
+  // A Request refuses a URL with credentials (`Host: user@host`), so those are refused here too.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || parsed.username !== '' || parsed.password !== '')
+    throw ScimError.badRequest('The Host header or the path is not valid');
+  return parsed.href;
+}
+
+/** The origin as a parsed URL spells it; null unless it is only a scheme, a host and a port. */
+function plainOrigin(key: string): string | null {
+  const parsed = URL.canParse(`${key}/`) ? new URL(`${key}/`) : undefined;
+  if (
+    parsed === undefined ||
+    parsed.username !== '' ||
+    parsed.password !== '' ||
+    parsed.pathname !== '/' ||
+    parsed.search !== '' ||
+    parsed.hash !== ''
+  )
+    return null;
+  return `${parsed.protocol}//${parsed.host}`;
 }
 
 /**
@@ -144,19 +125,45 @@ export async function send(
   res: ServerResponse,
   dropBody: () => void = () => undefined,
 ): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
-  const body = response.body === null ? undefined : Buffer.from(await response.arrayBuffer());
-  if (body !== undefined) res.setHeader('content-length', body.byteLength);
+  // The handler's own responses give their text at once; reading a Web stream costs more than
+  // writing a small SCIM response. A string body also goes out in one write with the head.
+  const body: string | Buffer | undefined =
+    responseText(response) ??
+    (response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
+  const lingering = !req.complete && !res.destroyed;
   // A client told its body is too large should not send the next one on this connection.
-  if (response.status === 413) res.setHeader('connection', 'close');
-  if (req.complete || res.destroyed) {
+  const closing = lingering || response.status === 413;
+  // Name, value, name, value: one `writeHead` call for the whole head.
+  const headers: string[] = [];
+  let repeated = false;
+  response.headers.forEach((value, name) => {
+    if (name === 'content-length' || (closing && name === 'connection')) return;
+    // Headers iterate sorted, so a repeated name (Set-Cookie) follows itself.
+    repeated ||= headers[headers.length - 2] === name;
+    headers.push(name, value);
+  });
+  if (body !== undefined)
+    headers.push(
+      'content-length',
+      String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+    );
+  if (closing) headers.push('connection', 'close');
+  // Once anything called `setHeader` (Express's X-Powered-By), Node's `writeHead` sets the listed
+  // headers one by one and keeps only the last value of a repeated name.
+  if (repeated) {
+    for (let index = 0; index < headers.length; index += 2)
+      res.removeHeader(headers[index] as string);
+    for (let index = 0; index < headers.length; index += 2)
+      res.appendHeader(headers[index] as string, headers[index + 1] as string);
+    headers.length = 0;
+  }
+  if (!lingering) {
+    res.writeHead(response.status, headers);
     res.end(body);
     return;
   }
   dropBody();
-  res.setHeader('connection', 'close');
-  res.writeHead(res.statusCode);
+  res.writeHead(response.status, headers);
   if (body !== undefined) res.write(body);
   let drained = 0;
   let done = false;
