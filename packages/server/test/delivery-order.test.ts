@@ -1,7 +1,7 @@
 // Hooks see each resource's events in the order they were recorded (issue 12 review): a failed
 // event holds back the later events of its resource, and of no other.
 import { describe, expect, it, vi } from 'vitest';
-import { GroupResourceType, UserResourceType, type ScimResource } from '@scim/core';
+import { GroupResourceType, UserResourceType } from '@scim/core';
 import {
   createDeliverer,
   type DeliveredHookEvent,
@@ -9,34 +9,10 @@ import {
   type DeliveryOptions,
 } from '../src/lib/lifecycle/delivery.js';
 import { createMemoryOutbox } from '../src/lib/memory/memory-outbox.js';
-import type { LifecycleEvent, LifecycleEventType } from '../src/lib/lifecycle/outbox.js';
+import type { LifecycleEvent } from '../src/lib/lifecycle/outbox.js';
+import { eventMaker } from './fixtures/lifecycle-events.js';
 
-const user: ScimResource = {
-  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-  id: 'u1',
-  userName: 'bjensen',
-};
-
-let ids = 0;
-function event(
-  type: LifecycleEventType = 'deactivated',
-  extra: Partial<LifecycleEvent> = {},
-): LifecycleEvent {
-  return {
-    id: `e${++ids}`,
-    type,
-    resourceType: 'User',
-    resourceId: 'u1',
-    operation: 'patch',
-    tenant: undefined,
-    principal: 'entra',
-    occurredAt: '2026-12-03T10:00:00.000Z',
-    requestId: 'r1',
-    resource: user,
-    previous: user,
-    ...extra,
-  };
-}
+const event = eventMaker();
 
 /** A deliverer over a memory outbox, on a clock the test moves; writers lease events for 1 s. */
 function setup(hooks: DeliveryHooks, options: DeliveryOptions = {}) {
