@@ -45,6 +45,9 @@ const handler = {
       entry.text = await request.text();
       return new Response(null, { status: 204 });
     }
+    // A signature check in front of the handler reads a copy of the body, then passes the request on.
+    if (request.headers.get('x-read') === 'clone-then-handle')
+      entry.cloned = await request.clone().text();
     if (request.headers.get('x-answer') === 'cookies') {
       const headers = new Headers();
       headers.append('set-cookie', 'a=1');
@@ -91,6 +94,27 @@ describe('the request the handler gets', () => {
     expect(seen[0]?.text).toBe(body);
     expect(seen[0]?.request.method).toBe('POST');
     expect(seen[0]?.request.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('a body a clone() has read is still whole for the handler, streamed in chunks without a Content-Length', async () => {
+    seen.length = 0;
+    // A group, so the user listings of the other tests stay empty.
+    const user = JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'chunked',
+    });
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    const reply = await rawExchange(
+      port,
+      `POST /scim/v2/Groups HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: ${TOKEN}\r\n` +
+        `content-type: application/scim+json\r\nx-read: clone-then-handle\r\n` +
+        `transfer-encoding: chunked\r\nconnection: close\r\n\r\n` +
+        chunk(user.slice(0, 20)) +
+        chunk(user.slice(20)) +
+        '0\r\n\r\n',
+    );
+    expect(seen[0]?.cloned).toBe(user);
+    expect(reply.status).toBe(201);
   });
 
   it('has the URL a parser gives, for plain and for unusual Hosts and paths', async () => {

@@ -2,7 +2,12 @@
 // issue 12 measured on the old request path has a test here that failed there.
 import { describe, expect, it } from 'vitest';
 import type { ScimHandlerOptions, ScimStore } from '@scim/server';
-import { createMemoryStorage, createMemoryStore, type MemoryStorage } from '@scim/server/memory';
+import {
+  createMemoryOutbox,
+  createMemoryStorage,
+  createMemoryStore,
+  type MemoryStorage,
+} from '@scim/server/memory';
 import { G, PO, server, U } from './helpers.js';
 
 type Call = ReturnType<typeof server>['call'];
@@ -333,47 +338,54 @@ describe('a DELETE never leaves the user half removed (issue 12)', () => {
 });
 
 describe('hooks never run for work that did not commit, nor hold a committed write hostage (issue 12)', () => {
-  it("the application's own transaction without an outbox: a rolled-back write records no event, and a retried one calls its hook once", async () => {
-    const { seen, hooks } = flakyHooks(0);
-    // The storage's stores and transaction stand for a database; its outbox is left out, so the
-    // handler keeps its own, which cannot join the transaction.
-    const storage = createMemoryStorage();
-    let failCommit = false;
-    let retryOnce = false;
-    const { call, handler } = server({
-      stores: storage.stores,
-      hooks,
-      onError: () => undefined,
-      delivery: { pollMs: 0, leaseMs: 10 },
-      transaction: async (work, context) => {
-        if (retryOnce) {
-          retryOnce = false;
-          // A serialization failure after the work ran: rolled back, then the work runs again.
-          await storage
-            .transaction(async (handle) => {
-              await work(handle);
-              throw new Error('could not serialize access');
-            }, context)
-            .catch(() => undefined);
-        }
-        return storage.transaction(async (handle) => {
-          const result = await work(handle);
-          if (failCommit) throw new Error('commit failed');
-          return result;
-        }, context);
-      },
-    });
-    const rolledBack = await createUser(call, 'rolled-back');
-    const retried = await createUser(call, 'retried');
-    failCommit = true;
-    expect((await call('PATCH', `/Users/${rolledBack}`, deactivate)).status).toBe(500);
-    failCommit = false;
-    retryOnce = true;
-    expect((await call('PATCH', `/Users/${retried}`, deactivate)).status).toBe(200);
-    await pause(20); // every lease has run out: a leftover event would now be due
-    await handler.deliverDue();
-    expect(seen.map((call) => [call.hook, call.resourceId])).toEqual([['onDeactivate', retried]]);
-  });
+  it.each([
+    ['without an outbox', undefined],
+    ['with createMemoryOutbox()', 'memory'],
+  ] as const)(
+    "the application's own transaction %s: a rolled-back write records no event, and a retried one calls its hook once",
+    async (_name, kind) => {
+      const { seen, hooks } = flakyHooks(0);
+      // The storage's stores and transaction stand for a database; its outbox is left out, so the
+      // handler keeps its own, which cannot join the transaction.
+      const storage = createMemoryStorage();
+      let failCommit = false;
+      let retryOnce = false;
+      const { call, handler } = server({
+        stores: storage.stores,
+        ...(kind === 'memory' ? { outbox: createMemoryOutbox() } : {}),
+        hooks,
+        onError: () => undefined,
+        delivery: { pollMs: 0, leaseMs: 10 },
+        transaction: async (work, context) => {
+          if (retryOnce) {
+            retryOnce = false;
+            // A serialization failure after the work ran: rolled back, then the work runs again.
+            await storage
+              .transaction(async (handle) => {
+                await work(handle);
+                throw new Error('could not serialize access');
+              }, context)
+              .catch(() => undefined);
+          }
+          return storage.transaction(async (handle) => {
+            const result = await work(handle);
+            if (failCommit) throw new Error('commit failed');
+            return result;
+          }, context);
+        },
+      });
+      const rolledBack = await createUser(call, 'rolled-back');
+      const retried = await createUser(call, 'retried');
+      failCommit = true;
+      expect((await call('PATCH', `/Users/${rolledBack}`, deactivate)).status).toBe(500);
+      failCommit = false;
+      retryOnce = true;
+      expect((await call('PATCH', `/Users/${retried}`, deactivate)).status).toBe(200);
+      await pause(20); // every lease has run out: a leftover event would now be due
+      await handler.deliverDue();
+      expect(seen.map((call) => [call.hook, call.resourceId])).toEqual([['onDeactivate', retried]]);
+    },
+  );
 
   it('a hook slower than requestTimeoutMs does not turn the committed DELETE into a 503', async () => {
     let finished = false;

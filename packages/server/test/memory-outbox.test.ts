@@ -321,3 +321,24 @@ describe('the memory outbox (issue 12)', () => {
     );
   });
 });
+
+describe('the memory outbox: a retried dead event and the later events of its resource (issue 12 review)', () => {
+  it('a dead event retried while a later event of its resource is being delivered waits for that delivery', async () => {
+    let clock = 0;
+    const outbox = createMemoryOutbox({ now: () => at(clock) });
+    await outbox.append(
+      [event('e1', undefined, 'u1'), event('e2', undefined, 'u1')],
+      at(0),
+      context,
+    );
+    expect(ids(await outbox.claim({ limit: 10, now: at(0), leaseUntil: at(30) }))).toEqual(['e1']);
+    await outbox.fail('e1', 'down', undefined);
+    expect(ids(await outbox.claim({ limit: 10, now: at(1), leaseUntil: at(31) }))).toEqual(['e2']);
+    clock = 2;
+    expect(await outbox.retry('e1')).toBe(true);
+    // e2's hook is still running: nothing of u1 is handed out, e1 included.
+    expect(ids(await outbox.claim({ limit: 10, now: at(2), leaseUntil: at(32) }))).toEqual([]);
+    await outbox.complete('e2');
+    expect(ids(await outbox.claim({ limit: 10, now: at(31), leaseUntil: at(61) }))).toEqual(['e1']);
+  });
+});

@@ -58,6 +58,8 @@ class NodeRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
+    // Once a real request exists it owns the stream (its clone() tees it): read through it.
+    if (this.#real !== undefined && !this.#parts.forbidden) return this.#real.body;
     if (this.#body !== undefined) return this.#body;
     const source = this.#parts.body;
     if (source.kind === 'none') this.#body = null;

@@ -74,8 +74,9 @@ export interface Engine {
   /** Where lifecycle events are recorded: `options.outbox`, or one in memory per handler. */
   readonly outbox: ScimOutbox;
   /**
-   * Whether appends pass the transaction handle to the outbox: true for `options.outbox` (a
-   * storage's, which joins its transactions); the handler's own memory outbox is written after commit.
+   * Whether appends pass the transaction handle to the outbox: true for `options.outbox` unless it
+   * says it cannot join (`joinsTransactions: false`, as `createMemoryOutbox()` does); the handler's
+   * own memory outbox, and one that cannot join, are written after the commit.
    */
   readonly outboxJoinsTransactions: boolean;
   /** How long a response waits for its events' first delivery attempt. */
@@ -255,7 +256,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
         reportHookError(options.onError ?? logError, error, event, baseUrl),
     }),
     leaseMs: delivery.leaseMs ?? DEFAULT_LEASE_MS,
-    outboxJoinsTransactions: options.outbox !== undefined,
+    outboxJoinsTransactions:
+      options.outbox !== undefined && options.outbox.joinsTransactions !== false,
     responseWaitMs: nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000),
     transaction: options.transaction,
     newVersion: etagOn ? versions() : () => undefined,

@@ -108,6 +108,12 @@ export interface OutboxContext {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface ScimOutbox {
+  /**
+   * Whether `append` honours `context.transaction`, so that events roll back with the write (true
+   * when left out, as for a table in the store's database). The handler writes an outbox that says
+   * false after the commit instead, so a rolled-back or retried attempt leaves no event behind.
+   */
+  readonly joinsTransactions?: boolean;
   /** Records events, pending and leased until `leaseUntil` (to the writer, which delivers them at once). */
   append(
     events: readonly LifecycleEvent[],
@@ -152,7 +158,8 @@ export interface ScimOutbox {
     readonly limit?: number;
   }): Promise<readonly OutboxEntry[]>;
   /**
-   * Makes a dead event pending again, due now; false when there is no dead event of that id. It
+   * Makes a dead event pending again, due now (or, while a later event of its resource is being
+   * delivered, when that delivery's lease ends); false when there is no dead event of that id. It
    * takes its place again as the oldest pending event of its resource, holding back the later ones.
    */
   retry(id: string): Promise<boolean>;

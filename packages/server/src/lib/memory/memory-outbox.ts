@@ -168,6 +168,7 @@ export function gatedMemoryOutbox(
   };
 
   return {
+    joinsTransactions: gate !== UNGATED,
     append: (events, leaseUntil, context: OutboxContext) =>
       gate.write(context.transaction, (journal, commits) => {
         for (const event of events) {
@@ -273,7 +274,12 @@ export function gatedMemoryOutbox(
         const entry = entries.get(id);
         if (entry?.state !== 'dead') return false;
         entry.state = 'pending';
-        entry.nextAttemptAt = now().getTime();
+        // Not while a later event of its resource is being delivered: one hook per resource at a
+        // time, so it is due when that delivery's lease ends at the latest.
+        let due = now().getTime();
+        for (const other of queues.get(entry.resource) ?? [])
+          if (other.claimed) due = Math.max(due, other.nextAttemptAt);
+        entry.nextAttemptAt = due;
         enqueue(entry);
         earliestDue = Math.min(earliestDue, entry.nextAttemptAt);
         return true;
