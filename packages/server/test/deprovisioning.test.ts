@@ -457,3 +457,51 @@ describe('delivery starts where the runtime allows it (issue 12)', () => {
     await second.handler.close();
   });
 });
+
+describe('several changes to one user in one request (issue 12 review)', () => {
+  it('a bulk request without a transaction that creates, deactivates and reactivates a user delivers all three hooks, in order, before it answers', async () => {
+    const calls: string[] = [];
+    const { call } = server({
+      onError: () => undefined,
+      delivery: { pollMs: 0 },
+      // Hooks that take a moment, as a call to a session service does.
+      hooks: {
+        afterCreate: async () => {
+          await pause(5);
+          calls.push('afterCreate');
+        },
+        onDeactivate: async () => {
+          await pause(5);
+          calls.push('onDeactivate');
+        },
+        onReactivate: async () => {
+          await pause(5);
+          calls.push('onReactivate');
+        },
+      },
+    });
+    const active = (value: boolean) => ({
+      schemas: [PO],
+      Operations: [{ op: 'replace', path: 'active', value }],
+    });
+    const reply = await call('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'u',
+          data: { schemas: [U], userName: 'flapping', active: true },
+        },
+        { method: 'PATCH', path: '/Users/bulkId:u', data: active(false) },
+        { method: 'PATCH', path: '/Users/bulkId:u', data: active(true) },
+      ],
+    });
+    expect((reply.body.Operations as { status: string }[]).map((op) => op.status)).toEqual([
+      '201',
+      '200',
+      '200',
+    ]);
+    expect(calls).toEqual(['afterCreate', 'onDeactivate', 'onReactivate']);
+  });
+});

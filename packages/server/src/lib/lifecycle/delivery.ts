@@ -157,6 +157,8 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
   const settings = settingsOf(config.options);
   const random = config.random ?? Math.random;
   const inFlight = new Set<Promise<void>>();
+  /** The latest deliverNow of each resource in this process, which a later one waits for. */
+  const delivering = new Map<string, Promise<void>>();
   let current: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -294,8 +296,15 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
 
   return {
     deliverNow(events) {
-      return track(
+      // Deliveries this process started for the same resources go first: their events come
+      // before these, and a claim made while they run would find these held back behind them.
+      const before = [...new Set(events.map(resourceKey))].flatMap((key) => {
+        const running = delivering.get(key);
+        return running === undefined ? [] : [running];
+      });
+      const work = track(
         (async () => {
+          if (before.length > 0) await Promise.all(before);
           let waiting = events.map((event) => event.id);
           while (waiting.length > 0) {
             let entries: readonly OutboxEntry[];
@@ -319,6 +328,13 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
           }
         })(),
       );
+      for (const key of new Set(events.map(resourceKey))) {
+        delivering.set(key, work);
+        void work.finally(() => {
+          if (delivering.get(key) === work) delivering.delete(key);
+        });
+      }
+      return work;
     },
     deliverDue,
     start() {
@@ -487,4 +503,9 @@ function messageOf(error: unknown): string {
   const last = text.charCodeAt(cut - 1);
   if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
   return `${text.slice(0, cut)}…`;
+}
+
+/** One resource's events share an order: tenant, resource type and id. */
+function resourceKey(event: LifecycleEvent): string {
+  return JSON.stringify([event.tenant ?? null, event.resourceType, event.resourceId]);
 }
