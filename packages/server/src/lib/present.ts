@@ -35,11 +35,8 @@ export async function present(
       : undefined;
   return resources.map((resource) => {
     let out = resource;
-    if (memberships !== undefined) {
-      const groups = memberships.get(resource.id as string);
-      const { groups: _stored, ...rest } = out;
-      out = groups === undefined || groups.length === 0 ? rest : { ...rest, groups };
-    }
+    if (memberships !== undefined)
+      out = withGroups(out, memberships.get(resource.id as string) ?? NO_GROUPS);
     if (Array.isArray(out.members))
       out = {
         ...out,
@@ -50,6 +47,26 @@ export async function present(
       supplied: options.supplied,
     });
   });
+}
+
+const NO_GROUPS: readonly Json[] = [];
+
+/**
+ * The resource with its computed `groups` in place of any stored. Only projected afterwards, so it
+ * is shared when there is nothing to change, and copied with `Object.assign`: V8 reads a copy made
+ * by object spread or rest several times slower, and projecting reads every attribute name.
+ */
+function withGroups(resource: ScimResource, groups: readonly Json[]): ScimResource {
+  if (groups.length === 0 && resource.groups === undefined) return resource;
+  // Assigning an own `__proto__` key would set the copy's prototype instead: spread defines it.
+  if (Object.hasOwn(resource, '__proto__')) {
+    const { groups: _stored, ...rest } = resource;
+    return groups.length === 0 ? rest : { ...rest, groups };
+  }
+  const copy: ScimResource = Object.assign({}, resource);
+  if (groups.length > 0) copy.groups = groups;
+  else copy.groups = undefined;
+  return copy;
 }
 
 /** Whether a projection returns `groups`: a read that leaves it out need not look memberships up. */
@@ -130,6 +147,8 @@ async function membershipsOf(
   const groupType = engine.groupType;
   if (groupType === undefined || users.length === 0) return out;
   const store = engine.storeFor(groupType);
+  // One context serves every level's lookup: nothing in it changes between them.
+  let context: ReturnType<typeof storeContext> | undefined;
   const query = (filter: FilterNode) => readGroups(scope, groupType, filter);
   // The groups listing each id asked about so far. Once a level is large, every group with members
   // is read in one query and kept, and later levels are answered from it.
@@ -139,7 +158,8 @@ async function membershipsOf(
     if (ids.length === 0) return;
     if (store.groupsOf !== undefined) {
       // Ids and names only: the size of the groups costs nothing here.
-      for (const row of await store.groupsOf(ids, storeContext(scope, groupType))) {
+      context ??= storeContext(scope, groupType);
+      for (const row of await store.groupsOf(ids, context)) {
         const list = containing.get(row.member) ?? [];
         if (!list.some((group) => group.id === row.group))
           list.push({ id: row.group, displayName: row.displayName });
@@ -186,8 +206,13 @@ async function membershipsOf(
   // Ids whose containing groups have been asked for; cycles end because a group is reached once.
   const looked = new Set<string>(ids);
   while (frontier.size > 0) {
-    const pending = [...new Set([...frontier.values()].flat())].filter((id) => !looked.has(id));
-    for (const id of pending) looked.add(id);
+    const pending: string[] = [];
+    for (const ups of frontier.values())
+      for (const id of ups)
+        if (!looked.has(id)) {
+          looked.add(id);
+          pending.push(id);
+        }
     await parentsOf(pending);
     const next = new Map<string, string[]>();
     for (const [user, ups] of frontier) {
