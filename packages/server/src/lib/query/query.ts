@@ -21,7 +21,7 @@ import type { QueryParameters } from '../parameters.js';
 import { plainPath, storeContext, type Engine, type Scope } from '../engine.js';
 import { scimJson, type Outcome } from '../http.js';
 import { present, storeAttributesOf } from '../present.js';
-import { sortResources } from './sort.js';
+import { sortAttribute, sortResources } from './sort.js';
 import type { StoreCursor, StorePositions, StoreSort } from '../store.js';
 
 export function projectionOf(
@@ -54,21 +54,12 @@ function sortOf(
   const resolved = resolveAttributePath(resourceType, parameters.sortBy);
   if (!resolved.ok || resolved.value.attribute === undefined)
     throw ScimError.invalidValue(`'sortBy' names no attribute: ${parameters.sortBy}`);
-  const { attribute, subAttribute, schema, isExtension, path } = resolved.value;
+  const { attribute, subAttribute, path } = resolved.value;
   if (attribute.type === 'complex' && subAttribute === undefined)
     throw ScimError.invalidValue(`'sortBy' must name a sub-attribute of '${attribute.name}'`);
   if ((subAttribute ?? attribute).returned === 'never')
     throw ScimError.invalidValue(`'${path}' cannot be sorted on`);
-  const bound: BoundAttribute = {
-    kind: 'attribute',
-    schema,
-    isExtension,
-    attribute,
-    subAttribute,
-    implicitValue: false,
-    path,
-  };
-  return { path, attribute: bound, order };
+  return { path, attribute: sortAttribute(resolved.value), order };
 }
 
 /** startIndex below 1 reads as 1, count below 0 as 0, and count above maxResults as maxResults (RFC 7644 §3.4.2.4). */

@@ -1,6 +1,27 @@
 // Ordering resources by one attribute, as RFC 7644 §3.4.2.3 asks.
-import { caseFold, isCaseExact, parseDateTime, type ScimResource, isJsonObject } from '@scim/core';
+import {
+  caseFold,
+  isCaseExact,
+  parseDateTime,
+  type ResolvedAttributePath,
+  type ScimResource,
+  isJsonObject,
+} from '@scim/core';
 import type { BoundAttribute } from '@scim/filter';
+
+/** A resolved `sortBy` path as the bound attribute a `StoreSort` carries. */
+export function sortAttribute(resolved: ResolvedAttributePath): BoundAttribute {
+  const { attribute, subAttribute, schema, isExtension, path } = resolved;
+  return {
+    kind: 'attribute',
+    schema,
+    isExtension,
+    attribute,
+    subAttribute,
+    implicitValue: false,
+    path,
+  };
+}
 
 /** The value a resource sorts by: a multi-valued attribute sorts by its primary value, else its first (P-SORT-04). */
 export function sortValue(resource: ScimResource, bound: BoundAttribute): unknown {

@@ -12,10 +12,10 @@ import {
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
-import { bindFilter, compileBoundFilter, parseFilter, type BoundAttribute } from '@scim/filter';
+import { bindFilter, compileBoundFilter, parseFilter } from '@scim/filter';
 import type { ScimHandlerOptions } from '../options.js';
 import type { ScimOutbox } from '../lifecycle/outbox.js';
-import { sortResources } from '../query/sort.js';
+import { sortAttribute, sortResources } from '../query/sort.js';
 import type { ScimStore, StoreContext, StoreCursor, StoreQuery, StoreSort } from '../store.js';
 
 /**
@@ -181,17 +181,11 @@ function sortOf(
 ): StoreSort {
   const resolved = resolveAttributePath(resourceType, options.sortBy ?? '');
   check(resolved.ok && resolved.value.attribute !== undefined, 'sortBy must name an attribute');
-  const { attribute, subAttribute, schema, isExtension, path } = resolved.value;
-  const bound: BoundAttribute = {
-    kind: 'attribute',
-    schema,
-    isExtension,
-    attribute,
-    subAttribute,
-    implicitValue: false,
-    path,
+  return {
+    path: resolved.value.path,
+    attribute: sortAttribute(resolved.value),
+    order: options.sortOrder ?? 'ascending',
   };
-  return { path, attribute: bound, order: options.sortOrder ?? 'ascending' };
 }
 
 /**
