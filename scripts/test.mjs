@@ -105,7 +105,7 @@ run('scale script: cursor paging (3,000 users)', 'node', [
   '100',
 ]);
 run('scale script: 1,000-operation bulk', 'node', ['--expose-gc', 'bench/bulk-1000.mjs']);
-run('scale script: bulkId chain (300 operations)', 'node', ['bench/bulk-chain.mjs', '300', '3']);
+run('scale script: bulkId chain (300 operations)', 'node', ['bench/bulk-chain.mjs', '300', '9']);
 run('scale script: memory store (20,000 users)', 'node', [
   '--expose-gc',
   'bench/memory-store-1m.mjs',
