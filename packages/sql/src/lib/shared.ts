@@ -1,0 +1,105 @@
+// What every part of the SQL storage shares: the database, its dialect and tables, and the way a
+// call finds its connection (the unit of work's transaction, or a transaction of its own).
+import { isJsonObject, type AttributeDefinition, type ScimResourceType } from '@scim/core';
+import type { StoreContext } from '@scim/server';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { isTransient, type SqlDialectName, type TableNames } from './dialect.js';
+
+/** The storage's view of the database: only raw, parameterised SQL runs on it. */
+export type Db = Kysely<Record<string, never>>;
+export type Executor = Db | Transaction<Record<string, never>>;
+
+export interface Shared {
+  readonly db: Db;
+  readonly dialect: SqlDialectName;
+  readonly tables: TableNames;
+  /** Attempts of a transaction the database aborted for a transient reason (deadlock, busy). */
+  readonly attempts: number;
+  /** Candidates an inexact filter may read before the query is refused as too broad. */
+  readonly scanLimit: number;
+  /** Transactions this storage opened and has not finished, to tell its handles from others. */
+  readonly handles: WeakSet<object>;
+}
+
+/** The tenant a call belongs to: '' for the default tenant. */
+export const tenantOf = (context: { readonly tenant: string | undefined }): string =>
+  context.tenant ?? '';
+
+/**
+ * The connection of a call: the unit of work's transaction, which must be one of this storage's.
+ * Undefined outside any transaction.
+ */
+export function handleOf(shared: Shared, context: StoreContext): Executor | undefined {
+  const handle = context.transaction;
+  if (handle === undefined) return undefined;
+  if (typeof handle !== 'object' || handle === null || !shared.handles.has(handle))
+    throw new TypeError(
+      'context.transaction is not a transaction of this SQL storage (or it has ended)',
+    );
+  return handle as Executor;
+}
+
+/** Runs `work` in the call's transaction, or in one of its own so that each write is atomic. */
+export function writing<T>(
+  shared: Shared,
+  context: StoreContext,
+  work: (executor: Executor) => Promise<T>,
+): Promise<T> {
+  const handle = handleOf(shared, context);
+  if (handle !== undefined) return work(handle);
+  return inTransaction(shared, work);
+}
+
+/**
+ * A transaction, retried from the start when the database aborts it for a transient reason.
+ * `work` must be safe to run again: the server's units of work are.
+ */
+export async function inTransaction<T>(
+  shared: Shared,
+  work: (executor: Executor) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await shared.db.transaction().execute(async (transaction) => {
+        shared.handles.add(transaction);
+        try {
+          return await work(transaction);
+        } finally {
+          shared.handles.delete(transaction);
+        }
+      });
+    } catch (error) {
+      if (attempt >= shared.attempts || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/** `FOR UPDATE` where the dialect has row locks; SQLite locks the whole database on write instead. */
+export function forUpdate(shared: Shared): RawBuilder<unknown> {
+  return shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE`;
+}
+
+/** The member attribute of a resource type kept as rows: `members`, multi-valued and complex. */
+export function membersAttributeOf(
+  resourceType: ScimResourceType,
+): { readonly attribute: AttributeDefinition; readonly value: AttributeDefinition } | undefined {
+  const attribute = resourceType.schema.attributes.find(
+    (candidate) =>
+      candidate.name.toLowerCase() === 'members' &&
+      candidate.multiValued &&
+      candidate.type === 'complex',
+  );
+  const value = attribute?.subAttributes?.find((sub) => sub.name.toLowerCase() === 'value');
+  return attribute === undefined || value === undefined ? undefined : { attribute, value };
+}
+
+/** Numbers come back as strings from some drivers (PostgreSQL's BIGINT), or as bigints. */
+export const toNumber = (value: unknown): number =>
+  typeof value === 'number' ? value : Number(value);
+
+export function parseDocument(text: unknown): Record<string, unknown> {
+  const value: unknown = typeof text === 'string' ? JSON.parse(text) : text;
+  if (!isJsonObject(value)) throw new TypeError('A stored SCIM document is not a JSON object');
+  return value;
+}

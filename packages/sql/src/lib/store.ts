@@ -1,0 +1,263 @@
+// One resource type's store over the SQL tables: a row per resource (its JSON document beside the
+// normalised lookup columns), its e-mail, unique-value and member rows written in the same
+// transaction, versions compared and set in one statement.
+import { ScimError, type ScimResource } from '@scim/core';
+import { compileBoundFilter } from '@scim/filter';
+import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from '@scim/server';
+import { sql, type RawBuilder } from 'kysely';
+import { emailRowsOf, rowOf, uniqueAttributesOf, uniqueRowsOf } from './columns.js';
+import { isUniqueViolation } from './dialect.js';
+import { translateFilter, type Translation } from './filter-sql.js';
+import {
+  attachMembers,
+  deleteMembers,
+  groupsOf,
+  insertMembers,
+  memberRowsOf,
+  modifyMembers,
+  wantsMembers,
+} from './members.js';
+import { sortColumnOf, keysetPage, offsetPage } from './paging.js';
+import {
+  forUpdate,
+  handleOf,
+  parseDocument,
+  tenantOf,
+  toNumber,
+  writing,
+  type Executor,
+  type Shared,
+} from './shared.js';
+
+type WriteContext = StoreContext & { readonly expectedVersion: string | undefined };
+
+/** The store of every resource type the storage keeps (the context names the type). */
+export function createSqlStore(shared: Shared): Required<ScimStore> {
+  const resources = sql.table(shared.tables.resources);
+  const reader = (context: StoreContext): Executor => handleOf(shared, context) ?? shared.db;
+  const where = (context: StoreContext) =>
+    sql`tenant = ${tenantOf(context)} AND resource_type = ${context.resourceType.name}`;
+
+  const load = async (
+    executor: Executor,
+    rows: readonly { readonly document: string }[],
+    context: StoreContext,
+  ): Promise<ScimResource[]> => {
+    const found = rows.map((row) => parseDocument(row.document) as ScimResource);
+    if (wantsMembers(context)) await attachMembers(shared, executor, context, found);
+    return found;
+  };
+
+  /** Refuses a value another resource holds, before writing, so a refusal leaves no trace. */
+  const checkUnique = async (executor: Executor, resource: ScimResource, context: StoreContext) => {
+    const rows = uniqueRowsOf(resource, uniqueAttributesOf(context.resourceType));
+    for (const row of rows) {
+      const holder = (
+        await sql<{
+          resource_id: string;
+        }>`SELECT resource_id FROM ${sql.table(shared.tables.unique)} WHERE ${where(context)} AND attribute = ${row.attribute} AND value_hash = ${row.value_hash}`.execute(
+          executor,
+        )
+      ).rows[0];
+      if (holder !== undefined && holder.resource_id !== resource.id)
+        throw ScimError.uniqueness(`${row.attribute} is already in use`);
+    }
+    return rows;
+  };
+
+  /** Writes the rows beside a resource row: e-mails, unique values, members. */
+  const writeSideRows = async (
+    executor: Executor,
+    seq: number,
+    resource: ScimResource,
+    unique: readonly { readonly attribute: string; readonly value_hash: string }[],
+    members: Parameters<typeof insertMembers>[4],
+    context: StoreContext,
+  ) => {
+    const emails = emailRowsOf(resource);
+    if (emails.length > 0)
+      await sql`INSERT INTO ${sql.table(shared.tables.emails)} (resource_seq, value, type, is_primary) VALUES ${sql.join(
+        emails.map((email) => sql`(${seq}, ${email.value}, ${email.type}, ${email.is_primary})`),
+      )}`.execute(executor);
+    for (const row of unique) {
+      try {
+        await sql`INSERT INTO ${sql.table(shared.tables.unique)} (tenant, resource_type, attribute, value_hash, resource_id) VALUES (${tenantOf(context)}, ${context.resourceType.name}, ${row.attribute}, ${row.value_hash}, ${resource.id})`.execute(
+          executor,
+        );
+      } catch (error) {
+        // A concurrent write took the value between the check and this insert.
+        if (isUniqueViolation(error))
+          throw ScimError.uniqueness(`${row.attribute} is already in use`);
+        throw error;
+      }
+    }
+    await insertMembers(shared, executor, context, resource.id as string, members);
+  };
+
+  const deleteSideRows = async (
+    executor: Executor,
+    seq: number,
+    id: string,
+    context: StoreContext,
+  ) => {
+    await sql`DELETE FROM ${sql.table(shared.tables.emails)} WHERE resource_seq = ${seq}`.execute(
+      executor,
+    );
+    await sql`DELETE FROM ${sql.table(shared.tables.unique)} WHERE ${where(context)} AND resource_id = ${id}`.execute(
+      executor,
+    );
+    await deleteMembers(shared, executor, context, id);
+  };
+
+  return {
+    async get(id, context) {
+      const executor = reader(context);
+      const found = await sql<{
+        document: string;
+      }>`SELECT document FROM ${resources} WHERE ${where(context)} AND id = ${id}`.execute(
+        executor,
+      );
+      if (found.rows.length === 0) return undefined;
+      return (await load(executor, found.rows, context))[0];
+    },
+
+    async query(query, context) {
+      return runQuery(query, context);
+    },
+
+    create: (resource, context) =>
+      writing(shared, context, async (executor) => {
+        const id = resource.id as string;
+        const exists =
+          await sql`SELECT 1 AS one FROM ${resources} WHERE ${where(context)} AND id = ${id}`.execute(
+            executor,
+          );
+        if (exists.rows.length > 0) throw ScimError.uniqueness(`id '${id}' is already in use`);
+        const unique = await checkUnique(executor, resource, context);
+        const { bare, rows: members } = memberRowsOf(resource, context);
+        const row = rowOf(resource);
+        const insert = sql`INSERT INTO ${resources} (tenant, resource_type, id, document, user_name, external_id, display_name, display_name_folded, active, version, created_ms, modified_ms) VALUES (${tenantOf(context)}, ${context.resourceType.name}, ${id}, ${JSON.stringify(bare)}, ${row.user_name}, ${row.external_id}, ${row.display_name}, ${row.display_name_folded}, ${row.active}, ${row.version}, ${row.created_ms}, ${row.modified_ms})`;
+        let seq: number;
+        try {
+          if (shared.dialect === 'mysql') {
+            const result = await insert.execute(executor);
+            seq = toNumber(result.insertId);
+          } else {
+            const result = await sql<{ seq: unknown }>`${insert} RETURNING seq`.execute(executor);
+            seq = toNumber(result.rows[0]?.seq);
+          }
+        } catch (error) {
+          if (isUniqueViolation(error)) throw ScimError.uniqueness(`id '${id}' is already in use`);
+          throw error;
+        }
+        await writeSideRows(executor, seq, resource, unique, members, context);
+        return resource;
+      }),
+
+    replace: (resource, context: WriteContext) =>
+      writing(shared, context, async (executor) => {
+        const id = resource.id as string;
+        const existing = (
+          await sql<{
+            seq: unknown;
+            version: string | null;
+          }>`SELECT seq, version FROM ${resources} WHERE ${where(context)} AND id = ${id}${forUpdate(shared)}`.execute(
+            executor,
+          )
+        ).rows[0];
+        if (existing === undefined) throw ScimError.notFound(`Resource ${id} not found`);
+        if (context.expectedVersion !== undefined && existing.version !== context.expectedVersion)
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        const seq = toNumber(existing.seq);
+        const unique = await checkUnique(executor, resource, context);
+        const { bare, rows: members } = memberRowsOf(resource, context);
+        const row = rowOf(resource);
+        // Compare-and-set: the version read above must still be the stored one.
+        const updated =
+          await sql`UPDATE ${resources} SET document = ${JSON.stringify(bare)}, user_name = ${row.user_name}, external_id = ${row.external_id}, display_name = ${row.display_name}, display_name_folded = ${row.display_name_folded}, active = ${row.active}, version = ${row.version}, created_ms = ${row.created_ms}, modified_ms = ${row.modified_ms} WHERE seq = ${seq} AND ${existing.version === null ? sql`version IS NULL` : sql`version = ${existing.version}`}`.execute(
+            executor,
+          );
+        if (Number(updated.numAffectedRows ?? 1n) === 0)
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        await deleteSideRows(executor, seq, id, context);
+        await writeSideRows(executor, seq, resource, unique, members, context);
+        return resource;
+      }),
+
+    delete: (id, context) =>
+      writing(shared, context, async (executor) => {
+        const existing = (
+          await sql<{
+            seq: unknown;
+          }>`SELECT seq FROM ${resources} WHERE ${where(context)} AND id = ${id}${forUpdate(shared)}`.execute(
+            executor,
+          )
+        ).rows[0];
+        if (existing === undefined) return false;
+        const seq = toNumber(existing.seq);
+        await sql`DELETE FROM ${resources} WHERE seq = ${seq}`.execute(executor);
+        await deleteSideRows(executor, seq, id, context);
+        return true;
+      }),
+
+    modifyMembers: (id, change, context) => modifyMembers(shared, id, change, context),
+
+    groupsOf: (memberIds, context) => groupsOf(shared, reader(context), memberIds, context),
+  };
+
+  async function runQuery(query: StoreQuery, context: StoreContext): Promise<StoreQueryResult> {
+    const executor = reader(context);
+    const translation: Translation =
+      query.bound === undefined
+        ? { condition: sql`1=1`, exact: true }
+        : translateFilter(query.bound, {
+            dialect: shared.dialect,
+            tables: shared.tables,
+            tenant: tenantOf(context),
+            resourceType: context.resourceType.name,
+          });
+    const condition: RawBuilder<unknown> = sql`r.tenant = ${tenantOf(context)} AND r.resource_type = ${context.resourceType.name} AND ${translation.condition}`;
+    const sort = query.sort === undefined ? undefined : sortColumnOf(query.sort);
+    const read = (rows: readonly { readonly document: string }[]) => load(executor, rows, context);
+    if (translation.exact && sort !== null) {
+      if (query.cursor !== undefined && sort === undefined)
+        return keysetPage(shared, executor, condition, query, read);
+      return offsetPage(shared, executor, condition, sort, query, read);
+    }
+    // The database narrows; the filter is decided here, over at most `scanLimit` candidates.
+    const matches =
+      translation.exact || query.bound === undefined ? undefined : compileBoundFilter(query.bound);
+    const found: ScimResource[] = [];
+    let scanned = 0;
+    let after = 0;
+    for (;;) {
+      const batch = await sql<{
+        seq: unknown;
+        document: string;
+      }>`SELECT r.seq, r.document FROM ${resources} r WHERE ${condition} AND r.seq > ${after} ORDER BY r.seq LIMIT 500`.execute(
+        executor,
+      );
+      if (batch.rows.length === 0) break;
+      after = toNumber(batch.rows[batch.rows.length - 1]?.seq);
+      scanned += batch.rows.length;
+      // Members are read only when the filter needs them or the answer shows them.
+      for (const resource of await read(batch.rows)) {
+        if (matches !== undefined && !matches(resource)) continue;
+        if (found.length >= query.limit)
+          return {
+            resources: [],
+            applied: { filter: true, sort: false, page: false },
+            truncated: true,
+          };
+        found.push(resource);
+      }
+      if (scanned >= shared.scanLimit && batch.rows.length === 500)
+        return {
+          resources: [],
+          applied: { filter: true, sort: false, page: false },
+          truncated: true,
+        };
+    }
+    return { resources: found, applied: { filter: true, sort: false, page: false } };
+  }
+}
