@@ -1,10 +1,11 @@
 // `npm start`: runs an example server straight from the packages' TypeScript source, so that a fresh
 // clone answers its first request a second after `npm ci` instead of after a full build with type
 // declarations. esbuild (which tsup already brings) bundles the example and the @scim/* packages it
-// imports through their `@scim/source` export condition; every other package (express, hono) is
-// loaded from node_modules as usual. The bundle is written under node_modules/.cache (so that those
-// imports resolve), imported into this process (so that signals reach the example's own handlers),
-// and deleted once loaded.
+// imports through their `@scim/source` export condition; every other package (express, hono, the
+// database driver @scim/sql imports when SCIM_DATABASE_URL names it) is loaded from node_modules as
+// usual. The bundle is written under node_modules/.cache (so that those imports resolve), imported
+// into this process (so that signals reach the example's own handlers), and deleted once loaded.
+// The working directory stays the caller's: `npm start` keeps its SQLite file in <repo>/data/.
 //
 //   node scripts/run-example.mjs [express|hono]     (default: express)
 import { existsSync, rmSync } from 'node:fs';

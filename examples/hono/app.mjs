@@ -1,24 +1,31 @@
 // @ts-check
-// The SCIM endpoint as a Hono app. Hono runs on Node, Bun, Deno and Workers; only server.mjs is
-// Node-specific. Replace createMemoryStorage() with a storage over your database (docs/storage.md).
+// The SCIM endpoint as a Hono app, over the storage server.mjs opens (storage.mjs: a SQLite file by
+// default, or the database SCIM_DATABASE_URL names). Hono runs on Node, Bun, Deno and Workers; only
+// server.mjs and storage.mjs are Node-specific (on Workers, pass a storage over D1 or Hyperdrive).
 import { Hono } from 'hono';
 import { scimHandler } from '@scim/hono';
-import { bearerTokens, formatRequestLog } from '@scim/server';
+import { bearerTokens, createScimHandler, formatRequestLog } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
 
 /**
  * @param {{
+ *   storage?: Pick<import('@scim/server').ScimHandlerOptions, 'stores' | 'outbox' | 'transaction'>,
  *   tokens: readonly string[],
  *   baseUrl: string,
  *   compatibility?: 'rfc' | 'default' | 'entra' | 'okta',
  *   cursorSecret?: string | undefined,
  *   debug?: boolean,
  *   log?: (line: string) => void,
- * }} options `tokens`: the SHA-256 digests (`sha256:…`) of the bearer tokens accepted, several
- *   during a rotation. `baseUrl`: the public address of `/scim/v2`, which links use whatever Host a
- *   request names. `debug`: log request and response bodies, secrets redacted.
+ * }} options `storage`: where users and groups are kept (`openStorage` in storage.mjs; memory,
+ *   which keeps nothing, when it is left out).
+ *   `tokens`: the SHA-256 digests (`sha256:…`) of the bearer tokens accepted, several during a
+ *   rotation. `baseUrl`: the public address of `/scim/v2`, which links use whatever Host a request
+ *   names. `debug`: log request and response bodies, secrets redacted.
+ *   The app's `close()` stops hook delivery once the hooks in flight are done: call it on shutdown,
+ *   before closing the database.
  */
 export function createApp({
+  storage = createMemoryStorage(),
   tokens,
   baseUrl,
   compatibility = 'default',
@@ -26,10 +33,9 @@ export function createApp({
   debug = false,
   log = console.log,
 }) {
-  const app = new Hono();
-  const scim = scimHandler({
+  const handler = createScimHandler({
     // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
-    ...createMemoryStorage(),
+    ...storage,
     authenticate: bearerTokens({ tokens }),
     baseUrl,
     compatibility,
@@ -49,7 +55,9 @@ export function createApp({
       onDeactivate: ({ resource }) => log(`deactivated ${String(resource.userName)}`),
     },
   });
+  const app = new Hono();
+  const scim = scimHandler(handler);
   app.all('/scim/v2', scim);
   app.all('/scim/v2/*', scim);
-  return app;
+  return Object.assign(app, { close: () => handler.close() });
 }

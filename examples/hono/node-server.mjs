@@ -105,12 +105,16 @@ export function refuseUnservedMethods(server) {
 
 /**
  * On SIGTERM or SIGINT: stop accepting connections, close the idle keep-alive ones at once, let the
- * requests in flight finish (each answer then closes its connection), and exit 0. Whatever is still
- * running after `graceMs` is cut off, and the exit code is 1.
+ * requests in flight finish (each answer then closes its connection), run `onStop` (finish the hooks
+ * in flight, close the database), and exit 0. Whatever is still running after `graceMs` is cut off,
+ * and the exit code is 1.
  * @param {import('node:http').Server} server
- * @param {{ graceMs?: number, log?: (line: string) => void }} [options]
+ * @param {{ graceMs?: number, log?: (line: string) => void, onStop?: () => Promise<void> }} [options]
  */
-export function stopOnSignals(server, { graceMs = 10_000, log = console.log } = {}) {
+export function stopOnSignals(
+  server,
+  { graceMs = 10_000, log = console.log, onStop = () => Promise.resolve() } = {},
+) {
   /** @type {Set<import('node:http').ServerResponse>} */
   const inFlight = new Set();
   let stopping = false;
@@ -130,7 +134,15 @@ export function stopOnSignals(server, { graceMs = 10_000, log = console.log } = 
       for (const response of inFlight)
         if (!response.headersSent) response.setHeader('connection', 'close');
       // close() also closes the connections that are idle right now.
-      server.close((error) => process.exit(error === undefined ? 0 : 1));
+      server.close((error) =>
+        onStop().then(
+          () => process.exit(error === undefined ? 0 : 1),
+          (/** @type {unknown} */ failure) => {
+            log(`${signal}: ${String(failure)}`);
+            process.exit(1);
+          },
+        ),
+      );
       setTimeout(() => {
         log(`${signal}: requests still open after ${graceMs} ms; exiting`);
         process.exit(1);

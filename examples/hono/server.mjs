@@ -1,12 +1,14 @@
 // @ts-check
-// Starts the Hono example on Node. Variables: PORT (default 8080; 0 picks a free port), HOST
-// (default 127.0.0.1), SCIM_BASE_URL (the public URL of /scim/v2), SCIM_TOKEN_SHA256 or SCIM_TOKEN,
-// SCIM_COMPATIBILITY, SCIM_CURSOR_SECRET, SCIM_DEBUG=1.
+// Starts the Hono example on Node. Variables: SCIM_DATABASE_URL (default sqlite:./data/scim.db;
+// memory: keeps nothing), PORT (default 8080; 0 picks a free port), HOST (default 127.0.0.1),
+// SCIM_BASE_URL (the public URL of /scim/v2), SCIM_TOKEN_SHA256 or SCIM_TOKEN, SCIM_COMPATIBILITY,
+// SCIM_CURSOR_SECRET, SCIM_DEBUG=1.
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { hashBearerToken } from '@scim/server';
 import { createApp } from './app.mjs';
 import { closeAfterUnreadBody, refuseUnservedMethods, stopOnSignals } from './node-server.mjs';
+import { DEFAULT_DATABASE_URL, openStorage } from './storage.mjs';
 
 /** The digests of the tokens accepted: SCIM_TOKEN_SHA256 (comma-separated), else SCIM_TOKEN's. */
 async function acceptedTokens() {
@@ -27,6 +29,7 @@ const compatibility = /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (
   process.env.SCIM_COMPATIBILITY ?? 'default'
 );
 const tokens = await acceptedTokens();
+const { storage, close } = await openStorage(process.env.SCIM_DATABASE_URL || DEFAULT_DATABASE_URL);
 
 /** @type {ReturnType<typeof createApp> | undefined} */
 let app;
@@ -38,14 +41,20 @@ const server = serve({ fetch: fetchScim, port, hostname }, (info) => {
   const shown = hostname.includes(':') ? `[${hostname}]` : hostname;
   const baseUrl = process.env.SCIM_BASE_URL ?? `http://${shown}:${info.port}/scim/v2`;
   app = createApp({
+    storage,
     tokens,
     baseUrl,
     compatibility,
     cursorSecret: process.env.SCIM_CURSOR_SECRET,
     debug: process.env.SCIM_DEBUG === '1',
   });
-  console.log(`SCIM 2.0 endpoint: ${baseUrl} (compatibility: ${compatibility})`);
+  // performance.now() counts from the process's start.
+  const startup = performance.now().toFixed(0);
+  console.log(
+    `SCIM 2.0 endpoint: ${baseUrl} (compatibility: ${compatibility}; ready in ${startup} ms)`,
+  );
 });
 const httpServer = /** @type {import('node:http').Server} */ (server);
 refuseUnservedMethods(httpServer);
-stopOnSignals(httpServer);
+// On SIGTERM: the requests in flight finish, then the hooks in flight, then the database closes.
+stopOnSignals(httpServer, { onStop: () => (app?.close() ?? Promise.resolve()).then(close) });

@@ -15,14 +15,27 @@ export interface ExampleProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `examples/<name>/server.mjs` with SCIM_TOKEN `token` and waits until it listens. */
+/**
+ * Starts `examples/<name>/server.mjs` with SCIM_TOKEN `token` and waits until it listens. The
+ * storage is memory unless `env` names a SCIM_DATABASE_URL: never the developer's `data/scim.db`.
+ * `cwd` is the working directory, against which a relative `sqlite:` path is resolved.
+ */
 export async function startExample(
   name: 'express' | 'hono',
   token: string,
   env: Record<string, string> = {},
+  cwd: string = process.cwd(),
 ): Promise<ExampleProcess> {
   const child = spawn(process.execPath, [script, name], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SCIM_TOKEN: token, ...env },
+    cwd,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SCIM_TOKEN: token,
+      SCIM_DATABASE_URL: 'memory:',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let printed = '';

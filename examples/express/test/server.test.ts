@@ -3,16 +3,22 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '@scim/server';
+import { createMemoryStorage } from '@scim/server/memory';
 import { conformanceCases } from '@scim/server/testing';
 import { createApp } from '../app.mjs';
 
-/** Listens first, then mounts the app with the base URL that names the port picked. */
-async function start(options: Omit<Parameters<typeof createApp>[0], 'baseUrl' | 'tokens'>) {
+/**
+ * Listens first, then mounts the app with the base URL that names the port picked; each server has
+ * a storage of its own (memory here; database.test.ts runs the kit on the SQL databases).
+ */
+async function start(
+  options: Omit<Parameters<typeof createApp>[0], 'baseUrl' | 'tokens' | 'storage'>,
+) {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
   const tokens = [await hashBearerToken('example-token')];
-  server.on('request', createApp({ ...options, tokens, baseUrl }));
+  server.on('request', createApp({ ...options, storage: createMemoryStorage(), tokens, baseUrl }));
   return { server, baseUrl };
 }
 
@@ -104,15 +110,16 @@ describe('examples/express with a public base URL', () => {
     const url = new URL(`${baseUrl}/ServiceProviderConfig`);
     server.removeAllListeners('request');
     const tokens = [await hashBearerToken('example-token')];
+    const storage = createMemoryStorage();
     server.on(
       'request',
-      createApp({ tokens, baseUrl: 'http://scim.example.com/scim/v2', log: () => {} }),
+      createApp({ storage, tokens, baseUrl: 'http://scim.example.com/scim/v2', log: () => {} }),
     );
     expect((await statusAndLocation(url, 'GET', {})).status).toBe(403);
     server.removeAllListeners('request');
     server.on(
       'request',
-      createApp({ tokens, baseUrl: 'https://scim.example.com/scim/v2', log: () => {} }),
+      createApp({ storage, tokens, baseUrl: 'https://scim.example.com/scim/v2', log: () => {} }),
     );
     expect((await statusAndLocation(url, 'GET', {})).status).toBe(200);
     await new Promise<void>((resolve) => server.close(() => resolve()));

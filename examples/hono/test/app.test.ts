@@ -1,8 +1,10 @@
-// The Hono example passes the shared conformance kit in each preset.
-import { beforeAll, describe, expect, it } from 'vitest';
+// The Hono example passes the shared conformance kit in each preset, each on a SQLite database of
+// its own (in memory: the same SQL storage as the default file, and nothing left behind).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '@scim/server';
 import { conformanceCases } from '@scim/server/testing';
 import { createApp } from '../app.mjs';
+import { openStorage } from '../storage.mjs';
 
 const baseUrl = 'http://127.0.0.1/scim/v2';
 
@@ -10,9 +12,17 @@ for (const compatibility of ['default', 'entra', 'okta'] as const) {
   describe(`examples/hono (${compatibility})`, () => {
     const lines: string[] = [];
     let app: ReturnType<typeof createApp>;
+    let close: () => Promise<void>;
     beforeAll(async () => {
       const tokens = [await hashBearerToken('hono-token')];
-      app = createApp({ tokens, baseUrl, compatibility, log: (line) => lines.push(line) });
+      const opened = await openStorage('sqlite::memory:', { log: () => {} });
+      close = opened.close;
+      const { storage } = opened;
+      app = createApp({ storage, tokens, baseUrl, compatibility, log: (line) => lines.push(line) });
+    });
+    afterAll(async () => {
+      await app.close();
+      await close();
     });
     const target = {
       fetch: (request: Request) => Promise.resolve(app.fetch(request)),

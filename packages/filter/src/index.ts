@@ -48,6 +48,7 @@ export {
   type BoundFilterNode,
 } from './lib/bind.js';
 export { filterCost } from './lib/cost.js';
+export { compareCodePoints } from './lib/compare.js';
 export {
   compileBoundFilter,
   compileFilter,

@@ -8,6 +8,7 @@ it('exports exactly the documented names', () => {
     'HARMLESS_FILTER_SYNTAX',
     'LENIENT_FILTER_SYNTAX',
     'bindFilter',
+    'compareCodePoints',
     'compileBoundFilter',
     'compileFilter',
     'compileValuePathFilter',

@@ -99,6 +99,15 @@ describe('sorting (RFC 7644 §3.4.2.3)', () => {
     return instance;
   }
 
+  it('P-SORT-07/S-TYPE-01: strings sort by code point, so a character above U+FFFF follows U+FFFD (as a database binary collation sorts)', async () => {
+    const { call } = await named('\u{1F600}', '\uFFFD', '\uE000');
+    expect(
+      ((await call('GET', '/Users?sortBy=displayName')).body.Resources ?? []).map(
+        (u) => u.displayName,
+      ),
+    ).toEqual(['\uE000', '\uFFFD', '\u{1F600}']);
+  });
+
   it('P-SORT-01/P-SORT-02/P-SORT-07: ascending by default, case-insensitive for caseExact false', async () => {
     const { call } = await named('b', 'A', 'c');
     expect(

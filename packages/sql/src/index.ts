@@ -28,3 +28,4 @@ export { createSqlStorage, type SqlStorage, type SqlStorageOptions } from './lib
 export { type SqlOutbox } from './lib/outbox.js';
 export { pgliteDialect, type PGliteLike } from './lib/pglite.js';
 export { openDatabase, type OpenedDatabase } from './lib/connect.js';
+export { drizzleSchema, prismaSchema } from './lib/emit.js';

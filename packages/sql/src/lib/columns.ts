@@ -8,10 +8,49 @@ import {
   COMMON_ATTRIBUTES,
   isJsonObject,
   parseDateTime,
+  ScimError,
   type AttributeDefinition,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
+
+// PostgreSQL refuses U+0000 in text, and the drivers send an unpaired surrogate as U+FFFD, so such a
+// value in a column would fail the write or compare equal to another. With the `u` flag a surrogate
+// pair is one code point, so only an unpaired surrogate matches.
+// eslint-disable-next-line no-control-regex -- U+0000 is what PostgreSQL cannot store
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+const UNPAIRED = /[\uD800-\uDFFF]/u;
+
+/** Whether every dialect stores and compares `text` as it is. */
+export function isStorable(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+/**
+ * The longest value an indexed column holds, in UTF-8 bytes: a PostgreSQL B-tree entry holds at most
+ * 2,704 bytes (the tenant and resource type included), and a MySQL TEXT 65,535.
+ */
+export const MAX_COLUMN_BYTES = 2_000;
+
+/**
+ * A column value as stored (case-folded where the column is), refused with 400 when no dialect
+ * could store it faithfully or index it: the same limits on every database, so a directory moves
+ * from SQLite to PostgreSQL without surprises.
+ */
+function storable(text: string | null, attribute: string, fold: boolean): string | null {
+  if (text === null) return null;
+  if (!isStorable(text))
+    throw ScimError.invalidValue(
+      `Attribute '${attribute}' holds U+0000 or an unpaired surrogate, which this storage cannot store`,
+    );
+  const value = fold ? caseFold(text) : text;
+  // Cheap first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
+  if (value.length * 3 > MAX_COLUMN_BYTES && Buffer.byteLength(value) > MAX_COLUMN_BYTES)
+    throw ScimError.invalidValue(
+      `Attribute '${attribute}' is longer than this storage indexes (${MAX_COLUMN_BYTES} bytes of UTF-8)`,
+    );
+  return value;
+}
 
 /**
  * A normalised column: the core attribute it holds, and whether it holds the value case-folded (an
@@ -45,15 +84,14 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 
 /** The columns of one resource row, besides its keys and document. */
 export function rowOf(resource: ScimResource): ResourceRow {
-  const userName = text(resource.userName);
   const displayName = text(resource.displayName);
   const meta = resource.meta ?? {};
   const created = parseDateTime(text(meta.created) ?? '') ?? 0;
   return {
-    user_name: userName === null ? null : caseFold(userName),
-    external_id: text(resource.externalId),
-    display_name: displayName,
-    display_name_folded: displayName === null ? null : caseFold(displayName),
+    user_name: storable(text(resource.userName), 'userName', true),
+    external_id: storable(text(resource.externalId), 'externalId', false),
+    display_name: storable(displayName, 'displayName', false),
+    display_name_folded: storable(displayName, 'displayName', true),
     active: typeof resource.active === 'boolean' ? (resource.active ? 1 : 0) : null,
     version: text(meta.version),
     created_ms: created,
@@ -78,8 +116,8 @@ export function emailRowsOf(resource: ScimResource): EmailRow[] {
   for (const email of emails) {
     if (!isJsonObject(email)) continue;
     rows.push({
-      value: typeof email.value === 'string' ? caseFold(email.value) : null,
-      type: typeof email.type === 'string' ? caseFold(email.type) : null,
+      value: storable(text(email.value), 'emails.value', true),
+      type: storable(text(email.type), 'emails.type', true),
       is_primary: email.primary === true ? 1 : 0,
     });
   }
@@ -142,11 +180,22 @@ export function uniqueRowsOf(
     if (!isJsonObject(holder)) continue;
     const value = holder[unique.attribute.name];
     if (value === undefined || value === null || value === '') continue;
-    const key = attributeValueKey(unique.attribute, value);
     rows.push({
       attribute: unique.path,
-      value_hash: createHash('sha256').update(key).digest('hex'),
+      value_hash: hashOf(attributeValueKey(unique.attribute, value)),
     });
   }
   return rows;
+}
+
+/**
+ * The SHA-256 of a comparison key's UTF-8. UTF-8 has no form for an unpaired surrogate (Node writes
+ * U+FFFD, so `a\uD800` and `a\uFFFD` would collide): such a key is hashed as UTF-16 behind a 0xFF
+ * byte, which no UTF-8 text holds, so it collides with nothing.
+ */
+function hashOf(key: string): string {
+  const hash = createHash('sha256');
+  if (!UNPAIRED.test(key)) hash.update(key);
+  else hash.update(Buffer.from([0xff])).update(Buffer.from(key, 'utf16le'));
+  return hash.digest('hex');
 }

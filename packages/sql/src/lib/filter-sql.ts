@@ -6,7 +6,7 @@
 import { caseFold, isCaseExact, parseDateTime, type AttributeDefinition } from '@scim/core';
 import type { BoundAttribute, BoundFilterNode, CompareOperator, CompareValue } from '@scim/filter';
 import { sql, type RawBuilder } from 'kysely';
-import { COLUMNS, type ColumnSpec } from './columns.js';
+import { COLUMNS, isStorable, type ColumnSpec } from './columns.js';
 import type { SqlDialectName, TableNames } from './dialect.js';
 import { memberKeyOf } from './member-key.js';
 
@@ -147,7 +147,8 @@ function comparison(
   const spec = columnOf(bound);
   if (spec !== undefined && typeof value === 'string') {
     const literal = spec.folded ? caseFold(value) : value;
-    return exactly(textTest(sql.ref(`r.${spec.column}`), operator, literal, scope.dialect));
+    const test = storedTextTest(sql.ref(`r.${spec.column}`), operator, literal, scope.dialect);
+    return test === undefined ? undefined : exactly(test);
   }
   if (isActive(bound) && typeof value === 'boolean') {
     // A boolean compares by `eq`; every other operator is "a boolean, and not this one".
@@ -235,11 +236,30 @@ function elementTest(
     return sql`e.is_primary = ${wanted ? 1 : 0}`;
   }
   if (typeof value !== 'string') return undefined;
-  return textTest(sql.ref(`e.${column}`), operator, caseFold(value), dialect);
+  return storedTextTest(sql.ref(`e.${column}`), operator, caseFold(value), dialect);
+}
+
+/**
+ * {@link textTest}, or for a literal that no column can hold (U+0000, an unpaired surrogate: the
+ * storage refuses such values, and a driver could not even send one faithfully) what follows from
+ * that: it equals no stored value and differs from all. Ordering and substrings compare UTF-16 units
+ * on the server (a lone surrogate is a prefix of a pair), so those terms are left to it.
+ */
+function storedTextTest(
+  column: RawBuilder<unknown>,
+  operator: CompareOperator,
+  literal: string,
+  dialect: SqlDialectName,
+): RawBuilder<unknown> | undefined {
+  if (isStorable(literal)) return textTest(column, operator, literal, dialect);
+  if (operator === 'eq') return FALSE;
+  if (operator === 'ne') return sql`${column} IS NOT NULL`;
+  return undefined;
 }
 
 function emailsHaving(condition: RawBuilder<unknown>, scope: TranslateScope): RawBuilder<unknown> {
-  return sql`r.seq IN (SELECT e.resource_seq FROM ${sql.table(scope.tables.emails)} e WHERE ${condition})`;
+  // The tenant leads the e-mail indexes (and keeps the lookup on one Citus shard).
+  return sql`r.seq IN (SELECT e.resource_seq FROM ${sql.table(scope.tables.emails)} e WHERE e.tenant = ${scope.tenant} AND ${condition})`;
 }
 
 function memberValue(bound: BoundAttribute): AttributeDefinition | undefined {
@@ -251,6 +271,8 @@ function memberValue(bound: BoundAttribute): AttributeDefinition | undefined {
 }
 
 function groupsListing(key: string, scope: TranslateScope): RawBuilder<unknown> {
+  // A member value a column cannot hold was refused when written: no group lists it.
+  if (!isStorable(key)) return FALSE;
   return sql`r.id IN (SELECT m.group_id FROM ${sql.table(scope.tables.members)} m WHERE m.tenant = ${scope.tenant} AND m.resource_type = ${scope.resourceType} AND m.member_key = ${key})`;
 }
 
@@ -293,6 +315,7 @@ export function textTest(
           if (operator === 'sw') return sql`substr(${column}, 1, length(${literal})) = ${literal}`;
           return sql`substr(${column}, -length(${literal})) = ${literal}`;
         }
+        if (dialect === 'mysql' && operator === 'sw') return prefixRange(column, literal);
         const escaped = likeEscape(literal);
         const pattern =
           operator === 'co' ? `%${escaped}%` : operator === 'sw' ? `${escaped}%` : `%${escaped}`;
@@ -301,6 +324,24 @@ export function textTest(
     }
   })();
   return sql`(${column} IS NOT NULL AND ${test})`;
+}
+
+/**
+ * `sw` as the range of strings that start with `prefix`: from the prefix up to, not including, the
+ * prefix with its last code point one higher. MariaDB scans the index range of `LIKE 'p%'` only up to
+ * U+FFFF after the prefix in a binary utf8mb4 collation, so it misses `p😀`; the range has no gap.
+ */
+function prefixRange(column: RawBuilder<unknown>, prefix: string): RawBuilder<unknown> {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = (points.pop() as string).codePointAt(0) as number;
+    if (last === 0x10ffff) continue;
+    // No text holds a surrogate code point: after U+D7FF comes U+E000.
+    const above = String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
+    return sql`${column} >= ${prefix} AND ${column} < ${points.join('') + above}`;
+  }
+  // A prefix of U+10FFFF alone: every string that starts with it sorts at or after it.
+  return sql`${column} >= ${prefix}`;
 }
 
 /** Milliseconds and the fraction of a millisecond beyond them (Entra sends seven digits). */

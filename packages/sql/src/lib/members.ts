@@ -9,6 +9,7 @@ import type {
   StoreMembership,
 } from '@scim/server';
 import { sql } from 'kysely';
+import { isStorable } from './columns.js';
 import { memberKeyOf } from './member-key.js';
 import {
   forUpdate,
@@ -171,7 +172,9 @@ export function modifyMembers(
       if (!adds.has(key)) adds.set(key, member);
     }
     const removes = new Map<string, string>();
-    for (const value of change.remove) removes.set(memberKeyOf(members.value, value), value);
+    // A value no column can hold is no stored member (and would not reach the database intact).
+    for (const value of change.remove)
+      if (isStorable(value)) removes.set(memberKeyOf(members.value, value), value);
     const keys = [...adds.keys(), ...removes.keys()];
     const present = new Map<string, string>();
     for (let start = 0; start < keys.length; start += BATCH) {
@@ -216,7 +219,7 @@ export function modifyMembers(
     if (change.meta.version === undefined) delete meta.version;
     else meta.version = change.meta.version;
     document.meta = meta;
-    await sql`UPDATE ${sql.table(shared.tables.resources)} SET document = ${JSON.stringify(document)}, version = ${meta.version ?? null}, modified_ms = ${Date.parse(meta.lastModified ?? '') || 0} WHERE seq = ${toNumber(group.seq)}`.execute(
+    await sql`UPDATE ${sql.table(shared.tables.resources)} SET document = ${JSON.stringify(document)}, version = ${meta.version ?? null}, modified_ms = ${Date.parse(meta.lastModified ?? '') || 0} WHERE tenant = ${tenant} AND seq = ${toNumber(group.seq)}`.execute(
       executor,
     );
     return { added, removed, meta, ...displayName };

@@ -76,7 +76,7 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
         ).rows;
         if (rows.length === 0) return [];
         const lease = leaseUntil.getTime();
-        await sql`UPDATE ${table} SET next_attempt_ms = ${lease}, claimed = 1 WHERE seq IN (${sql.join(rows.map((row) => toNumber(row.seq)))})`.execute(
+        await sql`UPDATE ${table} SET next_attempt_ms = ${lease}, claimed = 1 WHERE id IN (${sql.join(rows.map((row) => row.id))})`.execute(
           executor,
         );
         return rows.map((row) => toEntry(row, lease));
@@ -89,7 +89,10 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
       );
     },
 
-    async fail(id, error, retryAt) {
+    async fail(id, failure, retryAt) {
+      // PostgreSQL refuses U+0000 in text; a hook's message may hold anything.
+      // eslint-disable-next-line no-control-regex -- U+0000 is the character replaced
+      const error = failure.replace(/\u0000/g, '\uFFFD');
       await (
         retryAt === undefined
           ? sql`UPDATE ${table} SET attempts = attempts + 1, last_error = ${error}, state = 'dead' WHERE id = ${id} AND state = 'pending'`

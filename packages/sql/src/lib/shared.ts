@@ -60,19 +60,49 @@ export async function inTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await shared.db.transaction().execute(async (transaction) => {
-        shared.handles.add(transaction);
-        try {
-          return await work(transaction);
-        } finally {
-          shared.handles.delete(transaction);
-        }
-      });
+      return await (shared.dialect === 'sqlite'
+        ? immediateTransaction(shared, work)
+        : shared.db.transaction().execute((transaction) => registered(shared, transaction, work)));
     } catch (error) {
       if (attempt >= shared.attempts || !isTransient(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
+}
+
+async function registered<T>(
+  shared: Shared,
+  handle: Executor,
+  work: (executor: Executor) => Promise<T>,
+): Promise<T> {
+  shared.handles.add(handle);
+  try {
+    return await work(handle);
+  } finally {
+    shared.handles.delete(handle);
+  }
+}
+
+/**
+ * SQLite: `BEGIN IMMEDIATE`, which takes the write lock at the start. A plain (deferred) BEGIN reads
+ * first and upgrades later, and when another process wrote in between, SQLite refuses the upgrade at
+ * once instead of waiting out the busy timeout: with two servers on one file, writes would fail.
+ */
+function immediateTransaction<T>(
+  shared: Shared,
+  work: (executor: Executor) => Promise<T>,
+): Promise<T> {
+  return shared.db.connection().execute(async (connection) => {
+    await sql`BEGIN IMMEDIATE`.execute(connection);
+    try {
+      const result = await registered(shared, connection, work);
+      await sql`COMMIT`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** `FOR UPDATE` where the dialect has row locks; SQLite locks the whole database on write instead. */

@@ -5,7 +5,7 @@ import { ScimError, type ScimResource } from '@scim/core';
 import { compileBoundFilter } from '@scim/filter';
 import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from '@scim/server';
 import { sql, type RawBuilder } from 'kysely';
-import { emailRowsOf, rowOf, uniqueAttributesOf, uniqueRowsOf } from './columns.js';
+import { emailRowsOf, isStorable, rowOf, uniqueAttributesOf, uniqueRowsOf } from './columns.js';
 import { isUniqueViolation } from './dialect.js';
 import { translateFilter, type Translation } from './filter-sql.js';
 import {
@@ -76,8 +76,11 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
   ) => {
     const emails = emailRowsOf(resource);
     if (emails.length > 0)
-      await sql`INSERT INTO ${sql.table(shared.tables.emails)} (resource_seq, value, type, is_primary) VALUES ${sql.join(
-        emails.map((email) => sql`(${seq}, ${email.value}, ${email.type}, ${email.is_primary})`),
+      await sql`INSERT INTO ${sql.table(shared.tables.emails)} (tenant, resource_seq, value, type, is_primary) VALUES ${sql.join(
+        emails.map(
+          (email) =>
+            sql`(${tenantOf(context)}, ${seq}, ${email.value}, ${email.type}, ${email.is_primary})`,
+        ),
       )}`.execute(executor);
     for (const row of unique) {
       try {
@@ -100,7 +103,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
     id: string,
     context: StoreContext,
   ) => {
-    await sql`DELETE FROM ${sql.table(shared.tables.emails)} WHERE resource_seq = ${seq}`.execute(
+    await sql`DELETE FROM ${sql.table(shared.tables.emails)} WHERE tenant = ${tenantOf(context)} AND resource_seq = ${seq}`.execute(
       executor,
     );
     await sql`DELETE FROM ${sql.table(shared.tables.unique)} WHERE ${where(context)} AND resource_id = ${id}`.execute(
@@ -111,6 +114,8 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
 
   return {
     async get(id, context) {
+      // An id no column can hold (U+0000, an unpaired surrogate) names no stored resource.
+      if (!isStorable(id)) return undefined;
       const executor = reader(context);
       const found = await sql<{
         document: string;
@@ -157,6 +162,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
     replace: (resource, context: WriteContext) =>
       writing(shared, context, async (executor) => {
         const id = resource.id as string;
+        if (!isStorable(id)) throw ScimError.notFound(`Resource ${id} not found`);
         const existing = (
           await sql<{
             seq: unknown;
@@ -174,7 +180,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         const row = rowOf(resource);
         // Compare-and-set: the version read above must still be the stored one.
         const updated =
-          await sql`UPDATE ${resources} SET document = ${JSON.stringify(bare)}, user_name = ${row.user_name}, external_id = ${row.external_id}, display_name = ${row.display_name}, display_name_folded = ${row.display_name_folded}, active = ${row.active}, version = ${row.version}, created_ms = ${row.created_ms}, modified_ms = ${row.modified_ms} WHERE seq = ${seq} AND ${existing.version === null ? sql`version IS NULL` : sql`version = ${existing.version}`}`.execute(
+          await sql`UPDATE ${resources} SET document = ${JSON.stringify(bare)}, user_name = ${row.user_name}, external_id = ${row.external_id}, display_name = ${row.display_name}, display_name_folded = ${row.display_name_folded}, active = ${row.active}, version = ${row.version}, created_ms = ${row.created_ms}, modified_ms = ${row.modified_ms} WHERE tenant = ${tenantOf(context)} AND seq = ${seq} AND ${existing.version === null ? sql`version IS NULL` : sql`version = ${existing.version}`}`.execute(
             executor,
           );
         if (Number(updated.numAffectedRows ?? 1n) === 0)
@@ -186,6 +192,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
 
     delete: (id, context) =>
       writing(shared, context, async (executor) => {
+        if (!isStorable(id)) return false;
         const existing = (
           await sql<{
             seq: unknown;
@@ -195,14 +202,18 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         ).rows[0];
         if (existing === undefined) return false;
         const seq = toNumber(existing.seq);
-        await sql`DELETE FROM ${resources} WHERE seq = ${seq}`.execute(executor);
+        await sql`DELETE FROM ${resources} WHERE tenant = ${tenantOf(context)} AND seq = ${seq}`.execute(
+          executor,
+        );
         await deleteSideRows(executor, seq, id, context);
         return true;
       }),
 
-    modifyMembers: (id, change, context) => modifyMembers(shared, id, change, context),
+    modifyMembers: (id, change, context) =>
+      isStorable(id) ? modifyMembers(shared, id, change, context) : Promise.resolve(undefined),
 
-    groupsOf: (memberIds, context) => groupsOf(shared, reader(context), memberIds, context),
+    groupsOf: (memberIds, context) =>
+      groupsOf(shared, reader(context), memberIds.filter(isStorable), context),
   };
 
   async function runQuery(query: StoreQuery, context: StoreContext): Promise<StoreQueryResult> {

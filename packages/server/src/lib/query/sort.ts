@@ -7,7 +7,7 @@ import {
   type ScimResource,
   isJsonObject,
 } from '@scim/core';
-import type { BoundAttribute } from '@scim/filter';
+import { compareCodePoints, type BoundAttribute } from '@scim/filter';
 
 /** A resolved `sortBy` path as the bound attribute a `StoreSort` carries. */
 export function sortAttribute(resolved: ResolvedAttributePath): BoundAttribute {
@@ -85,8 +85,9 @@ export function compareBy(
   return (a, b) => compare(key(a), key(b));
 }
 
+/** Code point order, as databases sort under a binary collation and filters compare (P-SORT-07). */
 function compareText(x: string, y: string): number {
-  return x < y ? -1 : x > y ? 1 : 0;
+  return x === y ? 0 : compareCodePoints(x, y);
 }
 
 /** Sorts in place, computing each resource's key once rather than at every comparison. */
