@@ -111,6 +111,36 @@ run('scale script: memory store (20,000 users)', 'node', [
   'bench/memory-store-1m.mjs',
   '20000',
 ]);
+// @scim/sql (npm run bench:sql) on SQLite, and PostgreSQL when SCIM_TEST_POSTGRES_URL is set. Only
+// the big ÷ small ratios are checked, with a loose bound (3×: a size-dependent cost at 2,000 members
+// or 3,000 users still shows); the absolute lookup targets and the HTTP ratios are machine figures,
+// printed but not checked here.
+run('scale script: @scim/sql store (3,000 users, a 2,000-member group)', 'node', [
+  'bench/sql-store-1m.mjs',
+  '3000',
+  '--group',
+  '2000',
+  '--page',
+  '100',
+  '--repeats',
+  '400',
+  '--check',
+  '--max-ratio',
+  '3',
+]);
+run('scale script: @scim/sql over HTTP (300 users)', 'node', [
+  'bench/sql-http.mjs',
+  '--quick',
+  '--servers',
+  'bare,express-sqlite',
+]);
+run('scale script: @scim/sql start-up', 'node', [
+  'bench/sql-startup.mjs',
+  '--runs',
+  '2',
+  '--starts',
+  '1',
+]);
 run('package checks (publint, attw)', 'npm', ['run', 'check:pkgs', '--silent']);
 run('api docs (typedoc)', ...npx('typedoc', '--logLevel', 'Warn'));
 

@@ -1,10 +1,9 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base.ts';
 
-export default defineConfig({
-  ...packageBuild,
-  // dist/cli.js is the `scim-sql` command (its shebang makes tsup mark it executable). The shims
-  // give its CommonJS twin the `import.meta.url` it compares with the script Node was started with.
-  entry: ['src/index.ts', 'src/cli.ts'],
-  shims: true,
-});
+export default defineConfig([
+  { ...packageBuild, entry: ['src/index.ts'] },
+  // dist/cli.js is the `scim-sql` command: ESM only, as npm's bin link runs it (its shebang makes
+  // tsup mark it executable), so it needs no CommonJS twin and no shims.
+  { ...packageBuild, entry: ['src/cli.ts'], format: ['esm'], dts: false, clean: false },
+]);

@@ -134,7 +134,7 @@ function presence(
   }
   if (condition === undefined) return undefined;
   void scope;
-  return exactly(present ? condition : sql`NOT ${condition}`);
+  return exactly(present ? condition : sql`NOT (${condition})`);
 }
 
 function comparison(
@@ -263,6 +263,8 @@ function emailsHaving(condition: RawBuilder<unknown>, scope: TranslateScope): Ra
 }
 
 function memberValue(bound: BoundAttribute): AttributeDefinition | undefined {
+  // Only the core `members` is kept as member rows; an extension's `members` is in the document.
+  if (bound.kind !== 'attribute' || bound.isExtension) return undefined;
   const definition = bound.attribute;
   const sub = bound.subAttribute;
   if (definition?.name.toLowerCase() !== 'members' || !definition.multiValued) return undefined;

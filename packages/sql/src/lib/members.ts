@@ -140,6 +140,49 @@ export async function attachMembers(
   }
 }
 
+/**
+ * Takes a shared lock on each resource being added, and refuses one that this transaction saw
+ * (the server's existence check read it) and that is gone now. A concurrent DELETE of that user,
+ * whose clean-up read this group's members before this add, would otherwise leave a deleted user
+ * listed as a member: the delete locks the user's row, so this waits for it
+ * and then finds the row gone; an add that took its lock first commits before the delete, whose
+ * last step removes the resource from every group's member rows. Values no read of this transaction found are left to the server's
+ * own checks. SQLite and PGlite run one write transaction at a time and need none of this.
+ */
+async function lockNewMembers(
+  shared: Shared,
+  executor: Executor,
+  context: StoreContext,
+  change: MembershipChange,
+): Promise<void> {
+  const seen = shared.seen.get(executor);
+  if (shared.dialect === 'sqlite' || change.add.length === 0 || seen === undefined) return;
+  const lock = shared.dialect === 'mysql' ? sql` LOCK IN SHARE MODE` : sql` FOR SHARE`;
+  // By resource type, so the lookup is one index key per member: a range scan would lock other
+  // rows too (the group's, under MySQL's REPEATABLE READ) and deadlock concurrent adds.
+  const byType = new Map<string, Set<string>>();
+  for (const member of change.add) {
+    if (!seen.has(member.value) || member.type === undefined) continue;
+    let ids = byType.get(member.type);
+    if (ids === undefined) byType.set(member.type, (ids = new Set()));
+    ids.add(member.value);
+  }
+  for (const [type, wanted] of byType) {
+    const ids = [...wanted];
+    const found = new Set<string>();
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const rows = await sql<{
+        id: string;
+      }>`SELECT id FROM ${sql.table(shared.tables.resources)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type} AND id IN (${sql.join(ids.slice(start, start + BATCH))})${lock}`.execute(
+        executor,
+      );
+      for (const row of rows.rows) found.add(row.id);
+    }
+    for (const id of ids)
+      if (!found.has(id)) throw ScimError.invalidValue(`Member ${id} does not exist`);
+  }
+}
+
 /** {@link ScimStore.modifyMembers}: the group's row is locked, then only the named rows change. */
 export function modifyMembers(
   shared: Shared,
@@ -154,6 +197,7 @@ export function modifyMembers(
   const resourceType = context.resourceType.name;
   const table = sql.table(shared.tables.members);
   return writing(shared, context, async (executor) => {
+    await lockNewMembers(shared, executor, context, change);
     const group = (
       await sql<{
         seq: unknown;

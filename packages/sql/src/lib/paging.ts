@@ -134,9 +134,13 @@ export async function keysetPage(
   const positions: { next?: string; previous?: string } = {};
   if (ahead && last !== undefined) positions.next = String(toNumber(last.seq));
   if (before && first !== undefined) positions.previous = String(toNumber(first.seq));
+  const resources = await read(page);
+  // Counting every match costs what the whole scan would: only the first page says how many there
+  // are (RFC 9865 lets later pages leave totalResults out), so a page costs the same at any depth.
+  if (position !== undefined) return { resources, applied: APPLIED, positions };
   return {
-    resources: await read(page),
-    totalResults: await countOf(shared, executor, condition),
+    resources,
+    totalResults: more ? await countOf(shared, executor, condition) : page.length,
     applied: APPLIED,
     positions,
   };

@@ -54,7 +54,9 @@ const TYPES: Record<SqlDialectName, Types> = {
   mysql: {
     serial: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
     tenantKey: undefined,
-    key: 'VARCHAR(255)',
+    // 191 characters of utf8mb4 each: four of them (the member rows' unique key) fit InnoDB's
+    // 3,072-byte index limit; a longer key would be refused (MySQL) or silently hashed (MariaDB).
+    key: 'VARCHAR(191)',
     tenant: 'VARCHAR(191)',
     name: 'VARCHAR(191)',
     text: 'TEXT',
@@ -152,6 +154,8 @@ const MIGRATIONS: readonly Migration[] = [
             `tenant, resource_type, ${y.prefix('display_name_folded')}`,
           ],
           [`${t.resources}_modified`, 'tenant, resource_type, modified_ms'],
+          // Creation order within a resource type: unsorted pages and cursors read it in order.
+          [`${t.resources}_order`, 'tenant, resource_type, seq'],
         ],
         y,
       ),
@@ -170,7 +174,9 @@ const MIGRATIONS: readonly Migration[] = [
         ],
         [
           [`${t.members}_group`, 'tenant, resource_type, group_id, member_key', true],
-          [`${t.members}_member`, 'tenant, resource_type, member_key'],
+          // Covering for a user's groups: SQLite, without statistics, would otherwise answer from the
+          // group index by scanning every member row.
+          [`${t.members}_member`, 'tenant, resource_type, member_key, group_id'],
         ],
         y,
       ),

@@ -19,6 +19,10 @@ export interface Shared {
   readonly scanLimit: number;
   /** Transactions this storage opened and has not finished, to tell its handles from others. */
   readonly handles: WeakSet<object>;
+  /** The resource types kept with member rows, and how each keys a member value. */
+  readonly memberTypes: readonly { readonly name: string; readonly value: AttributeDefinition }[];
+  /** The ids each open transaction has read and found (see lockNewMembers in members.ts). */
+  readonly seen: WeakMap<object, Set<string>>;
 }
 
 /** The tenant a call belongs to: '' for the default tenant. */
@@ -76,10 +80,12 @@ async function registered<T>(
   work: (executor: Executor) => Promise<T>,
 ): Promise<T> {
   shared.handles.add(handle);
+  shared.seen.set(handle, new Set());
   try {
     return await work(handle);
   } finally {
     shared.handles.delete(handle);
+    shared.seen.delete(handle);
   }
 }
 

@@ -5,7 +5,7 @@ import type { ScimStore, TransactionContext } from '@scim/server';
 import { sql, type Kysely } from 'kysely';
 import { dialectOf, tableNames, type SqlDialectName } from './dialect.js';
 import { createSqlOutbox, type SqlOutbox } from './outbox.js';
-import { inTransaction, type Db, type Shared } from './shared.js';
+import { inTransaction, membersAttributeOf, type Db, type Shared } from './shared.js';
 import { createSqlStore } from './store.js';
 
 /**
@@ -75,6 +75,11 @@ export interface SqlStorage {
  */
 export function createSqlStorage<DB>(options: SqlStorageOptions<DB>): SqlStorage {
   const db = options.db as unknown as Db;
+  const resourceTypes = options.resourceTypes ?? [UserResourceType, GroupResourceType];
+  const memberTypes = resourceTypes.flatMap((resourceType) => {
+    const members = membersAttributeOf(resourceType);
+    return members === undefined ? [] : [{ name: resourceType.name, value: members.value }];
+  });
   const shared: Shared = {
     db,
     dialect: options.dialect ?? dialectOf(options.db),
@@ -82,10 +87,12 @@ export function createSqlStorage<DB>(options: SqlStorageOptions<DB>): SqlStorage
     attempts: Math.max(1, options.transactionAttempts ?? 5),
     scanLimit: Math.max(1, options.scanLimit ?? 100_000),
     handles: new WeakSet(),
+    seen: new WeakMap(),
+    memberTypes,
   };
   const store = createSqlStore(shared);
   const stores: Record<string, ScimStore> = {};
-  for (const resourceType of options.resourceTypes ?? [UserResourceType, GroupResourceType]) {
+  for (const resourceType of resourceTypes) {
     if (Object.hasOwn(stores, resourceType.name))
       throw new TypeError(`Resource type '${resourceType.name}' is listed twice`);
     stores[resourceType.name] = store;

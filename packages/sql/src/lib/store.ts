@@ -7,6 +7,7 @@ import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from '@sci
 import { sql, type RawBuilder } from 'kysely';
 import { emailRowsOf, isStorable, rowOf, uniqueAttributesOf, uniqueRowsOf } from './columns.js';
 import { isUniqueViolation } from './dialect.js';
+import { memberKeyOf } from './member-key.js';
 import { translateFilter, type Translation } from './filter-sql.js';
 import {
   attachMembers,
@@ -123,6 +124,8 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         executor,
       );
       if (found.rows.length === 0) return undefined;
+      // Remembered for the transaction: a member add of this id must still find it (members.ts).
+      shared.seen.get(executor)?.add(id);
       return (await load(executor, found.rows, context))[0];
     },
 
@@ -206,6 +209,12 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
           executor,
         );
         await deleteSideRows(executor, seq, id, context);
+        // The server removed it from its groups already; an add that committed since (it held the
+        // member's lock before this delete took it) is removed here, so no group lists it.
+        for (const type of shared.memberTypes)
+          await sql`DELETE FROM ${sql.table(shared.tables.members)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${memberKeyOf(type.value, id)}`.execute(
+            executor,
+          );
         return true;
       }),
 
