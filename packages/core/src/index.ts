@@ -58,6 +58,7 @@ export type {
   ScimResource,
 } from './lib/schemas/infer.js';
 export { COMMON_ATTRIBUTES } from './lib/schemas/common.js';
+export { uniqueAttributesOf, type UniqueAttribute } from './lib/schemas/unique.js';
 export { UserSchema } from './lib/schemas/user.js';
 export { GroupSchema } from './lib/schemas/group.js';
 export { EnterpriseUserSchema } from './lib/schemas/enterprise-user.js';

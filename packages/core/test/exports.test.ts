@@ -64,6 +64,7 @@ it('exports exactly the documented names', () => {
     'toResourceTypeResource',
     'toSchemaResource',
     'toScimError',
+    'uniqueAttributesOf',
     'validateAttributeValue',
     'validateResource',
     'withMeta',
@@ -74,4 +75,11 @@ it('every URN constant is a string of the form RFC 7643 §10.2.1 gives', () => {
   const urns = Object.entries(core).filter(([name]) => name.endsWith('_URN'));
   expect(urns.length).toBe(12);
   for (const [, value] of urns) expect(value).toMatch(/^urn:ietf:params:scim:(schemas|api):/);
+});
+
+it('uniqueAttributesOf: userName is the User’s one unique attribute (RFC 7643 §4.1.1), and id is never listed', () => {
+  expect(core.uniqueAttributesOf(core.UserResourceType).map((unique) => unique.path)).toEqual([
+    'userName',
+  ]);
+  expect(core.uniqueAttributesOf(core.GroupResourceType).map((unique) => unique.path)).toEqual([]);
 });

@@ -48,7 +48,7 @@ export {
   type BoundFilterNode,
 } from './lib/bind.js';
 export { filterCost } from './lib/cost.js';
-export { compareCodePoints } from './lib/compare.js';
+export { compareCodePoints, parseInstant, type Instant } from './lib/compare.js';
 export {
   compileBoundFilter,
   compileFilter,

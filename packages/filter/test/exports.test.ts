@@ -15,6 +15,7 @@ it('exports exactly the documented names', () => {
     'filterCost',
     'mapFilter',
     'parseFilter',
+    'parseInstant',
     'parsePatchPath',
     'printAttributePath',
     'printFilter',

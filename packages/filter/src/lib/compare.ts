@@ -5,11 +5,19 @@ import type { CompareOperator } from './ast.js';
 /**
  * An instant that orders correctly beyond milliseconds: epoch milliseconds, then the remaining
  * fraction of a millisecond (Entra sends seven fraction digits).
+ * @example `[1767225600000, 0.5]` for `2026-01-01T00:00:00.0005Z`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5
  */
 export type Instant = readonly [milliseconds: number, submillisecond: number];
 
 const FRACTION = /T\d{2}:\d{2}:\d{2}\.(\d+)/;
 
+/**
+ * Reads an xsd:dateTime as an {@link Instant}, as filters compare dateTimes; undefined when it is
+ * not one. A store translating `meta.lastModified gt …` to SQL reads the literal with it.
+ * @example `parseInstant('2026-01-01T00:00:00.0000005Z') // [1767225600000, 0.0005]`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5
+ */
 export function parseInstant(text: string): Instant | undefined {
   const milliseconds = parseDateTime(text);
   if (milliseconds === undefined) return undefined;

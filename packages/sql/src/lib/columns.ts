@@ -5,13 +5,11 @@ import { createHash } from 'node:crypto';
 import {
   attributeValueKey,
   caseFold,
-  COMMON_ATTRIBUTES,
   isJsonObject,
   parseDateTime,
   ScimError,
-  type AttributeDefinition,
   type ScimResource,
-  type ScimResourceType,
+  type UniqueAttribute,
 } from '@scim/core';
 
 // PostgreSQL refuses U+0000 in text, and the drivers send an unpaired surrogate as U+FFFD, so such a
@@ -122,43 +120,6 @@ export function emailRowsOf(resource: ScimResource): EmailRow[] {
     });
   }
   return rows;
-}
-
-/** A single-valued attribute the schema declares unique, and where it lives. */
-export interface UniqueAttribute {
-  readonly attribute: AttributeDefinition;
-  readonly urn: string | undefined;
-  readonly path: string;
-}
-
-const uniqueCache = new WeakMap<ScimResourceType, readonly UniqueAttribute[]>();
-
-/** The unique attributes of a resource type, as the memory store indexes them. */
-export function uniqueAttributesOf(resourceType: ScimResourceType): readonly UniqueAttribute[] {
-  const cached = uniqueCache.get(resourceType);
-  if (cached !== undefined) return cached;
-  const found: UniqueAttribute[] = [];
-  const add = (attributes: readonly AttributeDefinition[], urn: string | undefined) => {
-    for (const attribute of attributes) {
-      if (
-        attribute.uniqueness === 'none' ||
-        attribute.multiValued ||
-        attribute.type === 'complex' ||
-        attribute.name === 'id'
-      )
-        continue;
-      found.push({
-        attribute,
-        urn,
-        path: urn === undefined ? attribute.name : `${urn}:${attribute.name}`,
-      });
-    }
-  };
-  add([...COMMON_ATTRIBUTES, ...resourceType.schema.attributes], undefined);
-  for (const extension of resourceType.schemaExtensions)
-    add(extension.schema.attributes, extension.schema.id);
-  uniqueCache.set(resourceType, found);
-  return found;
 }
 
 export interface UniqueRow {

@@ -3,12 +3,17 @@
 // way), the e-mail rows and the member rows. Any other term becomes TRUE and marks the translation
 // inexact: the store then takes the narrowed candidates and evaluates the whole filter itself.
 // Values always travel as parameters; names come from this file's own tables, never from the filter.
-import { caseFold, isCaseExact, parseDateTime, type AttributeDefinition } from '@scim/core';
-import type { BoundAttribute, BoundFilterNode, CompareOperator, CompareValue } from '@scim/filter';
+import { attributeValueKey, caseFold, isCaseExact, type AttributeDefinition } from '@scim/core';
+import {
+  parseInstant,
+  type BoundAttribute,
+  type BoundFilterNode,
+  type CompareOperator,
+  type CompareValue,
+} from '@scim/filter';
 import { sql, type RawBuilder } from 'kysely';
 import { COLUMNS, isStorable, type ColumnSpec } from './columns.js';
 import type { SqlDialectName, TableNames } from './dialect.js';
-import { memberKeyOf } from './member-key.js';
 
 /** A condition on the resource row aliased `r`, and whether it decides the filter exactly. */
 export interface Translation {
@@ -164,7 +169,7 @@ function comparison(
   }
   const members = memberValue(bound);
   if (members !== undefined && operator === 'eq' && typeof value === 'string')
-    return exactly(groupsListing(memberKeyOf(members, value), scope));
+    return exactly(groupsListing(attributeValueKey(members, value), scope));
   return undefined;
 }
 
@@ -185,7 +190,7 @@ function valuePath(
   if (filter.type === 'compare' && filter.operator === 'eq' && typeof filter.value === 'string') {
     const members = memberValue({ ...bound, subAttribute: filter.attribute.subAttribute });
     if (members !== undefined)
-      return exactly(groupsListing(memberKeyOf(members, filter.value), scope));
+      return exactly(groupsListing(attributeValueKey(members, filter.value), scope));
   }
   return undefined;
 }
@@ -346,20 +351,12 @@ function prefixRange(column: RawBuilder<unknown>, prefix: string): RawBuilder<un
   return sql`${column} >= ${prefix}`;
 }
 
-/** Milliseconds and the fraction of a millisecond beyond them (Entra sends seven digits). */
-function instantOf(text: string): readonly [number, number] | undefined {
-  const milliseconds = parseDateTime(text);
-  if (milliseconds === undefined) return undefined;
-  const fraction = /T\d{2}:\d{2}:\d{2}\.(\d+)/.exec(text)?.[1] ?? '';
-  return [milliseconds, fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0];
-}
-
 /**
  * `meta.created` and `meta.lastModified` against an instant. The server stamps both to the
  * millisecond, so a literal's sub-millisecond fraction only moves the boundary.
  */
 function instantTest(column: string, operator: CompareOperator, value: string): Translation {
-  const instant = instantOf(value);
+  const instant = parseInstant(value);
   if (instant === undefined) return inexact;
   const [ms, fraction] = instant;
   const ref = sql.ref(`r.${column}`);

@@ -1,6 +1,12 @@
 // Group members as rows: adding or removing one is an insert or a delete, a group's members are read
 // in the order they were added, and "which groups list this user" is one indexed query.
-import { isJsonObject, ScimError, type ScimMeta, type ScimResource } from '@scim/core';
+import {
+  attributeValueKey,
+  isJsonObject,
+  ScimError,
+  type ScimMeta,
+  type ScimResource,
+} from '@scim/core';
 import type {
   MembershipChange,
   MembershipResult,
@@ -10,7 +16,6 @@ import type {
 } from '@scim/server';
 import { sql } from 'kysely';
 import { isStorable } from './columns.js';
-import { memberKeyOf } from './member-key.js';
 import {
   forUpdate,
   membersAttributeOf,
@@ -47,7 +52,7 @@ export function memberRowsOf(
   const seen = new Set<string>();
   for (const element of Array.isArray(list) ? (list as unknown[]) : []) {
     if (!isJsonObject(element) || typeof element.value !== 'string') continue;
-    const key = memberKeyOf(members.value, element.value);
+    const key = attributeValueKey(members.value, element.value);
     if (seen.has(key)) continue;
     seen.add(key);
     rows.push({
@@ -212,13 +217,13 @@ export function modifyMembers(
       throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
     const adds = new Map<string, (typeof change.add)[number]>();
     for (const member of change.add) {
-      const key = memberKeyOf(members.value, member.value);
+      const key = attributeValueKey(members.value, member.value);
       if (!adds.has(key)) adds.set(key, member);
     }
     const removes = new Map<string, string>();
     // A value no column can hold is no stored member (and would not reach the database intact).
     for (const value of change.remove)
-      if (isStorable(value)) removes.set(memberKeyOf(members.value, value), value);
+      if (isStorable(value)) removes.set(attributeValueKey(members.value, value), value);
     const keys = [...adds.keys(), ...removes.keys()];
     const present = new Map<string, string>();
     for (let start = 0; start < keys.length; start += BATCH) {
@@ -282,7 +287,7 @@ export async function groupsOf(
     throw new TypeError(`${context.resourceType.name} resources have no members`);
   const asked = new Map<string, string>();
   for (const id of memberIds) {
-    const key = memberKeyOf(members.value, id);
+    const key = attributeValueKey(members.value, id);
     if (!asked.has(key)) asked.set(key, id);
   }
   if (asked.size === 0) return [];

@@ -1,13 +1,12 @@
 // One resource type's store over the SQL tables: a row per resource (its JSON document beside the
 // normalised lookup columns), its e-mail, unique-value and member rows written in the same
 // transaction, versions compared and set in one statement.
-import { ScimError, type ScimResource } from '@scim/core';
+import { attributeValueKey, ScimError, uniqueAttributesOf, type ScimResource } from '@scim/core';
 import { compileBoundFilter } from '@scim/filter';
 import type { ScimStore, StoreContext, StoreQuery, StoreQueryResult } from '@scim/server';
 import { sql, type RawBuilder } from 'kysely';
-import { emailRowsOf, isStorable, rowOf, uniqueAttributesOf, uniqueRowsOf } from './columns.js';
+import { emailRowsOf, isStorable, rowOf, uniqueRowsOf } from './columns.js';
 import { isUniqueViolation } from './dialect.js';
-import { memberKeyOf } from './member-key.js';
 import { translateFilter, type Translation } from './filter-sql.js';
 import {
   attachMembers,
@@ -212,7 +211,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         // The server removed it from its groups already; an add that committed since (it held the
         // member's lock before this delete took it) is removed here, so no group lists it.
         for (const type of shared.memberTypes)
-          await sql`DELETE FROM ${sql.table(shared.tables.members)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${memberKeyOf(type.value, id)}`.execute(
+          await sql`DELETE FROM ${sql.table(shared.tables.members)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${attributeValueKey(type.value, id)}`.execute(
             executor,
           );
         return true;

@@ -2,45 +2,20 @@
 // comparison key to the id holding it.
 import {
   attributeValueKey,
-  COMMON_ATTRIBUTES,
   ScimError,
+  uniqueAttributesOf,
   type AttributeDefinition,
   type ScimResource,
   type ScimResourceType,
+  type UniqueAttribute,
 } from '@scim/core';
 
-export interface UniqueIndex {
-  readonly attribute: AttributeDefinition;
-  /** The extension URN holding the attribute, or undefined for the core schema. */
-  readonly urn: string | undefined;
-  readonly path: string;
+export interface UniqueIndex extends UniqueAttribute {
   readonly keys: Map<string, string>;
 }
 
 export function uniqueIndexes(resourceType: ScimResourceType): UniqueIndex[] {
-  const indexes: UniqueIndex[] = [];
-  const add = (attributes: readonly AttributeDefinition[], urn: string | undefined) => {
-    for (const attribute of attributes) {
-      // `id` is the map key itself; multi-valued and complex unique attributes are not indexed.
-      if (
-        attribute.uniqueness === 'none' ||
-        attribute.multiValued ||
-        attribute.type === 'complex' ||
-        attribute.name === 'id'
-      )
-        continue;
-      indexes.push({
-        attribute,
-        urn,
-        path: urn === undefined ? attribute.name : `${urn}:${attribute.name}`,
-        keys: new Map(),
-      });
-    }
-  };
-  add([...COMMON_ATTRIBUTES, ...resourceType.schema.attributes], undefined);
-  for (const extension of resourceType.schemaExtensions)
-    add(extension.schema.attributes, extension.schema.id);
-  return indexes;
+  return uniqueAttributesOf(resourceType).map((unique) => ({ ...unique, keys: new Map() }));
 }
 
 function indexedValue(resource: ScimResource, index: UniqueIndex): unknown {
