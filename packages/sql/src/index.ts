@@ -28,4 +28,5 @@ export { createSqlStorage, type SqlStorage, type SqlStorageOptions } from './lib
 export { type SqlOutbox } from './lib/outbox.js';
 export { pgliteDialect, type PGliteLike } from './lib/pglite.js';
 export { openDatabase, type OpenedDatabase } from './lib/connect.js';
+export { cacheSqliteStatements, type SqliteStatementCacheOptions } from './lib/statements.js';
 export { drizzleSchema, prismaSchema } from './lib/emit.js';

@@ -5,6 +5,7 @@
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import type { SqlDialectName } from './dialect.js';
 import { pgliteDialect, type PGliteLike } from './pglite.js';
+import { cacheSqliteStatements } from './statements.js';
 
 /**
  * A database {@link openDatabase} opened.
@@ -130,7 +131,7 @@ async function openSqlite(url: string, rest: string, drivers: DriverOverrides): 
     });
   }
   return {
-    dialect: new SqliteDialect({ database }),
+    dialect: new SqliteDialect({ database: cacheSqliteStatements(database) }),
     name: 'sqlite',
     driver: 'better-sqlite3',
     path,

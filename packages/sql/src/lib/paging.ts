@@ -57,7 +57,12 @@ async function countOf(shared: Shared, executor: Executor, condition: RawBuilder
   return toNumber(counted.rows[0]?.total ?? 0);
 }
 
-/** Index paging: the count, then one page sorted and cut by the database. */
+/**
+ * Index paging: one page sorted and cut by the database, then the count, unless the page itself
+ * tells it. A page that starts at the first match and is not full holds every match; a page that is
+ * not full and not empty ends with the last one. An identity provider's `userName eq` lookup is one
+ * statement, not two.
+ */
 export async function offsetPage(
   shared: Shared,
   executor: Executor,
@@ -66,17 +71,26 @@ export async function offsetPage(
   query: StoreQuery,
   read: Read,
 ): Promise<StoreQueryResult> {
-  const totalResults = await countOf(shared, executor, condition);
   const count = Math.max(query.count, 0);
   const offset = Math.max(query.startIndex - 1, 0);
-  if (count === 0 || offset >= totalResults)
-    return { resources: [], totalResults, applied: APPLIED };
-  const rows = await sql<{
-    document: string;
-  }>`SELECT r.document FROM ${sql.table(shared.tables.resources)} r WHERE ${condition} ORDER BY ${orderBy(sort)} LIMIT ${count} OFFSET ${offset}`.execute(
-    executor,
-  );
-  return { resources: await read(rows.rows), totalResults, applied: APPLIED };
+  if (count === 0)
+    return {
+      resources: [],
+      totalResults: await countOf(shared, executor, condition),
+      applied: APPLIED,
+    };
+  const rows = (
+    await sql<{
+      document: string;
+    }>`SELECT r.document FROM ${sql.table(shared.tables.resources)} r WHERE ${condition} ORDER BY ${orderBy(sort)} LIMIT ${count} OFFSET ${offset}`.execute(
+      executor,
+    )
+  ).rows;
+  const totalResults =
+    rows.length < count && (rows.length > 0 || offset === 0)
+      ? offset + rows.length
+      : await countOf(shared, executor, condition);
+  return { resources: await read(rows), totalResults, applied: APPLIED };
 }
 
 function positionOf(text: string | undefined): number | undefined {
