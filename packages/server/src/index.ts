@@ -52,6 +52,7 @@ export type {
   DeliveredHookEvent,
   DeliveryOptions,
   MembershipHookEvent,
+  RecordedHookEvent,
 } from './lib/lifecycle/delivery.js';
 export type {
   MembershipChange,

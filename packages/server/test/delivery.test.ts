@@ -305,6 +305,47 @@ describe('delivery: which hook', () => {
     });
   });
 
+  it('onEvent receives every event as recorded, after the typed hook of its type', async () => {
+    const seen: string[] = [];
+    const received: LifecycleEvent[] = [];
+    const t = setup({
+      afterCreate: () => void seen.push('afterCreate'),
+      onEvent: (e) => {
+        seen.push(`onEvent:${e.type}:${e.attempt}`);
+        received.push(e);
+      },
+    });
+    const created = event('created', { operation: 'create' });
+    const added = event('membersAdded', { resourceType: 'Group', members: ['u1'] });
+    await t.write(created, added);
+    expect(seen.filter((line) => !line.includes('membersAdded'))).toEqual([
+      'afterCreate',
+      'onEvent:created:1',
+    ]);
+    expect(seen).toContain('onEvent:membersAdded:1');
+    expect(received).toContainEqual({ ...created, attempt: 1 });
+    expect(received).toContainEqual({ ...added, attempt: 1 });
+  });
+
+  it('an onEvent that fails has the event retried, with the same id and the next attempt', async () => {
+    const attempts: [string, number][] = [];
+    const t = setup({
+      onEvent: (e) => {
+        attempts.push([e.id, e.attempt]);
+        if (attempts.length === 1) throw new Error('publisher unavailable');
+      },
+    });
+    const created = event('created', { operation: 'create' });
+    await t.write(created);
+    t.at(10_000);
+    await t.deliverer.deliverDue();
+    expect(attempts).toEqual([
+      [created.id, 1],
+      [created.id, 2],
+    ]);
+    expect((await t.entry(created.id)).state).toBe('delivered');
+  });
+
   it('an event whose hook is not configured is completed at once and kept for inspection', async () => {
     const t = setup({});
     const e = event('created', { operation: 'create' });

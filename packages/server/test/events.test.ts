@@ -75,6 +75,7 @@ describe('eventsOf: create', () => {
     expect(events).toEqual([
       {
         id: 'e1',
+        changeId: 'e1',
         type: 'created',
         resourceType: 'User',
         resourceId: 'u1',
@@ -83,6 +84,7 @@ describe('eventsOf: create', () => {
         principal: 'entra',
         occurredAt: '2026-12-03T10:00:00.000Z',
         requestId: 'r1',
+        version: 'W/"1"',
         resource: created,
       },
     ]);
@@ -320,6 +322,75 @@ describe('eventsOf: membership', () => {
       next: { ...group(['u2']), displayName: 'Renamed' },
     });
     expect(events.map((event) => event.id)).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it("E-SET-06: every event of one write shares its changeId (the first event's id), for one txn", () => {
+    const events = eventsOf(
+      {
+        operation: 'patch',
+        resourceType: GroupResourceType,
+        id: 'g1',
+        previous: group(['u1']),
+        next: { ...group(['u2']), displayName: 'Renamed' },
+      },
+      stamp(),
+    );
+    expect(events.length).toBeGreaterThan(1);
+    expect(new Set(events.map((event) => event.changeId))).toEqual(new Set(['e1']));
+    const again = eventsOf(
+      {
+        operation: 'create',
+        resourceType: UserResourceType,
+        id: 'u9',
+        previous: undefined,
+        next: user(),
+      },
+      stamp(),
+    );
+    expect(again[0]?.changeId).toBe(again[0]?.id);
+  });
+
+  it('E-SET-07: membership events carry the version the write gave the group, from next or from the facts', () => {
+    const rewritten = eventsOf(
+      {
+        operation: 'patch',
+        resourceType: GroupResourceType,
+        id: 'g1',
+        previous: group(['u1']),
+        next: { ...group(['u1', 'u2']), meta: { resourceType: 'Group', version: 'W/"7"' } },
+      },
+      stamp(),
+    );
+    expect(rewritten.map((event) => [event.type, event.version])).toEqual([
+      ['membersAdded', 'W/"7"'],
+    ]);
+    const asRows = eventsOf(
+      {
+        operation: 'patch',
+        resourceType: GroupResourceType,
+        id: 'g1',
+        previous: undefined,
+        next: undefined,
+        membersAdded: ['u2'],
+        version: 'W/"8"',
+      },
+      stamp(),
+    );
+    expect(asRows.map((event) => [event.type, event.version])).toEqual([['membersAdded', 'W/"8"']]);
+  });
+
+  it('a deleted event carries no version: nothing was written after it', () => {
+    const events = eventsOf(
+      {
+        operation: 'delete',
+        resourceType: UserResourceType,
+        id: 'u1',
+        previous: user(),
+        next: undefined,
+      },
+      stamp(),
+    );
+    expect(events.map((event) => [event.type, 'version' in event])).toEqual([['deleted', false]]);
   });
 });
 

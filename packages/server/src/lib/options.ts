@@ -17,6 +17,7 @@ import type {
   DeliveredHookEvent,
   DeliveryOptions,
   MembershipHookEvent,
+  RecordedHookEvent,
 } from './lifecycle/delivery.js';
 import type { ScimOutbox } from './lifecycle/outbox.js';
 import type { ScimStore } from './store.js';
@@ -200,6 +201,11 @@ export interface LifecycleHooks {
   readonly onDeactivate?: (event: DeliveredHookEvent) => void | Promise<void>;
   readonly onReactivate?: (event: DeliveredHookEvent) => void | Promise<void>;
   readonly onMembershipChange?: (event: MembershipHookEvent) => void | Promise<void>;
+  /**
+   * Every lifecycle event as recorded (its `changeId`, `version`, states and changes), after the
+   * typed hook of its type: for code that republishes events, such as `@scim/events`.
+   */
+  readonly onEvent?: (event: RecordedHookEvent) => void | Promise<void>;
 }
 
 /**

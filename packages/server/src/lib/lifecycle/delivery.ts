@@ -98,7 +98,24 @@ export interface DeliveryHooks {
   readonly onDeactivate?: Hook<DeliveredHookEvent>;
   readonly onReactivate?: Hook<DeliveredHookEvent>;
   readonly onMembershipChange?: Hook<MembershipHookEvent>;
+  /**
+   * Every event as recorded, whatever its type, after the typed hook of its type: for code that
+   * republishes events (RFC 9967 SETs, webhooks, a queue). Same contract as the others: at least once,
+   * in order per resource, the `id` the same on every attempt.
+   */
+  readonly onEvent?: Hook<RecordedHookEvent>;
 }
+
+/**
+ * What `onEvent` receives: the lifecycle event exactly as the outbox holds it (its `changeId`,
+ * `version`, states and changes), and the attempt.
+ * @example `onEvent: async (event) => { await publisher.publish(event) }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export type RecordedHookEvent = LifecycleEvent & {
+  /** 1 on the first delivery, higher on retries. */
+  readonly attempt: number;
+};
 
 /**
  * Delivers hooks from an outbox.
@@ -392,7 +409,23 @@ function callOf(
   event: LifecycleEvent,
   attempt: number,
 ): (() => unknown) | Error | undefined {
+  const typed = typedCallOf(hooks, resourceTypes, event, attempt);
+  const onEvent = hooks.onEvent;
+  if (onEvent === undefined || typed instanceof Error) return typed;
+  return async () => {
+    await typed?.();
+    await onEvent({ ...event, attempt });
+  };
+}
+
+function typedCallOf(
+  hooks: DeliveryHooks,
+  resourceTypes: readonly ScimResourceType[],
+  event: LifecycleEvent,
+  attempt: number,
+): (() => unknown) | Error | undefined {
   const name = hookNameOf(event);
+  if (name === 'onEvent') return undefined;
   const hook = hooks[name];
   if (hook === undefined) return undefined;
   const resourceType = resourceTypes.find((type) => type.name === event.resourceType);

@@ -24,6 +24,8 @@ export interface WriteFacts {
   readonly membersAdded?: readonly string[];
   /** Member values removed; without them, the `members` of `previous` and `next` are compared. */
   readonly membersRemoved?: readonly string[];
+  /** The version the write gave the resource, when `next` does not tell it (a member-row change). */
+  readonly version?: string;
 }
 
 /**
@@ -64,18 +66,28 @@ export function eventsOf(facts: WriteFacts, stamp: EventStamp): LifecycleEvent[]
   const previous = facts.previous && withoutSecrets(facts.previous, secrets);
   const next = facts.next && withoutSecrets(facts.next, secrets);
   const changes = facts.changes?.map((change) => redactChange(change, secrets));
-  const event = (type: LifecycleEventType, details: EventDetails): LifecycleEvent => ({
-    id: stamp.newId(),
-    type,
-    resourceType: facts.resourceType.name,
-    resourceId: facts.id,
-    operation,
-    tenant: stamp.tenant,
-    principal: stamp.principal,
-    occurredAt: stamp.occurredAt,
-    requestId: stamp.requestId,
-    ...details,
-  });
+  const written = next?.meta?.version ?? facts.version;
+  const version = typeof written === 'string' ? { version: written } : {};
+  // The write's first event names the change: a write of one event has changeId === id.
+  let changeId: string | undefined;
+  const event = (type: LifecycleEventType, details: EventDetails): LifecycleEvent => {
+    const id = stamp.newId();
+    changeId ??= id;
+    return {
+      id,
+      changeId,
+      type,
+      resourceType: facts.resourceType.name,
+      resourceId: facts.id,
+      operation,
+      tenant: stamp.tenant,
+      principal: stamp.principal,
+      occurredAt: stamp.occurredAt,
+      requestId: stamp.requestId,
+      ...(type === 'deleted' ? {} : version),
+      ...details,
+    };
+  };
   if (operation === 'create')
     return next === undefined ? [] : [event('created', { resource: next })];
   if (operation === 'delete') {

@@ -23,7 +23,7 @@ export type LifecycleEventType =
  * outbox can store it as a document.
  * @example
  * ```ts
- * { id: '01J…', type: 'deactivated', resourceType: 'User', resourceId: '2819c223', operation: 'patch',
+ * { id: '01J…', changeId: '01J…', type: 'deactivated', resourceType: 'User', resourceId: '2819c223', operation: 'patch',
  *   tenant: undefined, principal: 'entra', occurredAt: '2026-12-03T10:00:00.000Z', requestId: 'r1' }
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
@@ -31,6 +31,12 @@ export type LifecycleEventType =
 export interface LifecycleEvent {
   /** Unique and stable across deliveries: the idempotency key a hook can use to ignore a repeat. */
   readonly id: string;
+  /**
+   * Shared by every event one write recorded (a PATCH that renames a group and adds a member records
+   * `updated` and `membersAdded` under one `changeId`): the RFC 9967 `txn` of that change. Events
+   * recorded before this field existed lack it; their `id` stands for the change then.
+   */
+  readonly changeId?: string;
   readonly type: LifecycleEventType;
   /** The resource type's name, such as `User`. */
   readonly resourceType: string;
@@ -52,6 +58,11 @@ export interface LifecycleEvent {
   readonly changes?: readonly AttributeChange[];
   /** The member values added or removed, for `membersAdded` and `membersRemoved`. */
   readonly members?: readonly string[];
+  /**
+   * The resource's version (its ETag) after the write, when it has one: on membership events too,
+   * which carry no resource.
+   */
+  readonly version?: string;
 }
 
 /**

@@ -209,6 +209,7 @@ export async function applyMembershipPatch(
     next: undefined,
     membersAdded: result.added,
     membersRemoved: result.removed,
+    ...(result.meta.version === undefined ? {} : { version: result.meta.version }),
   });
   return { version: result.meta.version };
 }
@@ -236,7 +237,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
         storeContext(scope, groupType, { expectedVersion: undefined }),
       );
       if (result !== undefined && result.removed.length > 0)
-        await cascaded(scope, groupType, row.group, result.removed);
+        await cascaded(scope, groupType, row.group, result.removed, result.meta.version);
     }
     return;
   }
@@ -254,11 +255,12 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
       const next: ScimResource = { ...current, members };
       if (members.length === 0) delete next.members;
       beforeWrite(scope);
+      const stamped = stamp(scope, groupType, next, current.meta?.created);
       await store.replace(
-        stamp(scope, groupType, next, current.meta?.created),
+        stamped,
         storeContext(scope, groupType, { expectedVersion: current.meta?.version }),
       );
-      await cascaded(scope, groupType, current.id as string, [id]);
+      await cascaded(scope, groupType, current.id as string, [id], stamped.meta?.version);
     });
   }
 }
@@ -268,6 +270,7 @@ function cascaded(
   groupType: ScimResourceType,
   group: string,
   removed: readonly string[],
+  version: string | undefined,
 ): Promise<void> {
   return record(scope, {
     operation: 'cascade',
@@ -276,5 +279,6 @@ function cascaded(
     previous: undefined,
     next: undefined,
     membersRemoved: removed,
+    ...(version === undefined ? {} : { version }),
   });
 }
