@@ -1,0 +1,409 @@
+// From one lifecycle record of the server's outbox to the claims of the SETs that tell of it
+// (RFC 9967 §2). Pure but for the clock and the jti source, both injectable: the same record built
+// twice gives the same events and `txn`, so a retransmission tells of the same change.
+import {
+  GROUP_SCHEMA_URN,
+  PROV_ACTIVATE_EVENT_URI,
+  PROV_CREATE_FULL_EVENT_URI,
+  PROV_CREATE_NOTICE_EVENT_URI,
+  PROV_DEACTIVATE_EVENT_URI,
+  PROV_DELETE_EVENT_URI,
+  PROV_PATCH_FULL_EVENT_URI,
+  PROV_PATCH_NOTICE_EVENT_URI,
+  PROV_PUT_FULL_EVENT_URI,
+  PROV_PUT_NOTICE_EVENT_URI,
+  SCIM_SUBJECT_FORMAT,
+  USER_SCHEMA_URN,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import type { LifecycleEvent } from '@scim/server';
+import type {
+  ScimSubjectIdentifier,
+  SetClaims,
+  SetEventPayload,
+  SubjectIdentifier,
+} from './claims.js';
+import {
+  changedPaths,
+  createdPaths,
+  diffChanges,
+  memberPath,
+  patchMessage,
+  patchOperations,
+  visibleResource,
+  type PatchOperation,
+} from './payloads.js';
+import { emailOrScimSubject, riscSets, type AccountChange, type RiscSubjectOf } from './risc.js';
+
+/**
+ * How much a provisioning event carries: `full` the data (`:full` URIs), `notice` the attribute names
+ * only (`:notice` URIs), for the receiver to fetch what it needs (RFC 9967 §2.4).
+ * @example `{ modes: { User: 'full', Group: 'notice' } }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
+ */
+export type SetMode = 'full' | 'notice';
+
+/**
+ * What {@link toSetClaims} needs besides the record: one set of options per stream (receiver).
+ * @example
+ * ```ts
+ * const options: SetBuildOptions = {
+ *   issuer: 'https://scim.example.com',
+ *   audience: 'https://receiver.example.com',
+ *   resourceTypes: [UserResourceType, GroupResourceType],
+ * };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export interface SetBuildOptions {
+  /** The `iss` claim, or a function of the record's tenant when each tenant has its own issuer. */
+  readonly issuer: string | ((tenant: string | undefined) => string);
+  /** The `aud` claim; left out when undefined (RFC 8417 §2.2 makes it optional). */
+  readonly audience?: string | readonly string[] | undefined;
+  /** The server's resource types: the records name theirs, and the schemas decide what is shown. */
+  readonly resourceTypes: readonly ScimResourceType[];
+  /**
+   * The mode per resource type name. Default: `notice` for groups (a resource type whose schema is
+   * the core Group schema), so that large membership changes stay small (RFC 9967 §5); `full` for
+   * the others.
+   */
+  readonly modes?: Readonly<Record<string, SetMode>> | undefined;
+  /**
+   * Also build derived OpenID RISC SETs for users (account disabled, enabled, purged; identifier
+   * changed), each a SET of its own with the same `txn`. Default false.
+   */
+  readonly risc?: boolean | undefined;
+  /** The `sub_id` of RISC account SETs; default the user's e-mail address, else the SCIM subject. */
+  readonly riscSubject?: RiscSubjectOf | undefined;
+  /** The clock for `iat` (default the system clock). */
+  readonly now?: (() => Date) | undefined;
+  /** The source of `jti` values, unique per SET (default `crypto.randomUUID`). */
+  readonly newJti?: (() => string) | undefined;
+}
+
+/**
+ * Why a lifecycle record could not be told as SETs:
+ * - `unknown_resource_type`: the record names a resource type the options do not list;
+ * - `missing_state`: the record lacks what its type always holds (the resource of a create, the two
+ *   states of an update, the member values of a membership change), or holds something of another
+ *   shape (a resource without `schemas`), so it was not written by `@scim/server` or was altered.
+ * @example `{ code: 'unknown_resource_type', eventId: 'e1', message: "Resource type 'Device' is not among the options' resourceTypes" }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export interface SetBuildIssue {
+  readonly code: 'unknown_resource_type' | 'missing_state';
+  /** The lifecycle record's id. */
+  readonly eventId: string;
+  readonly message: string;
+}
+
+/**
+ * The SETs of one record, or why there are none. An empty list is a success: some records tell
+ * nothing of their own (see {@link toSetClaims}).
+ * @example `const result = toSetClaims(record, options); if (result.ok) for (const claims of result.value) await push(await signSet(claims, key));`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export type SetBuildResult =
+  | { readonly ok: true; readonly value: readonly SetClaims[] }
+  | { readonly ok: false; readonly issues: readonly SetBuildIssue[] };
+
+/**
+ * Builds the claims of the SETs that tell of one lifecycle record (RFC 9967 §2), ready for
+ * {@link signSet}. `txn` is the record's `changeId` (its `id` for records made before that field
+ * existed): the same for every record of one write and whenever a record is built again. `jti` is
+ * new for every SET. The subject is the top-level `sub_id` `{ format: 'scim', uri, externalId }`,
+ * never `sub`.
+ *
+ * - `created` → `prov:create:full` (`data`: the resource as a response shows it) or
+ *   `prov:create:notice` (`attributes`: the paths it holds), with `version`.
+ * - `updated` → `prov:put:*` for a PUT, `prov:patch:*` for a PATCH (`data`: an equivalent PatchOp),
+ *   with `version`; in the same SET `prov:deactivate` or `prov:activate` when `active` flipped. Member
+ *   changes are left to the membership records of the same write.
+ * - `deactivated`, `reactivated` → nothing of their own: the `updated` record of the same write
+ *   carries them, in one SET with the change (RFC 9967 §2.1).
+ * - `deleted` → `prov:delete` with `{}`.
+ * - `membersAdded`, `membersRemoved` → `prov:patch:full` (a PatchOp adding or removing those member
+ *   values) or `prov:patch:notice` (`attributes: ['members']`), with the group's new `version`
+ *   when the record holds it.
+ *
+ * Attributes whose `returned` is "never" (password) appear nowhere, neither value nor name; a change
+ * of nothing else publishes no provisioning event. A record of any shape gives a result, never a
+ * throw: one that is not as `@scim/server` writes it is a `missing_state` issue.
+ * @example
+ * ```ts
+ * for (const { event } of await handler.outbox.list({ state: 'pending' })) {
+ *   const result = toSetClaims(event, { issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType] });
+ *   if (result.ok) for (const claims of result.value) console.log(await signSet(claims, keys.active));
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
+ */
+export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): SetBuildResult {
+  const malformed = shapeProblem(event);
+  if (malformed !== undefined) return failure(event, 'missing_state', malformed);
+  const resourceType = options.resourceTypes.find((type) => type.name === event.resourceType);
+  if (resourceType === undefined)
+    return failure(
+      event,
+      'unknown_resource_type',
+      `Resource type '${event.resourceType}' is not among the options' resourceTypes`,
+    );
+  let telling: Telling | string;
+  let subject: ScimSubjectIdentifier;
+  try {
+    telling = tell(event, resourceType, modeFor(resourceType, options.modes));
+    subject = scimSubjectOf(resourceType, event);
+  } catch (error) {
+    // A record read from storage may have been altered in ways no check above foresees (an
+    // attribute of another type than its schema says): a result, so one bad record cannot stop a
+    // delivery loop.
+    const reason = error instanceof Error ? error.message : String(error);
+    return failure(event, 'missing_state', `The record could not be read: ${reason}`);
+  }
+  if (typeof telling === 'string') return failure(event, 'missing_state', telling);
+  const now = options.now ?? (() => new Date());
+  const newJti = options.newJti ?? (() => crypto.randomUUID());
+  const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
+  const occurred = Date.parse(event.occurredAt);
+  const claimsOf = (
+    subject: SubjectIdentifier,
+    events: Readonly<Record<string, SetEventPayload>>,
+  ): SetClaims => ({
+    iss: issuer,
+    iat: Math.floor(now().getTime() / 1000),
+    jti: newJti(),
+    ...(options.audience !== undefined && { aud: options.audience }),
+    txn: event.changeId ?? event.id,
+    ...(Number.isFinite(occurred) && { toe: Math.floor(occurred / 1000) }),
+    sub_id: subject,
+    events,
+  });
+  const sets: SetClaims[] = [];
+  if (Object.keys(telling.events).length > 0) sets.push(claimsOf(subject, telling.events));
+  if (options.risc === true && resourceType.schema.id === USER_SCHEMA_URN) {
+    const subjectOf = options.riscSubject ?? emailOrScimSubject;
+    for (const risc of riscSets(telling, (resource) => subjectOf(resource, subject)))
+      sets.push(claimsOf(risc.subject, risc.events));
+  }
+  return { ok: true, value: sets };
+}
+
+/**
+ * What is wrong with the shape of a record, checked before anything reads it: the fields every
+ * record has, and the resource states and member values being what `@scim/server` writes.
+ */
+function shapeProblem(event: unknown): string | undefined {
+  if (!isObject(event)) return 'A lifecycle record is an object';
+  const record = event;
+  for (const field of ['id', 'type', 'resourceType', 'resourceId'] as const)
+    if (typeof record[field] !== 'string') return `A lifecycle record's ${field} is a string`;
+  if (!LIFECYCLE_TYPES.has(record.type as string))
+    return `'${String(record.type)}' is not a lifecycle record type`;
+  if (record.changeId !== undefined && typeof record.changeId !== 'string')
+    return `A lifecycle record's changeId is a string`;
+  if (record.version !== undefined && typeof record.version !== 'string')
+    return `A lifecycle record's version is a string`;
+  for (const field of ['resource', 'previous'] as const) {
+    const state = record[field];
+    if (state === undefined) continue;
+    if (!isObject(state) || !Array.isArray(state.schemas))
+      return `A lifecycle record's ${field} is a SCIM resource with schemas`;
+    if (!state.schemas.every((schema) => typeof schema === 'string'))
+      return `A lifecycle record's ${field} lists its schemas as strings`;
+  }
+  const { members, changes } = record;
+  if (members !== undefined && !(Array.isArray(members) && members.every(isString)))
+    return `A lifecycle record's members are a list of strings`;
+  if (changes !== undefined && !(Array.isArray(changes) && changes.every(isObject)))
+    return `A lifecycle record's changes are a list of objects`;
+  return undefined;
+}
+
+const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
+  'created',
+  'updated',
+  'deactivated',
+  'reactivated',
+  'deleted',
+  'membersAdded',
+  'membersRemoved',
+]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+/** What one record tells: its SCIM events, and the account change and states RISC reads. */
+interface Telling {
+  readonly events: Readonly<Record<string, SetEventPayload>>;
+  readonly account?: AccountChange | undefined;
+  readonly previous: ScimResource | undefined;
+  readonly next: ScimResource | undefined;
+}
+
+/** Member changes are told by the membership records alone, so no change of a group is told twice. */
+const MEMBERS: ReadonlySet<string> = new Set(['members']);
+
+/** The events a record tells, or what it lacks for them. */
+function tell(
+  event: LifecycleEvent,
+  resourceType: ScimResourceType,
+  mode: SetMode,
+): Telling | string {
+  const { resource, previous } = event;
+  switch (event.type) {
+    case 'created': {
+      if (resource === undefined) return 'A created record holds the resource';
+      const payload =
+        mode === 'full'
+          ? { data: visibleResource(resource, resourceType) }
+          : { attributes: createdPaths(resource, resourceType) };
+      const uri = mode === 'full' ? PROV_CREATE_FULL_EVENT_URI : PROV_CREATE_NOTICE_EVENT_URI;
+      return {
+        events: { [uri]: { ...versionOf(resource), ...payload } },
+        previous: undefined,
+        next: resource,
+      };
+    }
+    case 'updated': {
+      if (resource === undefined || previous === undefined)
+        return 'An updated record holds the resource before and after the change';
+      const events: Record<string, SetEventPayload> = {};
+      const change = changeEvent(event, resourceType, mode, previous, resource);
+      if (change !== undefined) events[change.uri] = { ...versionOf(resource), ...change.payload };
+      const account = accountChange(previous, resource);
+      if (account === 'disabled') events[PROV_DEACTIVATE_EVENT_URI] = {};
+      if (account === 'enabled') events[PROV_ACTIVATE_EVENT_URI] = {};
+      return { events, account, previous, next: resource };
+    }
+    case 'deleted':
+      return {
+        events: { [PROV_DELETE_EVENT_URI]: {} },
+        account: 'purged',
+        previous: resource ?? previous,
+        next: undefined,
+      };
+    case 'membersAdded':
+    case 'membersRemoved': {
+      const members = event.members;
+      if (members === undefined || members.length === 0)
+        return `A ${event.type} record holds the member values`;
+      const payload =
+        mode === 'full'
+          ? { data: patchMessage(memberOperations(event.type, members)) }
+          : { attributes: ['members'] };
+      const uri = mode === 'full' ? PROV_PATCH_FULL_EVENT_URI : PROV_PATCH_NOTICE_EVENT_URI;
+      const version = event.version === undefined ? {} : { version: event.version };
+      return {
+        events: { [uri]: { ...version, ...payload } },
+        previous: undefined,
+        next: undefined,
+      };
+    }
+    case 'deactivated':
+    case 'reactivated':
+      return { events: {}, previous: undefined, next: undefined };
+  }
+}
+
+/** The `prov:put:*` or `prov:patch:*` event of an update; undefined when nothing visible changed. */
+function changeEvent(
+  event: LifecycleEvent,
+  resourceType: ScimResourceType,
+  mode: SetMode,
+  previous: ScimResource,
+  next: ScimResource,
+): { readonly uri: string; readonly payload: SetEventPayload } | undefined {
+  if (event.operation === 'replace') {
+    // RFC 9967 §2.4.3 says the PUT body; the final representation is what the body became once
+    // processed, without what a response never shows (checklist D-24).
+    const paths = changedPaths(
+      diffChanges(previous, next, resourceType, MEMBERS),
+      resourceType,
+      MEMBERS,
+    );
+    if (paths.length === 0) return undefined;
+    return mode === 'full'
+      ? { uri: PROV_PUT_FULL_EVENT_URI, payload: { data: visibleResource(next, resourceType) } }
+      : { uri: PROV_PUT_NOTICE_EVENT_URI, payload: { attributes: paths } };
+  }
+  const changes = event.changes ?? diffChanges(previous, next, resourceType, MEMBERS);
+  if (mode === 'notice') {
+    const paths = changedPaths(changes, resourceType, MEMBERS);
+    return paths.length === 0
+      ? undefined
+      : { uri: PROV_PATCH_NOTICE_EVENT_URI, payload: { attributes: paths } };
+  }
+  const operations = patchOperations(changes, next, resourceType, MEMBERS);
+  return operations.length === 0
+    ? undefined
+    : { uri: PROV_PATCH_FULL_EVENT_URI, payload: { data: patchMessage(operations) } };
+}
+
+/** PatchOp operations adding or removing member values (RFC 7644 §3.5.2.1, §3.5.2.2). */
+function memberOperations(
+  type: 'membersAdded' | 'membersRemoved',
+  members: readonly string[],
+): PatchOperation[] {
+  if (type === 'membersAdded')
+    return [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }];
+  return members.map((value) => ({ op: 'remove', path: memberPath(value) }));
+}
+
+/**
+ * Whether `active` flipped, by the rule the server's `deactivated` and `reactivated` records follow:
+ * off when it stops being true (set to false, or removed), on when it becomes true.
+ */
+function accountChange(previous: ScimResource, next: ScimResource): AccountChange | undefined {
+  if (
+    next.active !== true &&
+    (previous.active === true || (previous.active === undefined && next.active === false))
+  )
+    return 'disabled';
+  if (previous.active !== true && next.active === true) return 'enabled';
+  return undefined;
+}
+
+function versionOf(resource: ScimResource): { readonly version?: string } {
+  const version = resource.meta?.version;
+  return typeof version === 'string' ? { version } : {};
+}
+
+/** The mode of a resource type: the one chosen, else notice for groups and full for the rest. */
+export function modeFor(
+  resourceType: ScimResourceType,
+  modes: Readonly<Record<string, SetMode>> | undefined,
+): SetMode {
+  const chosen = modes === undefined ? undefined : modes[resourceType.name];
+  if (chosen !== undefined) return chosen;
+  return resourceType.schema.id === GROUP_SCHEMA_URN ? 'notice' : 'full';
+}
+
+/** `{ format: 'scim', uri: '/Users/{id}', externalId }` (RFC 9967 §2.1). */
+function scimSubjectOf(
+  resourceType: ScimResourceType,
+  event: LifecycleEvent,
+): ScimSubjectIdentifier {
+  const endpoint = `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}`;
+  const state = event.resource ?? event.previous;
+  const externalId = state?.externalId;
+  return {
+    format: SCIM_SUBJECT_FORMAT,
+    uri: `${endpoint}/${encodeURIComponent(event.resourceId)}`,
+    ...(typeof externalId === 'string' && { externalId }),
+  };
+}
+
+function failure(
+  event: LifecycleEvent,
+  code: SetBuildIssue['code'],
+  message: string,
+): SetBuildResult {
+  const id: unknown = isObject(event) ? event.id : undefined;
+  return { ok: false, issues: [{ code, eventId: typeof id === 'string' ? id : '', message }] };
+}

@@ -1,0 +1,92 @@
+// The reference StreamStore: streams in this process's memory, kept apart by tenant. Stream
+// management (SSF) and the deliverers hold what it returns, so it hands out copies: a caller that
+// edits a stream it read changes nothing until it puts the stream back.
+import type { EventStream, StreamDelivery, StreamStore } from './streams.js';
+
+/**
+ * A {@link StreamStore} in memory. A stream belongs to the tenant it was put with: `get`, `put`
+ * and `delete` under another tenant neither see nor change it, and every stream returned is a copy.
+ * @example
+ * ```ts
+ * const streams = createMemoryStreamStore();
+ * await streams.put({ id: 'hr', tenant: undefined, audience: 'https://hr.example.com',
+ *   delivery: { method: 'poll' }, eventsRequested: [], status: 'enabled', defaultSubjects: 'all',
+ *   subjectsAdded: [], subjectsRemoved: [], createdAt: now, updatedAt: now });
+ * ```
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#section-8.1.1
+ */
+export function createMemoryStreamStore(): StreamStore {
+  /** By tenant (`''` for no tenant; a tenant id is never empty), then by stream id. */
+  const tenants = new Map<string, Map<string, EventStream>>();
+  const tenantKey = (tenant: string | undefined): string =>
+    tenant === undefined ? '' : `t:${tenant}`;
+
+  return {
+    list: (tenant) =>
+      settled(() => {
+        const streams = tenants.get(tenantKey(tenant));
+        return streams === undefined ? [] : [...streams.values()].map(copyStream);
+      }),
+    get: (id, tenant) =>
+      settled(() => {
+        const stream = tenants.get(tenantKey(tenant))?.get(id);
+        return stream === undefined ? undefined : copyStream(stream);
+      }),
+    put: (stream) =>
+      settled(() => {
+        const key = tenantKey(stream.tenant);
+        let streams = tenants.get(key);
+        if (streams === undefined) {
+          streams = new Map();
+          tenants.set(key, streams);
+        }
+        streams.set(stream.id, copyStream(stream));
+      }),
+    delete: (id, tenant) =>
+      settled(() => {
+        return tenants.get(tenantKey(tenant))?.delete(id) ?? false;
+      }),
+  };
+}
+
+/** A deep copy, frozen, so neither the caller's object nor the stored one can change the other. */
+function copyStream(stream: EventStream): EventStream {
+  const copy: EventStream = {
+    ...stream,
+    audience: typeof stream.audience === 'string' ? stream.audience : freeze(stream.audience),
+    delivery: copyDelivery(stream.delivery),
+    eventsRequested: freeze(stream.eventsRequested),
+    subjectsAdded: freeze(stream.subjectsAdded),
+    subjectsRemoved: freeze(stream.subjectsRemoved),
+    ...(stream.modes === undefined ? {} : { modes: Object.freeze({ ...stream.modes }) }),
+  };
+  return Object.freeze(copy);
+}
+
+function copyDelivery(delivery: StreamDelivery): StreamDelivery {
+  switch (delivery.method) {
+    case 'poll':
+      return Object.freeze({ ...delivery });
+    case 'webhook':
+      return Object.freeze({ ...delivery, secrets: freeze(delivery.secrets) });
+    case 'push':
+      return Object.freeze({
+        ...delivery,
+        ...(delivery.authorization === undefined
+          ? {}
+          : { authorization: Object.freeze({ ...delivery.authorization }) }),
+      });
+  }
+}
+
+function freeze<T>(values: readonly T[]): readonly T[] {
+  return Object.freeze([...values]);
+}
+
+/**
+ * Runs a synchronous change as a promise, so a throw becomes a rejection like a database store's
+ * would, and callers cannot come to rely on this store answering synchronously.
+ */
+function settled<T>(change: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(change()));
+}

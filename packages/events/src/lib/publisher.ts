@@ -1,0 +1,322 @@
+// Fan-out from the server's outbox to every stream of the event's tenant. The server calls `onEvent`
+// at least once per lifecycle record, in order per resource, and retries it while it throws; the
+// queue skips keys it holds, so a retried fan-out queues each SET once. A record that cannot be told
+// to one stream (a deterministic failure: retrying would fail again and hold back the resource's
+// later events) is reported and skipped; anything else throws after the other streams are queued.
+import {
+  PROV_ACTIVATE_EVENT_URI,
+  PROV_DEACTIVATE_EVENT_URI,
+  SCIM_EVENT_URI_PREFIX,
+  type ScimResourceType,
+} from '@scim/core';
+import type { LifecycleEvent } from '@scim/server';
+import { toSetClaims, type SetBuildOptions } from './build.js';
+import type { SetClaims, SetEventPayload } from './claims.js';
+import { toEventName, type ScimEventName } from './handlers.js';
+import type { SigningKeySet } from './keys.js';
+import type { RiscSubjectOf } from './risc.js';
+import { signSet } from './sign.js';
+import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
+
+/**
+ * Options of {@link createEventPublisher}. `keys` is one key set, or the key set of each tenant;
+ * `issuer` is the `iss`, or a function of the tenant. `onError` hears of the records that could not
+ * be told to a stream (an unknown resource type, a record not written by `@scim/server`).
+ * @example `{ streams, queue, keys, issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType] }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export interface EventPublisherOptions {
+  readonly streams: StreamStore;
+  readonly queue: SetQueue;
+  readonly keys:
+    SigningKeySet | ((tenant: string | undefined) => SigningKeySet | Promise<SigningKeySet>);
+  readonly issuer: SetBuildOptions['issuer'];
+  readonly resourceTypes: readonly ScimResourceType[];
+  /** The `sub_id` of derived RISC SETs (default the user's e-mail address). */
+  readonly riscSubject?: RiscSubjectOf | undefined;
+  readonly now?: (() => Date) | undefined;
+  /** The source of `jti` values and webhook ids (default `crypto.randomUUID`). */
+  readonly newJti?: (() => string) | undefined;
+  readonly onError?:
+    | ((error: unknown, context: { readonly eventId: string; readonly streamId?: string }) => void)
+    | undefined;
+}
+
+/**
+ * Queues each lifecycle record for the streams that want it, made by {@link createEventPublisher}.
+ * `onEvent` is the server's `hooks.onEvent`; `publish` does the same and resolves how many SETs were
+ * newly queued.
+ * @example `createScimHandler({ ...storage, authenticate, hooks: { onEvent: publisher.onEvent } })`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export interface EventPublisher {
+  readonly onEvent: (event: LifecycleEvent) => Promise<void>;
+  readonly publish: (event: LifecycleEvent) => Promise<number>;
+}
+
+/**
+ * The JSON body of a webhook: one per lifecycle record, named like the in-process handlers
+ * (`user.created`, `user.deactivated`, `group.members_added`, …). `id` is unique per delivery and
+ * stream (the receiver's idempotency key); `txn` is shared by every event of one change, across
+ * streams. `data` (full mode) or `attributes` (notice mode) are those of the RFC 9967 event, so they
+ * never hold an attribute whose `returned` is `never` (password); `events` lists its event URIs.
+ * @example
+ * ```json
+ * { "id": "5b0c…", "type": "user.deactivated", "txn": "01J…", "occurredAt": "2026-12-03T10:00:00.000Z",
+ *   "tenant": null, "resource": { "type": "User", "id": "2819c223", "uri": "/Users/2819c223", "version": "W/\"3\"" },
+ *   "events": ["urn:ietf:params:scim:event:prov:deactivate"] }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
+ */
+export interface WebhookEventBody {
+  readonly id: string;
+  readonly type: ScimEventName;
+  readonly txn: string;
+  readonly occurredAt: string;
+  readonly tenant: string | null;
+  readonly resource: {
+    readonly type: string;
+    readonly id: string;
+    readonly uri: string;
+    readonly externalId?: string;
+    readonly version?: string;
+  };
+  readonly events: readonly string[];
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly attributes?: readonly string[];
+  /** The member values added or removed, for `*.members_added` and `*.members_removed`. */
+  readonly members?: readonly string[];
+}
+
+/**
+ * Makes the publisher that fans each lifecycle record out to the tenant's streams. A stream gets the
+ * record when it is not `disabled` (a `paused` one keeps queuing), its subjects admit the record's
+ * resource (`defaultSubjects`, `subjectsAdded`, `subjectsRemoved`, by `sub_id` URI) and its
+ * `eventsRequested` (empty: all) share an event URI with the SET. Push and poll streams get signed
+ * SETs built for them (their audience, full or notice modes, RISC); webhook streams get a
+ * {@link WebhookEventBody}. Every stream's SETs of one record share `txn`, each with its own `jti`.
+ * @example
+ * ```ts
+ * const streams = createMemoryStreamStore();
+ * const queue = createMemorySetQueue();
+ * const publisher = createEventPublisher({
+ *   streams, queue, keys: createSigningKeySet({ active: await generateSigningKey() }),
+ *   issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType],
+ * });
+ * const handler = createScimHandler({ ...createMemoryStorage(), authenticate, hooks: { onEvent: publisher.onEvent } });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
+ */
+export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
+  const now = options.now ?? (() => new Date());
+  const newJti = options.newJti ?? (() => crypto.randomUUID());
+  const report =
+    options.onError ??
+    ((error: unknown, context: { readonly eventId: string; readonly streamId?: string }) =>
+      console.warn(
+        `@scim/events: event ${context.eventId} was not published to stream ${context.streamId ?? '(all)'}:`,
+        error instanceof Error ? error.message : error,
+      ));
+  const keysOf = async (tenant: string | undefined): Promise<SigningKeySet> =>
+    typeof options.keys === 'function' ? options.keys(tenant) : options.keys;
+
+  const publish = async (event: LifecycleEvent): Promise<number> => {
+    const resourceType = options.resourceTypes.find((type) => type.name === event.resourceType);
+    if (resourceType === undefined) {
+      report(new Error(`Resource type '${event.resourceType}' is not among resourceTypes`), {
+        eventId: event.id,
+      });
+      return 0;
+    }
+    const uri = subjectUri(resourceType, event.resourceId);
+    const streams = (await options.streams.list(event.tenant)).filter(
+      (stream) => stream.status !== 'disabled' && admitsSubject(stream, uri),
+    );
+    if (streams.length === 0) return 0;
+    const context: FanOut = {
+      event,
+      uri,
+      subject: `${event.tenant ?? ''} ${uri}`,
+      queuedAt: now().toISOString(),
+      build: (stream, extra) =>
+        toSetClaims(event, {
+          issuer: options.issuer,
+          resourceTypes: options.resourceTypes,
+          audience: stream.audience,
+          modes: stream.modes,
+          riscSubject: options.riscSubject,
+          now,
+          newJti,
+          ...extra,
+        }),
+      keys: () => keysOf(event.tenant),
+      newJti,
+    };
+    const sets: NewQueuedSet[] = [];
+    let failure: { readonly error: unknown } | undefined;
+    for (const stream of streams) {
+      try {
+        const built = await setsFor(stream, context);
+        if (built instanceof Error) report(built, { eventId: event.id, streamId: stream.id });
+        else sets.push(...built);
+      } catch (error) {
+        // Signing or the key lookup failed: not the record's fault, so the server retries it. The
+        // other streams are queued first; their keys make the retry queue nothing twice.
+        report(error, { eventId: event.id, streamId: stream.id });
+        failure ??= { error };
+      }
+    }
+    const queued = sets.length === 0 ? 0 : await options.queue.enqueue(sets);
+    if (failure !== undefined) throw failure.error;
+    return queued;
+  };
+
+  return {
+    publish,
+    onEvent: async (event) => {
+      await publish(event);
+    },
+  };
+}
+
+/** What every stream's SETs of one record share. */
+interface FanOut {
+  readonly event: LifecycleEvent;
+  /** The resource's `sub_id` URI. */
+  readonly uri: string;
+  /** The queue's ordering key: tenant and `sub_id` URI. */
+  readonly subject: string;
+  readonly queuedAt: string;
+  readonly build: (
+    stream: EventStream,
+    extra: Pick<SetBuildOptions, 'risc'>,
+  ) => ReturnType<typeof toSetClaims>;
+  readonly keys: () => Promise<SigningKeySet>;
+  readonly newJti: () => string;
+}
+
+/** The stream's SETs of the record, or the deterministic reason it has none. */
+async function setsFor(stream: EventStream, fanOut: FanOut): Promise<NewQueuedSet[] | Error> {
+  const { event } = fanOut;
+  const isWebhook = stream.delivery.method === 'webhook';
+  // Webhooks carry the SCIM event only: RISC SETs exist for receivers that speak RISC.
+  const built = fanOut.build(stream, { risc: !isWebhook && stream.risc === true });
+  if (!built.ok)
+    return new Error(built.issues.map((issue) => `${issue.code}: ${issue.message}`).join('; '));
+  const entry = (index: number, jti: string, txn: string, uris: string[], payload: string) => ({
+    streamId: stream.id,
+    key: `${event.id}:${stream.id}:${index}`,
+    subject: fanOut.subject,
+    jti,
+    txn,
+    eventUris: uris,
+    payload,
+    queuedAt: fanOut.queuedAt,
+  });
+  if (isWebhook) {
+    const body = webhookBody(event, fanOut.uri, built.value[0], fanOut.newJti);
+    if (body === undefined || !wants(stream, body.events)) return [];
+    return [entry(0, body.id, body.txn, [...body.events], JSON.stringify(body))];
+  }
+  const sets: NewQueuedSet[] = [];
+  let keys: SigningKeySet | undefined;
+  for (const [index, claims] of built.value.entries()) {
+    const uris = Object.keys(claims.events);
+    if (!wants(stream, uris)) continue;
+    keys ??= await fanOut.keys();
+    const token = await signSet(claims, keys.active);
+    sets.push(entry(index, claims.jti, claims.txn, uris, token));
+  }
+  return sets;
+}
+
+/**
+ * The webhook of a record, from its SCIM SET: undefined when the record tells nothing (a change of
+ * a never-returned attribute only). `deactivated` and `reactivated` records have no SET of their
+ * own (their update's SET carries them), but a webhook each, so `user.deactivated` is one event.
+ */
+function webhookBody(
+  event: LifecycleEvent,
+  uri: string,
+  claims: SetClaims | undefined,
+  newJti: () => string,
+): WebhookEventBody | undefined {
+  const accountUri =
+    event.type === 'deactivated'
+      ? PROV_DEACTIVATE_EVENT_URI
+      : event.type === 'reactivated'
+        ? PROV_ACTIVATE_EVENT_URI
+        : undefined;
+  // The update's SET also names the (de)activation, which has its own webhook: not told twice.
+  const uris =
+    accountUri === undefined
+      ? Object.keys(claims?.events ?? {}).filter(
+          (eventUri) =>
+            eventUri.startsWith(SCIM_EVENT_URI_PREFIX) &&
+            eventUri !== PROV_ACTIVATE_EVENT_URI &&
+            eventUri !== PROV_DEACTIVATE_EVENT_URI,
+        )
+      : [accountUri];
+  if (uris.length === 0) return undefined;
+  const payload = payloadOf(claims, uris);
+  const externalId = claims?.sub_id.externalId ?? externalIdOf(event);
+  const version = payload?.version ?? event.version;
+  return {
+    id: accountUri === undefined && claims !== undefined ? claims.jti : newJti(),
+    type: toEventName(event),
+    txn: claims?.txn ?? event.changeId ?? event.id,
+    occurredAt: event.occurredAt,
+    tenant: event.tenant ?? null,
+    resource: {
+      type: event.resourceType,
+      id: event.resourceId,
+      uri,
+      ...(typeof externalId === 'string' && { externalId }),
+      ...(version !== undefined && { version }),
+    },
+    events: uris,
+    ...(payload?.data !== undefined && { data: payload.data }),
+    ...(payload?.attributes !== undefined && { attributes: payload.attributes }),
+    ...(event.members !== undefined && { members: event.members }),
+  };
+}
+
+/** The payload that carries `data` or `attributes` (create, patch, put), else the first one. */
+function payloadOf(
+  claims: SetClaims | undefined,
+  uris: readonly string[],
+): SetEventPayload | undefined {
+  if (claims === undefined) return undefined;
+  const payloads = uris.flatMap((eventUri) => {
+    const payload = claims.events[eventUri];
+    return payload === undefined ? [] : [payload];
+  });
+  return (
+    payloads.find((payload) => payload.data !== undefined || payload.attributes !== undefined) ??
+    payloads[0]
+  );
+}
+
+function externalIdOf(event: LifecycleEvent): unknown {
+  return (event.resource ?? event.previous)?.externalId;
+}
+
+/** Whether the stream asked for any of these event URIs (none asked: all of them). */
+function wants(stream: EventStream, uris: readonly string[]): boolean {
+  if (stream.eventsRequested.length === 0) return true;
+  return uris.some((uri) => stream.eventsRequested.includes(uri));
+}
+
+/**
+ * Whether the stream's subjects admit the resource: SSF streams start with every subject (`all`)
+ * or none, then add and remove subjects; a removed subject stays out whatever the default.
+ */
+function admitsSubject(stream: EventStream, uri: string): boolean {
+  if (stream.subjectsRemoved.includes(uri)) return false;
+  return stream.defaultSubjects === 'all' || stream.subjectsAdded.includes(uri);
+}
+
+/** The resource's `sub_id` URI, `/Users/2819c223`, as `toSetClaims` writes it (RFC 9967 §2.1). */
+function subjectUri(resourceType: ScimResourceType, resourceId: string): string {
+  return `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}/${encodeURIComponent(resourceId)}`;
+}

@@ -1,0 +1,483 @@
+// Push delivery of one SET (RFC 8935): POST it to the receiver and turn the answer into what the
+// delivery loop should do next. Every expected failure is a result, never a throw, and no result
+// carries a stack trace or a credential, since results end up in the per-stream delivery log.
+//
+// The connection goes only to an address `checkReceiverUrl` vetted moments before (see
+// receiver-url.ts), over a fresh socket (`agent: false`): a pooled socket could have been opened to
+// an address that was vetted under an earlier answer. Redirects are never followed, as a redirect
+// could point anywhere, including inside the network.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { JSON_MEDIA_TYPE, SECEVENT_JWT_MEDIA_TYPE } from '@scim/core';
+import {
+  checkReceiverUrl,
+  toHostname,
+  toVettedLookup,
+  type ReceiverUrlIssueCode,
+  type ReceiverUrlResolver,
+  type VettedAddress,
+} from './receiver-url.js';
+import { checkNumberOption } from './replay.js';
+import type { SetErrorCode } from './verify.js';
+
+/** How long one delivery may take end to end (resolution, connection, answer), unless told. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The longest delay a Node timer takes (2^31 − 1 ms); a longer one would fire at once. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** The most of a receiver's answer that is read: an error body is small, a huge one is hostile. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** Receiver-written text kept in results (and so in delivery logs) is cut to this length. */
+const MAX_DESCRIPTION_CHARS = 500;
+
+/**
+ * Options of {@link pushSet}. `authorization` is the `Authorization` header value, or a function
+ * that gives it for each delivery (such as a client-credentials source's `authorization`).
+ * `allowLoopback`, `allowPrivate`, `allowMetadata` and `allowHttp` are `checkReceiverUrl`'s, for
+ * receivers the operator runs on the same host or network; `ca` replaces Node's trusted certificate
+ * authorities (PEM) for receivers behind a private CA.
+ * @example `{ authorization: () => tokens.authorization(), timeoutMs: 5_000 }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-3
+ */
+export interface PushSetOptions {
+  readonly authorization?: string | (() => Promise<string | undefined>) | undefined;
+  /**
+   * The whole delivery's budget in ms, from resolution through asking `authorization` to the last
+   * byte of the answer (10,000): a whole number from 1 to 2,147,483,647. Any other value sends
+   * nothing and returns `retry` with the reason, as `pushSet` never throws.
+   */
+  readonly timeoutMs?: number | undefined;
+  readonly allowLoopback?: boolean | undefined;
+  readonly allowPrivate?: boolean | undefined;
+  readonly allowMetadata?: boolean | undefined;
+  readonly allowHttp?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly resolve?: ReceiverUrlResolver | undefined;
+  readonly ca?: string | readonly string[] | undefined;
+}
+
+/**
+ * An RFC 8935 §2.4 error code as a receiver sent it: one of the registered {@link SetErrorCode}s, or
+ * a code registered later, kept as the receiver spelled it.
+ * @example `if (result.outcome === 'rejected' && result.err === 'invalid_audience') fixStreamAudience();`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.4
+ */
+export type PushErrorCode = SetErrorCode | (string & Record<never, never>);
+
+/**
+ * What one push delivery came to, and so what to do next:
+ * - `delivered`: the receiver acknowledged the SET (202, or another 2xx);
+ * - `rejected`: a 400 whose JSON body names an `err` code; the receiver refused this SET (`err`,
+ *   `description`, RFC 8935 §2.3). Sending the same SET again will fail again, so it goes to the
+ *   dead letter instead of being retried;
+ * - `retry`: a timeout (of the whole delivery, the authorization included), a network failure, 408,
+ *   429, 5xx, 401/403 (credentials may be rotated), a 400 without an RFC 8935 error body (a proxy
+ *   or firewall may have answered it), an authorization function that failed, invalid options, or
+ *   any other answer; try again later, no sooner than `retryAfterMs` when the receiver said so;
+ * - `refused-url`: the receiver URL failed the server-side request forgery check; nothing was sent.
+ * @example
+ * ```ts
+ * const result = await pushSet(token, stream.endpoint);
+ * if (result.outcome === 'retry') schedule(Math.max(backoff(attempt), result.retryAfterMs ?? 0));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export type PushResult =
+  | { readonly outcome: 'delivered'; readonly status: number }
+  | {
+      readonly outcome: 'rejected';
+      readonly status: 400;
+      readonly err: PushErrorCode;
+      readonly description: string;
+    }
+  | {
+      readonly outcome: 'retry';
+      readonly reason: string;
+      readonly status?: number;
+      readonly retryAfterMs?: number;
+    }
+  | {
+      readonly outcome: 'refused-url';
+      readonly code: ReceiverUrlIssueCode;
+      readonly reason: string;
+    };
+
+/**
+ * Pushes one signed SET to a receiver: checks the URL against server-side request forgery (on every
+ * call), then POSTs the SET as `application/secevent+jwt` with `Accept: application/json` to the
+ * vetted address, and reads the answer as RFC 8935 §2.2–2.3 define it.
+ * @example
+ * ```ts
+ * const result = await pushSet(await signSet(claims, keys.active), 'https://receiver.example.com/events', {
+ *   authorization: 'Bearer h480djs93hd8',
+ * });
+ * if (result.outcome === 'rejected') console.warn(`receiver refused the SET: ${result.err}`);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export async function pushSet(
+  token: string,
+  endpoint: string | URL,
+  options: PushSetOptions = {},
+): Promise<PushResult> {
+  let timeoutMs: number;
+  try {
+    timeoutMs = checkTimeoutMs('pushSet', options.timeoutMs);
+  } catch (error) {
+    return { outcome: 'retry', reason: `invalid options: ${(error as Error).message}` };
+  }
+  const deadline = startDeadline(timeoutMs, options.signal);
+  try {
+    const check = await checkReceiverUrl(endpoint, {
+      allowLoopback: options.allowLoopback,
+      allowPrivate: options.allowPrivate,
+      allowMetadata: options.allowMetadata,
+      allowHttp: options.allowHttp,
+      resolve: options.resolve,
+      signal: deadline.signal,
+    });
+    if (!check.ok)
+      // A name that does not resolve now may resolve later; an address that is refused stays refused.
+      return check.code === 'unresolvable'
+        ? { outcome: 'retry', reason: check.reason }
+        : { outcome: 'refused-url', code: check.code, reason: check.reason };
+
+    const authorization = await authorizationOf(options.authorization, deadline.signal, () =>
+      options.signal?.aborted === true
+        ? 'the delivery was cancelled while waiting for authorization'
+        : `no authorization for the receiver within ${timeoutMs} ms (timeout)`,
+    );
+    if (!authorization.ok) return { outcome: 'retry', reason: authorization.reason };
+
+    const exchange = await sendVetted(check, {
+      headers: {
+        'content-type': SECEVENT_JWT_MEDIA_TYPE,
+        accept: JSON_MEDIA_TYPE,
+        ...(authorization.value === undefined ? {} : { authorization: authorization.value }),
+      },
+      body: token,
+      signal: deadline.signal,
+      callerSignal: options.signal,
+      timeoutMs,
+      ca: options.ca,
+    });
+    return exchange.ok ? toPushResult(exchange) : { outcome: 'retry', reason: exchange.reason };
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/**
+ * A timeout option in ms, checked: a whole number from 1 to 2^31 − 1, as Node's timers take (a
+ * NaN, negative or fractional one makes them throw, a larger one fire at once).
+ * @example `const timeoutMs = checkTimeoutMs('pushSet', options.timeoutMs); // 10000 when undefined`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export function checkTimeoutMs(owner: string, value: unknown): number {
+  return checkNumberOption(owner, 'timeoutMs', value, DEFAULT_TIMEOUT_MS, {
+    min: 1,
+    max: MAX_TIMEOUT_MS,
+    integer: true,
+  });
+}
+
+/** Reads a receiver's answer as RFC 8935 §2.2–2.3 define it. */
+function toPushResult(answer: VettedAnswer): PushResult {
+  const { status } = answer;
+  if (status >= 200 && status < 300) return { outcome: 'delivered', status };
+  const error = status === 400 ? parseSetError(answer.body) : undefined;
+  if (error !== undefined) return { outcome: 'rejected', status: 400, ...error };
+  const wait = parseRetryAfter(answer.headers['retry-after']);
+  const retry = (reason: string): PushResult => ({
+    outcome: 'retry',
+    reason,
+    status,
+    ...(wait === undefined ? {} : { retryAfterMs: wait }),
+  });
+  // Only the receiver's own RFC 8935 refusal is final: a 400 page from a proxy or a firewall in
+  // front of it says nothing about the SET, and dead-lettering it would lose the event.
+  if (status === 400)
+    return retry(
+      'the receiver answered 400 without an RFC 8935 error body ' +
+        '(perhaps a proxy or firewall in front of it); retrying',
+    );
+  if (status === 401 || status === 403)
+    return retry(
+      `the receiver answered ${status}: it did not accept the transmitter's credentials ` +
+        '(retrying, as they may be rotated; check the stream authorization if it persists)',
+    );
+  if (status >= 300 && status < 400)
+    return retry(
+      `the receiver answered ${status} (a redirect); redirects are not followed, ` +
+        'so update the stream endpoint to the final URL',
+    );
+  if (status === 429) return retry('the receiver answered 429: too many requests');
+  if (status >= 500) return retry(`the receiver answered ${status}: a server error`);
+  return retry(`the receiver answered ${status}`);
+}
+
+/** The `{ err, description }` body of RFC 8935 §2.3, or undefined when the body is not one. */
+function parseSetError(
+  body: string,
+): { readonly err: PushErrorCode; readonly description: string } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { err, description } = parsed as { readonly err?: unknown; readonly description?: unknown };
+  if (typeof err !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(err)) return undefined;
+  return { err, description: typeof description === 'string' ? toLogText(description) : '' };
+}
+
+/**
+ * `Retry-After` in ms from now: delay-seconds or an HTTP date; undefined when absent or unreadable.
+ * @example `parseRetryAfter('120') // 120000`
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
+ */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text) * 1000;
+    return Number.isSafeInteger(ms) ? ms : undefined;
+  }
+  // Every HTTP-date form starts with a day name; Date.parse alone would read "-5" as a year.
+  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** What the race of an authorization function against the deadline gives when the deadline won. */
+const ABANDONED: unique symbol = Symbol('abandoned');
+
+/**
+ * The authorization header value, asked of the function under the delivery's deadline: a function
+ * that never settles must not hold the delivery forever. `late` says why the deadline passed.
+ */
+async function authorizationOf(
+  source: PushSetOptions['authorization'],
+  signal: AbortSignal,
+  late: () => string,
+): Promise<
+  | { readonly ok: true; readonly value: string | undefined }
+  | { readonly ok: false; readonly reason: string }
+> {
+  if (typeof source !== 'function') return { ok: true, value: source };
+  if (signal.aborted) return { ok: false, reason: late() };
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<typeof ABANDONED>((settle) => {
+    onAbort = () => settle(ABANDONED);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // Called inside the async function, so that a synchronous throw is a rejection like any other.
+    const value = await Promise.race([(async () => source())(), abandoned]);
+    return value === ABANDONED ? { ok: false, reason: late() } : { ok: true, value };
+  } catch (error) {
+    const message = error instanceof Error ? toLogText(error.message) : 'an unknown failure';
+    return { ok: false, reason: `no authorization for the receiver: ${message}` };
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+// ---- one exchange with a vetted address -------------------------------------------------------
+
+/**
+ * A POST to a vetted URL (the `ok` result of `checkReceiverUrl`). `signal` ends the exchange; it
+ * counts as a timeout unless `callerSignal` (the caller's own, part of `signal`) is what aborted.
+ * @example `{ headers: { 'content-type': SECEVENT_JWT_MEDIA_TYPE }, body: token, signal, timeoutMs: 10_000 }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.1
+ */
+export interface VettedRequest {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly signal: AbortSignal;
+  readonly callerSignal?: AbortSignal | undefined;
+  readonly timeoutMs: number;
+  readonly ca?: string | readonly string[] | undefined;
+}
+
+/**
+ * The status, headers and (at most 64 KiB of) body of an answer.
+ * @example `{ ok: true, status: 202, headers: {}, body: '' }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.2
+ */
+export interface VettedAnswer {
+  readonly ok: true;
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * An answer, or why none came, in words fit for a delivery log.
+ * @example `{ ok: false, reason: 'no answer within 10000 ms (timeout)' }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export type VettedExchange = VettedAnswer | { readonly ok: false; readonly reason: string };
+
+/**
+ * The signal an exchange runs under, and `dispose`, which ends its timer and its listener on the
+ * caller's signal. Call `dispose` when the exchange is over.
+ * @example `const deadline = startDeadline(10_000, options.signal); try { … } finally { deadline.dispose(); }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly dispose: () => void;
+}
+
+/**
+ * Starts a deadline: its signal aborts after `timeoutMs` (a checked whole number of ms) or when the
+ * caller's signal aborts, whichever comes first. A listener of ours, removed by `dispose`, follows the
+ * caller's signal: `AbortSignal.any` would keep every delivery's signal alive as long as a
+ * long-lived caller signal lives (Node 20), a leak of each delivery.
+ * @example `const deadline = startDeadline(10_000, undefined); await checkReceiverUrl(url, { signal: deadline.signal });`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+  const controller = new AbortController();
+  const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
+  if (callerSignal?.aborted === true) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
+  };
+}
+
+/**
+ * Sends one POST to the vetted address of `target`, keeping its host name for `Host` and TLS (SNI
+ * and certificate checks), and reads at most 64 KiB of the answer.
+ * @example
+ * ```ts
+ * const check = await checkReceiverUrl(url);
+ * const deadline = startDeadline(5_000, undefined);
+ * if (check.ok) await sendVetted(check, { headers, body, signal: deadline.signal, timeoutMs: 5_000 });
+ * deadline.dispose();
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.1
+ */
+export function sendVetted(
+  target: { readonly url: URL; readonly addresses: readonly VettedAddress[] },
+  request: VettedRequest,
+): Promise<VettedExchange> {
+  return new Promise((settle) => {
+    const { url } = target;
+    const { signal } = request;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let outgoing: ReturnType<typeof send> | undefined;
+    // Set once the status line arrived: from then on, that status is the receiver's answer even if
+    // the body is cut short or never ends.
+    let answer: (() => void) | undefined;
+    let settled = false;
+    const finish = (exchange: VettedExchange): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      settle(exchange);
+    };
+    const onAbort = (): void => {
+      if (answer !== undefined) answer();
+      else
+        finish({
+          ok: false,
+          reason:
+            request.callerSignal?.aborted === true
+              ? 'the delivery was cancelled'
+              : `no answer within ${request.timeoutMs} ms (timeout)`,
+        });
+      outgoing?.destroy();
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      outgoing = send({
+        protocol: url.protocol,
+        hostname: toHostname(url),
+        port: url.port === '' ? undefined : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+        agent: false,
+        lookup: toVettedLookup(target.addresses),
+        ...(request.ca === undefined ? {} : { ca: [request.ca].flat() }),
+      });
+    } catch (error) {
+      // Node refuses a header value with a line break before anything is sent.
+      return finish({ ok: false, reason: networkReason(error) });
+    }
+    outgoing.on('error', (error) => finish({ ok: false, reason: networkReason(error) }));
+    outgoing.on('response', (incoming) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      answer = () =>
+        finish({
+          ok: true,
+          status: incoming.statusCode ?? 0,
+          headers: incoming.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      incoming.on('data', (chunk: Buffer) => {
+        const room = MAX_ANSWER_BYTES - size;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        size += Math.min(chunk.length, room);
+        if (size >= MAX_ANSWER_BYTES) {
+          answer?.();
+          incoming.destroy();
+        }
+      });
+      incoming.on('end', answer);
+      incoming.on('error', answer);
+      incoming.on('close', answer);
+    });
+    outgoing.end(request.body);
+  });
+}
+
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNRESET: 'the connection was closed before an answer',
+  ECONNREFUSED: 'the connection was refused',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  EPIPE: 'the connection was closed while sending',
+  ENOTFOUND: 'no address to connect to',
+};
+
+/** A network failure in words, with Node's error code; never the stack. */
+function networkReason(error: unknown): string {
+  const { code, message } = (error ?? {}) as {
+    readonly code?: unknown;
+    readonly message?: unknown;
+  };
+  const name = typeof code === 'string' ? code : undefined;
+  const words = name === undefined ? undefined : NETWORK_WORDS[name];
+  if (words !== undefined) return `${words} (${name})`;
+  const detail = typeof message === 'string' ? toLogText(message) : 'unknown failure';
+  return name === undefined ? `network error: ${detail}` : `network error (${name}): ${detail}`;
+}
+
+/**
+ * Text a receiver or an error supplied, made safe for a delivery log: one line, at most 500 characters.
+ * @example `toLogText('bad\r\naudience') // 'bad audience'`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.3
+ */
+export function toLogText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
+  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > MAX_DESCRIPTION_CHARS ? `${line.slice(0, MAX_DESCRIPTION_CHARS)}…` : line;
+}

@@ -1,0 +1,355 @@
+// The operations behind the Shared Signals stream management routes (SSF 1.0 §8.1): each parses
+// its request whole (a 400 before the first store call), finds the stream under the granted tenant
+// only, and answers as the spec's section for it says. Split from ssf.ts, which routes, authorizes
+// and serves the public documents.
+import {
+  OPAQUE_SUBJECT_FORMAT,
+  POLL_DELIVERY_METHOD,
+  SSF_STREAM_UPDATED_EVENT_URI,
+  SSF_VERIFICATION_EVENT_URI,
+} from '@scim/core';
+import type { SetClaims, SetEventPayload } from './claims.js';
+import type { SigningKeySet } from './keys.js';
+import { checkReceiverUrl, type ReceiverUrlResolver } from './receiver-url.js';
+import { signSet } from './sign.js';
+import { SsfError, empty, invalid, json, readJsonObject } from './ssf-http.js';
+import {
+  parseStatusUpdate,
+  parseStreamConfig,
+  parseSubjectRequest,
+  parseVerificationRequest,
+  sameMember,
+  streamIdParam,
+  toStreamConfig,
+  type DeliveryRequest,
+  type StreamView,
+} from './ssf-wire.js';
+import type { EventStream, SetQueue, StreamDelivery, StreamStore } from './streams.js';
+
+/**
+ * The management endpoints' paths, relative to the base URL.
+ * @example `${base}${SSF_PATHS.configuration}` // https://scim.example.com/ssf/stream
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management-api
+ */
+export const SSF_PATHS = {
+  configuration: '/stream',
+  status: '/status',
+  addSubject: '/subjects:add',
+  removeSubject: '/subjects:remove',
+  verification: '/verify',
+  jwks: '/jwks.json',
+} as const;
+
+/**
+ * One authorized request as the operations see it: the tenant and audience its authorization
+ * granted, how the tenant's streams are shown, and the tenant's signing keys.
+ * @example `await operation({ request, url, tenant: 'acme', audience: undefined, view, signingKeys })`
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management
+ */
+export interface SsfCall {
+  readonly request: Request;
+  readonly url: URL;
+  readonly tenant: string | undefined;
+  readonly audience: string | readonly string[] | undefined;
+  readonly view: StreamView;
+  readonly signingKeys: () => Promise<SigningKeySet>;
+}
+
+/**
+ * One route of the management API and its operations by method; 405 and `Allow` follow from it.
+ * @example `{ path: '/status', methods: { GET: readStatus, POST: updateStatus } }`
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management-api
+ */
+export interface SsfRoute {
+  readonly path: string;
+  readonly methods: Readonly<Partial<Record<string, (call: SsfCall) => Promise<Response>>>>;
+}
+
+type Operation = (call: SsfCall) => Promise<Response>;
+
+/**
+ * The options of the operations, resolved once when the endpoints are made.
+ * @example `createSsfRoutes({ streams, queue, now, newId, maxBodyBytes: 65_536, … })`
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management-api
+ */
+export interface SsfOperationSettings {
+  readonly streams: StreamStore;
+  readonly queue: SetQueue;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly maxBodyBytes: number;
+  readonly minVerificationInterval: number;
+  readonly pollSupported: boolean;
+  readonly allowPrivateNetwork: boolean | undefined;
+  readonly allowHttp: boolean | undefined;
+  readonly resolve: ReceiverUrlResolver | undefined;
+  readonly defaultSubjects: 'all' | 'none';
+}
+
+const MAX_SUBJECTS = 10_000;
+/** Streams whose last verification time is remembered; the oldest are forgotten first. */
+const MAX_REMEMBERED_VERIFICATIONS = 10_000;
+
+/**
+ * The management routes: configuration, status, add and remove subject, verification.
+ * @example `const routes = createSsfRoutes(settings); routes.find((r) => r.path === '/stream')`
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management-api
+ */
+export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRoute[] {
+  const { streams, queue, now, newId, maxBodyBytes, minVerificationInterval, pollSupported } =
+    settings;
+  /** Stream id → when its last verification was requested (ms); per process, per handler. */
+  const verifiedAt = new Map<string, number>();
+
+  const body = (call: SsfCall) => readJsonObject(call.request, maxBodyBytes);
+
+  /** The stream, if it exists, belongs to the granted tenant, and is one SSF manages (not a webhook). */
+  async function find(call: SsfCall, id: string): Promise<EventStream> {
+    const stream = await streams.get(id, call.tenant);
+    if (
+      stream === undefined ||
+      stream.tenant !== call.tenant ||
+      stream.delivery.method === 'webhook'
+    )
+      throw new SsfError('not_found', `There is no stream "${id}" for this receiver`);
+    return stream;
+  }
+
+  async function toDelivery(
+    input: DeliveryRequest,
+    previous: StreamDelivery | undefined,
+  ): Promise<StreamDelivery> {
+    if (input.method === 'poll') {
+      if (!pollSupported)
+        throw invalid(`This transmitter does not offer poll delivery ("${POLL_DELIVERY_METHOD}")`);
+      return { method: 'poll' };
+    }
+    const check = await checkReceiverUrl(input.endpointUrl, {
+      allowPrivate: settings.allowPrivateNetwork,
+      allowHttp: settings.allowHttp,
+      resolve: settings.resolve,
+    });
+    if (!check.ok) throw invalid(`"delivery.endpoint_url" is refused: ${check.reason}`);
+    const endpointUrl = check.url.href;
+    // A receiver never reads its token back, so a read-modify-write keeps it; a new URL never
+    // inherits the old endpoint's token.
+    const kept =
+      previous?.method === 'push' && previous.endpointUrl === endpointUrl
+        ? previous.authorization
+        : undefined;
+    const authorization =
+      input.token === undefined ? kept : { kind: 'bearer' as const, token: input.token };
+    return {
+      method: 'push',
+      endpointUrl,
+      ...(authorization !== undefined && { authorization }),
+      ...(settings.allowPrivateNetwork === true && { allowPrivateNetwork: true }),
+    };
+  }
+
+  /** Signs an SSF event about the stream itself and queues it (SSF 1.0 §8.1.4.1, §8.1.5). */
+  async function queueStreamEvent(
+    call: SsfCall,
+    stream: EventStream,
+    uri: string,
+    payload: SetEventPayload,
+  ): Promise<void> {
+    const keys = await call.signingKeys();
+    const at = now();
+    const jti = newId();
+    const claims: SetClaims = {
+      iss: call.view.issuer,
+      iat: Math.floor(at.getTime() / 1000),
+      jti,
+      aud: stream.audience,
+      txn: jti,
+      sub_id: { format: OPAQUE_SUBJECT_FORMAT, id: stream.id },
+      events: { [uri]: payload },
+    };
+    await queue.enqueue([
+      {
+        streamId: stream.id,
+        key: `${uri}#${jti}`,
+        subject: `${stream.tenant ?? ''} ${OPAQUE_SUBJECT_FORMAT}:${stream.id}`,
+        jti,
+        txn: jti,
+        eventUris: [uri],
+        payload: await signSet(claims, keys.active),
+        queuedAt: at.toISOString(),
+      },
+    ]);
+  }
+
+  const readStreams: Operation = async (call) => {
+    const id = streamIdParam(call.url);
+    if (id !== undefined) return json(toStreamConfig(await find(call, id), call.view));
+    const all = await streams.list(call.tenant);
+    return json(
+      all
+        .filter((stream) => stream.tenant === call.tenant && stream.delivery.method !== 'webhook')
+        .map((stream) => toStreamConfig(stream, call.view)),
+    );
+  };
+
+  const createStream: Operation = async (call) => {
+    const input = parseStreamConfig(await body(call), 'create');
+    // SSF 1.0 §8.1.1.1: without `delivery`, the receiver asked for poll.
+    const delivery = await toDelivery(input.delivery ?? { method: 'poll' }, undefined);
+    const id = newId();
+    const at = now().toISOString();
+    const stream: EventStream = {
+      id,
+      tenant: call.tenant,
+      audience:
+        call.audience ?? (delivery.method === 'push' ? new URL(delivery.endpointUrl).origin : id),
+      delivery,
+      eventsRequested: input.eventsRequested ?? [],
+      status: 'enabled',
+      defaultSubjects: settings.defaultSubjects,
+      subjectsAdded: [],
+      subjectsRemoved: [],
+      ...(input.description !== undefined && { description: input.description }),
+      createdAt: at,
+      updatedAt: at,
+    };
+    await streams.put(stream);
+    return json(toStreamConfig(stream, call.view), 201);
+  };
+
+  /** PATCH and PUT (SSF 1.0 §8.1.1.3, §8.1.1.4): transmitter-supplied members must match. */
+  const changeStream =
+    (mode: 'update' | 'replace'): Operation =>
+    async (call) => {
+      const input = parseStreamConfig(await body(call), mode);
+      const current = await find(call, input.streamId ?? '');
+      const shown = toStreamConfig(current, call.view);
+      for (const [name, value] of Object.entries(input.transmitterSupplied))
+        if (!sameMember(value, shown[name]))
+          throw invalid(`"${name}" is set by the transmitter and does not match the stream's`);
+      const replacing = mode === 'replace';
+      const delivery =
+        input.delivery === undefined
+          ? current.delivery
+          : await toDelivery(input.delivery, current.delivery);
+      const { description: _omitted, ...rest } = current;
+      const description = input.description ?? (replacing ? undefined : current.description);
+      const stream: EventStream = {
+        ...rest,
+        delivery,
+        eventsRequested: input.eventsRequested ?? (replacing ? [] : current.eventsRequested),
+        ...(description !== undefined && { description }),
+        updatedAt: now().toISOString(),
+      };
+      await streams.put(stream);
+      return json(toStreamConfig(stream, call.view));
+    };
+
+  const deleteStream: Operation = async (call) => {
+    const id = streamIdParam(call.url);
+    if (id === undefined) throw invalid('"stream_id" is required as a query parameter');
+    await find(call, id);
+    if (!(await streams.delete(id, call.tenant)))
+      throw new SsfError('not_found', `There is no stream "${id}" for this receiver`);
+    await queue.removeStream(id);
+    verifiedAt.delete(id);
+    return empty(204);
+  };
+
+  const readStatus: Operation = async (call) => {
+    const id = streamIdParam(call.url);
+    if (id === undefined) throw invalid('"stream_id" is required as a query parameter');
+    const stream = await find(call, id);
+    return json(statusOf(stream));
+  };
+
+  const updateStatus: Operation = async (call) => {
+    const input = parseStatusUpdate(await body(call));
+    const current = await find(call, input.streamId);
+    const { statusReason: _previous, ...rest } = current;
+    const stream: EventStream = {
+      ...rest,
+      status: input.status,
+      ...(input.reason !== undefined && { statusReason: input.reason }),
+      updatedAt: now().toISOString(),
+    };
+    await streams.put(stream);
+    if (stream.status !== current.status)
+      await queueStreamEvent(call, stream, SSF_STREAM_UPDATED_EVENT_URI, {
+        status: stream.status,
+        ...(input.reason !== undefined && { reason: input.reason }),
+      });
+    return json(statusOf(stream));
+  };
+
+  /** Adding a subject undoes its removal and the reverse, so the two lists never disagree. */
+  const changeSubjects =
+    (change: 'add' | 'remove'): Operation =>
+    async (call) => {
+      const { streamId, uri } = parseSubjectRequest(await body(call));
+      const current = await find(call, streamId);
+      const into = change === 'add' ? current.subjectsAdded : current.subjectsRemoved;
+      const from = change === 'add' ? current.subjectsRemoved : current.subjectsAdded;
+      if (!into.includes(uri) && into.length >= MAX_SUBJECTS)
+        throw invalid(
+          `A stream holds at most ${MAX_SUBJECTS} subjects ${change === 'add' ? 'added' : 'removed'}`,
+        );
+      const grown = into.includes(uri) ? into : [...into, uri];
+      const shrunk = from.filter((subject) => subject !== uri);
+      await streams.put({
+        ...current,
+        subjectsAdded: change === 'add' ? grown : shrunk,
+        subjectsRemoved: change === 'add' ? shrunk : grown,
+        updatedAt: now().toISOString(),
+      });
+      // SSF 1.0 §8.1.3.2 answers an added subject with an empty 200, §8.1.3.3 a removed one with 204.
+      return empty(change === 'add' ? 200 : 204);
+    };
+
+  const verify: Operation = async (call) => {
+    const { streamId, state } = parseVerificationRequest(await body(call));
+    const stream = await find(call, streamId);
+    const time = now().getTime();
+    const last = verifiedAt.get(stream.id);
+    const wait = last === undefined ? 0 : last + minVerificationInterval * 1000 - time;
+    if (wait > 0)
+      throw new SsfError(
+        'too_many_requests',
+        `Verification may be requested once every ${minVerificationInterval} seconds`,
+        { 'retry-after': String(Math.ceil(wait / 1000)) },
+      );
+    verifiedAt.delete(stream.id);
+    verifiedAt.set(stream.id, time);
+    const oldest = verifiedAt.keys().next();
+    if (verifiedAt.size > MAX_REMEMBERED_VERIFICATIONS && oldest.done !== true)
+      verifiedAt.delete(oldest.value);
+    await queueStreamEvent(call, stream, SSF_VERIFICATION_EVENT_URI, {
+      ...(state !== undefined && { state }),
+    });
+    return empty(204);
+  };
+
+  return [
+    {
+      path: SSF_PATHS.configuration,
+      methods: {
+        GET: readStreams,
+        POST: createStream,
+        PATCH: changeStream('update'),
+        PUT: changeStream('replace'),
+        DELETE: deleteStream,
+      },
+    },
+    { path: SSF_PATHS.status, methods: { GET: readStatus, POST: updateStatus } },
+    { path: SSF_PATHS.addSubject, methods: { POST: changeSubjects('add') } },
+    { path: SSF_PATHS.removeSubject, methods: { POST: changeSubjects('remove') } },
+    { path: SSF_PATHS.verification, methods: { POST: verify } },
+  ];
+}
+
+function statusOf(stream: EventStream): Record<string, unknown> {
+  return {
+    stream_id: stream.id,
+    status: stream.status,
+    ...(stream.statusReason !== undefined && { reason: stream.statusReason }),
+  };
+}

@@ -1,0 +1,344 @@
+// The fan-out from the server's onEvent hook to streams: which streams get which SETs, what the SETs
+// and webhook bodies hold, and what happens when a stream or the queue fails. Every record comes from
+// a real @scim/server over memory storage.
+import {
+  PROV_CREATE_FULL_EVENT_URI,
+  PROV_DEACTIVATE_EVENT_URI,
+  PROV_DELETE_EVENT_URI,
+  PROV_PATCH_FULL_EVENT_URI,
+  PROV_PATCH_NOTICE_EVENT_URI,
+  RISC_ACCOUNT_DISABLED_EVENT_URI,
+} from '@scim/core';
+import type { LifecycleEvent } from '@scim/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
+import type { WebhookEventBody } from '../src/lib/publisher.ts';
+import type { SetQueue } from '../src/lib/streams.ts';
+import { verifySet } from '../src/lib/verify.ts';
+import {
+  bj,
+  claimsOf,
+  cleanUp,
+  eventWorld,
+  G,
+  ISSUER,
+  PASSWORD,
+  setActive,
+  stream,
+  until,
+  urisOf,
+} from './fixtures/event-server.ts';
+
+afterEach(cleanUp);
+
+const payloadsOf = async (queue: SetQueue, streamId: string) =>
+  (await queue.list(streamId)).map((set) => set.payload);
+
+describe('fan-out to streams', () => {
+  it('E-SET-06 (txn names the change across receivers, jti differs per SET): one change to two streams is two SETs with the same txn, each with its stream’s aud', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', audience: 'https://a.example.com' }));
+    await world.streams.put(
+      stream({ id: 'b', audience: ['https://b.example.com', 'https://b2.example.com'] }),
+    );
+    const user = await world.call('POST', '/Users', bj());
+    const [a] = await world.queue.list('a');
+    const [b] = await world.queue.list('b');
+    expect(a && b).toBeTruthy();
+    const ca = claimsOf(a?.payload ?? '');
+    const cb = claimsOf(b?.payload ?? '');
+    expect(ca.txn).toBe(cb.txn);
+    expect(ca.jti).not.toBe(cb.jti);
+    expect(ca.aud).toBe('https://a.example.com');
+    expect(cb.aud).toEqual(['https://b.example.com', 'https://b2.example.com']);
+    expect(a).toMatchObject({
+      txn: ca.txn,
+      jti: ca.jti,
+      subject: ` /Users/${String(user.id)}`,
+      eventUris: [PROV_CREATE_FULL_EVENT_URI],
+    });
+  });
+
+  it('E-DELIV-05 (SETs are always signed): a queued SET verifies with the tenant’s published key', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', audience: 'https://a.example.com' }));
+    await world.call('POST', '/Users', bj());
+    const [queued] = await world.queue.list('a');
+    const result = await verifySet(queued?.payload ?? '', {
+      keys: world.keys.jwks(),
+      issuer: ISSUER,
+      audience: 'https://a.example.com',
+      replayCache: false,
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('SSF stream status: a disabled stream gets nothing, a paused stream keeps queuing', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'off', status: 'disabled' }));
+    await world.streams.put(stream({ id: 'paused', status: 'paused' }));
+    await world.call('POST', '/Users', bj());
+    expect(await world.queue.list('off')).toEqual([]);
+    expect(await world.queue.list('paused')).toHaveLength(1);
+  });
+
+  it('SSF subjects: defaultSubjects none admits only the subjects added; all admits every subject but those removed', async () => {
+    const world = await eventWorld();
+    const first = await world.call('POST', '/Users', bj('first'));
+    const uri = `/Users/${String(first.id)}`;
+    await world.streams.put(stream({ id: 'only', defaultSubjects: 'none', subjectsAdded: [uri] }));
+    await world.streams.put(
+      stream({ id: 'except', defaultSubjects: 'all', subjectsRemoved: [uri] }),
+    );
+    await world.call('PATCH', uri, setActive(false));
+    const second = await world.call('POST', '/Users', bj('second'));
+    const subjectsOf = async (id: string) =>
+      (await world.queue.list(id)).map((set) => claimsOf(set.payload).sub_id);
+    expect(await subjectsOf('only')).toEqual([expect.objectContaining({ uri })]);
+    expect(await subjectsOf('except')).toEqual([
+      expect.objectContaining({ uri: `/Users/${String(second.id)}` }),
+    ]);
+  });
+
+  it('E-DELIV-07 (a feed has an event-URI subset): a stream gets only the SETs carrying an event it requested', async () => {
+    const world = await eventWorld();
+    await world.streams.put(
+      stream({ id: 'leavers', eventsRequested: [PROV_DEACTIVATE_EVENT_URI] }),
+    );
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('PATCH', `/Users/${String(user.id)}`, { ...setActive(false) });
+    await world.call('PUT', `/Users/${String(user.id)}`, { ...bj(), displayName: 'Babs' });
+    const sets = await world.queue.list('leavers');
+    expect(sets.map((set) => set.eventUris)).toEqual([
+      [PROV_PATCH_FULL_EVENT_URI, PROV_DEACTIVATE_EVENT_URI],
+    ]);
+  });
+
+  it('E-DELIV-08 (groups default to notice) and a stream’s modes choose full or notice', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'default' }));
+    await world.streams.put(stream({ id: 'full', modes: { Group: 'full' } }));
+    const user = await world.call('POST', '/Users', bj());
+    const group = await world.call('POST', '/Groups', { schemas: [G], displayName: 'Tour Guides' });
+    await world.call('PATCH', `/Groups/${String(group.id)}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: user.id }] }],
+    });
+    const last = async (id: string) => (await world.queue.list(id)).at(-1)?.eventUris;
+    expect(await last('default')).toEqual([PROV_PATCH_NOTICE_EVENT_URI]);
+    expect(await last('full')).toEqual([PROV_PATCH_FULL_EVENT_URI]);
+  });
+
+  it('a stream with risc also gets the derived RISC SET, with the same txn', async () => {
+    const world = await eventWorld();
+    await world.streams.put(
+      stream({ id: 'risc', risc: true, eventsRequested: [RISC_ACCOUNT_DISABLED_EVENT_URI] }),
+    );
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(false));
+    const sets = await world.queue.list('risc');
+    expect(sets.map((set) => set.eventUris)).toEqual([[RISC_ACCOUNT_DISABLED_EVENT_URI]]);
+    // Ordered with the user's SCIM SETs: the subject is the SCIM subject, not the e-mail address.
+    expect(sets[0]?.subject).toBe(` /Users/${String(user.id)}`);
+  });
+
+  it('SSF §8.1.1 streams are per tenant: a change in one tenant reaches only that tenant’s streams', async () => {
+    const world = await eventWorld({ tenant: 'acme' });
+    await world.streams.put(stream({ id: 'acme', tenant: 'acme' }));
+    await world.streams.put(stream({ id: 'globex', tenant: 'globex' }));
+    await world.streams.put(stream({ id: 'none' }));
+    const user = await world.call('POST', '/Users', bj());
+    expect(await world.queue.list('globex')).toEqual([]);
+    expect(await world.queue.list('none')).toEqual([]);
+    const [set] = await world.queue.list('acme');
+    expect(set?.subject).toBe(`acme /Users/${String(user.id)}`);
+  });
+
+  it('issue 14 "a fan-out retried after a crash adds nothing": the same record published twice is queued once', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a' }));
+    await world.streams.put(stream({ id: 'b' }));
+    await world.call('POST', '/Users', bj());
+    const [entry] = await world.handler.outbox.list();
+    const record = entry?.event as LifecycleEvent;
+    expect(await world.publisher.publish(record)).toBe(0);
+    await world.publisher.onEvent({ ...record });
+    expect(await world.queue.list('a')).toHaveLength(1);
+    expect(await world.queue.list('b')).toHaveLength(1);
+  });
+});
+
+describe('E-TYPE-03 (returned "never" attributes such as password are excluded)', () => {
+  it('no SET and no webhook body holds the password, in full or notice mode', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'full', modes: { User: 'full' }, risc: true }));
+    await world.streams.put(stream({ id: 'notice', modes: { User: 'notice' } }));
+    await world.streams.put(
+      stream({
+        id: 'hook',
+        delivery: { method: 'webhook', endpointUrl: 'https://hooks.example.com', secrets: ['s'] },
+      }),
+    );
+    const user = await world.call('POST', '/Users', bj());
+    const uri = `/Users/${String(user.id)}`;
+    await world.call('PATCH', uri, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { password: 'n3wPa$$word', displayName: 'Babs' } }],
+    });
+    await world.call('PUT', uri, { ...bj(), active: false });
+    await world.call('DELETE', uri);
+    for (const id of ['full', 'notice', 'hook']) {
+      const payloads = await payloadsOf(world.queue, id);
+      expect(payloads.length).toBeGreaterThan(2);
+      for (const payload of payloads) {
+        const text = id === 'hook' ? payload : JSON.stringify(claimsOf(payload));
+        expect(text).not.toContain(PASSWORD);
+        expect(text).not.toContain('n3wPa$$word');
+        expect(text.toLowerCase()).not.toContain('password');
+      }
+    }
+  });
+});
+
+describe('webhook bodies', () => {
+  const hook = (id = 'hook') =>
+    stream({
+      id,
+      delivery: { method: 'webhook', endpointUrl: 'https://hooks.example.com', secrets: ['s'] },
+    });
+
+  it('one body per lifecycle record, named like the handlers, with the RFC 9967 data and version', async () => {
+    const world = await eventWorld();
+    await world.streams.put(hook());
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(false));
+    await world.call('DELETE', `/Users/${String(user.id)}`);
+    const sets = await world.queue.list('hook');
+    const bodies = sets.map((set) => JSON.parse(set.payload) as WebhookEventBody);
+    expect(bodies.map((body) => body.type)).toEqual([
+      'user.created',
+      'user.updated',
+      'user.deactivated',
+      'user.deleted',
+    ]);
+    const [created, updated, deactivated, deleted] = bodies;
+    expect(created).toMatchObject({
+      id: sets[0]?.jti,
+      txn: sets[0]?.txn,
+      tenant: null,
+      resource: {
+        type: 'User',
+        id: user.id,
+        uri: `/Users/${String(user.id)}`,
+        externalId: 'ext-bjensen',
+      },
+      events: [PROV_CREATE_FULL_EVENT_URI],
+      data: { id: user.id, userName: 'bjensen' },
+    });
+    expect(created?.resource.version).toBe((user.meta as { version: string }).version);
+    expect(typeof created?.occurredAt).toBe('string');
+    // The update and its deactivation are one change: one txn, two named events.
+    expect(updated?.txn).toBe(deactivated?.txn);
+    expect(updated?.events).toEqual([PROV_PATCH_FULL_EVENT_URI]);
+    expect(deactivated).toMatchObject({ events: [PROV_DEACTIVATE_EVENT_URI] });
+    expect(deactivated?.data).toBeUndefined();
+    expect(deleted).toMatchObject({ events: [PROV_DELETE_EVENT_URI] });
+  });
+
+  it('a membership change is group.members_added with the member values', async () => {
+    const world = await eventWorld();
+    await world.streams.put(hook());
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Guides',
+      members: [{ value: user.id }],
+    });
+    const group = await world.call('POST', '/Groups', { schemas: [G], displayName: 'Empty' });
+    await world.call('PATCH', `/Groups/${String(group.id)}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: user.id }] }],
+    });
+    const last = JSON.parse(
+      (await world.queue.list('hook')).at(-1)?.payload ?? '{}',
+    ) as WebhookEventBody;
+    expect(last).toMatchObject({
+      type: 'group.members_added',
+      members: [user.id],
+      attributes: ['members'],
+    });
+  });
+});
+
+describe('failures', () => {
+  it('a record that cannot be told is reported and skipped, not retried forever', async () => {
+    const errors: unknown[] = [];
+    const world = await eventWorld({ onPublishError: (error) => errors.push(error) });
+    await world.streams.put(stream({ id: 'a' }));
+    await world.call('POST', '/Users', bj());
+    const [entry] = await world.handler.outbox.list();
+    const record = { ...(entry?.event as LifecycleEvent), id: 'other', resourceType: 'Device' };
+    await expect(world.publisher.onEvent(record)).resolves.toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(await world.queue.list('a')).toHaveLength(1);
+  });
+
+  it('a failure for one stream does not stop the others, and onEvent throws so the server retries', async () => {
+    const errors: unknown[] = [];
+    const world = await eventWorld({
+      onPublishError: (error) => errors.push(error),
+      riscSubject: () => {
+        throw new Error('the directory of e-mail addresses is down');
+      },
+    });
+    await world.streams.put(stream({ id: 'a' }));
+    // Only a stream with RISC SETs asks for the RISC subject (of a deactivation), so only this
+    // stream fails.
+    await world.streams.put(stream({ id: 'broken', risc: true }));
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(false));
+    expect((await world.queue.list('a')).map((set) => set.eventUris)).toEqual([
+      [PROV_CREATE_FULL_EVENT_URI],
+      [PROV_PATCH_FULL_EVENT_URI, PROV_DEACTIVATE_EVENT_URI],
+    ]);
+    expect(await world.queue.list('broken')).toHaveLength(1);
+    expect(errors.length).toBeGreaterThan(0);
+    const updated = async () =>
+      (await world.handler.outbox.list()).find((entry) => entry.event.type === 'updated');
+    expect(await updated()).toMatchObject({
+      state: 'pending',
+      lastError: 'the directory of e-mail addresses is down',
+    });
+    // Fixed, the server's retry queues the broken stream's SETs and nothing twice.
+    await world.streams.put(stream({ id: 'broken' }));
+    await until(
+      async () => (await updated())?.state === 'delivered',
+      () => world.handler.deliverDue(),
+    );
+    expect(await world.queue.list('a')).toHaveLength(2);
+    expect(await world.queue.list('broken')).toHaveLength(2);
+  });
+
+  it('when the queue refuses the SETs, onEvent throws and the server retries until it takes them', async () => {
+    const inner = createMemorySetQueue();
+    let down = true;
+    const queue: SetQueue = {
+      ...inner,
+      enqueue: (sets) =>
+        down ? Promise.reject(new Error('queue unavailable')) : inner.enqueue(sets),
+    };
+    const world = await eventWorld({ queue });
+    await world.streams.put(stream({ id: 'a' }));
+    await world.call('POST', '/Users', bj());
+    const [entry] = await world.handler.outbox.list();
+    expect(entry).toMatchObject({ state: 'pending', lastError: 'queue unavailable' });
+    down = false;
+    await until(
+      async () => (await world.handler.outbox.list())[0]?.state === 'delivered',
+      () => world.handler.deliverDue(),
+    );
+    expect((await inner.list('a')).map((set) => urisOf(set.payload))).toEqual([
+      [PROV_CREATE_FULL_EVENT_URI],
+    ]);
+  });
+});
