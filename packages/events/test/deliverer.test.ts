@@ -13,6 +13,8 @@ import {
   type StreamDeliverer,
   type StreamDelivererOptions,
 } from '../src/lib/deliverer.ts';
+import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
+import { createEventPublisher } from '../src/lib/publisher.ts';
 import type { EventStream, StreamDelivery } from '../src/lib/streams.ts';
 import { verifyWebhook } from '../src/lib/webhook.ts';
 import { WEBHOOK_SIGNATURE_HEADER } from '../src/lib/webhook-transport.ts';
@@ -21,7 +23,9 @@ import {
   claimsOf,
   cleanUp,
   eventWorld,
+  ISSUER,
   PASSWORD,
+  RESOURCE_TYPES,
   setActive,
   startReceiver,
   stream,
@@ -196,13 +200,13 @@ describe('push delivery', () => {
     expect(await only(world, 'a')).toMatchObject({ state: 'delivered' });
   });
 
-  it('issue 14 dead letter: a SET still failing after maxAttempts is dead, and says how many attempts were made', async () => {
+  it('issue 14 dead letter: a SET still failing after maxAttempts, its retry window spent, is dead and says how many attempts were made', async () => {
     const receiver = await startReceiver();
     receiver.answer(() => ({ status: 503 }));
     const world = await eventWorld();
     await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
     await world.call('POST', '/Users', bj());
-    const streams = deliverer(world, { options: { maxAttempts: 3 } });
+    const streams = deliverer(world, { options: { maxAttempts: 3, retryWindowMs: 0 } });
     await until(
       async () => (await only(world, 'a')).state === 'dead',
       () => streams.deliverDue(),
@@ -283,17 +287,25 @@ describe('push delivery', () => {
     );
   });
 
-  it('issue 14 receiver URLs: a URL the SSRF check refuses is dead at once, and nothing is sent', async () => {
+  it('issue 14 receiver URLs: a URL the SSRF check refuses is retried like a network failure (a DNS answer may change), says why, and nothing is sent', async () => {
     const receiver = await startReceiver();
     const world = await eventWorld();
     await world.streams.put(
       stream({ id: 'a', delivery: push(receiver, { allowPrivateNetwork: false }) }),
     );
     await world.call('POST', '/Users', bj());
-    await deliverer(world).deliverDue();
+    const streams = deliverer(world, { options: { maxAttempts: 3, retryWindowMs: 0 } });
+    await streams.deliverDue();
     const set = await only(world, 'a');
-    expect(set.state).toBe('dead');
-    expect(set.lastError).toMatch(/refused/);
+    expect(set).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(set.lastError).toMatch(/^the receiver URL was refused \(\w+\): /);
+    await until(
+      async () => (await only(world, 'a')).state === 'dead',
+      () => streams.deliverDue(),
+    );
+    const dead = await only(world, 'a');
+    expect(dead.attempts).toBe(3);
+    expect(dead.lastError).toMatch(/refused.*gave up after 3 attempts/);
     expect(receiver.requests).toEqual([]);
   });
 
@@ -341,22 +353,33 @@ describe('push delivery', () => {
   });
 });
 
-describe('issue 14 fault injection: the process crashes between the commit and the delivery', () => {
-  it('after the SET is queued: a restarted handler and deliverer over the same storage and queue deliver it', async () => {
+describe('issue 14 fault injection: restarts', () => {
+  it('a deliverer closed mid-delivery records no failure: the SET stays pending and leased, and another deliverer over the same queue delivers it once the lease ends', async () => {
     const receiver = await startReceiver();
+    receiver.answer((_request, index) => (index === 0 ? 'hang' : { status: 202 }));
     const world = await eventWorld();
     await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
-    const first = deliverer(world);
     await world.call('POST', '/Users', bj());
+    const first = deliverer(world, { options: { timeoutMs: 2_000, leaseMs: 5_000 } });
+    const pass = first.deliverDue();
+    await until(
+      () => receiver.requests.length === 1,
+      () => undefined,
+    );
     await first.close();
-    await world.handler.close();
-    expect(receiver.requests).toEqual([]);
-    world.restart();
-    await deliverer(world).deliverDue();
+    await pass;
+    expect(await only(world, 'a')).toMatchObject({ state: 'pending', attempts: 0 });
+    // Within the lease nobody takes it again; after it, the next deliverer does.
+    expect(await deliverer(world).deliverDue()).toBe(0);
+    const later = deliverer(world, { now: () => new Date(Date.now() + 6_000) });
+    expect(await later.deliverDue()).toBe(1);
     expect(receiver.accepted.map((r) => urisOf(r.body))).toEqual([[PROV_CREATE_FULL_EVENT_URI]]);
+    expect(await only(world, 'a')).toMatchObject({ state: 'delivered' });
   });
 
-  it('before the fan-out: the restarted handler publishes the outbox record, and the SET is delivered once', async () => {
+  // The memory queue lives as long as the process: what survives a crash is the server's outbox
+  // record that the publisher had not yet turned into queued SETs.
+  it('a crash before the fan-out: a new handler, publisher and queue over the same server storage deliver the SET once', async () => {
     const receiver = await startReceiver();
     const world = await eventWorld({
       hooks: {
@@ -369,15 +392,26 @@ describe('issue 14 fault injection: the process crashes between the commit and t
     await world.call('POST', '/Users', bj());
     await world.handler.close();
     expect(await world.queue.list('a')).toEqual([]);
-    const restarted = world.restart();
+    const queue = createMemorySetQueue();
+    const publisher = createEventPublisher({
+      streams: world.streams,
+      queue,
+      keys: world.keys,
+      issuer: ISSUER,
+      resourceTypes: RESOURCE_TYPES,
+    });
+    const restarted = world.restart({ onEvent: publisher.onEvent });
     await until(
       async () => (await restarted.outbox.list())[0]?.state === 'delivered',
       () => restarted.deliverDue(),
     );
-    const streams = deliverer(world);
+    expect(await queue.list('a')).toHaveLength(1);
+    const streams = deliverer(world, { queue });
     await streams.deliverDue();
     await streams.deliverDue();
     expect(receiver.accepted.map((r) => urisOf(r.body))).toEqual([[PROV_CREATE_FULL_EVENT_URI]]);
+    expect(receiver.requests).toHaveLength(1);
+    expect(await queue.list('a')).toMatchObject([{ state: 'delivered' }]);
   });
 });
 

@@ -104,6 +104,32 @@ describe('createEventHandlers', () => {
     expect(() => handlers.on('.created' as 'x.created', () => undefined)).toThrow(TypeError);
   });
 
+  it.each([
+    ['User.deactivated', "did you mean 'user.deactivated'"],
+    ['users.deactivated', "did you mean 'user.deactivated'"],
+    ['groups.*', "did you mean 'group.*'"],
+    ['enterpriseDevice.created', "did you mean 'enterprise_device.created'"],
+    ['enterprise-device.created', "did you mean 'enterprise_device.created'"],
+  ] as const)(
+    'a resource type not spelled as event names spell it (%s) is refused when subscribing, with the name it meant',
+    (pattern, hint) => {
+      const handlers = createEventHandlers();
+      expect(() => handlers.on(pattern, () => undefined)).toThrow(/can never match/);
+      expect(() => handlers.on(pattern, () => undefined)).toThrow(hint);
+    },
+  );
+
+  it('snake_case resource types, user.*, and * are accepted', () => {
+    const handlers = createEventHandlers();
+    expect(() =>
+      handlers
+        .on('user.deactivated', () => undefined)
+        .on('enterprise_device.created', () => undefined)
+        .on('x509_certificate.*', () => undefined)
+        .on('*', () => undefined),
+    ).not.toThrow();
+  });
+
   it('event names: the resource type in snake case and the action', () => {
     expect(toEventName({ resourceType: 'User', type: 'reactivated' })).toBe('user.reactivated');
     expect(toEventName({ resourceType: 'Group', type: 'membersRemoved' })).toBe(

@@ -55,3 +55,56 @@ describe('createMemorySetQueue', () => {
     await expect(next).resolves.toBeUndefined();
   });
 });
+
+describe('createMemorySetQueue bounds', () => {
+  it('issue 14 "dead letters are bounded": keeps at most maxDeadPerStream dead SETs, dropping the oldest dead first and counting them', async () => {
+    const queue = createMemorySetQueue({ maxDeadPerStream: 2 });
+    await queue.enqueue([1, 2, 3].map(set));
+    for (const n of [1, 2, 3])
+      await queue.fail('s1', `jti-${n}`, { error: 'invalid_key', retryAt: undefined });
+    expect((await queue.list('s1', { state: 'dead' })).map((s) => s.jti)).toEqual([
+      'jti-2',
+      'jti-3',
+    ]);
+    expect(await queue.deadDropped?.('s1')).toBe(1);
+    expect(await queue.deadDropped?.('other')).toBe(0);
+    expect(await queue.retry('s1', 'jti-1')).toBe(false);
+  });
+
+  it('a replayed dead SET no longer counts against maxDeadPerStream', async () => {
+    const queue = createMemorySetQueue({ maxDeadPerStream: 1 });
+    await queue.enqueue([1, 2].map(set));
+    await queue.fail('s1', 'jti-1', { error: 'invalid_key', retryAt: undefined });
+    expect(await queue.retry('s1', 'jti-1')).toBe(true);
+    await queue.fail('s1', 'jti-2', { error: 'invalid_key', retryAt: undefined });
+    expect(await queue.deadDropped?.('s1')).toBe(0);
+    expect((await queue.list('s1', { state: 'pending' })).map((s) => s.jti)).toEqual(['jti-1']);
+  });
+
+  it('idempotency holds within the retention window: a key enqueued again after its delivered SET was forgotten is queued again', async () => {
+    const queue = createMemorySetQueue({ maxDeliveredPerStream: 1 });
+    await queue.enqueue([set(1), set(2)]);
+    await queue.complete('s1', 'jti-1', T0);
+    expect(await queue.enqueue([set(1)])).toBe(0);
+    await queue.complete('s1', 'jti-2', T0);
+    expect(await queue.enqueue([set(1)])).toBe(1);
+  });
+
+  it('an enqueue racing removeStream is ignored for removedStreamQuietMs, then a stream with the id queues again', async () => {
+    let clock = T0;
+    const queue = createMemorySetQueue({ now: () => clock, removedStreamQuietMs: 1_000 });
+    await queue.enqueue([set(1)]);
+    await queue.removeStream('s1');
+    expect(await queue.enqueue([set(2)])).toBe(0);
+    expect(await queue.list('s1')).toEqual([]);
+    clock = new Date(T0.getTime() + 1_000);
+    expect(await queue.enqueue([set(3)])).toBe(1);
+    expect((await queue.list('s1')).map((s) => s.jti)).toEqual(['jti-3']);
+  });
+
+  it('removedStreamQuietMs 0 keeps an enqueue that follows removeStream', async () => {
+    const queue = createMemorySetQueue({ removedStreamQuietMs: 0 });
+    await queue.removeStream('s1');
+    expect(await queue.enqueue([set(1)])).toBe(1);
+  });
+});

@@ -38,10 +38,33 @@ describe('createMemoryStreamStore', () => {
     expect(await store.get('st1', 'globex')).toBeUndefined();
     expect(await store.get('st1', undefined)).toBeUndefined();
     expect(await store.delete('st1', 'globex')).toBe(false);
-    // The same id under another tenant is another stream.
-    await store.put(stream({ tenant: 'globex', description: 'theirs' }));
-    expect((await store.get('st1', 'acme'))?.description).toBeUndefined();
-    expect((await store.get('st1', 'globex'))?.description).toBe('theirs');
+    expect(await store.get('st1', 'acme')).toBeDefined();
+  });
+
+  it('issue 14 "stream ids are unique across tenants": put refuses an id another tenant holds, and changes nothing', async () => {
+    const store = createMemoryStreamStore();
+    await store.put(stream());
+    await expect(store.put(stream({ tenant: 'globex' }))).rejects.toThrow(/unique across tenants/);
+    await expect(store.put(stream({ tenant: undefined }))).rejects.toThrow(/another tenant/);
+    expect(await store.list('globex')).toEqual([]);
+    expect(await store.list(undefined)).toEqual([]);
+    expect(await store.get('st1', 'acme')).toBeDefined();
+  });
+
+  it('issue 14 "stream ids are unique across tenants": the refusal does not name the tenant holding the id', async () => {
+    const store = createMemoryStreamStore();
+    await store.put(stream());
+    await expect(store.put(stream({ tenant: 'globex' }))).rejects.toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('acme') as unknown }),
+    );
+  });
+
+  it('issue 14 "stream ids are unique across tenants": a deleted stream frees its id for another tenant', async () => {
+    const store = createMemoryStreamStore();
+    await store.put(stream());
+    expect(await store.delete('st1', 'acme')).toBe(true);
+    await store.put(stream({ tenant: 'globex' }));
+    expect((await store.get('st1', 'globex'))?.tenant).toBe('globex');
   });
 
   it('a tenant named with the empty string is not the absence of a tenant', async () => {

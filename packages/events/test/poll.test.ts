@@ -157,6 +157,16 @@ describe('RFC 8936 §2.3 poll response', () => {
     expect(second.body['moreAvailable']).toBe(false);
   });
 
+  it('moreAvailable is false when the only SETs left wait behind one of their subject just handed out', async () => {
+    const { poll, queueSets } = await setup();
+    await queueSets(['set-1', 'set-2'], ['acme /Users/2819c223', 'acme /Users/2819c223']);
+    const first = await poll({ ...now, maxEvents: 1 });
+    expect(Object.keys(first.body['sets'] as object)).toEqual(['set-1']);
+    expect(first.body['moreAvailable']).toBe(false);
+    // What moreAvailable promised: the next poll, before set-1 is acknowledged, returns nothing.
+    expect((await poll(now)).body['sets']).toEqual({});
+  });
+
   it('never returns more SETs than maxEventsLimit, whatever maxEvents asks for', async () => {
     const { poll, queueSets } = await setup({ maxEventsLimit: 2 });
     await queueSets(['set-1', 'set-2', 'set-3', 'set-4', 'set-5']);
@@ -220,6 +230,19 @@ describe('RFC 8936 §2.2 acknowledgement and errors', () => {
     expect(dead?.jti).toBe('set-1');
     expect(dead?.lastError).toMatch(/^invalid_audience: aud does not match for \[email\] x+…$/);
     expect(dead?.lastError?.length).toBeLessThanOrEqual(501);
+  });
+
+  it('setErrs descriptions are masked as the deliverer masks its log: bearer tokens and URL queries are taken out', async () => {
+    const { poll, queue, queueSets } = await setup();
+    await queueSets(['set-1']);
+    await poll(now);
+    const description =
+      'sent Authorization: Bearer abc123DEF456ghi789 to https://idp.example.com/hook?api_key=k-93f1#x';
+    await poll({ ...now, setErrs: { 'set-1': { err: 'invalid_key', description } } });
+    const [dead] = await queue.list('f67e39a0', { state: 'dead' });
+    expect(dead?.lastError).toBe(
+      'invalid_key: sent Authorization: Bearer [redacted] to https://idp.example.com/hook',
+    );
   });
 
   it('maxEvents 0 is an acknowledge-only request: acks apply, no SET is returned, and it does not wait', async () => {

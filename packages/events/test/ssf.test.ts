@@ -2,7 +2,7 @@
 // "Receiver URLs"), over the memory stream store and SET queue. Each test names the SSF 1.0 rule it
 // holds the endpoints to (https://openid.net/specs/openid-sharedsignals-framework-1_0.html).
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   OPAQUE_SUBJECT_FORMAT,
   POLL_DELIVERY_METHOD,
@@ -16,17 +16,21 @@ import {
 import { createSigningKeySet, generateSigningKey, verifySet } from '@scim/events';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import { createMemoryStreamStore } from '../src/lib/memory-streams.ts';
-import { createSsfEndpoints, type SsfEndpointsOptions } from '../src/lib/ssf.ts';
+import { createSsfEndpoints, type SsfEndpointsOptions, type SsfGrant } from '../src/lib/ssf.ts';
 
 const ISSUER = 'https://scim.example.com';
 const BASE = 'https://scim.example.com/ssf';
 const RECEIVER = 'https://receiver.example.com/events';
 const PUSH = { method: PUSH_DELIVERY_METHOD, endpoint_url: RECEIVER };
 const UNKNOWN_EVENT = 'urn:example:secevent:events:unknown';
-/** Bearer token → the tenant the app's `authorize` grants it. */
-const TENANTS = new Map([
-  ['Bearer acme-token', 'acme'],
-  ['Bearer globex-token', 'globex'],
+/**
+ * Bearer token → what the app's `authorize` grants it: `acme` and `okta` are two receivers of one
+ * tenant, `globex` a receiver of another.
+ */
+const GRANTS = new Map([
+  ['Bearer acme-token', { tenant: 'acme', receiver: 'acme' }],
+  ['Bearer okta-token', { tenant: 'acme', receiver: 'okta' }],
+  ['Bearer globex-token', { tenant: 'globex', receiver: 'globex' }],
 ]);
 
 const signingKey = await generateSigningKey({ kid: 'k1' });
@@ -53,11 +57,17 @@ function transmitter(extra: Partial<SsfEndpointsOptions> = {}) {
     baseUrl: BASE,
     authorize: (request) => {
       authorizations += 1;
-      const tenant = TENANTS.get(request.headers.get('authorization') ?? '');
-      return tenant === undefined ? false : { tenant };
+      return GRANTS.get(request.headers.get('authorization') ?? '') ?? false;
     },
     pollEndpointUrl: (id) => `${BASE}/poll/${id}`,
-    resolve: (host) => Promise.resolve(host === 'receiver.example.com' ? ['93.184.215.14'] : []),
+    resolve: (host) =>
+      Promise.resolve(
+        host === 'receiver.example.com'
+          ? ['93.184.215.14']
+          : host === 'internal.example.com'
+            ? ['10.1.2.3']
+            : [],
+      ),
     now: () => clock,
     newId: () => `s${++ids}`,
     ...extra,
@@ -269,6 +279,27 @@ describe('SSF 1.0 §8.1.1 stream configuration', () => {
     expect((await t.streams.get('s1', 'acme'))?.audience).toBe('https://receiver.example.com');
   });
 
+  it("§8.1.1.2: a push endpoint_url's query and fragment are never shown, and sent back unchanged they keep the stored URL and token", async () => {
+    const t = transmitter();
+    const secretUrl = `${RECEIVER}?api_key=k-7f3a#frag`;
+    const created = await t.create({
+      delivery: { ...PUSH, endpoint_url: secretUrl, authorization_header: 'Bearer tok-1234abcd' },
+    });
+    expect(created.delivery).toEqual(PUSH);
+    const read = await t.call('GET', '/ssf/stream?stream_id=s1');
+    expect(read.body).toMatchObject({ delivery: PUSH });
+    expect(JSON.stringify([created, read.body])).not.toMatch(/k-7f3a|frag|tok-1234abcd/);
+    const patched = await t.call('PATCH', '/ssf/stream', {
+      body: { ...(read.body as object), description: 'read, modified, written' },
+    });
+    expect(patched.status).toBe(200);
+    expect((await t.streams.get('s1', 'acme'))?.delivery).toEqual({
+      method: 'push',
+      endpointUrl: secretUrl,
+      authorization: { kind: 'bearer', token: 'tok-1234abcd' },
+    });
+  });
+
   it('§8.1.1.5: deleting a stream forgets its queued SETs', async () => {
     const t = transmitter();
     await t.create();
@@ -282,10 +313,7 @@ describe('SSF 1.0 §8.1.1 stream configuration', () => {
 describe('Receiver URLs: server-side request forgery (issue 14)', () => {
   it.each([
     ['http://169.254.169.254/latest/meta-data/', /http|TLS/],
-    ['https://169.254.169.254/', /169\.254\.169\.254/],
-    ['https://127.0.0.1/', /loopback/],
-    ['https://[::1]/events', /loopback/],
-    ['https://internal.example.com/events', /no address/],
+    ['https://user:pw@receiver.example.com/events', /credentials/],
   ])('a push endpoint_url of %s is refused with a 400 that says why', async (url, why) => {
     const t = transmitter();
     const reply = await t.call('POST', '/ssf/stream', {
@@ -297,6 +325,54 @@ describe('Receiver URLs: server-side request forgery (issue 14)', () => {
     expect(body.description).toMatch(/endpoint_url/);
     expect(body.description).toMatch(why);
     expect(await t.streams.list('acme')).toEqual([]);
+  });
+
+  it.each([
+    ['https://169.254.169.254/', '169.254.169.254'],
+    ['https://127.0.0.1/', 'loopback'],
+    ['https://[::1]/events', 'loopback'],
+    ['https://internal.example.com/events', '10.1.2.3'],
+    ['https://nowhere.example.com/events', 'no address'],
+  ])(
+    'a push endpoint_url of %s is refused in general terms; the address it resolves to goes to onError only',
+    async (url, detail) => {
+      const errors: unknown[] = [];
+      const t = transmitter({ onError: (error) => errors.push(error) });
+      const reply = await t.call('POST', '/ssf/stream', {
+        body: { delivery: { method: PUSH_DELIVERY_METHOD, endpoint_url: url } },
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({
+        error: 'invalid_request',
+        description:
+          '"delivery.endpoint_url" is not an address this transmitter delivers to; use a public https URL',
+      });
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toContain(detail);
+      expect(await t.streams.list('acme')).toEqual([]);
+    },
+  );
+
+  it('no allowHttp: plain http is refused, even with allowPrivateNetwork, unless the receiver is on this machine (as the deliverer does)', async () => {
+    const strict = transmitter();
+    const loopback = { method: PUSH_DELIVERY_METHOD, endpoint_url: 'http://127.0.0.1:8080/events' };
+    expect(
+      (await strict.call('POST', '/ssf/stream', { body: { delivery: loopback } })).status,
+    ).toBe(400);
+    const t = transmitter({ allowPrivateNetwork: true });
+    const remote = { method: PUSH_DELIVERY_METHOD, endpoint_url: 'http://receiver.example.com/e' };
+    const refused = await t.call('POST', '/ssf/stream', { body: { delivery: remote } });
+    expect(refused.status).toBe(400);
+    expect((refused.body as { description: string }).description).toMatch(/http/);
+    const created = await t.create({ delivery: loopback });
+    expect(created.delivery).toEqual(loopback);
+    // allowHttp is gone: http that the deliverer would refuse is never admitted, even if passed.
+    expectTypeOf<SsfEndpointsOptions>().not.toHaveProperty('allowHttp');
+    const stale: Record<string, unknown> = { allowHttp: true };
+    const legacy = transmitter(stale);
+    expect((await legacy.call('POST', '/ssf/stream', { body: { delivery: remote } })).status).toBe(
+      400,
+    );
   });
 
   it('a private receiver is admitted with allowPrivateNetwork, and the stream keeps the allowance for delivery', async () => {
@@ -320,7 +396,7 @@ describe('Receiver URLs: server-side request forgery (issue 14)', () => {
   });
 });
 
-describe('SSF 1.0 §8: authorization, and streams scoped per tenant', () => {
+describe('SSF 1.0 §8: authorization, and streams scoped per tenant and receiver', () => {
   const routes: [string, string, unknown][] = [
     ['GET', '/ssf/stream', undefined],
     ['POST', '/ssf/stream', { delivery: PUSH }],
@@ -355,25 +431,105 @@ describe('SSF 1.0 §8: authorization, and streams scoped per tenant', () => {
     expect(await t.streams.get('s1', 'acme')).toMatchObject({ status: 'enabled' });
   });
 
-  it('§8.1.1.2: a stream of another tenant answers 404, exactly as a missing one', async () => {
+  it.each([
+    ['another tenant', 'globex'],
+    ['another receiver of the same tenant', 'okta'],
+  ])(
+    '§8.1.1.2: a stream of %s answers 404, exactly as a missing one, and is left as it was',
+    async (_who, as) => {
+      const t = transmitter();
+      await t.create();
+      // A SET of s1 waits in the queue: a DELETE that reached s1 would remove it.
+      expect((await t.call('POST', '/ssf/verify', { body: { stream_id: 's1' } })).status).toBe(204);
+      const before = await t.streams.get('s1', 'acme');
+      // Every route that names stream s1 (all but list and create).
+      for (const [method, path, body] of routes.slice(2)) {
+        const foreign = await t.call(method, path, { body, as });
+        const missing = await t.call(method, path.replace('s1', 'nope'), {
+          body: typeof body === 'object' ? { ...body, stream_id: 'nope' } : body,
+          as,
+        });
+        expect(foreign.status, `${method} ${path}`).toBe(404);
+        expect(foreign.body).toEqual(
+          JSON.parse(JSON.stringify(missing.body).replace('nope', 's1')),
+        );
+      }
+      expect((await t.call('GET', '/ssf/stream', { as })).body).toEqual([]);
+      expect(await t.streams.get('s1', 'acme')).toEqual(before);
+      const queued = await t.queue.list('s1');
+      expect(queued.map((set) => set.eventUris)).toEqual([[SSF_VERIFICATION_EVENT_URI]]);
+    },
+  );
+
+  it('§8: two receivers of one tenant each see and change only the streams they created', async () => {
     const t = transmitter();
     await t.create();
-    // Every route that names stream s1 (all but list and create).
-    for (const [method, path, body] of routes.slice(2)) {
-      const foreign = await t.call(method, path, { body, as: 'globex' });
-      const missing = await t.call(method, path.replace('s1', 'nope'), {
-        body: typeof body === 'object' ? { ...body, stream_id: 'nope' } : body,
-        as: 'globex',
-      });
-      expect(foreign.status, `${method} ${path}`).toBe(404);
-      expect(foreign.body).toEqual(JSON.parse(JSON.stringify(missing.body).replace('nope', 's1')));
-    }
-    expect((await t.call('GET', '/ssf/stream', { as: 'globex' })).body).toEqual([]);
-    expect(await t.streams.get('s1', 'acme')).toMatchObject({
+    await t.create({ delivery: { method: POLL_DELIVERY_METHOD } }, 'okta');
+    expect(await t.streams.get('s1', 'acme')).toMatchObject({ owner: 'acme' });
+    expect(await t.streams.get('s2', 'acme')).toMatchObject({ owner: 'okta' });
+    const ids = async (as: string) =>
+      ((await t.call('GET', '/ssf/stream', { as })).body as { stream_id: string }[]).map(
+        (stream) => stream.stream_id,
+      );
+    expect(await ids('acme')).toEqual(['s1']);
+    expect(await ids('okta')).toEqual(['s2']);
+    const pause = (id: string, as: string) =>
+      t.call('POST', '/ssf/status', { body: { stream_id: id, status: 'paused' }, as });
+    expect((await pause('s2', 'acme')).status).toBe(404);
+    expect((await pause('s2', 'okta')).status).toBe(200);
+    expect((await t.call('DELETE', '/ssf/stream?stream_id=s1', { as: 'okta' })).status).toBe(404);
+    expect((await t.call('DELETE', '/ssf/stream?stream_id=s1')).status).toBe(204);
+  });
+
+  it("§8: a stream the operator created (no owner) is invisible to every receiver of its tenant, and its URL's secrets stay unshown", async () => {
+    const t = transmitter();
+    const at = t.now().toISOString();
+    await t.streams.put({
+      id: 'op1',
+      tenant: 'acme',
+      audience: 'https://receiver.example.com',
+      delivery: { method: 'push', endpointUrl: `${RECEIVER}?api_key=k-7f3a` },
+      eventsRequested: [],
       status: 'enabled',
+      defaultSubjects: 'all',
       subjectsAdded: [],
+      subjectsRemoved: [],
+      createdAt: at,
+      updatedAt: at,
     });
-    expect(await t.queue.list('s1')).toEqual([]);
+    const before = await t.streams.get('op1', 'acme');
+    const replies: Reply[] = [await t.call('GET', '/ssf/stream')];
+    for (const [method, path, body] of routes.slice(2))
+      replies.push(
+        await t.call(method, path.replace('s1', 'op1'), {
+          body: typeof body === 'object' ? { ...body, stream_id: 'op1' } : body,
+        }),
+      );
+    expect(replies[0]?.body).toEqual([]);
+    expect(replies.slice(1).map((reply) => reply.status)).toEqual(routes.slice(2).map(() => 404));
+    expect(JSON.stringify(replies.map((reply) => reply.body))).not.toContain('k-7f3a');
+    expect(await t.streams.get('op1', 'acme')).toEqual(before);
+  });
+
+  it("a grant without a receiver answers 500 and reaches onError, rather than matching the operator's streams", async () => {
+    const errors: unknown[] = [];
+    const t = transmitter({
+      authorize: () => ({ tenant: 'acme' }) as unknown as SsfGrant,
+      onError: (error) => errors.push(error),
+    });
+    const reply = await t.call('GET', '/ssf/stream');
+    expect(reply.status).toBe(500);
+    expect(String(errors[0])).toMatch(/receiver/);
+  });
+
+  it('a throwing onError does not reject the handler: the answer is still the 500', async () => {
+    const t = transmitter({
+      authorize: () => ({ tenant: 'acme' }) as unknown as SsfGrant,
+      onError: () => {
+        throw new Error('the logger is down');
+      },
+    });
+    expect((await t.call('GET', '/ssf/stream')).status).toBe(500);
   });
 
   it("§8: an authorization for one tenant does not cover another tenant's endpoints (403)", async () => {

@@ -1,8 +1,9 @@
 // What the delivery log may say about a failed attempt. The queue's `lastError` is read by operators
 // and by the stream's owner, and may be stored far from the logs, so it names what happened in the
 // transmitter's words and keeps of the receiver's answer only its RFC 8935 `err` code and a short
-// description, with every secret of the stream and anything shaped like a credential, a URL query
-// or an e-mail address taken out.
+// description, with every secret of the stream and anything shaped like a credential, a URL query,
+// an e-mail address or a long number taken out. The poll endpoint masks a receiver's `setErrs` text
+// with the same function, so both logs hide the same things.
 import { toLogText, type PushResult } from './push-transport.js';
 import type { EventStream } from './streams.js';
 
@@ -47,9 +48,12 @@ function describe(
 /**
  * Removes the stream's own secrets (bearer token, client secret, webhook secrets), anything shaped
  * like a bearer or basic credential or a JWT, URL query strings and fragments (tokens travel there),
- * and e-mail addresses (personal data a receiver may echo back).
+ * and personal data a receiver may echo back: e-mail addresses and long numbers (phone or account
+ * numbers). Private to the package: the deliverer's and the poll endpoint's logs share it.
+ * @example `maskSecrets('denied: Bearer abcdefgh1234 at https://rx.example/e?k=1', stream) // 'denied: Bearer [redacted] at https://rx.example/e'`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.3
  */
-function maskSecrets(text: string, stream: EventStream): string {
+export function maskSecrets(text: string, stream: EventStream): string {
   let masked = text;
   for (const secret of secretsOf(stream))
     if (secret.length >= 4) masked = masked.split(secret).join(REDACTED);
@@ -57,7 +61,8 @@ function maskSecrets(text: string, stream: EventStream): string {
     .replace(/\b(Bearer|Basic)\s+[\w.~+/-]{8,}=*/gi, `$1 ${REDACTED}`)
     .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, REDACTED)
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi, '$1')
-    .replace(/[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(\.[\w-]+)+/g, '[email]');
+    .replace(/[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(\.[\w-]+)+/g, '[email]')
+    .replace(/\d{9,}/g, '[number]');
 }
 
 function secretsOf(stream: EventStream): string[] {

@@ -174,14 +174,34 @@ function resourceTypeSlug(name: string): string {
     .toLowerCase();
 }
 
+/**
+ * The endpoints of the core resource types (RFC 7643 §4), a likely slip for the resource type's
+ * name: `users.deactivated` would never match, since events are named `user.deactivated`.
+ */
+const ENDPOINT_NAMES: Readonly<Record<string, string>> = { users: 'user', groups: 'group' };
+
+/**
+ * Refuses at `on()` a pattern no event name can equal, rather than never calling its handler: an
+ * unknown action, a resource type not in the snake case names use (`User`, `enterpriseDevice`), or
+ * a core endpoint's name in place of its resource type's (`users`).
+ */
 function checkPattern(pattern: string): void {
   if (pattern === '*') return;
   const dot = pattern.lastIndexOf('.');
   const action = pattern.slice(dot + 1);
-  if (dot > 0 && (action === '*' || ACTION_NAMES.has(action))) return;
+  if (dot <= 0 || (action !== '*' && !ACTION_NAMES.has(action)))
+    throw new TypeError(
+      `'${pattern}' names no event: use '<resource type>.<action>' with an action among ` +
+        `${[...ACTION_NAMES].join(', ')}, '<resource type>.*' or '*'`,
+    );
+  const type = pattern.slice(0, dot);
+  const slug = resourceTypeSlug(type);
+  const meant = slug === type ? ENDPOINT_NAMES[type] : slug;
+  if (slug === type && meant === undefined) return;
   throw new TypeError(
-    `'${pattern}' names no event: use '<resource type>.<action>' with an action among ` +
-      `${[...ACTION_NAMES].join(', ')}, '<resource type>.*' or '*'`,
+    `'${pattern}' can never match: event names spell the resource type's name in snake case ` +
+      `(User → user, EnterpriseDevice → enterprise_device)` +
+      (meant === undefined || meant === '' ? '' : `; did you mean '${meant}.${action}'?`),
   );
 }
 

@@ -5,17 +5,33 @@ import type { NewQueuedSet, QueuedSet, QueuedSetState, SetQueue } from './stream
 
 /**
  * Options of {@link createMemorySetQueue}.
- * @example `{ now: () => clock.now(), maxDeliveredPerStream: 1_000 }`
+ * @example `{ now: () => clock.now(), maxDeliveredPerStream: 1_000, maxDeadPerStream: 1_000 }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
  */
 export interface MemorySetQueueOptions {
-  /** The clock `retry` uses to make a replayed SET due at once. */
+  /** The clock `retry` uses to make a replayed SET due at once, and `removeStream`'s quiet time. */
   readonly now?: () => Date;
   /**
-   * How many delivered SETs each stream keeps for its delivery log (and for skipping a repeated
-   * enqueue of the same key); the oldest are forgotten first. 10,000 by default.
+   * How many delivered SETs each stream keeps for its delivery log and for skipping a repeated
+   * enqueue of the same key; the oldest delivered are forgotten first. 10,000 by default.
+   * Idempotency holds within this window only: once a delivered SET is forgotten, enqueuing its key
+   * again queues it again.
    */
   readonly maxDeliveredPerStream?: number;
+  /**
+   * How many dead SETs each stream keeps for replay; the oldest dead are dropped first and counted
+   * (see `deadDropped`). 10,000 by default. A dropped SET can no longer be replayed, and its key may
+   * be queued again.
+   */
+  readonly maxDeadPerStream?: number;
+  /**
+   * For how long after `removeStream` enqueues for the stream's id are ignored, in milliseconds:
+   * a fan-out that read the stream just before it was deleted then adds nothing, rather than
+   * leaving SETs no deliverer will ever claim. 60,000 by default. A stream created again with the
+   * same id within this time misses the SETs queued meanwhile (SSF ids are random, so only an
+   * operator re-creating a stream by name can meet this).
+   */
+  readonly removedStreamQuietMs?: number;
 }
 
 /** One queued SET and what the queue needs to order and find it. */
@@ -27,24 +43,43 @@ interface Entry {
   dueAt: number;
 }
 
+/** What the queue knows of one subject of a stream while it has pending or dead SETs. */
+interface SubjectQueue {
+  /** Pending entries, ascending by `seq` (a replayed dead SET goes back to its old place). */
+  readonly pending: Entry[];
+  /** How many of the subject's SETs are dead. */
+  dead: number;
+  /** The `seq` of the latest SET of the subject delivered since this record was made; -1 if none. */
+  latestDelivered: number;
+}
+
 interface StreamQueue {
   readonly byKey: Map<string, Entry>;
   readonly byJti: Map<string, Entry>;
-  /** Pending entries, ascending by `seq` (a replayed dead SET goes back to its old place). */
-  readonly pending: Entry[];
+  /**
+   * Subjects with pending or dead SETs. A claim looks at the head of each subject with pending SETs
+   * only, so its cost follows the number of subjects, not of pending SETs.
+   */
+  readonly subjects: Map<string, SubjectQueue>;
   /** Delivered entries in the order they were delivered, so the oldest are forgotten first. */
-  readonly delivered: Entry[];
-  readonly waiters: Set<() => void>;
+  readonly delivered: Set<Entry>;
+  /** Dead entries in the order they died, so the oldest are dropped first. */
+  readonly dead: Set<Entry>;
+  /** How many dead SETs were dropped to stay within `maxDeadPerStream`. */
+  deadDropped: number;
 }
 
 const DEFAULT_MAX_DELIVERED = 10_000;
+const DEFAULT_MAX_DEAD = 10_000;
+const DEFAULT_REMOVED_QUIET_MS = 60_000;
 
 /**
- * A {@link SetQueue} in memory: enqueue is idempotent by stream and key; claim leases the due
- * pending SETs, oldest first and only the oldest pending SET of each subject, so a subject's SETs
- * are delivered one at a time and in order. Its SETs are lost when the process ends: the server's
- * outbox redelivers the changes a restarted process had not yet queued, but a queued SET not yet
- * delivered is gone, so use a durable queue where that matters.
+ * A {@link SetQueue} in memory: enqueue is idempotent by stream and key (within the retention of
+ * delivered SETs); claim leases the due pending SETs, oldest first and only the oldest pending SET
+ * of each subject, so a subject's SETs are delivered one at a time and in order. It keeps at most
+ * `maxDeliveredPerStream` delivered and `maxDeadPerStream` dead SETs per stream. Its SETs are lost
+ * when the process ends: the server's outbox redelivers the changes a restarted process had not yet
+ * queued, but a queued SET not yet delivered is gone, so use a durable queue where that matters.
  * @example
  * ```ts
  * const queue = createMemorySetQueue();
@@ -56,7 +91,13 @@ const DEFAULT_MAX_DELIVERED = 10_000;
 export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQueue {
   const now = options.now ?? (() => new Date());
   const maxDelivered = options.maxDeliveredPerStream ?? DEFAULT_MAX_DELIVERED;
+  const maxDead = options.maxDeadPerStream ?? DEFAULT_MAX_DEAD;
+  const quietMs = options.removedStreamQuietMs ?? DEFAULT_REMOVED_QUIET_MS;
   const streams = new Map<string, StreamQueue>();
+  /** Long polls by stream id, apart from the SETs so waiting never creates a stream's state. */
+  const waiters = new Map<string, Set<() => void>>();
+  /** Removed stream ids and until when (ms) their enqueues are ignored. */
+  const removed = new Map<string, number>();
   let nextSeq = 0;
 
   const streamOf = (streamId: string): StreamQueue => {
@@ -65,29 +106,64 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
       stream = {
         byKey: new Map(),
         byJti: new Map(),
-        pending: [],
-        delivered: [],
-        waiters: new Set(),
+        subjects: new Map(),
+        delivered: new Set(),
+        dead: new Set(),
+        deadDropped: 0,
       };
       streams.set(streamId, stream);
     }
     return stream;
   };
 
-  const wake = (stream: StreamQueue): void => {
-    const waiters = [...stream.waiters];
-    stream.waiters.clear();
-    for (const resolve of waiters) resolve();
+  const subjectOf = (stream: StreamQueue, subject: string): SubjectQueue => {
+    let queue = stream.subjects.get(subject);
+    if (queue === undefined) {
+      queue = { pending: [], dead: 0, latestDelivered: -1 };
+      stream.subjects.set(subject, queue);
+    }
+    return queue;
+  };
+
+  /** Drops the subject's record once it has nothing pending or dead left to order. */
+  const tidy = (stream: StreamQueue, subject: string): void => {
+    const queue = stream.subjects.get(subject);
+    if (queue !== undefined && queue.pending.length === 0 && queue.dead === 0)
+      stream.subjects.delete(subject);
+  };
+
+  const wake = (streamId: string): void => {
+    const waiting = waiters.get(streamId);
+    if (waiting === undefined) return;
+    waiters.delete(streamId);
+    for (const resolve of waiting) resolve();
+  };
+
+  const isQuiet = (streamId: string): boolean => {
+    const until = removed.get(streamId);
+    if (until === undefined) return false;
+    if (now().getTime() < until) return true;
+    removed.delete(streamId);
+    return false;
   };
 
   const removePending = (stream: StreamQueue, entry: Entry): void => {
-    const index = indexOfSeq(stream.pending, entry.seq);
-    if (stream.pending[index] === entry) stream.pending.splice(index, 1);
+    const queue = stream.subjects.get(entry.set.subject);
+    if (queue === undefined) return;
+    const index = indexOfSeq(queue.pending, entry.seq);
+    if (queue.pending[index] === entry) queue.pending.splice(index, 1);
   };
 
   const forget = (stream: StreamQueue, entry: Entry): void => {
     stream.byKey.delete(entry.set.key);
     stream.byJti.delete(entry.set.jti);
+  };
+
+  /** Takes a dead entry off the dead list (replayed, acknowledged late, or dropped). */
+  const leaveDead = (stream: StreamQueue, entry: Entry): void => {
+    stream.dead.delete(entry);
+    const queue = stream.subjects.get(entry.set.subject);
+    if (queue !== undefined) queue.dead -= 1;
   };
 
   /** The pending entry with this jti, or undefined when the SET is unknown or no longer pending. */
@@ -96,12 +172,13 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     return entry?.set.state === 'pending' ? entry : undefined;
   };
 
-  return {
+  const queue: SetQueue = {
     enqueue: (sets) =>
       settled(() => {
         let added = 0;
-        const touched = new Set<StreamQueue>();
+        const touched = new Set<string>();
         for (const input of sets) {
+          if (isQuiet(input.streamId)) continue;
           const stream = streamOf(input.streamId);
           if (stream.byKey.has(input.key) || stream.byJti.has(input.jti)) continue;
           const dueAt = Date.parse(input.queuedAt);
@@ -117,11 +194,11 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           };
           stream.byKey.set(input.key, entry);
           stream.byJti.set(input.jti, entry);
-          stream.pending.push(entry);
-          touched.add(stream);
+          subjectOf(stream, input.subject).pending.push(entry);
+          touched.add(input.streamId);
           added += 1;
         }
-        for (const stream of touched) wake(stream);
+        for (const streamId of touched) wake(streamId);
         return added;
       }),
 
@@ -130,22 +207,21 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const stream = streams.get(streamId);
         if (stream === undefined || limit <= 0) return [];
         const time = at.getTime();
+        // Only each subject's oldest pending SET may go: while it is leased or waiting for its
+        // retry, delivering a newer one would let an older change arrive after a newer one.
+        const due: Entry[] = [];
+        for (const { pending } of stream.subjects.values()) {
+          const head = pending[0];
+          if (head !== undefined && head.dueAt <= time) due.push(head);
+        }
+        due.sort((a, b) => a.seq - b.seq);
         const lease = leaseUntil.toISOString();
         const leaseMs = leaseUntil.getTime();
-        // A subject whose oldest pending SET is leased or waiting for its retry blocks its newer SETs:
-        // delivering them first would let an older change arrive after a newer one.
-        const seenSubjects = new Set<string>();
-        const claimed: QueuedSet[] = [];
-        for (const entry of stream.pending) {
-          if (claimed.length >= limit) break;
-          if (seenSubjects.has(entry.set.subject)) continue;
-          seenSubjects.add(entry.set.subject);
-          if (entry.dueAt > time) continue;
+        return due.slice(0, limit).map((entry) => {
           update(entry, { nextAttemptAt: lease });
           entry.dueAt = leaseMs;
-          claimed.push(entry.set);
-        }
-        return claimed;
+          return entry.set;
+        });
       }),
 
     complete: (streamId, jti, at) =>
@@ -154,12 +230,14 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const entry = stream?.byJti.get(jti);
         if (stream === undefined || entry === undefined || entry.set.state === 'delivered') return;
         if (entry.set.state === 'pending') removePending(stream, entry);
+        else leaveDead(stream, entry);
+        const subject = stream.subjects.get(entry.set.subject);
+        if (subject !== undefined)
+          subject.latestDelivered = Math.max(subject.latestDelivered, entry.seq);
+        tidy(stream, entry.set.subject);
         update(entry, { state: 'delivered', deliveredAt: at.toISOString() });
-        stream.delivered.push(entry);
-        while (stream.delivered.length > maxDelivered) {
-          const oldest = stream.delivered.shift();
-          if (oldest !== undefined) forget(stream, oldest);
-        }
+        stream.delivered.add(entry);
+        trim(stream.delivered, maxDelivered, (oldest) => forget(stream, oldest));
       }),
 
     fail: (streamId, jti, { error, retryAt }) =>
@@ -171,23 +249,34 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         if (retryAt === undefined) {
           removePending(stream, entry);
           update(entry, { state: 'dead', attempts, lastError: error });
+          subjectOf(stream, entry.set.subject).dead += 1;
+          stream.dead.add(entry);
+          trim(stream.dead, maxDead, (oldest) => {
+            leaveDead(stream, oldest);
+            tidy(stream, oldest.set.subject);
+            forget(stream, oldest);
+            stream.deadDropped += 1;
+          });
           return;
         }
         update(entry, { attempts, lastError: error, nextAttemptAt: retryAt.toISOString() });
         entry.dueAt = retryAt.getTime();
       }),
 
-    retry: (streamId, jti) =>
+    retry: (streamId, jti, retryOptions = {}) =>
       settled(() => {
         const stream = streams.get(streamId);
         const entry = stream?.byJti.get(jti);
         if (stream === undefined || entry === undefined || entry.set.state !== 'dead') return false;
+        const subject = subjectOf(stream, entry.set.subject);
+        // A newer SET of the subject already reached the receiver: replaying this one would undo
+        // it there (an `activate` arriving after the `deactivate` re-enables a leaver).
+        if (subject.latestDelivered > entry.seq && retryOptions.force !== true) return false;
         // Back at its place it heads its subject again, but not while a newer SET of the subject is
         // out for delivery: it is due when that lease (or retry wait) ends at the latest, so two
         // SETs of one subject are never in flight at once.
         let due = now().getTime();
-        for (const other of stream.pending)
-          if (other.set.subject === entry.set.subject) due = Math.max(due, other.dueAt);
+        for (const other of subject.pending) due = Math.max(due, other.dueAt);
         // A replay gets the whole attempt budget again; `lastError` stays until the next attempt, so
         // the log still says why it died.
         update(entry, {
@@ -196,8 +285,9 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           nextAttemptAt: new Date(due).toISOString(),
         });
         entry.dueAt = due;
-        stream.pending.splice(indexOfSeq(stream.pending, entry.seq), 0, entry);
-        wake(stream);
+        leaveDead(stream, entry);
+        subject.pending.splice(indexOfSeq(subject.pending, entry.seq), 0, entry);
+        wake(streamId);
         return true;
       }),
 
@@ -215,27 +305,47 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
 
     removeStream: (streamId) =>
       settled(() => {
-        const stream = streams.get(streamId);
-        if (stream === undefined) return;
         streams.delete(streamId);
+        const time = now().getTime();
+        for (const [id, until] of removed) if (until <= time) removed.delete(id);
+        if (quietMs > 0) removed.set(streamId, time + quietMs);
         // Long polls on a deleted stream return now rather than at their timeout.
-        wake(stream);
+        wake(streamId);
       }),
 
     changed(streamId, signal) {
       if (signal.aborted) return Promise.resolve();
-      const stream = streamOf(streamId);
       return new Promise<void>((resolve) => {
         const done = (): void => {
-          stream.waiters.delete(done);
+          const waiting = waiters.get(streamId);
+          waiting?.delete(done);
+          if (waiting?.size === 0) waiters.delete(streamId);
           signal.removeEventListener('abort', done);
           resolve();
         };
-        stream.waiters.add(done);
+        let waiting = waiters.get(streamId);
+        if (waiting === undefined) {
+          waiting = new Set();
+          waiters.set(streamId, waiting);
+        }
+        waiting.add(done);
         signal.addEventListener('abort', done, { once: true });
       });
     },
+
+    deadDropped: (streamId) => settled(() => streams.get(streamId)?.deadDropped ?? 0),
   };
+  return queue;
+}
+
+/** Drops the oldest of `entries` (a Set keeps insertion order) until at most `max` are left. */
+function trim(entries: Set<Entry>, max: number, drop: (oldest: Entry) => void): void {
+  while (entries.size > max) {
+    const oldest = entries.values().next().value;
+    if (oldest === undefined) return;
+    entries.delete(oldest);
+    drop(oldest);
+  }
 }
 
 /**

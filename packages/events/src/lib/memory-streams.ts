@@ -6,6 +6,7 @@ import type { EventStream, StreamDelivery, StreamStore } from './streams.js';
 /**
  * A {@link StreamStore} in memory. A stream belongs to the tenant it was put with: `get`, `put`
  * and `delete` under another tenant neither see nor change it, and every stream returned is a copy.
+ * Stream ids are unique across tenants: `put` rejects a stream whose id another tenant holds.
  * @example
  * ```ts
  * const streams = createMemoryStreamStore();
@@ -20,6 +21,8 @@ export function createMemoryStreamStore(): StreamStore {
   const tenants = new Map<string, Map<string, EventStream>>();
   const tenantKey = (tenant: string | undefined): string =>
     tenant === undefined ? '' : `t:${tenant}`;
+  /** Which tenant (its key) holds each stream id: the queue keys SETs by stream id alone. */
+  const holders = new Map<string, string>();
 
   return {
     list: (tenant) =>
@@ -35,16 +38,24 @@ export function createMemoryStreamStore(): StreamStore {
     put: (stream) =>
       settled(() => {
         const key = tenantKey(stream.tenant);
+        const holder = holders.get(stream.id);
+        if (holder !== undefined && holder !== key)
+          throw new Error(
+            `Stream id "${stream.id}" is taken by another tenant: stream ids must be unique across tenants`,
+          );
         let streams = tenants.get(key);
         if (streams === undefined) {
           streams = new Map();
           tenants.set(key, streams);
         }
         streams.set(stream.id, copyStream(stream));
+        holders.set(stream.id, key);
       }),
     delete: (id, tenant) =>
       settled(() => {
-        return tenants.get(tenantKey(tenant))?.delete(id) ?? false;
+        const deleted = tenants.get(tenantKey(tenant))?.delete(id) ?? false;
+        if (deleted) holders.delete(id);
+        return deleted;
       }),
   };
 }

@@ -6,10 +6,11 @@
 // completed and never handed out again (RFC 8936 §2.2, `ack`); one that is not acknowledged
 // before its lease ends is handed out again, as RFC 8936 §2.3 expects ("SETs that are being
 // retransmitted after not having been acknowledged").
-import { JSON_MEDIA_TYPE } from '@scim/core';
+import { maskSecrets } from './delivery-log.js';
+import { PollError, RESPONSE_HEADERS, toPollError } from './poll-error.js';
+import { parsePollRequest, readBody, type PollRequest } from './poll-request.js';
 import { toLogText } from './push-transport.js';
 import type { EventStream, QueuedSet, SetQueue, StreamStore } from './streams.js';
-import type { SetErrorCode } from './verify.js';
 
 /** The most SETs one response holds, whatever `maxEvents` asks for, unless configured. */
 const DEFAULT_MAX_EVENTS_LIMIT = 100;
@@ -19,19 +20,6 @@ const DEFAULT_LONG_POLL_MS = 25_000;
 const DEFAULT_LEASE_MS = 120_000;
 /** How often a long poll looks at the queue again when no change was signalled, unless configured. */
 const DEFAULT_RECHECK_MS = 1_000;
-
-/** A poll request is a few small members; anything near this size is a mistake or an attack. */
-const MAX_BODY_BYTES = 1_048_576;
-/** The most `ack` entries, and the most `setErrs` members, one request may carry. */
-const MAX_LISTED_JTIS = 1_000;
-/** A `jti` longer than this is no SET this transmitter issued. */
-const MAX_JTI_CHARS = 256;
-/** Keys that could reach an object's prototype if the parsed body were ever merged or copied. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-/** An RFC 8935 §2.4 error code as a receiver may spell it: printable ASCII without spaces. */
-const ERROR_CODE_PATTERN = /^[\x21-\x7e]{1,100}$/;
-
-const RESPONSE_HEADERS = { 'content-type': JSON_MEDIA_TYPE, 'cache-control': 'no-store' };
 
 /**
  * What the poll endpoint is told about each request: the stream named in its URL and the tenant
@@ -140,15 +128,6 @@ interface Settings {
   readonly now: () => Date;
 }
 
-/** A poll request as RFC 8936 §2.2 defines it, checked. */
-interface PollRequest {
-  /** Already capped at `maxEventsLimit`. */
-  readonly maxEvents: number;
-  readonly returnImmediately: boolean;
-  readonly ack: readonly string[];
-  readonly setErrs: ReadonlyMap<string, { readonly err: string; readonly description: string }>;
-}
-
 async function handlePoll(
   request: Request,
   context: PollEndpointContext,
@@ -175,7 +154,7 @@ async function handlePoll(
 
   // Only an authorised caller's body is read.
   const poll = parsePollRequest(await readBody(request), settings.maxEventsLimit);
-  await applyReceipts(settings, stream.id, poll);
+  await applyReceipts(settings, stream, poll);
 
   const signal = combinedSignal(context.signal, request.signal);
   const { sets, deliverable } = await collect(settings, stream, poll, signal);
@@ -221,12 +200,12 @@ function checkPollable(stream: EventStream): void {
  * SET dead with the receiver's `err` and `description` (RFC 8936 §2.6), masked and cut for the
  * delivery log. A dead SET is never handed out again unless replayed from the dead letters.
  */
-async function applyReceipts(settings: Settings, streamId: string, poll: PollRequest) {
+async function applyReceipts(settings: Settings, stream: EventStream, poll: PollRequest) {
   const at = settings.now();
-  for (const jti of poll.ack) await settings.queue.complete(streamId, jti, at);
+  for (const jti of poll.ack) await settings.queue.complete(stream.id, jti, at);
   for (const [jti, { err, description }] of poll.setErrs)
-    await settings.queue.fail(streamId, jti, {
-      error: toReceiverErrorText(err, description),
+    await settings.queue.fail(stream.id, jti, {
+      error: toReceiverErrorText(err, description, stream),
       retryAt: undefined,
     });
 }
@@ -288,7 +267,9 @@ function claim(settings: Settings, streamId: string, poll: PollRequest) {
 
 /**
  * `moreAvailable` (RFC 8936 §2.3): true when `maxEvents` cut the answer short while other SETs wait
- * that are not leased to anyone, so polling again at once would return more. It is a hint; a
+ * that polling again at once would return: due, not leased to anyone, and first of their subject.
+ * The queue hands out one SET of a subject at a time, so a SET behind one just handed out (or behind
+ * any older pending SET of its subject) waits for that one's acknowledgement. It is a hint; a
  * receiver that long polls loses nothing if it is false. Only the oldest pending SETs are looked at
  * (those handed out just now, plus as many again as one answer may hold), which bounds the cost for
  * a stream with a long backlog.
@@ -305,8 +286,15 @@ async function hasMoreDue(
     limit: handedOut.length + settings.maxEventsLimit + 1,
   });
   const given = new Set(handedOut.map((set) => set.jti));
+  const blocked = new Set(handedOut.map((set) => set.subject));
   const now = settings.now().getTime();
-  return pending.some((set) => !given.has(set.jti) && Date.parse(set.nextAttemptAt) <= now);
+  // Oldest first, as the queue claims: the first pending SET of a subject heads it, due or not.
+  for (const set of pending) {
+    if (given.has(set.jti) || blocked.has(set.subject)) continue;
+    blocked.add(set.subject);
+    if (Date.parse(set.nextAttemptAt) <= now) return true;
+  }
+  return false;
 }
 
 // ---- waiting --------------------------------------------------------------------------------
@@ -351,204 +339,19 @@ function combinedSignal(...signals: readonly (AbortSignal | undefined)[]): Abort
   return present.length <= 1 ? present[0] : AbortSignal.any(present);
 }
 
-// ---- parsing --------------------------------------------------------------------------------
-
-/**
- * The request body as text: at most 1 MiB, UTF-8, of a JSON media type when one is declared. An
- * empty body is a poll with every member left out.
- */
-async function readBody(request: Request): Promise<unknown> {
-  const contentType = request.headers.get('content-type');
-  if (contentType !== null) {
-    const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (mediaType !== JSON_MEDIA_TYPE && !mediaType.endsWith('+json'))
-      throw new PollError(415, 'invalid_request', `Send the poll request as ${JSON_MEDIA_TYPE}`);
-  }
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
-  const bytes = await readBytes(request);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw invalid('The request body is not UTF-8');
-  }
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalid('The request body is not JSON');
-  }
-}
-
-/** Reads the body chunk by chunk, stopping as soon as it is larger than allowed. */
-async function readBytes(request: Request): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/**
- * Checks a poll request (RFC 8936 §2.2): every member is optional, and each present one must have
- * its type. Members this version does not know are ignored, as later specifications may add some.
- */
-function parsePollRequest(body: unknown, maxEventsLimit: number): PollRequest {
-  const members = objectOf(body, 'The poll request');
-  const { maxEvents, returnImmediately, ack, setErrs } = members;
-  if (
-    maxEvents !== undefined &&
-    (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 0)
-  )
-    throw invalid('maxEvents must be an integer of 0 or more');
-  if (returnImmediately !== undefined && typeof returnImmediately !== 'boolean')
-    throw invalid('returnImmediately must be true or false');
-  const acknowledged = parseAck(ack);
-  const errors = parseSetErrs(setErrs);
-  for (const jti of acknowledged)
-    if (errors.has(jti))
-      throw invalid(`SET ${JSON.stringify(jti)} is both acknowledged and reported as an error`);
-  return {
-    // The transmitter "SHOULD NOT send more SETs than the specified maximum" and may send fewer.
-    maxEvents: Math.min(maxEvents ?? maxEventsLimit, maxEventsLimit),
-    returnImmediately: returnImmediately === true,
-    ack: acknowledged,
-    setErrs: errors,
-  };
-}
-
-function parseAck(value: unknown): readonly string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid('ack must be an array of jti strings');
-  if (value.length > MAX_LISTED_JTIS)
-    throw invalid(`ack lists more than ${MAX_LISTED_JTIS} SETs; acknowledge them in several polls`);
-  const jtis = new Set<string>();
-  for (const item of value as readonly unknown[]) jtis.add(jtiOf(item, 'ack'));
-  return [...jtis];
-}
-
-function parseSetErrs(
-  value: unknown,
-): ReadonlyMap<string, { readonly err: string; readonly description: string }> {
-  const errors = new Map<string, { readonly err: string; readonly description: string }>();
-  if (value === undefined) return errors;
-  const members = objectOf(value, 'setErrs');
-  const entries = Object.entries(members);
-  if (entries.length > MAX_LISTED_JTIS)
-    throw invalid(
-      `setErrs reports more than ${MAX_LISTED_JTIS} SETs; report them in several polls`,
-    );
-  for (const [key, report] of entries) {
-    const jti = jtiOf(key, 'setErrs');
-    const { err, description } = objectOf(report, `setErrs[${JSON.stringify(jti)}]`);
-    if (typeof err !== 'string' || !ERROR_CODE_PATTERN.test(err))
-      throw invalid(
-        `setErrs[${JSON.stringify(jti)}].err must be an error code such as "invalid_key"`,
-      );
-    if (description !== undefined && typeof description !== 'string')
-      throw invalid(`setErrs[${JSON.stringify(jti)}].description must be a string`);
-    errors.set(jti, { err, description: description ?? '' });
-  }
-  return errors;
-}
-
-/** A JSON object's members; refuses keys that name a prototype, which no poll member needs. */
-function objectOf(value: unknown, name: string): Readonly<Record<string, unknown>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw invalid(`${name} must be a JSON object`);
-  for (const key of Object.keys(value))
-    if (FORBIDDEN_KEYS.has(key)) throw invalid(`${name} has a forbidden member "${key}"`);
-  return value as Readonly<Record<string, unknown>>;
-}
-
-function jtiOf(value: unknown, member: string): string {
-  if (typeof value !== 'string' || value === '' || value.length > MAX_JTI_CHARS)
-    throw invalid(`${member} holds a jti that is not a string of 1 to ${MAX_JTI_CHARS} characters`);
-  return value;
-}
-
 // ---- the receiver's error text --------------------------------------------------------------
 
-const EMAIL = /[^\s@"'<>()[\],;:]+@[^\s@"'<>()[\],;:]+\.[^\s@"'<>()[\],;:]+/g;
-const COMPACT_JWS = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
-const LONG_NUMBER = /\d{9,}/g;
-
 /**
- * The receiver's `err: description`, for the delivery log: personal data and tokens a receiver
- * may quote back (e-mail addresses, JWTs, long numbers such as phone or account numbers) are
- * masked, and the text is one line of at most 500 characters.
+ * The receiver's `err: description`, for the delivery log, masked as the deliverer masks its own
+ * (the stream's secrets, credentials, JWTs, URL queries, e-mail addresses, long numbers), one line,
+ * cut as `toLogText` cuts.
  */
-function toReceiverErrorText(err: string, description: string): string {
-  const masked = description
-    .replace(COMPACT_JWS, '[token]')
-    .replace(EMAIL, '[email]')
-    .replace(LONG_NUMBER, '[number]');
+function toReceiverErrorText(err: string, description: string, stream: EventStream): string {
+  const masked = maskSecrets(description, stream);
   return toLogText(masked === '' ? err : `${err}: ${masked}`);
 }
 
-// ---- errors ---------------------------------------------------------------------------------
-
-/**
- * An expected refusal, rendering itself as RFC 8936-style JSON: `{ "err", "description" }` with the
- * error codes of RFC 8935 §2.4. Unexpected failures become a 500 with no `err` in `toPollError`.
- */
-class PollError extends Error {
-  override readonly name = 'PollError';
-  constructor(
-    readonly status: number,
-    readonly err: SetErrorCode | undefined,
-    readonly description: string,
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(description);
-  }
-
-  toResponse(): Response {
-    const body =
-      this.err === undefined
-        ? { description: this.description }
-        : { err: this.err, description: this.description };
-    return new Response(JSON.stringify(body), {
-      status: this.status,
-      headers: { ...this.headers, ...RESPONSE_HEADERS },
-    });
-  }
-}
-
-/** The one place an unknown throwable becomes a response: a 500 that echoes nothing of it. */
-function toPollError(error: unknown): PollError {
-  if (error instanceof PollError) return error;
-  return new PollError(500, undefined, 'The poll could not be answered; try again later');
-}
-
-function invalid(description: string): PollError {
-  return new PollError(400, 'invalid_request', description);
-}
-
-function tooLarge(): PollError {
-  return new PollError(
-    413,
-    'invalid_request',
-    `The poll request is larger than ${MAX_BODY_BYTES} bytes`,
-  );
-}
+// ---- refusals and limits -------------------------------------------------------------------
 
 function noSuchStream(): PollError {
   return new PollError(404, 'invalid_request', 'There is no such stream');

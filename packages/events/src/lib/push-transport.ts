@@ -14,6 +14,7 @@ import {
   toHostname,
   toVettedLookup,
   type ReceiverUrlIssueCode,
+  type ReceiverUrlOptions,
   type ReceiverUrlResolver,
   type VettedAddress,
 } from './receiver-url.js';
@@ -128,45 +129,104 @@ export async function pushSet(
   } catch (error) {
     return { outcome: 'retry', reason: `invalid options: ${(error as Error).message}` };
   }
-  const deadline = startDeadline(timeoutMs, options.signal);
+  return postToReceiver(
+    endpoint,
+    {
+      vetting: {
+        allowLoopback: options.allowLoopback,
+        allowPrivate: options.allowPrivate,
+        allowMetadata: options.allowMetadata,
+        allowHttp: options.allowHttp,
+        resolve: options.resolve,
+      },
+      headers: async (signal) => {
+        const authorization = await authorizationOf(options.authorization, signal, () =>
+          options.signal?.aborted === true
+            ? 'the delivery was cancelled while waiting for authorization'
+            : `no authorization for the receiver within ${timeoutMs} ms (timeout)`,
+        );
+        if (!authorization.ok) return authorization;
+        return {
+          ok: true,
+          value: {
+            'content-type': SECEVENT_JWT_MEDIA_TYPE,
+            accept: JSON_MEDIA_TYPE,
+            ...(authorization.value === undefined ? {} : { authorization: authorization.value }),
+          },
+        };
+      },
+      body: token,
+      timeoutMs,
+      signal: options.signal,
+      ca: options.ca,
+    },
+    toPushResult,
+  );
+}
+
+/**
+ * One POST to a receiver, as a push and a webhook both send it: under one deadline of `timeoutMs`
+ * (or the caller's `signal`), `endpoint` is vetted against server-side request forgery with
+ * `vetting`, `headers` is asked for the request's headers (it may say why there are none), `body`
+ * goes to a vetted address, and `read` turns the answer into a result. A refused URL is
+ * `refused-url` (or `retry` when it did not resolve, as it may resolve later); no answer is `retry`.
+ * @example
+ * ```ts
+ * const result = await postToReceiver(url, {
+ *   vetting: {}, headers: async () => ({ ok: true, value: { 'content-type': JSON_MEDIA_TYPE } }),
+ *   body, timeoutMs: 10_000, signal: undefined, ca: undefined,
+ * }, (answer) => ({ outcome: 'delivered', status: answer.status }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.1
+ */
+export async function postToReceiver(
+  endpoint: string | URL,
+  post: ReceiverPost,
+  read: (answer: VettedAnswer) => PushResult,
+): Promise<PushResult> {
+  const deadline = startDeadline(post.timeoutMs, post.signal);
   try {
-    const check = await checkReceiverUrl(endpoint, {
-      allowLoopback: options.allowLoopback,
-      allowPrivate: options.allowPrivate,
-      allowMetadata: options.allowMetadata,
-      allowHttp: options.allowHttp,
-      resolve: options.resolve,
-      signal: deadline.signal,
-    });
+    const check = await checkReceiverUrl(endpoint, { ...post.vetting, signal: deadline.signal });
     if (!check.ok)
       // A name that does not resolve now may resolve later; an address that is refused stays refused.
       return check.code === 'unresolvable'
         ? { outcome: 'retry', reason: check.reason }
         : { outcome: 'refused-url', code: check.code, reason: check.reason };
-
-    const authorization = await authorizationOf(options.authorization, deadline.signal, () =>
-      options.signal?.aborted === true
-        ? 'the delivery was cancelled while waiting for authorization'
-        : `no authorization for the receiver within ${timeoutMs} ms (timeout)`,
-    );
-    if (!authorization.ok) return { outcome: 'retry', reason: authorization.reason };
-
+    const headers = await post.headers(deadline.signal);
+    if (!headers.ok) return { outcome: 'retry', reason: headers.reason };
     const exchange = await sendVetted(check, {
-      headers: {
-        'content-type': SECEVENT_JWT_MEDIA_TYPE,
-        accept: JSON_MEDIA_TYPE,
-        ...(authorization.value === undefined ? {} : { authorization: authorization.value }),
-      },
-      body: token,
+      headers: headers.value,
+      body: post.body,
       signal: deadline.signal,
-      callerSignal: options.signal,
-      timeoutMs,
-      ca: options.ca,
+      callerSignal: post.signal,
+      timeoutMs: post.timeoutMs,
+      ca: post.ca,
     });
-    return exchange.ok ? toPushResult(exchange) : { outcome: 'retry', reason: exchange.reason };
+    return exchange.ok ? read(exchange) : { outcome: 'retry', reason: exchange.reason };
   } finally {
     deadline.dispose();
   }
+}
+
+/**
+ * What {@link postToReceiver} sends: how the URL is vetted (`checkReceiverUrl`'s options; the
+ * deadline's signal is added), the headers, asked once the URL passed and under the deadline, the
+ * body, the delivery's budget in ms, the caller's signal and any private certificate authorities.
+ * @example `{ vetting: { allowPrivate: true }, headers: async () => ({ ok: true, value: {} }), body, timeoutMs: 5_000, signal, ca: undefined }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.1
+ */
+export interface ReceiverPost {
+  readonly vetting: Omit<ReceiverUrlOptions, 'signal'>;
+  readonly headers: (
+    deadline: AbortSignal,
+  ) => Promise<
+    | { readonly ok: true; readonly value: Readonly<Record<string, string>> }
+    | { readonly ok: false; readonly reason: string }
+  >;
+  readonly body: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly ca: string | readonly string[] | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 // status code alone (the error tables of §8.1.1 to §8.1.4, and "an error response uses the applicable
 // HTTP status code value" in §7.2.3); the body `{ "error", "description" }` adds why, so a receiver's
 // logs can say what to fix. Nothing here ever puts a stack or an internal message in a response.
+import { readJsonBody } from './json-body.js';
 
 /**
  * Why an SSF management request was refused, each with its HTTP status (see `SSF_ERROR_STATUS`).
@@ -81,9 +82,6 @@ export function empty(status: 200 | 204): Response {
 /** How deep a management body may nest: the deepest one (a subject in a request) has 2 levels. */
 const MAX_BODY_DEPTH = 8;
 
-// Decoding a whole buffer in one call keeps no state between calls, so one decoder serves all.
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Reads a request body as one JSON object, refusing with a 400 what is not one: another media type,
  * more than `maxBytes` bytes, invalid UTF-8 or JSON, not an object, nested deeper than any
@@ -97,14 +95,12 @@ export async function readJsonObject(
   maxBytes: number,
 ): Promise<Record<string, unknown>> {
   checkMediaType(request.headers.get('content-type'));
-  const text = await readText(request, maxBytes);
-  if (text.trim() === '') throw invalid('The request body is empty; a JSON object is expected');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalid('The request body is not valid JSON');
-  }
+  const parsed = await readJsonBody(request, maxBytes, {
+    tooLarge: () => invalid(`The request body is larger than ${maxBytes} bytes`),
+    notUtf8: () => invalid('The request body is not valid UTF-8'),
+    notJson: () => invalid('The request body is not valid JSON'),
+  });
+  if (parsed === undefined) throw invalid('The request body is empty; a JSON object is expected');
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw invalid('The request body must be a JSON object');
   checkShape(parsed);
@@ -122,49 +118,6 @@ function checkMediaType(contentType: string | null): void {
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType !== 'application/json' && !/^application\/[\w.-]+\+json$/.test(mediaType))
     throw invalid(`The request body must be application/json, not "${mediaType}"`);
-}
-
-async function readText(request: Request, maxBytes: number): Promise<string> {
-  const tooLarge = () => invalid(`The request body is larger than ${maxBytes} bytes`);
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (request.body === null) return '';
-  if (Number.isFinite(declared)) {
-    // A declared length within the bound is read in one call (the HTTP parser stops the body at
-    // it); a body longer than it said is still refused, once read.
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > maxBytes) throw tooLarge();
-    return decode(bytes);
-  }
-  // Counted chunk by chunk, so an undeclared (chunked) body is refused before it is all buffered.
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return decode(bytes);
-}
-
-function decode(bytes: Uint8Array): string {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw invalid('The request body is not valid UTF-8');
-  }
 }
 
 /** Walks with its own stack, so a hostile body cannot overflow the call stack here. */

@@ -1,6 +1,6 @@
 // The operations behind the Shared Signals stream management routes (SSF 1.0 §8.1): each parses
-// its request whole (a 400 before the first store call), finds the stream under the granted tenant
-// only, and answers as the spec's section for it says. Split from ssf.ts, which routes, authorizes
+// its request whole (a 400 before the first store call), finds only the streams the calling
+// receiver created (its owner), and answers as the spec's section for it says. Split from ssf.ts, which routes, authorizes
 // and serves the public documents.
 import {
   OPAQUE_SUBJECT_FORMAT,
@@ -10,6 +10,7 @@ import {
 } from '@scim/core';
 import type { SetClaims, SetEventPayload } from './claims.js';
 import type { SigningKeySet } from './keys.js';
+import { isLoopback } from './delivery-log.js';
 import { checkReceiverUrl, type ReceiverUrlResolver } from './receiver-url.js';
 import { signSet } from './sign.js';
 import { SsfError, empty, invalid, json, readJsonObject } from './ssf-http.js';
@@ -19,6 +20,7 @@ import {
   parseSubjectRequest,
   parseVerificationRequest,
   sameMember,
+  shownEndpointUrl,
   streamIdParam,
   toStreamConfig,
   type DeliveryRequest,
@@ -41,15 +43,17 @@ export const SSF_PATHS = {
 } as const;
 
 /**
- * One authorized request as the operations see it: the tenant and audience its authorization
- * granted, how the tenant's streams are shown, and the tenant's signing keys.
- * @example `await operation({ request, url, tenant: 'acme', audience: undefined, view, signingKeys })`
+ * One authorized request as the operations see it: the tenant, receiver and audience its
+ * authorization granted, how the tenant's streams are shown, and the tenant's signing keys.
+ * @example `await operation({ request, url, tenant: 'acme', receiver: 'okta', audience: undefined, view, signingKeys })`
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management
  */
 export interface SsfCall {
   readonly request: Request;
   readonly url: URL;
   readonly tenant: string | undefined;
+  /** The receiver's identity, a non-empty string: the owner of the streams it may see. */
+  readonly receiver: string;
   readonly audience: string | readonly string[] | undefined;
   readonly view: StreamView;
   readonly signingKeys: () => Promise<SigningKeySet>;
@@ -81,8 +85,9 @@ export interface SsfOperationSettings {
   readonly minVerificationInterval: number;
   readonly pollSupported: boolean;
   readonly allowPrivateNetwork: boolean | undefined;
-  readonly allowHttp: boolean | undefined;
   readonly resolve: ReceiverUrlResolver | undefined;
+  /** Told why an endpoint_url was refused, in the detail the receiver is not shown. Never throws. */
+  readonly report: (error: unknown) => void;
   readonly defaultSubjects: 'all' | 'none';
 }
 
@@ -103,14 +108,13 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
 
   const body = (call: SsfCall) => readJsonObject(call.request, maxBodyBytes);
 
-  /** The stream, if it exists, belongs to the granted tenant, and is one SSF manages (not a webhook). */
+  /**
+   * The stream, if it exists and the calling receiver created it; anything else (another tenant's,
+   * another receiver's, the operator's, which has no owner) is answered exactly as a missing one.
+   */
   async function find(call: SsfCall, id: string): Promise<EventStream> {
     const stream = await streams.get(id, call.tenant);
-    if (
-      stream === undefined ||
-      stream.tenant !== call.tenant ||
-      stream.delivery.method === 'webhook'
-    )
+    if (stream === undefined || !ownedBy(stream, call))
       throw new SsfError('not_found', `There is no stream "${id}" for this receiver`);
     return stream;
   }
@@ -124,12 +128,31 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
         throw invalid(`This transmitter does not offer poll delivery ("${POLL_DELIVERY_METHOD}")`);
       return { method: 'poll' };
     }
-    const check = await checkReceiverUrl(input.endpointUrl, {
-      allowPrivate: settings.allowPrivateNetwork,
-      allowHttp: settings.allowHttp,
+    // A receiver reading its stream back sees the URL without query and fragment; sent back as is,
+    // it means "unchanged", so a read-modify-write keeps the URL's secrets as well as the token.
+    const unchanged =
+      previous?.method === 'push' && input.endpointUrl === shownEndpointUrl(previous.endpointUrl);
+    const requested = unchanged ? previous.endpointUrl : input.endpointUrl;
+    const allowPrivate = settings.allowPrivateNetwork === true;
+    // The deliverer's rule, so nothing admitted here is refused at every delivery: https, or plain
+    // http to this machine when private addresses are allowed.
+    const check = await checkReceiverUrl(requested, {
+      allowPrivate,
+      allowHttp: allowPrivate && isLoopback(requested),
       resolve: settings.resolve,
     });
-    if (!check.ok) throw invalid(`"delivery.endpoint_url" is refused: ${check.reason}`);
+    if (!check.ok) {
+      if (check.code !== 'unresolvable' && check.code !== 'forbidden_address')
+        throw invalid(`"delivery.endpoint_url" is refused: ${check.reason}`);
+      // Which addresses a host resolves to here, or that it resolves at all, maps the network
+      // behind the transmitter: the receiver learns only that the URL is refused.
+      settings.report(
+        new Error(`An SSF receiver's endpoint_url was refused (${check.code}): ${check.reason}`),
+      );
+      throw invalid(
+        '"delivery.endpoint_url" is not an address this transmitter delivers to; use a public https URL',
+      );
+    }
     const endpointUrl = check.url.href;
     // A receiver never reads its token back, so a read-modify-write keeps it; a new URL never
     // inherits the old endpoint's token.
@@ -186,7 +209,7 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
     const all = await streams.list(call.tenant);
     return json(
       all
-        .filter((stream) => stream.tenant === call.tenant && stream.delivery.method !== 'webhook')
+        .filter((stream) => ownedBy(stream, call))
         .map((stream) => toStreamConfig(stream, call.view)),
     );
   };
@@ -200,6 +223,7 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
     const stream: EventStream = {
       id,
       tenant: call.tenant,
+      owner: call.receiver,
       audience:
         call.audience ?? (delivery.method === 'push' ? new URL(delivery.endpointUrl).origin : id),
       delivery,
@@ -344,6 +368,19 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
     { path: SSF_PATHS.removeSubject, methods: { POST: changeSubjects('remove') } },
     { path: SSF_PATHS.verification, methods: { POST: verify } },
   ];
+}
+
+/**
+ * Whether the calling receiver created the stream (and so may see and change it). A stream without
+ * an owner was created by the operator and is never shown; a webhook is never an SSF stream.
+ */
+function ownedBy(stream: EventStream, call: SsfCall): boolean {
+  return (
+    stream.tenant === call.tenant &&
+    stream.owner !== undefined &&
+    stream.owner === call.receiver &&
+    stream.delivery.method !== 'webhook'
+  );
 }
 
 function statusOf(stream: EventStream): Record<string, unknown> {

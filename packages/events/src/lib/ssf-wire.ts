@@ -170,7 +170,8 @@ export interface StreamView {
 
 /**
  * A stored stream as the stream configuration a receiver reads (SSF 1.0 §8.1.1). A push stream's
- * `authorization_header` is never shown: it is a secret, given once.
+ * `authorization_header` is never shown, nor its `endpoint_url`'s query and fragment: they are
+ * secrets (an `?api_key=…`), given once.
  * @example `json(toStreamConfig(stream, view), 201)`
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#stream-config
  */
@@ -184,7 +185,7 @@ export function toStreamConfig(stream: EventStream, view: StreamView): Record<st
     aud: stream.audience,
     delivery:
       delivery.method === 'push'
-        ? { method: PUSH_DELIVERY_METHOD, endpoint_url: delivery.endpointUrl }
+        ? { method: PUSH_DELIVERY_METHOD, endpoint_url: shownEndpointUrl(delivery.endpointUrl) }
         : { method: POLL_DELIVERY_METHOD, ...(pollUrl !== undefined && { endpoint_url: pollUrl }) },
     events_supported: view.eventsSupported,
     ...(stream.eventsRequested.length > 0 && { events_requested: stream.eventsRequested }),
@@ -192,6 +193,17 @@ export function toStreamConfig(stream: EventStream, view: StreamView): Record<st
     ...(stream.description !== undefined && { description: stream.description }),
     min_verification_interval: view.minVerificationInterval,
   };
+}
+
+/**
+ * A push endpoint as a stream configuration shows it: without query and fragment, where tokens
+ * travel. Sent back unchanged in an update, it stands for the stored URL.
+ * @example `shownEndpointUrl('https://rx.example.com/events?api_key=k1') // 'https://rx.example.com/events'`
+ * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#stream-config
+ */
+export function shownEndpointUrl(endpointUrl: string): string {
+  const cut = endpointUrl.search(/[?#]/);
+  return cut === -1 ? endpointUrl : endpointUrl.slice(0, cut);
 }
 
 /**

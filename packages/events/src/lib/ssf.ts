@@ -4,8 +4,9 @@
 // the transmitters at Okta, SailPoint and Keycloak speak, so receivers already have clients for it.
 //
 // Request in, response out: one route table; each request is authorized, parsed whole (a 400 before
-// the first store call) and executed against the tenant its authorization grants. A stream of
-// another tenant is answered exactly as a missing one. SETs the API itself emits (verification,
+// the first store call) and executed against the tenant and receiver its authorization grants. A
+// receiver sees only the streams it created: another receiver's stream (of its tenant or another)
+// and every stream the operator created are answered exactly as a missing one. SETs the API itself emits (verification,
 // stream updated) are signed with the tenant's active key and queued like any other.
 import { POLL_DELIVERY_METHOD, PUSH_DELIVERY_METHOD, SCIM_EVENT_URIS } from '@scim/core';
 import type { SigningKeySet } from './keys.js';
@@ -23,15 +24,22 @@ import type { SetQueue, StreamStore } from './streams.js';
 export type PerTenant<T> = T | ((tenant: string | undefined) => T | Promise<T>);
 
 /**
- * What the app's `authorize` grants a receiver: the tenant whose streams it manages, and the `aud`
- * its streams' SETs carry (SSF 1.0 §8: the authorization associates a receiver with streams and
- * `aud` values). Without `audience`, a push stream's audience is its endpoint's origin and a poll
- * stream's is its `stream_id`.
- * @example `{ tenant: 'acme', audience: 'https://receiver.example.com' }`
+ * What the app's `authorize` grants a receiver (SSF 1.0 §8: the authorization associates a receiver
+ * with streams and `aud` values):
+ * - `tenant`: the tenant whose events its streams carry;
+ * - `receiver`: who is calling, stable across its credentials (such as the OAuth client id). A
+ *   stream created through SSF belongs to it, and only it can read, change or delete that stream;
+ *   two receivers of one tenant never see each other's streams, and neither sees the streams the
+ *   operator created;
+ * - `audience`: the `aud` its streams' SETs carry. Without it, a push stream's audience is its
+ *   endpoint's origin and a poll stream's is its `stream_id`.
+ * @example `{ tenant: 'acme', receiver: 'okta-0oa1b2c3', audience: 'https://receiver.example.com' }`
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management
  */
 export interface SsfGrant {
   readonly tenant: string | undefined;
+  /** A non-empty identity of the receiver; a grant without one answers 500 (see `onError`). */
+  readonly receiver: string;
   readonly audience?: string | readonly string[] | undefined;
 }
 
@@ -54,7 +62,10 @@ export interface SsfContext {
  * ```ts
  * const options: SsfEndpointsOptions = {
  *   streams, queue, keys, issuer: 'https://scim.example.com', baseUrl: 'https://scim.example.com/ssf',
- *   authorize: async (request) => (await checkToken(request)) ? { tenant: undefined } : false,
+ *   authorize: async (request) => {
+ *     const client = await checkToken(request); // the OAuth client the token was issued to, or undefined
+ *     return client === undefined ? false : { tenant: undefined, receiver: client.id };
+ *   },
  *   pollEndpointUrl: (id) => `https://scim.example.com/ssf/poll/${id}`,
  * };
  * ```
@@ -77,10 +88,11 @@ export interface SsfEndpointsOptions {
   readonly eventsSupported?: PerTenant<readonly string[]> | undefined;
   /** Where a poll stream is polled (RFC 8936). Without it, poll delivery is not offered. */
   readonly pollEndpointUrl?: ((streamId: string, tenant: string | undefined) => string) | undefined;
-  /** Admits push receivers on loopback, private and link-local addresses (your own network). */
+  /**
+   * Admits push receivers on loopback, private and link-local addresses (your own network), and
+   * plain http to a loopback receiver only, as the deliverer does for such streams.
+   */
   readonly allowPrivateNetwork?: boolean | undefined;
-  /** Admits plain http push receivers (development only). */
-  readonly allowHttp?: boolean | undefined;
   /** Resolves receiver host names for the server-side request forgery check (default: the OS). */
   readonly resolve?: ReceiverUrlResolver | undefined;
   /** Whether a new stream receives events about every subject or only those added (default `all`). */
@@ -94,7 +106,11 @@ export interface SsfEndpointsOptions {
   readonly now?: (() => Date) | undefined;
   /** Makes stream ids and `jti` values (default: a random UUID without dashes). */
   readonly newId?: (() => string) | undefined;
-  /** Told of unexpected failures (a store that throws), which answer 500 without details. */
+  /**
+   * Told of unexpected failures (a store that throws, a grant without `receiver`), which answer 500
+   * without details, and of why a receiver's `endpoint_url` was refused (its address, its DNS
+   * answer), which the receiver is told only in general terms. A throw from it is ignored.
+   */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
@@ -123,7 +139,8 @@ const PUBLIC_MAX_AGE_SECONDS = 300;
  * const ssf = createSsfEndpoints({
  *   streams: createMemoryStreamStore(), queue: createMemorySetQueue(), keys,
  *   issuer: 'https://scim.example.com', baseUrl: 'https://scim.example.com/ssf',
- *   authorize: (request) => request.headers.get('authorization') === `Bearer ${token}` && { tenant: undefined },
+ *   authorize: (request) =>
+ *     request.headers.get('authorization') === `Bearer ${token}` && { tenant: undefined, receiver: 'okta' },
  *   pollEndpointUrl: (id) => `https://scim.example.com/ssf/poll/${id}`,
  * });
  * const response = (await ssf(request, { tenant: undefined })) ?? new Response(null, { status: 404 });
@@ -133,6 +150,14 @@ const PUBLIC_MAX_AGE_SECONDS = 300;
 export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
   const minVerificationInterval = options.minVerificationIntervalSeconds ?? 30;
   const pollSupported = options.pollEndpointUrl !== undefined;
+  /** A failing error hook must not turn a 500 into a rejected promise the app never expects. */
+  const report = (error: unknown): void => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // Nothing more can be done with it; the answer stands.
+    }
+  };
   const routes = createSsfRoutes({
     streams: options.streams,
     queue: options.queue,
@@ -142,8 +167,8 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
     minVerificationInterval,
     pollSupported,
     allowPrivateNetwork: options.allowPrivateNetwork,
-    allowHttp: options.allowHttp,
     resolve: options.resolve,
+    report,
     defaultSubjects: options.defaultSubjects ?? 'all',
   });
 
@@ -213,7 +238,10 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
       }).toResponse();
     if (context.tenant !== undefined && grant.tenant !== context.tenant)
       throw new SsfError('access_denied', 'This authorization does not cover this tenant');
-    const { tenant } = grant;
+    const { tenant, receiver } = grant;
+    // Without a receiver every stream would match an undefined owner, the operator's included.
+    if (typeof receiver !== 'string' || receiver === '')
+      throw new TypeError('SsfGrant.receiver must be a non-empty string naming the receiver');
     const view: StreamView = {
       issuer: await resolve(options.issuer, tenant),
       eventsSupported: await resolve(options.eventsSupported ?? SCIM_EVENT_URIS, tenant),
@@ -221,7 +249,15 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
       minVerificationInterval,
     };
     const signingKeys = () => resolve(options.keys, tenant);
-    return operation({ request, url, tenant, audience: grant.audience, view, signingKeys });
+    return operation({
+      request,
+      url,
+      tenant,
+      receiver,
+      audience: grant.audience,
+      view,
+      signingKeys,
+    });
   }
 
   return async (request, context = { tenant: undefined }) => {
@@ -229,7 +265,7 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
       return await handle(request, context);
     } catch (error) {
       if (error instanceof SsfError) return error.toResponse();
-      options.onError?.(error);
+      report(error);
       return new SsfError(
         'server_error',
         'The transmitter could not process the request',

@@ -66,8 +66,17 @@ export type StreamDelivery =
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html
  */
 export interface EventStream {
+  /**
+   * The stream's id, unique across tenants (not only within one): the queue is keyed by it alone, so
+   * `StreamStore.put` refuses an id another tenant holds. SSF assigns random ids, so they never meet.
+   */
   readonly id: string;
   readonly tenant: string | undefined;
+  /**
+   * The receiver that manages the stream through the SSF API (the identity the app's `authorize`
+   * granted); undefined for streams the operator created, which SSF receivers never see or change.
+   */
+  readonly owner?: string;
   /** The SETs' `aud`. */
   readonly audience: string | readonly string[];
   readonly delivery: StreamDelivery;
@@ -91,14 +100,20 @@ export interface EventStream {
 
 /**
  * Where streams are kept. Each call names the tenant, and a stream of another tenant is never
- * returned, replaced or deleted.
+ * returned, replaced or deleted. Stream ids are unique across tenants, since the {@link SetQueue}
+ * keys SETs by stream id alone.
  * @example `const streams = await store.list('acme')`
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html
  */
 export interface StreamStore {
   list(tenant: string | undefined): Promise<readonly EventStream[]>;
   get(id: string, tenant: string | undefined): Promise<EventStream | undefined>;
-  /** Creates the stream, or replaces the one with its id and tenant. */
+  /**
+   * Creates the stream, or replaces the one with its id and tenant.
+   * @throws Error (a rejection) when another tenant holds a stream with this id: two tenants'
+   * streams must never share a queue. SSF assigns random ids, so only an operator naming streams
+   * by hand can meet this; the message does not name the other tenant.
+   */
   put(stream: EventStream): Promise<void>;
   /** Whether there was such a stream. */
   delete(id: string, tenant: string | undefined): Promise<boolean>;
@@ -154,12 +169,18 @@ export interface QueuedSet extends NewQueuedSet {
 
 /**
  * The durable queue of each stream's SETs. Push and webhook deliverers claim, then complete or fail;
- * the poll endpoint claims what it hands out and completes what the receiver acknowledges.
+ * the poll endpoint claims what it hands out and completes what the receiver acknowledges. SETs are
+ * keyed by stream id alone, with no tenant: stream ids are unique across tenants (see
+ * {@link StreamStore.put}), so two tenants' streams never share a queue.
  * @example `const due = await queue.claim(stream.id, { limit: 50, now, leaseUntil })`
  * @see https://www.rfc-editor.org/rfc/rfc8936#section-2
  */
 export interface SetQueue {
-  /** Queues these SETs, skipping keys the stream holds already; resolves how many were new. */
+  /**
+   * Queues these SETs, skipping keys the stream holds already; resolves how many were new. A queue
+   * may forget delivered (and dead) SETs after a while to bound its size, so idempotency holds
+   * within its retention window: a key enqueued again after its SET was forgotten is queued again.
+   */
   enqueue(sets: readonly NewQueuedSet[]): Promise<number>;
   /**
    * Leases up to `limit` pending SETs of the stream that are due (their `nextAttemptAt` has passed),
@@ -178,14 +199,23 @@ export interface SetQueue {
     jti: string,
     failure: { readonly error: string; readonly retryAt: Date | undefined },
   ): Promise<void>;
-  /** Queues a dead SET again (replay from the dead letters); false when it is not dead. */
-  retry(streamId: string, jti: string): Promise<boolean>;
+  /**
+   * Queues a dead SET again (replay from the dead letters), at its old place ahead of its subject's
+   * newer pending SETs. Resolves false, queuing nothing, when the SET is unknown or not dead, or
+   * when a newer SET of its subject was delivered already: replaying it then would deliver an older
+   * change after a newer one (a dead `activate` arriving after the `deactivate` re-enables a
+   * leaver). `force` replays it anyway, knowingly out of order.
+   */
+  retry(streamId: string, jti: string, options?: { readonly force?: boolean }): Promise<boolean>;
   /** The stream's SETs, oldest first: the delivery log. */
   list(
     streamId: string,
     filter?: { readonly state?: QueuedSetState; readonly limit?: number },
   ): Promise<readonly QueuedSet[]>;
-  /** Forgets every SET of a deleted stream. */
+  /**
+   * Forgets every SET of a deleted stream. An enqueue racing the removal (a fan-out that read the
+   * stream just before it was deleted) may be kept or ignored, as the queue documents.
+   */
   removeStream(streamId: string): Promise<void>;
   /**
    * Resolves when SETs may have been queued for the stream, or when `signal` aborts: a hint for long
@@ -193,4 +223,10 @@ export interface SetQueue {
    * also look again on a timer.
    */
   changed(streamId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * How many dead SETs of the stream the queue dropped, oldest first, to stay within its cap, so
+   * an operator can be told replays were lost. Optional: a queue that keeps every dead SET leaves
+   * it out.
+   */
+  deadDropped?(streamId: string): Promise<number>;
 }

@@ -6,11 +6,10 @@ import { JSON_MEDIA_TYPE } from '@scim/core';
 import {
   checkTimeoutMs,
   parseRetryAfter,
-  sendVetted,
-  startDeadline,
+  postToReceiver,
   type PushResult,
 } from './push-transport.js';
-import { checkReceiverUrl, type ReceiverUrlResolver } from './receiver-url.js';
+import type { ReceiverUrlResolver } from './receiver-url.js';
 import { signWebhook } from './webhook.js';
 
 /**
@@ -65,38 +64,34 @@ export async function postWebhook(
   } catch (error) {
     return { outcome: 'retry', reason: `invalid options: ${(error as Error).message}` };
   }
-  const deadline = startDeadline(timeoutMs, options.signal);
-  try {
-    const check = await checkReceiverUrl(endpoint, {
-      allowLoopback: options.allowLoopback,
-      allowPrivate: options.allowPrivate,
-      allowHttp: options.allowHttp,
-      resolve: options.resolve,
-      signal: deadline.signal,
-    });
-    if (!check.ok)
-      return check.code === 'unresolvable'
-        ? { outcome: 'retry', reason: check.reason }
-        : { outcome: 'refused-url', code: check.code, reason: check.reason };
-    const exchange = await sendVetted(check, {
-      headers: { 'content-type': JSON_MEDIA_TYPE, [WEBHOOK_SIGNATURE_HEADER]: signature },
+  return postToReceiver(
+    endpoint,
+    {
+      vetting: {
+        allowLoopback: options.allowLoopback,
+        allowPrivate: options.allowPrivate,
+        allowHttp: options.allowHttp,
+        resolve: options.resolve,
+      },
+      headers: () =>
+        Promise.resolve({
+          ok: true,
+          value: { 'content-type': JSON_MEDIA_TYPE, [WEBHOOK_SIGNATURE_HEADER]: signature },
+        }),
       body,
-      signal: deadline.signal,
-      callerSignal: options.signal,
       timeoutMs,
+      signal: options.signal,
       ca: options.ca,
-    });
-    if (!exchange.ok) return { outcome: 'retry', reason: exchange.reason };
-    const { status } = exchange;
-    if (status >= 200 && status < 300) return { outcome: 'delivered', status };
-    const wait = parseRetryAfter(exchange.headers['retry-after']);
-    return {
-      outcome: 'retry',
-      reason: `the receiver answered ${status}`,
-      status,
-      ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    };
-  } finally {
-    deadline.dispose();
-  }
+    },
+    ({ status, headers }) => {
+      if (status >= 200 && status < 300) return { outcome: 'delivered', status };
+      const wait = parseRetryAfter(headers['retry-after']);
+      return {
+        outcome: 'retry',
+        reason: `the receiver answered ${status}`,
+        status,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      };
+    },
+  );
 }

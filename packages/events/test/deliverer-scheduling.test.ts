@@ -1,0 +1,208 @@
+// The deliverer's schedule against real receivers on 127.0.0.1: how long a failing SET is retried
+// (attempts and a time window, on a fake clock), that one stream's hanging receiver never holds up
+// another stream, that polling survives a throwing clock, and what is forgotten of deleted streams.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createStreamDeliverer,
+  type StreamDeliverer,
+  type StreamDelivererOptions,
+} from '../src/lib/deliverer.ts';
+import type { StreamDelivery } from '../src/lib/streams.ts';
+import {
+  bj,
+  cleanUp,
+  eventWorld,
+  startReceiver,
+  stream,
+  until,
+  type EventWorld,
+  type Receiver,
+} from './fixtures/event-server.ts';
+
+const deliverers: StreamDeliverer[] = [];
+afterEach(async () => {
+  await Promise.all(deliverers.splice(0).map((deliverer) => deliverer.close()));
+  await cleanUp();
+});
+
+function push(
+  receiver: Receiver,
+  extra: Partial<Extract<StreamDelivery, { method: 'push' }>> = {},
+) {
+  return {
+    method: 'push',
+    endpointUrl: receiver.url,
+    authorization: { kind: 'bearer', token: 'tok_0123456789' },
+    allowPrivateNetwork: true,
+    ...extra,
+  } as const;
+}
+
+function deliverer(world: EventWorld, extra: Partial<StreamDelivererOptions> = {}) {
+  const made = createStreamDeliverer({
+    streams: world.streams,
+    queue: world.queue,
+    ...extra,
+    options: { pollMs: 0, ...extra.options },
+  });
+  deliverers.push(made);
+  return made;
+}
+
+async function only(world: EventWorld, streamId: string) {
+  const sets = await world.queue.list(streamId);
+  expect(sets).toHaveLength(1);
+  return sets[0] as NonNullable<(typeof sets)[number]>;
+}
+
+const HOUR = 3_600_000;
+
+describe('issue 14 retry budget: a receiver outage does not dead-letter SETs', () => {
+  it('with the defaults, a SET failing 30 times over hours is still pending, its backoff reaching 300 s; it is dead once 72 hours have passed', async () => {
+    const receiver = await startReceiver();
+    receiver.answer(() => ({ status: 503 }));
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    await world.call('POST', '/Users', bj());
+    const queuedAt = Date.parse((await only(world, 'a')).queuedAt);
+    let clock = queuedAt;
+    const streams = deliverer(world, { now: () => new Date(clock), random: () => 0.999 });
+    let delay = 0;
+    for (let attempt = 1; attempt <= 30; attempt += 1) {
+      await streams.deliverDue();
+      const set = await only(world, 'a');
+      expect(set).toMatchObject({ state: 'pending', attempts: attempt });
+      delay = Date.parse(set.nextAttemptAt) - clock;
+      clock += delay;
+    }
+    expect(delay).toBe(299_700); // 0.999 of maxBackoffMs
+    expect(clock - queuedAt).toBeLessThan(3 * HOUR);
+    clock = queuedAt + 72 * HOUR;
+    await streams.deliverDue();
+    const dead = await only(world, 'a');
+    expect(dead.state).toBe('dead');
+    expect(dead.lastError).toMatch(/503.*gave up after 31 attempts/);
+  });
+
+  it('maxAttempts alone does not make a SET dead inside retryWindowMs; the first failure after the window does', async () => {
+    const receiver = await startReceiver();
+    receiver.answer(() => ({ status: 500 }));
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    await world.call('POST', '/Users', bj());
+    let clock = Date.parse((await only(world, 'a')).queuedAt);
+    const streams = deliverer(world, {
+      now: () => new Date(clock),
+      random: () => 0,
+      options: { maxAttempts: 2, retryWindowMs: 600_000 },
+    });
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      await streams.deliverDue();
+      expect(await only(world, 'a')).toMatchObject({ state: 'pending', attempts: attempt });
+      clock += 1_000;
+    }
+    clock += 600_000;
+    await streams.deliverDue();
+    expect(await only(world, 'a')).toMatchObject({ state: 'dead', attempts: 5 });
+  });
+});
+
+describe('issue 14 streams are delivered independently', () => {
+  it('a receiver that hangs on stream A does not delay stream B’s next SET beyond a small bound', async () => {
+    const hanging = await startReceiver();
+    hanging.answer(() => 'hang');
+    const healthy = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(hanging) }));
+    await world.streams.put(stream({ id: 'b', delivery: push(healthy) }));
+    const streams = deliverer(world, { options: { pollMs: 20, timeoutMs: 4_000 } });
+    streams.start();
+    await world.call('POST', '/Users', bj('one'));
+    await until(
+      () => healthy.accepted.length === 1 && hanging.requests.length === 1,
+      () => undefined,
+    );
+    const postedAt = Date.now();
+    await world.call('POST', '/Users', bj('two'));
+    await until(
+      () => healthy.accepted.length === 2,
+      () => undefined,
+      1_000,
+    );
+    // Well within A's 4 s timeout: A's first delivery still hangs.
+    expect(Date.now() - postedAt).toBeLessThan(1_000);
+    expect(hanging.requests).toHaveLength(1);
+  });
+
+  it('a stream ends its pass after a round that delivered nothing, rather than spending one timeout per round', async () => {
+    const hanging = await startReceiver();
+    hanging.answer(() => 'hang');
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(hanging) }));
+    for (const name of ['one', 'two', 'three']) await world.call('POST', '/Users', bj(name));
+    const streams = deliverer(world, { options: { concurrency: 1, timeoutMs: 100 } });
+    expect(await streams.deliverDue()).toBe(1);
+    expect(hanging.requests).toHaveLength(1);
+  });
+});
+
+describe('issue 14 polling never stops', () => {
+  it('a now() that throws is reported to onError, and the next poll delivers', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    await world.call('POST', '/Users', bj());
+    let failures = 2;
+    const errors: unknown[] = [];
+    const streams = deliverer(world, {
+      now: () => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('clock unavailable');
+        }
+        return new Date();
+      },
+      onError: (error) => errors.push(error),
+      options: { pollMs: 10 },
+    });
+    streams.start();
+    await until(
+      () => receiver.accepted.length === 1,
+      () => undefined,
+    );
+    expect(errors).toEqual([new Error('clock unavailable'), new Error('clock unavailable')]);
+  });
+});
+
+describe('issue 14 deleted streams are forgotten', () => {
+  it('a deleted stream leaves the metrics, and its cached client-credentials token is dropped', async () => {
+    const receiver = await startReceiver();
+    const tokens = await startReceiver('/token');
+    tokens.answer(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ access_token: 'at-1', token_type: 'Bearer', expires_in: 3600 }),
+    }));
+    const world = await eventWorld();
+    const authorization = {
+      kind: 'client-credentials',
+      tokenUrl: tokens.url,
+      clientId: 'scim-events',
+      clientSecret: 'cc-secret',
+    } as const;
+    const a = stream({ id: 'a', delivery: push(receiver, { authorization }) });
+    await world.streams.put(a);
+    await world.call('POST', '/Users', bj('one'));
+    const streams = deliverer(world);
+    await streams.deliverDue();
+    expect(streams.metrics()).toMatchObject([{ streamId: 'a', delivered: 1 }]);
+    await world.streams.delete('a', undefined);
+    await streams.deliverDue();
+    expect(streams.metrics()).toEqual([]);
+    await world.streams.put(a);
+    await world.call('POST', '/Users', bj('two'));
+    await streams.deliverDue();
+    expect(receiver.accepted).toHaveLength(2);
+    expect(tokens.requests).toHaveLength(2);
+  });
+});
