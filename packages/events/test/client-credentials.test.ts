@@ -8,6 +8,7 @@ import {
   type ClientCredentialsOptions,
 } from '../src/lib/client-credentials.ts';
 import { pushSet } from '../src/lib/push-transport.ts';
+import { closeServers } from './fixtures/loopback.js';
 
 interface Seen {
   readonly headers: IncomingMessage['headers'];
@@ -15,17 +16,7 @@ interface Seen {
 }
 
 const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
+afterEach(() => closeServers(servers));
 
 /** A token endpoint on 127.0.0.1; `answer` gets the request count so far. */
 async function tokenEndpoint(

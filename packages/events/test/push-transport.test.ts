@@ -13,6 +13,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushSet, parseRetryAfter, type PushSetOptions } from '../src/lib/push-transport.ts';
 import type { ReceiverUrlResolver } from '../src/lib/receiver-url.ts';
+import { closeServers } from './fixtures/loopback.js';
 
 const SET =
   'eyJ0eXAiOiJzZWNldmVudCtqd3QiLCJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL3NjaW0uZXhhbXBsZS5jb20ifQ.c2ln';
@@ -25,17 +26,7 @@ interface Seen {
 }
 
 const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
+afterEach(() => closeServers(servers));
 
 /** A receiver on 127.0.0.1 answering with `answer`; `seen` collects every request it got. */
 async function receiver(
