@@ -14,7 +14,7 @@
  */
 export { createScimHandler, type ScimHandler } from './lib/handler.js';
 export { formatRequestLog } from './lib/observe.js';
-export { responseText } from './lib/http.js';
+export { readBodyBytes, responseText } from './lib/http.js';
 export {
   bearerTokens,
   hashBearerToken,

@@ -2,6 +2,7 @@
 // the SSF stream management endpoints. Each caller keeps its own size limit and its own refusals
 // (a poll answers `PollError`s, management `SsfError`s), so they are passed in; the media type and
 // what an empty body means stay with the caller, as the two differ.
+import { readBodyBytes } from '@scim/server';
 
 /**
  * The refusals of {@link readJsonBody}, each built by the caller so that it carries the caller's
@@ -33,7 +34,8 @@ export async function readJsonBody(
 ): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw refusals.tooLarge();
-  const bytes = await readBytes(request, maxBytes, refusals);
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (bytes === undefined) throw refusals.tooLarge();
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -46,33 +48,4 @@ export async function readJsonBody(
   } catch {
     throw refusals.notJson();
   }
-}
-
-/** Reads the body chunk by chunk, stopping as soon as it is larger than allowed. */
-async function readBytes(
-  request: Request,
-  maxBytes: number,
-  refusals: JsonBodyRefusals,
-): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw refusals.tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

@@ -135,7 +135,24 @@ async function readDeclared(request: Request, maxBytes: number): Promise<string>
 
 /** A body of unknown length (chunked), read chunk by chunk and refused as soon as it is too large. */
 async function readText(request: Request, maxBytes: number): Promise<string> {
-  if (request.body === null) return '';
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (bytes === undefined) throw tooLarge(maxBytes);
+  return decoded(bytes);
+}
+
+/**
+ * Reads a request body of at most `maxBytes` bytes, chunk by chunk, and stops (cancelling the
+ * stream) as soon as it is larger: an undeclared (chunked) body is refused before it is buffered.
+ * Resolves `undefined` when the body is too large, and no bytes when there is no body. For
+ * endpoints beside the SCIM handler (an RFC 8936 poll endpoint, say) that bound their bodies alike.
+ * @example `const bytes = await readBodyBytes(request, 1_048_576); if (bytes === undefined) return tooLarge();`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export async function readBodyBytes(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  if (request.body === null) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -145,7 +162,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      return undefined;
     }
     chunks.push(value);
   }
@@ -155,7 +172,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return decoded(bytes);
+  return bytes;
 }
 
 function decoded(bytes: Uint8Array): string {
