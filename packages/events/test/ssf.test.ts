@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  FEED_ADD_EVENT_URI,
+  FEED_REMOVE_EVENT_URI,
   OPAQUE_SUBJECT_FORMAT,
   POLL_DELIVERY_METHOD,
   PROV_CREATE_FULL_EVENT_URI,
@@ -641,6 +643,55 @@ describe('SSF 1.0 §8.1.3 subjects', () => {
       subjectsAdded: [],
       subjectsRemoved: ['/Users/2819c223'],
     });
+  });
+
+  async function feedEvents(t: ReturnType<typeof transmitter>) {
+    const events = [];
+    for (const queued of await t.queue.list('s1')) {
+      const result = await verifySet(queued.payload, {
+        keys: t.keys.jwks(),
+        issuer: ISSUER,
+        audience: 'https://receiver.example.com',
+        replayCache: false,
+        now: t.now,
+      });
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      events.push({ sub_id: result.value.claims.sub_id, events: result.value.claims.events });
+    }
+    return events;
+  }
+
+  it('E-TYPE-09: a subject leaving and rejoining the feed queues feed:remove then feed:add, each with a {} payload and no prov:create', async () => {
+    const t = transmitter();
+    await t.create();
+    // Streams start with every subject: adding one already in the feed changes nothing.
+    await t.call('POST', '/ssf/subjects:add', { body: { stream_id: 's1', subject: user } });
+    expect(await t.queue.list('s1')).toEqual([]);
+    await t.call('POST', '/ssf/subjects:remove', { body: { stream_id: 's1', subject: user } });
+    await t.call('POST', '/ssf/subjects:remove', { body: { stream_id: 's1', subject: user } });
+    await t.call('POST', '/ssf/subjects:add', { body: { stream_id: 's1', subject: user } });
+    expect(await feedEvents(t)).toEqual([
+      { sub_id: user, events: { [FEED_REMOVE_EVENT_URI]: {} } },
+      { sub_id: user, events: { [FEED_ADD_EVENT_URI]: {} } },
+    ]);
+    // Ordered with the resource's own SETs: the publisher's key, tenant then sub_id URI.
+    expect((await t.queue.list('s1')).map((queued) => queued.subject)).toEqual([
+      'acme /Users/2819c223',
+      'acme /Users/2819c223',
+    ]);
+  });
+
+  it('E-TYPE-09: feed events follow the stream: none when it asked for other events, none when disabled', async () => {
+    const t = transmitter();
+    await t.create({ delivery: PUSH, events_requested: [PROV_DELETE_EVENT_URI] });
+    await t.call('POST', '/ssf/subjects:remove', { body: { stream_id: 's1', subject: user } });
+    expect(await t.queue.list('s1')).toEqual([]);
+
+    await t.create({ delivery: PUSH });
+    await t.call('POST', '/ssf/status', { body: { stream_id: 's2', status: 'disabled' } });
+    const before = (await t.queue.list('s2')).length;
+    await t.call('POST', '/ssf/subjects:remove', { body: { stream_id: 's2', subject: user } });
+    expect(await t.queue.list('s2')).toHaveLength(before);
   });
 
   it.each([

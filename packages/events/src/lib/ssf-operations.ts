@@ -3,8 +3,11 @@
 // receiver created (its owner), and answers as the spec's section for it says. Split from ssf.ts, which routes, authorizes
 // and serves the public documents.
 import {
+  FEED_ADD_EVENT_URI,
+  FEED_REMOVE_EVENT_URI,
   OPAQUE_SUBJECT_FORMAT,
   POLL_DELIVERY_METHOD,
+  SCIM_SUBJECT_FORMAT,
   SSF_STREAM_UPDATED_EVENT_URI,
   SSF_VERIFICATION_EVENT_URI,
 } from '@scim/core';
@@ -171,11 +174,46 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
   }
 
   /** Signs an SSF event about the stream itself and queues it (SSF 1.0 §8.1.4.1, §8.1.5). */
-  async function queueStreamEvent(
+  function queueStreamEvent(
     call: SsfCall,
     stream: EventStream,
     uri: string,
     payload: SetEventPayload,
+  ): Promise<void> {
+    return queueEvent(call, stream, uri, payload, {
+      subId: { format: OPAQUE_SUBJECT_FORMAT, id: stream.id },
+      orderingKey: `${stream.tenant ?? ''} ${OPAQUE_SUBJECT_FORMAT}:${stream.id}`,
+    });
+  }
+
+  /**
+   * Queues `feed:add` or `feed:remove` for a SCIM subject, ordered with the resource's own events
+   * (the publisher's ordering key), so a receiver never sees them out of turn.
+   */
+  function queueFeedEvent(
+    call: SsfCall,
+    stream: EventStream,
+    uri: string,
+    subjectUri: string,
+  ): Promise<void> {
+    return queueEvent(
+      call,
+      stream,
+      uri,
+      {},
+      {
+        subId: { format: SCIM_SUBJECT_FORMAT, uri: subjectUri },
+        orderingKey: `${stream.tenant ?? ''} ${subjectUri}`,
+      },
+    );
+  }
+
+  async function queueEvent(
+    call: SsfCall,
+    stream: EventStream,
+    uri: string,
+    payload: SetEventPayload,
+    subject: { readonly subId: SetClaims['sub_id']; readonly orderingKey: string },
   ): Promise<void> {
     const keys = await call.signingKeys();
     const at = now();
@@ -186,14 +224,14 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
       jti,
       aud: stream.audience,
       txn: jti,
-      sub_id: { format: OPAQUE_SUBJECT_FORMAT, id: stream.id },
+      sub_id: subject.subId,
       events: { [uri]: payload },
     };
     await queue.enqueue([
       {
         streamId: stream.id,
         key: `${uri}#${jti}`,
-        subject: `${stream.tenant ?? ''} ${OPAQUE_SUBJECT_FORMAT}:${stream.id}`,
+        subject: subject.orderingKey,
         jti,
         txn: jti,
         eventUris: [uri],
@@ -319,12 +357,21 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
         );
       const grown = into.includes(uri) ? into : [...into, uri];
       const shrunk = from.filter((subject) => subject !== uri);
-      await streams.put({
+      const updated: EventStream = {
         ...current,
         subjectsAdded: change === 'add' ? grown : shrunk,
         subjectsRemoved: change === 'add' ? shrunk : grown,
         updatedAt: now().toISOString(),
-      });
+      };
+      await streams.put(updated);
+      // RFC 9967 §2.3: the feed's membership changed, which is not a creation or a deletion. Sent
+      // only when the subject really joined or left, so repeating a request queues nothing more.
+      const joined = admitsSubject(updated, uri);
+      if (joined !== admitsSubject(current, uri)) {
+        const feedEvent = joined ? FEED_ADD_EVENT_URI : FEED_REMOVE_EVENT_URI;
+        if (updated.status !== 'disabled' && wantsFeedEvent(updated, feedEvent, call.view))
+          await queueFeedEvent(call, updated, feedEvent, uri);
+      }
       // SSF 1.0 §8.1.3.2 answers an added subject with an empty 200, §8.1.3.3 a removed one with 204.
       return empty(change === 'add' ? 200 : 204);
     };
@@ -381,6 +428,18 @@ function ownedBy(stream: EventStream, call: SsfCall): boolean {
     stream.owner === call.receiver &&
     stream.delivery.method !== 'webhook'
   );
+}
+
+/** Whether the stream covers the SCIM subject: the publisher's rule for the resource's own events. */
+function admitsSubject(stream: EventStream, uri: string): boolean {
+  if (stream.subjectsRemoved.includes(uri)) return false;
+  return stream.defaultSubjects === 'all' || stream.subjectsAdded.includes(uri);
+}
+
+/** A feed event goes where the transmitter supports it and the stream asked for it (none asked: all). */
+function wantsFeedEvent(stream: EventStream, uri: string, view: StreamView): boolean {
+  if (!view.eventsSupported.includes(uri)) return false;
+  return stream.eventsRequested.length === 0 || stream.eventsRequested.includes(uri);
 }
 
 function statusOf(stream: EventStream): Record<string, unknown> {
