@@ -143,3 +143,24 @@ export {
   WEBHOOK_SIGNATURE_HEADER,
   type PostWebhookOptions,
 } from './lib/webhook-transport.js';
+export {
+  createEventReceiver,
+  type EventReceiver,
+  type EventReceiverOptions,
+  type ReceiveResult,
+  type ReceiverTarget,
+} from './lib/receiver.js';
+export type { PollOnceOptions, PollOnceResult } from './lib/receiver-poll.js';
+export {
+  createResourceSource,
+  type ResourceSource,
+  type ResourceSourceOptions,
+  type SourceRequest,
+  type SourceResult,
+} from './lib/receiver-source.js';
+export {
+  createMemoryReceiverState,
+  type ReceivedSubjectState,
+  type ReceiverStateStore,
+  type ReceiverStateUpdate,
+} from './lib/receiver-state.js';

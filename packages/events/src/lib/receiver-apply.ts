@@ -1,0 +1,406 @@
+// Applying one received change to the receiver's stores, idempotently and never back in time. Per
+// subject, under its state's lock: a change seen before (same txn, same events) is a duplicate; a
+// deleted subject stays deleted (ids are never reassigned, RFC 7643 §3.1); a change that certainly
+// happened before the one the copy reflects is stale. Otherwise the copy is refreshed from the source
+// when there is one (notice events need it, RFC 9967 §2.4.1), or written from the SET's data: the
+// final representation of a create or put, the PatchOp of a patch applied by @scim/patch.
+import {
+  isJsonObject,
+  isScimError,
+  type AttributeDefinition,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import { safeApplyPatch } from '@scim/patch';
+import type { ScimStore, StoreContext } from '@scim/server';
+import { subjectUri, type ReceivedChange } from './receiver-read.js';
+import type { ResourceSource, SourceResult } from './receiver-source.js';
+import {
+  SEEN_LIMIT,
+  type ReceivedSubjectState,
+  type ReceiverStateStore,
+} from './receiver-state.js';
+
+type Json = Record<string, unknown>;
+
+/** What applying one change came to; the receiver adds the SET's jti, txn and subject. */
+export type Applied =
+  | {
+      readonly status: 'applied';
+      /** What was written: the resource created, replaced, or deleted. */
+      readonly action: 'create' | 'replace' | 'delete';
+      /** From the SET's `data`, or from what the source answered. */
+      readonly from: 'data' | 'source';
+    }
+  | {
+      readonly status: 'skipped';
+      readonly reason: 'duplicate' | 'stale' | 'deleted' | 'not_applicable';
+      readonly description: string;
+    }
+  | { readonly status: 'refused'; readonly err: 'invalid_request'; readonly description: string }
+  | { readonly status: 'failed'; readonly description: string; readonly cause?: unknown };
+
+/** Everything applying needs, resolved once by the receiver. */
+export interface ApplyContext {
+  readonly storeOf: (resourceType: ScimResourceType) => ScimStore;
+  readonly contextOf: (resourceType: ScimResourceType, signal: AbortSignal) => StoreContext;
+  readonly resourceTypes: readonly ScimResourceType[];
+  /** The receiver's SCIM base URI, for `meta.location`; undefined leaves `meta.location` out. */
+  readonly baseUrl: string | undefined;
+  readonly source: ResourceSource | undefined;
+  readonly refresh: 'always' | 'notice';
+  readonly state: ReceiverStateStore;
+}
+
+/** Operations and values in one PatchOp: the transmitter's own (verified) message, never a client's. */
+const PATCH_LIMITS = { maxOperations: 1_000_000, maxValues: 1_000_000 } as const;
+
+/** Applies `change`, told by a SET whose events digest to `digest`. Store failures propagate. */
+export function applyChange(
+  change: ReceivedChange,
+  digest: string,
+  context: ApplyContext,
+  signal: AbortSignal,
+): Promise<Applied> {
+  const key = `${change.txn} ${digest}`;
+  return context.state.update(change.uri, async (state) => {
+    const skip = skipOf(change, key, state);
+    if (skip !== undefined) return { value: skip };
+    const run = new Run(change, key, state, context, signal);
+    return run.perform();
+  });
+}
+
+/** Why a change needs no work, judged by the subject's state alone. */
+function skipOf(
+  change: ReceivedChange,
+  key: string,
+  state: ReceivedSubjectState | undefined,
+): Applied | undefined {
+  if (state === undefined) return undefined;
+  if (state.seen.includes(key))
+    return skipped('duplicate', `Change ${change.txn} of ${change.uri} was applied before`);
+  if (state.deleted)
+    return change.kind === 'delete'
+      ? skipped('duplicate', `${change.uri} was deleted before`)
+      : skipped('deleted', `${change.uri} was deleted; a later SET does not bring it back`);
+  // A delete is final whatever its time: nothing of a deleted id can follow it.
+  if (change.kind === 'delete') return undefined;
+  if (change.until < state.since)
+    return skipped('stale', `Change ${change.txn} happened before the one ${change.uri} reflects`);
+  if (state.complete && change.version !== undefined && change.version === state.version)
+    return skipped('duplicate', `${change.uri} is already at version ${change.version}`);
+  return undefined;
+}
+
+type Outcome = { readonly value: Applied; readonly state?: ReceivedSubjectState };
+
+/** One change being applied to one subject. */
+class Run {
+  readonly store: ScimStore;
+  readonly storeContext: StoreContext;
+
+  constructor(
+    readonly change: ReceivedChange,
+    readonly key: string,
+    readonly state: ReceivedSubjectState | undefined,
+    readonly context: ApplyContext,
+    readonly signal: AbortSignal,
+  ) {
+    this.store = context.storeOf(change.resourceType);
+    this.storeContext = context.contextOf(change.resourceType, signal);
+  }
+
+  async perform(): Promise<Outcome> {
+    const { change, context } = this;
+    if (change.kind === 'delete') return this.delete('data');
+    const fetches =
+      change.notice ||
+      change.kind === 'feed-add' ||
+      change.kind === 'activation' ||
+      context.refresh === 'always';
+    if (context.source !== undefined && fetches) return this.refresh(context.source);
+    if (change.kind === 'feed-add')
+      return done(skipped('not_applicable', `${change.uri} joined the feed; no source to read it`));
+    if (change.notice)
+      return done(
+        refused(
+          `A notice event names what changed of ${change.uri}, not its data, and this receiver has no source to read it from (RFC 9967 §2.4)`,
+        ),
+      );
+    if (change.kind === 'patch') return this.patch(change.data ?? {});
+    if (change.kind === 'activation') return this.activate(change.active === true);
+    return this.write(change.data ?? {});
+  }
+
+  async delete(from: 'data' | 'source'): Promise<Outcome> {
+    await this.store.delete(this.change.id, this.storeContext);
+    return {
+      value: { status: 'applied', action: 'delete', from },
+      state: this.next({ deleted: true, complete: true, version: undefined }),
+    };
+  }
+
+  /** Reads the resource from the source and keeps what it answers: the copy, or its deletion. */
+  async refresh(source: ResourceSource): Promise<Outcome> {
+    const { change } = this;
+    let answer: SourceResult;
+    try {
+      answer = await source({
+        uri: change.uri,
+        resourceType: change.resourceType,
+        id: change.id,
+        signal: this.signal,
+      });
+    } catch (error) {
+      return done({ status: 'failed', description: 'The source failed', cause: error });
+    }
+    if (answer.status === 'gone') return this.delete('source');
+    if (answer.status !== 'found')
+      return done({ status: 'failed', description: `${change.uri}: ${answer.description}` });
+    const stored = this.toStored(answer.resource);
+    if (typeof stored === 'string')
+      return done({ status: 'failed', description: `The source's ${change.uri} ${stored}` });
+    const current = await this.current();
+    // The source can lag behind the copy (a read replica): the copy stays.
+    if (current !== undefined && lastModified(stored) < lastModified(current))
+      return done(skipped('stale', `The source's ${change.uri} is older than the copy`));
+    const action = await this.put(stored, current);
+    const at = lastModified(stored);
+    const time = at === UNKNOWN ? {} : { since: at, until: at };
+    return {
+      value: { status: 'applied', action, from: 'source' },
+      state: this.next({ complete: true, version: versionOf(stored), ...time }),
+    };
+  }
+
+  /** Writes the final representation a create or put carries (RFC 9967 §2.4.1, §2.4.3). */
+  async write(data: Json): Promise<Outcome> {
+    const { change } = this;
+    const stored = this.toStored(data);
+    if (typeof stored === 'string') return done(refused(`The data of ${change.uri} ${stored}`));
+    const current = await this.current();
+    if (current !== undefined && change.until < lastModified(current))
+      return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));
+    const action = await this.put(stored, current);
+    return {
+      value: { status: 'applied', action, from: 'data' },
+      state: this.next({ complete: true, version: change.version ?? versionOf(stored) }),
+    };
+  }
+
+  /** Applies the PatchOp a patch carries (RFC 9967 §2.4.2) to the copy. */
+  async patch(data: Json): Promise<Outcome> {
+    const { change } = this;
+    const current = await this.current();
+    if (current === undefined) return done(noCopy(change));
+    if (change.until < lastModified(current))
+      return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));
+    const result = safeApplyPatch(current, data, {
+      resourceType: change.resourceType,
+      limits: PATCH_LIMITS,
+    });
+    if (!result.ok)
+      return done(
+        refused(
+          `The PatchOp of ${change.uri} does not apply to the copy: ${result.issues.map((issue) => issue.message).join('; ')}`,
+        ),
+      );
+    const patched = await this.withMemberTypes(result.value.resource);
+    return this.replaceCopy(current, patched);
+  }
+
+  /** A lone `prov:activate` or `prov:deactivate` (RFC 9967 §2.4.5, §2.4.6): `active` follows it. */
+  async activate(active: boolean): Promise<Outcome> {
+    const current = await this.current();
+    if (current === undefined) return done(noCopy(this.change));
+    return this.replaceCopy(current, { ...current, active });
+  }
+
+  /** Replaces the copy with a changed one, stamped with the SET's version and time. */
+  async replaceCopy(current: ScimResource, changed: ScimResource): Promise<Outcome> {
+    const { change } = this;
+    const version = change.version ?? versionOf(current);
+    // A PatchOp carries no lastModified: the change happened no earlier than its toe.
+    const at = Math.max(lastModified(current), change.since);
+    const meta: Json = { ...(isJsonObject(current.meta) ? current.meta : {}) };
+    if (version !== undefined) meta.version = version;
+    if (at !== UNKNOWN) meta.lastModified = new Date(at).toISOString();
+    await this.store.replace(
+      { ...changed, meta },
+      {
+        ...this.storeContext,
+        expectedVersion: versionOf(current),
+      },
+    );
+    return {
+      value: { status: 'applied', action: 'replace', from: 'data' },
+      state: this.next({ complete: false, version }),
+    };
+  }
+
+  current(): Promise<ScimResource | undefined> {
+    return this.store.get(this.change.id, this.storeContext);
+  }
+
+  async put(
+    stored: ScimResource,
+    current: ScimResource | undefined,
+  ): Promise<'create' | 'replace'> {
+    if (current === undefined) {
+      await this.store.create(stored, this.storeContext);
+      return 'create';
+    }
+    await this.store.replace(stored, { ...this.storeContext, expectedVersion: versionOf(current) });
+    return 'replace';
+  }
+
+  /** The subject's state once this change is applied: later in time only, never earlier. */
+  next(
+    fields: Pick<ReceivedSubjectState, 'complete' | 'version'> &
+      Partial<Pick<ReceivedSubjectState, 'deleted' | 'since' | 'until'>>,
+  ): ReceivedSubjectState {
+    const { state, change, key } = this;
+    const since = fields.since ?? change.since;
+    const until = fields.until ?? change.until;
+    const seen = [...(state?.seen ?? []), key].slice(-SEEN_LIMIT);
+    return {
+      seen,
+      ...(fields.version === undefined ? {} : { version: fields.version }),
+      complete: fields.complete,
+      since: Math.max(state?.since ?? since, since),
+      until: Math.max(state?.until ?? until, until),
+      deleted: fields.deleted ?? false,
+    };
+  }
+
+  /**
+   * A representation as this receiver stores it: the transmitter's `id` and `meta` (its ETag and
+   * times), `meta.location` of this receiver, and without what a server derives on every read
+   * (readOnly attributes such as a user's `groups`, members' `$ref`) or never returns (`password`).
+   * A string says what is wrong with it.
+   */
+  toStored(representation: Readonly<Json>): ScimResource | string {
+    const { change, context } = this;
+    const { schemas } = representation;
+    if (!Array.isArray(schemas) || !schemas.every((schema) => typeof schema === 'string'))
+      return 'is not a SCIM resource with schemas';
+    if (representation.id !== undefined && representation.id !== change.id)
+      return `is resource ${JSON.stringify(representation.id)}`;
+    const core = derivedNames(change.resourceType.schema.attributes);
+    const extensions = new Map(
+      change.resourceType.schemaExtensions.map(({ schema }) => [
+        schema.id.toLowerCase(),
+        derivedNames(schema.attributes),
+      ]),
+    );
+    const out: Json = {};
+    for (const [name, value] of Object.entries(representation)) {
+      const lower = name.toLowerCase();
+      if (lower === 'id' || lower === 'meta' || core.has(lower)) continue;
+      const derived = extensions.get(lower);
+      if (derived !== undefined && isJsonObject(value))
+        out[name] = Object.fromEntries(
+          Object.entries(value).filter(([inner]) => !derived.has(inner.toLowerCase())),
+        );
+      else if (lower === 'members' && Array.isArray(value))
+        out[name] = value.map((member: unknown) => withoutRef(member));
+      else out[name] = value;
+    }
+    const meta: Json = isJsonObject(representation.meta) ? { ...representation.meta } : {};
+    delete meta.location;
+    if (context.baseUrl !== undefined)
+      meta.location = `${context.baseUrl}${subjectUri(change.resourceType, change.id)}`;
+    return { ...out, id: change.id, meta } as unknown as ScimResource;
+  }
+
+  /**
+   * Members a PatchOp added name their value only; the server that stored them filled in `type`
+   * from where each lives (RFC 7643 §4.2), and so does this copy, for the members it holds.
+   */
+  async withMemberTypes(resource: ScimResource): Promise<ScimResource> {
+    if (!Array.isArray(resource.members)) return resource;
+    const members: unknown[] = [];
+    for (const member of resource.members as unknown[]) {
+      if (!isJsonObject(member) || typeof member.value !== 'string' || member.type !== undefined) {
+        members.push(member);
+        continue;
+      }
+      const type = await this.typeOf(member.value);
+      members.push(type === undefined ? member : { ...member, type });
+    }
+    return { ...resource, members };
+  }
+
+  async typeOf(id: string): Promise<string | undefined> {
+    for (const resourceType of this.context.resourceTypes) {
+      const context = {
+        ...this.context.contextOf(resourceType, this.signal),
+        attributes: { include: ['id'] },
+      };
+      if ((await this.context.storeOf(resourceType).get(id, context)) !== undefined)
+        return resourceType.name;
+    }
+    return undefined;
+  }
+}
+
+/** Lower-cased names of attributes a server derives on reads (readOnly) or never returns. */
+function derivedNames(attributes: readonly AttributeDefinition[]): ReadonlySet<string> {
+  return new Set(
+    attributes
+      .filter((attribute) => attribute.mutability === 'readOnly' || attribute.returned === 'never')
+      .map((attribute) => attribute.name.toLowerCase()),
+  );
+}
+
+/** A member without the `$ref` a server adds on every read from its type and value. */
+function withoutRef(member: unknown): unknown {
+  if (!isJsonObject(member) || !('$ref' in member)) return member;
+  const { $ref: _ref, ...rest } = member;
+  return rest;
+}
+
+/** No time known: older than any. */
+const UNKNOWN = -Number.MAX_SAFE_INTEGER;
+
+function lastModified(resource: ScimResource): number {
+  const value = isJsonObject(resource.meta) ? resource.meta.lastModified : undefined;
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(time) ? time : UNKNOWN;
+}
+
+function versionOf(resource: ScimResource): string | undefined {
+  const version = isJsonObject(resource.meta) ? resource.meta.version : undefined;
+  return typeof version === 'string' ? version : undefined;
+}
+
+function done(value: Applied): Outcome {
+  return { value };
+}
+
+function skipped(
+  reason: 'duplicate' | 'stale' | 'deleted' | 'not_applicable',
+  description: string,
+): Applied {
+  return { status: 'skipped', reason, description };
+}
+
+function refused(description: string): Applied {
+  return { status: 'refused', err: 'invalid_request', description };
+}
+
+function noCopy(change: ReceivedChange): Applied {
+  return refused(
+    `This receiver holds no copy of ${change.uri} to change, and has no source to read it from`,
+  );
+}
+
+/**
+ * What a store failure tells the transmitter. Every one is worth a retry: a userName taken here is
+ * freed by a later SET of another subject, a version conflict by reading the copy again.
+ */
+export function storeFailureText(error: unknown): string {
+  if (!isScimError(error)) return 'The store failed';
+  return `The store failed (${error.scimType ?? error.status}${error.detail === undefined ? '' : `: ${error.detail}`})`;
+}
