@@ -2,7 +2,8 @@
  * `@scim/sql`: the SCIM storage over a SQL database, on Kysely. One implementation covers SQLite
  * (better-sqlite3), PostgreSQL (pg), MySQL and MariaDB (mysql2) and PGlite. Lookups identity
  * providers make are indexed columns, filters become parameterised SQL, group members are rows,
- * and every write commits with its lifecycle events in one transaction.
+ * and every write commits with its lifecycle events in one transaction. `createSqlEventStores`
+ * keeps `@scim/events`' streams and queued SETs in the same database.
  *
  * @example
  * ```ts
@@ -26,6 +27,12 @@ export {
 } from './lib/schema.js';
 export { createSqlStorage, type SqlStorage, type SqlStorageOptions } from './lib/storage.js';
 export { type SqlOutbox } from './lib/outbox.js';
+export {
+  createSqlEventStores,
+  type SqlEventStores,
+  type SqlEventStoresOptions,
+} from './lib/event-stores.js';
+export { type SqlSetQueue } from './lib/event-queue.js';
 export { pgliteDialect, type PGliteLike } from './lib/pglite.js';
 export { openDatabase, type OpenedDatabase } from './lib/connect.js';
 export { cacheSqliteStatements, type SqliteStatementCacheOptions } from './lib/statements.js';

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzleSchema, prismaSchema, schemaSql, SCHEMA_VERSION } from '@scim/sql';
 import { main } from '../src/cli.js';
 import { bundle, start } from './fixtures/bundle.js';
+import { SCHEMA_TABLES } from './fixtures/tables.js';
 
 interface Run {
   readonly code: number;
@@ -57,10 +58,15 @@ describe('scim-sql migrate', () => {
     const first = await run(['migrate', `sqlite:${file}`]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
-      new RegExp(`applied migration 1; now at schema version ${SCHEMA_VERSION} \\(\\d+ ms\\)\\n$`),
+      new RegExp(
+        `applied migrations 1, 2; now at schema version ${SCHEMA_VERSION} \\(\\d+ ms\\)\\n$`,
+      ),
     );
     expect(tablesOf(file)).toEqual([
       'scim_emails',
+      'scim_event_queues',
+      'scim_event_sets',
+      'scim_event_streams',
       'scim_members',
       'scim_migrations',
       'scim_outbox',
@@ -124,22 +130,15 @@ describe('scim-sql migrate', () => {
         });
         try {
           const first = await run(['migrate', url, '--table-prefix', prefix]);
-          expect(first.stdout, first.stderr).toContain('applied migration 1;');
+          expect(first.stdout, first.stderr).toContain('applied migrations 1, 2;');
           const second = await run(['migrate', url, '--table-prefix', prefix]);
           expect(second.stdout).toContain('nothing to apply');
           const recorded = await sql<{
             version: number;
           }>`SELECT version FROM ${sql.table(`${prefix}migrations`)}`.execute(db);
-          expect(recorded.rows.map((row) => Number(row.version))).toEqual([1]);
+          expect(recorded.rows.map((row) => Number(row.version)).sort()).toEqual([1, 2]);
         } finally {
-          for (const table of [
-            'outbox',
-            'members',
-            'emails',
-            'unique_values',
-            'resources',
-            'migrations',
-          ])
+          for (const table of SCHEMA_TABLES)
             await sql`DROP TABLE IF EXISTS ${sql.table(`${prefix}${table}`)}`.execute(db);
           await db.destroy();
         }
@@ -223,7 +222,7 @@ describe('scim-sql as a process', () => {
     const file = join(dir, 'process.db');
     const migrated = await start(cli.file, ['migrate', `sqlite:${file}`]).exited;
     expect(migrated.code, migrated.stderr).toBe(0);
-    expect(migrated.stdout).toContain('applied migration 1;');
+    expect(migrated.stdout).toContain('applied migrations 1, 2;');
     const usage = await start(cli.file, ['schema', 'oracle']).exited;
     expect(usage.code).toBe(2);
     const unreachable = await start(cli.file, ['migrate', 'mysql://root:pw@127.0.0.1:1/x']).exited;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { migrate, schemaSql, SCHEMA_VERSION } from '@scim/sql';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
+import { SCHEMA_TABLES } from './fixtures/tables.js';
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(`migrations on ${engine.name}`, () => {
@@ -14,14 +15,7 @@ for (const engine of ENGINES) {
     }, 120_000);
     afterAll(async () => {
       for (const prefix of prefixes)
-        for (const table of [
-          'outbox',
-          'members',
-          'emails',
-          'unique_values',
-          'resources',
-          'migrations',
-        ])
+        for (const table of SCHEMA_TABLES)
           await sql`DROP TABLE IF EXISTS ${sql.table(`${prefix}${table}`)}`.execute(database.db);
       await database?.close();
     });
@@ -35,7 +29,7 @@ for (const engine of ENGINES) {
       const tablePrefix = prefix();
       const first = await migrate(database.db, { tablePrefix });
       const second = await migrate(database.db, { tablePrefix });
-      expect([first.applied, second.applied]).toEqual([[1], []]);
+      expect([first.applied, second.applied]).toEqual([[1, 2], []]);
       expect([first.version, second.version]).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
     });
 
@@ -44,7 +38,30 @@ for (const engine of ENGINES) {
       const results = await Promise.all(
         Array.from({ length: 4 }, () => migrate(database.db, { tablePrefix })),
       );
-      expect(results.flatMap((result) => result.applied)).toEqual([1]);
+      expect(results.flatMap((result) => result.applied)).toEqual([1, 2]);
+    });
+
+    it('a database at version 1 gets migration 2 alone (the event tables), keeping its rows', async () => {
+      const tablePrefix = prefix();
+      await migrate(database.db, { tablePrefix });
+      // Back to version 1, as a database made by the previous release is.
+      for (const table of ['event_sets', 'event_queues', 'event_streams'])
+        await sql`DROP TABLE ${sql.table(`${tablePrefix}${table}`)}`.execute(database.db);
+      await sql`DELETE FROM ${sql.table(`${tablePrefix}migrations`)} WHERE version = 2`.execute(
+        database.db,
+      );
+      await sql`INSERT INTO ${sql.table(`${tablePrefix}outbox`)} (id, tenant, resource_type, resource_id, state, attempts, next_attempt_ms, claimed, last_error, event) VALUES ('e1', '', 'User', 'u1', 'pending', 0, 0, 0, NULL, '{}')`.execute(
+        database.db,
+      );
+      expect((await migrate(database.db, { tablePrefix })).applied).toEqual([2]);
+      const kept = await sql<{
+        id: string;
+      }>`SELECT id FROM ${sql.table(`${tablePrefix}outbox`)}`.execute(database.db);
+      expect(kept.rows.map((row) => row.id)).toEqual(['e1']);
+      const queued = await sql`SELECT seq FROM ${sql.table(`${tablePrefix}event_sets`)}`.execute(
+        database.db,
+      );
+      expect(queued.rows).toEqual([]);
     });
 
     it('the schemaSql script runs twice without error, and migrate then finds it applied', async () => {

@@ -12,11 +12,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlStorage, migrate, openDatabase, type OpenedDatabase } from '@scim/sql';
 import { bundle, start } from './fixtures/bundle.js';
+import { SCHEMA_TABLES } from './fixtures/tables.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const TABLES = ['outbox', 'members', 'emails', 'unique_values', 'resources', 'migrations'];
 
 interface Backend {
   readonly name: string;
@@ -122,7 +122,7 @@ for (const backend of BACKENDS) {
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
       if (backend.shared)
-        for (const table of TABLES)
+        for (const table of SCHEMA_TABLES)
           await sql`DROP TABLE IF EXISTS ${sql.table(`${tablePrefix}${table}`)}`.execute(
             database.db,
           );

@@ -36,6 +36,12 @@ export interface TableNames {
   readonly unique: string;
   readonly outbox: string;
   readonly migrations: string;
+  /** `@scim/events` streams (see event-streams.ts). */
+  readonly eventStreams: string;
+  /** One row per stream the SET queue knows: its lock, and when it was removed. */
+  readonly eventQueues: string;
+  /** Queued Security Event Tokens (see event-queue.ts). */
+  readonly eventSets: string;
 }
 
 export function tableNames(prefix = 'scim_'): TableNames {
@@ -50,6 +56,9 @@ export function tableNames(prefix = 'scim_'): TableNames {
     unique: `${prefix}unique_values`,
     outbox: `${prefix}outbox`,
     migrations: `${prefix}migrations`,
+    eventStreams: `${prefix}event_streams`,
+    eventQueues: `${prefix}event_queues`,
+    eventSets: `${prefix}event_sets`,
   };
 }
 

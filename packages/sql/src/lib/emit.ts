@@ -142,6 +142,10 @@ const PURPOSE: Readonly<Record<string, string>> = {
   unique_values:
     'One row per unique attribute value (a SHA-256 of its comparison key), so the database refuses a duplicate.',
   outbox: 'Lifecycle events, written in the transaction of the change that caused them.',
+  event_streams:
+    'Event streams of @scim/events: one JSON document each, its id unique across tenants.',
+  event_queues: 'One row per stream the SET queue knows, locked while SETs are queued or removed.',
+  event_sets: 'Queued Security Event Tokens of @scim/events, and where their delivery stands.',
 };
 
 function purposeOf(table: string, prefix: string): string {

@@ -1,7 +1,7 @@
 // The storage's tables, as plain SQL per dialect, and the versioned migrations that create them.
 // The resource's JSON document is the source of truth; beside it sit the normalised columns the
 // identity providers' lookups need, a row per member, a row per e-mail address, a row per unique
-// value and the lifecycle outbox.
+// value and the lifecycle outbox; and, for @scim/events, its event streams and queued SETs.
 import { sql, type Kysely } from 'kysely';
 import type { Db } from './shared.js';
 import { dialectOf, tableNames, type SqlDialectName, type TableNames } from './dialect.js';
@@ -238,6 +238,73 @@ const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 2,
+    name: 'event streams and queued SETs',
+    statements: (t, y, d) => [
+      // Stream ids are unique across tenants (the queue keys SETs by stream id alone), so the id
+      // alone is unique. A NULL tenant is the absence of one, apart from a tenant named ''.
+      ...table(
+        d,
+        t.eventStreams,
+        [
+          `seq ${y.serial}`,
+          `id ${y.key} NOT NULL`,
+          `tenant ${y.tenant}`,
+          `stream ${y.document} NOT NULL`,
+          ...(d === 'postgres' ? ['PRIMARY KEY (seq)'] : []),
+        ],
+        [
+          [`${t.eventStreams}_id`, 'id', true],
+          [`${t.eventStreams}_tenant`, 'tenant, seq'],
+        ],
+        y,
+      ),
+      // One row per stream id the queue has seen: enqueue and removeStream lock it, so an enqueue
+      // racing a removal either lands before it (and is deleted) or sees it (and adds nothing).
+      ...table(
+        d,
+        t.eventQueues,
+        [`stream_id ${y.key} NOT NULL`, `removed_until_ms ${y.bigint}`, 'PRIMARY KEY (stream_id)'],
+        [],
+        y,
+      ),
+      ...table(
+        d,
+        t.eventSets,
+        [
+          `seq ${y.serial}`,
+          `stream_id ${y.key} NOT NULL`,
+          `set_key ${y.key} NOT NULL`,
+          `subject ${y.text} NOT NULL`,
+          `jti ${y.key} NOT NULL`,
+          `txn ${y.text} NOT NULL`,
+          `event_uris ${y.document} NOT NULL`,
+          `payload ${y.document} NOT NULL`,
+          `queued_at ${y.text} NOT NULL`,
+          `state ${d === 'mysql' ? 'VARCHAR(16)' : y.key} NOT NULL`,
+          `attempts INTEGER NOT NULL`,
+          `next_attempt_ms ${y.bigint} NOT NULL`,
+          `last_error ${y.document}`,
+          `settled_ms ${y.bigint}`,
+          `superseded SMALLINT NOT NULL`,
+          ...(d === 'postgres' ? ['PRIMARY KEY (stream_id, seq)'] : []),
+        ],
+        [
+          [`${t.eventSets}_key`, 'stream_id, set_key', true],
+          [`${t.eventSets}_jti`, 'stream_id, jti', true],
+          // The delivery log in queue order (PostgreSQL's primary key is this already).
+          ...(d === 'postgres' ? [] : [[`${t.eventSets}_stream`, 'stream_id, seq'] as const]),
+          // A claim reads a stream's pending SETs in queue order.
+          [`${t.eventSets}_state`, 'stream_id, state, seq'],
+          // Whether an older SET of the subject is pending, and a subject's SETs for a replay.
+          [`${t.eventSets}_subject`, `stream_id, ${y.prefix('subject')}, seq`],
+          [`${t.eventSets}_settled`, 'state, settled_ms'],
+        ],
+        y,
+      ),
+    ],
+  },
 ];
 
 /**
@@ -342,7 +409,7 @@ async function underMigrationLock<T>(
 
 /**
  * What {@link migrate} did: the versions it applied now, and the schema version the database is at.
- * @example `{ applied: [1], version: 1, milliseconds: 41 }`
+ * @example `{ applied: [1, 2], version: 2, milliseconds: 41 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface MigrationResult {
@@ -359,7 +426,7 @@ export interface MigrationResult {
  * @example
  * ```ts
  * import { migrate } from '@scim/sql';
- * const { applied } = await migrate(db); // [1] on an empty database, [] after that
+ * const { applied } = await migrate(db); // [1, 2] on an empty database, [] after that
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */

@@ -25,6 +25,9 @@ export interface Shared {
   readonly seen: WeakMap<object, Set<string>>;
 }
 
+/** What a transaction needs of the storage: the event stores run transactions with no more. */
+export type TransactionScope = Pick<Shared, 'db' | 'dialect' | 'attempts' | 'handles' | 'seen'>;
+
 /** The tenant a call belongs to: '' for the default tenant. */
 export const tenantOf = (context: { readonly tenant: string | undefined }): string =>
   context.tenant ?? '';
@@ -59,7 +62,7 @@ export function writing<T>(
  * `work` must be safe to run again: the server's units of work are.
  */
 export async function inTransaction<T>(
-  shared: Shared,
+  shared: TransactionScope,
   work: (executor: Executor) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -75,7 +78,7 @@ export async function inTransaction<T>(
 }
 
 async function registered<T>(
-  shared: Shared,
+  shared: TransactionScope,
   handle: Executor,
   work: (executor: Executor) => Promise<T>,
 ): Promise<T> {
@@ -95,7 +98,7 @@ async function registered<T>(
  * once instead of waiting out the busy timeout: with two servers on one file, writes would fail.
  */
 function immediateTransaction<T>(
-  shared: Shared,
+  shared: TransactionScope,
   work: (executor: Executor) => Promise<T>,
 ): Promise<T> {
   return shared.db.connection().execute(async (connection) => {
@@ -112,7 +115,7 @@ function immediateTransaction<T>(
 }
 
 /** `FOR UPDATE` where the dialect has row locks; SQLite locks the whole database on write instead. */
-export function forUpdate(shared: Shared): RawBuilder<unknown> {
+export function forUpdate(shared: Pick<Shared, 'dialect'>): RawBuilder<unknown> {
   return shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE`;
 }
 
