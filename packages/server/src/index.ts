@@ -24,6 +24,7 @@ export {
 } from './lib/bearer.js';
 export {
   SERVER_PRESETS,
+  type AsyncRequestOptions,
   type Authentication,
   type ErrorDetails,
   type RequestLogRecord,
@@ -33,6 +34,7 @@ export {
   type MeTarget,
   type PaginationOptions,
   type ScimHandlerOptions,
+  type SecurityEventsOptions,
   type ServerCompatibility,
   type ServerFeatures,
   type ServerLimits,
@@ -41,6 +43,7 @@ export {
   type ServerValidation,
 } from './lib/options.js';
 export type {
+  AsyncResponseOperation,
   LifecycleEvent,
   LifecycleEventType,
   OutboxContext,

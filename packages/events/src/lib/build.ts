@@ -3,6 +3,7 @@
 // twice gives the same events and `txn`, so a retransmission tells of the same change.
 import {
   GROUP_SCHEMA_URN,
+  MISC_ASYNCRESP_EVENT_URI,
   PROV_ACTIVATE_EVENT_URI,
   PROV_CREATE_FULL_EVENT_URI,
   PROV_CREATE_NOTICE_EVENT_URI,
@@ -126,6 +127,11 @@ export type SetBuildResult =
  * - `membersAdded`, `membersRemoved` → `prov:patch:full` (a PatchOp adding or removing those member
  *   values) or `prov:patch:notice` (`attributes: ['members']`), with the group's new `version`
  *   when the record holds it.
+ * - `asyncCompleted` → `misc:asyncresp` with the Bulk response operation the request ended with
+ *   (`method`, `bulkId`, `version`, `location`, `status` as a string, `response` on failure), `txn`
+ *   the client's `Set-Txn` (`<Set-Txn>:<index>` for a bulk operation) and `sub_id` the resource, or
+ *   the endpoint (`/Users`) of a POST that created nothing (RFC 9967 §2.5.1.3). It needs no
+ *   resource type of the options and no mode.
  *
  * Attributes whose `returned` is "never" (password) appear nowhere, neither value nor name; a change
  * of nothing else publishes no provisioning event. A record of any shape gives a result, never a
@@ -142,6 +148,7 @@ export type SetBuildResult =
 export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): SetBuildResult {
   const malformed = shapeProblem(event);
   if (malformed !== undefined) return failure(event, 'missing_state', malformed);
+  if (event.type === 'asyncCompleted') return asyncResponseSet(event, options);
   const resourceType = options.resourceTypes.find((type) => type.name === event.resourceType);
   if (resourceType === undefined)
     return failure(
@@ -162,14 +169,29 @@ export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): Se
     return failure(event, 'missing_state', `The record could not be read: ${reason}`);
   }
   if (typeof telling === 'string') return failure(event, 'missing_state', telling);
+  const claimsOf = claimsMaker(event, options);
+  const sets: SetClaims[] = [];
+  if (Object.keys(telling.events).length > 0) sets.push(claimsOf(subject, telling.events));
+  if (options.risc === true && resourceType.schema.id === USER_SCHEMA_URN) {
+    const subjectOf = options.riscSubject ?? emailOrScimSubject;
+    for (const risc of riscSets(telling, (resource) => subjectOf(resource, subject)))
+      sets.push(claimsOf(risc.subject, risc.events));
+  }
+  return { ok: true, value: sets };
+}
+
+type ClaimsOf = (
+  subject: SubjectIdentifier,
+  events: Readonly<Record<string, SetEventPayload>>,
+) => SetClaims;
+
+/** Makes the claims of one SET about the record: its issuer, audience, txn and time, a new jti. */
+function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf {
   const now = options.now ?? (() => new Date());
   const newJti = options.newJti ?? (() => crypto.randomUUID());
   const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
   const occurred = Date.parse(event.occurredAt);
-  const claimsOf = (
-    subject: SubjectIdentifier,
-    events: Readonly<Record<string, SetEventPayload>>,
-  ): SetClaims => ({
+  return (subject, events) => ({
     iss: issuer,
     iat: Math.floor(now().getTime() / 1000),
     jti: newJti(),
@@ -179,14 +201,23 @@ export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): Se
     sub_id: subject,
     events,
   });
-  const sets: SetClaims[] = [];
-  if (Object.keys(telling.events).length > 0) sets.push(claimsOf(subject, telling.events));
-  if (options.risc === true && resourceType.schema.id === USER_SCHEMA_URN) {
-    const subjectOf = options.riscSubject ?? emailOrScimSubject;
-    for (const risc of riscSets(telling, (resource) => subjectOf(resource, subject)))
-      sets.push(claimsOf(risc.subject, risc.events));
-  }
-  return { ok: true, value: sets };
+}
+
+/** The `misc:asyncresp` SET of an `asyncCompleted` record (RFC 9967 §2.5.1.3). */
+function asyncResponseSet(event: LifecycleEvent, options: SetBuildOptions): SetBuildResult {
+  const { asyncResponse, subjectUri } = event;
+  if (asyncResponse === undefined || subjectUri === undefined)
+    return failure(
+      event,
+      'missing_state',
+      'An asyncCompleted record holds asyncResponse and subjectUri',
+    );
+  const subject: ScimSubjectIdentifier = { format: SCIM_SUBJECT_FORMAT, uri: subjectUri };
+  const payload: SetEventPayload = { ...asyncResponse };
+  return {
+    ok: true,
+    value: [claimsMaker(event, options)(subject, { [MISC_ASYNCRESP_EVENT_URI]: payload })],
+  };
 }
 
 /**
@@ -212,6 +243,16 @@ function shapeProblem(event: unknown): string | undefined {
     if (!state.schemas.every((schema) => typeof schema === 'string'))
       return `A lifecycle record's ${field} lists its schemas as strings`;
   }
+  const { asyncResponse, subjectUri } = record;
+  if (asyncResponse !== undefined) {
+    if (!isObject(asyncResponse) || typeof asyncResponse.status !== 'string')
+      return `A lifecycle record's asyncResponse is a bulk response operation with a status string`;
+    const { response } = asyncResponse;
+    if (response !== undefined && !isObject(response))
+      return `A lifecycle record's asyncResponse.response is a SCIM error object`;
+  }
+  if (subjectUri !== undefined && (typeof subjectUri !== 'string' || !subjectUri.startsWith('/')))
+    return `A lifecycle record's subjectUri is a path such as /Users/2819c223`;
   const { members, changes } = record;
   if (members !== undefined && !(Array.isArray(members) && members.every(isString)))
     return `A lifecycle record's members are a list of strings`;
@@ -228,6 +269,7 @@ const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
   'deleted',
   'membersAdded',
   'membersRemoved',
+  'asyncCompleted',
 ]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -307,6 +349,8 @@ function tell(
     }
     case 'deactivated':
     case 'reactivated':
+    case 'asyncCompleted':
+      // An asyncCompleted record is told by asyncResponseSet, before any resource type is looked up.
       return { events: {}, previous: undefined, next: undefined };
   }
 }

@@ -1,6 +1,7 @@
 // The `securityEvents` attribute of the ServiceProviderConfig (RFC 9967 §4): what a server that
 // publishes events with given options can emit, so that it advertises nothing it cannot send.
 import {
+  MISC_ASYNCRESP_EVENT_URI,
   PROV_ACTIVATE_EVENT_URI,
   PROV_CREATE_FULL_EVENT_URI,
   PROV_CREATE_NOTICE_EVENT_URI,
@@ -20,8 +21,10 @@ import {
 import { modeFor, type SetBuildOptions } from './build.js';
 
 /**
- * The `securityEvents` attribute of the ServiceProviderConfig (RFC 9967 §4). `asyncRequest` is
- * `none` until asynchronous requests are supported; `eventUris` is informational.
+ * The `securityEvents` attribute of the ServiceProviderConfig (RFC 9967 §4). `asyncRequest` says
+ * whether the server answers asynchronously (`request`: when asked, `long`: at its discretion);
+ * `eventUris` is informational. `createScimHandler`'s `securityEvents` option takes it, and sets
+ * `asyncRequest` from its own `asyncRequests` option.
  * @example `{ asyncRequest: 'none', eventUris: ['urn:ietf:params:scim:event:prov:create:full', …] }`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-4
  */
@@ -32,18 +35,22 @@ export interface SecurityEventsConfig {
 
 /**
  * The `securityEvents` a server publishing with these options advertises (RFC 9967 §4): every event
- * URI {@link toSetClaims} can emit for the resource types in their modes, RISC ones when enabled, and
- * `asyncRequest: "none"`.
+ * URI {@link toSetClaims} can emit for the resource types in their modes, RISC ones when enabled,
+ * and `asyncRequest` as given (default `none`); `misc:asyncresp` too when that is not `none`.
  * @example
  * ```ts
  * const securityEvents = toSecurityEventsConfig({ resourceTypes: [UserResourceType, GroupResourceType] });
  * // eventUris: prov:create:full, prov:patch:full, prov:put:full, prov:delete, prov:activate,
  * //            prov:deactivate (Users); prov:create:notice, prov:patch:notice, prov:put:notice (Groups)
+ * toSecurityEventsConfig({ resourceTypes, asyncRequest: 'request' }); // … and misc:asyncresp
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-4
  */
 export function toSecurityEventsConfig(
-  options: Pick<SetBuildOptions, 'resourceTypes' | 'modes' | 'risc'>,
+  options: Pick<SetBuildOptions, 'resourceTypes' | 'modes' | 'risc'> & {
+    /** The server's `asyncRequests.mode` (default `none`). */
+    readonly asyncRequest?: SecurityEventsConfig['asyncRequest'] | undefined;
+  },
 ): SecurityEventsConfig {
   const uris = new Set<string>();
   for (const resourceType of options.resourceTypes) {
@@ -69,7 +76,9 @@ export function toSecurityEventsConfig(
       uris.add(RISC_IDENTIFIER_CHANGED_EVENT_URI);
     }
   }
-  return { asyncRequest: 'none', eventUris: [...uris] };
+  const asyncRequest = options.asyncRequest ?? 'none';
+  if (asyncRequest !== 'none') uris.add(MISC_ASYNCRESP_EVENT_URI);
+  return { asyncRequest, eventUris: [...uris] };
 }
 
 function hasActive(resourceType: ScimResourceType): boolean {

@@ -3,7 +3,7 @@
 // the outbox, in order per resource, retried while a handler throws. The same names type the plain
 // JSON webhooks, so a handler and a webhook receiver read the same vocabulary.
 import type { ScimResource } from '@scim/core';
-import type { LifecycleEvent, LifecycleEventType } from '@scim/server';
+import type { AsyncResponseOperation, LifecycleEvent, LifecycleEventType } from '@scim/server';
 
 /**
  * What happened, as the second half of an event name: the server's lifecycle event types in
@@ -23,14 +23,15 @@ export type ScimEventAction =
 /**
  * An event's name: the resource type in snake case, a dot, and the action, such as `user.deactivated`
  * or `group.members_added` (a resource type `EnterpriseDevice` gives `enterprise_device.created`).
+ * `async.completed` is the end of an asynchronous request (RFC 9967 §2.5.1), whatever it wrote.
  * @example `'user.deactivated'`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
  */
-export type ScimEventName = `${string}.${ScimEventAction}`;
+export type ScimEventName = `${string}.${ScimEventAction}` | 'async.completed';
 
 /**
  * What `on` subscribes to: one event name, every event of a resource type (`user.*`), or every
- * event (`*`).
+ * event (`*`, which includes `async.completed`).
  * @example `'user.*'`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
  */
@@ -50,16 +51,24 @@ export interface HandledEvent extends LifecycleEvent {
 }
 
 /**
- * The event a pattern's handler receives: membership events carry the member values, every other
- * named event the resource (as written, or as it was last for `deleted`).
+ * The event a pattern's handler receives: membership events carry the member values,
+ * `async.completed` the request's outcome (`asyncResponse`, the `misc:asyncresp` payload; its txn
+ * is `changeId`) and what it was about (`subjectUri`), every other named event the resource (as
+ * written, or as it was last for `deleted`).
  * @example `HandledEventOf<'group.members_added'>['members'] // readonly string[]`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
  */
-export type HandledEventOf<P extends ScimEventPattern> = P extends `${string}.members_${string}`
-  ? HandledEvent & { readonly members: readonly string[] }
-  : P extends `${string}.${Exclude<ScimEventAction, `members_${string}`>}`
-    ? HandledEvent & { readonly resource: ScimResource }
-    : HandledEvent;
+export type HandledEventOf<P extends ScimEventPattern> = P extends 'async.completed'
+  ? HandledEvent & {
+      readonly asyncResponse: AsyncResponseOperation;
+      readonly subjectUri: string;
+      readonly changeId: string;
+    }
+  : P extends `${string}.members_${string}`
+    ? HandledEvent & { readonly members: readonly string[] }
+    : P extends `${string}.${Exclude<ScimEventAction, `members_${string}`>}`
+      ? HandledEvent & { readonly resource: ScimResource }
+      : HandledEvent;
 
 /**
  * A handler; a throw (or a rejection) makes the delivery fail, and the server retries it.
@@ -82,7 +91,7 @@ export interface EventHandlers {
   readonly onEvent: (event: LifecycleEvent & { readonly attempt?: number }) => Promise<void>;
 }
 
-const ACTIONS: Readonly<Record<LifecycleEventType, ScimEventAction>> = {
+const ACTIONS: Readonly<Record<Exclude<LifecycleEventType, 'asyncCompleted'>, ScimEventAction>> = {
   created: 'created',
   updated: 'updated',
   deactivated: 'deactivated',
@@ -94,12 +103,17 @@ const ACTIONS: Readonly<Record<LifecycleEventType, ScimEventAction>> = {
 
 const ACTION_NAMES: ReadonlySet<string> = new Set(Object.values(ACTIONS));
 
+/** The name of an asynchronous request's completion, whatever resource it was about. */
+const ASYNC_COMPLETED = 'async.completed';
+
 /**
- * The name of a lifecycle event: `user.created`, `user.deactivated`, `group.members_added`, ….
+ * The name of a lifecycle event: `user.created`, `user.deactivated`, `group.members_added`, …, and
+ * `async.completed` for an asynchronous request's completion.
  * @example `toEventName({ resourceType: 'User', type: 'membersAdded' }) // 'user.members_added'`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
  */
 export function toEventName(event: Pick<LifecycleEvent, 'resourceType' | 'type'>): ScimEventName {
+  if (event.type === 'asyncCompleted') return ASYNC_COMPLETED;
   return `${resourceTypeSlug(event.resourceType)}.${ACTIONS[event.type]}`;
 }
 
@@ -186,13 +200,13 @@ const ENDPOINT_NAMES: Readonly<Record<string, string>> = { users: 'user', groups
  * a core endpoint's name in place of its resource type's (`users`).
  */
 function checkPattern(pattern: string): void {
-  if (pattern === '*') return;
+  if (pattern === '*' || pattern === ASYNC_COMPLETED) return;
   const dot = pattern.lastIndexOf('.');
   const action = pattern.slice(dot + 1);
   if (dot <= 0 || (action !== '*' && !ACTION_NAMES.has(action)))
     throw new TypeError(
       `'${pattern}' names no event: use '<resource type>.<action>' with an action among ` +
-        `${[...ACTION_NAMES].join(', ')}, '<resource type>.*' or '*'`,
+        `${[...ACTION_NAMES].join(', ')}, '<resource type>.*', '${ASYNC_COMPLETED}' or '*'`,
     );
   const type = pattern.slice(0, dot);
   const slug = resourceTypeSlug(type);

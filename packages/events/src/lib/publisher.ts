@@ -9,7 +9,7 @@ import {
   SCIM_EVENT_URI_PREFIX,
   type ScimResourceType,
 } from '@scim/core';
-import type { LifecycleEvent } from '@scim/server';
+import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
 import { toSetClaims, type SetBuildOptions } from './build.js';
 import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
@@ -86,6 +86,11 @@ export interface WebhookEventBody {
   readonly attributes?: readonly string[];
   /** The member values added or removed, for `*.members_added` and `*.members_removed`. */
   readonly members?: readonly string[];
+  /**
+   * For `async.completed`: how the asynchronous request ended (RFC 9967 §2.5.1.3), whose `Set-Txn`
+   * is `txn`; `resource` then names what it was about (its `id` is the txn when it has none).
+   */
+  readonly asyncResponse?: AsyncResponseOperation;
 }
 
 /**
@@ -121,14 +126,11 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     typeof options.keys === 'function' ? options.keys(tenant) : options.keys;
 
   const publish = async (event: LifecycleEvent): Promise<number> => {
-    const resourceType = options.resourceTypes.find((type) => type.name === event.resourceType);
-    if (resourceType === undefined) {
-      report(new Error(`Resource type '${event.resourceType}' is not among resourceTypes`), {
-        eventId: event.id,
-      });
+    const uri = subjectOf(event, options.resourceTypes);
+    if (uri instanceof Error) {
+      report(uri, { eventId: event.id });
       return 0;
     }
-    const uri = subjectUri(resourceType, event.resourceId);
     const streams = (await options.streams.list(event.tenant)).filter(
       (stream) => stream.status !== 'disabled' && admitsSubject(stream, uri),
     );
@@ -278,6 +280,7 @@ function webhookBody(
     ...(payload?.data !== undefined && { data: payload.data }),
     ...(payload?.attributes !== undefined && { attributes: payload.attributes }),
     ...(event.members !== undefined && { members: event.members }),
+    ...(event.asyncResponse !== undefined && { asyncResponse: event.asyncResponse }),
   };
 }
 
@@ -316,7 +319,18 @@ function admitsSubject(stream: EventStream, uri: string): boolean {
   return stream.defaultSubjects === 'all' || stream.subjectsAdded.includes(uri);
 }
 
-/** The resource's `sub_id` URI, `/Users/2819c223`, as `toSetClaims` writes it (RFC 9967 §2.1). */
-function subjectUri(resourceType: ScimResourceType, resourceId: string): string {
-  return `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}/${encodeURIComponent(resourceId)}`;
+/**
+ * The record's `sub_id` URI as `toSetClaims` writes it (RFC 9967 §2.1): `/Users/2819c223`, or an
+ * asynchronous request's own `subjectUri`; an Error when the record names no known resource type.
+ */
+function subjectOf(
+  event: LifecycleEvent,
+  resourceTypes: readonly ScimResourceType[],
+): string | Error {
+  if (event.type === 'asyncCompleted')
+    return event.subjectUri ?? new Error('An asyncCompleted record holds its subjectUri');
+  const resourceType = resourceTypes.find((type) => type.name === event.resourceType);
+  if (resourceType === undefined)
+    return new Error(`Resource type '${event.resourceType}' is not among resourceTypes`);
+  return `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}/${encodeURIComponent(event.resourceId)}`;
 }

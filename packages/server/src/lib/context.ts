@@ -1,6 +1,8 @@
 // The per-request context every stage after routing works with: the handler's configuration, the
 // caller, where the request came in, and the unit of work it is part of.
+import type { ScimError } from '@scim/core';
 import type { Engine } from './engine.js';
+import type { Outcome } from './http.js';
 import type { Authentication } from './options.js';
 import type { LifecycleEvent } from './lifecycle/outbox.js';
 
@@ -30,6 +32,14 @@ export interface Scope {
    * (up to `delivery.responseWaitMs`) after the request's deadline, never inside it.
    */
   readonly deliveries: Promise<void>[];
+  /**
+   * The RFC 9967 `txn` the events of this request's writes share: an asynchronous request's
+   * `Set-Txn` (`<Set-Txn>:<index>` in a bulk operation's scope); undefined lets each write name its
+   * own change.
+   */
+  readonly txn: string | undefined;
+  /** An asynchronous request's completion, which its unit of work records with the write. */
+  readonly completion: Completion | undefined;
   /** Aborts when the client goes away or the deadline passes; made on first read, as it costs. */
   readonly signal: AbortSignal;
   /**
@@ -37,6 +47,14 @@ export interface Scope {
    * store write needs no signal, and most requests never read one.
    */
   throwIfAborted(): void;
+}
+
+/**
+ * What a unit of work calls with the outcome of its work, inside the unit (before it commits): an
+ * asynchronous request's completion event is recorded there, in the write's transaction.
+ */
+export interface Completion {
+  record(unit: Scope, outcome: Outcome): Promise<void>;
 }
 
 /**
@@ -48,6 +66,50 @@ export interface Deadline {
   /** The 503 the client was answered with, once the deadline passed. */
   readonly reason: Error | undefined;
   readonly signal: AbortSignal;
+  /**
+   * Stops the clock without expiring: an asynchronous request, once accepted, is answered by its
+   * own clock (`wait`) and its work runs under a deadline of its own.
+   */
+  release(): void;
+}
+
+/** A deadline: the AbortController behind its signal is made only if someone reads it. */
+export class RequestDeadline implements Deadline {
+  #controller: AbortController | undefined;
+  #reason: ScimError | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  get reason(): ScimError | undefined {
+    return this.#reason;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Expires with the error `expiry` makes after `milliseconds`, unless released first. */
+  arm(milliseconds: number, expiry: () => ScimError, onExpire?: (reason: ScimError) => void): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const reason = expiry();
+      this.#reason = reason;
+      this.#controller?.abort(reason);
+      onExpire?.(reason);
+    }, milliseconds);
+  }
+
+  release(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
 
 /** The context of a request that passed routing and authentication. */
@@ -72,6 +134,8 @@ export function createScope(
     grants: caller?.grants,
     transaction: undefined,
     events: undefined,
+    txn: undefined,
+    completion: undefined,
     deliveries,
     // Read on demand: AbortSignal.any costs more than most whole requests.
     get signal() {
@@ -87,5 +151,34 @@ export function createScope(
       const reason = deadline?.reason;
       if (reason !== undefined) throw reason;
     },
+  };
+}
+
+/** What {@link rescope} may change of a scope. */
+export type ScopeChanges = Partial<Pick<Scope, 'transaction' | 'events' | 'txn' | 'completion'>>;
+
+/**
+ * The same request's scope with some fields changed: a unit of work's (its transaction and
+ * events), or a bulk operation's (its txn and completion). The signal stays the request's.
+ */
+export function rescope(scope: Scope, changes: ScopeChanges): Scope {
+  return {
+    engine: scope.engine,
+    request: scope.request,
+    requestId: scope.requestId,
+    url: scope.url,
+    baseUrl: scope.baseUrl,
+    principal: scope.principal,
+    tenant: scope.tenant,
+    grants: scope.grants,
+    transaction: 'transaction' in changes ? changes.transaction : scope.transaction,
+    events: 'events' in changes ? changes.events : scope.events,
+    txn: 'txn' in changes ? changes.txn : scope.txn,
+    completion: 'completion' in changes ? changes.completion : scope.completion,
+    deliveries: scope.deliveries,
+    get signal() {
+      return scope.signal;
+    },
+    throwIfAborted: () => scope.throwIfAborted(),
   };
 }

@@ -34,6 +34,15 @@ export function serviceProviderConfig(engine: Engine, scope: Scope): Outcome {
       maxPageSize: engine.maxPageSize,
       ...(engine.cursors === undefined ? {} : { cursorTimeout: engine.cursors.timeoutSeconds }),
     },
+    // RFC 9967 §4: present only when configured, its absence saying events are unsupported.
+    ...(engine.securityEvents === undefined
+      ? {}
+      : {
+          securityEvents: {
+            asyncRequest: engine.securityEvents.asyncRequest,
+            eventUris: [...engine.securityEvents.eventUris],
+          },
+        }),
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

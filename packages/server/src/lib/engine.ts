@@ -7,6 +7,12 @@ import {
 } from '@scim/core';
 import type { BindFilterOptions, ParseFilterOptions } from '@scim/filter';
 import type { ApplyPatchOptions } from '@scim/patch';
+import {
+  advertisedSecurityEvents,
+  resolveAsyncSettings,
+  type AdvertisedSecurityEvents,
+  type AsyncSettings,
+} from './async/settings.js';
 import { CursorCodec, CursorQuota } from './query/cursor.js';
 import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './lifecycle/delivery.js';
 import { createMemoryOutbox } from './memory/memory-outbox.js';
@@ -87,6 +93,10 @@ export interface Engine {
   readonly leaseMs: number;
   /** `options.transaction`: the unit of work every write runs in, when the storage has one. */
   readonly transaction: ScimHandlerOptions['transaction'];
+  /** `asyncRequests` resolved, with the accepted requests still running (RFC 9967 §2.5.1). */
+  readonly asyncRequests: AsyncSettings;
+  /** `securityEvents` as `/ServiceProviderConfig` advertises it; undefined leaves it out (RFC 9967 §4). */
+  readonly securityEvents: AdvertisedSecurityEvents | undefined;
   /** A new `meta.version` for a write (undefined when ETags are off): unique, and no hash of the data. */
   newVersion(): string | undefined;
   /** What a successful PATCH answers for a resource type (`patchResponse`, default `minimal`). */
@@ -138,6 +148,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   )
     throw new TypeError(`requestTimeoutMs must be a positive number of milliseconds`);
   const limits = options.limits ?? {};
+  const asyncRequests = resolveAsyncSettings(options);
   const delivery = options.delivery ?? {};
   const outbox = options.outbox ?? createMemoryOutbox();
   const etagOn = options.features?.etag !== false;
@@ -260,6 +271,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       options.outbox !== undefined && options.outbox.joinsTransactions !== false,
     responseWaitMs: nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000),
     transaction: options.transaction,
+    asyncRequests,
+    securityEvents: advertisedSecurityEvents(options, asyncRequests.mode),
     newVersion: etagOn ? versions() : () => undefined,
     patchResponse: (resourceType) => {
       const setting = options.patchResponse;
@@ -303,7 +316,7 @@ function reportHookError(
   const where =
     event === undefined
       ? base
-      : `${base}/${event.resourceType}/${encodeURIComponent(event.resourceId)}`;
+      : `${base}${event.subjectUri ?? `/${event.resourceType}/${encodeURIComponent(event.resourceId)}`}`;
   onError(error, new Request(where, { method: 'POST' }), {
     requestId: event?.requestId ?? 'outbox',
   });

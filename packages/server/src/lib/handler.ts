@@ -2,7 +2,8 @@
 // with the request id, the deadline, the log record and the one error choke point (errors.ts) here.
 import { ScimError } from '@scim/core';
 import { authenticate, checkTransport } from './access.js';
-import { createScope, type Deadline } from './context.js';
+import { acceptAsync } from './async/accept.js';
+import { createScope, RequestDeadline, type Deadline } from './context.js';
 import { createEngine, type Engine } from './engine.js';
 import { clientError } from './errors.js';
 import { execute } from './execute.js';
@@ -30,7 +31,10 @@ export interface ScimHandler {
    * (`delivery.pollMs`); call this where timers do not run between requests (serverless).
    */
   deliverDue(): Promise<number>;
-  /** Stops polling the outbox and waits for deliveries in flight, for a clean shutdown. */
+  /**
+   * For a clean shutdown: waits for the asynchronous requests already accepted (later ones are
+   * answered synchronously), then stops polling the outbox and waits for deliveries in flight.
+   */
   close(): Promise<void>;
 }
 
@@ -62,7 +66,11 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
     },
     outbox: engine.outbox,
     deliverDue: () => engine.deliverer.deliverDue(),
-    close: () => engine.deliverer.close(),
+    close: async () => {
+      // Accepted requests record their completions and deliver them: they go first.
+      await engine.asyncRequests.inFlight.close();
+      await engine.deliverer.close();
+    },
   };
 }
 
@@ -145,40 +153,14 @@ async function pipeline(
     return parsed;
   };
   const operation = await parseOperation(scope, match, inputOf(request, url, body), caller);
-  return execute(scope, operation);
-}
-
-/** A request's deadline: the AbortController behind its signal is made only if someone reads it. */
-class RequestDeadline implements Deadline {
-  #controller: AbortController | undefined;
-  #reason: ScimError | undefined;
-
-  get aborted(): boolean {
-    return this.#reason !== undefined;
-  }
-
-  get reason(): ScimError | undefined {
-    return this.#reason;
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  expire(reason: ScimError): void {
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
+  return acceptAsync(scope, operation, caller, deadline) ?? execute(scope, operation);
 }
 
 /**
  * Runs `work` with a deadline that aborts when the time is up, and answers 503 with `Retry-After`
  * then, even if the work never settles (a store call that hangs must not hold the request forever).
- * One timer and one promise per request: this runs on every request.
+ * One timer and one promise per request: this runs on every request. An asynchronous request
+ * releases the deadline once accepted.
  */
 function withinDeadline<T>(
   milliseconds: number,
@@ -186,24 +168,25 @@ function withinDeadline<T>(
 ): Promise<T> {
   const deadline = new RequestDeadline();
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = new ScimError({
-        status: 503,
-        detail: `The request took longer than ${milliseconds} ms and was abandoned; retry it`,
-        headers: { 'retry-after': String(Math.max(1, Math.ceil(milliseconds / 1000))) },
-      });
-      deadline.expire(error);
-      reject(error);
-    }, milliseconds);
+    deadline.arm(
+      milliseconds,
+      () =>
+        new ScimError({
+          status: 503,
+          detail: `The request took longer than ${milliseconds} ms and was abandoned; retry it`,
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(milliseconds / 1000))) },
+        }),
+      reject,
+    );
     // The work may still fail after the deadline answered; that failure has no one left to tell,
     // and settling an already settled promise does nothing.
     work(deadline).then(
       (value) => {
-        clearTimeout(timer);
+        deadline.release();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        deadline.release();
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown, as awaiting the work would
         reject(error);
       },

@@ -203,7 +203,8 @@ export interface LifecycleHooks {
   readonly onMembershipChange?: (event: MembershipHookEvent) => void | Promise<void>;
   /**
    * Every lifecycle event as recorded (its `changeId`, `version`, states and changes), after the
-   * typed hook of its type: for code that republishes events, such as `@scim/events`.
+   * typed hook of its type: for code that republishes events, such as `@scim/events`. With
+   * `asyncRequests` on it also receives `asyncCompleted` events, which no typed hook does.
    */
   readonly onEvent?: (event: RecordedHookEvent) => void | Promise<void>;
 }
@@ -289,6 +290,48 @@ export interface TransportOptions {
    * overwrites the header; a client can send it too.
    */
   readonly trustForwardedProto?: boolean;
+}
+
+/**
+ * Asynchronous requests (RFC 9967 §2.5.1). `none` (the default) ignores `Prefer: respond-async`.
+ * `request` answers a POST, PUT, PATCH, DELETE or `POST /Bulk` that asks for it with 202 Accepted,
+ * no body, `Set-Txn`, `Preference-Applied: respond-async` and the resource's `Location`, and runs it
+ * after the answer; with `wait=N` it answers normally if the request is done within N seconds.
+ * `long` also answers 202 on its own when a write is not done within `afterMs`. How the request
+ * ended is recorded in the outbox as an `asyncCompleted` event (the `misc:asyncresp` SET's source),
+ * in the write's transaction. See docs/async-requests.md.
+ * @example `{ mode: 'request', maxInFlight: 50 }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.5.1
+ */
+export interface AsyncRequestOptions {
+  readonly mode: 'none' | 'request' | 'long';
+  /** `long`: how long a write may run before it is answered 202, in ms (default 5,000). */
+  readonly afterMs?: number;
+  /** The longest `wait` preference honoured, in ms (default 30,000; never past `requestTimeoutMs`). */
+  readonly maxWaitMs?: number;
+  /**
+   * How many asynchronous requests may run at once (default 100); a request beyond that is run
+   * and answered synchronously, as a server that ignores the preference would.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * A deadline for the work behind a 202, in ms: store calls see `context.signal` abort when it
+   * passes, and the completion then reports 503 (default: none; `requestTimeoutMs` does not apply
+   * once a request is accepted).
+   */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * What `/ServiceProviderConfig` advertises as `securityEvents` (RFC 9967 §4): the event URIs the
+ * server's publisher can emit, such as `toSecurityEventsConfig(…)` of `@scim/events` gives. The
+ * handler adds `asyncRequest` from `asyncRequests.mode` (and `misc:asyncresp` when that is not
+ * `none`); without this option `securityEvents` is left out, which says events are unsupported.
+ * @example `{ eventUris: ['urn:ietf:params:scim:event:prov:create:full', 'urn:ietf:params:scim:event:prov:delete'] }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-4
+ */
+export interface SecurityEventsOptions {
+  readonly eventUris: readonly string[];
 }
 
 /**
@@ -390,6 +433,10 @@ export interface ScimHandlerOptions {
   readonly outbox?: ScimOutbox;
   /** Retries, backoff, dead-lettering and polling of hook delivery. */
   readonly delivery?: DeliveryOptions;
+  /** Asynchronous requests (RFC 9967 §2.5.1); default `{ mode: 'none' }`: `Prefer` is ignored. */
+  readonly asyncRequests?: AsyncRequestOptions;
+  /** `securityEvents` of `/ServiceProviderConfig` (RFC 9967 §4); left out when not given. */
+  readonly securityEvents?: SecurityEventsOptions;
   /** Makes new ids (default `crypto.randomUUID`). */
   readonly generateId?: () => string;
   /** The clock (default `new Date()`), for tests. */

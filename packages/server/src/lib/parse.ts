@@ -46,6 +46,8 @@ export type ResourceOperation =
       readonly resourceType: ScimResourceType;
       readonly body: unknown;
       readonly projection: Projection;
+      /** The new resource's id when it was chosen before the write (an asynchronous POST's Location). */
+      readonly id?: string;
     }
   | {
       readonly kind: 'replace';

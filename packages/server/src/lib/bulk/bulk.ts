@@ -1,19 +1,21 @@
 // POST /Bulk (RFC 7644 §3.7): many operations in one request, each answered as it would be alone.
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, isJsonObject } from '@scim/core';
 import { BulkOrder } from './bulk-order.js';
+import { MAX_DATA_DEPTH, REFERENCE_IN_TEXT, referencesOf, withIds } from './references.js';
+import { completionEvent, operationResult, targetOfPath } from '../async/completion.js';
+import { rescope, type Completion } from '../context.js';
 import type { Engine, Scope } from '../engine.js';
 import { clientError } from '../errors.js';
 import { executeResourceOperation } from '../execute.js';
-import { MAX_DEPTH, scimJson, type Outcome } from '../http.js';
+import { scimJson, type Outcome } from '../http.js';
+import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { parseResourceOperation } from '../parse.js';
 import { decodedSegments, matchSegments } from '../route.js';
-import { inUnitOfWork } from '../write/transaction.js';
+import { inUnitOfWork, recordAlone, recordEvents } from '../write/transaction.js';
 
 type Json = Record<string, unknown>;
 
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const REFERENCE = /^bulkId:(.+)$/;
-const REFERENCE_IN_TEXT = /bulkId:([A-Za-z0-9._~-]+)/g;
 
 interface Operation {
   readonly index: number;
@@ -28,6 +30,34 @@ interface Operation {
 
 type Result = Json;
 
+/** One operation's answer, with where it stood in the request and what it was about. */
+interface Done {
+  /** Its zero-based index in the request's `Operations`, whatever order it ran in. */
+  readonly index: number;
+  readonly result: Result;
+  /** Its path, bulkId references resolved where they could be; undefined when it had none. */
+  readonly path: string | undefined;
+  /** The id of the resource a POST created. */
+  readonly id?: string;
+}
+
+/**
+ * What an asynchronous bulk request (RFC 9967 §2.5.1.2) needs of its runner: the `Set-Txn`, whose
+ * `<txn>:<index>` each operation's events and completion share, and whether completions are
+ * recorded (true once the client was answered 202; the first call while undecided settles on the
+ * normal response).
+ */
+export interface BulkCompletions {
+  readonly txn: string;
+  decide(): boolean;
+}
+
+/** A BulkRequest's envelope, checked. */
+export interface BulkRequest {
+  readonly operations: readonly unknown[];
+  readonly failOnErrors: number | undefined;
+}
+
 function failure(method: unknown, bulkId: unknown, error: ScimError): Result {
   return {
     // Only strings are echoed: anything else the client sent could be arbitrarily large or deep.
@@ -36,71 +66,6 @@ function failure(method: unknown, bulkId: unknown, error: ScimError): Result {
     status: String(error.status),
     response: error.toJSON(),
   };
-}
-
-/**
- * How deep an operation's data may nest: the request reader's own bound (http.ts), applied again to
- * each operation because runBulk must never overflow, however it is called. Every walk over client
- * data, ours and JSON.stringify's, stays far from the stack limit.
- */
-const MAX_DATA_DEPTH = MAX_DEPTH;
-
-/**
- * Every bulkId an operation refers to, in the order they appear: in its path, in whole string values
- * of its data, and inside PATCH `path` values. Undefined when the data nests deeper than
- * MAX_DATA_DEPTH. Iterative, so no body, however deep, can overflow the stack here.
- */
-function referencesOf(path: string, data: unknown): string[] | undefined {
-  const found = new Set<string>();
-  for (const match of path.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
-  // Children are pushed in reverse so that they are visited in document order.
-  const stack: [value: unknown, key: string | undefined, depth: number][] = [[data, undefined, 0]];
-  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
-    const [value, key, depth] = entry;
-    if (typeof value === 'string') {
-      if (key === 'path')
-        for (const match of value.matchAll(REFERENCE_IN_TEXT)) found.add(match[1] as string);
-      const whole = REFERENCE.exec(value);
-      if (whole !== null) found.add(whole[1] as string);
-    } else if (Array.isArray(value)) {
-      if (depth >= MAX_DATA_DEPTH) return undefined;
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], undefined, depth + 1]);
-    } else if (isJsonObject(value)) {
-      if (depth >= MAX_DATA_DEPTH) return undefined;
-      const entries = Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [name, item] = entries[i] as [string, unknown];
-        stack.push([item, name, depth + 1]);
-      }
-    }
-  }
-  return [...found];
-}
-
-/**
- * The operation's data with every reference replaced by the id it now has: a new value, the client's
- * left as it was. Only called on data that passed the depth bound, so the recursion is bounded.
- */
-function withIds(data: unknown, ids: ReadonlyMap<string, string>, key?: string): unknown {
-  if (typeof data === 'string') {
-    const whole = REFERENCE.exec(data);
-    if (whole !== null) return ids.get(whole[1] as string) ?? data;
-    return key === 'path'
-      ? data.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text)
-      : data;
-  }
-  if (Array.isArray(data)) return data.map((item) => withIds(item, ids));
-  if (!isJsonObject(data)) return data;
-  const copy: Json = {};
-  for (const [name, value] of Object.entries(data))
-    // defineProperty, so a `__proto__` key stays a plain key of the copy.
-    Object.defineProperty(copy, name, {
-      value: withIds(value, ids, name),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return copy;
 }
 
 /** Checks one operation's shape; a malformed operation fails alone (P-BULK-03, P-BULK-04, P-BULK-24). */
@@ -147,13 +112,10 @@ function readOperation(engine: Engine, raw: unknown, index: number): Operation |
 }
 
 /**
- * Runs a BulkRequest. Operations run in order, except that one waiting for a bulkId a later POST
- * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
- * With a `transaction` option the request is all-or-nothing: the first failure rolls back the
- * operations before it, which are reported 424 Failed Dependency.
+ * Checks a BulkRequest's envelope: its schema, its `Operations`, their number (413 above
+ * `bulkMaxOperations`) and `failOnErrors`. Throws what the whole request is answered with.
  */
-export async function runBulk(scope: Scope, body: unknown): Promise<Outcome> {
-  const { engine } = scope;
+export function readBulkRequest(engine: Engine, body: unknown): BulkRequest {
   const limits = engine.bulk;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A BulkRequest must be a JSON object');
   const schemas = body.schemas;
@@ -179,25 +141,55 @@ export async function runBulk(scope: Scope, body: unknown): Promise<Outcome> {
   ) {
     throw ScimError.invalidSyntax("'failOnErrors' must be a positive integer");
   }
-  const operations = body.Operations as unknown[];
-  if (engine.transaction === undefined)
-    return bulkResponse(await perform(engine, scope, operations, failOnErrors));
+  return { operations: body.Operations as unknown[], failOnErrors };
+}
 
-  let rolledBack: readonly Result[] | undefined;
-  try {
-    return await inUnitOfWork(scope, async (inner) => {
-      const results = await perform(engine, inner, operations, 1);
-      if (results.some((result) => !succeeded(result))) {
-        rolledBack = results;
-        throw new Error('rolled back');
-      }
-      return bulkResponse(results);
-    });
-  } catch (error) {
-    // Known by our own record rather than by the error, which the application's hook may wrap.
-    if (rolledBack === undefined) throw error;
-    return bulkResponse(reportRollback(rolledBack));
+/**
+ * Runs a BulkRequest. Operations run in order, except that one waiting for a bulkId a later POST
+ * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
+ * With a `transaction` option the request is all-or-nothing: the first failure rolls back the
+ * operations before it, which are reported 424 Failed Dependency. Asynchronous (`completions`),
+ * each operation records its completion: in its write's unit of work when it succeeded, alone
+ * otherwise, numbered by its place in the request (RFC 9967 §2.5.1.2).
+ */
+export async function runBulk(
+  scope: Scope,
+  body: unknown,
+  completions?: BulkCompletions,
+): Promise<Outcome> {
+  const { engine } = scope;
+  const { operations, failOnErrors } = readBulkRequest(engine, body);
+  let done: readonly Done[] | undefined;
+  if (engine.transaction === undefined) {
+    done = await perform(engine, scope, operations, failOnErrors, completions);
+  } else {
+    let rolledBack: readonly Done[] | undefined;
+    try {
+      await inUnitOfWork(scope, async (inner) => {
+        const results = await perform(engine, inner, operations, 1, completions);
+        if (results.some((item) => !succeeded(item.result))) {
+          rolledBack = results;
+          throw new Error('rolled back');
+        }
+        // Every operation committed together, so their completions go in the same transaction.
+        if (completions?.decide() === true)
+          await recordEvents(
+            inner,
+            results.map((item) => completed(inner, completions, item)),
+          );
+        done = results;
+        return bulkResponse(results);
+      });
+    } catch (error) {
+      // Known by our own record rather than by the error, which the application's hook may wrap.
+      if (rolledBack === undefined) throw error;
+      done = reportRollback(rolledBack);
+    }
   }
+  const answered = done ?? [];
+  if (completions?.decide() === true)
+    await recordAlone(scope, unrecorded(scope, completions, operations, answered));
+  return bulkResponse(answered);
 }
 
 function succeeded(result: Result): boolean {
@@ -205,23 +197,27 @@ function succeeded(result: Result): boolean {
 }
 
 /** What an all-or-nothing bulk reports: the failure as it was, and everything it undid as 424. */
-function reportRollback(results: readonly Result[]): Result[] {
-  const failed = results.find((result) => !succeeded(result));
+function reportRollback(done: readonly Done[]): Done[] {
+  const failed = done.find((item) => !succeeded(item.result))?.result;
   const cause =
     typeof failed?.bulkId === 'string'
       ? `the operation with bulkId '${failed.bulkId}' failed`
       : 'an operation failed';
-  return results.map((result) =>
-    succeeded(result)
-      ? failure(
-          result.method,
-          result.bulkId,
-          new ScimError({
-            status: 424,
-            detail: `Rolled back: ${cause}, so no operation of this bulk request was applied`,
-          }),
-        )
-      : result,
+  return done.map((item) =>
+    succeeded(item.result)
+      ? {
+          index: item.index,
+          path: item.path,
+          result: failure(
+            item.result.method,
+            item.result.bulkId,
+            new ScimError({
+              status: 424,
+              detail: `Rolled back: ${cause}, so no operation of this bulk request was applied`,
+            }),
+          ),
+        }
+      : item,
   );
 }
 
@@ -230,13 +226,14 @@ async function perform(
   scope: Scope,
   operations: readonly unknown[],
   failOnErrors: number | undefined,
-): Promise<Result[]> {
-  const results: Result[] = [];
+  completions: BulkCompletions | undefined,
+): Promise<Done[]> {
+  const results: Done[] = [];
   let errors = 0;
   const stopped = (): boolean => failOnErrors !== undefined && errors >= failOnErrors;
-  const record = (result: Result): void => {
-    results.push(result);
-    if (!succeeded(result)) errors += 1;
+  const record = (done: Done): void => {
+    results.push(done);
+    if (!succeeded(done.result)) errors += 1;
   };
 
   const accepted: Operation[] = [];
@@ -244,20 +241,23 @@ async function perform(
   for (const [index, raw] of operations.entries()) {
     const operation = readOperation(engine, raw, index);
     const rawRecord = isJsonObject(raw) ? raw : {};
+    const path = typeof rawRecord.path === 'string' ? rawRecord.path : undefined;
     if (operation instanceof ScimError) {
-      record(failure(rawRecord.method, rawRecord.bulkId, operation));
+      record({ index, path, result: failure(rawRecord.method, rawRecord.bulkId, operation) });
     } else if (
       operation.bulkId !== undefined &&
       operation.method === 'POST' &&
       declared.has(operation.bulkId)
     ) {
-      record(
-        failure(
+      record({
+        index,
+        path,
+        result: failure(
           operation.method,
           operation.bulkId,
           ScimError.invalidValue(`bulkId '${operation.bulkId}' is used twice`),
         ),
-      );
+      });
     } else {
       if (operation.method === 'POST' && operation.bulkId !== undefined)
         declared.add(operation.bulkId);
@@ -272,80 +272,141 @@ async function perform(
     const next = order.next();
     if (next === undefined) break;
     const { operation, verdict } = next;
-    let result: Result;
+    const { index } = operation;
+    let done: Done;
     if (verdict.kind === 'missing') {
-      result = failure(
-        operation.method,
-        operation.bulkId,
-        ScimError.invalidValue(`bulkId '${verdict.bulkId}' is not defined in this request`),
-      );
+      done = {
+        index,
+        path: operation.path,
+        result: failure(
+          operation.method,
+          operation.bulkId,
+          ScimError.invalidValue(`bulkId '${verdict.bulkId}' is not defined in this request`),
+        ),
+      };
     } else if (verdict.kind === 'failed') {
-      result = failure(
-        operation.method,
-        operation.bulkId,
-        new ScimError({
-          status: 409,
-          detail: `The operation for bulkId '${verdict.bulkId}' failed`,
-        }),
-      );
+      done = {
+        index,
+        path: operation.path,
+        result: failure(
+          operation.method,
+          operation.bulkId,
+          new ScimError({
+            status: 409,
+            detail: `The operation for bulkId '${verdict.bulkId}' failed`,
+          }),
+        ),
+      };
     } else {
-      result = await execute(scope, operation, ids);
+      done = await execute(scope, operation, ids, completions);
       if (
         operation.method === 'POST' &&
         operation.bulkId !== undefined &&
-        result.status === '201' &&
-        typeof result.id === 'string'
+        done.result.status === '201' &&
+        done.id !== undefined
       )
-        ids.set(operation.bulkId, result.id);
-      delete result.id;
+        ids.set(operation.bulkId, done.id);
     }
-    record(result);
+    record(done);
     // A POST that did not create its resource fails whatever refers to it (409), however it failed.
     if (operation.method === 'POST' && operation.bulkId !== undefined)
       order.settle(operation.bulkId, ids.has(operation.bulkId));
   }
   for (const operation of stopped() ? [] : order.unreached()) {
     // What is still waiting refers to itself in a circle (RFC 7644 §3.7.1 allows giving up with 409).
-    record(
-      failure(
+    record({
+      index: operation.index,
+      path: operation.path,
+      result: failure(
         operation.method,
         operation.bulkId,
         new ScimError({ status: 409, detail: 'Circular bulkId references could not be resolved' }),
       ),
-    );
+    });
   }
   return results;
 }
 
-function bulkResponse(results: readonly Result[]): Outcome {
-  return scimJson(200, { schemas: [BULK_RESPONSE_URN], Operations: results });
+function bulkResponse(done: readonly Done[]): Outcome {
+  return scimJson(200, {
+    schemas: [BULK_RESPONSE_URN],
+    Operations: done.map((item) => item.result),
+  });
 }
 
 /**
  * Runs one operation as the handler would run it alone, within the bulk request's scope: routed,
- * parsed and executed directly, without a request of its own or a JSON round trip.
+ * parsed and executed directly, without a request of its own or a JSON round trip. Asynchronous,
+ * its writes' events share `<txn>:<index>`, and its unit of work records its completion.
  */
 async function execute(
   scope: Scope,
   operation: Operation,
   ids: ReadonlyMap<string, string>,
-): Promise<Result> {
+  completions: BulkCompletions | undefined,
+): Promise<Done> {
   const path = operation.path.replace(REFERENCE_IN_TEXT, (text, id: string) => ids.get(id) ?? text);
-  const outcome = await outcomeOf(scope, operation, path, ids);
-  const body = outcome.body;
-  const result: Result = { method: operation.method };
-  if (operation.bulkId !== undefined) result.bulkId = operation.bulkId;
-  const location =
-    outcome.headers.location ??
-    (operation.method === 'POST' ? undefined : `${scope.baseUrl}${path}`);
-  const ok = outcome.status >= 200 && outcome.status < 300;
-  if (location !== undefined && (ok || operation.method !== 'POST')) result.location = location;
-  const version = outcome.headers.etag;
-  if (version !== undefined) result.version = version;
-  result.status = String(outcome.status);
-  if (!ok && body !== undefined) result.response = body;
-  if (isJsonObject(body) && typeof body.id === 'string') result.id = body.id;
-  return result;
+  const fallback = `${scope.baseUrl}${path}`;
+  const resultOf = (outcome: Outcome): Result =>
+    operationResult(operation.method, operation.bulkId, outcome, fallback);
+  let inner = scope;
+  if (completions !== undefined) {
+    const completion: Completion = {
+      async record(unit, outcome) {
+        if (completions.decide())
+          await recordEvents(unit, [
+            completed(unit, completions, {
+              index: operation.index,
+              path,
+              result: resultOf(outcome),
+            }),
+          ]);
+      },
+    };
+    inner = rescope(scope, { txn: `${completions.txn}:${operation.index}`, completion });
+  }
+  const { id, ...result } = resultOf(await outcomeOf(inner, operation, path, ids));
+  return { index: operation.index, path, result, ...(typeof id === 'string' && { id }) };
+}
+
+/** The completion of one operation (RFC 9967 §2.5.1.2: txn `<Set-Txn>:<index>`). */
+function completed(scope: Scope, completions: BulkCompletions, done: Done): LifecycleEvent {
+  const result = done.id === undefined ? done.result : { ...done.result, id: done.id };
+  return completionEvent(scope, {
+    txn: `${completions.txn}:${done.index}`,
+    result,
+    target: targetOfPath(scope.engine, done.path),
+  });
+}
+
+/**
+ * The completions not recorded with a write: every failed operation's (nothing was written), and
+ * one for each operation never run because `failOnErrors` was reached (424, as nothing of it was
+ * applied). Successes recorded theirs in their unit of work.
+ */
+function unrecorded(
+  scope: Scope,
+  completions: BulkCompletions,
+  operations: readonly unknown[],
+  done: readonly Done[],
+): LifecycleEvent[] {
+  const byIndex = new Map(done.map((item) => [item.index, item]));
+  return operations.flatMap((raw, index) => {
+    const item = byIndex.get(index);
+    if (item !== undefined)
+      return succeeded(item.result) ? [] : [completed(scope, completions, item)];
+    const operation = isJsonObject(raw) ? raw : {};
+    const path = typeof operation.path === 'string' ? operation.path : undefined;
+    const notRun = failure(
+      operation.method,
+      operation.bulkId,
+      new ScimError({
+        status: 424,
+        detail: 'Not processed: the bulk request stopped when failOnErrors was reached',
+      }),
+    );
+    return [completed(scope, completions, { index, path, result: notRun })];
+  });
 }
 
 async function outcomeOf(

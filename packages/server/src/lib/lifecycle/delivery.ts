@@ -51,7 +51,7 @@ export interface DeliveryOptions {
 export interface DeliveredHookEvent extends HookEvent {
   /** The idempotency key: unique per event, the same on every attempt. */
   readonly id: string;
-  readonly type: Exclude<LifecycleEventType, 'membersAdded' | 'membersRemoved'>;
+  readonly type: Exclude<LifecycleEventType, 'membersAdded' | 'membersRemoved' | 'asyncCompleted'>;
   /** 1 on the first delivery, higher on retries. */
   readonly attempt: number;
   readonly resourceId: string;
@@ -101,7 +101,8 @@ export interface DeliveryHooks {
   /**
    * Every event as recorded, whatever its type, after the typed hook of its type: for code that
    * republishes events (RFC 9967 SETs, webhooks, a queue). Same contract as the others: at least once,
-   * in order per resource, the `id` the same on every attempt.
+   * in order per resource, the `id` the same on every attempt. It also receives `asyncCompleted`,
+   * which no typed hook does.
    */
   readonly onEvent?: Hook<RecordedHookEvent>;
 }
@@ -424,11 +425,12 @@ function typedCallOf(
   event: LifecycleEvent,
   attempt: number,
 ): (() => unknown) | Error | undefined {
-  const name = hookNameOf(event);
-  if (name === 'onEvent') return undefined;
-  const hook = hooks[name];
+  const { type } = event;
+  // Not a change of the resource: no typed hook hears of it, only onEvent (RFC 9967 §2.5.1).
+  if (type === 'asyncCompleted') return undefined;
+  const hook = hooks[hookNameOf(type, event.operation)];
   if (hook === undefined) return undefined;
-  const resourceType = resourceTypes.find((type) => type.name === event.resourceType);
+  const resourceType = resourceTypes.find((candidate) => candidate.name === event.resourceType);
   if (resourceType === undefined)
     return new Error(`No resource type is named ${event.resourceType}`);
   const base = {
@@ -442,7 +444,6 @@ function typedCallOf(
     occurredAt: event.occurredAt,
     requestId: event.requestId,
   };
-  const { type } = event;
   if (type === 'membersAdded' || type === 'membersRemoved') {
     const members = event.members ?? [];
     const onMembershipChange = hooks.onMembershipChange;
@@ -461,12 +462,15 @@ function typedCallOf(
     });
 }
 
-function hookNameOf(event: LifecycleEvent): keyof DeliveryHooks {
-  switch (event.type) {
+function hookNameOf(
+  type: Exclude<LifecycleEventType, 'asyncCompleted'>,
+  operation: LifecycleEvent['operation'],
+): Exclude<keyof DeliveryHooks, 'onEvent'> {
+  switch (type) {
     case 'created':
       return 'afterCreate';
     case 'updated':
-      return event.operation === 'replace' ? 'afterReplace' : 'afterPatch';
+      return operation === 'replace' ? 'afterReplace' : 'afterPatch';
     case 'deactivated':
       return 'onDeactivate';
     case 'reactivated':

@@ -40,6 +40,11 @@ export interface EventStamp {
   readonly requestId: string;
   /** Makes each event's id, which is also its idempotency key. */
   readonly newId: () => string;
+  /**
+   * The change's id, when the request named it: an asynchronous request's `Set-Txn`, so that its
+   * events and its completion share the RFC 9967 `txn`. Default: the first event's id.
+   */
+  readonly changeId?: string;
 }
 
 /**
@@ -69,7 +74,7 @@ export function eventsOf(facts: WriteFacts, stamp: EventStamp): LifecycleEvent[]
   const written = next?.meta?.version ?? facts.version;
   const version = typeof written === 'string' ? { version: written } : {};
   // The write's first event names the change: a write of one event has changeId === id.
-  let changeId: string | undefined;
+  let changeId: string | undefined = stamp.changeId;
   const event = (type: LifecycleEventType, details: EventDetails): LifecycleEvent => {
     const id = stamp.newId();
     changeId ??= id;

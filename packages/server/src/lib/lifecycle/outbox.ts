@@ -6,6 +6,9 @@ import type { AttributeChange } from '@scim/patch';
 /**
  * What happened to a resource. `deactivated` and `deleted` are the deprovisioning events: one of them
  * is recorded, exactly once, for every user switched off or removed, whatever the request path.
+ * `asyncCompleted` is of another kind: an asynchronous request (RFC 9967 §2.5.1), or one operation
+ * of an asynchronous bulk request, has ended; it carries `asyncResponse` and `subjectUri`, and only
+ * `onEvent` receives it.
  * @example `'deactivated'`
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-4.1.1
  */
@@ -16,7 +19,30 @@ export type LifecycleEventType =
   | 'reactivated'
   | 'deleted'
   | 'membersAdded'
-  | 'membersRemoved';
+  | 'membersRemoved'
+  | 'asyncCompleted';
+
+/**
+ * How an asynchronous request, or one operation of an asynchronous bulk request, ended: one Bulk
+ * response operation (RFC 7644 §3.7.3), which is the payload of RFC 9967's `misc:asyncresp` event.
+ * `status` is a string, as in a bulk response; `response` is the SCIM error body of a failure.
+ * @example `{ method: 'PUT', version: 'W/"3"', location: 'https://scim.example.com/scim/v2/Users/2819c223', status: '200' }`
+ * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.5.1.3
+ */
+export interface AsyncResponseOperation {
+  /** Absent only for a bulk operation that named no method. */
+  readonly method?: string;
+  /** A bulk operation's bulkId, as the client sent it (a POST always has one). */
+  readonly bulkId?: string;
+  /** The resource's ETag after the write. */
+  readonly version?: string;
+  /** The resource's URL; absent for a POST that created nothing. */
+  readonly location?: string;
+  /** The HTTP status the request would have been answered with, as a string (`"201"`). */
+  readonly status: string;
+  /** The SCIM error (RFC 7644 §3.12) of a request that failed. */
+  readonly response?: Readonly<Record<string, unknown>>;
+}
 
 /**
  * One lifecycle event, as recorded in the outbox. Everything in it is plain JSON, so a database
@@ -41,8 +67,12 @@ export interface LifecycleEvent {
   /** The resource type's name, such as `User`. */
   readonly resourceType: string;
   readonly resourceId: string;
-  /** The request that caused it: a create, a replace (PUT), a patch, a delete, or a delete's clean-up. */
-  readonly operation: 'create' | 'replace' | 'patch' | 'delete' | 'cascade';
+  /**
+   * The request that caused it: a create, a replace (PUT), a patch, a delete, or a delete's
+   * clean-up. `bulk` only for the `asyncCompleted` of a bulk operation that named no method the
+   * server takes.
+   */
+  readonly operation: 'create' | 'replace' | 'patch' | 'delete' | 'cascade' | 'bulk';
   readonly tenant: string | undefined;
   /** What `authenticate` returned for the writer; keep it JSON if the outbox is a database. */
   readonly principal: unknown;
@@ -63,6 +93,19 @@ export interface LifecycleEvent {
    * which carry no resource.
    */
   readonly version?: string;
+  /**
+   * For `asyncCompleted`: how the request ended, the RFC 9967 `misc:asyncresp` payload. Its
+   * `changeId` is the `Set-Txn` the client was given (`<Set-Txn>:<index>` for a bulk operation),
+   * shared by the events of the write it made.
+   */
+  readonly asyncResponse?: AsyncResponseOperation;
+  /**
+   * For `asyncCompleted`: what the request was about, as a path below the base URL (the SET's
+   * `sub_id` uri): `/Users/2819c223`; the endpoint (`/Users`) for a POST that created nothing;
+   * `/Bulk` for a bulk operation that named no resource type. `resourceType` is then the resource
+   * type's name or `''`, and `resourceId` the resource's id or, where there is none, the txn.
+   */
+  readonly subjectUri?: string;
 }
 
 /**

@@ -54,7 +54,7 @@ function suppliedPaths(body: unknown): string[] {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A fresh id, checked: never empty and never holding the reserved `bulkId` (RFC 7643 §3.1). */
-function newId(scope: Scope): string {
+export function newId(scope: Scope): string {
   const id: unknown = scope.engine.generateId();
   if (typeof id !== 'string' || id === '' || id.includes('bulkId') || CONTROL.test(id))
     throw new TypeError(
@@ -78,7 +78,7 @@ export async function createResource(
   const stored = await commitWrite(scope, {
     operation: 'create',
     resourceType,
-    resource: { ...result.value, id: newId(scope) },
+    resource: { ...result.value, id: operation.id ?? newId(scope) },
     previous: undefined,
   });
   return respond(scope, resourceType, stored, 201, projection, suppliedPaths(body));

@@ -1,7 +1,9 @@
 // A unit of work: one write request, or a whole bulk request. Its store writes and the lifecycle
 // events they record commit together (inside the storage's transaction, when it has one), and the
 // events are delivered to the hooks only once they have.
+import { rescope } from '../context.js';
 import type { Scope } from '../engine.js';
+import type { Outcome } from '../http.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 
 /**
@@ -9,23 +11,30 @@ import type { LifecycleEvent } from '../lifecycle/outbox.js';
  * in a unit (a bulk operation joins its bulk's). Events recorded by the work are delivered after it
  * resolves; a unit that throws delivers nothing, and a transaction the storage retries starts over.
  * An outbox that cannot join the transaction (the handler's own, in memory) is written after the
- * commit, so a rolled-back or retried attempt leaves no event behind.
+ * commit, so a rolled-back or retried attempt leaves no event behind. The scope's completion (an
+ * asynchronous request's) is recorded in the unit once the work resolved, so it commits with the
+ * write or not at all.
  */
-export async function inUnitOfWork<T>(
+export async function inUnitOfWork<T extends Outcome>(
   scope: Scope,
   work: (scope: Scope) => Promise<T>,
 ): Promise<T> {
   if (scope.events !== undefined) return work(scope);
   const { engine } = scope;
   let events: LifecycleEvent[] = [];
+  const run = async (unit: Scope): Promise<T> => {
+    const result = await work(unit);
+    if (scope.completion !== undefined) await scope.completion.record(unit, result);
+    return result;
+  };
   const transaction = engine.transaction;
   const result =
     transaction === undefined
-      ? await work(inside(scope, undefined, events))
+      ? await run(rescope(scope, { transaction: undefined, events }))
       : await transaction(
           (handle) => {
             events = [];
-            return work(inside(scope, handle, events));
+            return run(rescope(scope, { transaction: handle, events }));
           },
           {
             principal: scope.principal,
@@ -45,26 +54,6 @@ export async function inUnitOfWork<T>(
   return result;
 }
 
-function inside(scope: Scope, transaction: unknown, events: LifecycleEvent[]): Scope {
-  return {
-    engine: scope.engine,
-    request: scope.request,
-    requestId: scope.requestId,
-    url: scope.url,
-    baseUrl: scope.baseUrl,
-    principal: scope.principal,
-    tenant: scope.tenant,
-    grants: scope.grants,
-    transaction,
-    events,
-    deliveries: scope.deliveries,
-    get signal() {
-      return scope.signal;
-    },
-    throwIfAborted: () => scope.throwIfAborted(),
-  };
-}
-
 /**
  * Records a write's lifecycle events in the outbox, in the unit's transaction, leased to this
  * request for its first delivery attempt. Called right after the store write it describes: without
@@ -78,6 +67,16 @@ export async function recordEvents(scope: Scope, events: readonly LifecycleEvent
   if (scope.transaction === undefined || scope.engine.outboxJoinsTransactions)
     await appendEvents(scope, events, scope.transaction);
   scope.events.push(...events);
+}
+
+/**
+ * Records events that belong to no unit of work (the completion of an asynchronous request that
+ * wrote nothing) and starts their delivery.
+ */
+export async function recordAlone(scope: Scope, events: readonly LifecycleEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await appendEvents(scope, events, undefined);
+  scope.deliveries.push(scope.engine.deliverer.deliverNow(events));
 }
 
 function appendEvents(

@@ -77,6 +77,7 @@ function eventsFor(scope: Scope, facts: WriteFacts): LifecycleEvent[] {
     occurredAt: scope.engine.now().toISOString(),
     requestId: scope.requestId,
     newId: () => crypto.randomUUID(),
+    ...(scope.txn === undefined ? {} : { changeId: scope.txn }),
   });
 }
 
