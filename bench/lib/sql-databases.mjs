@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { migrate, openDatabase } from '../../packages/sql/dist/index.js';
 
-const TABLES = ['outbox', 'members', 'emails', 'unique_values', 'resources', 'migrations'];
+const TABLES = [
+  'event_sets',
+  'event_queues',
+  'event_streams',
+  'outbox',
+  'members',
+  'emails',
+  'unique_values',
+  'resources',
+  'migrations',
+];
 const postgresUrl = process.env.SCIM_TEST_POSTGRES_URL;
 
 /** The engines by name: `skipped` says why one does not run here. */
