@@ -23,6 +23,26 @@ export {
   type BearerTokensOptions,
 } from './lib/bearer.js';
 export {
+  tokenAuthenticator,
+  type TokenAuthentication,
+  type TokenAuthenticatorOptions,
+  type TokenPrincipal,
+} from './lib/tokens/authenticator.js';
+export {
+  createTokenManager,
+  type IssuedToken,
+  type IssueTokenInput,
+  type RevokeTokenOptions,
+  type RotateTokenOptions,
+  type TokenManager,
+  type TokenManagerOptions,
+  type TokenState,
+  type TokenSummary,
+} from './lib/tokens/manager.js';
+export { createMemoryTokenStore } from './lib/tokens/memory.js';
+export { SCIM_SCOPES, type ScimScope } from './lib/tokens/scopes.js';
+export type { TokenRecord, TokenStore } from './lib/tokens/store.js';
+export {
   SERVER_PRESETS,
   type AsyncRequestOptions,
   type Authentication,

@@ -1,8 +1,10 @@
-// Who may ask: transport security, then the caller, settled once per request (a bulk request's
-// operations act as its caller and are not authenticated again).
+// Who may ask: transport security, then the caller and what its scopes allow, settled once per
+// request (a bulk request's operations act as its caller and are not authenticated again).
 import { ScimError } from '@scim/core';
 import type { Engine } from './engine.js';
 import type { Authentication } from './options.js';
+import { ROUTES, type RouteMatch } from './route.js';
+import { insufficientScope, SCIM_SCOPES, type ScimScope } from './tokens/scopes.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -24,13 +26,42 @@ export function checkTransport(engine: Engine, request: Request, url: URL): void
   );
 }
 
-/** The caller, as `authenticate` decides; discovery is public unless `authenticateDiscovery`. */
+/**
+ * The caller, as `authenticate` decides, once its scopes are found to allow the request; discovery
+ * is public unless `authenticateDiscovery`.
+ */
 export async function authenticate(
   engine: Engine,
   request: Request,
-  isDiscovery: boolean,
+  match: RouteMatch,
 ): Promise<Authentication | undefined> {
   if (engine.authenticate === undefined) return undefined;
-  if (isDiscovery && !engine.authenticateDiscovery) return undefined;
-  return engine.authenticate(request);
+  if (match.isDiscovery && !engine.authenticateDiscovery) return undefined;
+  const caller = await engine.authenticate(request);
+  // Checked before the body is read: a refused caller costs no parsing.
+  if (caller.scopes !== undefined) checkScopes(caller.scopes, match, request);
+  return caller;
+}
+
+/**
+ * The one scope check (RFC 6750 §3.1): a caller whose `scopes` lack the one the request needs is
+ * 403 `insufficient_scope`. A bulk request needs `scim:write` as a whole, since every operation it
+ * may hold is a write.
+ */
+function checkScopes(scopes: readonly string[], match: RouteMatch, request: Request): void {
+  const method = request.method.toUpperCase();
+  const needed = requiredScope(match, method);
+  if (needed === undefined || scopes.includes(needed)) return;
+  const { pathname } = new URL(request.url);
+  throw insufficientScope(needed, `${method} ${pathname}`, scopes);
+}
+
+/** Discovery needs nothing; a method the endpoint does not take needs nothing either (405 follows). */
+function requiredScope(match: RouteMatch, method: string): ScimScope | undefined {
+  if (match.isDiscovery) return undefined;
+  const methods: readonly string[] = ROUTES[match.name];
+  if (!methods.includes(method)) return undefined;
+  // A `.search` is a query sent as POST (RFC 7644 §3.4.3).
+  const reads = method === 'GET' || match.name === 'search' || match.name === 'rootSearch';
+  return reads ? SCIM_SCOPES.read : SCIM_SCOPES.write;
 }

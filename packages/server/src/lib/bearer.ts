@@ -1,19 +1,23 @@
 import { ScimError } from '@scim/core';
 import type { Authentication } from './options.js';
+import {
+  bearerChallenge,
+  DIGEST_PATTERN,
+  DIGEST_PREFIX,
+  digestOf,
+  readBearerToken,
+  readRealm,
+  sha256,
+  toHex,
+  TOKEN68,
+} from './tokens/bearer-header.js';
 
 // A shared bearer token is what Entra ID ("Secret Token") and Okta ("HTTP Header") send. Only
 // SHA-256 digests are configured, so a leaked configuration file or log line does not hand out a
 // working credential, and the presented token is compared through its digest: the attacker then
 // controls nothing about the bytes being compared, and every configured digest is checked in full.
 
-const DIGEST_PREFIX = 'sha256:';
-const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/i;
 const DIGEST_BYTES = 32;
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
-// RFC 7235 §2.1: credentials = auth-scheme [ 1*SP token68 ], the scheme case-insensitive. A tab
-// or several spaces after the scheme have no other meaning, so they are accepted too.
-const SCHEME_END = /[ \t]/;
 // The digest of the empty string: what `hashBearerToken(process.env.SCIM_TOKEN ?? '')` yields
 // when the variable is unset, which must not quietly become a configuration.
 const EMPTY_DIGEST = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -82,35 +86,10 @@ interface Entry {
   readonly label: string;
 }
 
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
-
 function fromHex(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i += 1) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;
-}
-
-/** Node's synchronous hash, where the runtime has one (Node ≥ 20.16, Bun, Deno's node: layer). */
-type NodeCrypto = {
-  createHash(algorithm: 'sha256'): { update(data: string): { digest(): Uint8Array } };
-};
-const nodeCrypto = (
-  globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
-
-/**
- * The token's SHA-256. Every request pays it, so the runtime's synchronous hash is used where there
- * is one: Web Crypto's digest is asynchronous and, on Node, a round trip through the thread pool
- * that costs more than the rest of a small request.
- */
-async function sha256(token: string): Promise<Uint8Array> {
-  if (nodeCrypto !== undefined)
-    return new Uint8Array(nodeCrypto.createHash('sha256').update(token).digest());
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
 }
 
 /**
@@ -126,7 +105,7 @@ export async function hashBearerToken(token: string): Promise<string> {
       'hashBearerToken: a bearer token is one or more of A-Z a-z 0-9 - . _ ~ + / followed by optional = (RFC 6750 §2.1)',
     );
   }
-  return `${DIGEST_PREFIX}${toHex(await sha256(token))}`;
+  return digestOf(token);
 }
 
 function describe(index: number, label: string | undefined): string {
@@ -192,14 +171,6 @@ function readEntries(tokens: unknown): readonly Entry[] {
   return entries;
 }
 
-function readRealm(realm: unknown): string | undefined {
-  if (realm === undefined) return undefined;
-  // A quoted-string without quotes, backslashes or control characters needs no escaping.
-  if (typeof realm !== 'string' || !/^[\x20-\x7e]*$/.test(realm) || /["\\]/.test(realm))
-    throw new TypeError('bearerTokens: realm must be printable ASCII without " or \\');
-  return realm;
-}
-
 /**
  * Index of the one configured digest equal to `presented`, or -1. Every digest is compared in full
  * and the loop never ends early, so the time taken says nothing about which digest was closest.
@@ -243,34 +214,14 @@ export function bearerTokens(
   if (typeof options !== 'object' || options === null)
     throw new TypeError('bearerTokens: options must be an object with tokens');
   const entries = readEntries(options.tokens);
-  const realm = readRealm(options.realm);
+  const realm = readRealm(options.realm, 'bearerTokens');
   if (options.onUse !== undefined && typeof options.onUse !== 'function')
     throw new TypeError('bearerTokens: onUse must be a function');
   const onUse = options.onUse;
-  const scheme = realm === undefined ? 'Bearer' : `Bearer realm="${realm}"`;
-  // RFC 6750 §3.1: no error code when the request carried no bearer credentials at all.
-  const challenge = (error?: string) =>
-    error === undefined ? scheme : `${scheme}${realm === undefined ? ' ' : ', '}error="${error}"`;
+  const challenge = bearerChallenge(realm);
 
   return async (request) => {
-    const header = request.headers.get('authorization');
-    if (header === null || header === '')
-      throw ScimError.unauthorized(
-        'A bearer token is required: send Authorization: Bearer <token>',
-        challenge(),
-      );
-    const end = header.search(SCHEME_END);
-    if ((end === -1 ? header : header.slice(0, end)).toLowerCase() !== 'bearer')
-      throw ScimError.unauthorized(
-        'The Authorization header must use the Bearer scheme: Authorization: Bearer <token>',
-        challenge(),
-      );
-    const token = end === -1 ? '' : header.slice(end).replace(/^[ \t]+/, '');
-    if (!TOKEN68.test(token))
-      throw ScimError.unauthorized(
-        'The bearer token is malformed: expected one token68 value after "Bearer " (RFC 6750 §2.1)',
-        challenge('invalid_token'),
-      );
+    const token = readBearerToken(request, challenge);
     const index = findDigest(entries, await sha256(token));
     const entry = entries[index];
     if (entry === undefined)

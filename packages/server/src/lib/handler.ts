@@ -143,7 +143,7 @@ async function pipeline(
   exchange.url = url;
   checkTransport(engine, request, url);
   const match = routeOf(engine, url.pathname);
-  const caller = await authenticate(engine, request, match.isDiscovery);
+  const caller = await authenticate(engine, request, match);
   exchange.principal = caller?.principal;
   exchange.tenant = caller?.tenant;
   const scope = createScope(engine, request, url, exchange.requestId, caller, deadline, deliveries);

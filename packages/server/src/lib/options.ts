@@ -135,7 +135,7 @@ export interface ServerLimits {
 
 /**
  * Who is calling, as `authenticate` decides.
- * @example `{ principal: { client: 'entra' }, tenant: 'acme' }`
+ * @example `{ principal: { client: 'entra' }, tenant: 'acme', scopes: ['scim:read'] }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-2
  */
 export interface Authentication {
@@ -146,6 +146,12 @@ export interface Authentication {
    * are bound to it, so changing it invalidates every cursor the caller holds (RFC 9865 §5.2).
    */
   readonly grants?: string;
+  /**
+   * What the caller may do, as OAuth scopes (see `SCIM_SCOPES`): without `scim:read` a query is 403,
+   * without `scim:write` a write or bulk request is 403 `insufficient_scope` (RFC 6750 §3.1).
+   * Absent, the caller is not restricted by scope.
+   */
+  readonly scopes?: readonly string[];
 }
 
 /**
