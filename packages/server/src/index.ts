@@ -43,6 +43,18 @@ export { createMemoryTokenStore } from './lib/tokens/memory.js';
 export { SCIM_SCOPES, type ScimScope } from './lib/tokens/scopes.js';
 export type { TokenRecord, TokenStore } from './lib/tokens/store.js';
 export {
+  createMemoryRateLimiter,
+  type MemoryRateLimiter,
+  type MemoryRateLimiterOptions,
+} from './lib/limits/memory-limiter.js';
+export {
+  createRedisRateLimiter,
+  type RedisRateLimiterOptions,
+  type RedisScriptClient,
+} from './lib/limits/redis-limiter.js';
+export type { RateLimiter, RateLimitResult, RateLimitRule } from './lib/limits/limiter.js';
+export type { RateLimitOptions } from './lib/limits/rate-limit.js';
+export {
   SERVER_PRESETS,
   type AsyncRequestOptions,
   type Authentication,

@@ -14,6 +14,7 @@ import {
   type AsyncSettings,
 } from './async/settings.js';
 import { CursorCodec, CursorQuota } from './query/cursor.js';
+import { createRateLimitGate, type RateLimitGate } from './limits/rate-limit.js';
 import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './lifecycle/delivery.js';
 import { createMemoryOutbox } from './memory/memory-outbox.js';
 import type { LifecycleEvent, ScimOutbox } from './lifecycle/outbox.js';
@@ -75,6 +76,8 @@ export interface Engine {
   readonly requestTimeoutMs: number | undefined;
   /** How long a write without If-Match retries version conflicts; 0 answers the first one with 412. */
   readonly conflictRetryMs: number;
+  /** Undefined without the `rateLimit` option. */
+  readonly rateLimit: RateLimitGate | undefined;
   readonly features: Required<ServerFeatures>;
   readonly hooks: LifecycleHooks;
   /** Where lifecycle events are recorded: `options.outbox`, or one in memory per handler. */
@@ -235,6 +238,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     debug: options.debug === true,
     requestTimeoutMs,
     conflictRetryMs: nonNegative('conflictRetryMs', options.conflictRetryMs ?? 5_000),
+    rateLimit: options.rateLimit === undefined ? undefined : createRateLimitGate(options.rateLimit),
     features: {
       patch: true,
       bulk: true,

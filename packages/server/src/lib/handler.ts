@@ -146,6 +146,14 @@ async function pipeline(
   const caller = await authenticate(engine, request, match);
   exchange.principal = caller?.principal;
   exchange.tenant = caller?.tenant;
+  if (engine.rateLimit !== undefined) {
+    // After authentication (the tenant is known), before the body is read: a refusal costs little.
+    const verdict = await engine.rateLimit(request, caller, engine.now().getTime());
+    if (verdict.refusal !== undefined) throw verdict.refusal;
+    // The limiter failed and lets the request through (fail open): someone should hear of it.
+    if (verdict.failure !== undefined)
+      engine.onError(verdict.failure, request, { requestId: exchange.requestId });
+  }
   const scope = createScope(engine, request, url, exchange.requestId, caller, deadline, deliveries);
   const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
     const parsed = await readJsonBody(request, maxBytes);

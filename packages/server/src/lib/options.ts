@@ -20,6 +20,7 @@ import type {
   RecordedHookEvent,
 } from './lifecycle/delivery.js';
 import type { ScimOutbox } from './lifecycle/outbox.js';
+import type { RateLimitOptions } from './limits/rate-limit.js';
 import type { ScimStore } from './store.js';
 
 /**
@@ -425,6 +426,13 @@ export interface ScimHandlerOptions {
    * push; a request with If-Match still gets its 412 at once. 0 turns retries off.
    */
   readonly conflictRetryMs?: number;
+  /**
+   * Limits requests per tenant, or per any key: every authenticated request counts, after
+   * authentication and before its body is read, and one over the limit is 429 with `Retry-After`
+   * (RFC 6585 §4). In memory by default; `createRedisRateLimiter` shares the count across servers.
+   * See docs/rate-limits.md. Default: no limit.
+   */
+  readonly rateLimit?: RateLimitOptions;
   /**
    * Lifecycle hooks, delivered from the outbox: at least once, retried with backoff until they
    * succeed or `delivery.maxAttempts` is reached (then the event is dead and stays in the outbox for
