@@ -67,10 +67,11 @@ export interface Deadline {
   readonly reason: Error | undefined;
   readonly signal: AbortSignal;
   /**
-   * Stops the clock without expiring: an asynchronous request, once accepted, is answered by its
-   * own clock (`wait`) and its work runs under a deadline of its own.
+   * Lets an asynchronous request answer when the time is up: `answer` is asked first, with the 503
+   * the deadline would give, and returns true when it answered instead (202 Accepted), which keeps
+   * the deadline from expiring; false lets it expire as usual.
    */
-  release(): void;
+  intercept(answer: (reason: ScimError) => boolean): void;
 }
 
 /** A deadline: the AbortController behind its signal is made only if someone reads it. */
@@ -78,6 +79,7 @@ export class RequestDeadline implements Deadline {
   #controller: AbortController | undefined;
   #reason: ScimError | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #interceptor: ((reason: ScimError) => boolean) | undefined;
 
   get aborted(): boolean {
     return this.#reason !== undefined;
@@ -95,20 +97,30 @@ export class RequestDeadline implements Deadline {
     return this.#controller.signal;
   }
 
-  /** Expires with the error `expiry` makes after `milliseconds`, unless released first. */
+  /**
+   * Expires with the error `expiry` makes after `milliseconds`, unless released first or the
+   * interceptor answers instead.
+   */
   arm(milliseconds: number, expiry: () => ScimError, onExpire?: (reason: ScimError) => void): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const reason = expiry();
+      if (this.#interceptor?.(reason) === true) return;
       this.#reason = reason;
       this.#controller?.abort(reason);
       onExpire?.(reason);
     }, milliseconds);
   }
 
+  intercept(answer: (reason: ScimError) => boolean): void {
+    this.#interceptor = answer;
+  }
+
+  /** Stops the clock without expiring: the work it bounded is done. */
   release(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#interceptor = undefined;
   }
 }
 

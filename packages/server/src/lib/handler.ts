@@ -168,7 +168,7 @@ async function pipeline(
  * Runs `work` with a deadline that aborts when the time is up, and answers 503 with `Retry-After`
  * then, even if the work never settles (a store call that hangs must not hold the request forever).
  * One timer and one promise per request: this runs on every request. An asynchronous request
- * releases the deadline once accepted.
+ * still undecided when the time is up answers 202 in the 503's stead (`Deadline.intercept`).
  */
 function withinDeadline<T>(
   milliseconds: number,

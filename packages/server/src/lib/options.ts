@@ -317,14 +317,15 @@ export interface AsyncRequestOptions {
   /** The longest `wait` preference honoured, in ms (default 30,000; never past `requestTimeoutMs`). */
   readonly maxWaitMs?: number;
   /**
-   * How many asynchronous requests may run at once (default 100); a request beyond that is run
+   * How many requests answered 202 may run at once (default 100); a request beyond that is run
    * and answered synchronously, as a server that ignores the preference would.
    */
   readonly maxInFlight?: number;
   /**
-   * A deadline for the work behind a 202, in ms: store calls see `context.signal` abort when it
-   * passes, and the completion then reports 503 (default: none; `requestTimeoutMs` does not apply
-   * once a request is accepted).
+   * A deadline for the work behind a 202, in ms (default 600,000): store calls see
+   * `context.signal` abort when it passes, and the work is abandoned even if a store call never
+   * returns: its completion reports 503 and its `maxInFlight` slot is freed. `requestTimeoutMs`
+   * does not apply once a request is answered 202.
    */
   readonly timeoutMs?: number;
 }

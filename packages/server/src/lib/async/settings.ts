@@ -10,9 +10,11 @@ export interface AsyncSettings {
   readonly afterMs: number;
   /** The longest `wait` honoured, capped by `requestTimeoutMs`. */
   readonly maxWaitMs: number;
+  /** How many requests answered 202 may run at once. */
   readonly maxInFlight: number;
-  readonly timeoutMs: number | undefined;
-  /** The requests accepted and not yet done. */
+  /** How long the work behind a 202 may run before it is abandoned, its completion saying 503. */
+  readonly timeoutMs: number;
+  /** The requests answered 202 and not yet done. */
   readonly inFlight: InFlight;
 }
 
@@ -24,6 +26,12 @@ export interface AdvertisedSecurityEvents {
 
 const MODES: ReadonlySet<string> = new Set(['none', 'request', 'long']);
 
+/**
+ * Ten minutes: a bulk request of the default 1,000 operations fits, and a store call that never
+ * returns still frees its `maxInFlight` slot, records its completion and lets `close()` resolve.
+ */
+const DEFAULT_TIMEOUT_MS = 600_000;
+
 export function resolveAsyncSettings(options: ScimHandlerOptions): AsyncSettings {
   const given = options.asyncRequests ?? { mode: 'none' };
   if (!MODES.has(given.mode))
@@ -34,8 +42,8 @@ export function resolveAsyncSettings(options: ScimHandlerOptions): AsyncSettings
   const maxInFlight = given.maxInFlight ?? 100;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
     throw new TypeError('asyncRequests.maxInFlight must be a whole number of at least 1');
-  const timeoutMs = given.timeoutMs;
-  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0))
+  const timeoutMs = given.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new TypeError('asyncRequests.timeoutMs must be a positive number of milliseconds');
   return {
     mode: given.mode,
@@ -73,8 +81,9 @@ function milliseconds(name: string, value: number): number {
 }
 
 /**
- * The accepted requests still running. Once closed it takes no more: the handler answers later
- * requests synchronously, so `close()` waits for a set that only shrinks.
+ * The requests answered 202 and still running. Once closed it takes no more: the handler answers
+ * later requests synchronously, so `close()` waits for a set that only shrinks, each member of it
+ * for no longer than `timeoutMs` and the recording of its completion.
  */
 export class InFlight {
   readonly #running = new Set<Promise<unknown>>();

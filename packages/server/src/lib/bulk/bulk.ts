@@ -3,7 +3,7 @@ import { BULK_REQUEST_URN, BULK_RESPONSE_URN, ScimError, isJsonObject } from '@s
 import { BulkOrder } from './bulk-order.js';
 import { MAX_DATA_DEPTH, REFERENCE_IN_TEXT, referencesOf, withIds } from './references.js';
 import { completionEvent, operationResult, targetOfPath } from '../async/completion.js';
-import { rescope, type Completion } from '../context.js';
+import { rescope } from '../context.js';
 import type { Engine, Scope } from '../engine.js';
 import { clientError } from '../errors.js';
 import { executeResourceOperation } from '../execute.js';
@@ -11,7 +11,7 @@ import { scimJson, type Outcome } from '../http.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { parseResourceOperation } from '../parse.js';
 import { decodedSegments, matchSegments } from '../route.js';
-import { inUnitOfWork, recordAlone, recordEvents } from '../write/transaction.js';
+import { inUnitOfWork, recordAlone, recordEvents, reportFailure } from '../write/transaction.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,11 +45,19 @@ interface Done {
  * What an asynchronous bulk request (RFC 9967 §2.5.1.2) needs of its runner: the `Set-Txn`, whose
  * `<txn>:<index>` each operation's events and completion share, and whether completions are
  * recorded (true once the client was answered 202; the first call while undecided settles on the
- * normal response).
+ * normal response). It is asked once the operations have run: in the transaction before it
+ * commits, or, without one, after the last operation, so the answer stays open (and the 202 can
+ * still go) however long the operations take.
  */
 export interface BulkCompletions {
   readonly txn: string;
+  /** Throws when it is too late to record anything: the request was abandoned. */
   decide(): boolean;
+  /**
+   * Without a transaction, told of each operation as it ends, with its completion: what it did
+   * stands, whatever happens to the rest of the request.
+   */
+  ran(index: number, completion: LifecycleEvent): void;
 }
 
 /** A BulkRequest's envelope, checked. */
@@ -149,8 +157,8 @@ export function readBulkRequest(engine: Engine, body: unknown): BulkRequest {
  * defines runs after it (P-BULK-14); references that stay circular are answered 409 (P-BULK-15).
  * With a `transaction` option the request is all-or-nothing: the first failure rolls back the
  * operations before it, which are reported 424 Failed Dependency. Asynchronous (`completions`),
- * each operation records its completion: in its write's unit of work when it succeeded, alone
- * otherwise, numbered by its place in the request (RFC 9967 §2.5.1.2).
+ * each operation gets a completion, numbered by its place in the request (RFC 9967 §2.5.1.2): the
+ * successes of a transaction in it, everything else alone once the operations have run.
  */
 export async function runBulk(
   scope: Scope,
@@ -160,23 +168,31 @@ export async function runBulk(
   const { engine } = scope;
   const { operations, failOnErrors } = readBulkRequest(engine, body);
   let done: readonly Done[] | undefined;
+  let recorded = false;
   if (engine.transaction === undefined) {
-    done = await perform(engine, scope, operations, failOnErrors, completions);
+    const ran =
+      completions === undefined
+        ? undefined
+        : (item: Done) => completions.ran(item.index, completed(scope, completions, item));
+    done = await perform(engine, scope, operations, failOnErrors, completions, ran);
   } else {
     let rolledBack: readonly Done[] | undefined;
     try {
       await inUnitOfWork(scope, async (inner) => {
+        recorded = false;
         const results = await perform(engine, inner, operations, 1, completions);
         if (results.some((item) => !succeeded(item.result))) {
           rolledBack = results;
           throw new Error('rolled back');
         }
         // Every operation committed together, so their completions go in the same transaction.
-        if (completions?.decide() === true)
+        if (completions?.decide() === true) {
           await recordEvents(
             inner,
             results.map((item) => completed(inner, completions, item)),
           );
+          recorded = true;
+        }
         done = results;
         return bulkResponse(results);
       });
@@ -187,8 +203,14 @@ export async function runBulk(
     }
   }
   const answered = done ?? [];
-  if (completions?.decide() === true)
-    await recordAlone(scope, unrecorded(scope, completions, operations, answered));
+  if (completions?.decide() === true) {
+    try {
+      await recordAlone(scope, unrecorded(scope, completions, operations, answered, recorded));
+    } catch (error) {
+      // The operations' answers stand: they are not to be reported again as the request failing.
+      reportFailure(scope, error);
+    }
+  }
   return bulkResponse(answered);
 }
 
@@ -227,12 +249,14 @@ async function perform(
   operations: readonly unknown[],
   failOnErrors: number | undefined,
   completions: BulkCompletions | undefined,
+  ran?: (done: Done) => void,
 ): Promise<Done[]> {
   const results: Done[] = [];
   let errors = 0;
   const stopped = (): boolean => failOnErrors !== undefined && errors >= failOnErrors;
   const record = (done: Done): void => {
     results.push(done);
+    ran?.(done);
     if (!succeeded(done.result)) errors += 1;
   };
 
@@ -337,7 +361,7 @@ function bulkResponse(done: readonly Done[]): Outcome {
 /**
  * Runs one operation as the handler would run it alone, within the bulk request's scope: routed,
  * parsed and executed directly, without a request of its own or a JSON round trip. Asynchronous,
- * its writes' events share `<txn>:<index>`, and its unit of work records its completion.
+ * its writes' events share `<txn>:<index>`.
  */
 async function execute(
   scope: Scope,
@@ -349,22 +373,10 @@ async function execute(
   const fallback = `${scope.baseUrl}${path}`;
   const resultOf = (outcome: Outcome): Result =>
     operationResult(operation.method, operation.bulkId, outcome, fallback);
-  let inner = scope;
-  if (completions !== undefined) {
-    const completion: Completion = {
-      async record(unit, outcome) {
-        if (completions.decide())
-          await recordEvents(unit, [
-            completed(unit, completions, {
-              index: operation.index,
-              path,
-              result: resultOf(outcome),
-            }),
-          ]);
-      },
-    };
-    inner = rescope(scope, { txn: `${completions.txn}:${operation.index}`, completion });
-  }
+  const inner =
+    completions === undefined
+      ? scope
+      : rescope(scope, { txn: `${completions.txn}:${operation.index}` });
   const { id, ...result } = resultOf(await outcomeOf(inner, operation, path, ids));
   return { index: operation.index, path, result, ...(typeof id === 'string' && { id }) };
 }
@@ -380,24 +392,27 @@ function completed(scope: Scope, completions: BulkCompletions, done: Done): Life
 }
 
 /**
- * The completions not recorded with a write: every failed operation's (nothing was written), and
- * one for each operation never run because `failOnErrors` was reached (424, as nothing of it was
- * applied). Successes recorded theirs in their unit of work.
+ * The completions not recorded in the transaction, in the order the operations ran: every
+ * operation's when nothing was (no transaction, or it rolled back), else the failures' (nothing was
+ * written); then one for each operation never run because `failOnErrors` was reached (424, as
+ * nothing of it was applied).
  */
 function unrecorded(
   scope: Scope,
   completions: BulkCompletions,
   operations: readonly unknown[],
   done: readonly Done[],
+  successesRecorded: boolean,
 ): LifecycleEvent[] {
-  const byIndex = new Map(done.map((item) => [item.index, item]));
-  return operations.flatMap((raw, index) => {
-    const item = byIndex.get(index);
-    if (item !== undefined)
-      return succeeded(item.result) ? [] : [completed(scope, completions, item)];
+  const ran = new Set(done.map((item) => item.index));
+  const answered = done
+    .filter((item) => !successesRecorded || !succeeded(item.result))
+    .map((item) => completed(scope, completions, item));
+  const notRun = operations.flatMap((raw, index) => {
+    if (ran.has(index)) return [];
     const operation = isJsonObject(raw) ? raw : {};
     const path = typeof operation.path === 'string' ? operation.path : undefined;
-    const notRun = failure(
+    const failed = failure(
       operation.method,
       operation.bulkId,
       new ScimError({
@@ -405,8 +420,9 @@ function unrecorded(
         detail: 'Not processed: the bulk request stopped when failOnErrors was reached',
       }),
     );
-    return [completed(scope, completions, { index, path, result: notRun })];
+    return [completed(scope, completions, { index, path, result: failed })];
   });
+  return [...answered, ...notRun];
 }
 
 async function outcomeOf(

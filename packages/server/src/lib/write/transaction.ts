@@ -11,9 +11,10 @@ import type { LifecycleEvent } from '../lifecycle/outbox.js';
  * in a unit (a bulk operation joins its bulk's). Events recorded by the work are delivered after it
  * resolves; a unit that throws delivers nothing, and a transaction the storage retries starts over.
  * An outbox that cannot join the transaction (the handler's own, in memory) is written after the
- * commit, so a rolled-back or retried attempt leaves no event behind. The scope's completion (an
- * asynchronous request's) is recorded in the unit once the work resolved, so it commits with the
- * write or not at all.
+ * commit, so a rolled-back or retried attempt leaves no event behind; the write's answer stands even
+ * when that append fails. The scope's completion (an asynchronous request's) is recorded in the
+ * unit once the work resolved, so it commits with the write or not at all (with an outbox outside
+ * the transaction: is appended after it, alone again if need be).
  */
 export async function inUnitOfWork<T extends Outcome>(
   scope: Scope,
@@ -45,13 +46,54 @@ export async function inUnitOfWork<T extends Outcome>(
           },
         );
   if (events.length === 0) return result;
-  if (transaction !== undefined && !engine.outboxJoinsTransactions)
-    await appendEvents(scope, events, undefined);
+  const recorded =
+    transaction !== undefined && !engine.outboxJoinsTransactions
+      ? await appendAfterCommit(scope, events)
+      : events;
   // The first attempt starts now and the handler waits for it (briefly, after the deadline), so a
   // leaver's sessions are usually gone before the client is answered; its outcome never changes the
   // answer: a failure is retried from the outbox.
-  scope.deliveries.push(engine.deliverer.deliverNow(events));
+  if (recorded.length > 0) scope.deliveries.push(engine.deliverer.deliverNow(recorded));
   return result;
+}
+
+/**
+ * Appends a committed unit's events to an outbox outside its transaction, and says which it holds.
+ * The write stands whatever happens here, so a failure does not fail the request (its client would
+ * send a committed write again): `onError` hears of it, and an asynchronous request's completion,
+ * which its client waits for, is tried once more on its own.
+ */
+async function appendAfterCommit(
+  scope: Scope,
+  events: readonly LifecycleEvent[],
+): Promise<readonly LifecycleEvent[]> {
+  try {
+    await appendEvents(scope, events, undefined);
+    return events;
+  } catch (error) {
+    reportFailure(scope, error);
+  }
+  const completions = events.filter((event) => event.type === 'asyncCompleted');
+  if (completions.length === 0) return [];
+  try {
+    await appendEvents(scope, completions, undefined);
+    return completions;
+  } catch (error) {
+    reportFailure(scope, error);
+    return [];
+  }
+}
+
+/**
+ * Tells `onError` of a failure that is not the request's answer (work after the commit, or after a
+ * 202); an `onError` that throws changes nothing, as there is no one left to tell.
+ */
+export function reportFailure(scope: Scope, error: unknown): void {
+  try {
+    scope.engine.onError(error, scope.request, { requestId: scope.requestId });
+  } catch {
+    // Nowhere left to report it: the write's answer must not depend on the logger.
+  }
 }
 
 /**
