@@ -124,6 +124,13 @@ describe('a write-only token (scim:write)', () => {
     const { as, write } = await setup();
     expect((await as(write, 'POST', '/Bulk', bulk)).status).toBe(200);
   });
+
+  it('reads what it writes: a PATCH answers with the resource (RFC 7644 §3.5.2), as documented', async () => {
+    const { as, write, id } = await setup();
+    const noop = { schemas: [PO], Operations: [{ op: 'replace', path: 'active', value: true }] };
+    const reply = await as(write, 'PATCH', `/Users/${id}?attributes=emails`, noop);
+    expect(reply.body.emails).toEqual(bj.emails);
+  });
 });
 
 describe('discovery', () => {
@@ -141,6 +148,19 @@ describe('Authentication.scopes from any authenticate', () => {
       await call('POST', '/Users', { schemas: [U], userName: 'new' }),
       'scim:write',
     );
+  });
+
+  it('a string (a JWT scope claim passed through) is a 500 through onError, never matched by substring', async () => {
+    // 'scim:writeback-disabled'.includes('scim:write') is true: String.prototype.includes.
+    const caller = { principal: 'jwt-client', scopes: 'scim:read scim:writeback-disabled' };
+    const errors: unknown[] = [];
+    const { call } = server({
+      authenticate: () => caller as unknown as Authentication,
+      onError: (error) => void errors.push(error),
+    });
+    expectError(await call('POST', '/Users', { schemas: [U], userName: 'intruder' }), 500);
+    expect(errors).toEqual([expect.objectContaining({ name: 'TypeError' })]);
+    expect(String(errors[0])).toMatch(/scopes must be an array/);
   });
 
   it('an empty list allows nothing but discovery', async () => {

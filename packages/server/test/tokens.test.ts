@@ -8,12 +8,13 @@ import {
   createTokenManager,
   tokenAuthenticator,
   type TokenAuthenticatorOptions,
-  type TokenPrincipal,
   type TokenStore,
 } from '@scim/server';
 import { bj, expectError, server, type Reply } from './helpers.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
+// rotate and revoke name the tenant they act in every time.
+const inAcme = { tenant: 'acme' } as const;
 
 /** A clock the test moves by hand. */
 function fakeClock() {
@@ -131,6 +132,13 @@ describe('issue', () => {
     ).rejects.toThrow(/unknown scope 'scim:wirte'/);
   });
 
+  it("refuses 'SCIM:read': scopes compare exactly, so a scim: scope in another case is unknown too", async () => {
+    const { tokens } = setup();
+    await expect(
+      tokens.issue({ tenant: 'acme', label: 'audit', scopes: ['SCIM:read'] }),
+    ).rejects.toThrow(/unknown scope 'SCIM:read'/);
+  });
+
   it('refuses an expiry that has already passed', async () => {
     const { tokens } = setup();
     await expect(
@@ -174,7 +182,7 @@ describe('list', () => {
     await tokens.issue({ tenant: 'acme', label: 'live' });
     await tokens.issue({ tenant: 'acme', label: 'short', expiresAt: new Date(T0.getTime() + 10) });
     const gone = await tokens.issue({ tenant: 'acme', label: 'gone' });
-    await tokens.revoke(gone.record.id);
+    await tokens.revoke(gone.record.id, inAcme);
     clock.advance(10);
     expect((await tokens.list('acme')).map(({ label, state }) => [label, state])).toEqual([
       ['live', 'live'],
@@ -262,6 +270,22 @@ describe('expiry', () => {
     expectInvalidToken(reply);
     expect(reply.body.detail).toBe('The bearer token has expired');
   });
+
+  it('an expiresAt that is no valid Date (a database value that did not parse) is 401 expired, never a token that lasts forever', async () => {
+    const inner = createMemoryTokenStore();
+    const store: TokenStore = {
+      ...inner,
+      findByHash: async (sha256) => {
+        const record = await inner.findByHash(sha256);
+        return record && { ...record, expiresAt: new Date('2026-02-30 25:00') };
+      },
+    };
+    const { tokens, as } = setup(store);
+    const { token } = await tokens.issue({ tenant: 'acme', label: 'sqlite' });
+    const reply = await as(token);
+    expectInvalidToken(reply);
+    expect(reply.body.detail).toBe('The bearer token has expired');
+  });
 });
 
 describe('revoke', () => {
@@ -269,7 +293,7 @@ describe('revoke', () => {
     const { tokens, as } = setup();
     const { token, record } = await tokens.issue({ tenant: 'acme', label: 'entra' });
     expect((await as(token)).status).toBe(200);
-    await tokens.revoke(record.id);
+    await tokens.revoke(record.id, inAcme);
     const reply = await as(token);
     expectInvalidToken(reply);
     expect(reply.body.detail).toBe('The bearer token has been revoked');
@@ -279,7 +303,7 @@ describe('revoke', () => {
     const { tokens, as } = setup();
     const first = await tokens.issue({ tenant: 'acme', label: 'entra' });
     const second = await tokens.issue({ tenant: 'acme', label: 'entra-next' });
-    await tokens.revoke(first.record.id);
+    await tokens.revoke(first.record.id, inAcme);
     expect((await as(second.token)).status).toBe(200);
   });
 
@@ -292,7 +316,30 @@ describe('revoke', () => {
 
   it('answers undefined for an unknown id', async () => {
     const { tokens } = setup();
-    expect(await tokens.revoke('no-such-token')).toBeUndefined();
+    expect(await tokens.revoke('no-such-token', inAcme)).toBeUndefined();
+  });
+
+  it('without tenant or anyTenant is refused, and the token keeps working: whose tokens it may reach is said every time', async () => {
+    const { tokens, as } = setup();
+    const { token, record } = await tokens.issue({ tenant: 'acme', label: 'entra' });
+    const revoke = (id: string, options?: object) =>
+      tokens.revoke(id, options as Parameters<typeof tokens.revoke>[1]);
+    await expect(revoke(record.id)).rejects.toThrow(/\{ tenant \} or \{ anyTenant: true \}/);
+    expect((await as(token)).status).toBe(200);
+  });
+
+  it('with both tenant and anyTenant is refused', async () => {
+    const { tokens } = setup();
+    const { record } = await tokens.issue({ tenant: 'acme', label: 'entra' });
+    const both = { tenant: 'acme', anyTenant: true } as unknown as { tenant: string };
+    await expect(tokens.revoke(record.id, both)).rejects.toThrow(TypeError);
+  });
+
+  it("with anyTenant: true, reaches any tenant's token", async () => {
+    const { tokens, as } = setup();
+    const { token, record } = await tokens.issue({ tenant: 'globex', label: 'okta' });
+    expect((await tokens.revoke(record.id, { anyTenant: true }))?.state).toBe('revoked');
+    expectInvalidToken(await as(token));
   });
 });
 
@@ -300,7 +347,7 @@ describe('rotate', () => {
   it('with overlap, the old and the new token both work until the overlap ends', async () => {
     const { tokens, clock, as } = setup();
     const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    const next = await tokens.rotate(old.record.id, { overlapMs: 3_600_000 });
+    const next = await tokens.rotate(old.record.id, { ...inAcme, overlapMs: 3_600_000 });
     clock.advance(3_599_999);
     expect((await as(old.token)).status).toBe(200);
     expect((await as(next!.token)).status).toBe(200);
@@ -309,7 +356,7 @@ describe('rotate', () => {
   it('with overlap, the old token is 401 once the overlap has passed; the new one works', async () => {
     const { tokens, clock, as } = setup();
     const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    const next = await tokens.rotate(old.record.id, { overlapMs: 3_600_000 });
+    const next = await tokens.rotate(old.record.id, { ...inAcme, overlapMs: 3_600_000 });
     clock.advance(3_600_000);
     expectInvalidToken(await as(old.token));
     expect((await as(next!.token)).status).toBe(200);
@@ -318,10 +365,10 @@ describe('rotate', () => {
   it('without overlap, the old token keeps working until it is revoked', async () => {
     const { tokens, clock, as } = setup();
     const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    const next = await tokens.rotate(old.record.id);
+    const next = await tokens.rotate(old.record.id, inAcme);
     clock.advance(365 * 86_400_000);
     expect((await as(old.token)).status).toBe(200);
-    await tokens.revoke(old.record.id);
+    await tokens.revoke(old.record.id, inAcme);
     expectInvalidToken(await as(old.token));
     expect((await as(next!.token)).status).toBe(200);
   });
@@ -329,7 +376,7 @@ describe('rotate', () => {
   it('the new token keeps the tenant, label and scopes, and names the token it replaced', async () => {
     const { tokens } = setup();
     const old = await tokens.issue({ tenant: 'acme', label: 'audit', scopes: ['scim:read'] });
-    const next = await tokens.rotate(old.record.id);
+    const next = await tokens.rotate(old.record.id, inAcme);
     expect(next?.record).toMatchObject({
       tenant: 'acme',
       label: 'audit',
@@ -347,7 +394,7 @@ describe('rotate', () => {
       expiresAt: new Date(T0.getTime() + 90 * day),
     });
     clock.advance(80 * day);
-    const next = await tokens.rotate(old.record.id);
+    const next = await tokens.rotate(old.record.id, inAcme);
     expect(next?.record.expiresAt).toEqual(new Date(T0.getTime() + 170 * day));
   });
 
@@ -355,7 +402,7 @@ describe('rotate', () => {
     const { tokens, store } = setup();
     const expiresAt = new Date(T0.getTime() + 60_000);
     const old = await tokens.issue({ tenant: 'acme', label: 'entra', expiresAt });
-    await tokens.rotate(old.record.id, { overlapMs: 3_600_000 });
+    await tokens.rotate(old.record.id, { ...inAcme, overlapMs: 3_600_000 });
     expect((await store.get(old.record.id))?.expiresAt).toEqual(expiresAt);
   });
 
@@ -370,15 +417,15 @@ describe('rotate', () => {
     const { tokens } = setup(store);
     const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
     order.length = 0;
-    await tokens.rotate(old.record.id, { overlapMs: 0 });
+    await tokens.rotate(old.record.id, { ...inAcme, overlapMs: 0 });
     expect(order).toEqual(['insert', 'expire']);
   });
 
   it('a revoked token cannot be rotated', async () => {
     const { tokens } = setup();
     const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    await tokens.revoke(old.record.id);
-    expect(await tokens.rotate(old.record.id)).toBeUndefined();
+    await tokens.revoke(old.record.id, inAcme);
+    expect(await tokens.rotate(old.record.id, inAcme)).toBeUndefined();
   });
 
   it("with tenant set, cannot reach another tenant's token", async () => {
@@ -386,69 +433,22 @@ describe('rotate', () => {
     const old = await tokens.issue({ tenant: 'globex', label: 'okta' });
     expect(await tokens.rotate(old.record.id, { tenant: 'acme' })).toBeUndefined();
   });
-});
 
-describe('last use', () => {
-  it('a request records lastUsedAt', async () => {
-    const { tokens, as } = setup();
-    const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    await as(token);
-    expect((await tokens.list('acme'))[0]?.lastUsedAt).toEqual(T0);
+  it('without tenant or anyTenant is refused, and no token is issued', async () => {
+    const { tokens } = setup();
+    const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
+    const rotate = (id: string, options?: object) =>
+      tokens.rotate(id, options as Parameters<typeof tokens.rotate>[1]);
+    await expect(rotate(old.record.id, { overlapMs: 0 })).rejects.toThrow(TypeError);
+    expect(await tokens.list('acme')).toHaveLength(1);
   });
 
-  it('within touchIntervalMs of the last record, a request writes nothing', async () => {
-    const { store, calls } = countingStore();
-    const { tokens, clock, as } = setup(store, { touchIntervalMs: 60_000 });
-    const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    await as(token);
-    clock.advance(59_999);
-    await as(token);
-    expect(calls.touch).toBe(1);
-  });
-
-  it('after touchIntervalMs, a request records the use again', async () => {
-    const { tokens, clock, as } = setup(createMemoryTokenStore(), { touchIntervalMs: 60_000 });
-    const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    await as(token);
-    clock.advance(60_000);
-    await as(token);
-    expect((await tokens.list('acme'))[0]?.lastUsedAt).toEqual(new Date(T0.getTime() + 60_000));
-  });
-
-  it('a store whose touch never settles does not hold the request up', async () => {
-    const inner = createMemoryTokenStore();
-    const store: TokenStore = { ...inner, touch: () => new Promise<void>(() => {}) };
-    const { tokens, as } = setup(store);
-    const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    expect((await as(token)).status).toBe(200);
-  });
-
-  it('a touch that fails is reported to onError and the request still succeeds', async () => {
-    const inner = createMemoryTokenStore();
-    const failure = new Error('database is read-only');
-    const store: TokenStore = { ...inner, touch: () => Promise.reject(failure) };
-    let reported!: (value: [unknown, TokenPrincipal]) => void;
-    const report = new Promise<[unknown, TokenPrincipal]>((resolve) => (reported = resolve));
-    const { tokens, as } = setup(store, { onError: (error, token) => reported([error, token]) });
-    const { token, record } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    expect((await as(token)).status).toBe(200);
-    expect(await report).toEqual([failure, { tokenId: record.id, label: 'entra' }]);
-  });
-
-  it('a touch that throws instead of rejecting is reported the same way', async () => {
-    const inner = createMemoryTokenStore();
-    const failure = new Error('not connected');
-    const store: TokenStore = {
-      ...inner,
-      touch: () => {
-        throw failure;
-      },
-    };
-    let reported!: (error: unknown) => void;
-    const report = new Promise<unknown>((resolve) => (reported = resolve));
-    const { tokens, as } = setup(store, { onError: (error) => reported(error) });
-    const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
-    expect((await as(token)).status).toBe(200);
-    expect(await report).toBe(failure);
+  it('refuses an overlapMs that takes the old token past the last valid Date, and issues nothing', async () => {
+    const { tokens } = setup();
+    const old = await tokens.issue({ tenant: 'acme', label: 'entra' });
+    await expect(tokens.rotate(old.record.id, { ...inAcme, overlapMs: 9e15 })).rejects.toThrow(
+      /overlapMs gives no valid Date/,
+    );
+    expect(await tokens.list('acme')).toHaveLength(1);
   });
 });

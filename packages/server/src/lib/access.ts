@@ -39,8 +39,22 @@ export async function authenticate(
   if (match.isDiscovery && !engine.authenticateDiscovery) return undefined;
   const caller = await engine.authenticate(request);
   // Checked before the body is read: a refused caller costs no parsing.
-  if (caller.scopes !== undefined) checkScopes(caller.scopes, match, request);
+  if (caller.scopes !== undefined) checkScopes(scopesOf(caller.scopes), match, request);
   return caller;
+}
+
+/**
+ * The caller's scopes, refused unless they are an array: a string (a JWT's space-separated `scope`
+ * claim passed through) would be searched by substring, and `'scim:writeback'` would grant
+ * `scim:write`. A wrong `authenticate` is the application's bug, so it is a 500 through the one
+ * error path (and `onError`), like any other, rather than a 403 that blames the client.
+ */
+function scopesOf(scopes: unknown): readonly unknown[] {
+  if (!Array.isArray(scopes))
+    throw new TypeError(
+      `authenticate returned scopes of type ${typeof scopes}; Authentication.scopes must be an array of strings (split a space-separated OAuth scope claim first)`,
+    );
+  return scopes;
 }
 
 /**
@@ -48,12 +62,13 @@ export async function authenticate(
  * 403 `insufficient_scope`. A bulk request needs `scim:write` as a whole, since every operation it
  * may hold is a write.
  */
-function checkScopes(scopes: readonly string[], match: RouteMatch, request: Request): void {
+function checkScopes(scopes: readonly unknown[], match: RouteMatch, request: Request): void {
   const method = request.method.toUpperCase();
   const needed = requiredScope(match, method);
+  // Array.prototype.includes compares with SameValueZero: whole scopes, exactly as written.
   if (needed === undefined || scopes.includes(needed)) return;
   const { pathname } = new URL(request.url);
-  throw insufficientScope(needed, `${method} ${pathname}`, scopes);
+  throw insufficientScope(needed, `${method} ${pathname}`, scopes.map(String));
 }
 
 /** Discovery needs nothing; a method the endpoint does not take needs nothing either (405 follows). */

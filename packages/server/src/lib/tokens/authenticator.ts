@@ -9,6 +9,10 @@ import { stateOf } from './manager.js';
 import type { TokenRecord, TokenStore } from './store.js';
 
 const OWNER = 'tokenAuthenticator';
+// How many tokens' last touch attempts one authenticator remembers. A server sees far fewer live
+// tokens per interval than this; past it the oldest attempt is forgotten, which costs at most one
+// extra write.
+const MAX_REMEMBERED_TOUCHES = 10_000;
 
 /**
  * The principal `tokenAuthenticator` reports: which token called, by id and label, never by value.
@@ -43,12 +47,14 @@ export interface TokenAuthenticatorOptions {
   readonly realm?: string;
   /**
    * How stale `lastUsedAt` may get before a request records a use (default 60,000 ms): a busy
-   * token then costs one store write a minute, not one per request. 0 records every request.
+   * token then costs one store write a minute, not one per request, however many requests run at
+   * once and whether or not the write succeeds. 0 records every request.
    */
   readonly touchIntervalMs?: number;
   /**
-   * Told when recording a use failed. The request is not held up or failed by it: the write runs
-   * after the lookup without being awaited. Default: `console.error`.
+   * Told when recording a use failed, at most once per token and `touchIntervalMs`. The request is
+   * not held up or failed by it: the write runs after the lookup without being awaited. Default:
+   * `console.error`.
    */
   readonly onError?: (error: unknown, token: TokenPrincipal) => void;
 }
@@ -78,11 +84,25 @@ export function tokenAuthenticator(
   if (!Number.isFinite(touchIntervalMs) || touchIntervalMs < 0)
     throw new TypeError(`${OWNER}: touchIntervalMs must be a number of milliseconds, 0 or more`);
   const onError = options.onError ?? logTouchError;
+  // When this authenticator last asked the store to touch each token, oldest first. The record's
+  // lastUsedAt alone lags behind: requests that start together all read it before any write
+  // lands, and a write that fails never moves it, so each of them would write (and log) again.
+  const attempts = new Map<string, number>();
 
   /** Records the use after the answer is on its way; a slow or failing store delays nothing. */
   function touch(record: TokenRecord, principal: TokenPrincipal, at: Date): void {
-    const last = record.lastUsedAt?.getTime();
-    if (last !== undefined && at.getTime() - last < touchIntervalMs) return;
+    const time = at.getTime();
+    const recent = (last: number | undefined) =>
+      last !== undefined && time - last < touchIntervalMs;
+    if (touchIntervalMs > 0) {
+      if (recent(attempts.get(record.id)) || recent(record.lastUsedAt?.getTime())) return;
+      // Set before the store is called, so the requests that follow while it runs skip it.
+      attempts.delete(record.id);
+      attempts.set(record.id, time);
+      const oldest = attempts.keys().next();
+      if (attempts.size > MAX_REMEMBERED_TOUCHES && oldest.done !== true)
+        attempts.delete(oldest.value);
+    }
     // Through a promise, so a store that throws instead of rejecting is reported the same way.
     Promise.resolve()
       .then(() => store.touch(record.id, at))

@@ -47,41 +47,42 @@ export interface IssueTokenInput {
 }
 
 /**
- * How `rotate` treats the old token and makes the new one.
- * @example `{ overlapMs: 7 * 24 * 3600_000, tenant: 'acme' }`
+ * Whose token `revoke` (and `rotate`) may reach, said every time: `{ tenant }` treats another
+ * tenant's token as unknown, so an administrator of one tenant cannot reach another's;
+ * `{ anyTenant: true }` is for an operator who acts on every tenant, and says so where it is
+ * written.
+ * @example `{ tenant: 'acme' }`
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+ */
+export type RevokeTokenOptions =
+  | { readonly tenant: string; readonly anyTenant?: never }
+  | { readonly anyTenant: true; readonly tenant?: never };
+
+/**
+ * How `rotate` treats the old token and makes the new one, and whose token it may be: `tenant`, or
+ * `anyTenant: true`.
+ * @example `{ tenant: 'acme', overlapMs: 7 * 24 * 3600_000 }`
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
-export interface RotateTokenOptions {
+export type RotateTokenOptions = RevokeTokenOptions & {
   /**
    * The old token keeps working this long (never past its own expiry), for the client to switch;
    * 0 ends it at once. Default: it keeps working until it is revoked or expires.
    */
   readonly overlapMs?: number;
-  /** Only rotate a token of this tenant: an administrator of one tenant cannot reach another's. */
-  readonly tenant?: string;
   /** Default: the old token's label. */
   readonly label?: string;
   /** Default: as long a life as the old token was given, or none if it had no expiry. */
   readonly expiresAt?: Date;
-}
-
-/**
- * Which token `revoke` may end.
- * @example `{ tenant: 'acme' }`
- * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
- */
-export interface RevokeTokenOptions {
-  /** Only revoke a token of this tenant: an administrator of one tenant cannot reach another's. */
-  readonly tenant?: string;
-}
+};
 
 /**
  * The token helpers `createTokenManager` makes.
  * @example
  * ```ts
  * const { token } = await tokens.issue({ tenant: 'acme', label: 'entra' });
- * const next = await tokens.rotate(id, { overlapMs: 86_400_000 });
- * await tokens.revoke(id);
+ * const next = await tokens.rotate(id, { tenant: 'acme', overlapMs: 86_400_000 });
+ * await tokens.revoke(id, { tenant: 'acme' });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
@@ -93,14 +94,15 @@ export interface TokenManager {
   /**
    * Issues a token like a live one (tenant, scopes, label) before the old one is shortened, so the
    * tenant is never left without a working token. Undefined when there is no live token with this
-   * id (in this tenant).
+   * id in the tenant named (or, with `anyTenant`, in any).
    */
-  rotate(id: string, options?: RotateTokenOptions): Promise<IssuedToken | undefined>;
+  rotate(id: string, options: RotateTokenOptions): Promise<IssuedToken | undefined>;
   /**
    * Ends a token at once: the next request with it is 401. Revoking a revoked token changes
-   * nothing. Undefined when there is no token with this id (in this tenant).
+   * nothing. Undefined when there is no token with this id in the tenant named (or, with
+   * `anyTenant`, in any).
    */
-  revoke(id: string, options?: RevokeTokenOptions): Promise<TokenSummary | undefined>;
+  revoke(id: string, options: RevokeTokenOptions): Promise<TokenSummary | undefined>;
 }
 
 /**
@@ -184,7 +186,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return { token, record: summarize(record, at) };
   }
 
-  /** The token with this id, if it is there and (with `tenant`) that tenant's. */
+  /** The token with this id, if it is there and (unless `anyTenant`) the named tenant's. */
   async function find(id: string, tenant: string | undefined): Promise<TokenRecord | undefined> {
     if (typeof id !== 'string' || id === '') return undefined;
     const record = await store.get(id);
@@ -217,13 +219,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       return records.map((record) => summarize(record, at));
     },
 
-    async rotate(id, rotation = {}) {
+    async rotate(id, rotation) {
       const at = now();
+      const tenant = readReach(rotation, 'rotate');
       const overlapMs = rotation.overlapMs;
       if (overlapMs !== undefined && !(Number.isFinite(overlapMs) && overlapMs >= 0))
         throw new TypeError(`${OWNER}: overlapMs must be a number of milliseconds, 0 or more`);
+      // Past 8.64e15 ms a Date is Invalid, and an Invalid expiry must never be what a store keeps.
+      const overlapEnd =
+        overlapMs === undefined ? undefined : toDate(at.getTime() + overlapMs, 'overlapMs');
       const label = rotation.label === undefined ? undefined : readName(rotation.label, 'label');
-      const old = await find(id, rotation.tenant);
+      const old = await find(id, tenant);
       if (old === undefined || stateOf(old, at) !== 'live') return undefined;
       const lifetime =
         old.expiresAt === undefined ? undefined : old.expiresAt.getTime() - old.createdAt.getTime();
@@ -232,7 +238,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           ? readExpiry(rotation.expiresAt, at)
           : lifetime === undefined
             ? undefined
-            : new Date(at.getTime() + lifetime);
+            : toDate(at.getTime() + lifetime, "the old token's lifetime");
       // The new token is stored before the old one is shortened: a failure in between leaves two
       // live tokens, never none.
       const issued = await create(
@@ -245,13 +251,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         },
         at,
       );
-      if (overlapMs !== undefined) await store.expire(old.id, new Date(at.getTime() + overlapMs));
+      if (overlapEnd !== undefined) await store.expire(old.id, overlapEnd);
       return issued;
     },
 
-    async revoke(id, revocation = {}) {
+    async revoke(id, revocation) {
       const at = now();
-      const record = await find(id, revocation.tenant);
+      const record = await find(id, readReach(revocation, 'revoke'));
       if (record === undefined) return undefined;
       const revoked = await store.revoke(record.id, at);
       return revoked === undefined ? undefined : summarize(revoked, at);
@@ -261,13 +267,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
 /**
  * `revoked` once revoked, whatever the clocks say; `expired` from `expiresAt` on; else `live`.
- * Revocation is read from the record on every request, so it takes effect with the next one.
+ * Revocation is read from the record on every request, so it takes effect with the next one. An
+ * `expiresAt` that is no valid Date (a database value that did not parse) is expired: every
+ * comparison with NaN is false, and a check written the other way round would let it live forever.
  */
 export function stateOf(record: TokenRecord, at: Date): TokenState {
   if (record.revokedAt !== undefined) return 'revoked';
-  if (record.expiresAt !== undefined && record.expiresAt.getTime() <= at.getTime())
-    return 'expired';
-  return 'live';
+  const expiresAt: unknown = record.expiresAt;
+  if (expiresAt === undefined) return 'live';
+  return expiresAt instanceof Date && expiresAt.getTime() > at.getTime() ? 'live' : 'expired';
 }
 
 /** The record without its digest: nothing in a summary can be used to look a token up. */
@@ -282,6 +290,26 @@ function readName(value: unknown, name: string): string {
       `${OWNER}: ${name} must be a non-empty string of at most ${MAX_LABEL} characters`,
     );
   return value;
+}
+
+/** The tenant a rotate or revoke is held to, or undefined for `anyTenant: true`. */
+function readReach(reach: unknown, method: string): string | undefined {
+  const { tenant, anyTenant } = (typeof reach === 'object' && reach !== null ? reach : {}) as {
+    tenant?: unknown;
+    anyTenant?: unknown;
+  };
+  if (anyTenant === true && tenant === undefined) return undefined;
+  if (anyTenant === undefined && typeof tenant === 'string' && tenant !== '') return tenant;
+  throw new TypeError(
+    `${OWNER}: ${method} needs { tenant } or { anyTenant: true }, one of them, so whose tokens it may reach is said every time`,
+  );
+}
+
+function toDate(milliseconds: number, name: string): Date {
+  const date = new Date(milliseconds);
+  if (Number.isNaN(date.getTime()))
+    throw new TypeError(`${OWNER}: ${name} gives no valid Date (the range ends at ±8.64e15 ms)`);
+  return date;
 }
 
 function readExpiry(value: unknown, at: Date): Date | undefined {

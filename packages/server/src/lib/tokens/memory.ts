@@ -30,6 +30,9 @@ export function createMemoryTokenStore(): TokenStore {
     insert(record) {
       if (!DIGEST_PATTERN.test(record.sha256))
         return Promise.reject(new TypeError('insert: sha256 must be sha256: and 64 hex digits'));
+      const invalid = invalidDate(record);
+      if (invalid !== undefined)
+        return Promise.reject(new TypeError(`insert: ${invalid} must be a valid Date`));
       const digest = record.sha256.toLowerCase();
       if (byId.has(record.id))
         return Promise.reject(new Error(`insert: a token with id ${record.id} exists`));
@@ -87,6 +90,19 @@ function read(row: Row | undefined): TokenRecord | undefined {
     ...(row.expiresAt === undefined ? {} : { expiresAt: row.expiresAt }),
     ...(row.lastUsedAt === undefined ? {} : { lastUsedAt: row.lastUsedAt }),
     ...(row.revokedAt === undefined ? {} : { revokedAt: row.revokedAt }),
+  });
+}
+
+/**
+ * The first date field that is not a valid Date. A token whose expiry cannot be compared must never
+ * be stored: kept, it would be at the mercy of how each reader compares NaN.
+ */
+function invalidDate(record: TokenRecord): string | undefined {
+  const fields = ['createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'] as const;
+  return fields.find((field) => {
+    const value: unknown = record[field];
+    if (value === undefined) return field === 'createdAt';
+    return !(value instanceof Date) || Number.isNaN(value.getTime());
   });
 }
 

@@ -5,9 +5,11 @@ import { ScimError } from '@scim/core';
 
 /**
  * The scopes the handler checks. `scim:read` covers GET and the `.search` queries; `scim:write`
- * covers POST, PUT, PATCH, DELETE and `POST /Bulk` (whose operations are all writes). They are
- * independent: a provisioning client (Entra ID, Okta) reads before it writes and needs both, or no
- * `scopes` at all. Discovery endpoints need none.
+ * covers POST, PUT, PATCH, DELETE and `POST /Bulk` (whose operations are all writes). A provisioning
+ * client (Entra ID, Okta) reads before it writes and needs both, or no `scopes` at all. `scim:write`
+ * alone still reads what it writes: a POST, PUT or PATCH answers with the resource it wrote (RFC
+ * 7644 §3.3, §3.5), so a write-only token is not a way to hide data from its holder. Discovery
+ * endpoints need none.
  * @example `await tokens.issue({ tenant: 'acme', label: 'audit', scopes: [SCIM_SCOPES.read] })`
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
@@ -27,8 +29,9 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Checks a token's scopes when it is issued: a non-empty list of distinct scope-tokens. Scopes of
- * the `scim:` namespace must be known ones, so a typo (`scim:wirte`) fails at once instead of
- * making a token that is refused later; other scopes are the application's own.
+ * the `scim:` namespace, in any case, must be known ones, so a typo (`scim:wirte`, `SCIM:read`)
+ * fails at once instead of making a token that is refused later; other scopes are the
+ * application's own.
  */
 export function readScopes(scopes: unknown, owner: string): readonly string[] | undefined {
   if (scopes === undefined) return undefined;
@@ -42,7 +45,8 @@ export function readScopes(scopes: unknown, owner: string): readonly string[] | 
       throw new TypeError(
         `${owner}: ${JSON.stringify(scope)} is not a scope (RFC 6749 §3.3: printable ASCII without spaces, " or \\)`,
       );
-    if (scope.startsWith('scim:') && !KNOWN.has(scope))
+    // Scopes compare exactly, so `SCIM:read` would be a scope nobody checks for.
+    if (scope.toLowerCase().startsWith('scim:') && !KNOWN.has(scope))
       throw new TypeError(
         `${owner}: unknown scope '${scope}'; the SCIM scopes are ${[...KNOWN].join(', ')}`,
       );
