@@ -7,20 +7,23 @@
 // into this process (so that signals reach the example's own handlers), and deleted once loaded.
 // The working directory stays the caller's: `npm start` keeps its SQLite file in <repo>/data/.
 //
-//   node scripts/run-example.mjs [express|hono]     (default: express)
+//   node scripts/run-example.mjs [express|hono] [entry]     (default: express server)
+//
+// `entry` names another script of the example, such as `receiver` for examples/express/receiver.mjs.
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const name = process.argv[2] ?? 'express';
+const script = process.argv[3] ?? 'server';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = `${root}examples/${name}/server.mjs`;
-if (!existsSync(entry)) {
-  console.error(`run-example: no examples/${name}/server.mjs`);
+const entry = `${root}examples/${name}/${script}.mjs`;
+if (!/^[a-z][a-z-]*$/.test(script) || !existsSync(entry)) {
+  console.error(`run-example: no examples/${name}/${script}.mjs`);
   process.exit(2);
 }
 // One file per process: two examples starting at once must not overwrite each other's bundle.
-const outfile = `${root}node_modules/.cache/scim-examples/${name}-${process.pid}.mjs`;
+const outfile = `${root}node_modules/.cache/scim-examples/${name}-${script}-${process.pid}.mjs`;
 
 await build({
   entryPoints: [entry],

@@ -1,10 +1,12 @@
 // @ts-check
 // The SCIM endpoint as an Express app, over the storage server.mjs opens (storage.mjs: a SQLite file
-// by default, or the database SCIM_DATABASE_URL names). Copy this file and storage.mjs.
+// by default, or the database SCIM_DATABASE_URL names), and, when events.mjs is given, the security
+// events it pushes. Copy this file, storage.mjs and events.mjs.
 import express from 'express';
 import { scimErrorHandler, scimMiddleware } from '@scim/express';
 import { bearerTokens, createScimHandler, formatRequestLog } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
+import { JWKS_PATH, PUBLIC_CACHE_CONTROL, SSF_CONFIGURATION_PATH } from './events.mjs';
 
 /**
  * @param {{
@@ -15,13 +17,16 @@ import { createMemoryStorage } from '@scim/server/memory';
  *   cursorSecret?: string | undefined,
  *   debug?: boolean,
  *   log?: (line: string) => void,
+ *   events?: import('./events.mjs').SecurityEvents | undefined,
  * }} options `storage`: where users and groups are kept (`openStorage` in storage.mjs; memory,
  *   which keeps nothing, when it is left out).
  *   `tokens`: the SHA-256 digests (`sha256:…`) of the bearer tokens accepted, several during a
  *   rotation. `baseUrl`: the public address of `/scim/v2`, which links use whatever Host a request
  *   names. `debug`: log request and response bodies, secrets redacted.
- *   The app's `close()` stops hook delivery once the hooks in flight are done: call it on shutdown,
- *   before closing the database.
+ *   `events`: `createSecurityEvents` in events.mjs; every change is then pushed as signed SETs,
+ *   and the app serves the SSF configuration and JWKS on its origin. Without it those answer 404.
+ *   The app's `close()` stops hook delivery once the hooks in flight are done, then lets the SET
+ *   deliveries in flight finish (within a bound): call it on shutdown, before closing the database.
  */
 export function createApp({
   storage = createMemoryStorage(),
@@ -31,6 +36,7 @@ export function createApp({
   cursorSecret,
   debug = false,
   log = console.log,
+  events,
 }) {
   const scim = createScimHandler({
     // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
@@ -54,10 +60,27 @@ export function createApp({
       onDeactivate: ({ resource }) => log(`deactivated ${String(resource.userName)}`),
       afterDelete: ({ resource }) =>
         log(`deleted ${String(resource.userName ?? resource.displayName)}`),
+      // Every change, after the hook of its kind, also becomes RFC 9967 SETs for the receiver.
+      ...(events === undefined ? {} : { onEvent: events.onEvent }),
     },
   });
   const app = express();
   app.disable('x-powered-by');
+  if (events !== undefined) {
+    // Public documents, outside /scim/v2 and its bearer tokens: receivers fetch them to verify SETs.
+    const publish = (/** @type {() => unknown} */ document) =>
+      /** @type {import('express').RequestHandler} */ (
+        (_request, response) => {
+          response.set('cache-control', PUBLIC_CACHE_CONTROL).json(document());
+        }
+      );
+    app.get(SSF_CONFIGURATION_PATH, publish(events.configuration));
+    app.get(JWKS_PATH, publish(events.jwks));
+    events.start();
+  }
   app.use('/scim/v2', scimMiddleware(scim), scimErrorHandler());
-  return Object.assign(app, { close: () => scim.close() });
+  return Object.assign(app, {
+    // The hooks in flight hand their last records to the publisher before its SETs are drained.
+    close: () => scim.close().then(() => events?.close()),
+  });
 }

@@ -12,10 +12,14 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/scim.db';
 /**
  * Opens the database, brings its schema up to date (idempotent, and safe with several servers
  * starting at once), and returns the storage to spread into the handler's options, and `close`.
+ * `variable` names the setting the URL came from, for the start-up line.
  * @param {string} url
- * @param {{ tablePrefix?: string, log?: (line: string) => void }} [options]
+ * @param {{ tablePrefix?: string, variable?: string, log?: (line: string) => void }} [options]
  */
-export async function openStorage(url, { tablePrefix = 'scim_', log = console.log } = {}) {
+export async function openStorage(
+  url,
+  { tablePrefix = 'scim_', variable = 'SCIM_DATABASE_URL', log = console.log } = {},
+) {
   if (url === 'memory:') {
     log('storage: memory (users and groups are lost when the server stops)');
     return { storage: createMemoryStorage(), close: () => Promise.resolve() };
@@ -23,7 +27,7 @@ export async function openStorage(url, { tablePrefix = 'scim_', log = console.lo
   const database = await openDatabase(url);
   const { applied, version, milliseconds } = await migrate(database.db, { tablePrefix });
   const file = database.path === undefined ? '' : `${database.path}, from `;
-  log(`storage: ${file}${database.redactedUrl} (SCIM_DATABASE_URL chooses another)`);
+  log(`storage: ${file}${database.redactedUrl} (${variable} chooses another)`);
   log(`migrations: ${applied.length} applied in ${milliseconds.toFixed(0)} ms (schema ${version})`);
   return { storage: createSqlStorage({ db: database.db, tablePrefix }), close: database.close };
 }

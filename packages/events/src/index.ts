@@ -104,9 +104,9 @@ export {
   type PollEndpointContext,
   type PollEndpointOptions,
 } from './lib/poll.js';
+export type { PerTenant } from './lib/per-tenant.js';
 export {
   createSsfEndpoints,
-  type PerTenant,
   type SsfContext,
   type SsfEndpointsOptions,
   type SsfGrant,

@@ -16,7 +16,7 @@ import { createEventHandlers, toEventName } from '../src/lib/handlers.ts';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import { createMemoryStreamStore } from '../src/lib/memory-streams.ts';
 import { createEventPublisher, type WebhookEventBody } from '../src/lib/publisher.ts';
-import { claimsOf, stream, testKeys } from './fixtures/event-server.ts';
+import { claimsOf, stream } from './fixtures/event-server.ts';
 import { BASE, bj, buildOptions, RESOURCE_TYPES, U } from './helpers.ts';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -269,7 +269,6 @@ describe('completions for handlers, streams and webhooks', () => {
     const publisher = createEventPublisher({
       streams,
       queue,
-      keys: await testKeys(),
       issuer: 'https://scim.example.com',
       resourceTypes: RESOURCE_TYPES,
     });

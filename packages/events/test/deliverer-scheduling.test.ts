@@ -1,6 +1,11 @@
 // The deliverer's schedule against real receivers on 127.0.0.1: how long a failing SET is retried
 // (attempts and a time window, on a fake clock), that one stream's hanging receiver never holds up
 // another stream, that polling survives a throwing clock, and what is forgotten of deleted streams.
+import {
+  PROV_ACTIVATE_EVENT_URI,
+  PROV_CREATE_FULL_EVENT_URI,
+  PROV_DEACTIVATE_EVENT_URI,
+} from '@scim/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createStreamDeliverer,
@@ -10,11 +15,14 @@ import {
 import type { StreamDelivery } from '../src/lib/streams.ts';
 import {
   bj,
+  claimsOf,
   cleanUp,
   eventWorld,
+  setActive,
   startReceiver,
   stream,
   until,
+  urisOf,
   type EventWorld,
   type Receiver,
 } from './fixtures/event-server.ts';
@@ -42,6 +50,7 @@ function deliverer(world: EventWorld, extra: Partial<StreamDelivererOptions> = {
   const made = createStreamDeliverer({
     streams: world.streams,
     queue: world.queue,
+    keys: world.keys,
     ...extra,
     options: { pollMs: 0, ...extra.options },
   });
@@ -143,6 +152,65 @@ describe('issue 14 streams are delivered independently', () => {
     const streams = deliverer(world, { options: { concurrency: 1, timeoutMs: 100 } });
     expect(await streams.deliverDue()).toBe(1);
     expect(hanging.requests).toHaveLength(1);
+  });
+});
+
+describe('issue 14 a backlog drains at the receiver’s pace', () => {
+  it('once started, a pass that spent its batchSize is followed at once by the next, without waiting for a poll or a new SET', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    for (const name of ['one', 'two', 'three', 'four', 'five'])
+      await world.call('POST', '/Users', bj(name));
+    // pollMs 0: nothing but the lane's own continuation can start a second pass.
+    const streams = deliverer(world, { options: { batchSize: 2, pollMs: 0 } });
+    streams.start();
+    await until(
+      () => receiver.accepted.length === 5,
+      () => undefined,
+    );
+    expect(await world.queue.list('a', { state: 'pending' })).toEqual([]);
+  });
+
+  it('deliverDue() without start() runs one pass of batchSize per stream', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    for (const name of ['one', 'two', 'three']) await world.call('POST', '/Users', bj(name));
+    const streams = deliverer(world, { options: { batchSize: 2 } });
+    expect(await streams.deliverDue()).toBe(2);
+    expect(await streams.deliverDue()).toBe(1);
+  });
+
+  it('a slow delivery does not hold back other subjects: a freed slot is claimed again at once, each subject still in order', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    const slow = await world.call('POST', '/Users', bj('slow'));
+    const user = await world.call('POST', '/Users', bj('fast'));
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(false));
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(true));
+    const slowUri = `/Users/${String(slow.id)}`;
+    receiver.answer((request) =>
+      (claimsOf(request.body).sub_id as { uri: string }).uri === slowUri ? 'hang' : { status: 202 },
+    );
+    const streams = deliverer(world, { options: { concurrency: 2, timeoutMs: 10_000 } });
+    const pass = streams.deliverDue();
+    await until(
+      () => receiver.accepted.length === 3,
+      () => undefined,
+    );
+    // The slow subject's SET is still out (leased, no attempt recorded) while the other subject's
+    // three SETs went one after the other.
+    const [slowSet] = (await world.queue.list('a')).filter((set) => set.subject === ` ${slowUri}`);
+    expect(slowSet).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(receiver.accepted.map((request) => urisOf(request.body).at(-1))).toEqual([
+      PROV_CREATE_FULL_EVENT_URI,
+      PROV_DEACTIVATE_EVENT_URI,
+      PROV_ACTIVATE_EVENT_URI,
+    ]);
+    await streams.close();
+    await pass;
   });
 });
 

@@ -31,6 +31,35 @@ describe('createMemorySetQueue', () => {
     expect(await queue.list('s1', { state: 'pending' })).toHaveLength(1);
   });
 
+  it('forgets the oldest delivered SETs in delivery order over thousands of deliveries', async () => {
+    const queue = createMemorySetQueue({ maxDeliveredPerStream: 3 });
+    const numbers = Array.from({ length: 2_500 }, (_, index) => index + 1);
+    await queue.enqueue(numbers.map(set));
+    // Delivered out of queue order: the order of delivery decides which are forgotten.
+    for (const n of [...numbers].reverse()) await queue.complete('s1', `jti-${n}`, T0);
+    expect((await queue.list('s1')).map((s) => s.jti)).toEqual(['jti-1', 'jti-2', 'jti-3']);
+    // A forgotten key may be queued again; a kept one is still skipped.
+    expect(
+      await queue.enqueue([
+        { ...set(4), jti: 'jti-4b' },
+        { ...set(1), jti: 'jti-1b' },
+      ]),
+    ).toBe(1);
+  });
+
+  it('a claim of a few SETs takes the oldest due ones, whatever order their subjects were first seen in', async () => {
+    const queue = createMemorySetQueue();
+    const of = (n: number, subject: string) => ({ ...set(n), subject });
+    await queue.enqueue([of(1, 'a'), of(2, 'b'), of(3, 'a'), of(4, 'c')]);
+    await queue.complete('s1', 'jti-1', T0);
+    // Subject a was seen first, but its head is now jti-3, newer than b's.
+    const lease = { now: T0, leaseUntil: new Date(T0.getTime() + 60_000) };
+    const claimed = async (limit: number) =>
+      (await queue.claim('s1', { ...lease, limit })).map((s) => s.jti);
+    expect(await claimed(1)).toEqual(['jti-2']);
+    expect(await claimed(2)).toEqual(['jti-3', 'jti-4']);
+  });
+
   it('retry makes a dead SET due by the injected clock', async () => {
     const later = new Date(T0.getTime() + 3_600_000);
     const queue = createMemorySetQueue({ now: () => later });

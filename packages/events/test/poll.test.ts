@@ -1,22 +1,42 @@
 // The RFC 8936 poll endpoint over the reference memory queue and stream store: each test queues
 // SETs directly, polls as a receiver would, and checks the answer and what the queue then holds.
 import fc from 'fast-check';
+import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createSigningKeySet, generateSigningKey, type SigningKeySet } from '../src/lib/keys.ts';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import { createMemoryStreamStore } from '../src/lib/memory-streams.ts';
 import { createPollEndpoint, type PollEndpointOptions } from '../src/lib/poll.ts';
+import type { PerTenant } from '../src/lib/per-tenant.ts';
 import type { EventStream, SetQueue, StreamStore } from '../src/lib/streams.ts';
+import { verifySet } from '../src/lib/verify.ts';
+import { testKeys } from './fixtures/event-server.ts';
 
 const URL_BASE = 'https://scim.example.com/events/streams';
 const TOKEN = 'Bearer rx-7c1f';
 const START = Date.parse('2026-12-03T10:00:00.000Z');
 const LEASE_MS = 60_000;
+const ISSUER = 'https://scim.example.com';
+const AUDIENCE = 'https://receiver.example.com';
+
+/** The claims queued for `jti`, as JSON text: what the publisher queues for a poll stream. */
+function claimsText(jti: string): string {
+  return JSON.stringify({
+    iss: ISSUER,
+    iat: Math.floor(START / 1000),
+    jti,
+    aud: AUDIENCE,
+    txn: `txn-${jti}`,
+    sub_id: { format: 'scim', uri: `/Users/${jti}` },
+    events: { 'urn:ietf:params:scim:event:prov:create:notice': { attributes: ['userName'] } },
+  });
+}
 
 function stream(extra: Partial<EventStream> = {}): EventStream {
   return {
     id: 'f67e39a0',
     tenant: 'acme',
-    audience: 'https://receiver.example.com',
+    audience: AUDIENCE,
     delivery: { method: 'poll' },
     eventsRequested: [],
     status: 'enabled',
@@ -32,6 +52,7 @@ function stream(extra: Partial<EventStream> = {}): EventStream {
 interface Setup {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
+  readonly keys: SigningKeySet;
   readonly clock: { ms: number };
   readonly errors: unknown[];
   readonly poll: (
@@ -58,7 +79,9 @@ async function setup(
   options: PollEndpointOptions['options'] = {},
   streamExtra: Partial<EventStream> = {},
   queueOverride?: (queue: SetQueue) => SetQueue,
+  keysOverride?: PerTenant<SigningKeySet>,
 ): Promise<Setup> {
+  const keys = await testKeys();
   const streams = createMemoryStreamStore();
   const realQueue = createMemorySetQueue();
   const queue = queueOverride === undefined ? realQueue : queueOverride(realQueue);
@@ -68,6 +91,7 @@ async function setup(
   const endpoint = createPollEndpoint({
     streams,
     queue,
+    keys: keysOverride ?? keys,
     authorize: (request) => request.headers.get('authorization') === TOKEN,
     options: { leaseMs: LEASE_MS, ...options },
     now: () => new Date(clock.ms),
@@ -76,6 +100,7 @@ async function setup(
   return {
     streams,
     queue: realQueue,
+    keys,
     clock,
     errors,
     async poll(body = {}, init = {}) {
@@ -110,7 +135,7 @@ async function setup(
           jti,
           txn: `txn-${jti}`,
           eventUris: ['urn:ietf:params:SCIM:event:prov:create:notice'],
-          payload: `eyJ0eXAiOiJzZWNldmVudCtqd3QifQ.${jti}.sig`,
+          payload: claimsText(jti),
           queuedAt: new Date(START - 1_000 + index).toISOString(),
         })),
       );
@@ -129,12 +154,73 @@ describe('RFC 8936 §2.3 poll response', () => {
     expect(reply.headers.get('content-type')).toBe('application/json');
     expect(reply.headers.get('cache-control')).toBe('no-store');
     expect(reply.body).toEqual({
-      sets: {
-        'set-1': 'eyJ0eXAiOiJzZWNldmVudCtqd3QifQ.set-1.sig',
-        'set-2': 'eyJ0eXAiOiJzZWNldmVudCtqd3QifQ.set-2.sig',
-      },
+      sets: { 'set-1': expect.any(String) as string, 'set-2': expect.any(String) as string },
       moreAvailable: false,
     });
+  });
+
+  it('E-DELIV-05 (SETs are always signed): each SET is handed out signed with the tenant’s active key, carrying the claims queued', async () => {
+    const { poll, queueSets, keys } = await setup();
+    await queueSets(['set-1']);
+    const token = ((await poll(now)).body['sets'] as Record<string, string>)['set-1'] ?? '';
+    const verified = await verifySet(token, {
+      keys: keys.jwks(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      replayCache: false,
+      now: () => new Date(START),
+    });
+    expect(verified).toMatchObject({
+      ok: true,
+      value: { claims: JSON.parse(claimsText('set-1')) as object },
+    });
+  });
+
+  it('a SET queued before a key rotation is handed out signed with the key active when it is polled', async () => {
+    const first = await generateSigningKey();
+    const keys = createSigningKeySet({ active: first });
+    const { poll, queueSets } = await setup({}, {}, undefined, (tenant) => {
+      expect(tenant).toBe('acme');
+      return keys;
+    });
+    await queueSets(['set-1']);
+    const next = await keys.rotate();
+    const token = ((await poll(now)).body['sets'] as Record<string, string>)['set-1'] ?? '';
+    expect(decodeProtectedHeader(token)).toEqual({
+      alg: 'ES256',
+      kid: next.kid,
+      typ: 'secevent+jwt',
+    });
+  });
+
+  it('per-tenant keys are looked up once per answer, whatever the number of SETs it signs', async () => {
+    const keys = await testKeys();
+    const asked: (string | undefined)[] = [];
+    const { poll, queueSets } = await setup({}, {}, undefined, (tenant) => {
+      asked.push(tenant);
+      return keys;
+    });
+    await queueSets(['set-1', 'set-2', 'set-3']);
+    expect(Object.keys((await poll(now)).body['sets'] as object)).toHaveLength(3);
+    expect(asked).toEqual(['acme']);
+  });
+
+  it('a SET queued already signed (a compact JWS) is handed out as it is', async () => {
+    const { poll, queue } = await setup();
+    const jws = 'eyJ0eXAiOiJzZWNldmVudCtqd3QifQ.e30.c2ln';
+    await queue.enqueue([
+      {
+        streamId: 'f67e39a0',
+        key: 'signed',
+        subject: 'acme /Users/signed',
+        jti: 'signed',
+        txn: 'txn-signed',
+        eventUris: [],
+        payload: jws,
+        queuedAt: new Date(START - 1_000).toISOString(),
+      },
+    ]);
+    expect((await poll(now)).body['sets']).toEqual({ signed: jws });
   });
 
   it('E-DELIV-03: maxEvents limits the SETs returned, and moreAvailable says whether more wait', async () => {
@@ -459,5 +545,19 @@ describe('unexpected failures', () => {
     expect(JSON.stringify(reply.body)).not.toContain('db-7');
     expect(reply.body['err']).toBeUndefined();
     expect(errors).toHaveLength(1);
+  });
+
+  it('keys that cannot be resolved: a 500 that reaches onError, and the SETs are handed out again once their lease ends', async () => {
+    let failing = true;
+    const { poll, queueSets, errors, clock } = await setup({}, {}, undefined, async () => {
+      if (failing) throw new Error('the key vault is unreachable');
+      return testKeys();
+    });
+    await queueSets(['set-1']);
+    expect((await poll(now)).status).toBe(500);
+    expect(errors).toHaveLength(1);
+    failing = false;
+    clock.ms += LEASE_MS;
+    expect(Object.keys((await poll(now)).body['sets'] as object)).toEqual(['set-1']);
   });
 });

@@ -14,7 +14,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import type { WebhookEventBody } from '../src/lib/publisher.ts';
 import type { SetQueue } from '../src/lib/streams.ts';
-import { verifySet } from '../src/lib/verify.ts';
 import {
   bj,
   claimsOf,
@@ -59,18 +58,21 @@ describe('fan-out to streams', () => {
     });
   });
 
-  it('E-DELIV-05 (SETs are always signed): a queued SET verifies with the tenant’s published key', async () => {
+  it('issue 14 "the cost on a write": a write queues the SET’s claims as JSON, fixed (jti, iat, txn, events) and unsigned; delivery signs them', async () => {
     const world = await eventWorld();
     await world.streams.put(stream({ id: 'a', audience: 'https://a.example.com' }));
-    await world.call('POST', '/Users', bj());
+    const user = await world.call('POST', '/Users', bj());
     const [queued] = await world.queue.list('a');
-    const result = await verifySet(queued?.payload ?? '', {
-      keys: world.keys.jwks(),
-      issuer: ISSUER,
-      audience: 'https://a.example.com',
-      replayCache: false,
+    const claims = JSON.parse(queued?.payload ?? '') as Record<string, unknown>;
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      aud: 'https://a.example.com',
+      jti: queued?.jti,
+      txn: queued?.txn,
+      iat: expect.any(Number) as number,
+      sub_id: { format: 'scim', uri: `/Users/${String(user.id)}` },
     });
-    expect(result.ok).toBe(true);
+    expect(Object.keys(claims['events'] as object)).toEqual([PROV_CREATE_FULL_EVENT_URI]);
   });
 
   it('SSF stream status: a disabled stream gets nothing, a paused stream keeps queuing', async () => {

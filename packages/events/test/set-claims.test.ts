@@ -72,6 +72,14 @@ describe('common claims', () => {
     });
   });
 
+  it('E-SET-03: sub_id uri percent-encodes an id that is not a plain path segment (RFC 3986 §3.3)', async () => {
+    const { call } = scimServer();
+    const record = recordOf((await call('POST', '/Users', bj)).records, 'created');
+    const uriOf = (resourceId: string) => only(claimsOf({ ...record, resourceId })).sub_id['uri'];
+    expect(uriOf("a b/ü'(1)*!")).toBe(`/Users/${encodeURIComponent("a b/ü'(1)*!")}`);
+    expect(uriOf('A_z-0.9~')).toBe('/Users/A_z-0.9~');
+  });
+
   it('E-SET-03: sub_id has no externalId when the resource has none', async () => {
     const { call } = scimServer();
     const created = await call('POST', '/Groups', { schemas: [G], displayName: 'Tour Guides' });

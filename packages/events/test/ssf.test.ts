@@ -15,9 +15,16 @@ import {
   SSF_STREAM_UPDATED_EVENT_URI,
   SSF_VERIFICATION_EVENT_URI,
 } from '@scim/core';
-import { createSigningKeySet, generateSigningKey, verifySet } from '@scim/events';
+import {
+  createSigningKeySet,
+  generateSigningKey,
+  verifySet,
+  type QueuedSet,
+  type SigningKeySet,
+} from '@scim/events';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import { createMemoryStreamStore } from '../src/lib/memory-streams.ts';
+import { createQueuedSetSigner } from '../src/lib/sign.ts';
 import { createSsfEndpoints, type SsfEndpointsOptions, type SsfGrant } from '../src/lib/ssf.ts';
 
 const ISSUER = 'https://scim.example.com';
@@ -41,6 +48,18 @@ interface Reply {
   readonly status: number;
   readonly body: unknown;
   readonly headers: Headers;
+}
+
+/**
+ * A queued SET as the deliverer or the poll endpoint hands it out: its claims signed with the
+ * tenant's active key.
+ */
+async function handedOut(
+  t: { readonly keys: SigningKeySet },
+  queued: QueuedSet | undefined,
+): Promise<string> {
+  const [token = ''] = await createQueuedSetSigner(t.keys)([queued?.payload ?? ''], 'acme');
+  return token;
 }
 
 /** A transmitter over fresh memory stores, a fixed clock, numbered ids and a fake DNS. */
@@ -564,7 +583,9 @@ describe('SSF 1.0 §8.1.2 stream status', () => {
     const [queued, ...more] = await t.queue.list('s1');
     expect(more).toEqual([]);
     expect(queued?.eventUris).toEqual([SSF_STREAM_UPDATED_EVENT_URI]);
-    const result = await verifySet(queued?.payload ?? '', {
+    // Queued as its claims, like the publisher's SETs: signed when it is handed out.
+    expect(JSON.parse(queued?.payload ?? '')).toMatchObject({ iss: ISSUER, jti: queued?.jti });
+    const result = await verifySet(await handedOut(t, queued), {
       keys: t.keys.jwks(),
       issuer: ISSUER,
       audience: 'https://receiver.example.com',
@@ -593,7 +614,7 @@ describe('SSF 1.0 §8.1.4 verification', () => {
     });
     expect(reply).toMatchObject({ status: 204, body: undefined });
     const [queued] = await t.queue.list('s1');
-    const result = await verifySet(queued?.payload ?? '', {
+    const result = await verifySet(await handedOut(t, queued), {
       keys: t.keys.jwks(),
       issuer: ISSUER,
       audience: 'https://receiver.example.com',
@@ -648,7 +669,7 @@ describe('SSF 1.0 §8.1.3 subjects', () => {
   async function feedEvents(t: ReturnType<typeof transmitter>) {
     const events = [];
     for (const queued of await t.queue.list('s1')) {
-      const result = await verifySet(queued.payload, {
+      const result = await verifySet(await handedOut(t, queued), {
         keys: t.keys.jwks(),
         issuer: ISSUER,
         audience: 'https://receiver.example.com',

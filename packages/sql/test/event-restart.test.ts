@@ -1,8 +1,9 @@
 // Queued SETs survive a restart (issue 14): a SCIM server over the SQL storage records changes, the
-// publisher queues their signed SETs in the SQL queue, and the process stops before delivering (its
-// connections closed, nothing kept in memory). A new process opens the same database, and a push
-// deliverer (RFC 8935) delivers every SET to a receiver on 127.0.0.1, each once, byte for byte, and
-// a subject's SETs in the order they were queued. A SQLite file always; PostgreSQL and MySQL/MariaDB
+// publisher queues their SETs' claims in the SQL queue, and the process stops before delivering (its
+// connections closed, nothing kept in memory). A new process, with a signing key of its own, opens
+// the same database, and a push deliverer (RFC 8935) delivers every SET to a receiver on 127.0.0.1,
+// each once, carrying the claims queued and verifying against the new process's JWKS, and a
+// subject's SETs in the order they were queued. A SQLite file always; PostgreSQL and MySQL/MariaDB
 // when their test URLs are set.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import {
   createSigningKeySet,
   createStreamDeliverer,
   generateSigningKey,
+  verifySet,
   type EventStream,
 } from '@scim/events';
 import { createScimHandler } from '@scim/server';
@@ -78,7 +80,6 @@ async function queueChanges(url: string, tablePrefix: string, receiver: Receiver
     const publisher = createEventPublisher({
       streams,
       queue,
-      keys: createSigningKeySet({ active: await generateSigningKey() }),
       issuer: 'https://scim.example.com',
       resourceTypes: [UserResourceType, GroupResourceType],
     });
@@ -140,15 +141,28 @@ for (const backend of BACKENDS) {
       const database = await openDatabase(url);
       try {
         const { streams, queue } = createSqlEventStores({ db: database.db, tablePrefix });
-        const deliverer = createStreamDeliverer({ streams, queue, options: { pollMs: 0 } });
+        // A key the first process never had: SETs are signed as they are sent.
+        const keys = createSigningKeySet({ active: await generateSigningKey() });
+        const deliverer = createStreamDeliverer({ streams, queue, keys, options: { pollMs: 0 } });
         expect(await deliverer.deliverDue()).toBe(3);
         await deliverer.close();
-        expect([...receiver.bodies].sort()).toEqual(queued.map((set) => set.payload).sort());
+        const received: string[] = [];
+        for (const body of receiver.bodies) {
+          const result = await verifySet(body, {
+            keys: keys.jwks(),
+            issuer: 'https://scim.example.com',
+            audience: 'https://hr.example.com',
+            replayCache: false,
+          });
+          if (!result.ok) throw new Error(JSON.stringify(result.issues));
+          received.push(JSON.stringify(result.value.claims));
+        }
+        expect([...received].sort()).toEqual(queued.map((set) => set.payload).sort());
         expect(receiver.authorizations).toEqual(Array(3).fill(`Bearer ${TOKEN}`));
         // Alice's creation reached the receiver before her deactivation.
         const aliceSets = queued.filter((set) => set.subject === ` ${alice}`);
         const [created = -1, deactivated = -1] = aliceSets.map((set) =>
-          receiver.bodies.indexOf(set.payload),
+          received.indexOf(set.payload),
         );
         expect(aliceSets).toHaveLength(2);
         expect(created).toBeGreaterThanOrEqual(0);

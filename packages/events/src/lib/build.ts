@@ -438,9 +438,20 @@ function scimSubjectOf(
   const externalId = state?.externalId;
   return {
     format: SCIM_SUBJECT_FORMAT,
-    uri: `${endpoint}/${encodeURIComponent(event.resourceId)}`,
+    uri: `${endpoint}/${pathSegment(event.resourceId)}`,
     ...(typeof externalId === 'string' && { externalId }),
   };
+}
+
+/** Characters a path segment holds as they are (RFC 3986 §2.3, unreserved). */
+const UNRESERVED = /^[\w.~-]*$/;
+
+/**
+ * A resource id as a path segment, percent-encoded as `encodeURIComponent` does. Ids are mostly
+ * UUIDs, which need no encoding: tested first, since encoding costs several times more.
+ */
+export function pathSegment(id: string): string {
+  return UNRESERVED.test(id) ? id : encodeURIComponent(id);
 }
 
 function failure(

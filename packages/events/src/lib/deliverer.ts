@@ -1,16 +1,19 @@
 // Delivers the queued SETs of push (RFC 8935) and webhook streams. The queue hands out only the
 // oldest pending SET of each subject, so a subject's SETs go one at a time and in order, while
-// different subjects go side by side (at most `concurrency` per stream). Each stream is delivered on
-// its own: a receiver that hangs delays only its own stream's SETs, never another stream's. A SET the
-// receiver refused (400 with `err`) is dead at once; any other failure, a refused receiver URL
-// included (its DNS answer may change), is retried with exponential backoff and full jitter, no
-// sooner than the receiver's Retry-After, and is dead only once it has used `maxAttempts` and been
-// queued for longer than `retryWindowMs`: a dead head SET lets its subject's later SETs go, so a
-// receiver down for a redeploy must not cost it a deprovisioning. Every failure stored in the queue
-// is the delivery log operators read, so it is scrubbed of secrets and personal data first.
+// different subjects go side by side (at most `concurrency` per stream, a slot claimed again as soon
+// as it frees). Each stream is delivered on its own: a receiver that hangs delays only its own
+// stream's SETs, never another stream's. A push SET is signed as it is sent, with the tenant's
+// active key of that moment, so a SET queued before a key rotation or a restart with a new key
+// still verifies against the published JWKS. A SET the receiver refused (400 with `err`) is dead
+// at once; any other failure, a refused receiver URL included (its DNS answer may change), is
+// retried with exponential backoff and full jitter, no sooner than the receiver's Retry-After, and
+// is dead only once it has used `maxAttempts` and been queued for longer than `retryWindowMs`: a
+// dead head SET lets its subject's later SETs go, so a receiver down for a redeploy must not cost
+// it a deprovisioning. Every failure stored in the queue is the delivery log operators read, so it
+// is scrubbed of secrets and personal data first.
 import { setMaxListeners } from 'node:events';
 import { createClientCredentials, type ClientCredentialsSource } from './client-credentials.js';
-import { createDeliveryLanes, isDeliverable } from './delivery-lanes.js';
+import { createDeliveryLanes, isDeliverable, type PassResult } from './delivery-lanes.js';
 import { isLoopback, toDeliveryError } from './delivery-log.js';
 import { createDeliveryCounters, recordLatency } from './delivery-metrics.js';
 import {
@@ -20,8 +23,11 @@ import {
   type Outcome,
   type Settled,
 } from './delivery-policy.js';
+import type { SigningKeySet } from './keys.js';
+import type { PerTenant } from './per-tenant.js';
 import { pushSet } from './push-transport.js';
 import type { ReceiverUrlResolver } from './receiver-url.js';
+import { createQueuedSetSigner } from './sign.js';
 import type {
   EventStream,
   QueuedSet,
@@ -38,8 +44,9 @@ import { postWebhook } from './webhook-transport.js';
  * `maxAttempts` tries. The first retry's delay cap in ms is `backoffMs` (1,000), doubling per attempt
  * up to `maxBackoffMs` (300,000, reached at the 10th attempt). Also: how long a claimed SET is held
  * (`leaseMs`, 60,000; more than `timeoutMs`), how often due SETs are looked for (`pollMs`, 1,000;
- * 0 never polls), SETs delivered per stream per pass (`batchSize`, 100), subjects delivered at once
- * per stream (`concurrency`, 10) and one delivery's time budget (`timeoutMs`, 10,000).
+ * 0 never polls), SETs delivered per stream per pass (`batchSize`, 100; once started, a pass that
+ * spent it is followed at once by the next), subjects delivered at once per stream (`concurrency`,
+ * 10) and one delivery's time budget (`timeoutMs`, 10,000).
  * @example `{ maxAttempts: 5, retryWindowMs: 86_400_000, backoffMs: 500, pollMs: 0 }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.2
  */
@@ -61,16 +68,20 @@ export interface StreamDeliveryOptions {
 }
 
 /**
- * Options of {@link createStreamDeliverer}. `tenants` names the tenants whose streams it delivers
- * (a stream store lists one tenant at a time; default: the streams without a tenant). `resolve`
- * replaces DNS resolution of receiver hosts (tests); `onError` hears of failures of the queue, the
- * stream store or an injected `now`/`random`, which never stop delivery.
- * @example `{ streams, queue, tenants: () => db.tenantIds(), options: { pollMs: 500 } }`
+ * Options of {@link createStreamDeliverer}. `keys` signs push SETs as they are sent: one key set, or
+ * each tenant's (webhook streams need none; a push SET without keys is retried and reported).
+ * `tenants` names the tenants whose streams it delivers (a stream store lists one tenant at a time;
+ * default: the streams without a tenant). `resolve` replaces DNS resolution of receiver hosts
+ * (tests); `onError` hears of failures of the queue, the stream store, the keys or an injected
+ * `now`/`random`, which never stop delivery.
+ * @example `{ streams, queue, keys, tenants: () => db.tenantIds(), options: { pollMs: 500 } }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
  */
 export interface StreamDelivererOptions {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
+  /** The keys that sign each tenant's push SETs when they are sent; the active key signs. */
+  readonly keys?: PerTenant<SigningKeySet> | undefined;
   readonly tenants?:
     | readonly (string | undefined)[]
     | (() => readonly (string | undefined)[] | Promise<readonly (string | undefined)[]>)
@@ -121,19 +132,20 @@ export interface StreamDeliverer {
 /**
  * Makes the deliverer of push and webhook streams. Each pass lists the streams of `tenants` and
  * delivers those `enabled` (never `paused`, `disabled` or poll streams), each stream independently:
- * it claims the due SETs, at most one per subject at a time, POSTs each (push: `pushSet` with the
- * stream's bearer token or an OAuth client-credentials token cached per stream; webhook: the JSON
- * body with a `scim-signature` header from `signWebhook` over every secret of the stream), and
- * records the outcome: delivered → complete; 400 with `err` → dead at once (`queue.retry` replays
- * it); anything else, a refused URL included → retried with backoff, dead once past both
- * `maxAttempts` and `retryWindowMs`. A stream's pass ends after a round that delivered nothing, so
- * a failing receiver costs one timeout per pass. Receiver URLs pass `checkReceiverUrl` before every
- * delivery; a stream with `allowPrivateNetwork` admits private addresses, and plain http when the
- * host is a loopback address or `localhost`. Over the memory queue, queued SETs live as long as the
+ * it claims the due SETs, at most one per subject at a time, POSTs each (push: the SET signed with
+ * the tenant's active key, sent by `pushSet` with the stream's bearer token or an OAuth
+ * client-credentials token cached per stream; webhook: the JSON body with a `scim-signature` header
+ * from `signWebhook` over every secret of the stream), and records the outcome: delivered →
+ * complete; 400 with `err` → dead at once (`queue.retry` replays it); anything else, a refused URL
+ * included → retried with backoff, dead once past both `maxAttempts` and `retryWindowMs`. A stream
+ * claims more only while its latest delivery went through, so a failing receiver costs one timeout
+ * per pass. Receiver URLs pass `checkReceiverUrl` before every delivery; a stream with
+ * `allowPrivateNetwork` admits private addresses, and plain http when the host is a loopback
+ * address or `localhost`. Over the memory queue, queued SETs live as long as the
  * process; what survives a crash is the server's outbox record not yet handed to the publisher.
  * @example
  * ```ts
- * const deliverer = createStreamDeliverer({ streams, queue, options: { maxAttempts: 8 } });
+ * const deliverer = createStreamDeliverer({ streams, queue, keys, options: { maxAttempts: 8 } });
  * deliverer.start();
  * // later: deliverer.metrics(), queue.list(streamId, { state: 'dead' }), queue.retry(streamId, jti)
  * ```
@@ -144,6 +156,7 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
   const { queue, streams } = options;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
+  const sign = createQueuedSetSigner(options.keys);
   const closing = new AbortController();
   // Every delivery in flight listens to it: many more than Node's default warning threshold of 10,
   // and each listener is removed when its delivery ends.
@@ -207,7 +220,8 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
         authorization?.kind === 'client-credentials'
           ? tokensFor(stream, authorization, allowPrivate)
           : undefined;
-      const result = await pushSet(set.payload, delivery.endpointUrl, {
+      const [token = ''] = await sign([set.payload], stream.tenant);
+      const result = await pushSet(token, delivery.endpointUrl, {
         authorization:
           authorization?.kind === 'bearer'
             ? `Bearer ${authorization.token}`
@@ -242,7 +256,8 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
     try {
       outcome = await send(stream, set);
     } catch (error) {
-      // Signing a webhook with an empty secret, or a bug: retried like a failure that may pass.
+      // No keys to sign with, keys that could not be resolved, a webhook secret that is empty, or a
+      // bug: retried like a failure that may pass.
       report(error, { streamId: stream.id, jti: set.jti });
       outcome = { outcome: 'retry', reason: 'the delivery failed before it was sent' };
     }
@@ -275,37 +290,75 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
     }
   };
 
-  /** One stream's pass: rounds of claims until nothing more is due, a round delivers nothing, or the batch is spent. */
-  const deliverStream = async (stream: EventStream): Promise<number> => {
-    let attempted = 0;
+  /**
+   * One stream's pass: up to `concurrency` deliveries in flight, a slot claimed again as soon as it
+   * frees (the queue never hands out a subject's next SET while one is out, so order holds). It
+   * claims more only while the latest delivery to settle went through: a receiver that is down or
+   * hangs costs one timeout per pass, and the stream's next pass comes with the next poll. It ends
+   * once nothing more is due, or `batchSize` SETs were tried (`full`: more may be due at once).
+   */
+  const deliverStream = async (stream: EventStream): Promise<PassResult> => {
+    const window = new Set<Promise<Settled>>();
     const seen = new Set<string>();
-    while (!closing.signal.aborted && attempted < settings.batchSize) {
-      const limit = Math.min(settings.concurrency, settings.batchSize - attempted);
-      const at = now();
-      let claimed: readonly QueuedSet[];
-      try {
-        claimed = await queue.claim(stream.id, {
-          limit,
-          now: at,
-          leaseUntil: new Date(at.getTime() + settings.leaseMs),
-        });
-      } catch (error) {
-        report(error, { streamId: stream.id });
-        break;
+    let attempted = 0;
+    let latest: Settled | undefined;
+    let stopped = false;
+    let full = false;
+    // Each turn claims for the free slots, then waits for one delivery to settle: that frees a
+    // slot, and may have freed its subject's next SET. It claims once half the slots are free (or
+    // all, when nothing is in flight): a claim costs a query, or a walk over the memory queue's
+    // subjects, so one per settled SET would cost more than the slowest delivery it avoids.
+    const refillAt = Math.ceil(settings.concurrency / 2);
+    for (;;) {
+      const free = settings.concurrency - window.size;
+      const going = latest === undefined || latest === 'delivered';
+      const refill = free >= refillAt || window.size === 0;
+      if (!stopped && going && refill && !closing.signal.aborted) {
+        if (attempted >= settings.batchSize) {
+          stopped = true;
+          full = true;
+        } else {
+          const limit = Math.min(free, settings.batchSize - attempted);
+          const claimed = await claimDue(stream, limit);
+          if (claimed === undefined) stopped = true;
+          else {
+            for (const set of claimed) {
+              // A SET failed with a retry time already due comes back at once: claim no more
+              // rather than loop on it.
+              if (seen.has(set.jti)) stopped = true;
+              seen.add(set.jti);
+              const settled: Promise<Settled> = deliver(stream, set).then((outcome) => {
+                window.delete(settled);
+                return outcome;
+              });
+              window.add(settled);
+            }
+            attempted += claimed.length;
+          }
+        }
       }
-      if (claimed.length === 0) break;
-      // A SET failed with a retry time already due comes back at once: end the pass rather than
-      // loop on it.
-      const again = claimed.some((set) => seen.has(set.jti));
-      for (const set of claimed) seen.add(set.jti);
-      const settled = await Promise.all(claimed.map((set) => deliver(stream, set)));
-      attempted += claimed.length;
-      // A round without a delivery ends the pass: a receiver that is down or hangs costs one
-      // timeout per pass, and the stream's next pass comes with the next poll. After a delivery a
-      // short claim does not end it: the delivered SET may have freed its subject's next.
-      if (!settled.includes('delivered') || again) break;
+      if (window.size === 0) break;
+      latest = await Promise.race(window);
     }
-    return attempted;
+    return { attempted, full };
+  };
+
+  /** Leases up to `limit` due SETs of the stream; undefined (reported) when the queue fails. */
+  const claimDue = async (
+    stream: EventStream,
+    limit: number,
+  ): Promise<readonly QueuedSet[] | undefined> => {
+    try {
+      const at = now();
+      return await queue.claim(stream.id, {
+        limit,
+        now: at,
+        leaseUntil: new Date(at.getTime() + settings.leaseMs),
+      });
+    } catch (error) {
+      report(error, { streamId: stream.id });
+      return undefined;
+    }
   };
 
   const lanes = createDeliveryLanes({

@@ -1,7 +1,9 @@
 // Schedules each stream's delivery passes in a lane of its own, so a receiver that hangs delays only
 // its own stream. A lane runs one pass at a time and queues at most one more behind it (SETs may
 // fall due after the running pass claimed), shared by every caller meanwhile; while the deliverer
-// is started, a lane also watches the queue and wakes its stream when SETs are queued for it.
+// is started, a lane also watches the queue and wakes its stream when SETs are queued for it, and
+// follows a pass that spent its batch with the next at once: a backlog drains at the receiver's
+// pace, not one batch per poll.
 import type { EventStream, SetQueue, StreamStore } from './streams.js';
 
 /** One stream's delivery: the pass running, the one queued after it, and the watch for new SETs. */
@@ -12,6 +14,12 @@ interface Lane {
   watch?: AbortController | undefined;
 }
 
+/** What one pass did: the deliveries it attempted, and whether only its batch size stopped it. */
+export interface PassResult {
+  readonly attempted: number;
+  readonly full: boolean;
+}
+
 /** What the lanes need from the deliverer that owns them. */
 export interface DeliveryLanesOptions {
   readonly queue: SetQueue;
@@ -20,8 +28,8 @@ export interface DeliveryLanesOptions {
   readonly closing: AbortSignal;
   /** Whether the deliverer was started: only then do lanes watch for new SETs. */
   readonly started: () => boolean;
-  /** One pass of one stream, resolving how many deliveries it attempted. */
-  readonly pass: (stream: EventStream) => Promise<number>;
+  /** One pass of one stream. */
+  readonly pass: (stream: EventStream) => Promise<PassResult>;
   readonly report: (error: unknown, context: { readonly streamId?: string }) => void;
 }
 
@@ -74,17 +82,35 @@ export function createDeliveryLanes(options: DeliveryLanesOptions): DeliveryLane
   const beginLane = (lane: Lane): Promise<number> => {
     const running: Promise<number> = options
       .pass(lane.stream)
-      .catch((error: unknown) => {
+      .catch((error: unknown): PassResult => {
         // An injected now() or random() that throws, or a bug: reported, and the next pass retries.
         report(error, { streamId: lane.stream.id });
-        return 0;
+        return { attempted: 0, full: false };
       })
-      .finally(() => {
+      .then(({ attempted, full }) => {
         if (lane.running === running) lane.running = undefined;
-        watch(lane);
+        // SETs are still due: waiting for the next poll would cap the stream at one batch per poll.
+        // A pass queued meanwhile goes next anyway.
+        if (full && options.started() && !closing.aborted && lane.queued === undefined)
+          void continueLane(lane);
+        else watch(lane);
+        return attempted;
       });
     lane.running = running;
     return running;
+  };
+
+  /** The next pass at once, of the stream as it is now (it may have been paused or deleted). */
+  const continueLane = async (lane: Lane): Promise<void> => {
+    const { id, tenant } = lane.stream;
+    try {
+      const stream = await streams.get(id, tenant);
+      if (isDeliverable(stream)) await deliverStreamDue(stream);
+      else watch(lane);
+    } catch (error) {
+      report(error, { streamId: id });
+      watch(lane);
+    }
   };
 
   const deliverStreamDue = (stream: EventStream): Promise<number> => {

@@ -62,7 +62,7 @@ interface StreamQueue {
    */
   readonly subjects: Map<string, SubjectQueue>;
   /** Delivered entries in the order they were delivered, so the oldest are forgotten first. */
-  readonly delivered: Set<Entry>;
+  readonly delivered: Fifo;
   /** Dead entries in the order they died, so the oldest are dropped first. */
   readonly dead: Set<Entry>;
   /** How many dead SETs were dropped to stay within `maxDeadPerStream`. */
@@ -107,7 +107,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         byKey: new Map(),
         byJti: new Map(),
         subjects: new Map(),
-        delivered: new Set(),
+        delivered: new Fifo(),
         dead: new Set(),
         deadDropped: 0,
       };
@@ -177,21 +177,17 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
       settled(() => {
         let added = 0;
         const touched = new Set<string>();
+        // The SETs of one fan-out share their queuedAt: parsed once.
+        let parsed: { readonly text: string; readonly ms: number } | undefined;
         for (const input of sets) {
           if (isQuiet(input.streamId)) continue;
           const stream = streamOf(input.streamId);
           if (stream.byKey.has(input.key) || stream.byJti.has(input.jti)) continue;
-          const dueAt = Date.parse(input.queuedAt);
-          const entry: Entry = {
-            seq: nextSeq++,
-            set: Object.freeze({
-              ...copyNew(input),
-              state: 'pending',
-              attempts: 0,
-              nextAttemptAt: input.queuedAt,
-            }),
-            dueAt: Number.isNaN(dueAt) ? 0 : dueAt,
-          };
+          if (parsed?.text !== input.queuedAt) {
+            const ms = Date.parse(input.queuedAt);
+            parsed = { text: input.queuedAt, ms: Number.isNaN(ms) ? 0 : ms };
+          }
+          const entry: Entry = { seq: nextSeq++, set: pendingCopy(input), dueAt: parsed.ms };
           stream.byKey.set(input.key, entry);
           stream.byJti.set(input.jti, entry);
           subjectOf(stream, input.subject).pending.push(entry);
@@ -209,15 +205,10 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const time = at.getTime();
         // Only each subject's oldest pending SET may go: while it is leased or waiting for its
         // retry, delivering a newer one would let an older change arrive after a newer one.
-        const due: Entry[] = [];
-        for (const { pending } of stream.subjects.values()) {
-          const head = pending[0];
-          if (head !== undefined && head.dueAt <= time) due.push(head);
-        }
-        due.sort((a, b) => a.seq - b.seq);
+        const due = oldestDue(stream.subjects.values(), time, limit);
         const lease = leaseUntil.toISOString();
         const leaseMs = leaseUntil.getTime();
-        return due.slice(0, limit).map((entry) => {
+        return due.map((entry) => {
           update(entry, { nextAttemptAt: lease });
           entry.dueAt = leaseMs;
           return entry.set;
@@ -236,8 +227,11 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           subject.latestDelivered = Math.max(subject.latestDelivered, entry.seq);
         tidy(stream, entry.set.subject);
         update(entry, { state: 'delivered', deliveredAt: at.toISOString() });
-        stream.delivered.add(entry);
-        trim(stream.delivered, maxDelivered, (oldest) => forget(stream, oldest));
+        stream.delivered.push(entry);
+        while (stream.delivered.size > maxDelivered) {
+          const oldest = stream.delivered.shift();
+          if (oldest !== undefined) forget(stream, oldest);
+        }
       }),
 
     fail: (streamId, jti, { error, retryAt }) =>
@@ -338,6 +332,66 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   return queue;
 }
 
+/**
+ * Entries in the order they were added, taken from the oldest: a delivered SET is never taken out
+ * of the middle. A Set would do, but finding its oldest entry walks over every slot deleted before
+ * it until the Set is rehashed, which a stream at its cap does on every delivery.
+ */
+class Fifo {
+  private items: (Entry | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(entry: Entry): void {
+    this.items.push(entry);
+  }
+
+  shift(): Entry | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const oldest = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    // Drop the taken slots once they are most of the array: amortised constant time.
+    if (this.head >= 1_024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return oldest;
+  }
+}
+
+/** Up to this many SETs a claim picks without sorting every subject's head. */
+const SMALL_CLAIM = 32;
+
+/**
+ * The `limit` oldest due heads of the subjects, oldest first. A deliverer claims a few SETs at a
+ * time from a stream that may have thousands of subjects: a small claim keeps only its best few
+ * while it walks them, rather than sorting them all.
+ */
+function oldestDue(subjects: Iterable<SubjectQueue>, time: number, limit: number): Entry[] {
+  const due: Entry[] = [];
+  const small = limit <= SMALL_CLAIM;
+  for (const { pending } of subjects) {
+    const head = pending[0];
+    if (head === undefined || head.dueAt > time) continue;
+    if (!small) {
+      due.push(head);
+      continue;
+    }
+    const last = due[due.length - 1];
+    if (due.length === limit && last !== undefined && last.seq < head.seq) continue;
+    let at = due.length;
+    while (at > 0 && (due[at - 1]?.seq ?? -1) > head.seq) at -= 1;
+    due.splice(at, 0, head);
+    if (due.length > limit) due.pop();
+  }
+  if (!small) due.sort((a, b) => a.seq - b.seq);
+  return due.length > limit ? due.slice(0, limit) : due;
+}
+
 /** Drops the oldest of `entries` (a Set keeps insertion order) until at most `max` are left. */
 function trim(entries: Set<Entry>, max: number, drop: (oldest: Entry) => void): void {
   while (entries.size > max) {
@@ -373,18 +427,25 @@ function indexOfSeq(entries: readonly Entry[], seq: number): number {
   return low;
 }
 
-/** A copy, so a caller changing its array afterwards cannot change the queued SET. */
-function copyNew(set: NewQueuedSet): NewQueuedSet {
-  return {
+/**
+ * The queued SET of a new one, frozen: a copy, so a caller changing its array afterwards cannot
+ * change the queued SET.
+ */
+function pendingCopy(set: NewQueuedSet): QueuedSet {
+  return Object.freeze({
     streamId: set.streamId,
     key: set.key,
     subject: set.subject,
     jti: set.jti,
     txn: set.txn,
-    eventUris: Object.freeze([...set.eventUris]),
+    // A frozen array cannot change afterwards: only an array the caller may still change is copied.
+    eventUris: Object.isFrozen(set.eventUris) ? set.eventUris : Object.freeze([...set.eventUris]),
     payload: set.payload,
     queuedAt: set.queuedAt,
-  };
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: set.queuedAt,
+  });
 }
 
 /**

@@ -1,11 +1,12 @@
 // The reference StreamStore: streams in this process's memory, kept apart by tenant. Stream
-// management (SSF) and the deliverers hold what it returns, so it hands out copies: a caller that
-// edits a stream it read changes nothing until it puts the stream back.
+// management (SSF) and the deliverers hold what it returns, so it keeps a deep-frozen copy of each
+// stream put and hands that out: a caller can change neither it nor what is stored, and the
+// publisher, which lists the streams on every write, pays for no copy.
 import type { EventStream, StreamDelivery, StreamStore } from './streams.js';
 
 /**
  * A {@link StreamStore} in memory. A stream belongs to the tenant it was put with: `get`, `put`
- * and `delete` under another tenant neither see nor change it, and every stream returned is a copy.
+ * and `delete` under another tenant neither see nor change it, and every stream returned is frozen.
  * Stream ids are unique across tenants: `put` rejects a stream whose id another tenant holds.
  * @example
  * ```ts
@@ -28,12 +29,11 @@ export function createMemoryStreamStore(): StreamStore {
     list: (tenant) =>
       settled(() => {
         const streams = tenants.get(tenantKey(tenant));
-        return streams === undefined ? [] : [...streams.values()].map(copyStream);
+        return streams === undefined ? [] : [...streams.values()];
       }),
     get: (id, tenant) =>
       settled(() => {
-        const stream = tenants.get(tenantKey(tenant))?.get(id);
-        return stream === undefined ? undefined : copyStream(stream);
+        return tenants.get(tenantKey(tenant))?.get(id);
       }),
     put: (stream) =>
       settled(() => {

@@ -5,11 +5,15 @@
 // Delivery is at least once: every SET handed out is leased, not removed. An acknowledged SET is
 // completed and never handed out again (RFC 8936 §2.2, `ack`); one that is not acknowledged
 // before its lease ends is handed out again, as RFC 8936 §2.3 expects ("SETs that are being
-// retransmitted after not having been acknowledged").
+// retransmitted after not having been acknowledged"). Each SET is signed as it is handed out, with
+// the tenant's active key of that moment; its claims (and so its jti) were fixed when it was queued.
 import { maskSecrets } from './delivery-log.js';
+import type { SigningKeySet } from './keys.js';
+import type { PerTenant } from './per-tenant.js';
 import { PollError, RESPONSE_HEADERS, toPollError } from './poll-error.js';
 import { parsePollRequest, readBody, type PollRequest } from './poll-request.js';
 import { toLogText } from './push-transport.js';
+import { createQueuedSetSigner, type QueuedSetSigner } from './sign.js';
 import type { EventStream, QueuedSet, SetQueue, StreamStore } from './streams.js';
 
 /** The most SETs one response holds, whatever `maxEvents` asks for, unless configured. */
@@ -43,7 +47,8 @@ export interface PollEndpointContext {
 export type PollEndpoint = (request: Request, context: PollEndpointContext) => Promise<Response>;
 
 /**
- * What {@link createPollEndpoint} serves from. `authorize` checks the receiver's credentials (such
+ * What {@link createPollEndpoint} serves from. `keys` sign the SETs as they are handed out: one key
+ * set, or each tenant's (its active key signs). `authorize` checks the receiver's credentials (such
  * as its bearer token) for this stream; false answers 401. `options` tune the limits:
  * `maxEventsLimit` caps the SETs in one response (100), `longPollMs` is how long a poll waits for
  * a SET (25,000), `leaseMs` how long a handed-out SET waits for its acknowledgement before it is
@@ -53,7 +58,7 @@ export type PollEndpoint = (request: Request, context: PollEndpointContext) => P
  * @example
  * ```ts
  * const poll = createPollEndpoint({
- *   streams, queue,
+ *   streams, queue, keys,
  *   authorize: (request, stream) => checkReceiverToken(request.headers.get('authorization'), stream),
  *   options: { longPollMs: 20_000 },
  *   onError: (error) => logger.error(error),
@@ -64,6 +69,7 @@ export type PollEndpoint = (request: Request, context: PollEndpointContext) => P
 export interface PollEndpointOptions {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
+  readonly keys: PerTenant<SigningKeySet>;
   readonly authorize: (request: Request, stream: EventStream) => boolean | Promise<boolean>;
   readonly options?: {
     readonly maxEventsLimit?: number | undefined;
@@ -82,7 +88,7 @@ export interface PollEndpointOptions {
  * are queued and `returnImmediately` is not true, it waits up to `longPollMs` for one.
  * @example
  * ```ts
- * const poll = createPollEndpoint({ streams, queue, authorize: (request, stream) => tokens.check(request, stream.id) });
+ * const poll = createPollEndpoint({ streams, queue, keys, authorize: (request, stream) => tokens.check(request, stream.id) });
  * // POST /events/streams/f67e39a0/poll  {"ack":["4d3559ec"],"maxEvents":10}
  * const response = await poll(request, { streamId: 'f67e39a0', tenant: 'acme' });
  * // 200 {"sets":{"3d0c3cf7":"eyJ0eXAiOiJzZWNldmVudCtqd3QiLC…"},"moreAvailable":false}
@@ -94,6 +100,7 @@ export function createPollEndpoint(config: PollEndpointOptions): PollEndpoint {
     streams: config.streams,
     queue: config.queue,
     authorize: config.authorize,
+    sign: createQueuedSetSigner(config.keys),
     maxEventsLimit: positiveInteger(config.options?.maxEventsLimit, DEFAULT_MAX_EVENTS_LIMIT),
     longPollMs: nonNegative(config.options?.longPollMs, DEFAULT_LONG_POLL_MS),
     leaseMs: positiveInteger(config.options?.leaseMs, DEFAULT_LEASE_MS),
@@ -121,6 +128,7 @@ interface Settings {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
   readonly authorize: PollEndpointOptions['authorize'];
+  readonly sign: QueuedSetSigner;
   readonly maxEventsLimit: number;
   readonly longPollMs: number;
   readonly leaseMs: number;
@@ -161,8 +169,14 @@ async function handlePoll(
   // A paused stream keeps its SETs, but none of them is available to be returned.
   const moreAvailable =
     deliverable && (await hasMoreDue(settings, stream.id, sets, poll.maxEvents));
+  // Should signing fail (the keys could not be resolved), the 500 leaves the SETs leased, and they
+  // are handed out again once their lease ends.
+  const tokens = await settings.sign(
+    sets.map((set) => set.payload),
+    stream.tenant,
+  );
   const body = {
-    sets: Object.fromEntries(sets.map((set) => [set.jti, set.payload])),
+    sets: Object.fromEntries(sets.map((set, index) => [set.jti, tokens[index]])),
     moreAvailable,
   };
   return new Response(JSON.stringify(body), { status: 200, headers: RESPONSE_HEADERS });

@@ -2,7 +2,9 @@
 // at least once per lifecycle record, in order per resource, and retries it while it throws; the
 // queue skips keys it holds, so a retried fan-out queues each SET once. A record that cannot be told
 // to one stream (a deterministic failure: retrying would fail again and hold back the resource's
-// later events) is reported and skipped; anything else throws after the other streams are queued.
+// later events) is reported and skipped. A write's response waits for its records' first fan-out
+// (the server's `delivery.responseWaitMs`), so this path only builds and queues: SETs are queued as
+// their claims and signed when the deliverer or the poll endpoint hands them out.
 import {
   PROV_ACTIVATE_EVENT_URI,
   PROV_DEACTIVATE_EVENT_URI,
@@ -10,26 +12,23 @@ import {
   type ScimResourceType,
 } from '@scim/core';
 import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
-import { toSetClaims, type SetBuildOptions } from './build.js';
+import { pathSegment, toSetClaims, type SetBuildOptions } from './build.js';
 import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
-import type { SigningKeySet } from './keys.js';
 import type { RiscSubjectOf } from './risc.js';
-import { signSet } from './sign.js';
 import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
 
 /**
- * Options of {@link createEventPublisher}. `keys` is one key set, or the key set of each tenant;
- * `issuer` is the `iss`, or a function of the tenant. `onError` hears of the records that could not
- * be told to a stream (an unknown resource type, a record not written by `@scim/server`).
- * @example `{ streams, queue, keys, issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType] }`
+ * Options of {@link createEventPublisher}. `issuer` is the `iss`, or a function of the tenant.
+ * `onError` hears of the records that could not be told to a stream (an unknown resource type, a
+ * record not written by `@scim/server`). There are no keys here: the deliverer and the poll endpoint
+ * sign each SET when they hand it out.
+ * @example `{ streams, queue, issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType] }`
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
  */
 export interface EventPublisherOptions {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
-  readonly keys:
-    SigningKeySet | ((tenant: string | undefined) => SigningKeySet | Promise<SigningKeySet>);
   readonly issuer: SetBuildOptions['issuer'];
   readonly resourceTypes: readonly ScimResourceType[];
   /** The `sub_id` of derived RISC SETs (default the user's e-mail address). */
@@ -97,18 +96,20 @@ export interface WebhookEventBody {
  * Makes the publisher that fans each lifecycle record out to the tenant's streams. A stream gets the
  * record when it is not `disabled` (a `paused` one keeps queuing), its subjects admit the record's
  * resource (`defaultSubjects`, `subjectsAdded`, `subjectsRemoved`, by `sub_id` URI) and its
- * `eventsRequested` (empty: all) share an event URI with the SET. Push and poll streams get signed
- * SETs built for them (their audience, full or notice modes, RISC); webhook streams get a
- * {@link WebhookEventBody}. Every stream's SETs of one record share `txn`, each with its own `jti`.
+ * `eventsRequested` (empty: all) share an event URI with the SET. Push and poll streams get the
+ * claims of SETs built for them (their audience, full or notice modes, RISC), fixed now and signed
+ * when delivered or polled; webhook streams get a {@link WebhookEventBody}. Every stream's SETs of
+ * one record share `txn`, each with its own `jti`.
  * @example
  * ```ts
+ * const keys = createSigningKeySet({ active: await generateSigningKey() });
  * const streams = createMemoryStreamStore();
  * const queue = createMemorySetQueue();
  * const publisher = createEventPublisher({
- *   streams, queue, keys: createSigningKeySet({ active: await generateSigningKey() }),
- *   issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType],
+ *   streams, queue, issuer: 'https://scim.example.com', resourceTypes: [UserResourceType, GroupResourceType],
  * });
  * const handler = createScimHandler({ ...createMemoryStorage(), authenticate, hooks: { onEvent: publisher.onEvent } });
+ * const deliverer = createStreamDeliverer({ streams, queue, keys }); // signs each SET as it pushes it
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
  */
@@ -122,48 +123,35 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         `@scim/events: event ${context.eventId} was not published to stream ${context.streamId ?? '(all)'}:`,
         error instanceof Error ? error.message : error,
       ));
-  const keysOf = async (tenant: string | undefined): Promise<SigningKeySet> =>
-    typeof options.keys === 'function' ? options.keys(tenant) : options.keys;
+  const settings: FanOutSettings = { options, now, newJti };
+  const endpoints = endpointsOf(options.resourceTypes);
 
   const publish = async (event: LifecycleEvent): Promise<number> => {
-    const uri = subjectOf(event, options.resourceTypes);
+    const uri = subjectOf(event, endpoints);
     if (uri instanceof Error) {
       report(uri, { eventId: event.id });
       return 0;
     }
-    const streams = (await options.streams.list(event.tenant)).filter(
-      (stream) => stream.status !== 'disabled' && admitsSubject(stream, uri),
-    );
-    if (streams.length === 0) return 0;
-    const context: FanOut = {
-      event,
-      uri,
-      subject: `${event.tenant ?? ''} ${uri}`,
-      queuedAt: now().toISOString(),
-      build: (stream, extra) =>
-        toSetClaims(event, {
-          issuer: options.issuer,
-          resourceTypes: options.resourceTypes,
-          audience: stream.audience,
-          modes: stream.modes,
-          riscSubject: options.riscSubject,
-          now,
-          newJti,
-          ...extra,
-        }),
-      keys: () => keysOf(event.tenant),
-      newJti,
-    };
+    const streams = await options.streams.list(event.tenant);
+    let fanOut: FanOut | undefined;
     const sets: NewQueuedSet[] = [];
     let failure: { readonly error: unknown } | undefined;
     for (const stream of streams) {
+      if (stream.status === 'disabled' || !admitsSubject(stream, uri)) continue;
       try {
-        const built = await setsFor(stream, context);
+        fanOut ??= {
+          event,
+          uri,
+          subject: `${event.tenant ?? ''} ${uri}`,
+          queuedAt: now().toISOString(),
+        };
+        const built = setsFor(stream, fanOut, settings);
         if (built instanceof Error) report(built, { eventId: event.id, streamId: stream.id });
-        else sets.push(...built);
+        else for (const set of built) sets.push(set);
       } catch (error) {
-        // Signing or the key lookup failed: not the record's fault, so the server retries it. The
-        // other streams are queued first; their keys make the retry queue nothing twice.
+        // An injected clock, jti source or riscSubject threw: not the record's fault, so the
+        // server retries it. The other streams are queued first; their keys make the retry queue
+        // nothing twice.
         report(error, { eventId: event.id, streamId: stream.id });
         failure ??= { error };
       }
@@ -175,10 +163,17 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
 
   return {
     publish,
-    onEvent: async (event) => {
-      await publish(event);
-    },
+    onEvent: (event) => publish(event).then(noop),
   };
+}
+
+function noop(): void {}
+
+/** What the publisher resolved once. */
+interface FanOutSettings {
+  readonly options: EventPublisherOptions;
+  readonly now: () => Date;
+  readonly newJti: () => string;
 }
 
 /** What every stream's SETs of one record share. */
@@ -189,23 +184,36 @@ interface FanOut {
   /** The queue's ordering key: tenant and `sub_id` URI. */
   readonly subject: string;
   readonly queuedAt: string;
-  readonly build: (
-    stream: EventStream,
-    extra: Pick<SetBuildOptions, 'risc'>,
-  ) => ReturnType<typeof toSetClaims>;
-  readonly keys: () => Promise<SigningKeySet>;
-  readonly newJti: () => string;
 }
 
 /** The stream's SETs of the record, or the deterministic reason it has none. */
-async function setsFor(stream: EventStream, fanOut: FanOut): Promise<NewQueuedSet[] | Error> {
+function setsFor(
+  stream: EventStream,
+  fanOut: FanOut,
+  { options, now, newJti }: FanOutSettings,
+): NewQueuedSet[] | Error {
   const { event } = fanOut;
   const isWebhook = stream.delivery.method === 'webhook';
-  // Webhooks carry the SCIM event only: RISC SETs exist for receivers that speak RISC.
-  const built = fanOut.build(stream, { risc: !isWebhook && stream.risc === true });
+  const built = toSetClaims(event, {
+    issuer: options.issuer,
+    resourceTypes: options.resourceTypes,
+    audience: stream.audience,
+    modes: stream.modes,
+    riscSubject: options.riscSubject,
+    now,
+    newJti,
+    // Webhooks carry the SCIM event only: RISC SETs exist for receivers that speak RISC.
+    risc: !isWebhook && stream.risc === true,
+  });
   if (!built.ok)
     return new Error(built.issues.map((issue) => `${issue.code}: ${issue.message}`).join('; '));
-  const entry = (index: number, jti: string, txn: string, uris: string[], payload: string) => ({
+  const entry = (
+    index: number,
+    jti: string,
+    txn: string,
+    uris: readonly string[],
+    payload: string,
+  ): NewQueuedSet => ({
     streamId: stream.id,
     key: `${event.id}:${stream.id}:${index}`,
     subject: fanOut.subject,
@@ -216,18 +224,18 @@ async function setsFor(stream: EventStream, fanOut: FanOut): Promise<NewQueuedSe
     queuedAt: fanOut.queuedAt,
   });
   if (isWebhook) {
-    const body = webhookBody(event, fanOut.uri, built.value[0], fanOut.newJti);
+    const body = webhookBody(event, fanOut.uri, built.value[0], newJti);
     if (body === undefined || !wants(stream, body.events)) return [];
-    return [entry(0, body.id, body.txn, [...body.events], JSON.stringify(body))];
+    return [entry(0, body.id, body.txn, Object.freeze([...body.events]), JSON.stringify(body))];
   }
   const sets: NewQueuedSet[] = [];
-  let keys: SigningKeySet | undefined;
-  for (const [index, claims] of built.value.entries()) {
-    const uris = Object.keys(claims.events);
+  for (let index = 0; index < built.value.length; index++) {
+    const claims = built.value[index] as SetClaims;
+    // Frozen, so the queue keeps this array rather than a copy.
+    const uris = Object.freeze(Object.keys(claims.events));
     if (!wants(stream, uris)) continue;
-    keys ??= await fanOut.keys();
-    const token = await signSet(claims, keys.active);
-    sets.push(entry(index, claims.jti, claims.txn, uris, token));
+    // The claims as JSON text: what the deliverer and the poll endpoint sign, byte for byte.
+    sets.push(entry(index, claims.jti, claims.txn, uris, JSON.stringify(claims)));
   }
   return sets;
 }
@@ -319,18 +327,24 @@ function admitsSubject(stream: EventStream, uri: string): boolean {
   return stream.defaultSubjects === 'all' || stream.subjectsAdded.includes(uri);
 }
 
+/** Each resource type's endpoint as a `sub_id` URI starts (`/Users`), by resource type name. */
+function endpointsOf(resourceTypes: readonly ScimResourceType[]): ReadonlyMap<string, string> {
+  const endpoints = new Map<string, string>();
+  // The first of a name wins, as `toSetClaims` finds it.
+  for (const type of [...resourceTypes].reverse())
+    endpoints.set(type.name, `/${type.endpoint.replace(/^\/+|\/+$/g, '')}`);
+  return endpoints;
+}
+
 /**
  * The record's `sub_id` URI as `toSetClaims` writes it (RFC 9967 §2.1): `/Users/2819c223`, or an
  * asynchronous request's own `subjectUri`; an Error when the record names no known resource type.
  */
-function subjectOf(
-  event: LifecycleEvent,
-  resourceTypes: readonly ScimResourceType[],
-): string | Error {
+function subjectOf(event: LifecycleEvent, endpoints: ReadonlyMap<string, string>): string | Error {
   if (event.type === 'asyncCompleted')
     return event.subjectUri ?? new Error('An asyncCompleted record holds its subjectUri');
-  const resourceType = resourceTypes.find((type) => type.name === event.resourceType);
-  if (resourceType === undefined)
+  const endpoint = endpoints.get(event.resourceType);
+  if (endpoint === undefined)
     return new Error(`Resource type '${event.resourceType}' is not among resourceTypes`);
-  return `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}/${encodeURIComponent(event.resourceId)}`;
+  return `${endpoint}/${pathSegment(event.resourceId)}`;
 }

@@ -4,15 +4,15 @@
 // happened before the one the copy reflects is stale. Otherwise the copy is refreshed from the source
 // when there is one (notice events need it, RFC 9967 §2.4.1), or written from the SET's data: the
 // final representation of a create or put, the PatchOp of a patch applied by @scim/patch.
-import {
-  isJsonObject,
-  isScimError,
-  type AttributeDefinition,
-  type ScimResource,
-  type ScimResourceType,
-} from '@scim/core';
+import { isJsonObject, isScimError, type ScimResource, type ScimResourceType } from '@scim/core';
 import { safeApplyPatch } from '@scim/patch';
 import type { ScimStore, StoreContext } from '@scim/server';
+import {
+  hasUntypedMembers,
+  typeMembersOf,
+  typeMemberships,
+  withMemberTypes,
+} from './receiver-members.js';
 import { subjectUri, type ReceivedChange } from './receiver-read.js';
 import type { ResourceSource, SourceResult } from './receiver-source.js';
 import {
@@ -20,6 +20,7 @@ import {
   type ReceivedSubjectState,
   type ReceiverStateStore,
 } from './receiver-state.js';
+import { storedAttributes } from './receiver-stored.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,20 +51,26 @@ export interface ApplyContext {
   readonly source: ResourceSource | undefined;
   readonly refresh: 'always' | 'notice';
   readonly state: ReceiverStateStore;
+  /** The receiver's tenant, part of every state key. */
+  readonly tenant: string | undefined;
 }
 
 /** Operations and values in one PatchOp: the transmitter's own (verified) message, never a client's. */
 const PATCH_LIMITS = { maxOperations: 1_000_000, maxValues: 1_000_000 } as const;
 
-/** Applies `change`, told by a SET whose events digest to `digest`. Store failures propagate. */
+/**
+ * Applies `change`, told by `issuer` in a SET whose events digest to `digest`. Store failures
+ * propagate.
+ */
 export function applyChange(
   change: ReceivedChange,
   digest: string,
+  issuer: string,
   context: ApplyContext,
   signal: AbortSignal,
 ): Promise<Applied> {
   const key = `${change.txn} ${digest}`;
-  return context.state.update(change.uri, async (state) => {
+  return context.state.update(stateKey(issuer, context.tenant, change.uri), async (state) => {
     const skip = skipOf(change, key, state);
     if (skip !== undefined) return { value: skip };
     const run = new Run(change, key, state, context, signal);
@@ -93,6 +100,14 @@ function skipOf(
   return undefined;
 }
 
+/**
+ * Where a subject's state is kept: one issuer's subject in one tenant, so that two transmitters, or
+ * two tenants sharing one state store, never read each other's history of the same `uri`.
+ */
+export function stateKey(issuer: string, tenant: string | undefined, uri: string): string {
+  return JSON.stringify([issuer, tenant ?? null, uri]);
+}
+
 type Outcome = { readonly value: Applied; readonly state?: ReceivedSubjectState };
 
 /** One change being applied to one subject. */
@@ -113,7 +128,7 @@ class Run {
 
   async perform(): Promise<Outcome> {
     const { change, context } = this;
-    if (change.kind === 'delete') return this.delete('data');
+    if (change.kind === 'delete') return this.delete();
     const fetches =
       change.notice ||
       change.kind === 'feed-add' ||
@@ -133,15 +148,19 @@ class Run {
     return this.write(change.data ?? {});
   }
 
-  async delete(from: 'data' | 'source'): Promise<Outcome> {
+  async delete(): Promise<Outcome> {
     await this.store.delete(this.change.id, this.storeContext);
     return {
-      value: { status: 'applied', action: 'delete', from },
+      value: { status: 'applied', action: 'delete', from: 'data' },
       state: this.next({ deleted: true, complete: true, version: undefined }),
     };
   }
 
-  /** Reads the resource from the source and keeps what it answers: the copy, or its deletion. */
+  /**
+   * Reads the resource from the source and keeps what it answers. A source that no longer has it
+   * is no delete: the transmitter's own delete of the subject follows this SET, in order, and a 404
+   * from a source that lags or is misconfigured must not delete the copy, nor the subject for good.
+   */
   async refresh(source: ResourceSource): Promise<Outcome> {
     const { change } = this;
     let answer: SourceResult;
@@ -155,12 +174,23 @@ class Run {
     } catch (error) {
       return done({ status: 'failed', description: 'The source failed', cause: error });
     }
-    if (answer.status === 'gone') return this.delete('source');
+    if (answer.status === 'gone')
+      return done(
+        skipped(
+          'stale',
+          `The source has no ${change.uri}: change ${change.txn} is not applied, and the copy stays until the transmitter's delete`,
+        ),
+      );
     if (answer.status !== 'found')
       return done({ status: 'failed', description: `${change.uri}: ${answer.description}` });
     const stored = this.toStored(answer.resource);
     if (typeof stored === 'string')
       return done({ status: 'failed', description: `The source's ${change.uri} ${stored}` });
+    if (isBehind(stored, change))
+      return done({
+        status: 'failed',
+        description: `The source's ${change.uri} does not show change ${change.txn} yet`,
+      });
     const current = await this.current();
     // The source can lag behind the copy (a read replica): the copy stays.
     if (current !== undefined && lastModified(stored) < lastModified(current))
@@ -206,8 +236,19 @@ class Run {
           `The PatchOp of ${change.uri} does not apply to the copy: ${result.issues.map((issue) => issue.message).join('; ')}`,
         ),
       );
-    const patched = await this.withMemberTypes(result.value.resource);
-    return this.replaceCopy(current, patched);
+    // A PatchOp may set what a copy never holds (a password): the patched copy is filtered again.
+    const filtered = storedAttributes(result.value.resource, change.resourceType);
+    const patched = await withMemberTypes(
+      { ...filtered, id: change.id } as unknown as ScimResource,
+      this.context,
+      this.signal,
+    );
+    const outcome = await this.replaceCopy(current, patched);
+    // The member's own create may have been written since it was looked up, before this write:
+    // then its look-up of the groups holding it did not find this one, so look again.
+    if (hasUntypedMembers(patched))
+      await typeMembersOf(change.resourceType, change.id, this.context, this.signal);
+    return outcome;
   }
 
   /** A lone `prov:activate` or `prov:deactivate` (RFC 9967 §2.4.5, §2.4.6): `active` follows it. */
@@ -247,12 +288,16 @@ class Run {
     stored: ScimResource,
     current: ScimResource | undefined,
   ): Promise<'create' | 'replace'> {
-    if (current === undefined) {
-      await this.store.create(stored, this.storeContext);
-      return 'create';
-    }
-    await this.store.replace(stored, { ...this.storeContext, expectedVersion: versionOf(current) });
-    return 'replace';
+    if (current === undefined) await this.store.create(stored, this.storeContext);
+    else
+      await this.store.replace(stored, {
+        ...this.storeContext,
+        expectedVersion: versionOf(current),
+      });
+    // Written here for the first time (or again after a failure): groups may already hold it.
+    if (current === undefined || this.state === undefined)
+      await typeMemberships(this.change.resourceType, this.change.id, this.context, this.signal);
+    return current === undefined ? 'create' : 'replace';
   }
 
   /** The subject's state once this change is applied: later in time only, never earlier. */
@@ -276,9 +321,8 @@ class Run {
 
   /**
    * A representation as this receiver stores it: the transmitter's `id` and `meta` (its ETag and
-   * times), `meta.location` of this receiver, and without what a server derives on every read
-   * (readOnly attributes such as a user's `groups`, members' `$ref`) or never returns (`password`).
-   * A string says what is wrong with it.
+   * times), `meta.location` of this receiver, and the attributes `storedAttributes` keeps. A string
+   * says what is wrong with it.
    */
   toStored(representation: Readonly<Json>): ScimResource | string {
     const { change, context } = this;
@@ -287,78 +331,28 @@ class Run {
       return 'is not a SCIM resource with schemas';
     if (representation.id !== undefined && representation.id !== change.id)
       return `is resource ${JSON.stringify(representation.id)}`;
-    const core = derivedNames(change.resourceType.schema.attributes);
-    const extensions = new Map(
-      change.resourceType.schemaExtensions.map(({ schema }) => [
-        schema.id.toLowerCase(),
-        derivedNames(schema.attributes),
-      ]),
-    );
-    const out: Json = {};
-    for (const [name, value] of Object.entries(representation)) {
-      const lower = name.toLowerCase();
-      if (lower === 'id' || lower === 'meta' || core.has(lower)) continue;
-      const derived = extensions.get(lower);
-      if (derived !== undefined && isJsonObject(value))
-        out[name] = Object.fromEntries(
-          Object.entries(value).filter(([inner]) => !derived.has(inner.toLowerCase())),
-        );
-      else if (lower === 'members' && Array.isArray(value))
-        out[name] = value.map((member: unknown) => withoutRef(member));
-      else out[name] = value;
-    }
     const meta: Json = isJsonObject(representation.meta) ? { ...representation.meta } : {};
     delete meta.location;
     if (context.baseUrl !== undefined)
       meta.location = `${context.baseUrl}${subjectUri(change.resourceType, change.id)}`;
-    return { ...out, id: change.id, meta } as unknown as ScimResource;
-  }
-
-  /**
-   * Members a PatchOp added name their value only; the server that stored them filled in `type`
-   * from where each lives (RFC 7643 §4.2), and so does this copy, for the members it holds.
-   */
-  async withMemberTypes(resource: ScimResource): Promise<ScimResource> {
-    if (!Array.isArray(resource.members)) return resource;
-    const members: unknown[] = [];
-    for (const member of resource.members as unknown[]) {
-      if (!isJsonObject(member) || typeof member.value !== 'string' || member.type !== undefined) {
-        members.push(member);
-        continue;
-      }
-      const type = await this.typeOf(member.value);
-      members.push(type === undefined ? member : { ...member, type });
-    }
-    return { ...resource, members };
-  }
-
-  async typeOf(id: string): Promise<string | undefined> {
-    for (const resourceType of this.context.resourceTypes) {
-      const context = {
-        ...this.context.contextOf(resourceType, this.signal),
-        attributes: { include: ['id'] },
-      };
-      if ((await this.context.storeOf(resourceType).get(id, context)) !== undefined)
-        return resourceType.name;
-    }
-    return undefined;
+    return {
+      ...storedAttributes(representation, change.resourceType),
+      id: change.id,
+      meta,
+    } as unknown as ScimResource;
   }
 }
 
-/** Lower-cased names of attributes a server derives on reads (readOnly) or never returns. */
-function derivedNames(attributes: readonly AttributeDefinition[]): ReadonlySet<string> {
-  return new Set(
-    attributes
-      .filter((attribute) => attribute.mutability === 'readOnly' || attribute.returned === 'never')
-      .map((attribute) => attribute.name.toLowerCase()),
-  );
-}
-
-/** A member without the `$ref` a server adds on every read from its type and value. */
-function withoutRef(member: unknown): unknown {
-  if (!isJsonObject(member) || !('$ref' in member)) return member;
-  const { $ref: _ref, ...rest } = member;
-  return rest;
+/**
+ * Whether the source's representation certainly precedes the change a SET tells (a read replica
+ * behind the transmitter): it is not at the change's version, and was last modified before the
+ * change can have happened. Without a version the time alone is no proof: the transmitter stamps
+ * the resource a moment before it records the change, which may fall in the second before.
+ */
+function isBehind(stored: ScimResource, change: ReceivedChange): boolean {
+  if (change.version === undefined || versionOf(stored) === change.version) return false;
+  const at = lastModified(stored);
+  return at !== UNKNOWN && at < change.since;
 }
 
 /** No time known: older than any. */

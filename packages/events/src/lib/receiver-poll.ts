@@ -4,6 +4,7 @@
 // transmitter hands it out again. Acknowledging only once a SET is applied is what RFC 9967 §5 asks
 // ("persisted ... before acknowledging").
 import { JSON_MEDIA_TYPE, isJsonObject } from '@scim/core';
+import { decodeJwt } from 'jose';
 import type { ReceiveResult } from './receiver.js';
 import { checkNumberOption } from './replay.js';
 
@@ -30,7 +31,8 @@ export interface PollOnceOptions {
 
 /**
  * What one poll came to: the result of each SET by `jti`; those acknowledged, those reported as
- * errors, and those left to come again (`retry`); whether the transmitter has more
+ * errors, and those left to come again (`retry`: those that failed, and the SETs after one of them
+ * of the same subject, which are not applied before it); whether the transmitter has more
  * (`moreAvailable`); and `ok` false with `error` when the poll or the acknowledgement failed (SETs
  * not acknowledged come again once their lease ends, and are then skipped as duplicates).
  * @example `do result = await receiver.pollOnce(options); while (result.ok && result.moreAvailable);`
@@ -53,7 +55,10 @@ type Receive = (
   context: { readonly signal?: AbortSignal | undefined },
 ) => Promise<ReceiveResult>;
 
-/** Polls once, applies each SET in the order given, and acknowledges what it may. */
+/**
+ * Polls once, applies each SET in the order given, and acknowledges what it may. Once a SET fails,
+ * the later SETs of its subject in the batch are left for the transmitter to send again, after it.
+ */
 export async function pollSets(
   options: PollOnceOptions,
   receive: Receive,
@@ -76,13 +81,29 @@ export async function pollSets(
     return { ok: false, error: 'The poll answer has no sets (RFC 8936 §2.3)', ...empty };
   const moreAvailable = isJsonObject(answer) && answer.moreAvailable === true;
 
-  const results: Record<string, ReceiveResult> = {};
+  // Keyed by jti, which the transmitter chooses: without a prototype, `__proto__` is a jti too.
+  const results: Record<string, ReceiveResult> = Object.create(null) as Record<string, never>;
   const ack: string[] = [];
-  const setErrs: Record<string, { err: string; description: string }> = {};
+  const setErrs: Record<string, { err: string; description: string }> = Object.create(
+    null,
+  ) as Record<string, never>;
   const retry: string[] = [];
+  /** Subjects with a SET that failed: their later SETs wait for its retry, in order. */
+  const held = new Set<string>();
   for (const [jti, token] of Object.entries(sets)) {
     if (typeof token !== 'string') {
       setErrs[jti] = { err: 'invalid_request', description: 'A SET is a compact JWS string' };
+      continue;
+    }
+    const subject = subjectOf(token);
+    if (subject !== undefined && held.has(subject)) {
+      // Applied now, it would make the earlier change stale by the time its retry comes.
+      results[jti] = {
+        status: 'failed',
+        description: 'An earlier SET of its subject failed: this one comes again after it',
+        jti,
+      };
+      retry.push(jti);
       continue;
     }
     const result = await receive(token, { signal: options.signal });
@@ -90,7 +111,10 @@ export async function pollSets(
     if (result.status === 'applied' || result.status === 'skipped') ack.push(jti);
     else if (result.status === 'refused')
       setErrs[jti] = { err: result.err, description: result.description };
-    else retry.push(jti);
+    else {
+      retry.push(jti);
+      if (subject !== undefined) held.add(subject);
+    }
   }
   const done = { results, reported: setErrs, retry, moreAvailable };
   if (ack.length === 0 && Object.keys(setErrs).length === 0)
@@ -100,6 +124,21 @@ export async function pollSets(
   if (typeof receipt === 'string')
     return { ok: false, error: `Acknowledging failed: ${receipt}`, acknowledged: [], ...done };
   return { ok: true, acknowledged: ack, ...done };
+}
+
+/**
+ * The subject a SET names, by issuer and `sub_id.uri`, read before it is verified: it only orders
+ * the batch, and a SET that is not what it says is refused by `receive`.
+ */
+function subjectOf(token: string): string | undefined {
+  try {
+    const claims = decodeJwt(token);
+    const subject = claims.sub_id;
+    if (!isJsonObject(subject) || typeof subject.uri !== 'string') return undefined;
+    return JSON.stringify([claims.iss ?? null, subject.uri]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** POSTs a poll request; the parsed answer, or a string saying why there is none. */

@@ -187,7 +187,9 @@ export function subjectUri(resourceType: ScimResourceType, id: string): string {
 
 /**
  * When the change happened: the representation's `meta.lastModified` when it carries one (exact to
- * the millisecond), else `toe`, whole seconds, so anywhere in that second.
+ * the millisecond), else `toe`. A `toe` with a fraction (a NumericDate may have one, RFC 7519 §2) is
+ * taken as exact to the millisecond; a whole one as anywhere in that second, since most
+ * transmitters drop the fraction.
  */
 function timeOf(claims: SetClaims, data: Json | undefined): { since: number; until: number } {
   const meta = data?.meta;
@@ -196,7 +198,11 @@ function timeOf(claims: SetClaims, data: Json | undefined): { since: number; unt
   if (Number.isFinite(exact)) return { since: exact, until: exact };
   const { toe } = claims;
   if (typeof toe !== 'number' || !Number.isFinite(toe)) return UNKNOWN_TIME;
-  return { since: Math.floor(toe) * 1000, until: Math.floor(toe) * 1000 + 999 };
+  if (!Number.isInteger(toe)) {
+    const at = Math.round(toe * 1000);
+    return { since: at, until: at };
+  }
+  return { since: toe * 1000, until: toe * 1000 + 999 };
 }
 
 function refuse(description: string): ReadOutcome {

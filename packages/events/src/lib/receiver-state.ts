@@ -1,7 +1,8 @@
 // What a receiver remembers of each subject it replicated, so that applying SETs is idempotent and
 // never goes back in time (RFC 9967 §2.2: `txn` "to disambiguate or detect duplicate SETs"). ETags
 // are opaque and cannot be ordered, so the order of changes comes from the transmitter's clock:
-// `toe` (whole seconds) and, when a SET carries the resource, its `meta.lastModified` (milliseconds).
+// `toe` (whole seconds, unless sent with a fraction) and, when a SET carries the resource, its
+// `meta.lastModified` (milliseconds).
 import { checkNumberOption } from './replay.js';
 
 /**
@@ -36,11 +37,13 @@ export interface ReceivedSubjectState {
 }
 
 /**
- * Where a receiver keeps its {@link ReceivedSubjectState}s, by subject (`/Users/{id}`). `update`
- * runs one subject's work at a time and stores the state it returns, so two deliveries of one
- * subject (a retry racing the first attempt, or two streams) never interleave: in a database, a
- * transaction holding the subject's row (`SELECT … FOR UPDATE`). When `work` throws, nothing is
- * stored and the error propagates.
+ * Where a receiver keeps its {@link ReceivedSubjectState}s, by subject: a key naming the SET's
+ * issuer, the receiver's tenant and the subject's uri
+ * (`["https://scim.example.com",null,"/Users/2819c223"]`), so that receivers of several
+ * transmitters or tenants may share one store. `update` runs one subject's work at a time and
+ * stores the state it returns, so two deliveries of one subject (a retry racing the first attempt,
+ * or two streams) never interleave: in a database, a transaction holding the subject's row
+ * (`SELECT … FOR UPDATE`). When `work` throws, nothing is stored and the error propagates.
  * @example
  * ```ts
  * const state: ReceiverStateStore = {

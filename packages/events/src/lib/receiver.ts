@@ -25,7 +25,6 @@ import {
   type SetErrorCode,
   type SetVerifyIssue,
   type SetVerifyOptions,
-  type VerifiedSet,
 } from './verify.js';
 
 /**
@@ -48,10 +47,13 @@ export interface ReceiverTarget {
  * Options of {@link createEventReceiver}: those of `verifySet` (the transmitter's keys, `issuer`,
  * `audience`, `replayCache`, …), and where and how to apply. `source` reads a resource back from the
  * transmitter; with it, every change is applied by reading the resource (`refresh: 'always'`, the
- * default) or only the notice ones (`'notice'`: full events are applied from their data). `state`
- * keeps what was applied per subject (default in memory). `authorize` checks a push request's
- * credentials (401 otherwise); `maxBodyBytes` bounds a pushed SET (default 1 MiB); `onError`
- * hears of every failure a result reports as `failed`, with its cause.
+ * default) or only the notice ones (`'notice'`: full events are applied from their data). Copies
+ * read from the source have the transmitter's `meta.lastModified` to the millisecond; one patched
+ * from a PatchOp takes the SET's `toe`, which is exact only when the transmitter sends its fraction
+ * of a second, so exact times need a source with `refresh: 'always'`. `state` keeps what was
+ * applied per subject (default in memory). `authorize` checks a push request's credentials (401
+ * otherwise); `maxBodyBytes` bounds a pushed SET (default 1 MiB); `onError` hears of every failure
+ * a result reports as `failed`, with its cause.
  * @example
  * ```ts
  * const options: EventReceiverOptions = {
@@ -81,12 +83,14 @@ export interface EventReceiverOptions extends SetVerifyOptions {
  * What became of one SET, as data:
  * - `applied`: written (`action` create, replace or delete; `from` the SET's data or the source);
  * - `skipped`: nothing to write: a `duplicate` (received or applied before), `stale` (a later change
- *   of the subject is already applied), `deleted` (the subject was deleted, and ids are never
- *   reassigned), or `not_applicable` (an event about the stream, or a subject leaving the feed);
+ *   of the subject is already applied, or the source no longer has the resource: its delete
+ *   follows), `deleted` (the subject was deleted, and ids are never reassigned), or
+ *   `not_applicable` (an event about the stream, or a subject leaving the feed);
  * - `refused`: the SET is wrong or cannot be applied here, for good: answer 400 with `err` and
  *   `description` (RFC 8935 §2.3), or report it in a poll's `setErrs` (RFC 8936 §2.2);
- * - `failed`: it could not be applied this time (a store or source failure, the transmitter's keys
- *   unreachable): answer 5xx, or leave it unacknowledged, so that it comes again.
+ * - `failed`: it could not be applied this time (a store or source failure, a source behind the
+ *   change, the transmitter's keys unreachable): answer 5xx, or leave it unacknowledged, so that it
+ *   comes again.
  * @example `if (result.status === 'refused') return Response.json({ err: result.err, description: result.description }, { status: 400 });`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.3
  */
@@ -144,11 +148,17 @@ const NEVER = new AbortController().signal;
  * stays deleted, and a change that certainly happened before the one applied (by `toe`, or the
  * data's `meta.lastModified`) never overwrites it; within one second the transmitter's order is
  * trusted (it delivers a subject's SETs in order). With a `source`, a change is applied by reading
- * the resource (404 deletes it); without one, `create:full` and `put:full` data is written as it
- * is, `patch:full` data is applied to the copy with `@scim/patch`, and notice events are refused.
- * Passwords are never in a SET nor written. Writes go to the stores directly: the replica records
- * no lifecycle events of its own for them. The `jti` is released again when a SET failed or was
- * refused, so the transmitter's retry, or a replay of the dead letter, is processed.
+ * the resource: a source behind the change (not at its `version`, last modified before it) fails
+ * for now, and one that answers 404 skips it, since the transmitter's delete follows; without a
+ * source, `create:full` and `put:full` data is written as it is, `patch:full` data is applied to the
+ * copy with `@scim/patch`, and notice events are refused. What a server derives on reads or never
+ * returns (a password, a user's `groups`, by the schema's `mutability` and `returned`) is never
+ * written, and members a PatchOp added before their own create arrived get their `type` once it
+ * has. Writes go to the stores directly: the replica records no lifecycle events of its own for
+ * them. The `jti` is released again when a SET failed or was refused, so the transmitter's retry,
+ * or a replay of the dead letter, is processed; a SET the replay cache holds that is not being
+ * applied here (the process stopped after reserving its jti, or the cache has no `release`) is
+ * applied when its subject's state does not have its change, and skipped as a duplicate otherwise.
  * @example
  * ```ts
  * const storage = createMemoryStorage();
@@ -200,6 +210,7 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     source: options.source,
     refresh: options.refresh ?? 'always',
     state: options.state ?? createMemoryReceiverState(),
+    tenant: target.tenant,
   };
   /** SETs being applied, by issuer and jti: a retry that arrives meanwhile waits for the outcome. */
   const inFlight = new Map<string, Promise<ReceiveResult>>();
@@ -212,8 +223,7 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     }
   };
 
-  async function apply(verified: VerifiedSet, signal: AbortSignal): Promise<ReceiveResult> {
-    const { claims } = verified;
+  async function apply(claims: SetClaims, signal: AbortSignal): Promise<ReceiveResult> {
     const { jti } = claims;
     const read = readChange(claims, resourceTypes);
     if (read.kind === 'refused')
@@ -223,7 +233,13 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     const { change } = read;
     const about = { jti, txn: change.txn, subject: change.uri };
     try {
-      const applied = await applyChange(change, await digestOf(claims), applying, signal);
+      const applied = await applyChange(
+        change,
+        await digestOf(claims),
+        claims.iss,
+        applying,
+        signal,
+      );
       if (applied.status === 'failed' && applied.cause !== undefined)
         report(applied.cause, { jti, subject: change.uri });
       if (applied.status === 'applied' || applied.status === 'skipped')
@@ -236,10 +252,33 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     }
   }
 
+  /**
+   * Applies a SET as the delivery of its jti being applied here, so that a retry arriving meanwhile
+   * answers as this one will; `settle` runs on the result before that delivery ends.
+   */
+  async function applyTracked(
+    claims: SetClaims,
+    signal: AbortSignal,
+    settle: (result: ReceiveResult) => Promise<void> = () => Promise.resolve(),
+  ): Promise<ReceiveResult> {
+    const key = JSON.stringify([claims.iss, claims.jti]);
+    const running = apply(claims, signal).then(async (result) => {
+      await settle(result);
+      return result;
+    });
+    inFlight.set(key, running);
+    try {
+      return await running;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
   async function receive(
     token: string,
     context: { readonly signal?: AbortSignal | undefined } = {},
   ): Promise<ReceiveResult> {
+    const signal = context.signal ?? NEVER;
     let verified: Awaited<ReturnType<typeof verifySet>>;
     try {
       verified = await verifySet(token, options);
@@ -249,23 +288,45 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
       report(error, {});
       return { status: 'failed', description: 'The receiver could not verify SETs' };
     }
-    if (!verified.ok) return fromIssues(verified.issues, token, inFlight);
-    const { claims } = verified.value;
-    const key = JSON.stringify([claims.iss, claims.jti]);
-    const running = apply(verified.value, context.signal ?? NEVER);
-    inFlight.set(key, running);
-    try {
-      const result = await running;
+    if (!verified.ok) return notVerified(verified.issues, token, signal);
+    const { claims, release } = verified.value;
+    return applyTracked(claims, signal, async (result) => {
       // Taken back, so that the transmitter's retry (or a replay of the dead letter once the
       // receiver is fixed) is applied rather than answered "already received".
       if (result.status === 'failed' || result.status === 'refused')
-        await verified.value
-          .release()
-          .catch((error: unknown) => report(error, { jti: claims.jti }));
-      return result;
-    } finally {
-      inFlight.delete(key);
+        await release().catch((error: unknown) => report(error, { jti: claims.jti }));
+    });
+  }
+
+  /** The result of a SET `verifySet` did not accept: refused, failed for now, or a replay. */
+  async function notVerified(
+    issues: readonly SetVerifyIssue[],
+    token: string,
+    signal: AbortSignal,
+  ): Promise<ReceiveResult> {
+    const unavailable = issues.find((issue) => issue.code === 'jwks_unavailable');
+    if (unavailable !== undefined) return { status: 'failed', description: unavailable.message };
+    const [first] = issues;
+    if (first?.code !== 'replayed') {
+      const refusal = issues.find((issue) => issue.err !== undefined);
+      return {
+        status: 'refused',
+        err: refusal?.err ?? 'invalid_request',
+        description: (refusal ?? first)?.message ?? 'The SET was refused',
+      };
     }
+    // verifySet reports a replay only once everything else checked out, so the claims are sound.
+    const claims = decodeJwt(token) as unknown as SetClaims;
+    const running = inFlight.get(JSON.stringify([claims.iss, claims.jti]));
+    // The first delivery is still being applied: answer as it will, or a 202 given now would
+    // stop the transmitter's retries while that delivery may still fail.
+    if (running !== undefined) return running;
+    // Received before, yet perhaps never applied: the process stopped after the jti was reserved,
+    // or the replay cache could not take it back after a failure. The subject's state knows
+    // whether its change is there; a SET with nothing left to do was received before.
+    const result = await applyTracked(claims, signal);
+    if (result.status !== 'skipped' || result.reason === 'duplicate') return result;
+    return { ...result, reason: 'duplicate', description: first.message };
   }
 
   async function handlePush(request: Request): Promise<Response> {
@@ -314,38 +375,6 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     receive,
     handlePush,
     pollOnce: (poll) => pollSets(poll, receive),
-  };
-}
-
-/** The result of a SET `verifySet` refused. */
-async function fromIssues(
-  issues: readonly SetVerifyIssue[],
-  token: string,
-  inFlight: ReadonlyMap<string, Promise<ReceiveResult>>,
-): Promise<ReceiveResult> {
-  const unavailable = issues.find((issue) => issue.code === 'jwks_unavailable');
-  if (unavailable !== undefined) return { status: 'failed', description: unavailable.message };
-  const [first] = issues;
-  if (first?.code === 'replayed') {
-    // verifySet reports a replay only once everything else checked out, so the claims are sound.
-    const claims = decodeJwt(token) as unknown as SetClaims;
-    const running = inFlight.get(JSON.stringify([claims.iss, claims.jti]));
-    // The first delivery is still being applied: answer as it will, or a 202 given now would
-    // stop the transmitter's retries while that delivery may still fail.
-    if (running !== undefined) return running;
-    return {
-      status: 'skipped',
-      reason: 'duplicate',
-      description: first.message,
-      jti: claims.jti,
-      txn: claims.txn,
-    };
-  }
-  const refusal = issues.find((issue) => issue.err !== undefined);
-  return {
-    status: 'refused',
-    err: refusal?.err ?? 'invalid_request',
-    description: (refusal ?? first)?.message ?? 'The SET was refused',
   };
 }
 

@@ -12,10 +12,8 @@ import {
   SSF_VERIFICATION_EVENT_URI,
 } from '@scim/core';
 import type { SetClaims, SetEventPayload } from './claims.js';
-import type { SigningKeySet } from './keys.js';
 import { isLoopback } from './delivery-log.js';
 import { checkReceiverUrl, type ReceiverUrlResolver } from './receiver-url.js';
-import { signSet } from './sign.js';
 import { SsfError, empty, invalid, json, readJsonObject } from './ssf-http.js';
 import {
   parseStatusUpdate,
@@ -47,8 +45,8 @@ export const SSF_PATHS = {
 
 /**
  * One authorized request as the operations see it: the tenant, receiver and audience its
- * authorization granted, how the tenant's streams are shown, and the tenant's signing keys.
- * @example `await operation({ request, url, tenant: 'acme', receiver: 'okta', audience: undefined, view, signingKeys })`
+ * authorization granted, and how the tenant's streams are shown.
+ * @example `await operation({ request, url, tenant: 'acme', receiver: 'okta', audience: undefined, view })`
  * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#management
  */
 export interface SsfCall {
@@ -59,7 +57,6 @@ export interface SsfCall {
   readonly receiver: string;
   readonly audience: string | readonly string[] | undefined;
   readonly view: StreamView;
-  readonly signingKeys: () => Promise<SigningKeySet>;
 }
 
 /**
@@ -173,7 +170,7 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
     };
   }
 
-  /** Signs an SSF event about the stream itself and queues it (SSF 1.0 §8.1.4.1, §8.1.5). */
+  /** Queues an SSF event about the stream itself (SSF 1.0 §8.1.4.1, §8.1.5). */
   function queueStreamEvent(
     call: SsfCall,
     stream: EventStream,
@@ -215,7 +212,6 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
     payload: SetEventPayload,
     subject: { readonly subId: SetClaims['sub_id']; readonly orderingKey: string },
   ): Promise<void> {
-    const keys = await call.signingKeys();
     const at = now();
     const jti = newId();
     const claims: SetClaims = {
@@ -235,7 +231,8 @@ export function createSsfRoutes(settings: SsfOperationSettings): readonly SsfRou
         jti,
         txn: jti,
         eventUris: [uri],
-        payload: await signSet(claims, keys.active),
+        // Signed as it is handed out, as the publisher's SETs are.
+        payload: JSON.stringify(claims),
         queuedAt: at.toISOString(),
       },
     ]);

@@ -7,21 +7,16 @@
 // the first store call) and executed against the tenant and receiver its authorization grants. A
 // receiver sees only the streams it created: another receiver's stream (of its tenant or another)
 // and every stream the operator created are answered exactly as a missing one. SETs the API itself emits (verification,
-// stream updated) are signed with the tenant's active key and queued like any other.
+// stream updated, feed add and remove) are queued like any other, as claims the deliverer or the
+// poll endpoint signs when it hands them out.
 import { POLL_DELIVERY_METHOD, PUSH_DELIVERY_METHOD, SCIM_EVENT_URIS } from '@scim/core';
 import type { SigningKeySet } from './keys.js';
+import { resolvePerTenant as resolve, type PerTenant } from './per-tenant.js';
 import type { ReceiverUrlResolver } from './receiver-url.js';
 import { SsfError, json } from './ssf-http.js';
 import { SSF_PATHS, createSsfRoutes } from './ssf-operations.js';
 import type { StreamView } from './ssf-wire.js';
 import type { SetQueue, StreamStore } from './streams.js';
-
-/**
- * A value the same for every tenant, or one per tenant (a function of the tenant, possibly async).
- * @example `(tenant) => `https://scim.example.com/tenants/${tenant}``
- * @see https://openid.net/specs/openid-sharedsignals-framework-1_0.html#discovery-meta
- */
-export type PerTenant<T> = T | ((tenant: string | undefined) => T | Promise<T>);
 
 /**
  * What the app's `authorize` grants a receiver (SSF 1.0 §8: the authorization associates a receiver
@@ -74,7 +69,10 @@ export interface SsfContext {
 export interface SsfEndpointsOptions {
   readonly streams: StreamStore;
   readonly queue: SetQueue;
-  /** The keys that sign the SETs of each tenant; `jwks()` is served at `jwks_uri`. */
+  /**
+   * Each tenant's keys: `jwks()` is served at `jwks_uri`. Give the deliverer and the poll endpoint
+   * the same keys, since they sign the SETs.
+   */
   readonly keys: PerTenant<SigningKeySet>;
   /** The `iss` of each tenant's SETs, an https URL without query or fragment (SSF 1.0 §7.1). */
   readonly issuer: PerTenant<string>;
@@ -248,16 +246,7 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
       pollEndpointUrl: options.pollEndpointUrl,
       minVerificationInterval,
     };
-    const signingKeys = () => resolve(options.keys, tenant);
-    return operation({
-      request,
-      url,
-      tenant,
-      receiver,
-      audience: grant.audience,
-      view,
-      signingKeys,
-    });
+    return operation({ request, url, tenant, receiver, audience: grant.audience, view });
   }
 
   return async (request, context = { tenant: undefined }) => {
@@ -272,10 +261,4 @@ export function createSsfEndpoints(options: SsfEndpointsOptions): SsfHandler {
       ).toResponse();
     }
   };
-}
-
-async function resolve<T>(value: PerTenant<T>, tenant: string | undefined): Promise<T> {
-  return typeof value === 'function'
-    ? (value as (tenant: string | undefined) => T | Promise<T>)(tenant)
-    : value;
 }

@@ -129,8 +129,10 @@ export interface StreamStore {
 export type QueuedSetState = 'pending' | 'delivered' | 'dead';
 
 /**
- * A SET to queue for one stream.
- * @example `{ streamId, key: `${event.id}:0`, subject: 'acme /Users/2819c223', jti, txn, eventUris, payload: token, queuedAt }`
+ * A SET to queue for one stream. Its claims are fixed when it is queued (`jti`, `iat`, `txn`, the
+ * events), so a retransmission tells the same SET; push and poll SETs are signed only when they
+ * are handed out, with the tenant's active key of that moment.
+ * @example `{ streamId, key: `${event.id}:0`, subject: 'acme /Users/2819c223', jti, txn, eventUris, payload: JSON.stringify(claims), queuedAt }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
  */
 export interface NewQueuedSet {
@@ -148,7 +150,12 @@ export interface NewQueuedSet {
   readonly jti: string;
   readonly txn: string;
   readonly eventUris: readonly string[];
-  /** What is sent: the signed SET (compact JWS) for push and poll, the JSON text for a webhook. */
+  /**
+   * What is sent, as text the queue keeps unchanged. Push and poll: the SET's claims as JSON, which
+   * the deliverer and the poll endpoint sign as they hand the SET out (the JWS payload is this text,
+   * byte for byte); a compact JWS, signed before it was queued, is sent as it is. Webhook: the JSON
+   * body.
+   */
   readonly payload: string;
   readonly queuedAt: string;
 }

@@ -219,7 +219,9 @@ export async function verifySet(
       (released ??=
         replayCache.release === undefined
           ? Promise.resolve(false)
-          : Promise.resolve(replayCache.release(key)).then(() => true));
+          : Promise.resolve()
+              .then(() => replayCache.release?.(key))
+              .then(() => true));
   }
   const value = {
     claims: set,

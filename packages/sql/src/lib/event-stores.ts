@@ -57,8 +57,8 @@ export interface SqlEventStores {
  * const { db } = await openDatabase('sqlite:./data/scim.db');
  * await migrate(db);
  * const { streams, queue } = createSqlEventStores({ db });
- * const publisher = createEventPublisher({ streams, queue, keys, issuer, resourceTypes });
- * createStreamDeliverer({ streams, queue }).start();
+ * const publisher = createEventPublisher({ streams, queue, issuer, resourceTypes });
+ * createStreamDeliverer({ streams, queue, keys }).start(); // signs each SET as it pushes it
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
  */

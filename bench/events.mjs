@@ -1,0 +1,436 @@
+// Issue 14's event figures, in one process (the push receiver in a child, lib/set-receiver.mjs):
+// 1. sign: SETs signed per second with ES256 and RS256 (2048 bits), one at a time and
+//    `--sign-concurrency` at once, and verified per second (`verifySet`), on the claims of a real
+//    `POST /Users`.
+// 2. push: SETs pushed per second by the real deliverer (`createStreamDeliverer` over the memory
+//    queue, signing each SET as it sends it) to a loopback receiver that answers 202: one subject
+//    (its SETs go one at a time, in order), many subjects, several streams, the default settings;
+//    beside them `pushSet` alone and a keep-alive `node:http` POST of SETs signed beforehand, the
+//    floors. The receiver checks that each subject's SETs arrive in the order they were queued.
+// 3. write: what publishing events adds to a write on the memory storage. The same request mix
+//    (`POST /Users`, `PATCH` active=false, `DELETE`) through `createScimHandler`, in process, with
+//    no hooks (the outbox is written all the same) and with the `onEvent` of `createEventPublisher`
+//    and one push stream (SETs queued as their claims: signing is the deliverer's), one client at a
+//    time and `--concurrency` at once. The variants take
+//    turns, after a warm-up; a slice lasts until every event its writes caused was handled (and,
+//    for "deliver", pushed), so work left running in the background is charged to the variant
+//    that caused it. Target (issue 14): "record" costs at most `--max-cost` (20 %) more time per
+//    mix than "none", with one client and with several.
+//
+// Run after `npm run build` (it imports the built packages):
+//   node bench/events.mjs [--quick] [--parts sign,push,write] [--rounds 11] [--slice 0.3]
+//                         [--warmup 1] [--concurrency 8] [--sign-concurrency 16] [--max-cost 0.2]
+//                         [--variants none,empty,record,nowait,deliver]
+// It exits 1 when the target is missed, an answer is wrong, or a SET was lost or out of order.
+import http from 'node:http';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  createMemorySetQueue,
+  createMemoryStreamStore,
+  createSigningKeySet,
+  createStreamDeliverer,
+  generateSigningKey,
+  pushSet,
+  signSet,
+  verifySet,
+} from '../packages/events/dist/index.js';
+import {
+  AUDIENCE,
+  ISSUER,
+  RECEIVER_TOKEN,
+  WRITE_VARIANTS,
+  claimsOf,
+  closedLoop,
+  cpuSince,
+  median,
+  medians,
+  number,
+  publishPieces,
+  pushStream,
+  recordsOfOneMix,
+  setUpWriteVariant,
+  sleep,
+  startReceiver,
+  table,
+} from './lib/events-kit.mjs';
+import { pool } from './lib/load.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    parts: { type: 'string', default: 'sign,push,write' },
+    rounds: { type: 'string' },
+    slice: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string', default: '8' },
+    'sign-concurrency': { type: 'string', default: '16' },
+    'max-cost': { type: 'string', default: '0.2' },
+    variants: { type: 'string' },
+  },
+});
+const QUICK = args.quick;
+const PARTS = new Set(args.parts.split(','));
+// The write cost is a median of per-round ratios: on a shared machine one slice in five can be
+// disturbed, so there are enough rounds for the median to pass over them.
+const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 3 : 11)));
+const SLICE_MS = 1000 * Number(args.slice ?? (QUICK ? 0.15 : 0.3));
+const WARMUP_MS = 1000 * Number(args.warmup ?? (QUICK ? 0.3 : 1));
+const CONCURRENCY = Number(args.concurrency);
+const SIGN_CONCURRENCY = Number(args['sign-concurrency']);
+const MAX_COST = Number(args['max-cost']);
+
+let failed = false;
+const fail = (message) => {
+  console.log(`FAIL: ${message}`);
+  failed = true;
+};
+const percent = (fraction) => `${fraction >= 0 ? '+' : ''}${number(100 * fraction)} %`;
+
+const records = await recordsOfOneMix();
+const createClaims = claimsOf(records.find((record) => record.type === 'created'))[0];
+const es256 = await generateSigningKey();
+
+console.log(
+  `Events benchmark: Node ${process.version}, ${availableParallelism()} CPUs ` +
+    `(${cpus()[0]?.model.trim()}), load average ${number(loadavg()[0], 2)} at the start; ` +
+    `${ROUNDS} rounds of ${SLICE_MS / 1000} s per measurement, medians`,
+);
+
+// ---- 1. signing and verifying -------------------------------------------------------------------
+
+if (PARTS.has('sign')) {
+  const generating = performance.now();
+  const rs256 = await generateSigningKey({ alg: 'RS256' });
+  const rsKeyMs = performance.now() - generating;
+  console.log(
+    `\n1. SETs signed and verified per second: the claims of a POST /Users (prov:create:full, ` +
+      `${JSON.stringify(createClaims).length} bytes of JSON); verifySet without a replay cache. ` +
+      `Generating the RS256 2048-bit key took ${number(rsKeyMs)} ms.`,
+  );
+  const cases = [];
+  for (const key of [es256, rs256]) {
+    const keys = createSigningKeySet({ active: key });
+    const token = await signSet(createClaims, key);
+    const sign = () => signSet(createClaims, key);
+    const verify = async () => {
+      const options = { keys, issuer: ISSUER, audience: AUDIENCE, replayCache: false };
+      const result = await verifySet(token, options);
+      if (!result.ok) throw new Error(`verifySet: ${JSON.stringify(result.issues)}`);
+    };
+    for (const [what, work] of [
+      ['signSet', sign],
+      ['verifySet', verify],
+    ])
+      for (const concurrency of [1, SIGN_CONCURRENCY])
+        cases.push({ what, alg: key.alg, concurrency, work, runs: [] });
+  }
+  const build = async () => claimsOf(records[0]);
+  cases.push({ what: 'toSetClaims alone', alg: '-', concurrency: 1, work: build, runs: [] });
+  for (const entry of cases) await closedLoop(entry.concurrency, SLICE_MS / 2, entry.work);
+  // Signing has no baseline to pair with: three rounds give a steady enough median.
+  for (let round = 0; round < Math.min(ROUNDS, 3); round++)
+    for (const entry of cases)
+      entry.runs.push(await closedLoop(entry.concurrency, SLICE_MS, entry.work));
+  table(
+    ['operation', 'alg', 'in flight', 'per second', 'µs each', 'CPU µs each'],
+    cases.map((entry) => {
+      const result = medians(entry.runs);
+      return [
+        entry.what,
+        entry.alg,
+        entry.concurrency,
+        number(result.perSecond),
+        number(result.wallUs, 1),
+        number(result.cpuUs, 1),
+      ];
+    }),
+    new Set([2, 3, 4, 5]),
+  );
+}
+
+const receiver = PARTS.has('push') || PARTS.has('write') ? await startReceiver() : undefined;
+
+// ---- 2. push delivery -----------------------------------------------------------------------------
+
+/**
+ * SETs as the publisher queues them (their claims as JSON), spread over `streams` streams of
+ * `subjects` subjects each; `txn` is their order.
+ */
+function queuedSets({ name, sets, subjects, streams }) {
+  const queuedAt = new Date().toISOString();
+  return Array.from({ length: sets }, (_, index) => {
+    const streamId = `${name}-${index % streams}`;
+    const uri = `/Users/${streamId}-${Math.floor(index / streams) % subjects}`;
+    const jti = crypto.randomUUID();
+    const claims = { ...createClaims, jti, txn: String(index), sub_id: { format: 'scim', uri } };
+    const payload = JSON.stringify(claims);
+    const eventUris = Object.keys(claims.events);
+    return { streamId, key: jti, subject: uri, jti, txn: claims.txn, eventUris, payload, queuedAt };
+  });
+}
+
+/** The same SETs signed beforehand, for the floors, which only send. */
+function signedSets(scenario) {
+  const sets = queuedSets(scenario);
+  return pool(sets.length, SIGN_CONCURRENCY, async (index) => {
+    const set = sets[index];
+    return { ...set, payload: await signSet(JSON.parse(set.payload), es256) };
+  });
+}
+
+/** Queues the SETs, then starts a deliverer and times it until every SET was delivered. */
+async function deliverBacklog(scenario) {
+  const sets = queuedSets(scenario);
+  const streams = createMemoryStreamStore();
+  const queue = createMemorySetQueue();
+  for (let index = 0; index < scenario.streams; index++) {
+    const id = `${scenario.name}-${index}`;
+    await streams.put(pushStream(id, receiver.url(id)));
+  }
+  await queue.enqueue(sets);
+  await receiver.reset();
+  const keys = createSigningKeySet({ active: es256 });
+  const deliverer = createStreamDeliverer({ streams, queue, keys, options: scenario.options });
+  const settled = () =>
+    deliverer.metrics().reduce((sum, stream) => sum + stream.delivered + stream.dead, 0);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  deliverer.start();
+  while (settled() < sets.length && performance.now() - started < 30_000) await sleep(2);
+  const elapsedMs = performance.now() - started;
+  const cpuUs = cpuSince(cpu);
+  await deliverer.close();
+  const stats = await receiver.stats();
+  const sum = (field) => deliverer.metrics().reduce((total, stream) => total + stream[field], 0);
+  if (stats.received !== sets.length || sum('dead') > 0 || stats.malformed > 0)
+    fail(
+      `${scenario.title}: ${stats.received} of ${sets.length} SETs received, ` +
+        `${sum('dead')} dead, ${stats.malformed} unreadable`,
+    );
+  if (stats.outOfOrder > 0)
+    fail(`${scenario.title}: ${stats.outOfOrder} SETs arrived after a later SET of their subject`);
+  const perSecond = (1000 * sets.length) / elapsedMs;
+  return { sets: sets.length, perSecond, cpuUs: cpuUs / sets.length, retried: sum('retried') };
+}
+
+/** A floor: the same SETs POSTed 10 at a time by `send`, without a queue or a deliverer. */
+async function postAll(scenario, send) {
+  const sets = await signedSets(scenario);
+  await receiver.reset();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await pool(sets.length, 10, (index) => send(sets[index]));
+  const elapsedMs = performance.now() - started;
+  const stats = await receiver.stats();
+  if (stats.received !== sets.length)
+    fail(`${scenario.title}: ${stats.received} of ${sets.length} SETs received`);
+  const perSecond = (1000 * sets.length) / elapsedMs;
+  return { sets: sets.length, perSecond, cpuUs: cpuSince(cpu) / sets.length, retried: 0 };
+}
+
+if (PARTS.has('push')) {
+  const size = (full) => (QUICK ? Math.ceil(full / 5) : full);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  const keepAlivePost = (set) =>
+    new Promise((resolve, reject) => {
+      const headers = {
+        'content-type': 'application/secevent+jwt',
+        authorization: `Bearer ${RECEIVER_TOKEN}`,
+      };
+      const options = { agent, host: '127.0.0.1', port: receiver.port, method: 'POST' };
+      const request = http.request(
+        { ...options, path: '/streams/keepalive-0', headers },
+        (answer) => answer.resume().on('end', resolve),
+      );
+      request.on('error', reject);
+      request.end(set.payload);
+    });
+  const pushAlone = async (set) => {
+    const result = await pushSet(set.payload, receiver.url(set.streamId), {
+      authorization: `Bearer ${RECEIVER_TOKEN}`,
+      allowPrivate: true,
+      allowHttp: true,
+    });
+    if (result.outcome !== 'delivered') throw new Error(`pushSet: ${JSON.stringify(result)}`);
+  };
+  // A pass ends after `batchSize` SETs (100), waiting for its slowest delivery, and a started
+  // deliverer begins the next at once: every scenario but "defaults" raises batchSize above its
+  // backlog, so that what is timed is the sending; "defaults" shows what the batches cost.
+  const scenarios = [
+    { name: 'one', title: '1 stream, 1 subject (1 in flight)', sets: size(1000), subjects: 1 },
+    { name: 'many', title: '1 stream, 1,000 subjects (10 in flight)', sets: size(3000) },
+    {
+      name: 'four',
+      title: '4 streams, 250 subjects each',
+      sets: size(4000),
+      subjects: 250,
+      streams: 4,
+    },
+    {
+      name: 'defaults',
+      title: '1 stream, 300 subjects, default settings',
+      sets: QUICK ? 150 : 300,
+      subjects: 300,
+      options: {},
+    },
+    { name: 'pushset', title: 'floor: pushSet alone, 10 at once', run: pushAlone },
+    {
+      name: 'keepalive',
+      title: 'floor: node:http keep-alive POST, 10 at once',
+      run: keepAlivePost,
+    },
+  ];
+  console.log(
+    `\n2. Push deliveries per second to a loopback receiver answering 202 (another process), ` +
+      `SETs queued beforehand as their claims, signed (ES256) by the deliverer as it sends them; ` +
+      `the floors send SETs signed beforehand. The deliverer opens a new connection for every SET ` +
+      `(agent: false: it connects only to the address it has just vetted).`,
+  );
+  const rows = [];
+  for (const entry of scenarios) {
+    const scenario = { sets: size(3000), subjects: 1000, streams: 1, ...entry };
+    scenario.options ??= { batchSize: scenario.sets };
+    const result =
+      scenario.run === undefined
+        ? await deliverBacklog(scenario)
+        : await postAll({ ...scenario, subjects: scenario.sets }, scenario.run);
+    rows.push([
+      scenario.title,
+      number(result.sets),
+      number(result.perSecond),
+      number(result.cpuUs),
+      result.retried > 0 ? `${result.retried} retried` : '',
+    ]);
+  }
+  agent.destroy();
+  table(['scenario', 'SETs', 'per second', 'CPU µs each', ''], rows, new Set([1, 2, 3]));
+}
+
+// ---- 3. the cost on a write -------------------------------------------------------------------------
+
+if (PARTS.has('write')) {
+  const chosen = args.variants?.split(',') ?? WRITE_VARIANTS.map((variant) => variant.name);
+  const setups = [];
+  for (const variant of WRITE_VARIANTS)
+    if (chosen.includes(variant.name))
+      setups.push(
+        await setUpWriteVariant(variant, {
+          key: es256,
+          receiver,
+          recordsPerMix: records.length,
+        }),
+      );
+  const modes = [
+    { name: '1 client', concurrency: 1 },
+    { name: `${CONCURRENCY} at once`, concurrency: CONCURRENCY },
+  ];
+  const setCount = records.flatMap((record) => claimsOf(record)).length;
+  console.log(
+    `\n3. The cost on a write: POST /Users + PATCH active=false + DELETE (${records.length} ` +
+      `lifecycle records, ${setCount} SETs), createScimHandler over createMemoryStorage in process, ` +
+      `variants in turns after ${WARMUP_MS / 1000} s of warm-up each; cost: the median over rounds of ` +
+      `µs/mix ÷ "none"'s in the same round, − 1`,
+  );
+  await receiver.reset();
+  const rows = [];
+  const results = new Map();
+  for (const [modeIndex, mode] of modes.entries()) {
+    const slice = async (setup, ms) => {
+      const run = await closedLoop(mode.concurrency, ms, setup.work, setup.settle);
+      await setup.tidy();
+      return run;
+    };
+    // V8 compiles the shared write path during the first mode's warm-up; the second needs less.
+    for (const setup of setups) await slice(setup, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4);
+    const runs = new Map(setups.map((setup) => [setup, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Another variant goes first in each round, so that none always follows the same one.
+      const order = setups.map((_, index) => setups[(index + round) % setups.length]);
+      for (const setup of order) runs.get(setup).push(await slice(setup, SLICE_MS));
+    }
+    // Each round's figure against the baseline's in the same round, a few hundred ms apart: the
+    // median of those ratios shrugs off a change in the machine's load between rounds.
+    const baseline = setups.find((setup) => setup.variant.name === 'none');
+    const costOf = (setup, field) =>
+      baseline === undefined || setup === baseline
+        ? undefined
+        : median(
+            runs.get(setup).map((run, round) => run[field] / runs.get(baseline)[round][field]),
+          ) - 1;
+    for (const [index, setup] of setups.entries()) {
+      const result = medians(runs.get(setup));
+      const cost = costOf(setup, 'wallUs');
+      const cpuCost = costOf(setup, 'cpuUs');
+      const { name, target, title } = setup.variant;
+      const verdict = !target || cost === undefined ? '' : cost <= MAX_COST ? 'PASS' : 'FAIL';
+      results.set(`${name} ${mode.name}`, { ...result, cost });
+      rows.push([
+        index === 0 ? mode.name : '',
+        title,
+        number(result.perSecond),
+        number(result.wallUs),
+        number(result.cpuUs),
+        cost === undefined ? '' : percent(cost),
+        cpuCost === undefined ? '' : percent(cpuCost),
+        target ? `≤ ${number(100 * MAX_COST)} %` : '',
+        verdict,
+      ]);
+    }
+  }
+  table(
+    ['clients', 'variant', 'mixes/s', 'µs/mix', 'CPU µs/mix', 'cost', 'CPU cost', 'target', ''],
+    rows,
+    new Set([2, 3, 4, 5, 6]),
+  );
+  for (const setup of setups) {
+    if (setup.counts.wrong > 0)
+      fail(`${setup.variant.title}: ${setup.counts.wrong} mixes answered wrongly`);
+    await setup.close();
+  }
+  const delivering = setups.find((setup) => setup.variant.deliver);
+  if (delivering !== undefined) {
+    const stats = await receiver.stats();
+    const { queued } = delivering.counts;
+    if (stats.received !== queued || stats.outOfOrder > 0)
+      fail(
+        `deliver: ${stats.received} of ${queued} SETs received, ${stats.outOfOrder} out of order`,
+      );
+    else
+      console.log(
+        `The receiver got all ${number(queued)} SETs of "deliver", each subject's in order.`,
+      );
+  }
+
+  const record = results.get('record 1 client');
+  const none = results.get('none 1 client');
+  if (record !== undefined && none !== undefined) {
+    const pieces = await publishPieces({
+      key: es256,
+      receiver,
+      records,
+      rounds: ROUNDS,
+      sliceMs: SLICE_MS / 2,
+    });
+    console.log(
+      `\nWhere the time goes: "record" took ${number(record.wallUs)} µs per mix (1 client), ` +
+        `"none" ${number(none.wallUs)}; the publisher's pieces for one mix, each timed alone:`,
+    );
+    table(
+      ['piece', 'µs per mix', 'CPU µs per mix'],
+      pieces.map(([name, result]) => [name, number(result.wallUs, 1), number(result.cpuUs, 1)]),
+      new Set([1, 2]),
+    );
+  }
+  for (const mode of modes) {
+    const cost = results.get(`record ${mode.name}`)?.cost;
+    if (cost !== undefined && cost > MAX_COST)
+      fail(
+        `recording events costs ${percent(cost)} per write mix (${mode.name}); ` +
+          `the target is ≤ ${number(100 * MAX_COST)} %`,
+      );
+  }
+}
+
+receiver?.stop();
+process.exit(failed ? 1 : 0);
