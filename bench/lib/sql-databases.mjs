@@ -18,6 +18,7 @@ const TABLES = [
   'emails',
   'unique_values',
   'resources',
+  'tokens',
   'migrations',
 ];
 const postgresUrl = process.env.SCIM_TEST_POSTGRES_URL;

@@ -3,7 +3,8 @@
  * (better-sqlite3), PostgreSQL (pg), MySQL and MariaDB (mysql2) and PGlite. Lookups identity
  * providers make are indexed columns, filters become parameterised SQL, group members are rows,
  * and every write commits with its lifecycle events in one transaction. `createSqlEventStores`
- * keeps `@scim/events`' streams and queued SETs in the same database.
+ * keeps `@scim/events`' streams and queued SETs in the same database, and `createSqlTokenStore`
+ * the bearer tokens of `@scim/server`'s token manager.
  *
  * @example
  * ```ts
@@ -33,6 +34,7 @@ export {
   type SqlEventStoresOptions,
 } from './lib/event-stores.js';
 export { type SqlSetQueue } from './lib/event-queue.js';
+export { createSqlTokenStore, type SqlTokenStoreOptions } from './lib/token-store.js';
 export { pgliteDialect, type PGliteLike } from './lib/pglite.js';
 export { openDatabase, type OpenedDatabase } from './lib/connect.js';
 export { cacheSqliteStatements, type SqliteStatementCacheOptions } from './lib/statements.js';

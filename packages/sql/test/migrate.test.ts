@@ -29,7 +29,7 @@ for (const engine of ENGINES) {
       const tablePrefix = prefix();
       const first = await migrate(database.db, { tablePrefix });
       const second = await migrate(database.db, { tablePrefix });
-      expect([first.applied, second.applied]).toEqual([[1, 2], []]);
+      expect([first.applied, second.applied]).toEqual([[1, 2, 3], []]);
       expect([first.version, second.version]).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
     });
 
@@ -38,7 +38,7 @@ for (const engine of ENGINES) {
       const results = await Promise.all(
         Array.from({ length: 4 }, () => migrate(database.db, { tablePrefix })),
       );
-      expect(results.flatMap((result) => result.applied)).toEqual([1, 2]);
+      expect(results.flatMap((result) => result.applied)).toEqual([1, 2, 3]);
     });
 
     it('a database at version 1 gets migration 2 alone (the event tables), keeping its rows', async () => {
@@ -62,6 +62,28 @@ for (const engine of ENGINES) {
         database.db,
       );
       expect(queued.rows).toEqual([]);
+    });
+
+    it('a database at version 2 gets migration 3 alone (the token table), keeping its rows', async () => {
+      const tablePrefix = prefix();
+      await migrate(database.db, { tablePrefix });
+      // Back to version 2, as a database made by the previous release is.
+      await sql`DROP TABLE ${sql.table(`${tablePrefix}tokens`)}`.execute(database.db);
+      await sql`DELETE FROM ${sql.table(`${tablePrefix}migrations`)} WHERE version = 3`.execute(
+        database.db,
+      );
+      await sql`INSERT INTO ${sql.table(`${tablePrefix}event_streams`)} (id, tenant, stream) VALUES ('s1', NULL, '{}')`.execute(
+        database.db,
+      );
+      expect((await migrate(database.db, { tablePrefix })).applied).toEqual([3]);
+      const kept = await sql<{
+        id: string;
+      }>`SELECT id FROM ${sql.table(`${tablePrefix}event_streams`)}`.execute(database.db);
+      expect(kept.rows.map((row) => row.id)).toEqual(['s1']);
+      const tokens = await sql`SELECT id FROM ${sql.table(`${tablePrefix}tokens`)}`.execute(
+        database.db,
+      );
+      expect(tokens.rows).toEqual([]);
     });
 
     it('the schemaSql script runs twice without error, and migrate then finds it applied', async () => {

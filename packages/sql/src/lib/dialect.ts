@@ -42,6 +42,8 @@ export interface TableNames {
   readonly eventQueues: string;
   /** Queued Security Event Tokens (see event-queue.ts). */
   readonly eventSets: string;
+  /** Issued bearer tokens, by their digest (see token-store.ts). */
+  readonly tokens: string;
 }
 
 export function tableNames(prefix = 'scim_'): TableNames {
@@ -59,6 +61,7 @@ export function tableNames(prefix = 'scim_'): TableNames {
     eventStreams: `${prefix}event_streams`,
     eventQueues: `${prefix}event_queues`,
     eventSets: `${prefix}event_sets`,
+    tokens: `${prefix}tokens`,
   };
 }
 

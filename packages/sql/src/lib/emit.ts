@@ -146,6 +146,8 @@ const PURPOSE: Readonly<Record<string, string>> = {
     'Event streams of @scim/events: one JSON document each, its id unique across tenants.',
   event_queues: 'One row per stream the SET queue knows, locked while SETs are queued or removed.',
   event_sets: 'Queued Security Event Tokens of @scim/events, and where their delivery stands.',
+  tokens:
+    'Bearer tokens of @scim/server by their SHA-256 digest (never the token), with their tenant, scopes and life.',
 };
 
 function purposeOf(table: string, prefix: string): string {

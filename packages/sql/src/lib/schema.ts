@@ -1,7 +1,8 @@
 // The storage's tables, as plain SQL per dialect, and the versioned migrations that create them.
 // The resource's JSON document is the source of truth; beside it sit the normalised columns the
 // identity providers' lookups need, a row per member, a row per e-mail address, a row per unique
-// value and the lifecycle outbox; and, for @scim/events, its event streams and queued SETs.
+// value and the lifecycle outbox; for @scim/events, its event streams and queued SETs; and the
+// bearer tokens of @scim/server's token manager.
 import { sql, type Kysely } from 'kysely';
 import type { Db } from './shared.js';
 import { dialectOf, tableNames, type SqlDialectName, type TableNames } from './dialect.js';
@@ -305,6 +306,38 @@ const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 3,
+    name: 'bearer tokens',
+    // Every request finds its token by the digest alone, before any tenant is known: the digest is
+    // unique across tenants, and the table is not keyed by tenant as the resources are.
+    statements: (t, y, d) =>
+      table(
+        d,
+        t.tokens,
+        [
+          `seq ${y.serial}`,
+          `id ${y.key} NOT NULL`,
+          `tenant ${y.tenant} NOT NULL`,
+          `label ${y.text} NOT NULL`,
+          `sha256 ${d === 'mysql' ? 'CHAR(71)' : y.key} NOT NULL`,
+          `scopes ${y.document}`,
+          `created_ms ${y.bigint} NOT NULL`,
+          `expires_ms ${y.bigint}`,
+          `last_used_ms ${y.bigint}`,
+          `revoked_ms ${y.bigint}`,
+          `rotated_from ${y.key}`,
+          ...(d === 'postgres' ? ['PRIMARY KEY (seq)'] : []),
+        ],
+        [
+          [`${t.tokens}_id`, 'id', true],
+          [`${t.tokens}_sha256`, 'sha256', true],
+          // A tenant's tokens oldest first, ties in the order they were issued.
+          [`${t.tokens}_tenant`, 'tenant, created_ms, seq'],
+        ],
+        y,
+      ),
+  },
 ];
 
 /**
@@ -409,7 +442,7 @@ async function underMigrationLock<T>(
 
 /**
  * What {@link migrate} did: the versions it applied now, and the schema version the database is at.
- * @example `{ applied: [1, 2], version: 2, milliseconds: 41 }`
+ * @example `{ applied: [1, 2, 3], version: 3, milliseconds: 41 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface MigrationResult {
@@ -426,7 +459,7 @@ export interface MigrationResult {
  * @example
  * ```ts
  * import { migrate } from '@scim/sql';
- * const { applied } = await migrate(db); // [1, 2] on an empty database, [] after that
+ * const { applied } = await migrate(db); // [1, 2, 3] on an empty database, [] after that
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
