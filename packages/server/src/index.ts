@@ -13,6 +13,12 @@
  * @packageDocumentation
  */
 export { createScimHandler, type ScimHandler } from './lib/handler.js';
+export {
+  createMultiTenantHandler,
+  type MultiTenantHandler,
+  type MultiTenantHandlerOptions,
+} from './lib/tenancy/multi-tenant.js';
+export type { TenantConfig, TenantSource } from './lib/tenancy/tenant-config.js';
 export { formatRequestLog } from './lib/observe.js';
 export { readBodyBytes, responseText } from './lib/http.js';
 export {

@@ -41,10 +41,9 @@ describe('rateLimit option', () => {
     const refused = await call('GET', '/Users', 'acme');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('5');
-    expect(await refused.json()).toMatchObject({
-      status: '429',
-      detail: expect.stringContaining('at most 2 per 10 s'),
-    });
+    const body = (await refused.json()) as { status: string; detail: string };
+    expect(body.status).toBe('429');
+    expect(body.detail).toContain('at most 2 per 10 s');
   });
 
   it('counts tenants apart', async () => {

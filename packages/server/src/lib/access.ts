@@ -3,7 +3,7 @@
 import { ScimError } from '@scim/core';
 import type { Engine } from './engine.js';
 import type { Authentication } from './options.js';
-import { ROUTES, type RouteMatch } from './route.js';
+import { noEndpoint, ROUTES, type RouteMatch } from './route.js';
 import { insufficientScope, SCIM_SCOPES, type ScimScope } from './tokens/scopes.js';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -28,19 +28,40 @@ export function checkTransport(engine: Engine, request: Request, url: URL): void
 
 /**
  * The caller, as `authenticate` decides, once its scopes are found to allow the request; discovery
- * is public unless `authenticateDiscovery`.
+ * is public unless `authenticateDiscovery`. `admitted` is a caller a multi-tenant handler has
+ * already authenticated (to learn its tenant): it is not asked again, but its scopes still count.
  */
 export async function authenticate(
   engine: Engine,
   request: Request,
   match: RouteMatch,
+  admitted?: Authentication,
 ): Promise<Authentication | undefined> {
-  if (engine.authenticate === undefined) return undefined;
-  if (match.isDiscovery && !engine.authenticateDiscovery) return undefined;
-  const caller = await engine.authenticate(request);
+  let caller = admitted;
+  if (caller === undefined) {
+    if (engine.authenticate === undefined) return undefined;
+    if (match.isDiscovery && !engine.authenticateDiscovery) return undefined;
+    caller = await engine.authenticate(request);
+  }
   // Checked before the body is read: a refused caller costs no parsing.
   if (caller.scopes !== undefined) checkScopes(scopesOf(caller.scopes), match, request);
   return caller;
+}
+
+/**
+ * The caller as a tenant's handler serves it: a credential that names another tenant than the one
+ * the handler serves is answered as a path that names no endpoint (404), so a valid credential of
+ * tenant A cannot learn that tenant B exists; a credential that names none acts in the handler's.
+ */
+export function bindTenant(
+  engine: Engine,
+  caller: Authentication | undefined,
+  pathname: string,
+): Authentication | undefined {
+  const tenant = engine.tenant;
+  if (tenant === undefined || caller === undefined || caller.tenant === tenant) return caller;
+  if (caller.tenant !== undefined) throw noEndpoint(pathname);
+  return { ...caller, tenant };
 }
 
 /**

@@ -142,7 +142,9 @@ export function createScope(
     url,
     baseUrl: engine.baseUrl ?? `${url.origin}${engine.basePath}`,
     principal: caller?.principal,
-    tenant: caller?.tenant,
+    // A tenant's handler serves its tenant even to callers it does not authenticate (public
+    // discovery, anonymous access): no store call of it ever runs without the tenant.
+    tenant: engine.tenant ?? caller?.tenant,
     grants: caller?.grants,
     transaction: undefined,
     events: undefined,

@@ -16,6 +16,17 @@ import {
 import { CursorCodec, CursorQuota } from './query/cursor.js';
 import { createRateLimitGate, type RateLimitGate } from './limits/rate-limit.js';
 import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './lifecycle/delivery.js';
+import {
+  byEndpoint,
+  byName,
+  hasAttribute,
+  lookupsOf,
+  newVersion,
+  patchOptions,
+  patchResponse,
+  storeFor,
+  type ResourceTypeLookups,
+} from './engine-methods.js';
 import { createMemoryOutbox } from './memory/memory-outbox.js';
 import type { LifecycleEvent, ScimOutbox } from './lifecycle/outbox.js';
 import { hashPasswordPbkdf2 } from './password.js';
@@ -33,6 +44,11 @@ import {
 import type { ScimStore, StoreContext } from './store.js';
 
 export interface Engine {
+  /**
+   * The tenant this engine serves, in a multi-tenant handler: every request's store calls carry it,
+   * and a caller whose credential names another is answered 404. Undefined: the caller's tenant.
+   */
+  readonly tenant: string | undefined;
   readonly basePath: string;
   readonly baseUrl: string | undefined;
   /** `baseUrl` parsed: the public address that links and the plain-HTTP check use. */
@@ -122,12 +138,40 @@ export interface Engine {
   storeFor(resourceType: ScimResourceType): ScimStore;
   byEndpoint(segment: string): ScimResourceType | undefined;
   byName(name: string): ScimResourceType | undefined;
+  /** What the methods above look resource types up in, shared by engines of the same types. */
+  readonly lookups: ResourceTypeLookups;
+  /** `patchOptions`' answers so far, one per resource type. */
+  readonly patchCache: Map<ScimResourceType, ApplyPatchOptions>;
+  /** `newVersion`'s random prefix (made on the first write) and counter; undefined with ETags off. */
+  readonly versionState: { prefix: string | undefined; counter: number } | undefined;
 }
 
+const defaultNow = (): Date => new Date();
+const defaultGenerateId = (): string => crypto.randomUUID();
+
 export type { Scope } from './context.js';
+export type { ResourceTypeLookups } from './engine-methods.js';
 import type { Scope } from './context.js';
 
-export function createEngine(options: ScimHandlerOptions): Engine {
+/**
+ * What an engine takes from outside its options: a multi-tenant handler's tenants share one outbox
+ * and one deliverer (one poller, not one per tenant), and each is bound to its tenant.
+ */
+export interface EngineEnvironment {
+  readonly tenant?: string;
+  readonly lifecycle?: {
+    readonly outbox: ScimOutbox;
+    readonly outboxJoinsTransactions: boolean;
+    readonly deliverer: Deliverer;
+  };
+  /** For the deliverer made here: the resource type of an event of a tenant's own resource type. */
+  readonly resourceTypeOf?: (event: LifecycleEvent) => ScimResourceType | undefined;
+}
+
+export function createEngine(
+  options: ScimHandlerOptions,
+  environment: EngineEnvironment = {},
+): Engine {
   const resourceTypes = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
   const basePath = `/${(options.basePath ?? '/scim/v2').replace(/^\/+|\/+$/g, '')}`.replace(
     /^\/$/,
@@ -140,8 +184,7 @@ export function createEngine(options: ScimHandlerOptions): Engine {
       );
     }
   }
-  const endpoints = new Map(resourceTypes.map((rt) => [rt.endpoint.slice(1).toLowerCase(), rt]));
-  const names = new Map(resourceTypes.map((rt) => [rt.name.toLowerCase(), rt]));
+  const lookups = lookupsOf(resourceTypes);
   const compatibility = resolveCompatibility(options.compatibility);
   const authenticate = resolveAuthenticate(options.authenticate);
   const requestTimeoutMs = options.requestTimeoutMs;
@@ -153,10 +196,11 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   const limits = options.limits ?? {};
   const asyncRequests = resolveAsyncSettings(options);
   const delivery = options.delivery ?? {};
-  const outbox = options.outbox ?? createMemoryOutbox();
+  const shared = environment.lifecycle;
+  const outbox = shared?.outbox ?? options.outbox ?? createMemoryOutbox();
   const etagOn = options.features?.etag !== false;
   const pagination = options.pagination ?? {};
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? defaultNow;
   const cursorsOn = pagination.cursor !== false;
   const indexPaging = pagination.index !== false;
   if (!cursorsOn && !indexPaging)
@@ -165,12 +209,6 @@ export function createEngine(options: ScimHandlerOptions): Engine {
   if (defaultPaging === 'cursor' && !cursorsOn)
     throw new TypeError("pagination: defaultPaginationMethod 'cursor' needs cursors on");
   const maxResults = limits.maxResults ?? 1_000;
-  const attributeNames = new Map(
-    resourceTypes.map((rt) => [rt, new Set(rt.schema.attributes.map((a) => a.name))]),
-  );
-  const hasAttribute = (resourceType: ScimResourceType, name: string): boolean =>
-    attributeNames.get(resourceType)?.has(name) ??
-    resourceType.schema.attributes.some((attribute) => attribute.name === name);
   const baseUrl = options.baseUrl === undefined ? undefined : withoutUserinfo(options.baseUrl);
   const maxStringLength = limits.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
   const validation = {
@@ -179,23 +217,8 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     maxStringLength,
   };
   const filterParsing = { lenient: compatibility.filter, limits: limits.filter };
-  const patchOptions = new Map<ScimResourceType, ApplyPatchOptions>();
-  const patchOptionsOf = (resourceType: ScimResourceType): ApplyPatchOptions => {
-    let found = patchOptions.get(resourceType);
-    if (found === undefined) {
-      found = {
-        resourceType,
-        compatibility: compatibility.patch,
-        ...options.validation,
-        limits: { ...limits.patch, maxStringLength },
-        // The same object on every call, so the engine's cache of resolved paths is reused.
-        filter: filterParsing,
-      };
-      patchOptions.set(resourceType, found);
-    }
-    return found;
-  };
   return {
+    tenant: environment.tenant,
     basePath,
     baseUrl,
     publicUrl: baseUrl === undefined ? undefined : new URL(baseUrl),
@@ -251,59 +274,50 @@ export function createEngine(options: ScimHandlerOptions): Engine {
     validation,
     filterParsing,
     filterBinding: { limits: limits.filter },
-    patchOptions: patchOptionsOf,
-    generateId: options.generateId ?? (() => crypto.randomUUID()),
+    patchOptions,
+    generateId: options.generateId ?? defaultGenerateId,
     now,
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,
-    groupType: resourceTypes.find((rt) => hasAttribute(rt, 'members')),
+    groupType: resourceTypes.find((rt) => lookups.attributeNames.get(rt)?.has('members')),
     hasAttribute,
-    storeFor: (resourceType) => options.stores[resourceType.name] as ScimStore,
-    byEndpoint: (segment) => endpoints.get(segment.toLowerCase()),
-    byName: (name) => names.get(name.toLowerCase()),
+    storeFor,
+    byEndpoint,
+    byName,
+    lookups,
+    patchCache: new Map(),
+    versionState: etagOn ? { prefix: undefined, counter: 0 } : undefined,
     outbox,
-    deliverer: createDeliverer({
-      outbox,
-      hooks: options.hooks ?? {},
-      resourceTypes,
-      options: delivery,
-      now,
-      onError: (error, event) =>
-        reportHookError(options.onError ?? logError, error, event, baseUrl),
-    }),
+    deliverer:
+      shared?.deliverer ??
+      createDeliverer({
+        outbox,
+        hooks: options.hooks ?? {},
+        resourceTypes,
+        ...(environment.resourceTypeOf === undefined
+          ? {}
+          : { resourceTypeOf: environment.resourceTypeOf }),
+        options: delivery,
+        now,
+        onError: (error, event) =>
+          reportHookError(options.onError ?? logError, error, event, baseUrl),
+      }),
     leaseMs: delivery.leaseMs ?? DEFAULT_LEASE_MS,
     outboxJoinsTransactions:
-      options.outbox !== undefined && options.outbox.joinsTransactions !== false,
+      shared?.outboxJoinsTransactions ??
+      (options.outbox !== undefined && options.outbox.joinsTransactions !== false),
     responseWaitMs: nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000),
     transaction: options.transaction,
     asyncRequests,
     securityEvents: advertisedSecurityEvents(options, asyncRequests.mode),
-    newVersion: etagOn ? versions() : () => undefined,
-    patchResponse: (resourceType) => {
-      const setting = options.patchResponse;
-      const value = typeof setting === 'object' ? setting[resourceType.name] : setting;
-      return value ?? 'minimal';
-    },
+    newVersion,
+    patchResponse,
   };
 }
 
-/**
- * Versions are a random prefix per handler and a counter: unique across writes and across instances
- * sharing a database, and free of any hash of the resource, whose size a group can make large.
- */
 /** A path lower-cased and without its schema URN: `urn:…:User:emails.value` is `emails.value`. */
 export function plainPath(path: string): string {
   const lower = path.toLowerCase();
   return lower.startsWith('urn:') ? lower.slice(lower.lastIndexOf(':') + 1) : lower;
-}
-
-function versions(): () => string {
-  // Made on the first write, not with the handler: some runtimes refuse randomness at start-up.
-  let prefix: string | undefined;
-  let counter = 0;
-  return () => {
-    prefix ??= crypto.randomUUID().replace(/-/g, '').slice(0, 10);
-    return `W/"${prefix}${(++counter).toString(36)}"`;
-  };
 }
 
 /**
@@ -332,7 +346,9 @@ const PRESET_NAMES = Object.keys(SERVER_PRESETS);
  * A preset by name, in any case (`Entra` is `entra`), or a custom bundle. An unknown name fails here,
  * when the handler is made, rather than as a 500 on every write later.
  */
-function resolveCompatibility(setting: ScimHandlerOptions['compatibility']): ServerCompatibility {
+export function resolveCompatibility(
+  setting: ScimHandlerOptions['compatibility'],
+): ServerCompatibility {
   if (typeof setting === 'object' && setting !== null) {
     if (
       typeof setting.validation !== 'object' ||

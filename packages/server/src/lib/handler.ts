@@ -1,7 +1,7 @@
 // The request pipeline: route (route.ts), parse (parse.ts), execute (execute.ts), present (http.ts),
 // with the request id, the deadline, the log record and the one error choke point (errors.ts) here.
 import { ScimError } from '@scim/core';
-import { authenticate, checkTransport } from './access.js';
+import { authenticate, bindTenant, checkTransport } from './access.js';
 import { acceptAsync } from './async/accept.js';
 import { createScope, RequestDeadline, type Deadline } from './context.js';
 import { createEngine, type Engine } from './engine.js';
@@ -9,7 +9,7 @@ import { clientError } from './errors.js';
 import { execute } from './execute.js';
 import { errorOutcome, readJsonBody, toResponse, type Outcome } from './http.js';
 import { createExchange, logExchange, requestIdOf, type Exchange } from './observe.js';
-import type { ScimHandlerOptions } from './options.js';
+import type { Authentication, ScimHandlerOptions } from './options.js';
 import type { ScimOutbox } from './lifecycle/outbox.js';
 import { inputOf, parseOperation } from './parse.js';
 import { routeOf } from './route.js';
@@ -59,10 +59,12 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   // Events a previous process recorded and never delivered (a crash after commit) go out now, or,
   // where the runtime refuses timers outside a request (edge workers), with the next request.
   startDelivery(engine);
+  const run: Stages = (request, exchange, deadline, deliveries) =>
+    pipeline(engine, request, exchange, deadline, deliveries);
   return {
     fetch: (request) => {
       startDelivery(engine);
-      return handle(engine, request);
+      return handle(engine, request, run);
     },
     outbox: engine.outbox,
     deliverDue: () => engine.deliverer.deliverDue(),
@@ -75,7 +77,7 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
 }
 
 /** Starts polling the outbox unless it already runs; a runtime that refuses it now is asked again later. */
-function startDelivery(engine: Engine): void {
+export function startDelivery(engine: Engine): void {
   try {
     engine.deliverer.start();
   } catch {
@@ -83,10 +85,25 @@ function startDelivery(engine: Engine): void {
   }
 }
 
-async function handle(engine: Engine, request: Request): Promise<Response> {
+/**
+ * What a request goes through between its arrival and its outcome: {@link pipeline} for a handler,
+ * tenant resolution and then the tenant's pipeline for a multi-tenant one.
+ */
+export type Stages = (
+  request: Request,
+  exchange: Exchange,
+  deadline: Deadline | undefined,
+  deliveries: Promise<void>[],
+) => Promise<Outcome>;
+
+/**
+ * Answers a request through `stages`, with the request id, the deadline, the log record and the one
+ * error path of `engine`.
+ */
+export async function handle(engine: Engine, request: Request, stages: Stages): Promise<Response> {
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
-  const response = await answer(engine, request, exchange);
+  const response = await answer(engine, request, exchange, stages);
   if (engine.log !== undefined) {
     const logged = logExchange(engine, request, response, exchange, startedAt);
     if (logged !== undefined) await logged;
@@ -95,16 +112,21 @@ async function handle(engine: Engine, request: Request): Promise<Response> {
 }
 
 /** Answers a request through the pipeline's stages, or with the SCIM error it ran into. */
-async function answer(engine: Engine, request: Request, exchange: Exchange): Promise<Response> {
+async function answer(
+  engine: Engine,
+  request: Request,
+  exchange: Exchange,
+  stages: Stages,
+): Promise<Response> {
   const deliveries: Promise<void>[] = [];
   let response: Response;
   try {
     const timeout = engine.requestTimeoutMs;
     const outcome =
       timeout === undefined
-        ? await pipeline(engine, request, exchange, undefined, deliveries)
+        ? await stages(request, exchange, undefined, deliveries)
         : await withinDeadline(timeout, (deadline) =>
-            pipeline(engine, request, exchange, deadline, deliveries),
+            stages(request, exchange, deadline, deliveries),
           );
     // Inside the try: a body that cannot be serialised is a 500 like any other failure.
     response = toResponse(outcome, exchange.requestId);
@@ -131,21 +153,38 @@ async function awhile(work: Promise<unknown>, milliseconds: number): Promise<voi
 
 function noop(): void {}
 
+/**
+ * What a multi-tenant handler settled before it handed a request to its tenant's pipeline: the
+ * parsed URL (transport already checked) and, when the tenant came from the credential, the caller.
+ */
+export interface Admission {
+  readonly url: URL;
+  readonly caller: Authentication | undefined;
+}
+
 /** Route, then parse, then execute; the handler presents the outcome. */
-async function pipeline(
+export async function pipeline(
   engine: Engine,
   request: Request,
   exchange: Exchange,
   deadline: Deadline | undefined,
   deliveries: Promise<void>[],
+  admission?: Admission,
 ): Promise<Outcome> {
-  const url = new URL(request.url);
-  exchange.url = url;
-  checkTransport(engine, request, url);
+  let url = admission?.url;
+  if (url === undefined) {
+    url = new URL(request.url);
+    exchange.url = url;
+    checkTransport(engine, request, url);
+  }
   const match = routeOf(engine, url.pathname);
-  const caller = await authenticate(engine, request, match);
+  const caller = bindTenant(
+    engine,
+    await authenticate(engine, request, match, admission?.caller),
+    url.pathname,
+  );
   exchange.principal = caller?.principal;
-  exchange.tenant = caller?.tenant;
+  exchange.tenant = engine.tenant ?? caller?.tenant;
   if (engine.rateLimit !== undefined) {
     // After authentication (the tenant is known), before the body is read: a refusal costs little.
     const verdict = await engine.rateLimit(request, caller, engine.now().getTime());

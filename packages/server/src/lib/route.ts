@@ -69,10 +69,18 @@ export function matchSegments(
     return { name: 'me', isDiscovery: false };
   const resourceType = engine.byEndpoint(first);
   if (resourceType === undefined || segments.length > 2 || third !== undefined)
-    throw ScimError.notFound(`No endpoint ${pathname}`);
+    throw noEndpoint(pathname);
   if (second === undefined) return { name: 'collection', resourceType, isDiscovery: false };
   if (second === '.search') return { name: 'search', resourceType, isDiscovery: false };
   return { name: 'resource', resourceType, id: second, isDiscovery: false };
+}
+
+/**
+ * The 404 for a path that names no endpoint. A multi-tenant handler answers an unknown tenant, and a
+ * credential of another tenant, with this very error, so neither tells a caller that a tenant exists.
+ */
+export function noEndpoint(pathname: string): ScimError {
+  return ScimError.notFound(`No endpoint ${pathname}`);
 }
 
 /** 405 with `Allow` when the endpoint does not take the method (RFC 7231 §6.5.5). */

@@ -152,6 +152,11 @@ export interface DelivererConfig {
   readonly outbox: ScimOutbox;
   readonly hooks: DeliveryHooks;
   readonly resourceTypes: readonly ScimResourceType[];
+  /**
+   * The resource type a hook hears an event's resource as, when `resourceTypes` is not the whole
+   * answer: a multi-tenant handler's tenants may have resource types of their own.
+   */
+  readonly resourceTypeOf?: (event: LifecycleEvent) => ScimResourceType | undefined;
   readonly options: DeliveryOptions;
   readonly now: () => Date;
   /** Sees every failure: a hook's (with its event), the outbox's (with the event, if one). */
@@ -174,6 +179,10 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
   const { outbox, hooks, now } = config;
   const settings = settingsOf(config.options);
   const random = config.random ?? Math.random;
+  const typeOf =
+    config.resourceTypeOf ??
+    ((event: LifecycleEvent) =>
+      config.resourceTypes.find((candidate) => candidate.name === event.resourceType));
   const inFlight = new Set<Promise<void>>();
   /** The latest deliverNow of each resource in this process, which a later one waits for. */
   const delivering = new Map<string, Promise<void>>();
@@ -199,7 +208,7 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
 
   /** Delivers one attempt; true when the event is settled (delivered or dead), freeing the next. */
   const deliver = async (event: LifecycleEvent, attempt: number): Promise<boolean> => {
-    const call = callOf(hooks, config.resourceTypes, event, attempt);
+    const call = callOf(hooks, typeOf, event, attempt);
     let failure: { readonly error: unknown; readonly retryAt: Date | undefined } | undefined;
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
     else if (call !== undefined) {
@@ -406,11 +415,11 @@ function settingsOf(options: DeliveryOptions): Settings {
  */
 function callOf(
   hooks: DeliveryHooks,
-  resourceTypes: readonly ScimResourceType[],
+  typeOf: (event: LifecycleEvent) => ScimResourceType | undefined,
   event: LifecycleEvent,
   attempt: number,
 ): (() => unknown) | Error | undefined {
-  const typed = typedCallOf(hooks, resourceTypes, event, attempt);
+  const typed = typedCallOf(hooks, typeOf, event, attempt);
   const onEvent = hooks.onEvent;
   if (onEvent === undefined || typed instanceof Error) return typed;
   return async () => {
@@ -421,7 +430,7 @@ function callOf(
 
 function typedCallOf(
   hooks: DeliveryHooks,
-  resourceTypes: readonly ScimResourceType[],
+  typeOf: (event: LifecycleEvent) => ScimResourceType | undefined,
   event: LifecycleEvent,
   attempt: number,
 ): (() => unknown) | Error | undefined {
@@ -430,7 +439,7 @@ function typedCallOf(
   if (type === 'asyncCompleted') return undefined;
   const hook = hooks[hookNameOf(type, event.operation)];
   if (hook === undefined) return undefined;
-  const resourceType = resourceTypes.find((candidate) => candidate.name === event.resourceType);
+  const resourceType = typeOf(event);
   if (resourceType === undefined)
     return new Error(`No resource type is named ${event.resourceType}`);
   const base = {

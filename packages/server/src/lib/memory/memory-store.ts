@@ -91,15 +91,18 @@ export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
   readonly [MEMBER_WORK]: (tenant?: string) => number;
 } {
   const tenants = new Map<string, Tenant>();
-  let resourceTypeSeen: StoreContext['resourceType'] | undefined;
+  let resourceTypeSeen: string | undefined;
 
   const tenantOf = (context: StoreContext): Tenant => {
-    if (resourceTypeSeen !== undefined && resourceTypeSeen !== context.resourceType) {
+    // By name: the tenants of a multi-tenant handler may each extend the type with their own
+    // schema extensions, and each tenant's indexes are made from its own definition below.
+    const name = context.resourceType.name;
+    if (resourceTypeSeen !== undefined && resourceTypeSeen !== name) {
       throw new TypeError(
         'A memory store serves one resource type; create one store per resource type',
       );
     }
-    resourceTypeSeen = context.resourceType;
+    resourceTypeSeen = name;
     const key = context.tenant ?? '';
     let tenant = tenants.get(key);
     if (tenant === undefined) {

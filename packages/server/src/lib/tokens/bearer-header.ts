@@ -18,7 +18,9 @@ export function toHex(bytes: Uint8Array): string {
 
 /** Node's synchronous hash, where the runtime has one (Node ≥ 20.16, Bun, Deno's node: layer). */
 type NodeCrypto = {
-  createHash(algorithm: 'sha256'): { update(data: string): { digest(): Uint8Array } };
+  createHash(algorithm: 'sha256'): {
+    update(data: string): { digest(): Uint8Array; digest(encoding: 'hex'): string };
+  };
 };
 const nodeCrypto = (
   globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }
@@ -37,6 +39,9 @@ export async function sha256(token: string): Promise<Uint8Array> {
 
 /** `sha256:` and 64 lowercase hex digits: how digests are configured and stored. */
 export async function digestOf(token: string): Promise<string> {
+  // Node's hex encoding, where there is one: a request that presents a token pays this.
+  if (nodeCrypto !== undefined)
+    return `${DIGEST_PREFIX}${nodeCrypto.createHash('sha256').update(token).digest('hex')}`;
   return `${DIGEST_PREFIX}${toHex(await sha256(token))}`;
 }
 

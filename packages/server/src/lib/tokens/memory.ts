@@ -81,16 +81,21 @@ export function createMemoryTokenStore(): TokenStore {
   };
 }
 
-/** A copy of the row's record: its own Dates, frozen, optional fields absent rather than undefined. */
+/**
+ * A copy of the row's record: its own Dates, frozen, optional fields absent rather than undefined.
+ * Made in one pass over one fresh object (the rest of the destructuring), since every request that
+ * presents a token reads one.
+ */
 function read(row: Row | undefined): TokenRecord | undefined {
   if (row === undefined) return undefined;
-  const { expiresAt: _expires, lastUsedAt: _used, revokedAt: _revoked, ...fixed } = row.record;
-  return freeze({
-    ...fixed,
-    ...(row.expiresAt === undefined ? {} : { expiresAt: row.expiresAt }),
-    ...(row.lastUsedAt === undefined ? {} : { lastUsedAt: row.lastUsedAt }),
-    ...(row.revokedAt === undefined ? {} : { revokedAt: row.revokedAt }),
-  });
+  const { expiresAt: _expires, lastUsedAt: _used, revokedAt: _revoked, ...copy } = row.record;
+  const fields = copy as { -readonly [K in keyof TokenRecord]: TokenRecord[K] };
+  fields.createdAt = new Date(copy.createdAt);
+  if (copy.scopes !== undefined) fields.scopes = Object.freeze([...copy.scopes]);
+  if (row.expiresAt !== undefined) fields.expiresAt = new Date(row.expiresAt);
+  if (row.lastUsedAt !== undefined) fields.lastUsedAt = new Date(row.lastUsedAt);
+  if (row.revokedAt !== undefined) fields.revokedAt = new Date(row.revokedAt);
+  return Object.freeze(fields);
 }
 
 /**
