@@ -142,7 +142,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         fanOut ??= {
           event,
           uri,
-          subject: `${event.tenant ?? ''} ${uri}`,
+          subject: orderingKey(event, uri),
           queuedAt: now().toISOString(),
         };
         const built = setsFor(stream, fanOut, settings);
@@ -310,6 +310,19 @@ function payloadOf(
 
 function externalIdOf(event: LifecycleEvent): unknown {
   return (event.resource ?? event.previous)?.externalId;
+}
+
+/**
+ * The queue's ordering key: tenant and `sub_id` URI, so a resource's SETs go out in order. A
+ * completion about no resource (a POST that created nothing, a bulk operation naming no type) has
+ * only an endpoint for `sub_id`; keyed by it, every such completion of a tenant would wait for the
+ * one before, so it is keyed by its own `txn` instead.
+ */
+function orderingKey(event: LifecycleEvent, uri: string): string {
+  const aboutNoResource = event.type === 'asyncCompleted' && uri.lastIndexOf('/') === 0;
+  return aboutNoResource
+    ? `${event.tenant ?? ''} txn:${event.changeId ?? event.id}`
+    : `${event.tenant ?? ''} ${uri}`;
 }
 
 /** Whether the stream asked for any of these event URIs (none asked: all of them). */
