@@ -1,7 +1,9 @@
 // @ts-check
 // What a Node HTTP server needs around the app besides `listen`: SCIM answers for the requests Node
-// answers by itself before any app sees them, and a shutdown that finishes the requests in flight
-// and closes idle keep-alive connections. Nothing here depends on Express.
+// answers by itself before any app sees them, a shutdown that finishes the requests in flight and
+// closes idle keep-alive connections, and the start-up both entries (server.mjs, receiver.mjs) share.
+// Nothing here depends on Express.
+import { createServer } from 'node:http';
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -89,4 +91,52 @@ export function stopOnSignals(
       }, graceMs).unref();
     });
   }
+}
+
+/**
+ * @typedef {import('node:http').RequestListener & { close(): Promise<unknown> }} ServedApp An app
+ *   with a `close()` that finishes its hooks and deliveries in flight.
+ */
+
+/**
+ * Starts an entry's server: on HOST (default 127.0.0.1) and PORT (default `defaultPort`; 0 picks a
+ * free port). It listens first, so the base URL (and what derives from it) can name the port
+ * picked: SCIM_BASE_URL, else `http://<HOST>:<port>/scim/v2`. Then `start(baseUrl)` makes the app;
+ * until it has, requests are answered 503 with Retry-After. If it fails, its message is printed,
+ * `close` runs, and the process exits 1. On SIGTERM or SIGINT, the requests in flight finish, then
+ * the app's `close()`, then `close` (the database).
+ * @param {{
+ *   env: Readonly<Record<string, string | undefined>>,
+ *   defaultPort: number,
+ *   start: (baseUrl: string) => Promise<ServedApp>,
+ *   close: () => Promise<void>,
+ * }} options
+ */
+export function serveApp({ env, defaultPort, start, close }) {
+  const port = Number(env.PORT ?? defaultPort);
+  const host = env.HOST ?? '127.0.0.1';
+  /** @type {ServedApp | undefined} */
+  let app;
+  const server = createServer();
+  refuseUnservedMethods(server);
+  stopOnSignals(server, { onStop: () => (app?.close() ?? Promise.resolve()).then(close) });
+  server.on('request', (request, response) => {
+    if (app !== undefined) return void app(request, response);
+    // Between listening and the app being made: ask the client to come back.
+    response.writeHead(503, { 'retry-after': '1' }).end();
+  });
+  server.listen(port, host, () => {
+    const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+    const shown = host.includes(':') ? `[${host}]` : host;
+    const baseUrl = env.SCIM_BASE_URL ?? `http://${shown}:${address.port}/scim/v2`;
+    start(baseUrl).then(
+      // In the same microtask run as start's last line: no request is read in between.
+      (made) => void (app = made),
+      (/** @type {unknown} */ error) => {
+        console.error(error instanceof Error ? error.message : error);
+        void close().finally(() => process.exit(1));
+      },
+    );
+  });
+  return server;
 }

@@ -8,8 +8,7 @@
 // the issuer's /scim/v2), SCIM_RECEIVER_DATABASE_URL (default sqlite:./data/replica.db); and as
 // server.mjs reads them: PORT (default 8081), HOST, SCIM_BASE_URL, SCIM_TOKEN_SHA256 or SCIM_TOKEN
 // (for the read API), SCIM_CURSOR_SECRET, SCIM_DEBUG=1.
-import { createServer } from 'node:http';
-import { refuseUnservedMethods, stopOnSignals } from './node-server.mjs';
+import { serveApp } from './node-server.mjs';
 import { createReceiverApp } from './receiver-app.mjs';
 import { createReplication, replicationSettingsFromEnv } from './replication.mjs';
 import { openStorage } from './storage.mjs';
@@ -18,8 +17,6 @@ import { acceptedTokens } from './tokens.mjs';
 /** Not the transmitter's file: two servers started in one folder must not share their tables. */
 const DEFAULT_REPLICA_URL = 'sqlite:./data/replica.db';
 
-const port = Number(process.env.PORT ?? 8081);
-const host = process.env.HOST ?? '127.0.0.1';
 /** @type {import('./replication.mjs').ReplicationSettings} */
 let settings;
 try {
@@ -35,25 +32,12 @@ const { storage, close } = await openStorage(
   { tablePrefix: 'replica_', variable: 'SCIM_RECEIVER_DATABASE_URL' },
 );
 
-/** @type {ReturnType<typeof createReceiverApp> | undefined} */
-let app;
-const server = createServer();
-refuseUnservedMethods(server);
-stopOnSignals(server, { onStop: () => (app?.close() ?? Promise.resolve()).then(close) });
-server.on('request', (request, response) => {
-  if (app !== undefined) return void app(request, response);
-  // Until the transmitter's keys are found: a push then comes again (RFC 8935 §2.4: 5xx).
-  response.writeHead(503, { 'retry-after': '1' }).end();
-});
-// Listen first, so the base URL (and the audience, its origin) can name the port PORT=0 picked.
-server.listen(port, host, () => {
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const shown = host.includes(':') ? `[${host}]` : host;
-  const baseUrl = process.env.SCIM_BASE_URL ?? `http://${shown}:${address.port}/scim/v2`;
-  start(baseUrl).catch((/** @type {unknown} */ error) => {
-    console.error(error instanceof Error ? error.message : error);
-    void close().finally(() => process.exit(1));
-  });
+serveApp({
+  env: process.env,
+  defaultPort: 8081,
+  close,
+  // Until the transmitter's keys are found, a push is answered 503 and comes again (RFC 8935 §2.4).
+  start,
 });
 
 /** @param {string} baseUrl */
@@ -64,7 +48,7 @@ async function start(baseUrl) {
     baseUrl,
     audience: settings.audience ?? new URL(baseUrl).origin,
   });
-  app = createReceiverApp({
+  const app = createReceiverApp({
     storage,
     tokens,
     baseUrl,
@@ -75,4 +59,5 @@ async function start(baseUrl) {
   for (const line of replication.summary) console.log(line);
   const startup = performance.now().toFixed(0);
   console.log(`SCIM 2.0 replica (read-only): ${baseUrl} (ready in ${startup} ms)`);
+  return app;
 }

@@ -65,3 +65,30 @@ export async function startExample(
     exited,
   };
 }
+
+/**
+ * Starts `examples/<name>/server.mjs` with `env` (memory storage, a free port) and waits for it to
+ * exit by itself, as it does when a setting cannot work: its exit code and everything it printed.
+ * A server that starts listening instead is killed, and the code is then null.
+ */
+export async function runExampleToExit(
+  name: 'express' | 'hono',
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [script, name], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SCIM_DATABASE_URL: 'memory:', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const listening = setInterval(() => {
+    if (output.includes('SCIM 2.0 endpoint:')) child.kill('SIGKILL');
+  }, 50);
+  // 'close', not 'exit': the output is whole only once the pipes have closed.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  clearInterval(listening);
+  return { code, output };
+}
