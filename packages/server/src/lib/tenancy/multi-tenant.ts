@@ -53,8 +53,9 @@ export interface MultiTenantHandlerOptions extends ScimHandlerOptions {
   readonly tenants?: Readonly<Record<string, TenantConfig>>;
   /**
    * Looks a tenant's configuration up (undefined: no such tenant, answered 404). Its answer is kept
-   * for `tenantCache.ttlMs`; concurrent requests of one tenant share one call, and a call that
-   * fails is a 500 (through `onError`) and is not kept.
+   * for `tenantCache.ttlMs`, and an undefined one for `tenantCache.unknownTtlMs`; concurrent
+   * requests of one tenant share one call, and a call that fails is a 500 (through `onError`) and
+   * is not kept, as a configuration or as unknown.
    */
   readonly resolveTenantConfig?: (
     tenant: string,
@@ -67,6 +68,18 @@ export interface MultiTenantHandlerOptions extends ScimHandlerOptions {
      * ago is dropped and built again at its next request.
      */
     readonly maxTenants?: number;
+    /**
+     * How long `resolveTenantConfig`'s undefined (no such tenant) is kept, so a client that keeps
+     * calling a tenant that does not exist costs one call per period, not one per request: 5,000 ms
+     * by default, or `ttlMs` when that is shorter; 0 keeps none. A tenant created meanwhile is 404
+     * until then, or until `forgetTenant(tenant)`.
+     */
+    readonly unknownTtlMs?: number;
+    /**
+     * How many unknown tenants are kept at once (default 1,000), the oldest dropped first; apart
+     * from `maxTenants`, so names that do not exist never push a served tenant's engine out.
+     */
+    readonly maxUnknownTenants?: number;
   };
 }
 
@@ -78,7 +91,10 @@ export interface MultiTenantHandlerOptions extends ScimHandlerOptions {
 export interface MultiTenantHandler extends ScimHandler {
   /** The configuration a tenant is served with, through the cache; undefined for an unknown tenant. */
   tenantConfig(tenant: string): Promise<TenantConfig | undefined>;
-  /** Drops a tenant's configuration and engine, so its next request resolves it again. */
+  /**
+   * Drops a tenant's configuration and engine, or that it is unknown, so its next request resolves
+   * it again: call it when you create, change or delete a tenant.
+   */
   forgetTenant(tenant: string): void;
 }
 
@@ -112,7 +128,8 @@ interface ServedTenant {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.13
  */
 export function createMultiTenantHandler(options: MultiTenantHandlerOptions): MultiTenantHandler {
-  const { source, path, resolve, ttlMs, maxTenants } = readOptions(options);
+  const { source, path, resolve, ttlMs, maxTenants, unknownTtlMs, maxUnknown } =
+    readOptions(options);
   // The tenants' own resource types, for the shared deliverer's hooks.
   const ownTypes = new Map<string, readonly ScimResourceType[]>();
   const baseTypes = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
@@ -152,6 +169,8 @@ export function createMultiTenantHandler(options: MultiTenantHandlerOptions): Mu
   const cache = new TenantCache<ServedTenant>({
     maxEntries: maxTenants,
     ttlMs,
+    unknownTtlMs,
+    maxUnknown,
     now: () => front.now().getTime(),
     evicted: retire,
     load: async (tenant, previous) => {
@@ -185,7 +204,8 @@ export function createMultiTenantHandler(options: MultiTenantHandlerOptions): Mu
       if (tenant !== undefined && named !== tenant) throw noEndpoint(url.pathname);
       tenant = named;
     }
-    // A cached tenant is answered at once, without a turn of the event loop's microtask queue.
+    // A cached tenant, known or unknown, is answered at once, without a turn of the event loop's
+    // microtask queue.
     const found = cache.get(tenant as string);
     const served = found instanceof Promise ? await found : found;
     if (served === undefined) throw noEndpoint(url.pathname);
@@ -234,7 +254,11 @@ function readOptions(options: MultiTenantHandlerOptions) {
   if (given.length !== 1)
     throw new TypeError('createMultiTenantHandler: give either tenants or resolveTenantConfig');
   let resolve: (tenant: string) => Promise<TenantConfig | undefined>;
-  let ttlMs = options.tenantCache?.ttlMs ?? 60_000;
+  const cacheOptions = options.tenantCache;
+  let ttlMs = cacheOptions?.ttlMs ?? 60_000;
+  let unknownTtlMs = cacheOptions?.unknownTtlMs;
+  if (unknownTtlMs !== undefined && !(unknownTtlMs >= 0))
+    throw new TypeError('tenantCache.unknownTtlMs must be a number of milliseconds, 0 or more');
   const tenants = options.tenants;
   if (tenants !== undefined) {
     if (typeof tenants !== 'object' || tenants === null)
@@ -244,8 +268,10 @@ function readOptions(options: MultiTenantHandlerOptions) {
     // Own keys only: a tenant named `constructor` or `__proto__` is unknown, not Object's.
     resolve = (tenant) =>
       Promise.resolve(Object.hasOwn(tenants, tenant) ? tenants[tenant] : undefined);
-    // A map cannot change, so nothing is ever looked up again.
+    // A map cannot change, so nothing is ever looked up again; and looking a name up in it costs
+    // less than remembering that it is not there.
     ttlMs = Infinity;
+    unknownTtlMs = 0;
   } else {
     const resolver = options.resolveTenantConfig;
     if (typeof resolver !== 'function')
@@ -255,10 +281,19 @@ function readOptions(options: MultiTenantHandlerOptions) {
   }
   if (!(ttlMs >= 0))
     throw new TypeError('tenantCache.ttlMs must be a number of milliseconds, 0 or more');
-  const maxTenants = options.tenantCache?.maxTenants ?? 1_000;
-  if (!Number.isSafeInteger(maxTenants) || maxTenants < 1)
-    throw new TypeError('tenantCache.maxTenants must be a whole number of at least 1');
-  return { source, path, resolve, ttlMs, maxTenants };
+  unknownTtlMs ??= Math.min(DEFAULT_UNKNOWN_TTL_MS, ttlMs);
+  const maxTenants = wholeAtLeastOne(cacheOptions?.maxTenants ?? 1_000, 'maxTenants');
+  const maxUnknown = wholeAtLeastOne(cacheOptions?.maxUnknownTenants ?? 1_000, 'maxUnknownTenants');
+  return { source, path, resolve, ttlMs, maxTenants, unknownTtlMs, maxUnknown };
+}
+
+/** How long an unknown tenant is kept when `tenantCache.unknownTtlMs` is not given. */
+const DEFAULT_UNKNOWN_TTL_MS = 5_000;
+
+function wholeAtLeastOne(value: number, option: string): number {
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`tenantCache.${option} must be a whole number of at least 1`);
+  return value;
 }
 
 /** The tenant a credential names, required when the tenant comes from the credential. */

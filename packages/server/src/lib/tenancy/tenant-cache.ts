@@ -2,6 +2,12 @@
 // evicted first (a Map's insertion order is its recency order: every hit re-inserts its key), each
 // kept for `ttlMs` after it was loaded. Concurrent misses for one tenant share one load; a load that
 // fails is not kept, so the next request tries again.
+//
+// Tenants that do not exist are remembered apart, for the shorter `unknownTtlMs`, so a client that
+// keeps asking for one costs one load per period rather than one per request. They have their own
+// bound, `maxUnknown`, the oldest forgotten first (with one TTL for all, the oldest is also the first
+// to expire): names that do not exist, however many, never push a served tenant's engine out. A
+// load that fails is never remembered as unknown.
 
 interface Entry<T> {
   readonly value: T;
@@ -12,7 +18,11 @@ export interface TenantCacheOptions<T> {
   readonly maxEntries: number;
   /** Infinity keeps an entry until it is evicted or forgotten. */
   readonly ttlMs: number;
-  /** Epoch milliseconds; only read when `ttlMs` is finite. */
+  /** How long a tenant the load found not to exist is answered as such without a load; 0: never. */
+  readonly unknownTtlMs: number;
+  /** How many unknown tenants are remembered at once, apart from `maxEntries`. */
+  readonly maxUnknown: number;
+  /** Epoch milliseconds; only read when a TTL is finite. */
   readonly now: () => number;
   /**
    * Loads a tenant: undefined for a tenant that does not exist. `previous` is the tenant's expired
@@ -26,6 +36,8 @@ export interface TenantCacheOptions<T> {
 export class TenantCache<T> {
   readonly #options: TenantCacheOptions<T>;
   readonly #entries = new Map<string, Entry<T>>();
+  /** Tenants that do not exist, and until when (epoch ms) they are answered so; oldest first. */
+  readonly #unknown = new Map<string, number>();
   readonly #loading = new Map<string, Promise<T | undefined>>();
   /** Moves on with every `forget` and `clear`: a load begun before then keeps its answer to itself. */
   #epoch = 0;
@@ -38,13 +50,23 @@ export class TenantCache<T> {
     return this.#entries.size;
   }
 
-  /** The tenant's value, loaded once however many requests ask at the same time. */
-  get(tenant: string): T | Promise<T | undefined> {
+  /**
+   * The tenant's value, loaded once however many requests ask at the same time; undefined, without
+   * a load, for a tenant remembered as unknown.
+   */
+  get(tenant: string): T | undefined | Promise<T | undefined> {
     const entry = this.#entries.get(tenant);
     if (entry !== undefined && (entry.expiresAt === Infinity || entry.expiresAt > this.#now())) {
       this.#entries.delete(tenant);
       this.#entries.set(tenant, entry);
       return entry.value;
+    }
+    if (entry === undefined && this.#unknown.size > 0) {
+      const until = this.#unknown.get(tenant);
+      if (until !== undefined) {
+        if (until > this.#now()) return undefined;
+        this.#unknown.delete(tenant);
+      }
     }
     let loading = this.#loading.get(tenant);
     if (loading === undefined) {
@@ -63,10 +85,11 @@ export class TenantCache<T> {
     return this.#entries.get(tenant)?.value;
   }
 
-  /** Drops a tenant: its next request loads it again. */
+  /** Drops a tenant, known or unknown: its next request loads it again. */
   forget(tenant: string): void {
     this.#epoch += 1;
     this.#loading.delete(tenant);
+    this.#unknown.delete(tenant);
     const entry = this.#entries.get(tenant);
     if (entry === undefined) return;
     this.#entries.delete(tenant);
@@ -77,6 +100,7 @@ export class TenantCache<T> {
   clear(): void {
     this.#epoch += 1;
     this.#loading.clear();
+    this.#unknown.clear();
     const values = [...this.#entries.values()];
     this.#entries.clear();
     for (const entry of values) this.#options.evicted(entry.value);
@@ -102,9 +126,11 @@ export class TenantCache<T> {
         this.#entries.delete(tenant);
         this.#options.evicted(current.value);
       }
+      this.#rememberUnknown(tenant);
       return undefined;
     }
     const { ttlMs } = this.#options;
+    this.#unknown.delete(tenant);
     this.#entries.delete(tenant);
     this.#entries.set(tenant, {
       value,
@@ -117,5 +143,15 @@ export class TenantCache<T> {
       this.#options.evicted(entry.value);
     }
     return value;
+  }
+
+  #rememberUnknown(tenant: string): void {
+    const { unknownTtlMs, maxUnknown } = this.#options;
+    if (unknownTtlMs <= 0) return;
+    // Re-inserted, so the Map's order stays the order in which entries expire.
+    this.#unknown.delete(tenant);
+    this.#unknown.set(tenant, this.#now() + unknownTtlMs);
+    if (this.#unknown.size > maxUnknown)
+      this.#unknown.delete(this.#unknown.keys().next().value as string);
   }
 }
