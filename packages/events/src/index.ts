@@ -113,6 +113,7 @@ export {
   type SsfHandler,
 } from './lib/ssf.js';
 export { createMemorySetQueue, type MemorySetQueueOptions } from './lib/memory-queue.js';
+export { createChangeWaiters, type ChangeWaiters } from './lib/change-waiters.js';
 export { createMemoryStreamStore } from './lib/memory-streams.js';
 export {
   createEventPublisher,

@@ -6,6 +6,7 @@ it('exports exactly the documented names', () => {
   expect(Object.keys(events).sort()).toEqual([
     'WEBHOOK_SIGNATURE_HEADER',
     'checkReceiverUrl',
+    'createChangeWaiters',
     'createClientCredentials',
     'createEventHandlers',
     'createEventPublisher',

@@ -1,6 +1,7 @@
 // The reference SetQueue: every stream's SETs in this process's memory. It is what the tests and a
 // single-process server use; a SQL queue passes the same contract tests
 // (test/fixtures/set-queue-contract.ts) and keeps SETs across restarts.
+import { createChangeWaiters } from './change-waiters.js';
 import type { NewQueuedSet, QueuedSet, QueuedSetState, SetQueue } from './streams.js';
 
 /**
@@ -95,7 +96,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   const quietMs = options.removedStreamQuietMs ?? DEFAULT_REMOVED_QUIET_MS;
   const streams = new Map<string, StreamQueue>();
   /** Long polls by stream id, apart from the SETs so waiting never creates a stream's state. */
-  const waiters = new Map<string, Set<() => void>>();
+  const { wait, wake } = createChangeWaiters();
   /** Removed stream ids and until when (ms) their enqueues are ignored. */
   const removed = new Map<string, number>();
   let nextSeq = 0;
@@ -130,13 +131,6 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     const queue = stream.subjects.get(subject);
     if (queue !== undefined && queue.pending.length === 0 && queue.dead === 0)
       stream.subjects.delete(subject);
-  };
-
-  const wake = (streamId: string): void => {
-    const waiting = waiters.get(streamId);
-    if (waiting === undefined) return;
-    waiters.delete(streamId);
-    for (const resolve of waiting) resolve();
   };
 
   const isQuiet = (streamId: string): boolean => {
@@ -307,25 +301,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         wake(streamId);
       }),
 
-    changed(streamId, signal) {
-      if (signal.aborted) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          const waiting = waiters.get(streamId);
-          waiting?.delete(done);
-          if (waiting?.size === 0) waiters.delete(streamId);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        let waiting = waiters.get(streamId);
-        if (waiting === undefined) {
-          waiting = new Set();
-          waiters.set(streamId, waiting);
-        }
-        waiting.add(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
-    },
+    changed: wait,
 
     deadDropped: (streamId) => settled(() => streams.get(streamId)?.deadDropped ?? 0),
   };

@@ -4,7 +4,13 @@
 // removeStream lock the stream's row in the queues table: enqueues to one stream then commit in the
 // order their sequence numbers were drawn (a claim never sees a subject's newer SET before its older
 // one), and an enqueue racing a removal either lands before it, and is deleted, or sees it.
-import type { NewQueuedSet, QueuedSet, QueuedSetState, SetQueue } from '@scim/events';
+import {
+  createChangeWaiters,
+  type NewQueuedSet,
+  type QueuedSet,
+  type QueuedSetState,
+  type SetQueue,
+} from '@scim/events';
 import { sql, type RawBuilder } from 'kysely';
 import {
   forUpdate,
@@ -68,14 +74,7 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
   const skipLocked: RawBuilder<unknown> =
     scope.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE SKIP LOCKED`;
   /** Long polls of this process by stream id: a hint, so only this process's changes wake them. */
-  const waiters = new Map<string, Set<() => void>>();
-
-  const wake = (streamId: string): void => {
-    const waiting = waiters.get(streamId);
-    if (waiting === undefined) return;
-    waiters.delete(streamId);
-    for (const resolve of waiting) resolve();
-  };
+  const { wait, wake } = createChangeWaiters();
 
   /** Locks the stream's queue row (making it first), and answers until when it is removed. */
   const lockStream = async (executor: Executor, streamId: string): Promise<number | undefined> => {
@@ -279,25 +278,7 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
       wake(streamId);
     },
 
-    changed(streamId, signal) {
-      if (signal.aborted) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          const waiting = waiters.get(streamId);
-          waiting?.delete(done);
-          if (waiting?.size === 0) waiters.delete(streamId);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        let waiting = waiters.get(streamId);
-        if (waiting === undefined) {
-          waiting = new Set();
-          waiters.set(streamId, waiting);
-        }
-        waiting.add(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
-    },
+    changed: wait,
 
     async prune(before, options = {}) {
       const time = before.getTime();
