@@ -35,6 +35,15 @@ export {
   type TokenPrincipal,
 } from './lib/tokens/authenticator.js';
 export {
+  jwtAuthenticator,
+  type JwtAuthentication,
+  type JwtAuthenticatorOptions,
+  type JwtPrincipal,
+} from './lib/tokens/jwt-authenticator.js';
+export type { JwtClaims } from './lib/tokens/jwt-claims.js';
+export type { JwtAlgorithm, JwtHeader, JwtKeySet, JwtPublicKey } from './lib/tokens/jwt-keys.js';
+export type { JwtRejection, JwtRejectionCode } from './lib/tokens/jwt-rejection.js';
+export {
   createTokenManager,
   type IssuedToken,
   type IssueTokenInput,
