@@ -95,7 +95,7 @@ const INTERNAL_ERROR_DETAIL = 'The service provider could not complete the reque
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
  */
 export class ScimError extends Error {
-  override readonly name = 'ScimError';
+  override readonly name: string = 'ScimError';
   readonly status: number;
   readonly scimType: ScimType | undefined;
   readonly detail: string | undefined;
