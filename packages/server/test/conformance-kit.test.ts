@@ -184,3 +184,22 @@ describe('conformance kit: a case fails the endpoint Entra or Okta could not use
     await expect(runCase(target, 'O9')).rejects.toThrow(/the capitalised query/);
   });
 });
+
+describe('P-CRUD-01 and servers without ETags (RFC 7644 §3.14)', () => {
+  it('passes a server that sends neither an ETag nor meta.version', async () => {
+    const { handler } = server({ features: { etag: false } });
+    const target = { fetch: (r: Request) => handler.fetch(r), baseUrl: BASE, headers: TOKEN };
+    await expect(runCase(target, 'P-CRUD-01')).resolves.toBeUndefined();
+  });
+
+  it('fails a server that sends meta.version without the ETag header', async () => {
+    const { target } = recorded(async (_request, forward) => {
+      const response = await forward();
+      if (response.status !== 201) return response;
+      const headers = new Headers(response.headers);
+      headers.delete('etag');
+      return new Response(await response.text(), { status: 201, headers });
+    });
+    await expect(runCase(target, 'P-CRUD-01')).rejects.toThrow(/ETag must equal meta.version/);
+  });
+});
