@@ -134,6 +134,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   };
 
   const isQuiet = (streamId: string): boolean => {
+    if (removed.size === 0) return false;
     const until = removed.get(streamId);
     if (until === undefined) return false;
     if (now().getTime() < until) return true;
@@ -170,25 +171,36 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     enqueue: (sets) =>
       settled(() => {
         let added = 0;
-        const touched = new Set<string>();
-        // The SETs of one fan-out share their queuedAt: parsed once.
-        let parsed: { readonly text: string; readonly ms: number } | undefined;
+        // The SETs of one fan-out share their stream and queuedAt: looked up and parsed once. Each
+        // write queues SETs, so this path counts every map lookup and allocation.
+        let streamId: string | undefined;
+        let stream: StreamQueue | undefined;
+        let queuedAt: string | undefined;
+        let dueAt = 0;
+        let woken: string | undefined;
         for (const input of sets) {
-          if (isQuiet(input.streamId)) continue;
-          const stream = streamOf(input.streamId);
-          if (stream.byKey.has(input.key) || stream.byJti.has(input.jti)) continue;
-          if (parsed?.text !== input.queuedAt) {
-            const ms = Date.parse(input.queuedAt);
-            parsed = { text: input.queuedAt, ms: Number.isNaN(ms) ? 0 : ms };
+          if (input.streamId !== streamId) {
+            streamId = input.streamId;
+            stream = isQuiet(streamId) ? undefined : streamOf(streamId);
           }
-          const entry: Entry = { seq: nextSeq++, set: pendingCopy(input), dueAt: parsed.ms };
+          if (stream === undefined) continue;
+          if (stream.byKey.has(input.key) || stream.byJti.has(input.jti)) continue;
+          if (input.queuedAt !== queuedAt) {
+            queuedAt = input.queuedAt;
+            const ms = Date.parse(queuedAt);
+            dueAt = Number.isNaN(ms) ? 0 : ms;
+          }
+          const entry: Entry = { seq: nextSeq++, set: pendingCopy(input), dueAt };
           stream.byKey.set(input.key, entry);
           stream.byJti.set(input.jti, entry);
           subjectOf(stream, input.subject).pending.push(entry);
-          touched.add(input.streamId);
           added += 1;
+          // A woken poll runs after this synchronous change, so it already sees the whole batch.
+          if (woken !== streamId) {
+            woken = streamId;
+            wake(streamId);
+          }
         }
-        for (const streamId of touched) wake(streamId);
         return added;
       }),
 
@@ -214,12 +226,19 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const stream = streams.get(streamId);
         const entry = stream?.byJti.get(jti);
         if (stream === undefined || entry === undefined || entry.set.state === 'delivered') return;
-        if (entry.set.state === 'pending') removePending(stream, entry);
-        else leaveDead(stream, entry);
         const subject = stream.subjects.get(entry.set.subject);
-        if (subject !== undefined)
+        if (subject !== undefined) {
+          if (entry.set.state === 'pending') {
+            const index = indexOfSeq(subject.pending, entry.seq);
+            if (subject.pending[index] === entry) subject.pending.splice(index, 1);
+          } else {
+            stream.dead.delete(entry);
+            subject.dead -= 1;
+          }
           subject.latestDelivered = Math.max(subject.latestDelivered, entry.seq);
-        tidy(stream, entry.set.subject);
+          if (subject.pending.length === 0 && subject.dead === 0)
+            stream.subjects.delete(entry.set.subject);
+        } else if (entry.set.state === 'dead') stream.dead.delete(entry);
         update(entry, { state: 'delivered', deliveredAt: at.toISOString() });
         stream.delivered.push(entry);
         while (stream.delivered.size > maxDelivered) {

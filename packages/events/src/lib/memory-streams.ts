@@ -24,12 +24,23 @@ export function createMemoryStreamStore(): StreamStore {
     tenant === undefined ? '' : `t:${tenant}`;
   /** Which tenant (its key) holds each stream id: the queue keys SETs by stream id alone. */
   const holders = new Map<string, string>();
+  /**
+   * Each tenant's `list` answer, made once per change: the publisher lists a tenant's streams on
+   * every write, and an answer shared until the next put or delete costs no copy and no garbage.
+   */
+  const listed = new Map<string, readonly EventStream[]>();
 
   return {
     list: (tenant) =>
       settled(() => {
-        const streams = tenants.get(tenantKey(tenant));
-        return streams === undefined ? [] : [...streams.values()];
+        const key = tenantKey(tenant);
+        let answer = listed.get(key);
+        if (answer === undefined) {
+          const streams = tenants.get(key);
+          answer = Object.freeze(streams === undefined ? [] : [...streams.values()]);
+          listed.set(key, answer);
+        }
+        return answer;
       }),
     get: (id, tenant) =>
       settled(() => {
@@ -50,11 +61,16 @@ export function createMemoryStreamStore(): StreamStore {
         }
         streams.set(stream.id, copyStream(stream));
         holders.set(stream.id, key);
+        listed.delete(key);
       }),
     delete: (id, tenant) =>
       settled(() => {
-        const deleted = tenants.get(tenantKey(tenant))?.delete(id) ?? false;
-        if (deleted) holders.delete(id);
+        const key = tenantKey(tenant);
+        const deleted = tenants.get(key)?.delete(id) ?? false;
+        if (deleted) {
+          holders.delete(id);
+          listed.delete(key);
+        }
         return deleted;
       }),
   };

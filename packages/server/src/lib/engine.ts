@@ -16,6 +16,7 @@ import {
 import { CursorCodec, CursorQuota } from './query/cursor.js';
 import { createRateLimitGate, type RateLimitGate } from './limits/rate-limit.js';
 import { createDeliverer, DEFAULT_LEASE_MS, type Deliverer } from './lifecycle/delivery.js';
+import { fixedDeadlines, type FixedDeadlines } from './lifecycle/deadlines.js';
 import {
   byEndpoint,
   byName,
@@ -104,8 +105,11 @@ export interface Engine {
    * own memory outbox, and one that cannot join, are written after the commit.
    */
   readonly outboxJoinsTransactions: boolean;
-  /** How long a response waits for its events' first delivery attempt. */
-  readonly responseWaitMs: number;
+  /**
+   * Bounds how long a response waits for its events' first delivery attempt
+   * (`delivery.responseWaitMs`); undefined when responses do not wait.
+   */
+  readonly responseWait: FixedDeadlines | undefined;
   /** Delivers the outbox's events to the hooks: at once after a write, then by polling. */
   readonly deliverer: Deliverer;
   /** How long a writer holds the events it recorded before any deliverer may take them. */
@@ -305,7 +309,7 @@ export function createEngine(
     outboxJoinsTransactions:
       shared?.outboxJoinsTransactions ??
       (options.outbox !== undefined && options.outbox.joinsTransactions !== false),
-    responseWaitMs: nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000),
+    responseWait: waitsOf(nonNegative('delivery.responseWaitMs', delivery.responseWaitMs ?? 2_000)),
     transaction: options.transaction,
     asyncRequests,
     securityEvents: advertisedSecurityEvents(options, asyncRequests.mode),
@@ -435,4 +439,9 @@ export function locationOf(scope: Scope, resourceType: ScimResourceType, id: str
 
 export function notFound(resourceType: ScimResourceType, id: string): ScimError {
   return ScimError.notFound(`${resourceType.name} ${id} not found`);
+}
+
+/** The waits of responses for their events' delivery: none when `responseWaitMs` is 0. */
+function waitsOf(milliseconds: number): FixedDeadlines | undefined {
+  return milliseconds > 0 ? fixedDeadlines(milliseconds) : undefined;
 }

@@ -135,23 +135,19 @@ async function answer(
     exchange.error = scimError;
     response = toResponse(errorOutcome(scimError), exchange.requestId);
   }
-  if (deliveries.length > 0) await awhile(Promise.all(deliveries), engine.responseWaitMs);
+  const { responseWait } = engine;
+  // deliverNow never rejects; the catch also takes the expiry of a wait that ran out of time.
+  if (deliveries.length > 0 && responseWait !== undefined)
+    await responseWait.within(Promise.all(deliveries), waitOver).catch(noop);
   return response;
 }
 
-/** Waits for `work`, but no longer than `milliseconds`; the work goes on after that. */
-async function awhile(work: Promise<unknown>, milliseconds: number): Promise<void> {
-  if (milliseconds <= 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const elapsed = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, milliseconds);
-  });
-  // deliverNow never rejects; this guards the wait against one that would.
-  await Promise.race([work.then(noop, noop), elapsed]);
-  clearTimeout(timer);
-}
-
 function noop(): void {}
+
+/** The end of a response's wait for its hooks: not an error anyone sees, the hooks go on. */
+function waitOver(): Error {
+  return new Error('The response stopped waiting for its hooks');
+}
 
 /**
  * What a multi-tenant handler settled before it handed a request to its tenant's pipeline: the

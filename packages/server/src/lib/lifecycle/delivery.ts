@@ -9,6 +9,7 @@
 import type { ScimResource, ScimResourceType } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
 import type { HookEvent } from '../options.js';
+import { fixedDeadlines } from './deadlines.js';
 import type { LifecycleEvent, LifecycleEventType, OutboxEntry, ScimOutbox } from './outbox.js';
 
 /**
@@ -178,6 +179,8 @@ export const DEFAULT_LEASE_MS = 30_000;
 export function createDeliverer(config: DelivererConfig): Deliverer {
   const { outbox, hooks, now } = config;
   const settings = settingsOf(config.options);
+  /** Each hook call is failed when it outlasts its lease (one that throws at once fails too). */
+  const leases = fixedDeadlines(settings.leaseMs);
   const random = config.random ?? Math.random;
   const typeOf =
     config.resourceTypeOf ??
@@ -213,7 +216,10 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
     else if (call !== undefined) {
       try {
-        await withinLease(call, settings.leaseMs);
+        await leases.within(
+          new Promise((settle) => settle(call())),
+          () => new Error(`The hook did not finish within its lease of ${settings.leaseMs} ms`),
+        );
       } catch (error) {
         failure = { error, retryAt: retryAt(attempt) };
       }
@@ -325,10 +331,12 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     deliverNow(events) {
       // Deliveries this process started for the same resources go first: their events come
       // before these, and a claim made while they run would find these held back behind them.
-      const before = [...new Set(events.map(resourceKey))].flatMap((key) => {
+      const keys = new Set(events.map(resourceKey));
+      const before: Promise<void>[] = [];
+      for (const key of keys) {
         const running = delivering.get(key);
-        return running === undefined ? [] : [running];
-      });
+        if (running !== undefined) before.push(running);
+      }
       const work = track(
         (async () => {
           if (before.length > 0) await Promise.all(before);
@@ -355,7 +363,7 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
           }
         })(),
       );
-      for (const key of new Set(events.map(resourceKey))) {
+      for (const key of keys) {
         delivering.set(key, work);
         void work.finally(() => {
           if (delivering.get(key) === work) delivering.delete(key);
@@ -489,23 +497,6 @@ function hookNameOf(
     case 'membersAdded':
     case 'membersRemoved':
       return 'onMembershipChange';
-  }
-}
-
-/** Runs a hook, failing it when it outlasts its lease (a hook that throws at once fails too). */
-async function withinLease(call: () => unknown, leaseMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`The hook did not finish within its lease of ${leaseMs} ms`)),
-      leaseMs,
-    );
-    if (typeof timer === 'object') timer.unref();
-  });
-  try {
-    await Promise.race([new Promise((settle) => settle(call())), expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
