@@ -1,6 +1,7 @@
 /**
- * The `scim` command line (bin/scim.mjs runs it): `scim check <base-url>` and, later, the resource
- * commands. `main` takes the arguments after `scim` and resolves to the exit code.
+ * The `scim` command line (bin/scim.mjs runs it): `scim check <base-url>` and the resource commands
+ * `get`, `list`, `create`, `replace`, `patch` and `delete`. `main` takes the arguments after `scim`
+ * and resolves to the exit code.
  *
  * @example
  * ```sh
@@ -15,8 +16,8 @@ import { VERSION } from './lib/version.js';
 
 /**
  * Runs one `scim` command line in this process (its stdout, stderr and signals) and resolves to the
- * exit code: 0 success, 1 a required check failed, 2 a usage error or a server that could not be
- * checked, 130 interrupted.
+ * exit code: 0 success, 1 a required check failed or the server answered with an error, 2 a usage
+ * error or a server that could not be reached or refused the credentials, 130 interrupted.
  * @example `process.exitCode = await main(process.argv.slice(2));`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */

@@ -103,16 +103,6 @@ describe('scim: arguments, help and exit codes', () => {
       expect(run.stderr()).toMatch(message);
     }
   });
-
-  it('get, list, create, patch and delete are listed but not yet available: exit 2', async () => {
-    for (const command of ['get', 'list', 'create', 'patch', 'delete']) {
-      const run = fake();
-      expect(await main([command, BASE, 'Users'], run.io)).toBe(2);
-      expect(run.stderr()).toBe(
-        `scim ${command}: not yet available; it comes with the @scim/client package. Use scim check for now.\n`,
-      );
-    }
-  });
 });
 
 describe('scim check', { timeout: 30_000 }, () => {

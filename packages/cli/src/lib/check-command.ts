@@ -3,6 +3,7 @@
 // flight finishes, what the run created is deleted, the reports are written, and the exit code is
 // 130. A second Ctrl-C stops at once.
 import { parseArgs } from 'node:util';
+import { CONNECTION_OPTIONS, readConnection, splitList } from './args.js';
 import { runCheck } from './check/run.js';
 import { EXIT, type CliIo } from './io.js';
 import { createProgress, endProgress, progressMode } from './progress.js';
@@ -40,13 +41,6 @@ Example:
 
 const PROFILES = new Set(['rfc', 'entra', 'okta', 'all']);
 
-function list(values: readonly string[] | undefined): string[] {
-  return (values ?? [])
-    .flatMap((value) => value.split(','))
-    .map((value) => value.trim())
-    .filter((value) => value !== '');
-}
-
 interface Parsed {
   readonly baseUrl: string;
   readonly token: string | undefined;
@@ -70,13 +64,11 @@ function parse(argv: readonly string[], env: CliIo['env']): Parsed | { help: tru
       allowPositionals: true,
       strict: true,
       options: {
-        token: { type: 'string' },
-        header: { type: 'string', multiple: true },
+        ...CONNECTION_OPTIONS,
         profile: { type: 'string', multiple: true },
         only: { type: 'string', multiple: true },
         json: { type: 'string' },
         junit: { type: 'string' },
-        timeout: { type: 'string' },
         keep: { type: 'boolean' },
         verbose: { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -92,30 +84,18 @@ function parse(argv: readonly string[], env: CliIo['env']): Parsed | { help: tru
     return positionals.length === 0
       ? 'the base URL is missing, such as http://127.0.0.1:8080/scim/v2'
       : `one base URL expected, got ${positionals.join(' ')}`;
-  const baseUrl = positionals[0] ?? '';
-  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol))
-    return `${baseUrl} is not an http:// or https:// URL`;
-  const headers: Record<string, string> = {};
-  for (const header of values.header ?? []) {
-    const colon = header.indexOf(':');
-    if (colon <= 0) return `--header ${header}: expected name:value`;
-    headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
-  }
-  const profiles = list(values.profile).map((profile) => profile.toLowerCase());
+  const connection = readConnection(positionals[0] ?? '', values, env);
+  if ('error' in connection) return connection.error;
+  const profiles = splitList(values.profile).map((profile) => profile.toLowerCase());
   const unknown = profiles.filter((profile) => !PROFILES.has(profile));
   if (unknown.length > 0)
     return `unknown profile ${unknown.join(', ')}; use rfc, entra, okta or all`;
-  const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
-  if (!(timeout > 0)) return `--timeout ${values.timeout ?? ''}: expected a number of seconds`;
   return {
-    baseUrl,
-    token: values.token ?? (env.SCIM_TOKEN === '' ? undefined : env.SCIM_TOKEN),
-    headers,
+    ...connection,
     profiles: profiles.length === 0 ? ['rfc'] : (profiles as CheckProfile[]),
-    only: list(values.only),
+    only: splitList(values.only),
     json: values.json,
     junit: values.junit,
-    timeoutMs: timeout * 1000,
     keep: values.keep === true,
     verbose: values.verbose === true,
     quiet: values.quiet === true,

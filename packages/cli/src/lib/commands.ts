@@ -1,16 +1,27 @@
-// The `scim` commands, as a table: `check` is here; the resource commands (get, list, create,
-// patch, delete) plug in below once @scim/client ships, each as a `run` over the client, with
-// --filter, --attributes and JSON bodies from a file or stdin. Until then they say so and exit 2.
+// The `scim` commands, as a table: `check`, and the resource commands (get, list, create, replace,
+// patch, delete), each a `run` over @scim/client with --filter, --attributes and JSON bodies from a
+// file or stdin.
 import { checkCommand, CHECK_HELP } from './check-command.js';
 import { EXIT, type CliIo } from './io.js';
+import { RESOURCE_HELP, type ResourceCommandName } from './resources/help.js';
+import { resourceCommand } from './resources/run.js';
 
 export interface Command {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
-  /** Absent while the command is not available yet. */
-  readonly run?: (argv: readonly string[], io: CliIo) => Promise<number>;
-  readonly help?: string;
+  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
+  readonly help: string;
+}
+
+function resource(name: ResourceCommandName, usage: string, summary: string): Command {
+  return {
+    name,
+    usage,
+    summary,
+    run: (argv, io) => resourceCommand(name, argv, io),
+    help: RESOURCE_HELP[name],
+  };
 }
 
 export const COMMANDS: readonly Command[] = [
@@ -21,32 +32,17 @@ export const COMMANDS: readonly Command[] = [
     run: checkCommand,
     help: CHECK_HELP,
   },
-  // The resource commands: to be implemented on @scim/client.
-  { name: 'get', usage: 'get <base-url> <Type/id>', summary: 'Read one resource' },
-  {
-    name: 'list',
-    usage: 'list <base-url> <Type>',
-    summary: 'Query resources (--filter, --attributes)',
-  },
-  {
-    name: 'create',
-    usage: 'create <base-url> <Type>',
-    summary: 'Create a resource from JSON (file or stdin)',
-  },
-  {
-    name: 'patch',
-    usage: 'patch <base-url> <Type/id>',
-    summary: 'Apply a PatchOp from JSON (file or stdin)',
-  },
-  { name: 'delete', usage: 'delete <base-url> <Type/id>', summary: 'Delete a resource' },
+  resource('get', 'get <base-url> <type> <id>', 'Read one resource'),
+  resource('list', 'list <base-url> <type>', 'Query resources (--filter, --attributes, --all)'),
+  resource('create', 'create <base-url> <type>', 'Create a resource from JSON (file or stdin)'),
+  resource('replace', 'replace <base-url> <type> <id>', 'Replace a resource (PUT) from JSON'),
+  resource('patch', 'patch <base-url> <type> <id>', 'Modify a resource: --op or a PatchOp'),
+  resource('delete', 'delete <base-url> <type> <id>', 'Delete a resource'),
 ];
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.usage.length));
-  const lines = COMMANDS.map(
-    (command) =>
-      `  ${command.usage.padEnd(width)}  ${command.summary}${command.run === undefined ? ' (not yet available)' : ''}`,
-  );
+  const lines = COMMANDS.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
   return `scim: work with SCIM 2.0 servers (RFC 7643, RFC 7644)
 
 Usage: scim <command> [options]
@@ -58,8 +54,8 @@ Options:
   -h, --help     This help; scim <command> --help for a command's options
   -v, --version  The version
 
-Exit codes: 0 success; 1 a required check failed; 2 bad arguments, or the server could not be
-reached or refused the credentials; 130 interrupted.
+Exit codes: 0 success; 1 a required check failed, or the server answered with an error; 2 bad
+arguments, or the server could not be reached or refused the credentials; 130 interrupted.
 `;
 }
 
@@ -71,12 +67,6 @@ export async function runCommand(
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
     io.stderr.write(`scim: unknown command ${JSON.stringify(name)}\n\n${mainHelp()}`);
-    return EXIT.usage;
-  }
-  if (command.run === undefined) {
-    io.stderr.write(
-      `scim ${command.name}: not yet available; it comes with the @scim/client package. Use scim check for now.\n`,
-    );
     return EXIT.usage;
   }
   return command.run(argv, io);

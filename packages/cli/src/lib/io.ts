@@ -1,5 +1,6 @@
 // What a command touches outside itself, passed in so tests can run commands in process.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { dirname } from 'node:path';
 import type { ProgressStream } from './progress.js';
 
@@ -18,6 +19,10 @@ export interface CliIo {
   /** Ends the process at once (a second Ctrl-C). */
   readonly exit: (code: number) => void;
   readonly writeFile: (path: string, text: string) => Promise<void>;
+  /** Reads a file as UTF-8 (the resource commands' --data); default node:fs. */
+  readonly readFile?: ((path: string) => Promise<string>) | undefined;
+  /** Standard input, read whole; absent means none (as a terminal). */
+  readonly stdin?: { readonly isTTY?: boolean; read(): Promise<string> } | undefined;
   /** The fetch requests go through (tests pass an app's). */
   readonly fetch?: ((request: Request) => Promise<Response>) | undefined;
 }
@@ -38,9 +43,11 @@ export function processIo(version: string): CliIo {
       };
     },
     exit: (code) => process.exit(code),
-    async writeFile(path, text) {
+    async writeFile(path, content) {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, text);
+      await writeFile(path, content);
     },
+    readFile: (path) => readFile(path, 'utf8'),
+    stdin: { isTTY: process.stdin.isTTY === true, read: () => text(process.stdin) },
   };
 }

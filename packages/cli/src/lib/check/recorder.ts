@@ -2,6 +2,7 @@
 // exchange for the case running (secrets redacted), and notes every resource a request created, so
 // that the run can delete them again. A request in flight when the run is interrupted is allowed to
 // finish, so that a user it created is known and deleted; the case then stops at its next request.
+import { REDACTED, redactJson, redactSecrets, SECRET_HEADER } from '../redact.js';
 import type { RecordedExchange } from '../types.js';
 
 /** Thrown into a case when the run was interrupted. */
@@ -30,26 +31,8 @@ export interface Recorder {
   createdCount(): number;
 }
 
-const REDACTED = '[redacted]';
-const SECRET_HEADER =
-  /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api-?key/i;
 const MAX_BODY = 64 * 1024;
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
-/** Replaces password values (and PATCH values whose path is a password) in a JSON body. */
-function redactJson(value: unknown, key = ''): unknown {
-  if (/^password$/i.test(key) && value !== null && value !== undefined) return REDACTED;
-  if (Array.isArray(value)) return value.map((item) => redactJson(item));
-  if (typeof value !== 'object' || value === null) return value;
-  const object = value as Record<string, unknown>;
-  const passwordPath = typeof object.path === 'string' && /password/i.test(object.path);
-  return Object.fromEntries(
-    Object.entries(object).map(([name, inner]) => [
-      name,
-      passwordPath && name === 'value' ? REDACTED : redactJson(inner, name),
-    ]),
-  );
-}
 
 export function redactBody(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -59,7 +42,7 @@ export function redactBody(text: string, secrets: readonly string[]): string {
   } catch {
     // Not JSON: only the known secrets are replaced.
   }
-  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, REDACTED);
+  out = redactSecrets(out, secrets);
   return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}… (${out.length} characters)` : out;
 }
 
