@@ -16,6 +16,7 @@ import {
 } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
 import { ADMIN_PATH, createAdminRouter } from './admin.mjs';
+import { CONSOLE_PATH, createConsole } from './console.mjs';
 import { JWKS_PATH, PUBLIC_CACHE_CONTROL, SSF_CONFIGURATION_PATH } from './events.mjs';
 import { SINGLE_TENANT } from './tokens.mjs';
 
@@ -31,6 +32,7 @@ const of = (tenant) => (tenant === undefined ? '' : `${tenant}/`);
  *   tokenStore?: import('@scim/server').TokenStore,
  *   tenants?: Readonly<Record<string, { compatibility: Compatibility }>>,
  *   adminToken?: string | undefined,
+ *   consoleToken?: string | undefined,
  *   baseUrl: string,
  *   compatibility?: Compatibility,
  *   cursorSecret?: string | undefined,
@@ -45,7 +47,8 @@ const of = (tenant) => (tenant === undefined ? '' : `${tenant}/`);
  *   `SINGLE_TENANT`. `tenants`: serve each tenant at `<baseUrl>/{tenant}` in its own dialect, for
  *   the tokens of `tokenStore` issued to it; a token of another tenant, or an unknown tenant, is
  *   404. `adminToken`: the bearer token of the admin routes (admin.mjs) over `tokenStore`; no admin
- *   routes without it. `baseUrl`: the public address of `/scim/v2`, which links use whatever Host
+ *   routes without it. `consoleToken`: the credential of the provisioning console (console.mjs) at
+ *   /console; no console without it. `baseUrl`: the public address of `/scim/v2`, which links use whatever Host
  *   a request names. `debug`: log request and response bodies, secrets redacted.
  *   `events`: `createSecurityEvents` in events.mjs; every change is then pushed as signed SETs,
  *   and the app serves the SSF configuration and JWKS on its origin. Without it those answer 404.
@@ -58,6 +61,7 @@ export function createApp({
   tokenStore,
   tenants,
   adminToken,
+  consoleToken,
   baseUrl,
   compatibility = 'default',
   cursorSecret,
@@ -69,6 +73,17 @@ export function createApp({
     throw new TypeError('createApp: give either tokens or tokenStore');
   if ((tenants !== undefined || adminToken !== undefined) && tokenStore === undefined)
     throw new TypeError('createApp: tenants and adminToken need a tokenStore');
+  // The console (console.mjs), only with its token: it keeps the latest requests, bodies redacted.
+  const provisioningConsole =
+    consoleToken === undefined
+      ? undefined
+      : createConsole({
+          token: consoleToken,
+          outbox: () => scim.outbox,
+          compatibility,
+          tenants,
+          tokenStore,
+        });
   /** @type {Omit<import('@scim/server').ScimHandlerOptions, 'authenticate'>} */
   const options = {
     // Stores, a transaction and the lifecycle outbox: every write and its events commit together.
@@ -83,8 +98,16 @@ export function createApp({
     // A store call that hangs gets the client a 503 with Retry-After instead of no answer.
     requestTimeoutMs: 30_000,
     // One line per request, and the error's detail under every 4xx and 5xx.
-    log: (record) => log(formatRequestLog(record)),
-    debug,
+    log:
+      provisioningConsole === undefined
+        ? (record) => log(formatRequestLog(record))
+        : (record) => {
+            // The console needs the bodies; the terminal shows them only with `debug`.
+            const { requestHeaders, requestBody, responseBody, ...brief } = record;
+            log(formatRequestLog(debug ? record : brief));
+            provisioningConsole.scimConsole.record(record);
+          },
+    debug: debug || provisioningConsole !== undefined,
     // Deprovisioning: end the leaver's sessions here. Hooks are delivered from the outbox at least
     // once and retried until they succeed; `id` is the same on every attempt (docs/security.md).
     hooks: {
@@ -139,6 +162,7 @@ export function createApp({
         log,
       }),
     );
+  if (provisioningConsole !== undefined) app.use(CONSOLE_PATH, provisioningConsole.middleware);
   app.use('/scim/v2', scimMiddleware(scim), scimErrorHandler());
   return Object.assign(app, {
     // The hooks in flight hand their last records to the publisher before its SETs are drained.

@@ -4,9 +4,11 @@
 // public URL of /scim/v2), SCIM_TOKEN_SHA256 or SCIM_TOKEN, SCIM_COMPATIBILITY,
 // SCIM_CURSOR_SECRET, SCIM_DEBUG=1; for security events (events.mjs), SCIM_EVENTS_PUSH_URL,
 // SCIM_EVENTS_PUSH_TOKEN, SCIM_EVENTS_AUDIENCE, SCIM_EVENTS_SIGNING_KEY; for several tenants
-// (tenants.mjs), SCIM_TENANTS; for the token routes (admin.mjs), SCIM_ADMIN_TOKEN.
+// (tenants.mjs), SCIM_TENANTS; for the token routes (admin.mjs), SCIM_ADMIN_TOKEN; for the
+// provisioning console at /console (console.mjs), SCIM_CONSOLE_TOKEN.
 import { createApp } from './app.mjs';
 import { ADMIN_PATH } from './admin.mjs';
+import { CONSOLE_PATH, consoleTokenFromEnv } from './console.mjs';
 import { createSecurityEvents, eventsSettingsFromEnv } from './events.mjs';
 import { serveApp } from './node-server.mjs';
 import { DEFAULT_DATABASE_URL, openStorage } from './storage.mjs';
@@ -23,9 +25,12 @@ const refuse = (/** @type {unknown} */ error) => {
 let tenants;
 /** @type {string | undefined} */
 let adminToken;
+/** @type {string | undefined} */
+let consoleToken;
 try {
   tenants = tenantsFromEnv(env);
   adminToken = adminTokenFromEnv(env, tenants);
+  consoleToken = consoleTokenFromEnv(env);
 } catch (error) {
   refuse(error);
 }
@@ -70,6 +75,7 @@ serveApp({
       ...(tokens === undefined ? { tokenStore } : { tokens }),
       ...(tenants === undefined ? {} : { tenants: tenantConfigs(tenants) }),
       adminToken,
+      consoleToken,
       baseUrl,
       compatibility,
       cursorSecret: env.SCIM_CURSOR_SECRET,
@@ -78,6 +84,10 @@ serveApp({
     });
     if (events !== undefined) console.log(events.summary);
     for (const line of lines) console.log(line);
+    if (consoleToken !== undefined)
+      console.log(
+        `Provisioning console: ${baseUrl.replace(/\/scim\/v2\/?$/, '')}${CONSOLE_PATH} (log in with SCIM_CONSOLE_TOKEN)`,
+      );
     // performance.now() counts from the process's start.
     const startup = performance.now().toFixed(0);
     console.log(

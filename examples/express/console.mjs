@@ -1,0 +1,95 @@
+// @ts-check
+// The provisioning console (@scim/console) at /console, on only when SCIM_CONSOLE_TOKEN is set: the
+// live requests with their bodies (passwords redacted), the change each write made, the lifecycle
+// outbox with a retry for dead events, and with SCIM_TENANTS each tenant's tokens (never a secret).
+// Open http://127.0.0.1:8080/console and type the token, or send it as a bearer token.
+import { Readable } from 'node:stream';
+import { createScimConsole } from '@scim/console';
+import { createTokenManager } from '@scim/server';
+
+export const CONSOLE_PATH = '/console';
+/** The console's token is typed into a login form: 32 characters, as for the example's other tokens. */
+const MIN_CONSOLE_TOKEN_LENGTH = 32;
+
+/**
+ * SCIM_CONSOLE_TOKEN, or undefined (no console) when it is unset or empty.
+ * @param {Readonly<Record<string, string | undefined>>} env
+ */
+export function consoleTokenFromEnv(env) {
+  const value = env.SCIM_CONSOLE_TOKEN ?? '';
+  if (value === '') return undefined;
+  if (value.length < MIN_CONSOLE_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(value))
+    throw new Error(
+      `SCIM_CONSOLE_TOKEN must be ${MIN_CONSOLE_TOKEN_LENGTH} printable characters or more; make one with openssl rand -hex 32`,
+    );
+  if (value === env.SCIM_TOKEN || value === env.SCIM_ADMIN_TOKEN)
+    throw new Error(
+      'SCIM_CONSOLE_TOKEN must differ from the SCIM and admin tokens: make one of its own',
+    );
+  return value;
+}
+
+/**
+ * The console and its Express middleware. `outbox` is read when the page asks, so the console can be
+ * made before the SCIM handler whose `log` feeds it.
+ * @param {{
+ *   token: string,
+ *   outbox: () => import('@scim/server').ScimOutbox,
+ *   compatibility: string,
+ *   tenants?: Readonly<Record<string, { compatibility: string }>> | undefined,
+ *   tokenStore?: import('@scim/server').TokenStore | undefined,
+ * }} options
+ */
+export function createConsole({ token, outbox, compatibility, tenants, tokenStore }) {
+  const manager = tokenStore === undefined ? undefined : createTokenManager({ store: tokenStore });
+  const scimConsole = createScimConsole({
+    basePath: CONSOLE_PATH,
+    credential: token,
+    outbox: { list: (filter) => outbox().list(filter), retry: (id) => outbox().retry(id) },
+    dialect: (tenant) => (tenant === undefined ? compatibility : tenants?.[tenant]?.compatibility),
+    ...(tenants === undefined
+      ? {}
+      : {
+          tenants: {
+            names: () => Object.keys(tenants),
+            settings: (tenant) => tenants[tenant],
+            ...(manager === undefined ? {} : { tokens: (tenant) => manager.list(tenant) }),
+          },
+        }),
+  });
+  /**
+   * @param {import('express').Request} req
+   * @param {import('express').Response} res
+   * @param {import('express').NextFunction} next
+   */
+  const middleware = (req, res, next) => {
+    const method = req.method.toUpperCase();
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers))
+      for (const one of [value ?? []].flat()) headers.append(name, one);
+    // req.originalUrl keeps the mount path; req.protocol honours Express's `trust proxy`.
+    const request = new Request(
+      `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+      {
+        method,
+        headers,
+        ...(method === 'GET' || method === 'HEAD'
+          ? {}
+          : { body: /** @type {ReadableStream} */ (Readable.toWeb(req)), duplex: 'half' }),
+      },
+    );
+    scimConsole
+      .fetch(request)
+      .then(async (response) => {
+        res.status(response.status);
+        response.headers.forEach((value, name) => {
+          if (name !== 'set-cookie') res.setHeader(name, value);
+        });
+        const cookies = response.headers.getSetCookie();
+        if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+        res.end(Buffer.from(await response.arrayBuffer()));
+      })
+      .catch(next);
+  };
+  return { scimConsole, middleware };
+}

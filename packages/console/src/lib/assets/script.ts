@@ -1,0 +1,257 @@
+// The console's script, served as its own route. Plain browser JavaScript without dependencies;
+// every value from the server reaches the page through textContent or an attribute, never as HTML.
+export const CONSOLE_JS = String.raw`'use strict';
+(function () {
+  var base = document.body.getAttribute('data-base') || '';
+  var lastSeq = 0;
+  var selected = null;
+  var view = 'requests';
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function api(path, init) {
+    return fetch(base + path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json' } }, init || {}))
+      .then(function (response) {
+        if (response.status === 401) { window.location.assign(base + '/login'); throw new Error('logged out'); }
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      });
+  }
+  function pretty(value) { return value === null || value === undefined ? '(none)' : JSON.stringify(value, null, 2); }
+  function time(iso) { var d = new Date(iso); return isNaN(d.getTime()) ? '' : d.toLocaleTimeString(); }
+
+  // Tabs
+  var tabs = document.querySelectorAll('button.tab');
+  tabs.forEach(function (tab) {
+    tab.addEventListener('click', function () {
+      view = tab.getAttribute('data-view');
+      tabs.forEach(function (other) { other.setAttribute('aria-selected', String(other === tab)); });
+      document.querySelectorAll('section.view').forEach(function (section) { section.hidden = section.id !== 'view-' + view; });
+      refresh();
+    });
+  });
+
+  // Live requests
+  var rows = document.querySelector('#requests tbody');
+  function requestRow(request) {
+    var row = el('tr');
+    row.setAttribute('data-id', request.id);
+    row.appendChild(el('td', '', time(request.at)));
+    row.appendChild(el('td', '', request.method));
+    row.appendChild(el('td', 'path', request.path + (request.query ? decodeQuery(request.query) : '')));
+    row.appendChild(el('td', 'status-' + String(request.status).charAt(0), request.status));
+    row.appendChild(el('td', '', request.durationMs));
+    row.appendChild(el('td', '', request.dialect || ''));
+    row.appendChild(el('td', '', request.tenant || ''));
+    row.addEventListener('click', function () { open(request.id); });
+    return row;
+  }
+  function decodeQuery(query) { try { return decodeURIComponent(query.replace(/\+/g, ' ')); } catch (e) { return query; } }
+  function pollRequests() {
+    return api('/api/requests?after=' + lastSeq).then(function (reply) {
+      var list = reply.body.requests || [];
+      for (var i = list.length - 1; i >= 0; i--) {
+        rows.insertBefore(requestRow(list[i]), rows.firstChild);
+        lastSeq = Math.max(lastSeq, list[i].seq);
+      }
+      while (rows.children.length > reply.body.size) rows.removeChild(rows.lastChild);
+      document.getElementById('requests-empty').hidden = rows.children.length > 0;
+    });
+  }
+  function fact(list, name, value) {
+    list.appendChild(el('dt', '', name));
+    list.appendChild(el('dd', '', value === null || value === undefined || value === '' ? '—' : value));
+  }
+  function open(id) {
+    selected = id;
+    rows.querySelectorAll('tr').forEach(function (row) { row.setAttribute('aria-selected', String(row.getAttribute('data-id') === id)); });
+    api('/api/requests/' + encodeURIComponent(id)).then(function (reply) {
+      var panel = document.getElementById('detail');
+      if (reply.status !== 200) { panel.hidden = true; return; }
+      var d = reply.body;
+      panel.hidden = false;
+      document.getElementById('detail-title').textContent = d.method + ' ' + d.path + ' → ' + d.status;
+      var facts = document.getElementById('detail-facts');
+      clear(facts);
+      fact(facts, 'Request id', d.id);
+      fact(facts, 'Time', d.at);
+      fact(facts, 'Duration', d.durationMs + ' ms');
+      fact(facts, 'Tenant', d.tenant);
+      fact(facts, 'Dialect', d.compatibility);
+      fact(facts, 'Query', d.query ? decodeQuery(d.query) : '');
+      fact(facts, 'User-Agent', d.requestHeaders && d.requestHeaders['user-agent']);
+      fact(facts, 'Caller', d.principal === null ? '' : JSON.stringify(d.principal));
+      var errorBox = document.getElementById('detail-error');
+      errorBox.hidden = !d.error;
+      if (d.error) {
+        document.getElementById('detail-scimtype').textContent = d.error.scimType || '(no scimType)';
+        document.getElementById('detail-message').textContent = d.error.detail || '';
+      }
+      var changes = document.getElementById('detail-changes');
+      clear(changes);
+      (d.changes || []).forEach(function (change) { changes.appendChild(changeView(change)); });
+      var noBodies = d.bodies ? '(none)' : '(bodies are recorded when the SCIM handler runs with debug: true)';
+      document.getElementById('detail-request').textContent = d.requestBody === null ? noBodies : pretty(d.requestBody);
+      document.getElementById('detail-response').textContent = d.responseBody === null ? noBodies : pretty(d.responseBody);
+    });
+  }
+  function changeView(change) {
+    var box = el('div', 'change');
+    box.appendChild(el('h3', '', 'Change: ' + change.type + ' ' + change.resourceType + ' ' + change.resourceId));
+    if (change.members) box.appendChild(el('p', '', 'Members: ' + change.members.join(', ')));
+    if (change.diff.length === 0) return box;
+    var table = el('table', 'diff');
+    var head = el('tr');
+    ['Attribute', 'Before', 'After'].forEach(function (name) { head.appendChild(el('th', '', name)); });
+    table.appendChild(head);
+    change.diff.forEach(function (line) {
+      var row = el('tr');
+      row.appendChild(el('td', 'attr', line.path));
+      row.appendChild(el('td', 'before', 'before' in line ? JSON.stringify(line.before) : ''));
+      row.appendChild(el('td', 'after', 'after' in line ? JSON.stringify(line.after) : ''));
+      table.appendChild(row);
+    });
+    box.appendChild(table);
+    return box;
+  }
+
+  // Lifecycle: the outbox, with a retry for dead events
+  function pollOutbox() {
+    return api('/api/outbox').then(function (reply) {
+      var body = document.querySelector('#outbox tbody');
+      clear(body);
+      var entries = reply.body.entries || [];
+      document.getElementById('outbox-empty').textContent = reply.body.configured ? 'No lifecycle events yet.' : 'No outbox is configured.';
+      document.getElementById('outbox-empty').hidden = entries.length > 0;
+      entries.forEach(function (entry) {
+        var row = el('tr');
+        row.setAttribute('data-id', entry.id);
+        row.appendChild(el('td', '', time(entry.occurredAt)));
+        row.appendChild(el('td', '', entry.type));
+        row.appendChild(el('td', 'path', entry.resourceType + ' ' + entry.resourceId));
+        row.appendChild(el('td', '', entry.tenant || ''));
+        row.appendChild(el('td', 'state-' + entry.state, entry.state));
+        row.appendChild(el('td', '', entry.attempts));
+        row.appendChild(el('td', 'path', entry.lastError || ''));
+        var cell = el('td');
+        if (entry.state === 'dead') {
+          var button = el('button', 'retry', 'Retry');
+          button.type = 'button';
+          button.addEventListener('click', function () {
+            button.disabled = true;
+            api('/api/outbox/' + encodeURIComponent(entry.id) + '/retry', { method: 'POST' }).then(pollOutbox);
+          });
+          cell.appendChild(button);
+        }
+        row.appendChild(cell);
+        body.appendChild(row);
+      });
+    });
+  }
+
+  // Tenants and tokens
+  function pollTenants() {
+    return api('/api/tenants').then(function (reply) {
+      var root = document.getElementById('tenants');
+      clear(root);
+      var tenants = reply.body.tenants || [];
+      if (tenants.length === 0) root.appendChild(el('p', 'empty', 'No tenants are configured: this endpoint serves one.'));
+      tenants.forEach(function (tenant) {
+        var card = el('div', 'card');
+        card.appendChild(el('h2', '', tenant.name));
+        card.appendChild(el('p', '', tenant.requestsLastHour + ' requests in the last hour'));
+        if (tenant.settings) card.appendChild(el('pre', '', pretty(tenant.settings)));
+        var table = el('table');
+        var head = el('tr');
+        ['Token', 'State', 'Scopes', 'Created', 'Last used', 'Expires'].forEach(function (name) { head.appendChild(el('th', '', name)); });
+        table.appendChild(head);
+        tenant.tokens.forEach(function (token) {
+          var row = el('tr');
+          [token.label || token.id, token.state, (token.scopes || ['all']).join(' '), token.createdAt, token.lastUsedAt || 'never', token.expiresAt || 'never']
+            .forEach(function (value) { row.appendChild(el('td', '', value)); });
+          table.appendChild(row);
+        });
+        card.appendChild(table);
+        root.appendChild(card);
+      });
+    });
+  }
+
+  // Activity: requests per minute by status and deliveries by outcome, per tenant, last hour
+  function chart(series, keys) {
+    var svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'chart');
+    svg.setAttribute('viewBox', '0 0 600 100');
+    svg.setAttribute('preserveAspectRatio', 'none');
+    var max = 1;
+    series.forEach(function (slot) { var sum = 0; keys.forEach(function (k) { sum += slot[k]; }); max = Math.max(max, sum); });
+    series.forEach(function (slot, index) {
+      var y = 100;
+      keys.forEach(function (key) {
+        var h = (slot[key] / max) * 96;
+        if (h <= 0) return;
+        y -= h;
+        var rect = document.createElementNS(SVG, 'rect');
+        rect.setAttribute('class', key);
+        rect.setAttribute('x', String(index * 10 + 1));
+        rect.setAttribute('width', '8');
+        rect.setAttribute('y', String(y));
+        rect.setAttribute('height', String(h));
+        var title = document.createElementNS(SVG, 'title');
+        title.textContent = key + ': ' + slot[key];
+        rect.appendChild(title);
+        svg.appendChild(rect);
+      });
+    });
+    return svg;
+  }
+  function legend(keys, names) {
+    var box = el('div', 'legend');
+    keys.forEach(function (key, i) { var item = el('span'); item.appendChild(el('i', 'swatch ' + key)); item.appendChild(document.createTextNode(names[i])); box.appendChild(item); });
+    return box;
+  }
+  function pollRates() {
+    return api('/api/rates').then(function (reply) {
+      var root = document.getElementById('charts');
+      clear(root);
+      var tenants = Object.keys(Object.assign({}, reply.body.requests, reply.body.deliveries)).sort();
+      if (tenants.length === 0) root.appendChild(el('p', 'empty', 'Nothing in the last hour yet.'));
+      tenants.forEach(function (tenant) {
+        var card = el('div', 'card');
+        card.appendChild(el('h2', '', tenant === '' ? 'Requests and deliveries' : 'Tenant ' + tenant));
+        var requests = reply.body.requests[tenant];
+        if (requests) {
+          card.appendChild(el('h3', '', 'Requests per minute, last hour'));
+          card.appendChild(chart(requests, ['ok', 'clientError', 'serverError']));
+          card.appendChild(legend(['ok', 'clientError', 'serverError'], ['2xx/3xx', '4xx', '5xx']));
+        }
+        var deliveries = reply.body.deliveries[tenant];
+        if (deliveries) {
+          card.appendChild(el('h3', '', 'Lifecycle events by outcome, last hour'));
+          card.appendChild(chart(deliveries, ['delivered', 'pending', 'dead']));
+          card.appendChild(legend(['delivered', 'pending', 'dead'], ['delivered', 'pending', 'dead']));
+        }
+        root.appendChild(card);
+      });
+    });
+  }
+
+  function refresh() {
+    var work = view === 'requests' ? pollRequests() : view === 'outbox' ? pollOutbox() : view === 'tenants' ? pollTenants() : pollRates();
+    return work.catch(function () {});
+  }
+  // Polling: the new requests every second (only those after the last seen), other views less often.
+  var tick = 0;
+  setInterval(function () {
+    tick++;
+    if (view === 'requests') pollRequests().catch(function () {});
+    else if (tick % 3 === 0) refresh();
+  }, 1000);
+  pollRequests().catch(function () {});
+})();
+`;

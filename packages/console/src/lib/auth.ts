@@ -1,0 +1,122 @@
+// Who may see the console: its own credential, as a bearer token or typed into the login form, which
+// then sets an HMAC-signed session cookie (never the credential itself). Plain HTTP is refused except
+// on loopback, as the SCIM endpoint does (RFC 7644 §7.2); a state-changing POST made with the cookie
+// must come from the console's own origin (SameSite=Strict and an Origin check against CSRF).
+import type { ResolvedOptions } from './options.js';
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+export const SESSION_COOKIE = 'scim_console_session';
+const encoder = new TextEncoder();
+
+/** Whether the request came over TLS, or may come without it (loopback, or allowed by the options). */
+export function transportAllowed(options: ResolvedOptions, request: Request, url: URL): boolean {
+  if (options.allowInsecureHttp || url.protocol === 'https:' || LOOPBACK.test(url.hostname))
+    return true;
+  if (!options.trustForwardedProto) return false;
+  const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
+  return forwarded?.toLowerCase() === 'https';
+}
+
+/** Secure cookies everywhere but plain HTTP on loopback, where a browser would drop them. */
+export function secureCookies(url: URL): boolean {
+  return url.protocol === 'https:' || !LOOPBACK.test(url.hostname);
+}
+
+/** Signs and checks; the key depends on the credential too, so changing it ends every session. */
+export class Sessions {
+  readonly #key: Promise<CryptoKey>;
+  constructor(private readonly options: ResolvedOptions) {
+    this.#key = crypto.subtle.importKey(
+      'raw',
+      encoder.encode(`${options.sessionSecret}\u0000${options.credential}`),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+  }
+
+  /** Compares a presented credential with the configured one in time independent of where they differ. */
+  async credentialMatches(presented: string): Promise<boolean> {
+    const key = await this.#key;
+    const [a, b] = await Promise.all([
+      crypto.subtle.sign('HMAC', key, encoder.encode(`credential:${presented}`)),
+      crypto.subtle.sign('HMAC', key, encoder.encode(`credential:${this.options.credential}`)),
+    ]);
+    const x = new Uint8Array(a);
+    const y = new Uint8Array(b);
+    let difference = x.length ^ y.length;
+    for (let i = 0; i < x.length; i++) difference |= (x[i] ?? 0) ^ (y[i] ?? 0);
+    return difference === 0;
+  }
+
+  /** A new session value: its expiry, a nonce and their HMAC. */
+  async issue(): Promise<string> {
+    const expires = this.options.now() + this.options.sessionTtlMs;
+    const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const payload = `v1.${expires}.${nonce}`;
+    const mac = await crypto.subtle.sign('HMAC', await this.#key, encoder.encode(payload));
+    return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
+  }
+
+  async valid(value: string | undefined): Promise<boolean> {
+    if (value === undefined) return false;
+    const match = /^(v1\.(\d{1,15})\.[A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value);
+    if (match === null) return false;
+    const [, payload = '', expires = '0', mac = ''] = match;
+    if (Number(expires) <= this.options.now()) return false;
+    const signature = fromBase64Url(mac);
+    if (signature === undefined) return false;
+    // crypto.subtle.verify compares in constant time.
+    return crypto.subtle.verify('HMAC', await this.#key, signature, encoder.encode(payload));
+  }
+}
+
+/** The bearer token of an `Authorization` header, if it has one. */
+export function bearerOf(request: Request): string | undefined {
+  const header = request.headers.get('authorization');
+  const match = header === null ? null : /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
+  return match?.[1];
+}
+
+/** One cookie's value from the `Cookie` header. */
+export function cookieOf(request: Request, name: string): string | undefined {
+  const header = request.headers.get('cookie');
+  if (header === null) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+/** A POST made with the session cookie must name the console's own origin (CSRF). */
+export function sameOrigin(request: Request, url: URL): boolean {
+  const origin = request.headers.get('origin');
+  if (origin !== null) return origin === url.origin;
+  // Fetch metadata, where the browser sends it, says the same without a URL to compare.
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null) return site === 'same-origin';
+  // Without Origin (older browsers send none on same-origin form posts), Referer must match.
+  const referer = request.headers.get('referer');
+  if (referer === null) return false;
+  try {
+    return new URL(referer).origin === url.origin;
+  } catch {
+    return false;
+  }
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}

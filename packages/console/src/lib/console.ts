@@ -1,0 +1,195 @@
+// Routes a request under the console's base path: assets, login and logout, the page, and the JSON
+// endpoints, behind the transport rule and the console's own credential.
+import type { RequestLogRecord } from '@scim/server';
+import { detailOf, outboxOf, ratesOf, summaryOf, tenantsOf } from './api.js';
+import { CONSOLE_CSS } from './assets/styles.js';
+import { CONSOLE_JS } from './assets/script.js';
+import { loginPage, consolePage } from './assets/page.js';
+import {
+  bearerOf,
+  cookieOf,
+  sameOrigin,
+  secureCookies,
+  Sessions,
+  SESSION_COOKIE,
+  transportAllowed,
+} from './auth.js';
+import { RequestHistory } from './history.js';
+import { json, problem, redirect, respond } from './http.js';
+import { resolveOptions, type ResolvedOptions, type ScimConsoleOptions } from './options.js';
+
+const MAX_FORM_BYTES = 4096;
+
+/**
+ * A provisioning console: a `fetch(request)` to route the console's path to, and `record`, the
+ * SCIM handler's `log` option (with `debug: true`, so that bodies arrive, already redacted).
+ * @example
+ * ```ts
+ * const console = createScimConsole({ basePath: '/console', credential, outbox: handler.outbox });
+ * createScimHandler({ ...options, debug: true, log: console.record });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export interface ScimConsole {
+  /** Answers a request under `basePath` (404 outside it). */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Keeps one answered SCIM request in the bounded history; pass it as the handler's `log`. */
+  readonly record: (record: RequestLogRecord) => void;
+  /** The base path, normalised: `/console`. */
+  readonly basePath: string;
+}
+
+/**
+ * Makes a console. It does nothing until an application routes requests to its `fetch` and SCIM
+ * log records to its `record`, and it needs its own credential.
+ * @example
+ * ```ts
+ * const scimConsole = createScimConsole({ basePath: '/console', credential: process.env.SCIM_CONSOLE_TOKEN!, outbox: handler.outbox });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-7.2
+ */
+export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
+  const resolved = resolveOptions(options);
+  const history = new RequestHistory(resolved.historySize);
+  const sessions = new Sessions(resolved);
+  return {
+    basePath: resolved.basePath,
+    record: (record) => {
+      history.add(record, resolved.now(), resolved.dialectOf(record.tenant));
+    },
+    fetch: async (request) => {
+      try {
+        return await route(resolved, history, sessions, request);
+      } catch {
+        // Nothing about the failure reaches the page: it may quote data.
+        return problem(500, 'The console could not answer this request');
+      }
+    },
+  };
+}
+
+async function route(
+  options: ResolvedOptions,
+  history: RequestHistory,
+  sessions: Sessions,
+  request: Request,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const base = options.basePath;
+  if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+    return problem(404, 'Not found');
+  if (!transportAllowed(options, request, url))
+    return problem(403, 'The console requires HTTPS; this request came over plain HTTP');
+  const path = url.pathname.slice(base.length) || '/';
+  const method = request.method.toUpperCase();
+  const read = method === 'GET' || method === 'HEAD';
+
+  if (path === '/console.js' || path === '/console.css') {
+    if (!read) return problem(405, 'Method not allowed', { allow: 'GET, HEAD' });
+    return path === '/console.js'
+      ? respond(CONSOLE_JS, 200, 'text/javascript; charset=utf-8')
+      : respond(CONSOLE_CSS, 200, 'text/css; charset=utf-8');
+  }
+  const cookie = (value: string, maxAge: number) =>
+    `${SESSION_COOKIE}=${value}; Path=${base}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secureCookies(url) ? '; Secure' : ''}`;
+  if (path === '/login') {
+    if (read) return respond(loginPage(base, false), 200, 'text/html; charset=utf-8');
+    if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'GET, HEAD, POST' });
+    if (!sameOrigin(request, url))
+      return problem(403, 'The login form must be posted from the console');
+    const presented = await formField(request, 'credential');
+    if (presented === undefined || !(await sessions.credentialMatches(presented)))
+      return respond(loginPage(base, true), 401, 'text/html; charset=utf-8');
+    return redirect(`${base}/`, {
+      'set-cookie': cookie(await sessions.issue(), Math.floor(options.sessionTtlMs / 1000)),
+    });
+  }
+  if (path === '/logout') {
+    if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
+    if (!sameOrigin(request, url)) return problem(403, 'Log out from the console page');
+    return redirect(`${base}/login`, { 'set-cookie': cookie('', 0) });
+  }
+
+  const bearer = bearerOf(request);
+  const byBearer = bearer !== undefined && (await sessions.credentialMatches(bearer));
+  const bySession = !byBearer && (await sessions.valid(cookieOf(request, SESSION_COOKIE)));
+  if (!byBearer && !bySession) {
+    if (read && (path === '/' || path === '')) return redirect(`${base}/login`);
+    return problem(401, 'The console needs its credential', {
+      'www-authenticate': `Bearer realm="console"${bearer === undefined ? '' : ', error="invalid_token"'}`,
+    });
+  }
+  // A cookie travels by itself: a state-changing request made with one must come from the page.
+  if (!read && bySession && !sameOrigin(request, url))
+    return problem(403, 'This request must come from the console page');
+
+  if (path === '/') {
+    if (!read) return problem(405, 'Method not allowed', { allow: 'GET, HEAD' });
+    return respond(consolePage(base), 200, 'text/html; charset=utf-8');
+  }
+  return api(options, history, method, path, url);
+}
+
+async function api(
+  options: ResolvedOptions,
+  history: RequestHistory,
+  method: string,
+  path: string,
+  url: URL,
+): Promise<Response> {
+  const retry = /^\/api\/outbox\/([^/]{1,200})\/retry$/.exec(path);
+  if (retry !== null) {
+    if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
+    if (options.outbox === undefined) return problem(404, 'No outbox is configured');
+    const id = decodeURIComponent(retry[1] ?? '');
+    const retried = await options.outbox.retry(id);
+    return retried ? json({ retried: true }) : problem(404, 'No dead event has this id');
+  }
+  if (method !== 'GET' && method !== 'HEAD')
+    return problem(405, 'Method not allowed', { allow: 'GET, HEAD' });
+  if (path === '/api/requests') {
+    const after = Number(url.searchParams.get('after') ?? '0');
+    const entries = history.list(Number.isSafeInteger(after) && after > 0 ? after : 0);
+    return json({ size: history.size, requests: entries.map(summaryOf) });
+  }
+  const one = /^\/api\/requests\/([^/]{1,200})$/.exec(path);
+  if (one !== null) {
+    const entry = history.get(decodeURIComponent(one[1] ?? ''));
+    return entry === undefined
+      ? problem(404, 'This request is no longer in the history')
+      : json(await detailOf(options, entry));
+  }
+  if (path === '/api/outbox') return json(await outboxOf(options));
+  if (path === '/api/tenants') return json(await tenantsOf(options, history));
+  if (path === '/api/rates') return json(await ratesOf(options, history));
+  return problem(404, 'Not found');
+}
+
+/** One field of a small urlencoded form; undefined when the body is not one or is too large. */
+async function formField(request: Request, name: string): Promise<string | undefined> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined;
+  if (Number(request.headers.get('content-length') ?? '0') > MAX_FORM_BYTES) return undefined;
+  // Read no more than the bound, whatever the client keeps sending without a Content-Length.
+  const reader = request.body?.getReader();
+  if (reader === undefined) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FORM_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new URLSearchParams(new TextDecoder().decode(bytes)).get(name) ?? undefined;
+}

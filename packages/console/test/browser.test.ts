@@ -1,0 +1,177 @@
+// The console in a real browser: headless Chromium (Debian's package) driven by playwright-core. It
+// finds a failing Entra request's error and body, a PATCH's diff, retries a failed hook from the
+// page, and checks that no secret is in the page or its traffic. Screenshots of each view go to
+// docs/images/ for docs/console.md. Skipped, saying why, where /usr/bin/chromium is missing.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONSOLE_TOKEN,
+  createFixture,
+  entraUser,
+  PATCH_SCHEMA,
+  serve,
+  type Fixture,
+} from './fixture.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const missing = !existsSync(CHROMIUM);
+const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
+const title = missing
+  ? `console in a browser: SKIPPED because ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`
+  : 'console in a browser (headless Chromium)';
+
+describe.skipIf(missing)(title, { timeout: 60_000 }, () => {
+  let fixture: Fixture;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let browser: Browser;
+  let page: Page;
+  /** Everything that crossed the wire after the login form was posted. */
+  const traffic: string[] = [];
+
+  const shot = (name: string) =>
+    page.screenshot({ path: `${IMAGES}console-${name}.png`, fullPage: false });
+  const tab = (name: string) => page.click(`button.tab[data-view="${name}"]`);
+
+  beforeAll(async () => {
+    mkdirSync(IMAGES, { recursive: true });
+    fixture = await createFixture({}, 'http://127.0.0.1');
+    server = await serve(fixture);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({
+      viewport: { width: 1360, height: 820 },
+      colorScheme: 'light',
+    });
+    page = await context.newPage();
+    page.on('request', (request) => {
+      // The login form's own post carries the credential: that is the user typing it.
+      if (request.url().endsWith('/console/login') && request.method() === 'POST') return;
+      traffic.push(request.url(), JSON.stringify(request.headers()), request.postData() ?? '');
+    });
+    page.on('response', (response) => {
+      traffic.push(JSON.stringify(response.headers()));
+      response.text().then(
+        (text) => traffic.push(text),
+        () => undefined,
+      );
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('logs in with the console token through the form', async () => {
+    await page.goto(`${server.url}/console/`);
+    expect(page.url()).toMatch(/\/console\/login$/);
+    await shot('login');
+    await page.fill('#credential', CONSOLE_TOKEN);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#requests');
+    expect(page.url()).toBe(`${server.url}/console/`);
+  });
+
+  it('Entra ID: a refused create shows its scimType, detail and request body on the page', async () => {
+    await fixture.scim('POST', '/Users', entraUser('bjensen@example.com'), server.url);
+    await fixture.scim(
+      'GET',
+      '/Users?filter=userName%20eq%20%22bjensen%40example.com%22',
+      undefined,
+      server.url,
+    );
+    const refused = await fixture.scim(
+      'POST',
+      '/Users',
+      entraUser('bjensen@example.com'),
+      server.url,
+    );
+    expect(refused.status).toBe(409);
+    const row = page.locator('#requests tbody tr', { hasText: '409' }).first();
+    await row.waitFor();
+    await row.click();
+    await expect.poll(() => page.textContent('#detail-scimtype')).toBe('uniqueness');
+    expect(await page.textContent('#detail-message')).toMatch(/userName/);
+    expect(await page.textContent('#detail-request')).toContain('bjensen@example.com');
+    expect(await page.textContent('#detail-request')).toContain('[redacted]');
+    await shot('requests');
+  });
+
+  it('RFC 7644 §3.5.2: a PATCH opens to its before/after diff', async () => {
+    const created = (await (
+      await fixture.scim('POST', '/Users', entraUser('pat@example.com'), server.url)
+    ).json()) as { id: string };
+    await fixture.scim(
+      'PATCH',
+      `/Users/${created.id}`,
+      {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'Replace', path: 'name.givenName', value: 'Patricia' }],
+      },
+      server.url,
+    );
+    const row = page.locator('#requests tbody tr', { hasText: 'PATCH' }).first();
+    await row.waitFor();
+    await row.click();
+    const line = page.locator('table.diff tr', { hasText: 'name.givenName' });
+    await line.waitFor();
+    expect(await line.locator('td.before').textContent()).toBe('"Barbara"');
+    expect(await line.locator('td.after').textContent()).toBe('"Patricia"');
+    await shot('diff');
+  });
+
+  it('RFC 7644 §3.5: a failed hook is dead in the lifecycle view and its Retry button delivers it', async () => {
+    fixture.failHook = true;
+    const created = (await (
+      await fixture.scim('POST', '/Users', entraUser('leaver@example.com'), server.url)
+    ).json()) as { id: string };
+    await fixture.scim(
+      'PATCH',
+      `/Users/${created.id}`,
+      {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+      },
+      server.url,
+    );
+    await tab('outbox');
+    const dead = page.locator('#outbox tbody tr', { hasText: 'deactivated' });
+    await dead.locator('td.state-dead').waitFor();
+    expect(await dead.textContent()).toContain('session service unavailable');
+    await shot('lifecycle');
+    fixture.failHook = false;
+    await dead.locator('button.retry').click();
+    await dead.locator('td.state-pending, td.state-delivered').waitFor();
+    await fixture.handler.deliverDue();
+    await dead.locator('td.state-delivered').waitFor({ timeout: 10_000 });
+  });
+
+  it('shows tenants with token labels and the activity charts', async () => {
+    await tab('tenants');
+    await page.locator('#tenants .card', { hasText: 'entra-prod' }).waitFor();
+    await shot('tenants');
+    await tab('activity');
+    await page.locator('#charts svg.chart rect').first().waitFor();
+    await shot('activity');
+  });
+
+  it('RFC 6750 §5.3 and RFC 7643 §4.1.1: no token, password or hash in the page or anything it sent or received', async () => {
+    await tab('requests');
+    await page.waitForTimeout(1200);
+    const everything = [await page.content(), ...traffic].join('\n');
+    expect(traffic.length).toBeGreaterThan(10);
+    for (const secret of fixture.secrets) expect(everything).not.toContain(secret);
+    expect(everything).not.toMatch(/pbkdf2/i);
+  });
+});
