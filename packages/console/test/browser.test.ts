@@ -1,8 +1,12 @@
 // The console in a real browser: headless Chromium (Debian's package) driven by playwright-core. It
 // finds a failing Entra request's error and body, a PATCH's diff, retries a failed hook from the
-// page, and checks that no secret is in the page or its traffic. Screenshots of each view go to
-// docs/images/ for docs/console.md. Skipped, saying why, where /usr/bin/chromium is missing.
+// page, and checks that no secret is in the page or its traffic. Screenshots of each view are taken
+// every run; with SCIM_UPDATE_SCREENSHOTS=1 they replace docs/images/console-*.png (docs/console.md),
+// otherwise they go to a temporary folder, so a test run leaves the working tree as it was. Skipped,
+// saying why, where /usr/bin/chromium is missing.
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +21,10 @@ import {
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = !existsSync(CHROMIUM);
-const IMAGES = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
+const IMAGES =
+  process.env.SCIM_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/images/', import.meta.url))
+    : join(tmpdir(), 'scim-console-screenshots/');
 const title = missing
   ? `console in a browser: SKIPPED because ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`
   : 'console in a browser (headless Chromium)';
