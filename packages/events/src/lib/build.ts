@@ -191,16 +191,21 @@ function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf 
   const newJti = options.newJti ?? (() => crypto.randomUUID());
   const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
   const occurred = Date.parse(event.occurredAt);
-  return (subject, events) => ({
-    iss: issuer,
-    iat: Math.floor(now().getTime() / 1000),
-    jti: newJti(),
-    ...(options.audience !== undefined && { aud: options.audience }),
-    txn: event.changeId ?? event.id,
-    ...(Number.isFinite(occurred) && { toe: Math.floor(occurred / 1000) }),
-    sub_id: subject,
-    events,
-  });
+  const { audience } = options;
+  const txn = event.changeId ?? event.id;
+  const toe = Number.isFinite(occurred) ? Math.floor(occurred / 1000) : undefined;
+  // Literals rather than spreads: every write builds these, and each keeps the claims' order.
+  return (subject, events) => {
+    const iat = Math.floor(now().getTime() / 1000);
+    const jti = newJti();
+    if (audience === undefined)
+      return toe === undefined
+        ? { iss: issuer, iat, jti, txn, sub_id: subject, events }
+        : { iss: issuer, iat, jti, txn, toe, sub_id: subject, events };
+    return toe === undefined
+      ? { iss: issuer, iat, jti, aud: audience, txn, sub_id: subject, events }
+      : { iss: issuer, iat, jti, aud: audience, txn, toe, sub_id: subject, events };
+  };
 }
 
 /** The `misc:asyncresp` SET of an `asyncCompleted` record (RFC 9967 §2.5.1.3). */
@@ -235,13 +240,14 @@ function shapeProblem(event: unknown): string | undefined {
     return `A lifecycle record's changeId is a string`;
   if (record.version !== undefined && typeof record.version !== 'string')
     return `A lifecycle record's version is a string`;
-  for (const field of ['resource', 'previous'] as const) {
+  for (const field of STATE_FIELDS) {
     const state = record[field];
     if (state === undefined) continue;
     if (!isObject(state) || !Array.isArray(state.schemas))
       return `A lifecycle record's ${field} is a SCIM resource with schemas`;
-    if (!state.schemas.every((schema) => typeof schema === 'string'))
-      return `A lifecycle record's ${field} lists its schemas as strings`;
+    for (const schema of state.schemas as unknown[])
+      if (typeof schema !== 'string')
+        return `A lifecycle record's ${field} lists its schemas as strings`;
   }
   const { asyncResponse, subjectUri } = record;
   if (asyncResponse !== undefined) {
@@ -260,6 +266,8 @@ function shapeProblem(event: unknown): string | undefined {
     return `A lifecycle record's changes are a list of objects`;
   return undefined;
 }
+
+const STATE_FIELDS = ['resource', 'previous'] as const;
 
 const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
   'created',
@@ -307,7 +315,7 @@ function tell(
           : { attributes: createdPaths(resource, resourceType) };
       const uri = mode === 'full' ? PROV_CREATE_FULL_EVENT_URI : PROV_CREATE_NOTICE_EVENT_URI;
       return {
-        events: { [uri]: { ...versionOf(resource), ...payload } },
+        events: { [uri]: versioned(resource, payload) },
         previous: undefined,
         next: resource,
       };
@@ -317,7 +325,7 @@ function tell(
         return 'An updated record holds the resource before and after the change';
       const events: Record<string, SetEventPayload> = {};
       const change = changeEvent(event, resourceType, mode, previous, resource);
-      if (change !== undefined) events[change.uri] = { ...versionOf(resource), ...change.payload };
+      if (change !== undefined) events[change.uri] = versioned(resource, change.payload);
       const account = accountChange(previous, resource);
       if (account === 'disabled') events[PROV_DEACTIVATE_EVENT_URI] = {};
       if (account === 'enabled') events[PROV_ACTIVATE_EVENT_URI] = {};
@@ -413,9 +421,10 @@ function accountChange(previous: ScimResource, next: ScimResource): AccountChang
   return undefined;
 }
 
-function versionOf(resource: ScimResource): { readonly version?: string } {
+/** The payload with the resource's `version` first, when it has one (RFC 9967 §2.4). */
+function versioned(resource: ScimResource, payload: SetEventPayload): SetEventPayload {
   const version = resource.meta?.version;
-  return typeof version === 'string' ? { version } : {};
+  return typeof version === 'string' ? { version, ...payload } : payload;
 }
 
 /** The mode of a resource type: the one chosen, else notice for groups and full for the rest. */
@@ -433,14 +442,24 @@ function scimSubjectOf(
   resourceType: ScimResourceType,
   event: LifecycleEvent,
 ): ScimSubjectIdentifier {
-  const endpoint = `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}`;
   const state = event.resource ?? event.previous;
   const externalId = state?.externalId;
-  return {
-    format: SCIM_SUBJECT_FORMAT,
-    uri: `${endpoint}/${pathSegment(event.resourceId)}`,
-    ...(typeof externalId === 'string' && { externalId }),
-  };
+  const uri = `${endpointOf(resourceType)}/${pathSegment(event.resourceId)}`;
+  return typeof externalId === 'string'
+    ? { format: SCIM_SUBJECT_FORMAT, uri, externalId }
+    : { format: SCIM_SUBJECT_FORMAT, uri };
+}
+
+/** Each resource type's endpoint as a `sub_id` URI starts (`/Users`), worked out once. */
+const ENDPOINTS = new WeakMap<ScimResourceType, string>();
+
+function endpointOf(resourceType: ScimResourceType): string {
+  let endpoint = ENDPOINTS.get(resourceType);
+  if (endpoint === undefined) {
+    endpoint = `/${resourceType.endpoint.replace(/^\/+|\/+$/g, '')}`;
+    ENDPOINTS.set(resourceType, endpoint);
+  }
+  return endpoint;
 }
 
 /** Characters a path segment holds as they are (RFC 3986 §2.3, unreserved). */
