@@ -83,6 +83,8 @@ export function createApp({
           compatibility,
           tenants,
           tokenStore,
+          stores: storage.stores,
+          baseUrl,
         });
   /** @type {Omit<import('@scim/server').ScimHandlerOptions, 'authenticate'>} */
   const options = {

@@ -1,11 +1,12 @@
 // @ts-check
 // The provisioning console (@scim/console) at /console, on only when SCIM_CONSOLE_TOKEN is set: the
 // live requests with their bodies (passwords redacted), the change each write made, the lifecycle
-// outbox with a retry for dead events, and with SCIM_TENANTS each tenant's tokens (never a secret).
+// outbox with a retry for dead events, the users and groups searched with a SCIM filter (one tenant),
+// and with SCIM_TENANTS each tenant's tokens (never a secret).
 // Open http://127.0.0.1:8080/console and type the token, or send it as a bearer token.
 import { Readable } from 'node:stream';
 import { createScimConsole } from '@scim/console';
-import { createTokenManager } from '@scim/server';
+import { createScimHandler, createTokenManager } from '@scim/server';
 
 export const CONSOLE_PATH = '/console';
 /** The console's token is typed into a login form: 32 characters, as for the example's other tokens. */
@@ -38,15 +39,30 @@ export function consoleTokenFromEnv(env) {
  *   compatibility: string,
  *   tenants?: Readonly<Record<string, { compatibility: string }>> | undefined,
  *   tokenStore?: import('@scim/server').TokenStore | undefined,
- * }} options
+ *   stores?: import('@scim/server').ScimHandlerOptions['stores'] | undefined,
+ *   baseUrl?: string | undefined,
+ * }} options `stores` and `baseUrl`: the SCIM endpoint's, for the resources view (one tenant only).
  */
-export function createConsole({ token, outbox, compatibility, tenants, tokenStore }) {
+export function createConsole({
+  token,
+  outbox,
+  compatibility,
+  tenants,
+  tokenStore,
+  stores,
+  baseUrl,
+}) {
   const manager = tokenStore === undefined ? undefined : createTokenManager({ store: tokenStore });
+  const resources =
+    stores === undefined || baseUrl === undefined || tenants !== undefined
+      ? undefined
+      : readResources(stores, baseUrl, compatibility);
   const scimConsole = createScimConsole({
     basePath: CONSOLE_PATH,
     credential: token,
     outbox: { list: (filter) => outbox().list(filter), retry: (id) => outbox().retry(id) },
     dialect: (tenant) => (tenant === undefined ? compatibility : tenants?.[tenant]?.compatibility),
+    ...(resources === undefined ? {} : { resources }),
     ...(tenants === undefined
       ? {}
       : {
@@ -92,4 +108,32 @@ export function createConsole({ token, outbox, compatibility, tenants, tokenStor
       .catch(next);
   };
   return { scimConsole, middleware };
+}
+
+/**
+ * The resources view's search: a second SCIM handler over the same stores, never routed to, so it
+ * needs no credential of its own and nothing outside the process can call it; read-only by its
+ * scope, without hooks or log. Filters are parsed and refused as the endpoint itself does.
+ * @param {import('@scim/server').ScimHandlerOptions['stores']} stores
+ * @param {string} baseUrl
+ * @param {string} compatibility
+ * @returns {import('@scim/console').ConsoleResources}
+ */
+function readResources(stores, baseUrl, compatibility) {
+  const reader = createScimHandler({
+    stores,
+    baseUrl,
+    compatibility: /** @type {'rfc' | 'default' | 'entra' | 'okta'} */ (compatibility),
+    authenticate: () => ({ principal: 'console', scopes: ['scim:read'] }),
+  });
+  return {
+    search: (type, { filter, startIndex, count }) => {
+      const query = new URLSearchParams({
+        startIndex: String(startIndex),
+        count: String(count),
+        ...(filter === undefined ? {} : { filter }),
+      });
+      return reader.fetch(new Request(`${baseUrl}/${type}s?${query}`));
+    },
+  };
 }

@@ -113,4 +113,35 @@ describe('examples/express console with SCIM_CONSOLE_TOKEN', () => {
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(await page.text()).toContain('SCIM console');
   });
+
+  it('RFC 7644 §3.4.2.2: the resources view searches the stored users through SCIM, never showing a password', async () => {
+    const origin = await start(CONSOLE_TOKEN);
+    for (const userName of ['bjensen', 'jsmith'])
+      await fetch(`${origin}/scim/v2/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SCIM_TOKEN}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: [USER], userName, password: PASSWORD }),
+      });
+    const auth = { authorization: `Bearer ${CONSOLE_TOKEN}` };
+    const found = await fetch(
+      `${origin}/console/api/resources?type=User&filter=${encodeURIComponent('userName eq "jsmith"')}`,
+      { headers: auth },
+    );
+    expect(found.status).toBe(200);
+    const text = await found.text();
+    const body = JSON.parse(text) as { resources: { userName: string }[] };
+    expect(body.resources.map((user) => user.userName)).toEqual(['jsmith']);
+    expect(text).not.toContain(PASSWORD);
+    const refused = await fetch(
+      `${origin}/console/api/resources?type=User&filter=${encodeURIComponent('userName zz "x"')}`,
+      { headers: auth },
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { scimType: 'invalidFilter' } });
+    // The console's own searches are not SCIM traffic: they stay out of the live requests.
+    const list = (await (
+      await fetch(`${origin}/console/api/requests`, { headers: auth })
+    ).json()) as { requests: { method: string }[] };
+    expect(list.requests.map((request) => request.method)).toEqual(['POST', 'POST']);
+  });
 });

@@ -14,4 +14,12 @@
  * @packageDocumentation
  */
 export { createScimConsole, type ScimConsole } from './lib/console.js';
-export type { ConsoleOutbox, ConsoleTenants, ScimConsoleOptions } from './lib/options.js';
+export type {
+  ConsoleDeliveries,
+  ConsoleDelivery,
+  ConsoleOutbox,
+  ConsoleResourceQuery,
+  ConsoleResources,
+  ConsoleTenants,
+  ScimConsoleOptions,
+} from './lib/options.js';

@@ -173,6 +173,47 @@ describe.skipIf(missing)(title, { timeout: 60_000 }, () => {
     await shot('activity');
   });
 
+  it("RFC 7644 §3.4.2.2: the resources view finds a user by filter, shows a bad filter's error, and a group's members", async () => {
+    const users = (await (
+      await fixture.scim('GET', '/Users?count=10', undefined, server.url)
+    ).json()) as { Resources: { id: string; userName: string }[] };
+    const group = await fixture.scim(
+      'POST',
+      '/Groups',
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Sales',
+        members: users.Resources.slice(0, 2).map((user) => ({ value: user.id })),
+      },
+      server.url,
+    );
+    expect(group.status).toBe(201);
+    await tab('resources');
+    await page.fill('#resource-filter', 'userName eq "pat@example.com"');
+    await page.click('#resource-search button[type="submit"]');
+    await expect.poll(() => page.locator('#resources tbody tr').count()).toBe(1);
+    expect(await page.textContent('#resources tbody tr')).toContain('pat@example.com');
+
+    await page.fill('#resource-filter', 'userName eq');
+    await page.click('#resource-search button[type="submit"]');
+    await page.locator('#resource-error').waitFor({ state: 'visible' });
+    expect(await page.textContent('#resource-scimtype')).toBe('invalidFilter');
+    expect((await page.textContent('#resource-message'))?.length).toBeGreaterThan(0);
+
+    await page.selectOption('#resource-type', 'Group');
+    await page.fill('#resource-filter', 'displayName eq "Sales"');
+    await page.click('#resource-search button[type="submit"]');
+    const row = page.locator('#resources tbody tr', { hasText: 'Sales' });
+    await row.waitFor();
+    await row.click();
+    const members = page.locator('#resource-members li.member');
+    await expect.poll(() => members.count()).toBe(2);
+    const text = await page.textContent('#resource-members');
+    expect(text).toContain(users.Resources[0]?.id ?? '?');
+    expect(text).toContain(users.Resources[0]?.userName ?? '?');
+    await shot('resources');
+  });
+
   it('RFC 6750 §5.3 and RFC 7643 §4.1.1: no token, password or hash in the page or anything it sent or received', async () => {
     await tab('requests');
     await page.waitForTimeout(1200);

@@ -210,6 +210,15 @@ describe('console history and data', () => {
     });
     await fixture.scim('POST', '/Users', entraUser('secret@example.com'));
     await fixture.scim('DELETE', `/Users/${created.id}`);
+    // One user stays stored with its password, in a group, for the resources view to read.
+    const kept = (await (
+      await fixture.scim('POST', '/Users', entraUser('kept@example.com'))
+    ).json()) as { id: string };
+    await fixture.scim('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Keepers',
+      members: [{ value: kept.id }],
+    });
     const { requests } = await getJson(fixture, '/api/requests');
     const paths = [
       '/',
@@ -220,6 +229,10 @@ describe('console history and data', () => {
       '/api/outbox',
       '/api/tenants',
       '/api/rates',
+      '/api/resources?type=User',
+      '/api/resources?type=Group',
+      `/api/resources?type=User&filter=${encodeURIComponent('userName eq "kept@example.com"')}`,
+      `/api/resources?type=User&filter=${encodeURIComponent('password eq "x"')}`,
     ];
     paths.push(...requests.map((r) => `/api/requests/${r.id}`));
     expect(requests.length).toBeGreaterThanOrEqual(5);

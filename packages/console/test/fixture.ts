@@ -40,10 +40,26 @@ export async function createFixture(
   const manager = createTokenManager({ store: tokenStore });
   const issued = await manager.issue({ tenant: 'acme', label: 'entra-prod' });
   await manager.issue({ tenant: 'acme', label: 'okta-test', scopes: ['scim:read'] });
+  // The resources view reads through a SCIM handler of its own over the same stores: never mounted
+  // on a route, so it needs no credential, and read-only by its scopes.
+  const reader = createScimHandler({
+    stores: storage.stores,
+    authenticate: () => ({ principal: 'console', scopes: ['scim:read'] }),
+  });
   const scimConsole = createScimConsole({
     basePath: '/console',
     credential: CONSOLE_TOKEN,
     outbox: storage.outbox,
+    resources: {
+      search: (type, { filter, startIndex, count }) => {
+        const query = new URLSearchParams({
+          startIndex: String(startIndex),
+          count: String(count),
+          ...(filter === undefined ? {} : { filter }),
+        });
+        return reader.fetch(new Request(`${origin}/scim/v2/${type}s?${query}`));
+      },
+    },
     dialect: 'entra',
     tenants: {
       names: () => ['acme'],

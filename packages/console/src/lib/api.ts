@@ -171,3 +171,27 @@ export async function ratesOf(options: ResolvedOptions, history: RequestHistory)
   }
   return { requests, deliveries };
 }
+
+const DELIVERIES_SHOWN = 200;
+
+/** Stream deliveries, newest first: fields picked one by one (never a SET's payload). */
+export async function deliveriesOf(options: ResolvedOptions) {
+  if (options.deliveries === undefined) return { configured: false, entries: [] };
+  const all = await options.deliveries.list();
+  const entries = [...all]
+    .sort((a, b) => ((a.queuedAt ?? '') < (b.queuedAt ?? '') ? 1 : -1))
+    .slice(0, DELIVERIES_SHOWN)
+    .map((entry) => ({
+      streamId: entry.streamId,
+      jti: entry.jti,
+      subject: entry.subject ?? null,
+      events: (entry.eventUris ?? []).map((uri) => uri.slice(uri.lastIndexOf(':') + 1)),
+      state: entry.state,
+      attempts: entry.attempts,
+      queuedAt: entry.queuedAt ?? null,
+      nextAttemptAt: entry.nextAttemptAt ?? null,
+      deliveredAt: entry.deliveredAt ?? null,
+      lastError: entry.lastError ?? null,
+    }));
+  return { configured: true, entries };
+}

@@ -1,7 +1,7 @@
 // Routes a request under the console's base path: assets, login and logout, the page, and the JSON
 // endpoints, behind the transport rule and the console's own credential.
 import type { RequestLogRecord } from '@scim/server';
-import { detailOf, outboxOf, ratesOf, summaryOf, tenantsOf } from './api.js';
+import { deliveriesOf, detailOf, outboxOf, ratesOf, summaryOf, tenantsOf } from './api.js';
 import { CONSOLE_CSS } from './assets/styles.js';
 import { CONSOLE_JS } from './assets/script.js';
 import { loginPage, consolePage } from './assets/page.js';
@@ -15,6 +15,7 @@ import {
   transportAllowed,
 } from './auth.js';
 import { RequestHistory } from './history.js';
+import { resourcesOf } from './resources.js';
 import { json, problem, redirect, respond } from './http.js';
 import { resolveOptions, type ResolvedOptions, type ScimConsoleOptions } from './options.js';
 
@@ -145,6 +146,16 @@ async function api(
     const retried = await options.outbox.retry(id);
     return retried ? json({ retried: true }) : problem(404, 'No dead event has this id');
   }
+  const redeliver = /^\/api\/deliveries\/([^/]{1,200})\/([^/]{1,200})\/retry$/.exec(path);
+  if (redeliver !== null) {
+    if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
+    if (options.deliveries === undefined) return problem(404, 'No event stream is configured');
+    const retried = await options.deliveries.retry(
+      decodeURIComponent(redeliver[1] ?? ''),
+      decodeURIComponent(redeliver[2] ?? ''),
+    );
+    return retried ? json({ retried: true }) : problem(404, 'No dead delivery has this id');
+  }
   if (method !== 'GET' && method !== 'HEAD')
     return problem(405, 'Method not allowed', { allow: 'GET, HEAD' });
   if (path === '/api/requests') {
@@ -160,8 +171,10 @@ async function api(
       : json(await detailOf(options, entry));
   }
   if (path === '/api/outbox') return json(await outboxOf(options));
+  if (path === '/api/deliveries') return json(await deliveriesOf(options));
   if (path === '/api/tenants') return json(await tenantsOf(options, history));
   if (path === '/api/rates') return json(await ratesOf(options, history));
+  if (path === '/api/resources') return resourcesOf(options, url);
   return problem(404, 'Not found');
 }
 

@@ -28,6 +28,72 @@ export interface ConsoleTenants {
 }
 
 /**
+ * What the resources view asks for: users or groups matching a SCIM filter, one page at a time.
+ * @example `{ filter: 'userName eq "bjensen"', startIndex: 1, count: 25 }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2
+ */
+export interface ConsoleResourceQuery {
+  /** The SCIM filter typed into the page, as typed; absent for every resource. */
+  readonly filter?: string;
+  /** The 1-based index of the first result (RFC 7644 §3.4.2.4). */
+  readonly startIndex: number;
+  /** How many results at most (1 to 100). */
+  readonly count: number;
+}
+
+/**
+ * How the resources view reads users and groups: through the SCIM handler, so the filter is parsed,
+ * checked and answered as an identity provider's would be. `search` answers with the handler's
+ * `Response` to `GET /{Users|Groups}?filter=…&startIndex=…&count=…`; a refused filter's
+ * 400 `invalidFilter` is shown on the page.
+ * @example
+ * ```ts
+ * const reader = createScimHandler({ stores: storage.stores, authenticate: () => ({ principal: 'console', scopes: ['scim:read'] }) });
+ * const resources = {
+ *   search: (type, { filter, startIndex, count }) => {
+ *     const query = new URLSearchParams({ startIndex: String(startIndex), count: String(count), ...(filter ? { filter } : {}) });
+ *     return reader.fetch(new Request(`https://scim.internal/scim/v2/${type}s?${query}`));
+ *   },
+ * };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2
+ */
+export interface ConsoleResources {
+  search(type: 'User' | 'Group', query: ConsoleResourceQuery): Promise<Response>;
+}
+
+/**
+ * One SET delivery of an event stream as the lifecycle view lists it: a `QueuedSet` of
+ * `@scim/events` fits (the console reads these fields only, never the payload).
+ * @example `{ streamId: 'okta', jti: '4d3559ec', state: 'dead', attempts: 8, lastError: 'HTTP 503' }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export interface ConsoleDelivery {
+  readonly streamId: string;
+  readonly jti: string;
+  readonly subject?: string;
+  readonly eventUris?: readonly string[];
+  readonly state: string;
+  readonly attempts: number;
+  readonly queuedAt?: string;
+  readonly nextAttemptAt?: string;
+  readonly deliveredAt?: string;
+  readonly lastError?: string;
+}
+
+/**
+ * Event-stream deliveries for the lifecycle view, without the console depending on `@scim/events`:
+ * `list` gives the latest deliveries of every stream and `retry` makes a dead one pending again
+ * (`queue.retry(streamId, jti)` of a `SetQueue`).
+ * @example `{ list: async () => (await Promise.all(ids.map((id) => queue.list(id)))).flat(), retry: (s, j) => queue.retry(s, j) }`
+ * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
+ */
+export interface ConsoleDeliveries {
+  list(): Promise<readonly ConsoleDelivery[]>;
+  retry(streamId: string, jti: string): Promise<boolean>;
+}
+
+/**
  * How the console is set up. It is off unless an application makes one; it needs its own credential.
  * @example
  * ```ts
@@ -53,6 +119,10 @@ export interface ScimConsoleOptions {
   readonly outbox?: ConsoleOutbox;
   /** Tenants and their tokens, for the tenants view. */
   readonly tenants?: ConsoleTenants;
+  /** Event-stream (SET) deliveries with their attempts and a retry, for the lifecycle view. */
+  readonly deliveries?: ConsoleDeliveries;
+  /** Users and groups, searched through the SCIM handler, for the resources view. */
+  readonly resources?: ConsoleResources;
   /** The client dialect (compatibility preset) a request was served in, by its tenant. */
   readonly dialect?: string | ((tenant: string | undefined) => string | undefined);
   /** Plain HTTP is refused (403) except on loopback hosts, as for the SCIM endpoint (RFC 7644 §7.2). */
@@ -72,6 +142,8 @@ export interface ResolvedOptions {
   readonly historySize: number;
   readonly outbox: ConsoleOutbox | undefined;
   readonly tenants: ConsoleTenants | undefined;
+  readonly resources: ConsoleResources | undefined;
+  readonly deliveries: ConsoleDeliveries | undefined;
   readonly dialectOf: (tenant: string | undefined) => string | undefined;
   readonly allowInsecureHttp: boolean;
   readonly trustForwardedProto: boolean;
@@ -103,6 +175,8 @@ export function resolveOptions(options: ScimConsoleOptions): ResolvedOptions {
     historySize,
     outbox: options.outbox,
     tenants: options.tenants,
+    resources: options.resources,
+    deliveries: options.deliveries,
     dialectOf: typeof dialect === 'function' ? dialect : () => dialect,
     allowInsecureHttp: options.transport?.allowInsecureHttp ?? false,
     trustForwardedProto: options.transport?.trustForwardedProto ?? false,

@@ -44,6 +44,7 @@ export function consolePage(basePath: string): string {
 <h1>SCIM console</h1>
 <nav>
 <button type="button" class="tab" data-view="requests" aria-selected="true">Requests</button>
+<button type="button" class="tab" data-view="resources" aria-selected="false">Resources</button>
 <button type="button" class="tab" data-view="outbox" aria-selected="false">Lifecycle</button>
 <button type="button" class="tab" data-view="tenants" aria-selected="false">Tenants</button>
 <button type="button" class="tab" data-view="activity" aria-selected="false">Activity</button>
@@ -72,12 +73,42 @@ export function consolePage(basePath: string): string {
 </aside>
 </div>
 </section>
+<section id="view-resources" class="view" hidden>
+<form id="resource-search" class="search">
+<select id="resource-type" name="type" aria-label="Resource type"><option value="User">Users</option><option value="Group">Groups</option></select>
+<input id="resource-filter" name="filter" type="search" placeholder='SCIM filter, such as userName eq "bjensen@example.com"' aria-label="SCIM filter" autocomplete="off" spellcheck="false">
+<button type="submit">Search</button>
+</form>
+<div id="resource-error" class="error-box" hidden><h3>The SCIM endpoint refused this filter</h3><p><code id="resource-scimtype"></code> <span id="resource-message"></span></p></div>
+<div class="split">
+<div class="list">
+<p class="empty" id="resources-summary"></p>
+<table id="resources">
+<thead><tr><th>Name</th><th>externalId</th><th>Active / members</th><th>id</th></tr></thead>
+<tbody></tbody>
+</table>
+</div>
+<aside id="resource-detail" hidden>
+<h2 id="resource-title"></h2>
+<div id="resource-members"></div>
+<h3>As the SCIM endpoint returns it</h3>
+<pre id="resource-json"></pre>
+</aside>
+</div>
+</section>
 <section id="view-outbox" class="view" hidden>
 <p class="empty" id="outbox-empty">No lifecycle events yet.</p>
 <table id="outbox">
 <thead><tr><th>Occurred</th><th>Event</th><th>Resource</th><th>Tenant</th><th>State</th><th>Attempts</th><th>Last error</th><th></th></tr></thead>
 <tbody></tbody>
 </table>
+<div id="deliveries-box" hidden>
+<h2 class="section">Event stream deliveries</h2>
+<table id="deliveries">
+<thead><tr><th>Queued</th><th>Stream</th><th>Events</th><th>Subject</th><th>State</th><th>Attempts</th><th>Last error</th><th></th></tr></thead>
+<tbody></tbody>
+</table>
+</div>
 </section>
 <section id="view-tenants" class="view" hidden>
 <div id="tenants"></div>

@@ -120,6 +120,68 @@ export const CONSOLE_JS = String.raw`'use strict';
     return box;
   }
 
+  // Resources: users and groups as the SCIM endpoint returns them, searched with a SCIM filter
+  var resourceForm = document.getElementById('resource-search');
+  var resourcesLoaded = false;
+  function searchResources() {
+    resourcesLoaded = true;
+    var type = document.getElementById('resource-type').value;
+    var filter = document.getElementById('resource-filter').value;
+    var query = '?type=' + encodeURIComponent(type) + '&count=50' + (filter.trim() ? '&filter=' + encodeURIComponent(filter) : '');
+    return api('/api/resources' + query).then(function (reply) {
+      var body = document.querySelector('#resources tbody');
+      var summary = document.getElementById('resources-summary');
+      var errorBox = document.getElementById('resource-error');
+      clear(body);
+      document.getElementById('resource-detail').hidden = true;
+      var error = reply.body.error || (reply.status !== 200 ? { scimType: null, detail: reply.body.detail } : null);
+      errorBox.hidden = !error;
+      if (error) {
+        document.getElementById('resource-scimtype').textContent = error.scimType || String(reply.status);
+        document.getElementById('resource-message').textContent = error.detail || '';
+        summary.textContent = '';
+        return;
+      }
+      if (!reply.body.configured) { summary.textContent = 'No resource search is configured (the resources option).'; return; }
+      var list = reply.body.resources || [];
+      summary.textContent = (reply.body.totalResults === null ? list.length : reply.body.totalResults) + ' ' + (type === 'Group' ? 'group' : 'user') + (reply.body.totalResults === 1 ? '' : 's') + (list.length < reply.body.totalResults ? ', the first ' + list.length + ' shown' : '');
+      list.forEach(function (resource) {
+        var row = el('tr');
+        row.setAttribute('data-id', resource.id);
+        row.appendChild(el('td', 'path', type === 'Group' ? resource.displayName : resource.userName));
+        row.appendChild(el('td', '', resource.externalId || ''));
+        row.appendChild(el('td', '', type === 'Group' ? (resource.members || []).length + ' members' : resource.active === false ? 'inactive' : 'active'));
+        row.appendChild(el('td', 'path', resource.id));
+        var userNames = reply.body.userNames || {};
+        row.addEventListener('click', function () { openResource(type, resource, row, userNames); });
+        body.appendChild(row);
+      });
+    });
+  }
+  function openResource(type, resource, row, userNames) {
+    document.querySelectorAll('#resources tbody tr').forEach(function (other) { other.setAttribute('aria-selected', String(other === row)); });
+    document.getElementById('resource-detail').hidden = false;
+    document.getElementById('resource-title').textContent = type + ' ' + (type === 'Group' ? resource.displayName : resource.userName);
+    var members = document.getElementById('resource-members');
+    clear(members);
+    if (type === 'Group') {
+      var list = resource.members || [];
+      members.appendChild(el('h3', '', 'Members (' + list.length + ')'));
+      var ul = el('ul', 'members');
+      list.forEach(function (member) {
+        var name = Object.prototype.hasOwnProperty.call(userNames, member.value) ? userNames[member.value] : member.display;
+        ul.appendChild(el('li', 'member', (name ? name + ' ' : '') + '(' + (member.type ? member.type + ' ' : '') + member.value + ')'));
+      });
+      if (list.length === 0) members.appendChild(el('p', 'empty', 'No members.'));
+      else members.appendChild(ul);
+    }
+    document.getElementById('resource-json').textContent = pretty(resource);
+  }
+  resourceForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    searchResources().catch(function () {});
+  });
+
   // Lifecycle: the outbox, with a retry for dead events
   function pollOutbox() {
     return api('/api/outbox').then(function (reply) {
@@ -145,6 +207,38 @@ export const CONSOLE_JS = String.raw`'use strict';
           button.addEventListener('click', function () {
             button.disabled = true;
             api('/api/outbox/' + encodeURIComponent(entry.id) + '/retry', { method: 'POST' }).then(pollOutbox);
+          });
+          cell.appendChild(button);
+        }
+        row.appendChild(cell);
+        body.appendChild(row);
+      });
+    });
+  }
+
+  // Event stream deliveries (SETs), with a retry for dead ones
+  function pollDeliveries() {
+    return api('/api/deliveries').then(function (reply) {
+      document.getElementById('deliveries-box').hidden = !reply.body.configured;
+      var body = document.querySelector('#deliveries tbody');
+      clear(body);
+      (reply.body.entries || []).forEach(function (entry) {
+        var row = el('tr');
+        row.setAttribute('data-id', entry.streamId + '/' + entry.jti);
+        row.appendChild(el('td', '', entry.queuedAt ? time(entry.queuedAt) : ''));
+        row.appendChild(el('td', '', entry.streamId));
+        row.appendChild(el('td', '', entry.events.join(' ')));
+        row.appendChild(el('td', 'path', entry.subject || ''));
+        row.appendChild(el('td', 'state-' + entry.state, entry.state));
+        row.appendChild(el('td', '', entry.attempts));
+        row.appendChild(el('td', 'path', entry.lastError || ''));
+        var cell = el('td');
+        if (entry.state === 'dead') {
+          var button = el('button', 'retry', 'Retry');
+          button.type = 'button';
+          button.addEventListener('click', function () {
+            button.disabled = true;
+            api('/api/deliveries/' + encodeURIComponent(entry.streamId) + '/' + encodeURIComponent(entry.jti) + '/retry', { method: 'POST' }).then(pollDeliveries);
           });
           cell.appendChild(button);
         }
@@ -242,7 +336,8 @@ export const CONSOLE_JS = String.raw`'use strict';
   }
 
   function refresh() {
-    var work = view === 'requests' ? pollRequests() : view === 'outbox' ? pollOutbox() : view === 'tenants' ? pollTenants() : pollRates();
+    if (view === 'resources') return resourcesLoaded ? Promise.resolve() : searchResources().catch(function () {});
+    var work = view === 'requests' ? pollRequests() : view === 'outbox' ? Promise.all([pollOutbox(), pollDeliveries()]) : view === 'tenants' ? pollTenants() : pollRates();
     return work.catch(function () {});
   }
   // Polling: the new requests every second (only those after the last seen), other views less often.
@@ -250,7 +345,7 @@ export const CONSOLE_JS = String.raw`'use strict';
   setInterval(function () {
     tick++;
     if (view === 'requests') pollRequests().catch(function () {});
-    else if (tick % 3 === 0) refresh();
+    else if (tick % 3 === 0 && view !== 'resources') refresh();
   }, 1000);
   pollRequests().catch(function () {});
 })();

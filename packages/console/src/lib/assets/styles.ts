@@ -40,6 +40,12 @@ svg .clientError, .swatch.clientError, svg .pending, .swatch.pending { fill: var
 svg .serverError, .swatch.serverError, svg .dead, .swatch.dead { fill: var(--bad); background: var(--bad); }
 .legend { display: flex; gap: 1rem; font-size: .8rem; color: var(--muted); margin: .25rem 0 .75rem; }
 .swatch { display: inline-block; width: .7rem; height: .7rem; margin-right: .3rem; border-radius: 2px; }
+form.search { display: flex; gap: .5rem; margin-bottom: .75rem; }
+form.search input { flex: 1; font: 13px ui-monospace, monospace; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+form.search select { font: inherit; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+#resource-error { margin: 0 0 .75rem; }
+h2.section { font-size: 1rem; margin: 1.5rem 0 .5rem; }
+ul.members { margin: .25rem 0; padding-left: 1.2rem; font-family: ui-monospace, monospace; font-size: .85rem; }
 body.login main { max-width: 22rem; margin: 15vh auto; }
 body.login form { display: grid; gap: .5rem; }
 body.login input { font: inherit; padding: .4rem; border: 1px solid var(--line); border-radius: 6px; }
