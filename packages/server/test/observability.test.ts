@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatRequestLog, type RequestLogRecord, type ScimStore } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
-import { PO, U, bj, expectError, server } from './helpers.js';
+import { BASE, PO, U, bj, expectError, server } from './helpers.js';
 
 function failingUsers(): ScimStore {
   const store = createMemoryStore();
@@ -140,6 +140,21 @@ describe('the log option: one structured record per request', () => {
         { op: 'replace', value: { password: '[redacted]', nickName: 'Babs' } },
       ],
     });
+  });
+
+  it('with debug, an error answer logs the SCIM error body it sent, and the response body is still whole for the caller', async () => {
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users/nope`, { headers: { authorization: 'Bearer secret' } }),
+    );
+    expect(response.status).toBe(404);
+    expect(records[0]?.responseBody).toMatchObject({
+      status: '404',
+      detail: expect.any(String) as string,
+    });
+    // The log took the body the response was made from: the caller reads it whole.
+    expect(await response.json()).toEqual(records[0]?.responseBody);
   });
 
   it('an async logger that rejects is reported to onError, never an unhandled rejection', async () => {

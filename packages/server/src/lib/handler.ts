@@ -130,10 +130,13 @@ async function answer(
           );
     // Inside the try: a body that cannot be serialised is a 500 like any other failure.
     response = toResponse(outcome, exchange.requestId);
+    if (engine.debug) exchange.responseBody = outcome.body;
   } catch (error) {
     const scimError = clientError(engine, error, request, exchange.requestId);
     exchange.error = scimError;
-    response = toResponse(errorOutcome(scimError), exchange.requestId);
+    const failure = errorOutcome(scimError);
+    response = toResponse(failure, exchange.requestId);
+    if (engine.debug) exchange.responseBody = failure.body;
   }
   const { responseWait } = engine;
   // deliverNow never rejects; the catch also takes the expiry of a wait that ran out of time.

@@ -12,6 +12,11 @@ export interface Exchange {
   tenant: string | undefined;
   /** The parsed JSON body, kept only when the log record will carry it (`debug`). */
   requestBody: unknown;
+  /**
+   * The body the response was serialised from, kept only with `debug`: the log record redacts it
+   * as it is rather than reading the response back and parsing it again.
+   */
+  responseBody: unknown;
   /** The error the response was made from. */
   error: ScimError | undefined;
 }
@@ -32,6 +37,7 @@ export function createExchange(requestId: string): Exchange {
     principal: undefined,
     tenant: undefined,
     requestBody: undefined,
+    responseBody: undefined,
     error: undefined,
   };
 }
@@ -107,6 +113,13 @@ export function logExchange(
     requestHeaders: redactedHeaders(request.headers),
     ...(exchange.requestBody === undefined ? {} : { requestBody: redact(exchange.requestBody) }),
   };
+  if (exchange.responseBody !== undefined) {
+    write(engine, request, exchange, log, {
+      ...withRequest,
+      responseBody: redact(exchange.responseBody),
+    });
+    return undefined;
+  }
   return responseBodyOf(response).then((body) => {
     write(engine, request, exchange, log, { ...withRequest, ...body });
   });
