@@ -150,6 +150,19 @@ describe('issue', () => {
     const { tokens } = setup();
     await expect(tokens.issue({ tenant: '', label: 'entra' })).rejects.toThrow(/tenant/);
   });
+
+  it.each(['\n', '\r', '\u0000', '\u001b[31m', '\u007f', '\u0085', '\u2028', '\u2029'])(
+    'CWE-117 (a label cannot forge log lines): issue and rotate refuse a label with %j',
+    async (control) => {
+      const { tokens } = setup();
+      const label = `entra${control}admin: revoked token x`;
+      const refused = /label must not contain control characters or line breaks/;
+      await expect(tokens.issue({ tenant: 'acme', label })).rejects.toThrow(refused);
+      const { record } = await tokens.issue({ tenant: 'acme', label: 'entra · prod ✓' });
+      await expect(tokens.rotate(record.id, { ...inAcme, label })).rejects.toThrow(refused);
+      expect((await tokens.list('acme')).map((token) => token.label)).toEqual(['entra · prod ✓']);
+    },
+  );
 });
 
 describe('list', () => {

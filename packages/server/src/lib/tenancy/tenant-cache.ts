@@ -8,6 +8,10 @@
 // bound, `maxUnknown`, the oldest forgotten first (with one TTL for all, the oldest is also the first
 // to expire): names that do not exist, however many, never push a served tenant's engine out. A
 // load that fails is never remembered as unknown.
+//
+// `forget(tenant)` and `clear()` reach a load in flight only for the tenants they name: each load
+// holds a ticket for its tenant, which `forget` of that tenant (or `clear`) takes back; a load whose
+// ticket was taken keeps its answer to itself. A ticket lives only while its load is in flight.
 
 interface Entry<T> {
   readonly value: T;
@@ -39,8 +43,11 @@ export class TenantCache<T> {
   /** Tenants that do not exist, and until when (epoch ms) they are answered so; oldest first. */
   readonly #unknown = new Map<string, number>();
   readonly #loading = new Map<string, Promise<T | undefined>>();
-  /** Moves on with every `forget` and `clear`: a load begun before then keeps its answer to itself. */
-  #epoch = 0;
+  /**
+   * The ticket of each tenant's load in flight; `forget(tenant)` and `clear()` take tickets back, so
+   * a load begun before then keeps its answer to itself. Empty once no load is in flight.
+   */
+  readonly #tickets = new Map<string, object>();
 
   constructor(options: TenantCacheOptions<T>) {
     this.#options = options;
@@ -48,6 +55,11 @@ export class TenantCache<T> {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** How many loads are in flight and still answer to the cache (tests check it stays bounded). */
+  get pending(): number {
+    return this.#tickets.size;
   }
 
   /**
@@ -87,7 +99,7 @@ export class TenantCache<T> {
 
   /** Drops a tenant, known or unknown: its next request loads it again. */
   forget(tenant: string): void {
-    this.#epoch += 1;
+    this.#tickets.delete(tenant);
     this.#loading.delete(tenant);
     this.#unknown.delete(tenant);
     const entry = this.#entries.get(tenant);
@@ -98,7 +110,7 @@ export class TenantCache<T> {
 
   /** Drops every tenant. */
   clear(): void {
-    this.#epoch += 1;
+    this.#tickets.clear();
     this.#loading.clear();
     this.#unknown.clear();
     const values = [...this.#entries.values()];
@@ -111,11 +123,19 @@ export class TenantCache<T> {
   }
 
   async #load(tenant: string, previous: T | undefined): Promise<T | undefined> {
-    const epoch = this.#epoch;
-    // A failure leaves the expired entry where it was: the next request tries again.
-    const value = await this.#options.load(tenant, previous);
+    const ticket = {};
+    this.#tickets.set(tenant, ticket);
+    let value: T | undefined;
+    let kept: boolean;
+    try {
+      // A failure leaves the expired entry where it was: the next request tries again.
+      value = await this.#options.load(tenant, previous);
+    } finally {
+      kept = this.#tickets.get(tenant) === ticket;
+      if (kept) this.#tickets.delete(tenant);
+    }
     const current = this.#entries.get(tenant);
-    if (epoch !== this.#epoch) {
+    if (!kept) {
       // Forgotten while it loaded: the requests that waited use it, and nothing keeps it.
       if (value !== undefined && value !== current?.value) this.#options.evicted(value);
       return value;

@@ -239,7 +239,11 @@ function isJwt(token: string): boolean {
 
 /**
  * jose's `jwtVerify`, and, for a token without `kid` that several keys of the set could have
- * signed, each of those keys in turn (jose leaves that choice to its caller).
+ * signed, each of those keys in turn (jose leaves that choice to its caller). A candidate that
+ * cannot verify at all (an RSA key under 2048 bits, a key of another type) is passed over, so the
+ * order of the set changes no answer; a claim that fails (`exp`, `aud`, …) ends the search, since
+ * the signature was good. With no candidate verifying, the token's signature is refused, or its key
+ * if every candidate was unusable.
  */
 async function verify(
   token: string,
@@ -250,15 +254,28 @@ async function verify(
     return Object.freeze((await jwtVerify(token, key, options)).payload);
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    let unusable: TypeError | undefined;
+    let mismatched = false;
     for await (const candidate of error) {
       try {
         return Object.freeze((await jwtVerify(token, candidate, options)).payload);
       } catch (failure) {
-        if (!(failure instanceof errors.JWSSignatureVerificationFailed)) throw failure;
+        if (failure instanceof errors.JWSSignatureVerificationFailed) mismatched = true;
+        else if (isKeyFailure(failure)) unusable = failure;
+        else throw failure;
       }
     }
+    if (unusable !== undefined && !mismatched) throw unusable;
     throw new errors.JWSSignatureVerificationFailed();
   }
+}
+
+/**
+ * jose's refusal of the key rather than of the token: a TypeError (a short RSA modulus, a key of
+ * another type or use). Its own errors (JOSEError) are about the token, the same for every key.
+ */
+function isKeyFailure(failure: unknown): failure is TypeError {
+  return failure instanceof TypeError;
 }
 
 function readIssuer(

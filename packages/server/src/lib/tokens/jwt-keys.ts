@@ -119,6 +119,9 @@ export class KeysUnavailable extends Error {
   }
 }
 
+/** A key that `getKey` gave but no token may be verified with: an `invalid_key` refusal. */
+class UnusableKey extends TypeError {}
+
 /** The longest delay a Node timer takes (2^31 − 1 ms); jose's JWKS timeout is one. */
 const MAX_TIMER_MS = 2_147_483_647;
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -233,9 +236,28 @@ function keyFunction(getKey: JwtAuthenticatorOptions['getKey']): KeyResolver {
       ...(typeof typ === 'string' ? { typ } : {}),
     });
     if (found === undefined) throw new errors.JWKSNoMatchingKey();
-    // A private or symmetric key fails to verify in jose like any wrong key: refused all the same.
-    return found instanceof CryptoKey ? found : importJWK(found as JWK, alg);
+    if (found instanceof CryptoKey) {
+      if (found.type !== 'public') throw new UnusableKey('the key getKey gave is not a public key');
+      return found;
+    }
+    // The rules a `jwks` set's keys follow: public keys only, and (jose's key selection, RFC 8725
+    // §3.1) the key's own `alg`, `use` and `key_ops` bind it; the token's header never overrides them.
+    try {
+      checkPublicKey(found, 'the key getKey gave');
+    } catch (error) {
+      throw new UnusableKey((error as Error).message);
+    }
+    if (!matchesToken(found, alg)) throw new errors.JWKSNoMatchingKey();
+    return importJWK(found as JWK, alg);
   };
+}
+
+/** Whether a JWK may verify a token signed with `alg`, as jose picks keys from a key set. */
+function matchesToken(key: JwtPublicKey, alg: string | undefined): boolean {
+  if (typeof key.alg === 'string' && key.alg !== alg) return false;
+  if (key.use !== undefined && key.use !== 'sig') return false;
+  const ops = key['key_ops'];
+  return !Array.isArray(ops) || ops.includes('verify');
 }
 
 /** A key set holds public keys only: a private key is a leak, and a symmetric one a forgery. */
@@ -247,8 +269,9 @@ function checkPublicKey(key: unknown, where: string): void {
 }
 
 /**
- * Every failure to produce a key becomes `KeysUnavailable`, except "no key for this token", so that
- * an unreachable issuer is told apart from a token signed by a stranger.
+ * Every failure to produce a key becomes `KeysUnavailable`, except "no key for this token" and a key
+ * `getKey` gave that no token may use, so that an unreachable issuer is told apart from a token
+ * signed by a stranger and from a key source at fault.
  */
 function guarded(resolve: KeyResolver): KeyResolver {
   return async (header, token) => {
@@ -256,6 +279,7 @@ function guarded(resolve: KeyResolver): KeyResolver {
       return await resolve(header, token);
     } catch (error) {
       if (NO_KEY.has((error as { code?: unknown } | undefined)?.code as string)) throw error;
+      if (error instanceof UnusableKey) throw error;
       throw new KeysUnavailable(error);
     }
   };

@@ -39,6 +39,7 @@ export interface IssuedToken {
  */
 export interface IssueTokenInput {
   readonly tenant: string;
+  /** At most 200 characters, with no control characters or line breaks: it is written to logs. */
   readonly label: string;
   /** See {@link SCIM_SCOPES}; leave out for a token that may read and write. */
   readonly scopes?: readonly string[];
@@ -70,7 +71,7 @@ export type RotateTokenOptions = RevokeTokenOptions & {
    * 0 ends it at once. Default: it keeps working until it is revoked or expires.
    */
   readonly overlapMs?: number;
-  /** Default: the old token's label. */
+  /** Default: the old token's label. The same rules as `issue`'s label. */
   readonly label?: string;
   /** Default: as long a life as the old token was given, or none if it had no expiry. */
   readonly expiresAt?: Date;
@@ -199,7 +200,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async issue(input) {
       const at = now();
       const tenant = readName(input.tenant, 'tenant');
-      const label = readName(input.label, 'label');
+      const label = readLabel(input.label);
       const scopes = readScopes(input.scopes, OWNER);
       const expiresAt = readExpiry(input.expiresAt, at);
       return create(
@@ -228,7 +229,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       // Past 8.64e15 ms a Date is Invalid, and an Invalid expiry must never be what a store keeps.
       const overlapEnd =
         overlapMs === undefined ? undefined : toDate(at.getTime() + overlapMs, 'overlapMs');
-      const label = rotation.label === undefined ? undefined : readName(rotation.label, 'label');
+      const label = rotation.label === undefined ? undefined : readLabel(rotation.label);
       const old = await find(id, tenant);
       if (old === undefined || stateOf(old, at) !== 'live') return undefined;
       const lifetime =
@@ -290,6 +291,18 @@ function readName(value: unknown, name: string): string {
       `${OWNER}: ${name} must be a non-empty string of at most ${MAX_LABEL} characters`,
     );
   return value;
+}
+
+/** Control characters (C0, DEL, C1 with NEL) and the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A label is shown in lists and written to logs, so nothing in it may start a line (CWE-117). */
+function readLabel(value: unknown): string {
+  const label = readName(value, 'label');
+  if (CONTROL.test(label))
+    throw new TypeError(`${OWNER}: label must not contain control characters or line breaks`);
+  return label;
 }
 
 /** The tenant a rotate or revoke is held to, or undefined for `anyTenant: true`. */
