@@ -304,7 +304,20 @@ describe('the memory outbox (issue 12)', () => {
           } else {
             const retried = await outbox.retry(entry?.id ?? 'none');
             expect(retried).toBe(entry?.state === 'dead');
-            if (entry?.state === 'dead') Object.assign(entry, { state: 'pending', due: 7 });
+            if (entry?.state === 'dead') {
+              // Due now, or when a later event of its resource out for delivery ends its lease.
+              const index = model.indexOf(entry);
+              const leases = model
+                .filter(
+                  (e, i) =>
+                    i > index &&
+                    e.resource === entry.resource &&
+                    e.state === 'pending' &&
+                    e.claimed,
+                )
+                .map((e) => e.due);
+              Object.assign(entry, { state: 'pending', due: Math.max(7, ...leases) });
+            }
           }
         }
         expect(

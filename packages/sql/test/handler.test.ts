@@ -3,7 +3,12 @@
 // member adds answering 204, a deleted user leaving every group) and concurrent requests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimError, SCIM_MEDIA_TYPE } from '@scim/core';
-import { createScimHandler, type LifecycleHooks, type ScimHandler } from '@scim/server';
+import {
+  createScimHandler,
+  type LifecycleEvent,
+  type LifecycleHooks,
+  type ScimHandler,
+} from '@scim/server';
 import { createSqlStorage, type SqlStorage } from '@scim/sql';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 
@@ -50,6 +55,8 @@ function serve(storage: SqlStorage, hooks: LifecycleHooks = {}, maxAttempts = 5)
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ids = (entries: readonly { readonly event: LifecycleEvent }[]) =>
+  entries.map((entry) => entry.event.id);
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(`the server on ${engine.name}`, () => {
@@ -117,6 +124,38 @@ for (const engine of ENGINES) {
       ]);
       expect(await storage.outbox.retry(dead[0]?.event.id as string)).toBe(true);
       expect((await storage.outbox.list({ state: 'pending' })).length).toBe(1);
+    });
+
+    it('a retried dead event waits for a later event of its resource out for delivery, never for an earlier one', async () => {
+      const { outbox } = await fresh();
+      const start = Date.now();
+      const at = (seconds: number) => new Date(start + seconds * 1000);
+      const event = (id: string): LifecycleEvent => ({
+        id,
+        type: 'deactivated',
+        resourceType: 'User',
+        resourceId: 'one-user',
+        operation: 'patch',
+        tenant: undefined,
+        principal: 'entra',
+        occurredAt: at(0).toISOString(),
+        requestId: `request-${id}`,
+      });
+      // e0 and e1 of one resource; e1 goes dead; e0 is claimed (leased for 60 s); e1 is retried.
+      await outbox.append([event('e0'), event('e1'), event('e2')], at(-1), { tenant: undefined });
+      await outbox.fail('e1', 'down', undefined);
+      expect(ids(await outbox.claim({ limit: 1, now: at(0), leaseUntil: at(60) }))).toEqual(['e0']);
+      expect(await outbox.retry('e1')).toBe(true);
+      // e0 comes first whatever e1's due time is: e1 is due at once.
+      const retried = (await outbox.list({ state: 'pending' })).find((e) => e.event.id === 'e1');
+      expect(Date.parse(retried?.nextAttemptAt ?? '')).toBeLessThan(start + 30_000);
+      // e0 delivered, e2 (later) claimed, e0's retry… a later event out for delivery holds e1 back.
+      await outbox.complete('e0');
+      await outbox.fail('e1', 'down again', undefined);
+      expect(ids(await outbox.claim({ limit: 5, now: at(1), leaseUntil: at(90) }))).toEqual(['e2']);
+      expect(await outbox.retry('e1')).toBe(true);
+      const held = (await outbox.list({ state: 'pending' })).find((e) => e.event.id === 'e1');
+      expect(Date.parse(held?.nextAttemptAt ?? '')).toBe(start + 90_000);
     });
 
     it('membership as rows: member add answers 204, the user shows the group, and deleting the user removes it from every group', async () => {

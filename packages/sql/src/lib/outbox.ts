@@ -117,18 +117,20 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
       return inTransaction(shared, async (executor) => {
         const row = (
           await sql<{
+            seq: unknown;
             tenant: string;
             resource_type: string;
             resource_id: string;
-          }>`SELECT tenant, resource_type, resource_id FROM ${table} WHERE id = ${id} AND state = 'dead'${shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE`}`.execute(
+          }>`SELECT seq, tenant, resource_type, resource_id FROM ${table} WHERE id = ${id} AND state = 'dead'${shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE`}`.execute(
             executor,
           )
         ).rows[0];
         if (row === undefined) return false;
         // Not while a later event of its resource is being delivered: due when that lease ends.
+        // An earlier event holds it back by order alone.
         const busy = await sql<{
           until: unknown;
-        }>`SELECT MAX(next_attempt_ms) AS until FROM ${table} WHERE state = 'pending' AND claimed = 1 AND tenant = ${row.tenant} AND resource_type = ${row.resource_type} AND resource_id = ${row.resource_id}`.execute(
+        }>`SELECT MAX(next_attempt_ms) AS until FROM ${table} WHERE state = 'pending' AND claimed = 1 AND seq > ${toNumber(row.seq)} AND tenant = ${row.tenant} AND resource_type = ${row.resource_type} AND resource_id = ${row.resource_id}`.execute(
           executor,
         );
         const until = busy.rows[0]?.until;

@@ -274,11 +274,13 @@ export function gatedMemoryOutbox(
         const entry = entries.get(id);
         if (entry?.state !== 'dead') return false;
         entry.state = 'pending';
-        // Not while a later event of its resource is being delivered: one hook per resource at a
-        // time, so it is due when that delivery's lease ends at the latest.
+        // Back at its place it heads its resource again, but not while a later event of the
+        // resource is being delivered: one hook per resource at a time, so it is due when that
+        // delivery's lease ends at the latest. An earlier event holds it back by order alone.
         let due = now().getTime();
         for (const other of queues.get(entry.resource) ?? [])
-          if (other.claimed) due = Math.max(due, other.nextAttemptAt);
+          if (other.claimed && other.sequence > entry.sequence)
+            due = Math.max(due, other.nextAttemptAt);
         entry.nextAttemptAt = due;
         enqueue(entry);
         earliestDue = Math.min(earliestDue, entry.nextAttemptAt);
