@@ -8,11 +8,11 @@ import { hashBearerToken } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
 import { createApp } from '../app.mjs';
 import { adminTokenFromEnv } from '../tenants.mjs';
-import { startExample, type ExampleProcess } from './example-process.ts';
 import {
   ACME_TOKEN,
   ADMIN_TOKEN,
   call,
+  exampleProcess,
   GLOBEX_TOKEN,
   startTenantExample,
   TENANTS,
@@ -452,15 +452,10 @@ describe('SCIM_ADMIN_TOKEN is checked at start-up', () => {
 });
 
 describe('examples/express as a process with SCIM_ADMIN_TOKEN and no SCIM_TOKEN', () => {
-  let example: ExampleProcess;
-  beforeAll(async () => {
-    example = await startExample('express', '', { SCIM_ADMIN_TOKEN: ADMIN_TOKEN });
-  }, 30_000);
-  afterAll(() => {
-    example.child.kill('SIGKILL');
-  });
+  const started = exampleProcess({ SCIM_ADMIN_TOKEN: ADMIN_TOKEN });
 
   it('prints the first token once with its Tenant URL, and the admin route lists, then revokes it', async () => {
+    const example = started();
     const output = example.output();
     const token = /Secret Token: (scim_[0-9A-Za-z]{43})\n/.exec(output)?.[1] ?? '';
     expect(output).toContain(`  Tenant URL:   ${example.baseUrl}\n`);

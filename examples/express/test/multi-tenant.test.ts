@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenManager, hashBearerToken } from '@scim/server';
 import { tenantsFromEnv } from '../tenants.mjs';
-import { runExampleToExit, startExample, type ExampleProcess } from './example-process.ts';
+import { runExampleToExit } from './example-process.ts';
 import {
   ACME_TOKEN,
+  exampleProcess,
   GLOBEX_TOKEN,
   startTenantExample,
   TENANTS,
@@ -279,15 +280,10 @@ describe('SCIM_TENANTS is checked at start-up', () => {
 });
 
 describe('examples/express as a process with SCIM_TENANTS', () => {
-  let example: ExampleProcess;
-  beforeAll(async () => {
-    example = await startExample('express', '', { SCIM_TENANTS: TENANTS });
-  }, 30_000);
-  afterAll(() => {
-    example.child.kill('SIGKILL');
-  });
+  const started = exampleProcess({ SCIM_TENANTS: TENANTS });
 
   it('serves each tenant at /scim/v2/{tenant}, prints its URL without a token, and stops on SIGTERM', async () => {
+    const example = started();
     const output = example.output();
     expect(output).toContain(`tenant acme (entra): ${example.baseUrl}/acme (1 live token`);
     expect(output).toContain(`tenant globex (okta): ${example.baseUrl}/globex (1 live token`);

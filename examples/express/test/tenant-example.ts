@@ -3,12 +3,14 @@
 // storeTokens prepares the token store, createApp serves it on a loopback port.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import type { TokenStore } from '@scim/server';
 import { createApp } from '../app.mjs';
 import { ADMIN_PATH } from '../admin.mjs';
 import { openStorage } from '../storage.mjs';
 import { adminTokenFromEnv, tenantConfigs, tenantsFromEnv } from '../tenants.mjs';
 import { storeTokens } from '../tokens.mjs';
+import { startExample, type ExampleProcess } from './example-process.ts';
 
 export const ACME_TOKEN = `acme_${'A1b2C3d4'.repeat(5)}`;
 export const GLOBEX_TOKEN = `globex_${'Z9y8X7w6'.repeat(5)}`;
@@ -133,4 +135,22 @@ export async function call(
     // Not JSON (Express's own 404 page): `text` has it.
   }
   return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/**
+ * The example as a child process, as server.mjs runs it from `env`, for the tests of the describe
+ * block this is called in: started before them and killed after them. Call the answer in a test.
+ */
+export function exampleProcess(env: Record<string, string>): () => ExampleProcess {
+  let example: ExampleProcess | undefined;
+  beforeAll(async () => {
+    example = await startExample('express', '', env);
+  }, 30_000);
+  afterAll(() => {
+    example?.child.kill('SIGKILL');
+  });
+  return () => {
+    if (example === undefined) throw new Error('the example process has not started');
+    return example;
+  };
 }

@@ -2,6 +2,7 @@
 // and the JUnit XML is well-formed, escaped, and counts what the JSON counts.
 import { describe, expect, it } from 'vitest';
 import { runCheck, toJUnitXml, type CheckCaseResult, type CheckReport } from '@scim/cli';
+import { ALL_ON } from '../src/lib/check/advertised.js';
 import { BROKEN_TOKEN, createBrokenServer } from './fixtures/broken-server.js';
 import { parseXml } from './fixtures/xml.js';
 
@@ -22,6 +23,25 @@ function result(overrides: Partial<CheckCaseResult>): CheckCaseResult {
     status: 'passed',
     durationMs: 1,
     rows: [],
+    ...overrides,
+  };
+}
+
+/** The report of a failed run of the rfc profile at http://x, every feature advertised. */
+function runReport(overrides: Partial<CheckReport>): CheckReport {
+  return {
+    reportVersion: 1,
+    tool: { name: '@scim/cli', version: '0' },
+    baseUrl: 'http://x',
+    profiles: ['rfc'],
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1,
+    advertised: { features: { ...ALL_ON } },
+    summary: { total: 0, passed: 0, failed: 0, warnings: 0, skipped: 0, notRun: 0 },
+    ok: false,
+    interrupted: false,
+    results: [],
+    cleanup: { created: 0, deleted: 0, leftover: [], skipped: false },
     ...overrides,
   };
 }
@@ -125,36 +145,18 @@ describe('the JUnit report', { timeout: 30_000 }, () => {
 
   it('escapes markup and drops the characters XML forbids, in attributes and in text', () => {
     const nasty = `a <b> & "c" 'd' \u0001\u001f end`;
-    const report: CheckReport = {
-      reportVersion: 1,
-      tool: { name: '@scim/cli', version: '0' },
+    const report = runReport({
       baseUrl: 'http://x/?a=1&b=<2>',
       profiles: ['rfc', 'entra'],
-      startedAt: new Date(0).toISOString(),
       durationMs: 5,
-      advertised: {
-        features: {
-          patch: true,
-          bulk: true,
-          filter: true,
-          sort: true,
-          etag: true,
-          changePassword: true,
-          cursor: true,
-          groups: true,
-        },
-      },
       summary: { total: 4, passed: 1, failed: 1, warnings: 1, skipped: 1, notRun: 0 },
-      ok: false,
-      interrupted: false,
       results: [
         result({ id: 'A<1>', name: nasty }),
         result({ id: 'B', status: 'failed', message: nasty, hint: nasty }),
         result({ id: 'E1', family: 'entra', required: false, status: 'warning', message: nasty }),
         result({ id: 'C', status: 'skipped', skipReason: nasty }),
       ],
-      cleanup: { created: 0, deleted: 0, leftover: [], skipped: false },
-    };
+    });
     const xml = toJUnitXml(report);
     const elements = parseXml(xml);
     expect(elements.find((e) => e.name === 'failure')?.attributes.message).toBe(
@@ -174,32 +176,7 @@ describe('the JUnit report', { timeout: 30_000 }, () => {
   });
 
   it('a run that could not start is one error, so CI shows why', () => {
-    const report = {
-      reportVersion: 1,
-      tool: { name: '@scim/cli', version: '0' },
-      baseUrl: 'http://x',
-      profiles: ['rfc'],
-      startedAt: new Date(0).toISOString(),
-      durationMs: 1,
-      advertised: {
-        features: {
-          patch: true,
-          bulk: true,
-          filter: true,
-          sort: true,
-          etag: true,
-          changePassword: true,
-          cursor: true,
-          groups: true,
-        },
-      },
-      summary: { total: 0, passed: 0, failed: 0, warnings: 0, skipped: 0, notRun: 0 },
-      ok: false,
-      interrupted: false,
-      fatal: 'could not reach http://x',
-      results: [],
-      cleanup: { created: 0, deleted: 0, leftover: [], skipped: false },
-    } satisfies CheckReport;
+    const report = runReport({ fatal: 'could not reach http://x' });
     const elements = parseXml(toJUnitXml(report));
     expect(elements[0]?.attributes).toMatchObject({ tests: '1', errors: '1' });
     expect(elements.find((e) => e.name === 'error')?.attributes.message).toBe(

@@ -3,7 +3,7 @@
 // `exp`) and fails closed: every refusal is 401 `invalid_token` (RFC 6750 §3.1) with a SCIM error
 // that names the rule and nothing the server holds. Keys are made in the test; clocks are fixed.
 import { describe, expect, it, vi } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import {
   jwtAuthenticator,
   type JwtAuthenticatorOptions,
@@ -11,26 +11,22 @@ import {
   type JwtRejection,
 } from '@scim/server';
 import { BASE, expectError, server, type Reply } from './helpers.js';
-
-const ISSUER = 'https://issuer.example.com/';
-const AUDIENCE = 'https://app.example.com/scim';
-const T0 = new Date('2026-03-01T12:00:00.000Z');
-const NOW = T0.getTime() / 1000;
-
-type Alg = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
+import {
+  AUDIENCE,
+  ISSUER,
+  NOW,
+  T0,
+  issuerKey as jwtIssuerKey,
+  type Alg,
+} from './fixtures/jwt-issuer.js';
 
 /** A signing key of the issuer, its public JWK, and a signer of tokens valid at T0 by default. */
-async function issuerKey(kid = 'k1', alg: Alg = 'ES256') {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } as JwtPublicKey;
-  // An `undefined` claim or header parameter leaves it out.
-  type Fields = Record<string, unknown>;
-  const sign = (claims: Fields = {}, header: Fields = {}) =>
-    new SignJWT({ iss: ISSUER, aud: AUDIENCE, tid: 'acme', iat: NOW, exp: NOW + 3600, ...claims })
-      .setProtectedHeader({ alg, kid, typ: 'JWT', ...header })
-      .sign(privateKey);
-  return { kid, jwk, publicKey, privateKey, sign };
-}
+const issuerKey = (kid = 'k1', alg: Alg = 'ES256') =>
+  jwtIssuerKey({ kid, alg, claims: { iat: NOW, exp: NOW + 3600 }, header: { typ: 'JWT' } });
+
+/** Configures a jwtAuthenticator for ISSUER and AUDIENCE with `options`, when called. */
+const make = (options: Partial<JwtAuthenticatorOptions>) => () =>
+  jwtAuthenticator({ issuer: ISSUER, audience: AUDIENCE, ...options });
 
 /** A SCIM endpoint whose authenticate is a jwtAuthenticator over `keys`, at T0. */
 function endpoint(options: Partial<JwtAuthenticatorOptions> & { keys?: JwtPublicKey[] } = {}) {
@@ -176,12 +172,6 @@ describe('algorithms (RFC 8725 §2.1, §3.1)', () => {
 
   it('refuses to be configured with none, with HS* and no secret, or with a short secret', async () => {
     const jwks = { keys: [(await issuerKey()).jwk] };
-    const make = (options: Partial<JwtAuthenticatorOptions>) => () =>
-      jwtAuthenticator({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        ...options,
-      });
     expect(make({ jwks, algorithms: ['none' as 'RS256'] })).toThrow(/'none' is never accepted/);
     expect(make({ jwks, algorithms: ['HS256'] })).toThrow(/HS256 needs a secret/);
     expect(make({ secret: 'short' })).toThrow(/the secret is 5 bytes; HS256 needs at least 32/);
@@ -383,12 +373,6 @@ describe('failing closed (RFC 6750 §3.1)', () => {
 
   it('refuses configurations that would accept too much', async () => {
     const jwks = { keys: [(await issuerKey()).jwk] };
-    const make = (options: Partial<JwtAuthenticatorOptions>) => () =>
-      jwtAuthenticator({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        ...options,
-      });
     expect(make({})).toThrow(/exactly one of jwksUri, jwks, getKey and secret \(got none\)/);
     expect(make({ jwks, getKey: () => undefined })).toThrow(/got jwks, getKey/);
     expect(make({ jwks, audience: undefined as unknown as string })).toThrow(/audience must be/);

@@ -3,30 +3,14 @@
 // (Entra ID's app roles), mapped to SCIM_SCOPES; a token without the scope a request needs is 403
 // `insufficient_scope` (RFC 6750 §3.1). Keys are made in the test; the clock is fixed.
 import { describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import {
-  jwtAuthenticator,
-  type JwtAuthenticatorOptions,
-  type JwtPublicKey,
-  type JwtRejection,
-} from '@scim/server';
+import type { JWTPayload } from 'jose';
+import { jwtAuthenticator, type JwtAuthenticatorOptions, type JwtRejection } from '@scim/server';
 import { BASE, expectError, server, U, type Reply } from './helpers.js';
-
-const ISSUER = 'https://issuer.example.com/';
-const AUDIENCE = 'https://app.example.com/scim';
-const T0 = new Date('2026-03-01T12:00:00.000Z');
-const NOW = T0.getTime() / 1000;
+import { AUDIENCE, ISSUER, NOW, T0, issuerKey as jwtIssuerKey } from './fixtures/jwt-issuer.js';
 
 /** The issuer's ES256 key and a signer of tokens valid at T0, with no scope claims by default. */
-async function issuerKey() {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' } as JwtPublicKey;
-  const sign = (claims: JWTPayload = {}) =>
-    new SignJWT({ iss: ISSUER, aud: AUDIENCE, tid: 'acme', exp: NOW + 3600, ...claims })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .sign(privateKey);
-  return { jwk, sign };
-}
+const issuerKey = () =>
+  jwtIssuerKey({ jwk: { kid: 'k1', alg: 'ES256' }, claims: { exp: NOW + 3600 } });
 
 /** A jwtAuthenticator over the key, and what it answers for a token. */
 async function setup(options: Partial<JwtAuthenticatorOptions> = {}) {

@@ -4,38 +4,24 @@
 // path that names no endpoint, as it answers every mismatch (RFC 7644 §6, P-SEC-07 "tenants are
 // isolated").
 import { describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import {
   createMemoryTokenStore,
   createTokenManager,
   jwtAuthenticator,
   tokenAuthenticator,
-  type JwtPublicKey,
   type TokenStore,
 } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
 import { ERR, expectError, server, U, type Reply } from './helpers.js';
 import { tenantServer } from './fixtures/tenants.js';
+import { AUDIENCE, ISSUER, issuerKey as jwtIssuerKey } from './fixtures/jwt-issuer.js';
 
-const ISSUER = 'https://issuer.example.com/';
-const AUDIENCE = 'https://app.example.com/scim';
-
-async function issuerKey() {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' } as JwtPublicKey;
-  const sign = (claims: JWTPayload = {}) =>
-    new SignJWT({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      tid: 'acme',
-      scope: 'scim:read scim:write',
-      ...claims,
-    })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .setExpirationTime('1h')
-      .sign(privateKey);
-  return { jwk, sign };
-}
+const issuerKey = () =>
+  jwtIssuerKey({
+    jwk: { kid: 'k1', alg: 'ES256' },
+    claims: { scope: 'scim:read scim:write' },
+    expiresIn: '1h',
+  });
 
 /** A token store that counts its lookups, over the memory store. */
 function countingStore(inner: TokenStore = createMemoryTokenStore()) {

@@ -4,9 +4,9 @@
 // `azp` for v2 and `appid` for v1; learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
 // and refuses another directory's token under this directory's issuer.
 import { describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { jwtAuthenticator, type JwtPublicKey } from '@scim/server';
 import { BASE, expectError, server, U } from './helpers.js';
+import { issuerKey, type Fields } from './fixtures/jwt-issuer.js';
 
 const CLIENT_ID = '1e2d3c4b-0000-4000-8000-00000000abcd';
 const APP_ID_URI = `api://${CLIENT_ID}`;
@@ -16,15 +16,18 @@ const CALLER = '0b5e7a2c-9999-4aaa-8bbb-cccccccccccc';
 
 async function entra() {
   const kid = 'nOo3ZDrODXEK1jKWhXslHR_KXEg';
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, use: 'sig', kty: 'RSA' } as JwtPublicKey;
-  const sign = (claims: Record<string, unknown>) =>
-    new SignJWT({ idtyp: 'app', oid: CALLER, sub: CALLER, ...claims })
-      .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid })
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime('1h')
-      .sign(privateKey);
+  const key = await issuerKey({
+    kid,
+    alg: 'RS256',
+    jwk: { kid, use: 'sig', kty: 'RSA' },
+    header: { typ: 'JWT' },
+    expiresIn: '1h',
+  });
+  // Issued and valid from the time of signing, as jose's setIssuedAt() and setNotBefore('0s') set.
+  const sign = (claims: Fields) => {
+    const now = Math.floor(Date.now() / 1000);
+    return key.sign({ idtyp: 'app', oid: CALLER, sub: CALLER, iat: now, nbf: now, ...claims });
+  };
   const v2 = (
     tid: string,
     roles: string[],
@@ -32,7 +35,7 @@ async function entra() {
   ) => sign({ aud: CLIENT_ID, iss, tid, roles, azp: CALLER, ver: '2.0' });
   const v1 = (tid: string, roles: string[]) =>
     sign({ aud: APP_ID_URI, iss: `https://sts.windows.net/${tid}/`, tid, roles, appid: CALLER });
-  return { jwk, v2, v1 };
+  return { jwk: key.jwk, v2, v1 };
 }
 
 /** The configuration of docs/tokens.md, v1 tokens allowed, with the key set held locally. */

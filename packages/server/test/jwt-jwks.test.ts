@@ -5,7 +5,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
   jwtAuthenticator,
   type JwtAuthenticatorOptions,
@@ -13,21 +12,11 @@ import {
   type JwtRejection,
 } from '@scim/server';
 import { expectError, server, type Reply } from './helpers.js';
-
-const ISSUER = 'https://issuer.example.com/';
-const AUDIENCE = 'https://app.example.com/scim';
+import { AUDIENCE, ISSUER, issuerKey as jwtIssuerKey } from './fixtures/jwt-issuer.js';
 
 /** An ES256 key of the issuer, and a signer of tokens valid for an hour from now. */
-async function issuerKey(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } as JwtPublicKey;
-  const sign = () =>
-    new SignJWT({ iss: ISSUER, aud: AUDIENCE, tid: 'acme', scope: 'scim:read' })
-      .setProtectedHeader({ alg: 'ES256', kid })
-      .setExpirationTime('1h')
-      .sign(privateKey);
-  return { kid, jwk, sign };
-}
+const issuerKey = (kid: string) =>
+  jwtIssuerKey({ kid, claims: { scope: 'scim:read' }, expiresIn: '1h' });
 
 type Mode = 'ok' | 'error' | 'hang' | 'stall-body' | 'not-json' | 'not-a-key-set';
 

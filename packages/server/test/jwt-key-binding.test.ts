@@ -6,11 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { jwtAuthenticator, type JwtPublicKey, type JwtRejection } from '@scim/server';
-
-const ISSUER = 'https://issuer.example.com/';
-const AUDIENCE = 'https://app.example.com/scim';
-const T0 = new Date('2026-03-01T12:00:00.000Z');
-const NOW = T0.getTime() / 1000;
+import { AUDIENCE, ISSUER, NOW, T0, issuerKey, type Fields } from './fixtures/jwt-issuer.js';
 
 function request(token: string): Request {
   return new Request('https://scim.example.com/scim/v2/Users', {
@@ -48,12 +44,9 @@ function recording(source: { getKey: () => unknown } | { jwks: { keys: JwtPublic
 
 /** A signing key, its public and private JWKs, and a signer of tokens valid at T0 unless told. */
 async function rsaKey(alg: 'RS256' | 'ES256' = 'RS256') {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = (await exportJWK(publicKey)) as JwtPublicKey;
-  const privateJwk = (await exportJWK(privateKey)) as JwtPublicKey;
-  const sign = (extra: Record<string, unknown> = {}) =>
-    new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg }).sign(privateKey);
-  return { jwk, privateJwk, privateKey, publicKey, sign };
+  const key = await issuerKey({ alg, jwk: {}, claims, header: { kid: undefined } });
+  const privateJwk = (await exportJWK(key.privateKey)) as JwtPublicKey;
+  return { ...key, privateJwk, sign: (extra: Fields = {}) => key.sign(extra) };
 }
 
 /** A 1024-bit RSA public key: a JWK jose imports, but refuses to verify with. */

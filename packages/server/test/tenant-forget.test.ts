@@ -22,20 +22,37 @@ function heldResolver(held: string, gate: { opened: Promise<void> }) {
   };
 }
 
+/**
+ * A tenant endpoint whose `held` tenant resolves only when the gate opens, `held`'s token, and
+ * `forgetWhileHeld`: once a request sent as `held` reaches the resolver, forget `tenant`, then open
+ * the gate.
+ */
+async function heldServer(
+  held: string,
+  overrides: Partial<Parameters<typeof tenantServer>[0]> = {},
+) {
+  const gate = createGate();
+  const resolver = heldResolver(held, gate);
+  const server = tenantServer({
+    tenantFrom: 'both',
+    tenants: undefined,
+    resolveTenantConfig: resolver.resolve,
+    ...overrides,
+  });
+  const token = await server.tokenFor(held);
+  const forgetWhileHeld = async (tenant: string) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    server.handler.forgetTenant(tenant);
+    gate.open();
+  };
+  return { resolver, server, token, forgetWhileHeld };
+}
+
 describe('forgetTenant reaches only the tenant it names', () => {
   it("forgetTenant('globex') while acme is being resolved keeps acme's answer in the cache", async () => {
-    const gate = createGate();
-    const resolver = heldResolver('acme', gate);
-    const server = tenantServer({
-      tenantFrom: 'both',
-      tenants: undefined,
-      resolveTenantConfig: resolver.resolve,
-    });
-    const token = await server.tokenFor('acme');
+    const { resolver, server, token, forgetWhileHeld } = await heldServer('acme');
     const first = server.call(token, 'GET', '/scim/v2/acme/Users');
-    await new Promise((resolve) => setImmediate(resolve));
-    server.handler.forgetTenant('globex');
-    gate.open();
+    await forgetWhileHeld('globex');
     expect((await first).status).toBe(200);
     expect((await server.call(token, 'GET', '/scim/v2/acme/Users')).status).toBe(200);
     // acme was neither created, changed nor deleted: its one resolution should stand.
@@ -43,34 +60,20 @@ describe('forgetTenant reaches only the tenant it names', () => {
   });
 
   it("forgetTenant('acme') while an unknown tenant is being resolved still remembers it as unknown", async () => {
-    const gate = createGate();
-    const resolver = heldResolver('ghost', gate);
-    const server = tenantServer({
-      tenantFrom: 'both',
-      tenants: undefined,
-      resolveTenantConfig: resolver.resolve,
+    const { resolver, server, token, forgetWhileHeld } = await heldServer('ghost', {
       tenantCache: { unknownTtlMs: 60_000 },
     });
-    const token = await server.tokenFor('ghost');
     const first = server.call(token, 'GET', '/scim/v2/ghost/Users');
-    await new Promise((resolve) => setImmediate(resolve));
-    server.handler.forgetTenant('acme');
-    gate.open();
+    await forgetWhileHeld('acme');
     expect((await first).status).toBe(404);
     expect((await server.call(token, 'GET', '/scim/v2/ghost/Users')).status).toBe(404);
     expect(resolver.calls.filter((tenant) => tenant === 'ghost')).toHaveLength(1);
   });
 
   it('a request that waited for its tenant is served by an engine that is kept, so it may respond-async', async () => {
-    const gate = createGate();
-    const resolver = heldResolver('acme', gate);
-    const server = tenantServer({
-      tenantFrom: 'both',
-      tenants: undefined,
-      resolveTenantConfig: resolver.resolve,
+    const { server, token, forgetWhileHeld } = await heldServer('acme', {
       asyncRequests: { mode: 'request' },
     });
-    const token = await server.tokenFor('acme');
     const accepted = server.call(
       token,
       'POST',
@@ -78,26 +81,15 @@ describe('forgetTenant reaches only the tenant it names', () => {
       { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'waited' },
       { prefer: 'respond-async' },
     );
-    await new Promise((resolve) => setImmediate(resolve));
-    server.handler.forgetTenant('globex');
-    gate.open();
+    await forgetWhileHeld('globex');
     // Without the unrelated forgetTenant this is 202; with it the engine is retired before use.
     expect((await accepted).status).toBe(202);
   });
 
   it("forgetTenant('acme') while acme is being resolved serves the waiting request, then resolves acme again", async () => {
-    const gate = createGate();
-    const resolver = heldResolver('acme', gate);
-    const server = tenantServer({
-      tenantFrom: 'both',
-      tenants: undefined,
-      resolveTenantConfig: resolver.resolve,
-    });
-    const token = await server.tokenFor('acme');
+    const { resolver, server, token, forgetWhileHeld } = await heldServer('acme');
     const first = server.call(token, 'GET', '/scim/v2/acme/Users');
-    await new Promise((resolve) => setImmediate(resolve));
-    server.handler.forgetTenant('acme');
-    gate.open();
+    await forgetWhileHeld('acme');
     expect((await first).status).toBe(200);
     expect((await server.call(token, 'GET', '/scim/v2/acme/Users')).status).toBe(200);
     // The answer begun before forgetTenant may be stale: it is not kept.

@@ -63,12 +63,9 @@ export function diffPatch(
   after: ScimResource,
   options: DiffPatchOptions = {},
 ): PatchRequest {
-  const groups =
-    options.resourceType === undefined
-      ? inferredGroups(before, after)
-      : schemaGroups(options.resourceType);
   const operations: Ops = [];
-  for (const group of groups) operations.push(...diffGroup(group, before, after));
+  for (const group of groupsOf(before, after, options))
+    operations.push(...diffGroup(group, before, after));
   return { schemas: [PATCH_OP_URN], Operations: operations };
 }
 
@@ -83,12 +80,8 @@ export function fullReplacePatch(
   after: ScimResource,
   options: DiffPatchOptions = {},
 ): PatchRequest {
-  const groups =
-    options.resourceType === undefined
-      ? inferredGroups(before, after)
-      : schemaGroups(options.resourceType);
   const operations: Ops = [];
-  for (const group of groups) {
+  for (const group of groupsOf(before, after, options)) {
     const [a, b] = groupValues(group, before, after);
     for (const shape of group.shapes) {
       if (shape.mutability === 'readOnly') continue;
@@ -99,6 +92,17 @@ export function fullReplacePatch(
     }
   }
   return { schemas: [PATCH_OP_URN], Operations: operations };
+}
+
+/** The attribute groups to compare: the resource type's schemas, or else what the two hold. */
+function groupsOf(
+  before: ScimResource,
+  after: ScimResource,
+  options: DiffPatchOptions,
+): readonly ShapeGroup[] {
+  return options.resourceType === undefined
+    ? inferredGroups(before, after)
+    : schemaGroups(options.resourceType);
 }
 
 function groupValues(

@@ -16,7 +16,8 @@ export interface Advertised {
 
 type Fetch = (request: Request) => Promise<Response>;
 
-const ALL_ON: Record<ScimFeature, boolean> = {
+/** Every feature on: what counts as advertised when the advertisement cannot be read. */
+export const ALL_ON: Readonly<Record<ScimFeature, boolean>> = {
   patch: true,
   bulk: true,
   filter: true,
