@@ -72,6 +72,13 @@ export interface StoreQuery {
    * {@link StoreQueryResult.positions}; any other store ignores it and pages by `startIndex`.
    */
   readonly cursor?: StoreCursor | undefined;
+  /**
+   * The resource type whose `members` make up the queried resources' computed `groups` (Group),
+   * set when the queried type has `groups` and the service provider has a group type. Only a store
+   * that declares {@link ScimStore.filtersGroups} receives a filter naming `groups`; it reads the
+   * memberships from this type's members.
+   */
+  readonly groupType?: ScimResourceType | undefined;
 }
 
 /**
@@ -167,6 +174,18 @@ export interface ScimStore {
     memberIds: readonly string[],
     context: StoreContext,
   ): Promise<readonly StoreMembership[]>;
+  /**
+   * True when {@link ScimStore.query} decides filters naming the computed `groups` attribute
+   * (RFC 7643 §4.1.2) from the memberships of {@link StoreQuery.groupType}, as a read shows them:
+   * `value` (the group's id), `display` (its displayName) and `type` (`direct`, or `indirect`
+   * through nested groups), presence, and value filters over those. Stores never hold `groups`, so
+   * without this the server refuses such a filter (400 `invalidFilter`) rather than let the store
+   * compare it with the stored resource and answer nothing. `groups.$ref` is refused by the server
+   * whatever the store says. A store that declares it must apply every such filter itself
+   * (`applied.filter: true`).
+   * @example `{ ...store, filtersGroups: true }`
+   */
+  readonly filtersGroups?: boolean;
 }
 
 /**

@@ -26,6 +26,11 @@ export interface TranslateScope {
   readonly tables: TableNames;
   readonly tenant: string;
   readonly resourceType: string;
+  /**
+   * Translates the terms that read more than the resource's own rows (a user's computed `groups`,
+   * groups-sql.ts), or answers undefined for any other node.
+   */
+  readonly terms?: ((node: BoundFilterNode) => Translation | undefined) | undefined;
 }
 
 const TRUE = sql`1=1`;
@@ -34,6 +39,8 @@ const inexact: Translation = { condition: TRUE, exact: false };
 const exactly = (condition: RawBuilder<unknown>): Translation => ({ condition, exact: true });
 
 export function translateFilter(node: BoundFilterNode, scope: TranslateScope): Translation {
+  const own = scope.terms?.(node);
+  if (own !== undefined) return own;
   switch (node.type) {
     case 'and':
     case 'or': {
@@ -250,7 +257,7 @@ function elementTest(
  * that: it equals no stored value and differs from all. Ordering and substrings compare UTF-16 units
  * on the server (a lone surrogate is a prefix of a pair), so those terms are left to it.
  */
-function storedTextTest(
+export function storedTextTest(
   column: RawBuilder<unknown>,
   operator: CompareOperator,
   literal: string,

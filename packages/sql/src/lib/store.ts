@@ -8,6 +8,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { emailRowsOf, isStorable, rowOf, uniqueRowsOf } from './columns.js';
 import { isUniqueViolation } from './dialect.js';
 import { translateFilter, type Translation } from './filter-sql.js';
+import { groupsOfMembers, groupsTerms } from './groups-read.js';
 import {
   attachMembers,
   deleteMembers,
@@ -222,10 +223,15 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
 
     groupsOf: (memberIds, context) =>
       groupsOf(shared, reader(context), memberIds.filter(isStorable), context),
+
+    // Filters on `groups` read the member rows of the query's groupType (groups-sql.ts).
+    filtersGroups: true,
   };
 
   async function runQuery(query: StoreQuery, context: StoreContext): Promise<StoreQueryResult> {
     const executor = reader(context);
+    // Terms on a user's computed groups read the member rows (groups-sql.ts).
+    const terms = await groupsTerms(shared, executor, query, context);
     const translation: Translation =
       query.bound === undefined
         ? { condition: sql`1=1`, exact: true }
@@ -234,6 +240,7 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
             tables: shared.tables,
             tenant: tenantOf(context),
             resourceType: context.resourceType.name,
+            terms,
           });
     const condition: RawBuilder<unknown> = sql`r.tenant = ${tenantOf(context)} AND r.resource_type = ${context.resourceType.name} AND ${translation.condition}`;
     const sort = query.sort === undefined ? undefined : sortColumnOf(query.sort);
@@ -260,8 +267,28 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
       after = toNumber(batch.rows[batch.rows.length - 1]?.seq);
       scanned += batch.rows.length;
       // Members are read only when the filter needs them or the answer shows them.
-      for (const resource of await read(batch.rows)) {
-        if (matches !== undefined && !matches(resource)) continue;
+      const candidates = await read(batch.rows);
+      // A filter on groups is tested with each candidate's groups, as a read shows them.
+      const groups =
+        terms === undefined || matches === undefined
+          ? undefined
+          : await groupsOfMembers(
+              shared,
+              executor,
+              candidates.map((resource) => resource.id as string),
+              query.groupType,
+              context,
+            );
+      for (const resource of candidates) {
+        if (
+          matches !== undefined &&
+          !matches(
+            groups === undefined
+              ? resource
+              : { ...resource, groups: groups.get(resource.id as string) ?? [] },
+          )
+        )
+          continue;
         if (found.length >= query.limit)
           return {
             resources: [],

@@ -64,11 +64,14 @@ export interface MemoryStorage {
 export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
   const transactions = memoryTransactions();
   const resourceTypes = options.resourceTypes ?? [UserResourceType, GroupResourceType];
-  const stores: Record<string, MemoryStore> = {};
+  const stores: Record<string, ReturnType<typeof gatedMemoryStore>> = {};
   for (const resourceType of resourceTypes) {
     if (Object.hasOwn(stores, resourceType.name))
       throw new TypeError(`Resource type '${resourceType.name}' is listed twice`);
-    stores[resourceType.name] = gatedMemoryStore(transactions);
+    // Each store sees the others, so the store of users can filter on their groups' memberships.
+    stores[resourceType.name] = gatedMemoryStore(transactions, (name) =>
+      Object.hasOwn(stores, name) ? stores[name] : undefined,
+    );
   }
   const outbox = gatedMemoryOutbox(transactions, options.outbox);
   return {

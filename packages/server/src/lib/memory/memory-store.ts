@@ -24,6 +24,7 @@ import {
   type Tenant,
 } from './memory-tenant.js';
 import { UNGATED, type MemoryGate, type UndoStep } from './memory-transaction.js';
+import { groupsFor, MEMBERSHIPS, type MembershipView, type Peers } from './memory-groups.js';
 import { claimUnique, releaseUnique } from './memory-unique.js';
 import { sortResources } from '../query/sort.js';
 import type {
@@ -75,7 +76,9 @@ interface Removed {
  * beside their group so member changes never rewrite it, cursor pages are found by position (keyset:
  * O(log n + count) without a filter or sort), and every operation completes synchronously inside its
  * promise, so concurrent requests cannot interleave half-way. On its own it has no transactions
- * (a transaction handle in the context is ignored); {@link createMemoryStorage} has them.
+ * (a transaction handle in the context is ignored), and a store of users cannot see the groups'
+ * members, so filters on `groups` are refused (`filtersGroups` is false); {@link createMemoryStorage}
+ * has both.
  * @example
  * ```ts
  * const handler = createScimHandler({ stores: { User: createMemoryStore(), Group: createMemoryStore() } });
@@ -86,9 +89,16 @@ export function createMemoryStore(): MemoryStore {
   return gatedMemoryStore(UNGATED);
 }
 
-/** A memory store whose writes go through `gate`: the storage's lock and journal, or none. */
-export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
+/**
+ * A memory store whose writes go through `gate`: the storage's lock and journal, or none. With
+ * `peers` (the storage's other stores) it filters on `groups` from their memberships.
+ */
+export function gatedMemoryStore(
+  gate: MemoryGate,
+  peers?: Peers,
+): MemoryStore & {
   readonly [MEMBER_WORK]: (tenant?: string) => number;
+  readonly [MEMBERSHIPS]: (tenant: string) => MembershipView | undefined;
 } {
   const tenants = new Map<string, Tenant>();
   let resourceTypeSeen: string | undefined;
@@ -171,10 +181,19 @@ export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
       );
       const compiled =
         query.bound === undefined || exact ? undefined : compileBoundFilter(query.bound);
+      const readsMembers =
+        compiled !== undefined && !sortsMembers && filterReadsMembers(tenant.members, query.bound);
+      // A filter on `groups` tests each candidate with its groups, read from the group store.
+      const withGroups = groupsFor(peers, query, context.tenant ?? '');
       const matches =
-        compiled !== undefined && !sortsMembers && filterReadsMembers(tenant.members, query.bound)
-          ? (bare: ScimResource) => compiled(whole(tenant, bare))
-          : compiled;
+        compiled === undefined
+          ? undefined
+          : withGroups !== undefined
+            ? (bare: ScimResource) =>
+                compiled(withGroups(readsMembers ? whole(tenant, bare) : bare))
+            : readsMembers
+              ? (bare: ScimResource) => compiled(whole(tenant, bare))
+              : compiled;
       const candidates = sortsMembers
         ? (index?.resources ?? inCreationOrder(tenant)).map((bare) => whole(tenant, bare))
         : index?.resources;
@@ -331,7 +350,21 @@ export function gatedMemoryStore(gate: MemoryGate): MemoryStore & {
       tenants.clear();
     },
 
+    filtersGroups: peers !== undefined,
+
     [MEMBER_WORK]: (tenant) => tenants.get(tenant ?? '')?.work.count ?? 0,
+
+    [MEMBERSHIPS]: (key) => {
+      const tenant = tenants.get(key);
+      const index =
+        tenant?.members.find((candidate) => candidate.attribute.name.toLowerCase() === 'members') ??
+        tenant?.members[0];
+      if (tenant === undefined || index === undefined) return undefined;
+      return {
+        containing: (value) => index.byValue.get(memberKey(index, value)) ?? [],
+        displayName: (group) => tenant.byId.get(group)?.displayName,
+      };
+    },
   };
 }
 

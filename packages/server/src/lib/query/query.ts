@@ -12,7 +12,6 @@ import {
   bindFilter,
   compileBoundFilter,
   parseFilter,
-  type BoundAttribute,
   type BoundFilterNode,
   type FilterNode,
 } from '@scim/filter';
@@ -22,6 +21,12 @@ import { plainPath, storeContext, type Engine, type Scope } from '../engine.js';
 import { scimJson, type Outcome } from '../http.js';
 import { present, storeAttributesOf } from '../present.js';
 import { sortAttribute, sortResources } from './sort.js';
+import {
+  checkGroupsFilter,
+  checkGroupsSort,
+  forEachAttribute,
+  namesGroups,
+} from './groups-filter.js';
 import type { StoreCursor, StorePositions, StoreSort } from '../store.js';
 
 export function projectionOf(
@@ -57,6 +62,7 @@ function sortOf(
   const { attribute, subAttribute, path } = resolved.value;
   if (attribute.type === 'complex' && subAttribute === undefined)
     throw ScimError.invalidValue(`'sortBy' must name a sub-attribute of '${attribute.name}'`);
+  checkGroupsSort(attribute, resolved.value.isExtension, path);
   if ((subAttribute ?? attribute).returned === 'never')
     throw ScimError.invalidValue(`'${path}' cannot be sorted on`);
   return { path, attribute: sortAttribute(resolved.value), order };
@@ -77,26 +83,6 @@ interface Found {
   readonly totalKnown: boolean;
   /** Set when the store paged by position (keyset) rather than by offset. */
   readonly positions?: StorePositions;
-}
-
-/** Calls `visit` with every attribute a bound filter names, a value filter's own and its inner ones. */
-function forEachAttribute(node: BoundFilterNode, visit: (attribute: BoundAttribute) => void): void {
-  // Recursion is bounded: filters are depth-limited when parsed.
-  switch (node.type) {
-    case 'and':
-    case 'or':
-      for (const child of node.filters) forEachAttribute(child, visit);
-      return;
-    case 'not':
-      forEachAttribute(node.filter, visit);
-      return;
-    case 'valuePath':
-      visit(node.attribute);
-      forEachAttribute(node.filter, visit);
-      return;
-    default:
-      visit(node.attribute);
-  }
 }
 
 /**
@@ -127,6 +113,7 @@ async function runQuery(
   cursor?: StoreCursor,
 ): Promise<Found> {
   const store = engine.storeFor(resourceType);
+  const groupType = engine.hasAttribute(resourceType, 'groups') ? engine.groupType : undefined;
   const result = await store.query(
     {
       filter,
@@ -136,6 +123,7 @@ async function runQuery(
       count: window.count,
       limit: engine.maxScan,
       cursor,
+      groupType,
     },
     storeContext(scope, resourceType, {
       attributes: storeAttributesOf(projection, namedBy(bound, sort)),
@@ -144,6 +132,11 @@ async function runQuery(
   if (result.truncated === true)
     throw ScimError.tooMany(
       `The query matches more than ${engine.maxScan} resources; narrow the filter`,
+    );
+  // The server cannot complete a filter on groups: it would compare users without their groups.
+  if (!result.applied.filter && namesGroups(bound))
+    throw new TypeError(
+      'A store that declares filtersGroups must apply every filter naming groups (applied.filter)',
     );
   let resources = [...result.resources];
   // The server completes what the store did not do itself, within the scan cap.
@@ -219,6 +212,7 @@ export function parseListQuery(
   const bound =
     filter === undefined ? undefined : bindFilter(filter, resourceType, engine.filterBinding);
   if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
+  if (bound !== undefined) checkGroupsFilter(engine, resourceType, bound);
   const sort = sortOf(engine, resourceType, parameters);
   const paging = pagingMethod(engine, parameters);
   if (paging === 'cursor') {
@@ -408,6 +402,7 @@ export function parseListAllQuery(engine: Engine, parameters: QueryParameters): 
             unknownAttributes: 'absent',
           });
     if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
+    if (bound !== undefined) checkGroupsFilter(engine, resourceType, bound);
     return { resourceType, bound, projection: projectionOf(resourceType, parameters) };
   });
   return { filter, window: page(engine, parameters), plans };

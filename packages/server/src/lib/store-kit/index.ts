@@ -1,6 +1,7 @@
 // The store kit: every case, bound to the storage under test.
 import { concurrencyCases } from './concurrency.js';
 import { faultCases } from './fault-cases.js';
+import { groupsFilterCases } from './groups-filter.js';
 import type { StoreConformanceCase, StoreConformanceOptions } from './kit.js';
 import { membershipCases } from './membership.js';
 import { queryCases } from './queries.js';
@@ -17,8 +18,8 @@ export { withLatency } from './latency.js';
  * totals, cursor walks, projection), uniqueness, versions, membership, transactions and tenant
  * isolation, and go through a handler for the races identity providers cause (over
  * {@link withLatency}) and for fault injection (each store call of each write failing in turn).
- * Cases that need an optional capability (`groupsOf`, `modifyMembers`, `transaction`, positions on
- * cursor queries) pass without it, and say so in their names.
+ * Cases that need an optional capability (`groupsOf`, `modifyMembers`, `filtersGroups`,
+ * `transaction`, positions on cursor queries) pass without it, and say so in their names.
  * @example
  * ```ts
  * import { storeConformanceCases } from '@scim/server/testing';
@@ -37,6 +38,7 @@ export function storeConformanceCases(
     ...queryCases,
     ...writeCases,
     ...membershipCases,
+    ...groupsFilterCases,
     ...transactionCases,
     ...tenantCases,
     ...concurrencyCases,

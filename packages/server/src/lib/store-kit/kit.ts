@@ -169,6 +169,10 @@ export function queryOf(
     count: options.count ?? 1000,
     limit: 100_000,
     cursor: options.cursor,
+    // As the server sends it: the type whose members make up `groups`, for types that have them.
+    groupType: resourceType.schema.attributes.some((attribute) => attribute.name === 'groups')
+      ? GROUP
+      : undefined,
   };
 }
 
