@@ -116,6 +116,29 @@ describe('console access', () => {
     expect(foreign.status).toBe(403);
   });
 
+  it('a login form streamed past 4 KB without a Content-Length is refused, the right credential in it or not', async () => {
+    const fixture = await createFixture();
+    const encoder = new TextEncoder();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // The credential first, then padding that never ends unless the reader stops.
+        const chunk = sent === 0 ? `credential=${CONSOLE_TOKEN}&pad=` : 'x'.repeat(1024);
+        sent += chunk.length;
+        controller.enqueue(encoder.encode(chunk));
+      },
+    });
+    const reply = await fixture.page('/login', {
+      ...form(CONSOLE_TOKEN),
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get('set-cookie')).toBeNull();
+    // The reader stopped soon after the bound rather than reading the stream to its end.
+    expect(sent).toBeLessThan(16 * 1024);
+  });
+
   it('a tampered, expired or foreign-key session cookie is refused', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const fixture = await createFixture({ now: () => now, sessionTtlMs: 60_000 });

@@ -1,6 +1,6 @@
 // Routes a request under the console's base path: assets, login and logout, the page, and the JSON
 // endpoints, behind the transport rule and the console's own credential.
-import type { RequestLogRecord } from '@scim/server';
+import { readBodyBytes, type RequestLogRecord } from '@scim/server';
 import { deliveriesOf, detailOf, outboxOf, ratesOf, summaryOf, tenantsOf } from './api.js';
 import { CONSOLE_CSS } from './assets/styles.js';
 import { CONSOLE_JS } from './assets/script.js';
@@ -184,25 +184,7 @@ async function formField(request: Request, name: string): Promise<string | undef
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return undefined;
   if (Number(request.headers.get('content-length') ?? '0') > MAX_FORM_BYTES) return undefined;
   // Read no more than the bound, whatever the client keeps sending without a Content-Length.
-  const reader = request.body?.getReader();
-  if (reader === undefined) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBodyBytes(request, MAX_FORM_BYTES);
+  if (bytes === undefined) return undefined;
   return new URLSearchParams(new TextDecoder().decode(bytes)).get(name) ?? undefined;
 }
