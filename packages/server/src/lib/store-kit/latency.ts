@@ -9,13 +9,15 @@ export type StoreMethodName =
 /**
  * The same store, with `before` awaited ahead of every call. Optional methods stay optional: a
  * wrapper never gives a store `modifyMembers` or `groupsOf` it does not have, since the server reads
- * their absence as "do it another way".
+ * their absence as "do it another way". A declared `filtersGroups` is kept: without it the server
+ * would refuse the `groups` filters the store answers.
  */
 export function interceptStore(
   store: ScimStore,
   before: (method: StoreMethodName) => Promise<void> | void,
 ): ScimStore {
   const wrapped: ScimStore = {
+    ...(store.filtersGroups === true && { filtersGroups: true }),
     get: async (id, context) => {
       await before('get');
       return store.get(id, context);
@@ -55,7 +57,8 @@ export function interceptStore(
 /**
  * The same store, each call delayed by `ms` before it reaches the store, as a database round trip
  * delays it: requests that would run one after the other in memory interleave between their reads
- * and their writes. Optional methods (`modifyMembers`, `groupsOf`) are kept when the store has them.
+ * and their writes. Optional methods (`modifyMembers`, `groupsOf`) and `filtersGroups` are kept when
+ * the store has them.
  * @example
  * ```ts
  * const slow = withLatency(createMemoryStore(), 3);
