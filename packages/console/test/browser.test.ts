@@ -138,6 +138,45 @@ describe.skipIf(missing)(title, { timeout: 60_000 }, () => {
     await shot('diff');
   });
 
+  it('idp-quirks §3.1 items 2 and 13: an Entra-style request shows the compatibility rule that applied', async () => {
+    const created = (await (
+      await fixture.scim('POST', '/Users', entraUser('quirky@example.com'), server.url)
+    ).json()) as { id: string };
+    // "True" for a boolean (Entra's default PATCH shape); the user stays active, so no hook fires.
+    await fixture.scim(
+      'PATCH',
+      `/Users/${created.id}`,
+      { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: 'True' }] },
+      server.url,
+    );
+    // This PATCH's own row: the one of the diff test above is also a PATCH.
+    const patchRow = page
+      .locator('#requests tbody tr', { hasText: `/Users/${created.id}` })
+      .filter({ hasText: 'PATCH' });
+    await patchRow.waitFor();
+    await patchRow.click();
+    const boolean = page.locator('#detail-rules-list li', { hasText: 'booleanStrings' });
+    await boolean.waitFor();
+    expect(await boolean.textContent()).toBe('booleanStrings at active (patch)');
+    expect(await page.locator('#detail-facts').textContent()).toContain('entra');
+
+    // A bare word in a filter (Entra's docs: externalId eq jyoung), accepted by the entra preset.
+    const listed = await fixture.scim(
+      'GET',
+      '/Users?filter=externalId%20eq%20quirky',
+      undefined,
+      server.url,
+    );
+    expect(listed.status).toBe(200);
+    const getRow = page.locator('#requests tbody tr', { hasText: 'externalId eq quirky' }).first();
+    await getRow.waitFor();
+    await getRow.click();
+    const bareWord = page.locator('#detail-rules-list li', { hasText: 'bareWordValues' });
+    await bareWord.waitFor();
+    expect(await bareWord.textContent()).toBe('bareWordValues at externalId (filter)');
+    expect(await page.locator('#detail-rules-list li').count()).toBe(1);
+  });
+
   it('RFC 7644 §3.5: a failed hook is dead in the lifecycle view and its Retry button delivers it', async () => {
     fixture.failHook = true;
     const created = (await (

@@ -133,6 +133,40 @@ describe('console history and data', () => {
     ).toBe(true);
   });
 
+  it('idp-quirks §3.1 items 1 and 2 (Entra PATCH "op": "Replace", "value": "False"): the detail lists the compatibility rules that applied', async () => {
+    const fixture = await createFixture({ dialect: 'configured-label' });
+    const created = (await (
+      await fixture.scim('POST', '/Users', entraUser('quirk@example.com'))
+    ).json()) as { id: string };
+    await fixture.scim('PATCH', `/Users/${created.id}`, {
+      schemas: [PATCH_SCHEMA],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
+    const { requests } = await getJson(fixture, '/api/requests');
+    const detail = await getJson(fixture, `/api/requests/${requests[0]?.id ?? ''}`);
+    // The dialect the endpoint reports wins over the console's own option.
+    expect(detail.dialect).toBe('entra');
+    expect(detail.compatibility).toEqual([
+      { rule: 'caseInsensitiveOp', layer: 'patch', path: 'Operations[0].op' },
+      { rule: 'booleanStrings', layer: 'patch', path: 'active' },
+    ]);
+    const create = await getJson(fixture, `/api/requests/${requests[1]?.id ?? ''}`);
+    expect(create.compatibility).toEqual([]);
+  });
+
+  it('a record without dialect (another log source) shows the `dialect` option', async () => {
+    const scimConsole = createScimConsole({
+      basePath: '/console',
+      credential: CONSOLE_TOKEN,
+      dialect: (tenant) => (tenant === 'acme' ? 'okta' : undefined),
+    });
+    scimConsole.record({ ...record(1), tenant: 'acme' });
+    const reply = await scimConsole.fetch(
+      new Request('https://scim.example.com/console/api/requests/r1', { headers: bearer }),
+    );
+    expect(await reply.json()).toMatchObject({ dialect: 'okta', compatibility: [] });
+  });
+
   it('RFC 7644 §3.5: a failing hook is dead in the outbox with its error, and retrying it delivers it', async () => {
     const fixture = await createFixture();
     fixture.failHook = true;

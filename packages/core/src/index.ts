@@ -27,6 +27,7 @@ export {
   type ScimIssue,
   type ScimIssueCode,
   type ScimIssuePath,
+  type ScimAppliedRule,
   type ScimResult,
 } from './lib/issues.js';
 export {

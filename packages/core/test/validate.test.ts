@@ -536,7 +536,7 @@ describe('validateAttributeValue', () => {
   it('X-ENTRA-03: takes the compatibility options', () => {
     expect(
       validateAttributeValue(active!, 'False', { compatibility: { booleanStrings: true } }),
-    ).toEqual({ ok: true, value: false });
+    ).toEqual({ ok: true, value: false, applied: [{ rule: 'booleanStrings', path: ['active'] }] });
   });
 });
 

@@ -23,6 +23,7 @@ export type { AttributeChange } from './lib/changes.js';
 export {
   DEFAULT_PATCH_LIMITS,
   PATCH_PRESETS,
+  type PatchAppliedRule,
   type PatchCompatibility,
   type PatchLimits,
 } from './lib/options.js';

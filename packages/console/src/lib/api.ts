@@ -35,7 +35,17 @@ export interface ChangeView {
   readonly diff: readonly DiffLine[];
 }
 
-/** Everything about one request: the bodies (redacted by the debug log), the error, and its changes. */
+/** One compatibility rule a request relied on, as the detail panel lists it. */
+export interface RuleView {
+  readonly rule: string;
+  readonly layer: string;
+  readonly path: string | null;
+}
+
+/**
+ * Everything about one request: the bodies (redacted by the debug log), the error, the client
+ * quirks the endpoint accepted (`compatibility`), and its changes.
+ */
 export async function detailOf(options: ResolvedOptions, entry: HistoryEntry) {
   const { record } = entry;
   return {
@@ -46,7 +56,12 @@ export async function detailOf(options: ResolvedOptions, entry: HistoryEntry) {
     requestBody: redactSecrets(record.requestBody) ?? null,
     responseBody: redactSecrets(record.responseBody) ?? null,
     bodies: record.requestHeaders !== undefined,
-    compatibility: entry.dialect ?? null,
+    // Fields picked one by one, as everything else here: a path names attributes, never values.
+    compatibility: (record.compatibility ?? []).map((applied): RuleView => ({
+      rule: applied.rule,
+      layer: applied.layer,
+      path: applied.path ?? null,
+    })),
     changes: WRITES.has(record.method)
       ? await changesOf(options, record.requestId, record.tenant)
       : [],

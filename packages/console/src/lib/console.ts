@@ -56,7 +56,8 @@ export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
   return {
     basePath: resolved.basePath,
     record: (record) => {
-      history.add(record, resolved.now(), resolved.dialectOf(record.tenant));
+      // What the endpoint says it ran wins; the option names it for records that do not say.
+      history.add(record, resolved.now(), record.dialect ?? resolved.dialectOf(record.tenant));
     },
     fetch: async (request) => {
       try {

@@ -123,7 +123,10 @@ export interface ScimConsoleOptions {
   readonly deliveries?: ConsoleDeliveries;
   /** Users and groups, searched through the SCIM handler, for the resources view. */
   readonly resources?: ConsoleResources;
-  /** The client dialect (compatibility preset) a request was served in, by its tenant. */
+  /**
+   * The client dialect (compatibility preset) a request was served in, by its tenant: only for
+   * log records that carry no `dialect` of their own (@scim/server's always do).
+   */
   readonly dialect?: string | ((tenant: string | undefined) => string | undefined);
   /** Plain HTTP is refused (403) except on loopback hosts, as for the SCIM endpoint (RFC 7644 §7.2). */
   readonly transport?: {

@@ -61,17 +61,41 @@ export interface ScimIssue {
 }
 
 /**
- * The outcome of a parser or validator: the value, or the issues that stopped it.
+ * A compatibility rule that a parser or validator applied to read what a client sent: the name of
+ * the option that allowed it (`booleanStrings` of `CompatibilityOptions`, `bareWordValues` of the
+ * filter leniencies, …) and where. Reported as data, like issues, so a server can log which client
+ * quirk a request relied on. See docs/compatibility.md.
+ * @example `{ rule: 'booleanStrings', path: ['active'] } // Entra sent "active": "True"`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3
+ */
+export interface ScimAppliedRule<Rule extends string = string> {
+  readonly rule: Rule;
+  /** The attribute it applied to, as issue paths give it; `[]` for the message as a whole. */
+  readonly path: ScimIssuePath;
+}
+
+/**
+ * The outcome of a parser or validator: the value, or the issues that stopped it. `applied` lists
+ * the compatibility rules used on the way, and is absent when none was (the RFC reading sufficed).
  * @example
  * ```ts
  * const result = validateResource(body, UserResourceType, { mode: 'create' });
  * if (!result.ok) throw ScimError.fromIssues(result.issues);
+ * for (const { rule, path } of result.applied ?? []) log(rule, formatIssuePath(path));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
  */
 export type ScimResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly issues: readonly ScimIssue[] };
+  | {
+      readonly ok: true;
+      readonly value: T;
+      readonly applied?: readonly ScimAppliedRule[];
+    }
+  | {
+      readonly ok: false;
+      readonly issues: readonly ScimIssue[];
+      readonly applied?: readonly ScimAppliedRule[];
+    };
 
 /**
  * Renders an issue path in SCIM attribute notation, e.g. `emails[1].value` or `urn:…:User:manager.value`.

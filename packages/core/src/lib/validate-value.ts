@@ -1,7 +1,7 @@
 // Attribute-level checks and normalisation, shared by every validation mode.
 import { ADDRESS_COUNTRY, ISO_3166_ALPHA2 } from './country.js';
 import { attributeValueKey, attributeValuesEqual, caseFold, isCaseExact } from './equality.js';
-import type { ScimIssue, ScimIssueCode, ScimIssuePath } from './issues.js';
+import type { ScimAppliedRule, ScimIssue, ScimIssueCode, ScimIssuePath } from './issues.js';
 import type { ScimType } from './error.js';
 import type { AttributeDefinition } from './schemas/define.js';
 import { subAttributesOf } from './schemas/model.js';
@@ -75,6 +75,8 @@ export interface ValueContext {
    */
   readonly partial: boolean;
   readonly issues: ScimIssue[];
+  /** The leniencies used, made on the first one: most messages need none, and then cost nothing. */
+  applied: ScimAppliedRule<keyof CompatibilityOptions>[] | undefined;
 }
 
 /** Returned for an attribute that ends up with no value: absent, null, [] or only unassigned sub-attributes. */
@@ -104,6 +106,15 @@ export function report(
   message: string,
 ): void {
   context.issues.push({ code, path, message, scimType: SCIM_TYPE_OF[code] });
+}
+
+/** Notes that a compatibility option read the value at `path` (see {@link ScimAppliedRule}). */
+function applied(
+  context: ValueContext,
+  rule: keyof CompatibilityOptions,
+  path: ScimIssuePath,
+): void {
+  (context.applied ??= []).push({ rule, path });
 }
 
 /**
@@ -152,6 +163,7 @@ export function normalizeAttribute(
         );
         return UNASSIGNED;
       }
+      applied(context, 'singleElementArrays', path);
       single = (raw as unknown[])[0];
       if (single === null) return UNASSIGNED;
     }
@@ -259,7 +271,10 @@ function normalizeSingle(
       if (typeof raw === 'boolean') return raw;
       if (context.compatibility.booleanStrings && typeof raw === 'string') {
         const lowered = raw.toLowerCase();
-        if (lowered === 'true' || lowered === 'false') return lowered === 'true';
+        if (lowered === 'true' || lowered === 'false') {
+          applied(context, 'booleanStrings', path);
+          return lowered === 'true';
+        }
       }
       return fail('a boolean');
     case 'decimal':
@@ -303,6 +318,7 @@ function normalizeComplex(
     context.compatibility.stringAsComplexValue &&
     subAttributesOf(attribute).has('value')
   ) {
+    applied(context, 'stringAsComplexValue', path);
     // An empty string is "no manager" (Entra clears a manager with a replace to "").
     if (raw === '') return UNASSIGNED;
     input = { value: raw };

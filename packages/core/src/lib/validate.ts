@@ -47,7 +47,8 @@ const ID_OPTIONAL = new Set([SERVICE_PROVIDER_CONFIG_SCHEMA_URN, RESOURCE_TYPE_S
 /**
  * Validates a resource against its resource type and returns it normalised: canonical attribute
  * names, readOnly input dropped, null and `[]` removed, duplicates merged, `schemas` holding the base
- * URN and exactly the extensions that carry data. Problems come back as issues, never as throws.
+ * URN and exactly the extensions that carry data. Problems come back as issues, never as throws;
+ * the `compatibility` options that read the input are listed in `applied`, with their paths.
  * @example
  * ```ts
  * const result = validateResource(await request.json(), UserResourceType, { mode: 'create' });
@@ -69,6 +70,7 @@ export function validateResource(
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     partial: false,
     issues: [],
+    applied: undefined,
   };
   if (!isJsonObject(input)) {
     // A body that is not an object does not match the message at all (RFC 7644 §3.12 invalidSyntax).
@@ -151,9 +153,14 @@ export function validateResource(
     out.schemas.push(extension.urn);
     out[extension.urn] = data;
   }
-  return context.issues.length > 0
-    ? { ok: false, issues: context.issues }
-    : { ok: true, value: out };
+  return resultOf(context, out);
+}
+
+/** The result of a validation: its issues or its value, and the leniencies it used, if any. */
+function resultOf<T>(context: ValueContext, value: T): ScimResult<T> {
+  const { issues, applied } = context;
+  if (applied === undefined) return issues.length > 0 ? { ok: false, issues } : { ok: true, value };
+  return issues.length > 0 ? { ok: false, issues, applied } : { ok: true, value, applied };
 }
 
 interface GroupedKeys {
@@ -341,6 +348,7 @@ export function validateAttributeValue(
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     partial: options.partial === true,
     issues: [],
+    applied: undefined,
   };
   const normalized = normalizeAttribute(
     context,
@@ -348,6 +356,5 @@ export function validateAttributeValue(
     value,
     options.path ?? [attribute.name],
   );
-  if (context.issues.length > 0) return { ok: false, issues: context.issues };
-  return { ok: true, value: normalized === UNASSIGNED ? undefined : normalized };
+  return resultOf(context, normalized === UNASSIGNED ? undefined : normalized);
 }

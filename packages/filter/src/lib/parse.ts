@@ -1,6 +1,7 @@
-import { ScimError, type ScimIssue, type ScimResult } from '@scim/core';
+import { ScimError, type ScimAppliedRule, type ScimIssue, type ScimResult } from '@scim/core';
 import type { AttributePathNode, FilterNode, PatchPathNode } from './ast.js';
 import { FastReader } from './fast-parse.js';
+import { leniencyUsed } from './leniency.js';
 import { parse, SyntaxError as GrammarSyntaxError } from './generated/parser.js';
 
 /**
@@ -115,6 +116,7 @@ function run<T>(
     throw error;
   }
   let nodes = fast.nodes;
+  let applied: ScimAppliedRule[] | undefined;
   if (value === undefined) {
     const tooDeep = findExcessiveNesting(text, limits.maxDepth);
     if (tooDeep !== undefined) {
@@ -137,11 +139,16 @@ function run<T>(
       throw error;
     }
     nodes = startRule === 'Filter' ? countNodes(value as FilterNode, limits.maxNodes) : 0;
+    // Only the generated parser reads leniencies, and attribute paths have none.
+    if (options.lenient !== undefined && startRule !== 'AttributePath')
+      applied = leniencyUsed(text, value as FilterNode | PatchPathNode, options.lenient);
   }
   if (startRule === 'Filter' && nodes > limits.maxNodes) {
     return failure(`The ${what} has more than ${limits.maxNodes} expressions`);
   }
-  return { ok: true, value: value as T };
+  return applied === undefined
+    ? { ok: true, value: value as T }
+    : { ok: true, value: value as T, applied };
 }
 
 function failure(message: string): { ok: false; issues: readonly ScimIssue[] } {
@@ -205,7 +212,8 @@ function countNodes(root: FilterNode, stopAfter: number): number {
 
 /**
  * Parses a filter (RFC 7644 §3.4.2.2) into its AST, or returns an `invalidFilter` issue whose
- * message gives the column and what was expected.
+ * message gives the column and what was expected. The {@link FilterLeniency} options the text
+ * needed are listed in `applied`, each with the attribute path it applied to.
  * @example
  * ```ts
  * const result = safeParseFilter('emails[type eq "work"');
@@ -231,7 +239,8 @@ export function parseFilter(text: string, options: ParseFilterOptions = {}): Fil
 
 /**
  * Parses a PATCH operation's `path` (`attrPath` or `valuePath` with an optional sub-attribute, RFC
- * 7644 §3.5.2). Problems come back as `invalidPath` issues.
+ * 7644 §3.5.2). Problems come back as `invalidPath` issues; leniencies its value filter needed, in
+ * `applied`.
  * @example `safeParsePatchPath('members[value eq "2819c223"]')`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
  */

@@ -3,7 +3,13 @@ import type { ParseFilterOptions } from '@scim/filter';
 import type { AttributeChange } from './changes.js';
 import { Patch } from './engine.js';
 import { checkPaths } from './operation-error.js';
-import { limitsOf, PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from './options.js';
+import {
+  limitsOf,
+  PATCH_PRESETS,
+  type PatchAppliedRule,
+  type PatchCompatibility,
+  type PatchLimits,
+} from './options.js';
 import { readPatchRequest, type ReadOperation } from './request.js';
 
 /**
@@ -28,8 +34,8 @@ export interface ApplyPatchOptions {
 }
 
 /**
- * The outcome of a PATCH: the new resource (the input itself when nothing changed), and what changed
- * per attribute.
+ * The outcome of a PATCH: the new resource (the input itself when nothing changed), what changed
+ * per attribute, and the compatibility rules the request relied on (absent when it needed none).
  * @example `if (result.changed) await store.replace(result.resource)`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
  */
@@ -37,6 +43,8 @@ export interface PatchResult {
   readonly resource: ScimResource;
   readonly changed: boolean;
   readonly changes: readonly AttributeChange[];
+  /** In the order they applied, such as `caseInsensitiveOp` for Entra's `"op": "Replace"`. */
+  readonly applied?: readonly PatchAppliedRule[];
 }
 
 /**
@@ -112,6 +120,8 @@ export function applyPatch(
   const operations =
     Parsed.operationsOf(request) ?? readPatchRequest(request, compatibility, limits);
   const patch = new Patch(resource, options, compatibility, limits);
+  // Reading got this far only if the options allow an empty list (Entra's SCIM validator).
+  if (operations.length === 0) patch.note('allowEmptyOperations', ['Operations']);
   for (const operation of operations) patch.apply(operation);
   return patch.finish();
 }

@@ -11,7 +11,12 @@ import {
 import type { ApplyPatchOptions, PatchResult } from './apply.js';
 import { describeChanges, sameJson } from './changes.js';
 import { checkRequired, schemasOf } from './finish.js';
-import { valueCompatibility, type PatchCompatibility, type PatchLimits } from './options.js';
+import {
+  valueCompatibility,
+  type PatchAppliedRule,
+  type PatchCompatibility,
+  type PatchLimits,
+} from './options.js';
 import type { OperationKind, ReadOperation } from './request.js';
 import { readSchemaUrns, schemaUrnOf, type SchemasTarget } from './schemas-path.js';
 import { listedPositions, mergeInto, selectPositions, settlePrimary } from './selection.js';
@@ -33,6 +38,8 @@ export class Patch {
   private readonly touched: Touched[] = [];
   /** The resolved paths of this resource type and filter options, looked up when first needed. */
   private paths: Map<string, Target> | undefined;
+  /** The compatibility rules this request relied on, made when the first one is. */
+  private applied: PatchAppliedRule[] | undefined;
   /** What every value normalisation of this request is told, built once. */
   private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path' | 'partial'>>;
 
@@ -51,13 +58,29 @@ export class Patch {
     };
   }
 
+  /** Notes a compatibility rule the request relied on (see {@link PatchAppliedRule}). */
+  note(
+    rule: PatchAppliedRule['rule'],
+    path: PatchAppliedRule['path'],
+    layer: PatchAppliedRule['layer'] = 'patch',
+  ): void {
+    (this.applied ??= []).push({ rule, path, layer });
+  }
+
   apply(operation: ReadOperation): void {
     try {
+      if (operation.opCaseFolded)
+        this.note('caseInsensitiveOp', ['Operations', operation.index, 'op']);
       if (operation.path === undefined) {
         this.applyWithoutPath(operation);
         return;
       }
-      this.applyTo(operation.op, this.resolve(operation.path), operation);
+      const target = this.resolve(operation.path);
+      const leniencies = target.kind === 'attribute' ? target.selector?.applied : undefined;
+      if (leniencies !== undefined)
+        for (const { rule, path } of leniencies)
+          this.note(rule as PatchAppliedRule['rule'], path, 'filter');
+      this.applyTo(operation.op, target, operation);
     } catch (error) {
       throw namingOperation(operation, error);
     }
@@ -96,6 +119,7 @@ export class Patch {
           `'${key}' is a path, not an attribute name; send it as the operation's path`,
         );
       }
+      if (isPathKey) this.note('pathKeysInValue', [key]);
       const target = this.resolveKey(key);
       // `<core URN>:schemas` is `schemas` spelled as a path key: ignored for the same reason.
       if (target !== undefined && target.kind !== 'schemas')
@@ -105,11 +129,12 @@ export class Patch {
 
   /** Okta renames a group with its own `id` inside the value; only an equal id is ignored. */
   private isOwnId(key: string, value: unknown): boolean {
-    return (
+    const own =
       key.toLowerCase() === 'id' &&
       this.compatibility.ignoreOwnId === true &&
-      value === this.original.id
-    );
+      value === this.original.id;
+    if (own) this.note('ignoreOwnId', ['id']);
+    return own;
   }
 
   private resolve(path: string): Target {
@@ -227,6 +252,10 @@ export class Patch {
       partial,
     });
     if (!result.ok) throw ScimError.fromIssues(result.issues);
+    // The value leniencies are named as the PATCH options that switch them on.
+    if (result.applied !== undefined)
+      for (const { rule, path: where } of result.applied)
+        this.note(rule === 'booleanStrings' ? 'booleanStrings' : 'managerShorthand', where);
     return result.value;
   }
 
@@ -323,6 +352,10 @@ export class Patch {
       const given = this.normalize(sub ?? { ...attribute, multiValued: false }, raw, target.path);
       // A value that holds nothing creates nothing: no element made of the filter's terms alone.
       if (given === undefined) return;
+      // The attribute's path, not the filter's text: a filter holds values, and notes go to logs.
+      this.note('createFromFilter', [
+        sub === undefined ? target.path : `${target.path}.${sub.name}`,
+      ]);
       const element =
         sub === undefined
           ? { ...selector.pinned, ...(isJsonObject(given) ? given : {}) }
@@ -396,6 +429,7 @@ export class Patch {
     ) {
       // A value list says which values to remove, in every preset (X-ENTRA-02, P-PATCH-41): Entra
       // removes one member this way, and reading it as "remove all" empties the group.
+      this.note('removeMembersByValue', [target.path]);
       this.removeListed(target, operation.value);
       return;
     }
@@ -446,10 +480,11 @@ export class Patch {
     checkRequired(this.options.resourceType, resource);
     resource.schemas = schemasOf(this.options.resourceType, resource);
     const changes = describeChanges(this.original, resource, this.touched);
-    if (changes.length === 0 && sameJson(this.original.schemas, resource.schemas)) {
-      return { resource: this.original, changed: false, changes };
-    }
-    return { resource, changed: true, changes };
+    const result: PatchResult =
+      changes.length === 0 && sameJson(this.original.schemas, resource.schemas)
+        ? { resource: this.original, changed: false, changes }
+        : { resource, changed: true, changes };
+    return this.applied === undefined ? result : { ...result, applied: this.applied };
   }
 }
 

@@ -1,4 +1,9 @@
-import { DEFAULT_MAX_STRING_LENGTH, type CompatibilityOptions } from '@scim/core';
+import {
+  DEFAULT_MAX_STRING_LENGTH,
+  type CompatibilityOptions,
+  type ScimAppliedRule,
+} from '@scim/core';
+import type { FilterLeniency } from '@scim/filter';
 
 /**
  * The dialects of real SCIM clients, each a named option (all off under the `rfc` preset). Every
@@ -30,6 +35,19 @@ export interface PatchCompatibility {
   readonly ignoreOwnId?: boolean;
   /** An empty `Operations` list is a no-op instead of invalidSyntax (Entra's SCIM validator). */
   readonly allowEmptyOperations?: boolean;
+}
+
+/**
+ * A compatibility rule a PATCH relied on, with the path it applied to: one of the
+ * {@link PatchCompatibility} options (`layer: 'patch'`; `removeMembersByValue` names the value-list
+ * remove that every preset reads), or a filter leniency in a path's value filter (`layer: 'filter'`).
+ * @example `{ rule: 'caseInsensitiveOp', path: ['Operations', 0, 'op'], layer: 'patch' } // "op": "Replace"`
+ * @see https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility
+ */
+export interface PatchAppliedRule extends ScimAppliedRule<
+  keyof PatchCompatibility | keyof FilterLeniency
+> {
+  readonly layer: 'patch' | 'filter';
 }
 
 // Quirks with no other meaning under RFC 7644: each turns a 400 into what the client meant, and none

@@ -27,6 +27,8 @@ export type OperationKind = 'add' | 'remove' | 'replace';
 export interface ReadOperation {
   readonly index: number;
   readonly op: OperationKind;
+  /** The op was read by `caseInsensitiveOp` (`"Replace"`). */
+  readonly opCaseFolded: boolean;
   readonly path: string | undefined;
   readonly hasValue: boolean;
   readonly value: unknown;
@@ -100,6 +102,7 @@ function readOperation(
   return {
     index,
     op,
+    opCaseFolded: op !== opText,
     path: path === undefined || path.trim() === '' ? undefined : path,
     hasValue: valueKey !== undefined,
     value,

@@ -5,12 +5,13 @@ import {
   resolveAttributePath,
   ScimError,
   type AttributeDefinition,
+  type ScimAppliedRule,
   type ScimResourceType,
 } from '@scim/core';
 import {
   compileValuePathFilter,
-  parsePatchPath,
   printAttributePath,
+  safeParsePatchPath,
   type FilterNode,
   type FilterPredicate,
   type ParseFilterOptions,
@@ -25,6 +26,8 @@ export interface ValueSelector {
   /** The filter is `value eq "x"` and values are identified by `value`: found by index, not by a scan. */
   readonly byValue: boolean;
   readonly text: string;
+  /** The filter leniencies its value filter needed, reported by every request that uses the path. */
+  readonly applied: readonly ScimAppliedRule[] | undefined;
 }
 
 export interface AttributeTarget {
@@ -107,7 +110,10 @@ function resolveUncached(
   resourceType: ScimResourceType,
   parseOptions: ParseFilterOptions,
 ): Target {
-  const node = parsePatchPath(text, parseOptions);
+  const parsed = safeParsePatchPath(text, parseOptions);
+  if (!parsed.ok)
+    throw ScimError.invalidPath(parsed.issues.map((issue) => issue.message).join('; '));
+  const node = parsed.value;
   const schemas = schemasTargetOf(node, text, resourceType);
   if (schemas !== undefined) return schemas;
   const attributeText = printAttributePath(node.path);
@@ -169,7 +175,7 @@ function resolveUncached(
     Object.keys(pinned).length === 1 &&
     'value' in pinned &&
     isValueIdentity(attribute);
-  const selector: ValueSelector = { test, pinned, byValue, text };
+  const selector: ValueSelector = { test, pinned, byValue, text, applied: parsed.applied };
   return { kind: 'attribute', urn, attribute, sub, selector, path: resolved.value.path };
 }
 

@@ -5,6 +5,7 @@ import type { Engine } from './engine.js';
 import type { Outcome } from './http.js';
 import type { Authentication } from './options.js';
 import type { LifecycleEvent } from './lifecycle/outbox.js';
+import type { Exchange } from './observe.js';
 
 /** One request's context; a bulk request's operations share their bulk request's. */
 export interface Scope {
@@ -40,6 +41,12 @@ export interface Scope {
   readonly txn: string | undefined;
   /** An asynchronous request's completion, which its unit of work records with the write. */
   readonly completion: Completion | undefined;
+  /**
+   * What the request's log record collects, such as the compatibility rules it relied on; shared
+   * by a bulk request's operations. Undefined for work that no log record describes (an
+   * asynchronous request run after its 202).
+   */
+  readonly exchange: Exchange | undefined;
   /** Aborts when the client goes away or the deadline passes; made on first read, as it costs. */
   readonly signal: AbortSignal;
   /**
@@ -133,6 +140,7 @@ export function createScope(
   caller: Authentication | undefined,
   deadline: Deadline | undefined,
   deliveries: Promise<void>[] = [],
+  exchange?: Exchange,
 ): Scope {
   let signal: AbortSignal | undefined;
   return {
@@ -151,6 +159,7 @@ export function createScope(
     txn: undefined,
     completion: undefined,
     deliveries,
+    exchange,
     // Read on demand: AbortSignal.any costs more than most whole requests.
     get signal() {
       signal ??=
@@ -190,6 +199,7 @@ export function rescope(scope: Scope, changes: ScopeChanges): Scope {
     txn: 'txn' in changes ? changes.txn : scope.txn,
     completion: 'completion' in changes ? changes.completion : scope.completion,
     deliveries: scope.deliveries,
+    exchange: scope.exchange,
     get signal() {
       return scope.signal;
     },

@@ -8,7 +8,7 @@ import { createEngine, type Engine } from './engine.js';
 import { clientError } from './errors.js';
 import { execute } from './execute.js';
 import { errorOutcome, readJsonBody, toResponse, type Outcome } from './http.js';
-import { createExchange, logExchange, requestIdOf, type Exchange } from './observe.js';
+import { createExchange, logExchange, noteDialect, requestIdOf, type Exchange } from './observe.js';
 import type { Authentication, ScimHandlerOptions } from './options.js';
 import type { ScimOutbox } from './lifecycle/outbox.js';
 import { inputOf, parseOperation } from './parse.js';
@@ -192,7 +192,17 @@ export async function pipeline(
     if (verdict.failure !== undefined)
       engine.onError(verdict.failure, request, { requestId: exchange.requestId });
   }
-  const scope = createScope(engine, request, url, exchange.requestId, caller, deadline, deliveries);
+  noteDialect(engine, exchange);
+  const scope = createScope(
+    engine,
+    request,
+    url,
+    exchange.requestId,
+    caller,
+    deadline,
+    deliveries,
+    exchange,
+  );
   const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
     const parsed = await readJsonBody(request, maxBytes);
     if (engine.debug) exchange.requestBody = parsed;

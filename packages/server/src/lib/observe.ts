@@ -1,7 +1,7 @@
 // What the handler tells the application about each request: its id, the log record, redaction.
-import type { ScimError } from '@scim/core';
-import type { Engine } from './engine.js';
-import type { RequestLogRecord } from './options.js';
+import { formatIssuePath, type ScimError, type ScimIssuePath } from '@scim/core';
+import type { Engine, Scope } from './engine.js';
+import { SERVER_PRESETS, type RequestLogRecord, type ServerPresetName } from './options.js';
 
 /** What one request collects on its way for its log record. */
 export interface Exchange {
@@ -19,6 +19,13 @@ export interface Exchange {
   responseBody: unknown;
   /** The error the response was made from. */
   error: ScimError | undefined;
+  /**
+   * The dialect of the engine that ran the request when it is not the handler's own (a tenant's,
+   * in a multi-tenant handler); the log record reads the handler's engine otherwise.
+   */
+  dialect: string | undefined;
+  /** The compatibility rules the request relied on, made on the first one: most rely on none. */
+  compatibility: AppliedCompatibility[] | undefined;
 }
 
 // Ids travel into log lines and error details: nothing but a short run of safe characters is taken.
@@ -39,7 +46,61 @@ export function createExchange(requestId: string): Exchange {
     requestBody: undefined,
     responseBody: undefined,
     error: undefined,
+    dialect: undefined,
+    compatibility: undefined,
   };
+}
+
+/** One compatibility rule a request relied on, as its log record lists it. */
+export type AppliedCompatibility = NonNullable<RequestLogRecord['compatibility']>[number];
+
+/**
+ * Notes the compatibility rules a parser or validator reported for this request's log record, once
+ * each (a retried write reports its rules again). Costs nothing when none applied or nothing logs.
+ */
+export function noteCompatibility(
+  scope: Scope,
+  layer: AppliedCompatibility['layer'],
+  applied:
+    | readonly {
+        readonly rule: string;
+        readonly path: ScimIssuePath;
+        readonly layer?: AppliedCompatibility['layer'];
+      }[]
+    | undefined,
+): void {
+  const { exchange } = scope;
+  if (applied === undefined || exchange === undefined || scope.engine.log === undefined) return;
+  const rules = (exchange.compatibility ??= []);
+  for (const use of applied) {
+    const path = formatIssuePath(use.path);
+    const rule: AppliedCompatibility = {
+      rule: use.rule,
+      layer: use.layer ?? layer,
+      ...(path === '' ? {} : { path }),
+    };
+    if (!rules.some((seen) => sameRule(seen, rule))) rules.push(rule);
+  }
+}
+
+function sameRule(a: AppliedCompatibility, b: AppliedCompatibility): boolean {
+  return a.rule === b.rule && a.layer === b.layer && a.path === b.path;
+}
+
+/**
+ * A tenant's engine may have a dialect of its own, which the handler's log record cannot see:
+ * noted for its requests. A single handler's record reads its own engine's.
+ */
+export function noteDialect(engine: Engine, exchange: Exchange): void {
+  if (engine.tenant !== undefined && engine.log !== undefined) exchange.dialect = dialectOf(engine);
+}
+
+const PRESET_NAMES = Object.keys(SERVER_PRESETS) as ServerPresetName[];
+
+/** The preset an engine runs, by name, or `custom` for a bundle of its own. */
+export function dialectOf(engine: Engine): string {
+  for (const name of PRESET_NAMES) if (SERVER_PRESETS[name] === engine.compatibility) return name;
+  return 'custom';
 }
 
 const REDACTED = '[redacted]';
@@ -100,9 +161,11 @@ export function logExchange(
     durationMs: performance.now() - startedAt,
     principal: exchange.principal,
     tenant: exchange.tenant,
+    dialect: exchange.dialect ?? dialectOf(engine),
     ...(response.status >= 400
       ? { error: { scimType: exchange.error?.scimType, detail: exchange.error?.detail } }
       : {}),
+    ...(exchange.compatibility === undefined ? {} : { compatibility: exchange.compatibility }),
   };
   if (!engine.debug) {
     write(engine, request, exchange, log, base);
@@ -155,8 +218,8 @@ async function responseBodyOf(response: Response): Promise<{ responseBody?: unkn
 
 /**
  * One request as a developer reads it in a terminal: `PATCH /scim/v2/Users/2819c223 400 1.2 ms`,
- * then the error's scimType and detail, and with `debug` the request and response bodies, each on
- * a line of its own.
+ * then the error's scimType and detail, the compatibility rules it relied on, and with `debug` the
+ * request and response bodies, each on a line of its own.
  * @example `createScimHandler({ …, log: (record) => console.log(formatRequestLog(record)) })`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
  */
@@ -169,6 +232,12 @@ export function formatRequestLog(record: RequestLogRecord): string {
     // A detail can quote what the client sent (an id, a path): kept on its one line.
     const parts = [scimType, detail].filter((part) => part !== undefined).map(escapeControl);
     lines.push(`  ${parts.join(': ')}`);
+  }
+  if (record.compatibility !== undefined) {
+    const rules = record.compatibility.map(({ rule, path }) =>
+      path === undefined ? rule : `${rule} at ${escapeControl(path)}`,
+    );
+    lines.push(`  compatibility: ${rules.join(', ')}`);
   }
   if (record.requestBody !== undefined)
     lines.push(`  request: ${JSON.stringify(record.requestBody)}`);

@@ -99,8 +99,26 @@ export interface RequestLogRecord {
   /** What `authenticate` returned; undefined before authentication or for anonymous access. */
   readonly principal: unknown;
   readonly tenant: string | undefined;
+  /**
+   * The compatibility preset the request was served under (`rfc`, `default`, `entra`, `okta`), or
+   * `custom` for a bundle of options.
+   */
+  readonly dialect?: string;
   /** Set for every answer of 400 and above. */
   readonly error?: { readonly scimType: string | undefined; readonly detail: string | undefined };
+  /**
+   * The client quirks the request relied on, present only when at least one did: each the option
+   * that allowed it (`booleanStrings` for Entra's `"active": "False"`, `bareWordValues` for
+   * `externalId eq jyoung`, `caseInsensitiveOp` for `"op": "Replace"`, …), the layer it belongs to
+   * and the attribute path. See docs/compatibility.md. Rules of a request answered 202 and run
+   * later (`asyncRequests`) are not listed.
+   */
+  readonly compatibility?: readonly {
+    readonly rule: string;
+    readonly layer: 'validation' | 'filter' | 'patch';
+    /** Such as `active`, `emails.value` or `Operations[0].op`; absent for the request as a whole. */
+    readonly path?: string;
+  }[];
   /** With `debug`: request headers, `Authorization` and `Cookie` redacted. */
   readonly requestHeaders?: Readonly<Record<string, string>>;
   /** With `debug`: the parsed JSON request body, every `password` value redacted. */

@@ -115,9 +115,9 @@ export async function parseOperation(
   checkMethod(match, method);
   switch (match.name) {
     case 'root':
-      return { kind: 'listAll', query: parseListAllQuery(engine, fromUrl(input)) };
+      return { kind: 'listAll', query: parseListAllQuery(engine, fromUrl(input), scope) };
     case 'rootSearch':
-      return { kind: 'listAll', query: parseListAllQuery(engine, await fromBody(input)) };
+      return { kind: 'listAll', query: parseListAllQuery(engine, await fromBody(input), scope) };
     case 'bulk':
       if (!engine.features.bulk)
         throw ScimError.notImplemented('Bulk is not supported by this service provider');
@@ -144,10 +144,13 @@ export async function parseResourceOperation(
   const resourceType = match.resourceType as ScimResourceType;
   if (match.name === 'search')
     // URL query parameters on .search are ignored; the body wins (checklist P-SEARCH-08).
-    return { kind: 'list', query: parseListQuery(engine, resourceType, await fromBody(input)) };
+    return {
+      kind: 'list',
+      query: parseListQuery(engine, resourceType, await fromBody(input), scope),
+    };
   if (match.name === 'collection') {
     if (method === 'GET')
-      return { kind: 'list', query: parseListQuery(engine, resourceType, fromUrl(input)) };
+      return { kind: 'list', query: parseListQuery(engine, resourceType, fromUrl(input), scope) };
     const projection = projectionOf(resourceType, fromUrl(input));
     return { kind: 'create', resourceType, projection, body: await input.body() };
   }

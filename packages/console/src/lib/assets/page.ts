@@ -65,6 +65,7 @@ export function consolePage(basePath: string): string {
 <h2 id="detail-title"></h2>
 <dl id="detail-facts"></dl>
 <div id="detail-error" class="error-box" hidden><h3>Error</h3><p><code id="detail-scimtype"></code> <span id="detail-message"></span></p></div>
+<div id="detail-rules" hidden><h3>Compatibility rules applied</h3><ul id="detail-rules-list" class="rules"></ul></div>
 <div id="detail-changes"></div>
 <h3>Request body</h3>
 <pre id="detail-request"></pre>

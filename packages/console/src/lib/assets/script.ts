@@ -82,7 +82,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       fact(facts, 'Time', d.at);
       fact(facts, 'Duration', d.durationMs + ' ms');
       fact(facts, 'Tenant', d.tenant);
-      fact(facts, 'Dialect', d.compatibility);
+      fact(facts, 'Dialect', d.dialect);
       fact(facts, 'Query', d.query ? decodeQuery(d.query) : '');
       fact(facts, 'User-Agent', d.requestHeaders && d.requestHeaders['user-agent']);
       fact(facts, 'Caller', d.principal === null ? '' : JSON.stringify(d.principal));
@@ -92,6 +92,18 @@ export const CONSOLE_JS = String.raw`'use strict';
         document.getElementById('detail-scimtype').textContent = d.error.scimType || '(no scimType)';
         document.getElementById('detail-message').textContent = d.error.detail || '';
       }
+      // The client quirks the SCIM endpoint accepted in this request, by the option that allowed each.
+      var rules = d.compatibility || [];
+      var ruleList = document.getElementById('detail-rules-list');
+      clear(ruleList);
+      document.getElementById('detail-rules').hidden = rules.length === 0;
+      rules.forEach(function (rule) {
+        var item = el('li', 'rule');
+        item.appendChild(el('code', 'rule-name', rule.rule));
+        if (rule.path) { item.appendChild(document.createTextNode(' at ')); item.appendChild(el('code', 'rule-path', rule.path)); }
+        item.appendChild(el('span', 'layer', ' (' + rule.layer + ')'));
+        ruleList.appendChild(item);
+      });
       var changes = document.getElementById('detail-changes');
       clear(changes);
       (d.changes || []).forEach(function (change) { changes.appendChild(changeView(change)); });

@@ -45,6 +45,8 @@ form.search input { flex: 1; font: 13px ui-monospace, monospace; padding: .35rem
 form.search select { font: inherit; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
 #resource-error { margin: 0 0 .75rem; }
 h2.section { font-size: 1rem; margin: 1.5rem 0 .5rem; }
+ul.rules { margin: .25rem 0; padding-left: 1.2rem; }
+ul.rules code { font-size: .85rem; } ul.rules .layer { color: var(--muted); font-size: .8rem; }
 ul.members { margin: .25rem 0; padding-left: 1.2rem; font-family: ui-monospace, monospace; font-size: .85rem; }
 body.login main { max-width: 22rem; margin: 15vh auto; }
 body.login form { display: grid; gap: .5rem; }

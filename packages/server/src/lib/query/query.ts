@@ -11,7 +11,7 @@ import {
 import {
   bindFilter,
   compileBoundFilter,
-  parseFilter,
+  safeParseFilter,
   type BoundFilterNode,
   type FilterNode,
 } from '@scim/filter';
@@ -19,6 +19,7 @@ import { digest, invalidCursor, isOutlivedPage, type CursorPosition } from './cu
 import type { QueryParameters } from '../parameters.js';
 import { plainPath, storeContext, type Engine, type Scope } from '../engine.js';
 import { scimJson, type Outcome } from '../http.js';
+import { noteCompatibility } from '../observe.js';
 import { present, storeAttributesOf } from '../present.js';
 import { sortAttribute, sortResources } from './sort.js';
 import {
@@ -38,10 +39,15 @@ export function projectionOf(
   return result.value;
 }
 
-export function parseFilterParameter(engine: Engine, text: string): FilterNode {
+/** Parses `filter`; the leniencies it needed go to the request's log record when `scope` is given. */
+export function parseFilterParameter(engine: Engine, text: string, scope?: Scope): FilterNode {
   if (!engine.features.filter)
     throw ScimError.invalidFilter('Filtering is not supported by this service provider');
-  return parseFilter(text, engine.filterParsing);
+  const result = safeParseFilter(text, engine.filterParsing);
+  if (!result.ok)
+    throw ScimError.invalidFilter(result.issues.map((issue) => issue.message).join('; '));
+  if (scope !== undefined) noteCompatibility(scope, 'filter', result.applied);
+  return result.value;
 }
 
 function sortOf(
@@ -205,10 +211,13 @@ export function parseListQuery(
   engine: Engine,
   resourceType: ScimResourceType,
   parameters: QueryParameters,
+  scope?: Scope,
 ): ListQuery {
   const projection = projectionOf(resourceType, parameters);
   const filter =
-    parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
+    parameters.filter === undefined
+      ? undefined
+      : parseFilterParameter(engine, parameters.filter, scope);
   const bound =
     filter === undefined ? undefined : bindFilter(filter, resourceType, engine.filterBinding);
   if (bound !== undefined && parameters.source === 'url') refuseSensitive(engine, bound);
@@ -382,7 +391,11 @@ export interface ListAllQuery {
 }
 
 /** `GET /` and `POST /.search`: every resource type, unknown attributes read as absent (P-FILTER-28). */
-export function parseListAllQuery(engine: Engine, parameters: QueryParameters): ListAllQuery {
+export function parseListAllQuery(
+  engine: Engine,
+  parameters: QueryParameters,
+  scope?: Scope,
+): ListAllQuery {
   if (parameters.sortBy !== undefined)
     throw ScimError.invalidValue('sortBy is not supported across resource types');
   // Answering page one without a nextCursor would read as "that is everything" to a cursor client.
@@ -392,7 +405,9 @@ export function parseListAllQuery(engine: Engine, parameters: QueryParameters): 
     );
   // Without a filter every resource of every type is listed, within maxScan (RFC 7644 §3.4.2.1).
   const filter =
-    parameters.filter === undefined ? undefined : parseFilterParameter(engine, parameters.filter);
+    parameters.filter === undefined
+      ? undefined
+      : parseFilterParameter(engine, parameters.filter, scope);
   const plans = engine.resourceTypes.map((resourceType) => {
     const bound =
       filter === undefined

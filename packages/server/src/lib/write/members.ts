@@ -8,6 +8,7 @@ import {
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
+import type { PatchAppliedRule } from '@scim/patch';
 import { storeContext, type Scope } from '../engine.js';
 import { memberOfFilter, readGroups } from '../present.js';
 import type { StoreMember } from '../store.js';
@@ -78,6 +79,8 @@ const ONLY_ID = { attributes: { include: ['id'] } } as const;
 export interface MembershipPatch {
   readonly add: readonly Json[];
   readonly remove: readonly string[];
+  /** The compatibility rules it relied on, as `applyPatch` would report them; absent for none. */
+  readonly applied?: readonly PatchAppliedRule[];
 }
 
 const MEMBER_FILTER = /^members\[\s*value\s+eq\s+("(?:[^"\\]|\\.)*")\s*\]$/i;
@@ -100,10 +103,20 @@ export function membershipPatchOf(
   // Keyed as the store keys members (case-folded unless caseExact), so "ID1" and "id1" are one member.
   const net = new Map<string, { readonly value: string; readonly add: Json | undefined }>();
   const key = (value: string) => attributeValueKey(valueOf, value);
-  for (const operation of body.Operations as unknown[]) {
+  let applied: PatchAppliedRule[] | undefined;
+  const operations = body.Operations as unknown[];
+  for (let index = 0; index < operations.length; index++) {
+    const operation = operations[index];
     if (!isJsonObject(operation) || typeof operation.op !== 'string') return undefined;
     if (typeof operation.path !== 'string') return undefined;
     const op = operation.op.toLowerCase();
+    // parsePatch read the same body first, so "Add" gets here only where caseInsensitiveOp is on.
+    if (op !== operation.op)
+      (applied ??= []).push({
+        rule: 'caseInsensitiveOp',
+        path: ['Operations', index, 'op'],
+        layer: 'patch',
+      });
     const path = operation.path.trim();
     const filtered = MEMBER_FILTER.exec(path);
     if (filtered !== null) {
@@ -117,6 +130,8 @@ export function membershipPatchOf(
     if (path.toLowerCase() !== 'members' || (op !== 'add' && op !== 'remove')) return undefined;
     const values = operation.value;
     if (!Array.isArray(values) || values.length === 0) return undefined;
+    if (op === 'remove')
+      (applied ??= []).push({ rule: 'removeMembersByValue', path: ['members'], layer: 'patch' });
     for (const member of values as unknown[]) {
       if (!isPlainMember(member, maxStringLength)) return undefined;
       // Re-inserted, so the map's order is the order of the last operation on each member.
@@ -131,7 +146,7 @@ export function membershipPatchOf(
     if (change.add === undefined) remove.push(change.value);
     else add.push(change.add);
   }
-  return { add, remove };
+  return applied === undefined ? { add, remove } : { add, remove, applied };
 }
 
 /** The `value` sub-attribute of the group type's `members`, whose rules key a member. */

@@ -10,6 +10,7 @@ import {
 } from '@scim/core';
 import { applyPatch } from '@scim/patch';
 import { notFound, storeContext, type Scope } from '../engine.js';
+import { noteCompatibility } from '../observe.js';
 import { noContent, scimJson, type Outcome } from '../http.js';
 import { applyMembershipPatch, removeMemberships, type MembershipPatch } from './members.js';
 import type { ResourceOperation } from '../parse.js';
@@ -74,6 +75,7 @@ export async function createResource(
     ...scope.engine.validation,
     mode: 'create',
   });
+  noteCompatibility(scope, 'validation', result.applied);
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const stored = await commitWrite(scope, {
     operation: 'create',
@@ -104,7 +106,10 @@ export async function replaceResource(
   const validation = { ...scope.engine.validation, mode: 'replace' } as const;
   // What the body alone can tell is refused before any store call; immutables need the stored copy.
   const shape = validateResource(body, resourceType, validation);
-  if (!shape.ok) throw ScimError.fromIssues(shape.issues);
+  if (!shape.ok) {
+    noteCompatibility(scope, 'validation', shape.applied);
+    throw ScimError.fromIssues(shape.issues);
+  }
   const existing = await scope.engine
     .storeFor(resourceType)
     .get(id, storeContext(scope, resourceType));
@@ -112,6 +117,8 @@ export async function replaceResource(
   // PUT never creates (RFC 7644 §3.5.1).
   if (existing === undefined) throw notFound(resourceType, id);
   const result = validateResource(body, resourceType, { ...validation, existing });
+  // Noted from the second reading only: the first read the same body with the same rules.
+  noteCompatibility(scope, 'validation', result.applied);
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const stored = await commitWrite(scope, {
     operation: 'replace',
@@ -131,6 +138,7 @@ export async function patchResource(
   const answer = engine.patchResponse(resourceType);
   if (takesMembershipPath(scope, operation)) {
     const membership = operation.membership as MembershipPatch;
+    noteCompatibility(scope, 'patch', membership.applied);
     const done = await applyMembershipPatch(scope, resourceType, id, membership);
     if (done === undefined) throw notFound(resourceType, id);
     if (answer !== 'resource' && projection.kind === 'default')
@@ -148,6 +156,7 @@ export async function patchResource(
   checkIfMatch(engine, preconditions.ifMatch, existing);
   if (existing === undefined) throw notFound(resourceType, id);
   const result = applyPatch(existing, patch, engine.patchOptions(resourceType));
+  noteCompatibility(scope, 'patch', result.applied);
   const stored = result.changed
     ? await commitWrite(scope, {
         operation: 'patch',
