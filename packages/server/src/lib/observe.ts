@@ -107,27 +107,61 @@ const REDACTED = '[redacted]';
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 /**
- * A copy of a JSON body with every `password` value replaced, including PATCH operations whose path
- * names the password (RFC 7643 §4.1.1: the password is writeOnly and never returned).
+ * A JSON body with every `password` value replaced, including PATCH operations whose path names the
+ * password (RFC 7643 §4.1.1: the password is writeOnly and never returned). Only what leads to a
+ * secret is copied: a body without one (most are) comes back as it is, so debug logging costs a walk
+ * of the body rather than a copy of it. The request is answered before its record is made, so the
+ * server never changes what the record holds.
  */
 export function redact(value: unknown): unknown {
   // Recursion is safe here: request bodies are depth-limited when read, and responses are our own.
-  if (Array.isArray(value)) return value.map(redact);
   if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const element: unknown = value[index];
+      const redacted = redact(element);
+      if (redacted !== element) (copy ??= value.slice())[index] = redacted;
+    }
+    return copy ?? value;
+  }
   const record = value as Record<string, unknown>;
-  const pathIsSecret = typeof record.path === 'string' && /password/i.test(record.path);
-  const out: Record<string, unknown> = {};
-  for (const [name, element] of Object.entries(record)) {
-    const secret = /^password$/i.test(name) || (pathIsSecret && /^value$/i.test(name));
+  const pathIsSecret = typeof record.path === 'string' && SECRET_PATH.test(record.path);
+  let copy: Record<string, unknown> | undefined;
+  for (const name of Object.keys(record)) {
+    const element = record[name];
+    const secret = isPasswordName(name) || (pathIsSecret && name.toLowerCase() === 'value');
+    const redacted = secret ? REDACTED : redact(element);
+    if (redacted === element) continue;
+    copy ??= copyOf(record);
     // defineProperty, so a `__proto__` key stays a plain key of the copy.
-    Object.defineProperty(out, name, {
-      value: secret ? REDACTED : redact(element),
+    Object.defineProperty(copy, name, {
+      value: redacted,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
-  return out;
+  return copy ?? value;
+}
+
+const SECRET_PATH = /password/i;
+
+function isPasswordName(name: string): boolean {
+  return name.length === 8 && name.toLowerCase() === 'password';
+}
+
+/** A shallow copy that keeps a `__proto__` key a plain key. */
+function copyOf(record: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(record))
+    Object.defineProperty(copy, name, {
+      value: record[name],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return copy;
 }
 
 function redactedHeaders(headers: Headers): Record<string, string> {

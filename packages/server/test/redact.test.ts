@@ -1,0 +1,83 @@
+// The debug log's redaction (RFC 7643 §4.1.1: password is writeOnly, returned "never"): every
+// password value is replaced, and only what leads to one is copied, so logging a body without a
+// secret costs a walk rather than a copy.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { redact } from '../src/lib/observe.js';
+
+describe('redact', () => {
+  it('a body without a password comes back as the same object, untouched', () => {
+    const body = { schemas: ['x'], userName: 'bjensen', emails: [{ value: 'b@example.com' }] };
+    expect(redact(body)).toBe(body);
+  });
+
+  it('copies only the path to a password, in any case of the name, and leaves the input alone', () => {
+    const emails = [{ value: 'b@example.com' }];
+    const body = { userName: 'bjensen', emails, nested: { PassWord: 'hunter2', keep: 1 } };
+    const redacted = redact(body) as typeof body;
+    expect(redacted).not.toBe(body);
+    expect(redacted.emails).toBe(emails);
+    expect(redacted.nested).toEqual({ PassWord: '[redacted]', keep: 1 });
+    expect(body.nested.PassWord).toBe('hunter2');
+  });
+
+  it('redacts the value of a PATCH operation whose path names the password', () => {
+    const operations = [
+      { op: 'replace', path: 'password', value: 'hunter3' },
+      { op: 'replace', path: 'nickName', value: 'Babs' },
+    ];
+    const redacted = redact({ Operations: operations }) as { Operations: unknown[] };
+    expect(redacted.Operations[0]).toEqual({
+      op: 'replace',
+      path: 'password',
+      value: '[redacted]',
+    });
+    expect(redacted.Operations[1]).toBe(operations[1]);
+  });
+
+  it('a __proto__ key stays a plain key of the copy', () => {
+    const body = JSON.parse('{"__proto__": {"password": "x"}, "a": 1}') as Record<string, unknown>;
+    const redacted = redact(body) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(redacted)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(redacted, '__proto__')?.value).toEqual({
+      password: '[redacted]',
+    });
+  });
+
+  it('property: no password value survives, and whatever holds none is shared', () => {
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('password', 'Password', 'path', 'value'), fc.string()),
+          tie('value'),
+          { maxKeys: 4 },
+        ),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (body) => {
+        const before = JSON.stringify(body);
+        const redacted = redact(body);
+        expect(JSON.stringify(body)).toBe(before);
+        const secrets: unknown[] = [];
+        const walk = (value: unknown): void => {
+          if (Array.isArray(value)) value.forEach(walk);
+          else if (typeof value === 'object' && value !== null)
+            for (const [name, element] of Object.entries(value)) {
+              if (name.toLowerCase() === 'password') secrets.push(element);
+              walk(element);
+            }
+        };
+        walk(redacted);
+        expect(secrets.every((secret) => secret === '[redacted]')).toBe(true);
+        if (!/"password"/i.test(before) && !/"path"/.test(before)) expect(redacted).toBe(body);
+      }),
+    );
+  });
+});
