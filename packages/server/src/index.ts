@@ -118,3 +118,4 @@ export type {
   StoreQueryResult,
   StoreSort,
 } from './lib/store.js';
+export { resolveGroupMemberships, type ReachedGroup } from './lib/nested-groups.js';

@@ -8,7 +8,8 @@ import {
 } from '@scim/core';
 import { bindFilter, type FilterNode } from '@scim/filter';
 import { locationOf, storeContext, type Scope } from './engine.js';
-import type { StoreAttributes } from './store.js';
+import { resolveGroupMemberships } from './nested-groups.js';
+import type { StoreAttributes, StoreMembership } from './store.js';
 
 type Json = Record<string, unknown>;
 
@@ -125,12 +126,6 @@ export async function readGroups(
   return result.resources;
 }
 
-/** A group a user belongs to, as `groups` shows it. */
-interface GroupRef {
-  readonly id: string;
-  readonly displayName: string | undefined;
-}
-
 /** Past this many groups to look up at once, every group with members is read in one query instead. */
 const MAX_GROUPS_PER_LOOKUP = 500;
 
@@ -150,86 +145,44 @@ async function membershipsOf(
   // One context serves every level's lookup: nothing in it changes between them.
   let context: ReturnType<typeof storeContext> | undefined;
   const query = (filter: FilterNode) => readGroups(scope, groupType, filter);
-  // The groups listing each id asked about so far. Once a level is large, every group with members
-  // is read in one query and kept, and later levels are answered from it.
-  const containing = new Map<string, GroupRef[]>();
+  // Once a level is large, every group with members is read in one query and kept, and later
+  // levels are answered from it.
   let everyGroup: readonly ScimResource[] | undefined;
-  const parentsOf = async (ids: readonly string[]): Promise<void> => {
-    if (ids.length === 0) return;
+  const groupsListing = async (ids: readonly string[]): Promise<StoreMembership[]> => {
     if (store.groupsOf !== undefined) {
       // Ids and names only: the size of the groups costs nothing here.
       context ??= storeContext(scope, groupType);
-      for (const row of await store.groupsOf(ids, context)) {
-        const list = containing.get(row.member) ?? [];
-        if (!list.some((group) => group.id === row.group))
-          list.push({ id: row.group, displayName: row.displayName });
-        containing.set(row.member, list);
-      }
-      return;
+      return [...(await store.groupsOf(ids, context))];
     }
     if (everyGroup === undefined && ids.length > MAX_GROUPS_PER_LOOKUP)
       everyGroup = await query({ type: 'present', path: MEMBERS });
     const groups = everyGroup ?? (await query(memberOfFilter(ids)));
     const wanted = new Set(ids);
+    const rows: StoreMembership[] = [];
     for (const group of groups) {
       if (!Array.isArray(group.members)) continue;
-      for (const member of group.members as unknown[]) {
-        if (!isJsonObject(member) || typeof member.value !== 'string') continue;
-        if (!wanted.has(member.value)) continue;
-        const list = containing.get(member.value) ?? [];
-        if (!list.some((known) => known.id === group.id))
-          list.push({
-            id: group.id as string,
-            displayName: typeof group.displayName === 'string' ? group.displayName : undefined,
-          });
-        containing.set(member.value, list);
-      }
+      const named = typeof group.displayName === 'string' ? { displayName: group.displayName } : {};
+      for (const member of group.members as unknown[])
+        if (isJsonObject(member) && typeof member.value === 'string' && wanted.has(member.value))
+          rows.push({ group: group.id as string, ...named, member: member.value });
     }
+    return rows;
   };
-
-  const ids = users.map((user) => user.id as string);
-  await parentsOf(ids);
-  const entry = (group: GroupRef, type: 'direct' | 'indirect'): Json => {
-    const json: Json = { value: group.id, $ref: locationOf(scope, groupType, group.id), type };
-    if (group.displayName !== undefined) json.display = group.displayName;
-    return json;
-  };
-  // Walk up level by level for all users together, so each level costs one query.
-  const reached = new Map<string, Map<string, Json>>();
-  let frontier = new Map<string, string[]>();
-  for (const id of ids) {
-    const found = new Map<string, Json>();
-    for (const group of containing.get(id) ?? []) found.set(group.id, entry(group, 'direct'));
-    reached.set(id, found);
-    frontier.set(id, [...found.keys()]);
+  const reached = await resolveGroupMemberships(
+    users.map((user) => user.id as string),
+    groupsListing,
+  );
+  for (const [user, groups] of reached) {
+    if (groups.length === 0) continue;
+    out.set(
+      user,
+      groups.map(({ id, displayName, type }) => {
+        const json: Json = { value: id, $ref: locationOf(scope, groupType, id), type };
+        if (displayName !== undefined) json.display = displayName;
+        return json;
+      }),
+    );
   }
-  // Ids whose containing groups have been asked for; cycles end because a group is reached once.
-  const looked = new Set<string>(ids);
-  while (frontier.size > 0) {
-    const pending: string[] = [];
-    for (const ups of frontier.values())
-      for (const id of ups)
-        if (!looked.has(id)) {
-          looked.add(id);
-          pending.push(id);
-        }
-    await parentsOf(pending);
-    const next = new Map<string, string[]>();
-    for (const [user, ups] of frontier) {
-      const found = reached.get(user) as Map<string, Json>;
-      const added: string[] = [];
-      for (const groupId of ups)
-        for (const parent of containing.get(groupId) ?? []) {
-          const parentId = parent.id;
-          if (found.has(parentId)) continue;
-          found.set(parentId, entry(parent, 'indirect'));
-          added.push(parentId);
-        }
-      if (added.length > 0) next.set(user, added);
-    }
-    frontier = next;
-  }
-  for (const [user, found] of reached) if (found.size > 0) out.set(user, [...found.values()]);
   return out;
 }
 

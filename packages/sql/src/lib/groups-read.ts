@@ -3,7 +3,7 @@
 // itself (a term no column decides), each candidate's groups as a read shows them.
 import { attributeValueKey, type ScimResourceType } from '@scim/core';
 import type { BoundFilterNode } from '@scim/filter';
-import type { StoreContext, StoreQuery } from '@scim/server';
+import { resolveGroupMemberships, type StoreContext, type StoreQuery } from '@scim/server';
 import { sql } from 'kysely';
 import { isStorable } from './columns.js';
 import type { Translation } from './filter-sql.js';
@@ -198,53 +198,15 @@ export async function groupsOfMembers(
   const out = new Map<string, Json[]>();
   if (groupType === undefined || ids.length === 0) return out;
   const groupContext: StoreContext = { ...context, resourceType: groupType, attributes: undefined };
-  const containing = new Map<string, { id: string; displayName: string | undefined }[]>();
-  const parentsOf = async (asked: readonly string[]) => {
-    const rows = await groupsOf(shared, executor, asked.filter(isStorable), groupContext);
-    for (const row of rows) {
-      const list = containing.get(row.member) ?? [];
-      if (!list.some((group) => group.id === row.group))
-        list.push({ id: row.group, displayName: row.displayName });
-      containing.set(row.member, list);
-    }
-  };
-  await parentsOf(ids);
-  const element = (group: { id: string; displayName: string | undefined }, type: string): Json =>
-    group.displayName === undefined
-      ? { value: group.id, type }
-      : { value: group.id, display: group.displayName, type };
-  const reached = new Map<string, Map<string, Json>>();
-  let frontier = new Map<string, string[]>();
-  for (const id of ids) {
-    const found = new Map<string, Json>();
-    for (const group of containing.get(id) ?? []) found.set(group.id, element(group, 'direct'));
-    reached.set(id, found);
-    frontier.set(id, [...found.keys()]);
-  }
-  const looked = new Set<string>(ids);
-  while (frontier.size > 0) {
-    const pending: string[] = [];
-    for (const ups of frontier.values())
-      for (const id of ups)
-        if (!looked.has(id)) {
-          looked.add(id);
-          pending.push(id);
-        }
-    if (pending.length > 0) await parentsOf(pending);
-    const next = new Map<string, string[]>();
-    for (const [member, ups] of frontier) {
-      const found = reached.get(member) as Map<string, Json>;
-      const added: string[] = [];
-      for (const child of ups)
-        for (const parent of containing.get(child) ?? []) {
-          if (found.has(parent.id)) continue;
-          found.set(parent.id, element(parent, 'indirect'));
-          added.push(parent.id);
-        }
-      if (added.length > 0) next.set(member, added);
-    }
-    frontier = next;
-  }
-  for (const [member, found] of reached) out.set(member, [...found.values()]);
+  const reached = await resolveGroupMemberships(ids, (asked) =>
+    groupsOf(shared, executor, asked.filter(isStorable), groupContext),
+  );
+  for (const [member, groups] of reached)
+    out.set(
+      member,
+      groups.map(({ id, displayName, type }) =>
+        displayName === undefined ? { value: id, type } : { value: id, display: displayName, type },
+      ),
+    );
   return out;
 }
