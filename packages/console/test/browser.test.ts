@@ -1,15 +1,17 @@
 // The console in a real browser: headless Chromium (Debian's package) driven by playwright-core. It
 // finds a failing Entra request's error and body, a PATCH's diff, retries a failed hook from the
 // page, and checks that no secret is in the page or its traffic. Screenshots of each view are taken
-// every run; with SCIM_UPDATE_SCREENSHOTS=1 they replace docs/images/console-*.png (docs/console.md),
-// otherwise they go to a temporary folder, so a test run leaves the working tree as it was. Skipped,
-// saying why, where /usr/bin/chromium is missing.
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+// every run (see chromium.ts for where they go). Skipped, saying why, where /usr/bin/chromium is
+// missing.
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserTitle,
+  chromiumMissing,
+  launchChromium,
+  newConsolePage,
+  screenshot,
+} from './chromium.ts';
 import {
   CONSOLE_TOKEN,
   createFixture,
@@ -19,17 +21,7 @@ import {
   type Fixture,
 } from './fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-const IMAGES =
-  process.env.SCIM_UPDATE_SCREENSHOTS === '1'
-    ? fileURLToPath(new URL('../../../docs/images/', import.meta.url))
-    : join(tmpdir(), 'scim-console-screenshots/');
-const title = missing
-  ? `console in a browser: SKIPPED because ${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`
-  : 'console in a browser (headless Chromium)';
-
-describe.skipIf(missing)(title, { timeout: 60_000 }, () => {
+describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout: 60_000 }, () => {
   let fixture: Fixture;
   let server: Awaited<ReturnType<typeof serve>>;
   let browser: Browser;
@@ -37,31 +29,14 @@ describe.skipIf(missing)(title, { timeout: 60_000 }, () => {
   /** Everything that crossed the wire after the login form was posted. */
   const traffic: string[] = [];
 
-  const shot = (name: string) =>
-    page.screenshot({ path: `${IMAGES}console-${name}.png`, fullPage: false });
+  const shot = (name: string) => screenshot(page, name);
   const tab = (name: string) => page.click(`button.tab[data-view="${name}"]`);
 
   beforeAll(async () => {
-    mkdirSync(IMAGES, { recursive: true });
     fixture = await createFixture({}, 'http://127.0.0.1');
     server = await serve(fixture);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({
-      viewport: { width: 1360, height: 820 },
-      colorScheme: 'light',
-    });
-    page = await context.newPage();
+    browser = await launchChromium();
+    page = await newConsolePage(browser);
     page.on('request', (request) => {
       // The login form's own post carries the credential: that is the user typing it.
       if (request.url().endsWith('/console/login') && request.method() === 'POST') return;

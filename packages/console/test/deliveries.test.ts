@@ -51,12 +51,31 @@ describe('console stream deliveries', () => {
     expect(body.entries[0]).toMatchObject({
       streamId: 'okta',
       jti: 'bb',
-      events: ['full'],
+      events: ['prov:patch:full'],
       state: 'dead',
       attempts: 8,
       lastError: 'HTTP 503 from the receiver',
     });
     expect(body.entries).toHaveLength(2);
+  });
+
+  it('RFC 9967 §2 and the RISC profile: names each event so that two SETs tell apart (create:full is not patch:full)', async () => {
+    const events = [
+      'urn:ietf:params:SCIM:event:prov:create:full',
+      'urn:ietf:params:scim:event:prov:deactivate',
+      'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
+      'urn:example:custom-event',
+    ];
+    const scimConsole = make([{ ...queued('a', 'pending'), eventUris: events }], []);
+    const body = (await (await call(scimConsole, '/api/deliveries')).json()) as {
+      entries: { events: string[] }[];
+    };
+    expect(body.entries[0]?.events).toEqual([
+      'prov:create:full',
+      'prov:deactivate',
+      'account-disabled',
+      'urn:example:custom-event',
+    ]);
   });
 
   it('retries a dead delivery by stream and jti, and says 404 for one that is not dead', async () => {

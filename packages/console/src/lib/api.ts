@@ -188,6 +188,20 @@ export async function ratesOf(options: ResolvedOptions, history: RequestHistory)
 }
 
 const DELIVERIES_SHOWN = 200;
+const SCIM_EVENT_PREFIX = 'urn:ietf:params:scim:event:';
+
+/**
+ * An event URI as the deliveries table names it. The part after the last colon would not do:
+ * `prov:create:full` and `prov:patch:full` would both read `full`, and a RISC event's URL would keep
+ * its `//schemas.openid.net/…` whole. So SCIM events (RFC 9967) lose their common prefix
+ * (`prov:patch:full`), URLs keep their last segment (`account-disabled`), anything else stays whole.
+ */
+function eventName(uri: string): string {
+  if (uri.toLowerCase().startsWith(SCIM_EVENT_PREFIX)) return uri.slice(SCIM_EVENT_PREFIX.length);
+  if (!/^https?:\/\//i.test(uri)) return uri;
+  const path = uri.replace(/\/+$/, '');
+  return path.slice(path.lastIndexOf('/') + 1);
+}
 
 /** Stream deliveries, newest first: fields picked one by one (never a SET's payload). */
 export async function deliveriesOf(options: ResolvedOptions) {
@@ -200,7 +214,7 @@ export async function deliveriesOf(options: ResolvedOptions) {
       streamId: entry.streamId,
       jti: entry.jti,
       subject: entry.subject ?? null,
-      events: (entry.eventUris ?? []).map((uri) => uri.slice(uri.lastIndexOf(':') + 1)),
+      events: (entry.eventUris ?? []).map(eventName),
       state: entry.state,
       attempts: entry.attempts,
       queuedAt: entry.queuedAt ?? null,

@@ -211,7 +211,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', '', entry.tenant || ''));
         row.appendChild(el('td', 'state-' + entry.state, entry.state));
         row.appendChild(el('td', '', entry.attempts));
-        row.appendChild(el('td', 'path', entry.lastError || ''));
+        row.appendChild(el('td', 'path error', entry.lastError || ''));
         var cell = el('td');
         if (entry.state === 'dead') {
           var button = el('button', 'retry', 'Retry');
@@ -243,7 +243,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', 'path', entry.subject || ''));
         row.appendChild(el('td', 'state-' + entry.state, entry.state));
         row.appendChild(el('td', '', entry.attempts));
-        row.appendChild(el('td', 'path', entry.lastError || ''));
+        row.appendChild(el('td', 'path error', entry.lastError || ''));
         var cell = el('td');
         if (entry.state === 'dead') {
           var button = el('button', 'retry', 'Retry');

@@ -17,6 +17,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { font-weight: 600; color: var(--muted); font-size: .85rem; }
 td.path { white-space: normal; word-break: break-all; font-family: ui-monospace, monospace; font-size: .85rem; }
+td.path.error { word-break: normal; overflow-wrap: anywhere; }
 tbody tr { cursor: pointer; }
 tbody tr:hover, tbody tr[aria-selected="true"] { background: var(--panel); }
 .status-2 { color: var(--ok); } .status-3 { color: var(--muted); } .status-4 { color: var(--warn); } .status-5 { color: var(--bad); }
