@@ -167,6 +167,7 @@ export interface NewQueuedSet {
  */
 export interface QueuedSet extends NewQueuedSet {
   readonly state: QueuedSetState;
+  /** Failed delivery attempts so far: a SET delivered at its first attempt has 0. */
   readonly attempts: number;
   readonly nextAttemptAt: string;
   /** The last failure, without personal data or secrets. */

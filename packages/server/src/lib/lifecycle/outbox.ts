@@ -124,7 +124,10 @@ export type OutboxState = 'pending' | 'delivered' | 'dead';
 export interface OutboxEntry {
   readonly event: LifecycleEvent;
   readonly state: OutboxState;
-  /** Delivery attempts made so far. */
+  /**
+   * Failed delivery attempts so far: an event delivered at its first attempt has 0, and the next
+   * attempt is number `attempts + 1`.
+   */
   readonly attempts: number;
   /** When it may next be claimed (ISO 8601): its retry time, or the end of a delivery's lease. */
   readonly nextAttemptAt: string;
