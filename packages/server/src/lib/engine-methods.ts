@@ -41,7 +41,7 @@ export function hasAttribute(this: Engine, resourceType: ScimResourceType, name:
 }
 
 export function storeFor(this: Engine, resourceType: ScimResourceType): ScimStore {
-  return this.options.stores[resourceType.name] as ScimStore;
+  return this.stores[resourceType.name] as ScimStore;
 }
 
 export function byEndpoint(this: Engine, segment: string): ScimResourceType | undefined {

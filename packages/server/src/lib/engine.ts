@@ -69,6 +69,11 @@ export interface Engine {
   readonly cursorQuota: CursorQuota | undefined;
   /** The options as given; every stage reads the resolved fields instead. */
   readonly options: ScimHandlerOptions;
+  /**
+   * `options.stores`, on the engine itself: every store call finds its store here, and tenants'
+   * options objects differ in shape, so reading through them costs more than the lookup.
+   */
+  readonly stores: ScimHandlerOptions['stores'];
   /** `transport`: when plain HTTP is accepted (RFC 7644 §7.2). */
   readonly transport: {
     readonly allowInsecureHttp: boolean;
@@ -284,6 +289,7 @@ export function createEngine(
     hashPassword: options.hashPassword ?? hashPasswordPbkdf2,
     groupType: resourceTypes.find((rt) => lookups.attributeNames.get(rt)?.has('members')),
     hasAttribute,
+    stores: options.stores,
     storeFor,
     byEndpoint,
     byName,
