@@ -24,7 +24,6 @@ export interface MinuteCounts {
 
 export class RequestHistory {
   readonly #entries: (HistoryEntry | undefined)[];
-  readonly #byId = new Map<string, HistoryEntry>();
   #next = 0;
   #seq = 0;
   readonly #minutes = new Map<string, MinuteCounts[]>();
@@ -34,13 +33,8 @@ export class RequestHistory {
   }
 
   add(record: RequestLogRecord, at: number, dialect: string | undefined): void {
-    const entry: HistoryEntry = { seq: ++this.#seq, at, dialect, record };
-    const evicted = this.#entries[this.#next];
-    if (evicted !== undefined && this.#byId.get(evicted.record.requestId) === evicted)
-      this.#byId.delete(evicted.record.requestId);
-    this.#entries[this.#next] = entry;
-    this.#next = (this.#next + 1) % this.size;
-    this.#byId.set(record.requestId, entry);
+    this.#entries[this.#next] = { seq: ++this.#seq, at, dialect, record };
+    this.#next = this.#next + 1 === this.size ? 0 : this.#next + 1;
     this.#count(record, at);
   }
 
@@ -55,8 +49,17 @@ export class RequestHistory {
     return out;
   }
 
+  /**
+   * The newest request with this id. A scan rather than an index kept up to date: requests are
+   * recorded far more often than the page opens one.
+   */
   get(requestId: string): HistoryEntry | undefined {
-    return this.#byId.get(requestId);
+    for (let i = 1; i <= this.size; i++) {
+      const entry = this.#entries[(this.#next - i + this.size) % this.size];
+      if (entry === undefined) return undefined;
+      if (entry.record.requestId === requestId) return entry;
+    }
+    return undefined;
   }
 
   get length(): number {
