@@ -210,16 +210,16 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
   };
 
   /** Delivers one attempt; true when the event is settled (delivered or dead), freeing the next. */
+  const leaseExpired = () =>
+    new Error(`The hook did not finish within its lease of ${settings.leaseMs} ms`);
+
   const deliver = async (event: LifecycleEvent, attempt: number): Promise<boolean> => {
     const call = callOf(hooks, typeOf, event, attempt);
     let failure: { readonly error: unknown; readonly retryAt: Date | undefined } | undefined;
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
     else if (call !== undefined) {
       try {
-        await leases.within(
-          new Promise((settle) => settle(call())),
-          () => new Error(`The hook did not finish within its lease of ${settings.leaseMs} ms`),
-        );
+        await leases.within(new Promise((settle) => settle(call())), leaseExpired);
       } catch (error) {
         failure = { error, retryAt: retryAt(attempt) };
       }
@@ -430,8 +430,10 @@ function callOf(
   const typed = typedCallOf(hooks, typeOf, event, attempt);
   const onEvent = hooks.onEvent;
   if (onEvent === undefined || typed instanceof Error) return typed;
+  // Only onEvent (as @scim/events' publisher is): called as it is, without a wrapper to await.
+  if (typed === undefined) return () => onEvent({ ...event, attempt });
   return async () => {
-    await typed?.();
+    await typed();
     await onEvent({ ...event, attempt });
   };
 }
