@@ -21,6 +21,26 @@ describe('redact', () => {
     expect(body.nested.PassWord).toBe('hunter2');
   });
 
+  it('redacts PATCH passwords however the client spells path, value and the attribute', () => {
+    const body = {
+      Operations: [
+        { op: 'replace', Path: 'password', Value: 'LEAK-1' },
+        {
+          op: 'replace',
+          PATH: 'urn:ietf:params:scim:schemas:core:2.0:User:PASSWORD',
+          value: 'LEAK-2',
+        },
+        {
+          op: 'replace',
+          value: { 'urn:ietf:params:scim:schemas:core:2.0:User:password': 'LEAK-3' },
+        },
+      ],
+    };
+    expect(JSON.stringify(redact(body))).not.toMatch(/LEAK/);
+    // Not a password: a name that merely ends in it.
+    expect(redact({ lastpassword: 'kept' })).toEqual({ lastpassword: 'kept' });
+  });
+
   it('redacts the value of a PATCH operation whose path names the password', () => {
     const operations = [
       { op: 'replace', path: 'password', value: 'hunter3' },
@@ -48,13 +68,25 @@ describe('redact', () => {
     const json = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
-        fc.string(),
+        fc.oneof(fc.constantFrom('password', 'urn:x:User:PASSWORD'), fc.string()),
         fc.integer(),
         fc.boolean(),
         fc.constant(null),
         fc.array(tie('value'), { maxLength: 4 }),
         fc.dictionary(
-          fc.oneof(fc.constantFrom('password', 'Password', 'path', 'value'), fc.string()),
+          fc.oneof(
+            fc.constantFrom(
+              'password',
+              'Password',
+              'urn:ietf:params:scim:schemas:core:2.0:User:password',
+              'path',
+              'Path',
+              'PATH',
+              'value',
+              'Value',
+            ),
+            fc.string(),
+          ),
           tie('value'),
           { maxKeys: 4 },
         ),
@@ -68,15 +100,25 @@ describe('redact', () => {
         const secrets: unknown[] = [];
         const walk = (value: unknown): void => {
           if (Array.isArray(value)) value.forEach(walk);
-          else if (typeof value === 'object' && value !== null)
-            for (const [name, element] of Object.entries(value)) {
-              if (name.toLowerCase() === 'password') secrets.push(element);
-              walk(element);
+          else if (typeof value === 'object' && value !== null) {
+            const entries = Object.entries(value);
+            const secretPath = entries.some(
+              ([name, element]) =>
+                name.toLowerCase() === 'path' &&
+                typeof element === 'string' &&
+                /password/i.test(element),
+            );
+            for (const [name, element] of entries) {
+              const lower = name.toLowerCase();
+              if (lower === 'password' || lower.endsWith(':password')) secrets.push(element);
+              else if (secretPath && lower === 'value') secrets.push(element);
+              else walk(element);
             }
+          }
         };
         walk(redacted);
         expect(secrets.every((secret) => secret === '[redacted]')).toBe(true);
-        if (!/"password"/i.test(before) && !/"path"/.test(before)) expect(redacted).toBe(body);
+        if (!/password/i.test(before)) expect(redacted).toBe(body);
       }),
     );
   });

@@ -126,11 +126,19 @@ export function redact(value: unknown): unknown {
     return copy ?? value;
   }
   const record = value as Record<string, unknown>;
-  const pathIsSecret = typeof record.path === 'string' && SECRET_PATH.test(record.path);
-  let copy: Record<string, unknown> | undefined;
-  for (const name of Object.keys(record)) {
+  const names = Object.keys(record);
+  // A PATCH operation whose path names the password: its value is the secret. The PATCH reader
+  // takes `path` and `value` in any case, so they are matched in any case here too.
+  let pathIsSecret = false;
+  for (const name of names) {
     const element = record[name];
-    const secret = isPasswordName(name) || (pathIsSecret && name.toLowerCase() === 'value');
+    if (name.toLowerCase() === 'path' && typeof element === 'string' && SECRET_PATH.test(element))
+      pathIsSecret = true;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const name of names) {
+    const element = record[name];
+    const secret = namesPassword(name) || (pathIsSecret && name.toLowerCase() === 'value');
     const redacted = secret ? REDACTED : redact(element);
     if (redacted === element) continue;
     copy ??= copyOf(record);
@@ -146,9 +154,16 @@ export function redact(value: unknown): unknown {
 }
 
 const SECRET_PATH = /password/i;
+const COLON = 58;
 
-function isPasswordName(name: string): boolean {
-  return name.length === 8 && name.toLowerCase() === 'password';
+/**
+ * `password` in any case, or a path key ending in `:password` (`urn:…:User:password`), which the
+ * presets' `pathKeysInValue` reads as the password in a path-less PATCH value.
+ */
+function namesPassword(name: string): boolean {
+  const { length } = name;
+  if (length < 8 || name.slice(length - 8).toLowerCase() !== 'password') return false;
+  return length === 8 || name.charCodeAt(length - 9) === COLON;
 }
 
 /** A shallow copy that keeps a `__proto__` key a plain key. */
