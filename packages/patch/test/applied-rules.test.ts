@@ -60,6 +60,24 @@ describe('applyPatch reports the rules a request relied on', () => {
     ]);
   });
 
+  it('a path key holding a filter is noted by the attribute it names, never with its values', () => {
+    const result = user(
+      ops({
+        op: 'add',
+        value: {
+          'emails[value eq "alice@corp.example"].primary': true,
+          'unknownThing[value eq "SSN-123-45-6789"].x': 1,
+        },
+      }),
+    );
+    // No email matches, so the filter's terms make one (createFromFilter), also by attribute.
+    expect(result.applied).toEqual([
+      { rule: 'pathKeysInValue', path: ['emails.primary'], layer: 'patch' },
+      { rule: 'createFromFilter', path: ['emails.primary'], layer: 'patch' },
+    ]);
+    expect(JSON.stringify(result.applied)).not.toMatch(/alice|SSN/);
+  });
+
   it('§3.1 item 6, manager as a bare string: managerShorthand at the manager', () => {
     const result = user(ops({ op: 'Add', path: `${EU}:manager`, value: '271' }));
     expect(result.applied).toContainEqual({

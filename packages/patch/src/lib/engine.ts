@@ -119,8 +119,10 @@ export class Patch {
           `'${key}' is a path, not an attribute name; send it as the operation's path`,
         );
       }
-      if (isPathKey) this.note('pathKeysInValue', [key]);
       const target = this.resolveKey(key);
+      // Noted by the attribute it names, never by the key: a key can hold a filter, and its
+      // values must not reach a log. A key that names nothing is ignored, and noted as nothing.
+      if (isPathKey && target !== undefined) this.note('pathKeysInValue', [pathNamed(target)]);
       // `<core URN>:schemas` is `schemas` spelled as a path key: ignored for the same reason.
       if (target !== undefined && target.kind !== 'schemas')
         this.applyTo(operation.op, target, { ...operation, value, hasValue: true });
@@ -501,4 +503,11 @@ function clears(op: OperationKind, attribute: AttributeDefinition, raw: unknown)
       (Array.isArray(raw) && raw.length === 0) ||
       (raw === '' && attribute.type === 'complex'))
   );
+}
+
+/** The attribute path a target names, without the filter that may select its values. */
+function pathNamed(target: Target): string {
+  return target.kind === 'attribute' && target.selector !== undefined && target.sub !== undefined
+    ? `${target.path}.${target.sub.name}`
+    : target.path;
 }
