@@ -355,9 +355,7 @@ export class Patch {
       // A value that holds nothing creates nothing: no element made of the filter's terms alone.
       if (given === undefined) return;
       // The attribute's path, not the filter's text: a filter holds values, and notes go to logs.
-      this.note('createFromFilter', [
-        sub === undefined ? target.path : `${target.path}.${sub.name}`,
-      ]);
+      this.note('createFromFilter', [pathNamed(target)]);
       const element =
         sub === undefined
           ? { ...selector.pinned, ...(isJsonObject(given) ? given : {}) }

@@ -212,20 +212,25 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', 'state-' + entry.state, entry.state));
         row.appendChild(el('td', '', entry.attempts));
         row.appendChild(el('td', 'path error', entry.lastError || ''));
-        var cell = el('td');
-        if (entry.state === 'dead') {
-          var button = el('button', 'retry', 'Retry');
-          button.type = 'button';
-          button.addEventListener('click', function () {
-            button.disabled = true;
-            api('/api/outbox/' + encodeURIComponent(entry.id) + '/retry', { method: 'POST' }).then(pollOutbox);
-          });
-          cell.appendChild(button);
-        }
-        row.appendChild(cell);
+        row.appendChild(retryCell(entry.state, '/api/outbox/' + encodeURIComponent(entry.id) + '/retry', pollOutbox));
         body.appendChild(row);
       });
     });
+  }
+
+  // The last cell of an outbox or delivery row: a Retry button for a dead one, which posts to
+  // its retry route and then refreshes the table.
+  function retryCell(state, path, refresh) {
+    var cell = el('td');
+    if (state !== 'dead') return cell;
+    var button = el('button', 'retry', 'Retry');
+    button.type = 'button';
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      api(path, { method: 'POST' }).then(refresh);
+    });
+    cell.appendChild(button);
+    return cell;
   }
 
   // Event stream deliveries (SETs), with a retry for dead ones
@@ -244,17 +249,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', 'state-' + entry.state, entry.state));
         row.appendChild(el('td', '', entry.attempts));
         row.appendChild(el('td', 'path error', entry.lastError || ''));
-        var cell = el('td');
-        if (entry.state === 'dead') {
-          var button = el('button', 'retry', 'Retry');
-          button.type = 'button';
-          button.addEventListener('click', function () {
-            button.disabled = true;
-            api('/api/deliveries/' + encodeURIComponent(entry.streamId) + '/' + encodeURIComponent(entry.jti) + '/retry', { method: 'POST' }).then(pollDeliveries);
-          });
-          cell.appendChild(button);
-        }
-        row.appendChild(cell);
+        row.appendChild(retryCell(entry.state, '/api/deliveries/' + encodeURIComponent(entry.streamId) + '/' + encodeURIComponent(entry.jti) + '/retry', pollDeliveries));
         body.appendChild(row);
       });
     });
