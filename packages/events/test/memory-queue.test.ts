@@ -31,6 +31,29 @@ describe('createMemorySetQueue', () => {
     expect(await queue.list('s1', { state: 'pending' })).toHaveLength(1);
   });
 
+  it("drops a delivered SET's text but keeps how its delivery went, and what it handed out before", async () => {
+    const queue = createMemorySetQueue();
+    await queue.enqueue([set(1)]);
+    const lease = { now: T0, leaseUntil: new Date(T0.getTime() + 60_000), limit: 10 };
+    const [claimed] = await queue.claim('s1', lease);
+    await queue.complete('s1', 'jti-1', new Date(T0.getTime() + 5));
+    const [delivered] = await queue.list('s1');
+    // 10,000 delivered SETs per stream would otherwise hold every user's data they carried.
+    expect(delivered).toMatchObject({
+      jti: 'jti-1',
+      key: 'e1:s1:0',
+      state: 'delivered',
+      payload: '',
+      deliveredAt: '2026-12-03T10:00:00.005Z',
+    });
+    // The SET handed out by the claim is a snapshot: frozen, still pending, still with its text.
+    expect(claimed).toMatchObject({ state: 'pending', payload: 'token-1' });
+    expect(Object.isFrozen(claimed)).toBe(true);
+    expect(Object.isFrozen(delivered)).toBe(true);
+    // A repeated list hands out the same snapshot until the SET changes again.
+    expect((await queue.list('s1'))[0]).toBe(delivered);
+  });
+
   it('forgets the oldest delivered SETs in delivery order over thousands of deliveries', async () => {
     const queue = createMemorySetQueue({ maxDeliveredPerStream: 3 });
     const numbers = Array.from({ length: 2_500 }, (_, index) => index + 1);

@@ -232,23 +232,23 @@ function asyncResponseSet(event: LifecycleEvent, options: SetBuildOptions): SetB
 function shapeProblem(event: unknown): string | undefined {
   if (!isObject(event)) return 'A lifecycle record is an object';
   const record = event;
-  for (const field of ['id', 'type', 'resourceType', 'resourceId'] as const)
-    if (typeof record[field] !== 'string') return `A lifecycle record's ${field} is a string`;
-  if (!LIFECYCLE_TYPES.has(record.type as string))
+  // Each field read by name: every write's records pass here, and a loop over names reads them as
+  // computed keys, several times slower.
+  if (typeof record.id !== 'string') return `A lifecycle record's id is a string`;
+  if (typeof record.type !== 'string') return `A lifecycle record's type is a string`;
+  if (typeof record.resourceType !== 'string')
+    return `A lifecycle record's resourceType is a string`;
+  if (typeof record.resourceId !== 'string') return `A lifecycle record's resourceId is a string`;
+  if (!LIFECYCLE_TYPES.has(record.type))
     return `'${String(record.type)}' is not a lifecycle record type`;
   if (record.changeId !== undefined && typeof record.changeId !== 'string')
     return `A lifecycle record's changeId is a string`;
   if (record.version !== undefined && typeof record.version !== 'string')
     return `A lifecycle record's version is a string`;
-  for (const field of STATE_FIELDS) {
-    const state = record[field];
-    if (state === undefined) continue;
-    if (!isObject(state) || !Array.isArray(state.schemas))
-      return `A lifecycle record's ${field} is a SCIM resource with schemas`;
-    for (const schema of state.schemas as unknown[])
-      if (typeof schema !== 'string')
-        return `A lifecycle record's ${field} lists its schemas as strings`;
-  }
+  const stateProblem = resourceShapeProblem(record.resource, 'resource');
+  if (stateProblem !== undefined) return stateProblem;
+  const previousProblem = resourceShapeProblem(record.previous, 'previous');
+  if (previousProblem !== undefined) return previousProblem;
   const { asyncResponse, subjectUri } = record;
   if (asyncResponse !== undefined) {
     if (!isObject(asyncResponse) || typeof asyncResponse.status !== 'string')
@@ -267,7 +267,16 @@ function shapeProblem(event: unknown): string | undefined {
   return undefined;
 }
 
-const STATE_FIELDS = ['resource', 'previous'] as const;
+/** What is wrong with a record's resource state, if it has one. */
+function resourceShapeProblem(state: unknown, field: string): string | undefined {
+  if (state === undefined) return undefined;
+  if (!isObject(state) || !Array.isArray(state.schemas))
+    return `A lifecycle record's ${field} is a SCIM resource with schemas`;
+  for (const schema of state.schemas as unknown[])
+    if (typeof schema !== 'string')
+      return `A lifecycle record's ${field} lists its schemas as strings`;
+  return undefined;
+}
 
 const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
   'created',

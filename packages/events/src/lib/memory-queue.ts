@@ -2,7 +2,18 @@
 // single-process server use; a SQL queue passes the same contract tests
 // (test/fixtures/set-queue-contract.ts) and keeps SETs across restarts.
 import { createChangeWaiters } from './change-waiters.js';
-import type { NewQueuedSet, QueuedSet, QueuedSetState, SetQueue } from './streams.js';
+import {
+  Fifo,
+  indexOfSeq,
+  newEntry,
+  oldestDue,
+  trim,
+  update,
+  viewOf,
+  type Entry,
+  type SubjectQueue,
+} from './memory-queue-entries.js';
+import type { QueuedSetState, SetQueue } from './streams.js';
 
 /**
  * Options of {@link createMemorySetQueue}.
@@ -14,7 +25,8 @@ export interface MemorySetQueueOptions {
   readonly now?: () => Date;
   /**
    * How many delivered SETs each stream keeps for its delivery log and for skipping a repeated
-   * enqueue of the same key; the oldest delivered are forgotten first. 10,000 by default.
+   * enqueue of the same key, without their payload; the oldest delivered are forgotten first.
+   * 10,000 by default.
    * Idempotency holds within this window only: once a delivered SET is forgotten, enqueuing its key
    * again queues it again.
    */
@@ -33,25 +45,6 @@ export interface MemorySetQueueOptions {
    * operator re-creating a stream by name can meet this).
    */
   readonly removedStreamQuietMs?: number;
-}
-
-/** One queued SET and what the queue needs to order and find it. */
-interface Entry {
-  /** Insertion order: "oldest first" means the order SETs were queued, even when clocks tie. */
-  readonly seq: number;
-  set: QueuedSet;
-  /** `nextAttemptAt` in milliseconds, compared on every claim. */
-  dueAt: number;
-}
-
-/** What the queue knows of one subject of a stream while it has pending or dead SETs. */
-interface SubjectQueue {
-  /** Pending entries, ascending by `seq` (a replayed dead SET goes back to its old place). */
-  readonly pending: Entry[];
-  /** How many of the subject's SETs are dead. */
-  dead: number;
-  /** The `seq` of the latest SET of the subject delivered since this record was made; -1 if none. */
-  latestDelivered: number;
 }
 
 interface StreamQueue {
@@ -143,28 +136,28 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   };
 
   const removePending = (stream: StreamQueue, entry: Entry): void => {
-    const queue = stream.subjects.get(entry.set.subject);
+    const queue = stream.subjects.get(entry.subject);
     if (queue === undefined) return;
     const index = indexOfSeq(queue.pending, entry.seq);
     if (queue.pending[index] === entry) queue.pending.splice(index, 1);
   };
 
   const forget = (stream: StreamQueue, entry: Entry): void => {
-    stream.byKey.delete(entry.set.key);
-    stream.byJti.delete(entry.set.jti);
+    stream.byKey.delete(entry.key);
+    stream.byJti.delete(entry.jti);
   };
 
   /** Takes a dead entry off the dead list (replayed, acknowledged late, or dropped). */
   const leaveDead = (stream: StreamQueue, entry: Entry): void => {
     stream.dead.delete(entry);
-    const queue = stream.subjects.get(entry.set.subject);
+    const queue = stream.subjects.get(entry.subject);
     if (queue !== undefined) queue.dead -= 1;
   };
 
   /** The pending entry with this jti, or undefined when the SET is unknown or no longer pending. */
   const pendingEntry = (streamId: string, jti: string): Entry | undefined => {
     const entry = streams.get(streamId)?.byJti.get(jti);
-    return entry?.set.state === 'pending' ? entry : undefined;
+    return entry?.state === 'pending' ? entry : undefined;
   };
 
   const queue: SetQueue = {
@@ -190,7 +183,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
             const ms = Date.parse(queuedAt);
             dueAt = Number.isNaN(ms) ? 0 : ms;
           }
-          const entry: Entry = { seq: nextSeq++, set: pendingCopy(input), dueAt };
+          const entry = newEntry(nextSeq++, input, dueAt);
           stream.byKey.set(input.key, entry);
           stream.byJti.set(input.jti, entry);
           subjectOf(stream, input.subject).pending.push(entry);
@@ -217,7 +210,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         return due.map((entry) => {
           update(entry, { nextAttemptAt: lease });
           entry.dueAt = leaseMs;
-          return entry.set;
+          return viewOf(entry);
         });
       }),
 
@@ -225,10 +218,10 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
       settled(() => {
         const stream = streams.get(streamId);
         const entry = stream?.byJti.get(jti);
-        if (stream === undefined || entry === undefined || entry.set.state === 'delivered') return;
-        const subject = stream.subjects.get(entry.set.subject);
+        if (stream === undefined || entry === undefined || entry.state === 'delivered') return;
+        const subject = stream.subjects.get(entry.subject);
         if (subject !== undefined) {
-          if (entry.set.state === 'pending') {
+          if (entry.state === 'pending') {
             const index = indexOfSeq(subject.pending, entry.seq);
             if (subject.pending[index] === entry) subject.pending.splice(index, 1);
           } else {
@@ -237,9 +230,11 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           }
           subject.latestDelivered = Math.max(subject.latestDelivered, entry.seq);
           if (subject.pending.length === 0 && subject.dead === 0)
-            stream.subjects.delete(entry.set.subject);
-        } else if (entry.set.state === 'dead') stream.dead.delete(entry);
+            stream.subjects.delete(entry.subject);
+        } else if (entry.state === 'dead') stream.dead.delete(entry);
         update(entry, { state: 'delivered', deliveredAt: at.toISOString() });
+        // Sent and acknowledged: the delivery log needs how it went, not what it said.
+        entry.payload = '';
         stream.delivered.push(entry);
         while (stream.delivered.size > maxDelivered) {
           const oldest = stream.delivered.shift();
@@ -252,15 +247,15 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const entry = pendingEntry(streamId, jti);
         const stream = streams.get(streamId);
         if (entry === undefined || stream === undefined) return;
-        const attempts = entry.set.attempts + 1;
+        const attempts = entry.attempts + 1;
         if (retryAt === undefined) {
           removePending(stream, entry);
           update(entry, { state: 'dead', attempts, lastError: error });
-          subjectOf(stream, entry.set.subject).dead += 1;
+          subjectOf(stream, entry.subject).dead += 1;
           stream.dead.add(entry);
           trim(stream.dead, maxDead, (oldest) => {
             leaveDead(stream, oldest);
-            tidy(stream, oldest.set.subject);
+            tidy(stream, oldest.subject);
             forget(stream, oldest);
             stream.deadDropped += 1;
           });
@@ -274,8 +269,8 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
       settled(() => {
         const stream = streams.get(streamId);
         const entry = stream?.byJti.get(jti);
-        if (stream === undefined || entry === undefined || entry.set.state !== 'dead') return false;
-        const subject = subjectOf(stream, entry.set.subject);
+        if (stream === undefined || entry === undefined || entry.state !== 'dead') return false;
+        const subject = subjectOf(stream, entry.subject);
         // A newer SET of the subject already reached the receiver: replaying this one would undo
         // it there (an `activate` arriving after the `deactivate` re-enables a leaver).
         if (subject.latestDelivered > entry.seq && retryOptions.force !== true) return false;
@@ -304,10 +299,9 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         if (stream === undefined) return [];
         const entries = [...stream.byKey.values()].sort((a, b) => a.seq - b.seq);
         const state: QueuedSetState | undefined = filter.state;
-        const matching =
-          state === undefined ? entries : entries.filter((e) => e.set.state === state);
+        const matching = state === undefined ? entries : entries.filter((e) => e.state === state);
         const limited = filter.limit === undefined ? matching : matching.slice(0, filter.limit);
-        return limited.map((entry) => entry.set);
+        return limited.map(viewOf);
       }),
 
     removeStream: (streamId) =>
@@ -325,122 +319,6 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     deadDropped: (streamId) => settled(() => streams.get(streamId)?.deadDropped ?? 0),
   };
   return queue;
-}
-
-/**
- * Entries in the order they were added, taken from the oldest: a delivered SET is never taken out
- * of the middle. A Set would do, but finding its oldest entry walks over every slot deleted before
- * it until the Set is rehashed, which a stream at its cap does on every delivery.
- */
-class Fifo {
-  private items: (Entry | undefined)[] = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  push(entry: Entry): void {
-    this.items.push(entry);
-  }
-
-  shift(): Entry | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const oldest = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    // Drop the taken slots once they are most of the array: amortised constant time.
-    if (this.head >= 1_024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return oldest;
-  }
-}
-
-/** Up to this many SETs a claim picks without sorting every subject's head. */
-const SMALL_CLAIM = 32;
-
-/**
- * The `limit` oldest due heads of the subjects, oldest first. A deliverer claims a few SETs at a
- * time from a stream that may have thousands of subjects: a small claim keeps only its best few
- * while it walks them, rather than sorting them all.
- */
-function oldestDue(subjects: Iterable<SubjectQueue>, time: number, limit: number): Entry[] {
-  const due: Entry[] = [];
-  const small = limit <= SMALL_CLAIM;
-  for (const { pending } of subjects) {
-    const head = pending[0];
-    if (head === undefined || head.dueAt > time) continue;
-    if (!small) {
-      due.push(head);
-      continue;
-    }
-    const last = due[due.length - 1];
-    if (due.length === limit && last !== undefined && last.seq < head.seq) continue;
-    let at = due.length;
-    while (at > 0 && (due[at - 1]?.seq ?? -1) > head.seq) at -= 1;
-    due.splice(at, 0, head);
-    if (due.length > limit) due.pop();
-  }
-  if (!small) due.sort((a, b) => a.seq - b.seq);
-  return due.length > limit ? due.slice(0, limit) : due;
-}
-
-/** Drops the oldest of `entries` (a Set keeps insertion order) until at most `max` are left. */
-function trim(entries: Set<Entry>, max: number, drop: (oldest: Entry) => void): void {
-  while (entries.size > max) {
-    const oldest = entries.values().next().value;
-    if (oldest === undefined) return;
-    entries.delete(oldest);
-    drop(oldest);
-  }
-}
-
-/**
- * Replaces the entry's SET with a frozen copy: callers hold the SETs `claim` and `list` return, and
- * a later change must neither reach them nor be reachable through them.
- */
-function update(
-  entry: Entry,
-  patch: Partial<
-    Pick<QueuedSet, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>
-  >,
-): void {
-  entry.set = Object.freeze({ ...entry.set, ...patch });
-}
-
-/** The index of `seq` in entries sorted by `seq`, or where it would be inserted. */
-function indexOfSeq(entries: readonly Entry[], seq: number): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((entries[middle]?.seq ?? Infinity) < seq) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/**
- * The queued SET of a new one, frozen: a copy, so a caller changing its array afterwards cannot
- * change the queued SET.
- */
-function pendingCopy(set: NewQueuedSet): QueuedSet {
-  return Object.freeze({
-    streamId: set.streamId,
-    key: set.key,
-    subject: set.subject,
-    jti: set.jti,
-    txn: set.txn,
-    // A frozen array cannot change afterwards: only an array the caller may still change is copied.
-    eventUris: Object.isFrozen(set.eventUris) ? set.eventUris : Object.freeze([...set.eventUris]),
-    payload: set.payload,
-    queuedAt: set.queuedAt,
-    state: 'pending',
-    attempts: 0,
-    nextAttemptAt: set.queuedAt,
-  });
 }
 
 /**

@@ -154,7 +154,8 @@ export interface NewQueuedSet {
    * What is sent, as text the queue keeps unchanged. Push and poll: the SET's claims as JSON, which
    * the deliverer and the poll endpoint sign as they hand the SET out (the JWS payload is this text,
    * byte for byte); a compact JWS, signed before it was queued, is sent as it is. Webhook: the JSON
-   * body.
+   * body. A queue may empty it once the SET is delivered (the memory queue does): nothing sends a
+   * delivered SET again, and the delivery log then holds no personal data.
    */
   readonly payload: string;
   readonly queuedAt: string;
