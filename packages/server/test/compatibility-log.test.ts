@@ -69,7 +69,7 @@ describe('the log record lists the compatibility rules a request relied on', () 
     ]);
   });
 
-  it('a bulk request lists the rules its operations relied on, once each', async () => {
+  it('a bulk request lists the rules each operation relied on, at its place in the request', async () => {
     const { call, last } = logged();
     const reply = await call('POST', '/Bulk', {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
@@ -84,7 +84,8 @@ describe('the log record lists the compatibility rules a request relied on', () 
     expect(last().method).toBe('POST');
     expect(last().path).toMatch(/\/Bulk$/);
     expect(last().compatibility).toEqual([
-      { rule: 'booleanStrings', layer: 'validation', path: 'active' },
+      { rule: 'booleanStrings', layer: 'validation', path: 'Operations[0].data.active' },
+      { rule: 'booleanStrings', layer: 'validation', path: 'Operations[1].data.active' },
     ]);
   });
 

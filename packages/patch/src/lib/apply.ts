@@ -1,4 +1,10 @@
-import { isScimError, type ScimResource, type ScimResourceType, type ScimResult } from '@scim/core';
+import {
+  isScimError,
+  type ScimIssue,
+  type ScimResource,
+  type ScimResourceType,
+  type ScimResult,
+} from '@scim/core';
 import type { ParseFilterOptions } from '@scim/filter';
 import type { AttributeChange } from './changes.js';
 import { Patch } from './engine.js';
@@ -56,6 +62,13 @@ export interface PatchResult {
  */
 export interface ParsedPatch {
   readonly kind: 'ParsedPatch';
+  /**
+   * The compatibility rules reading the request relied on, known before any resource is read: an
+   * op in another case, a path's value filter leniencies, an empty list; absent when none. Rules
+   * that read values (`booleanStrings`, …) are known once applied: {@link applyPatch} reports
+   * these again with them.
+   */
+  readonly applied?: readonly PatchAppliedRule[];
 }
 
 /**
@@ -74,8 +87,7 @@ export function parsePatch(request: unknown, options: ApplyPatchOptions): Parsed
   if (Parsed.operationsOf(request) !== undefined) return request as ParsedPatch;
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
   const operations = readPatchRequest(request, compatibility, limitsOf(options.limits));
-  checkPaths(operations, options);
-  return Object.freeze(new Parsed(operations));
+  return Object.freeze(new Parsed(operations, checkPaths(operations, options)));
 }
 
 // What parsePatch read, in a private field: kept out of the public shape, so a ParsedPatch can only
@@ -83,10 +95,16 @@ export function parsePatch(request: unknown, options: ApplyPatchOptions): Parsed
 // weak-table entry for the garbage collector to clear).
 class Parsed implements ParsedPatch {
   readonly kind = 'ParsedPatch';
+  // Declared, not initialised: a request that relied on no rule has no `applied` key at all.
+  declare readonly applied?: readonly PatchAppliedRule[];
   readonly #operations: readonly ReadOperation[];
 
-  constructor(operations: readonly ReadOperation[]) {
+  constructor(
+    operations: readonly ReadOperation[],
+    applied: readonly PatchAppliedRule[] | undefined,
+  ) {
     this.#operations = operations;
+    if (applied !== undefined) this.applied = applied;
   }
 
   static operationsOf(value: unknown): readonly ReadOperation[] | undefined {
@@ -100,7 +118,7 @@ class Parsed implements ParsedPatch {
  * Applies a PatchOp request (RFC 7644 §3.5.2), as sent or as {@link parsePatch} read it, to a
  * resource. The input is never mutated and the request is atomic: the first failing operation throws
  * a `ScimError` (invalidSyntax, invalidPath, invalidFilter, invalidValue, noTarget or mutability) and
- * nothing is applied.
+ * nothing is applied. {@link safeApplyPatch} also says which rules a refused request relied on.
  * @example
  * ```ts
  * const { resource, changed } = applyPatch(group, {
@@ -119,16 +137,18 @@ export function applyPatch(
   const limits = limitsOf(options.limits);
   const operations =
     Parsed.operationsOf(request) ?? readPatchRequest(request, compatibility, limits);
-  const patch = new Patch(resource, options, compatibility, limits);
-  // Reading got this far only if the options allow an empty list (Entra's SCIM validator).
-  if (operations.length === 0) patch.note('allowEmptyOperations', ['Operations']);
-  for (const operation of operations) patch.apply(operation);
-  return patch.finish();
+  return new Patch(resource, options, compatibility, limits).run(operations);
 }
 
 /**
- * {@link applyPatch}, returning its error as issues instead of throwing.
- * @example `const result = safeApplyPatch(user, body, { resourceType }); if (!result.ok) …`
+ * {@link applyPatch}, returning its error as issues instead of throwing. As on every `ScimResult`,
+ * `applied` lists the compatibility rules the request relied on: on a failure, those relied on before
+ * it, which is when a developer debugging a client needs them.
+ * @example
+ * ```ts
+ * const result = safeApplyPatch(user, body, { resourceType, compatibility: PATCH_PRESETS.entra });
+ * log(result.applied); // also when !result.ok
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
  */
 export function safeApplyPatch(
@@ -136,16 +156,23 @@ export function safeApplyPatch(
   request: unknown,
   options: ApplyPatchOptions,
 ): ScimResult<PatchResult> {
+  const compatibility = options.compatibility ?? PATCH_PRESETS.default;
+  const limits = limitsOf(options.limits);
+  let patch: Patch | undefined;
   try {
-    return { ok: true, value: applyPatch(resource, request, options) };
+    const operations =
+      Parsed.operationsOf(request) ?? readPatchRequest(request, compatibility, limits);
+    patch = new Patch(resource, options, compatibility, limits);
+    const value = patch.run(operations);
+    const { applied } = value;
+    return applied === undefined ? { ok: true, value } : { ok: true, value, applied };
   } catch (error) {
     if (!isScimError(error)) throw error;
     const message = error.detail ?? error.message;
-    return {
-      ok: false,
-      issues: [
-        { code: 'invalid_value', path: [], message, scimType: error.scimType ?? 'invalidValue' },
-      ],
-    };
+    const issues: readonly ScimIssue[] = [
+      { code: 'invalid_value', path: [], message, scimType: error.scimType ?? 'invalidValue' },
+    ];
+    const applied = patch?.rules;
+    return applied === undefined ? { ok: false, issues } : { ok: false, issues, applied };
   }
 }

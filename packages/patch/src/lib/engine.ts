@@ -9,6 +9,15 @@ import {
   isJsonObject,
 } from '@scim/core';
 import type { ApplyPatchOptions, PatchResult } from './apply.js';
+import {
+  noted,
+  notedEmpty,
+  notedFilter,
+  notedOp,
+  pathNamed,
+  valueRule,
+  type AppliedRules,
+} from './applied.js';
 import { describeChanges, sameJson } from './changes.js';
 import { checkRequired, schemasOf } from './finish.js';
 import {
@@ -18,11 +27,17 @@ import {
   type PatchLimits,
 } from './options.js';
 import type { OperationKind, ReadOperation } from './request.js';
-import { readSchemaUrns, schemaUrnOf, type SchemasTarget } from './schemas-path.js';
-import { listedPositions, mergeInto, selectPositions, settlePrimary } from './selection.js';
+import { droppedExtensions, schemaUrnOf, type SchemasTarget } from './schemas-path.js';
+import {
+  listedPositions,
+  mergeInto,
+  selectPositions,
+  setSubAttribute,
+  settlePrimary,
+} from './selection.js';
 import { namingOperation } from './operation-error.js';
 import { resolveIn, targetCache, type AttributeTarget, type Target } from './target.js';
-import { WorkingResource, type WorkingList } from './working.js';
+import { WorkingResource } from './working.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,7 +54,7 @@ export class Patch {
   /** The resolved paths of this resource type and filter options, looked up when first needed. */
   private paths: Map<string, Target> | undefined;
   /** The compatibility rules this request relied on, made when the first one is. */
-  private applied: PatchAppliedRule[] | undefined;
+  private applied: AppliedRules;
   /** What every value normalisation of this request is told, built once. */
   private readonly valueOptions: Required<Omit<AttributeValueOptions, 'path' | 'partial'>>;
 
@@ -58,28 +73,35 @@ export class Patch {
     };
   }
 
-  /** Notes a compatibility rule the request relied on (see {@link PatchAppliedRule}). */
-  note(
-    rule: PatchAppliedRule['rule'],
-    path: PatchAppliedRule['path'],
-    layer: PatchAppliedRule['layer'] = 'patch',
-  ): void {
-    (this.applied ??= []).push({ rule, path, layer });
+  /**
+   * The rules relied on so far: after a failure, those the operations before it (and the failing
+   * one, up to its failure) relied on.
+   */
+  get rules(): readonly PatchAppliedRule[] | undefined {
+    return this.applied;
   }
 
-  apply(operation: ReadOperation): void {
+  /** Applies the operations in order; the first that fails throws, naming itself. */
+  run(operations: readonly ReadOperation[]): PatchResult {
+    // Reading got this far only if the options allow an empty list (Entra's SCIM validator).
+    if (operations.length === 0) this.applied = notedEmpty(this.applied);
+    for (const operation of operations) this.apply(operation);
+    return this.finish();
+  }
+
+  private note(rule: PatchAppliedRule['rule'], path: PatchAppliedRule['path']): void {
+    this.applied = noted(this.applied, rule, path);
+  }
+
+  private apply(operation: ReadOperation): void {
     try {
-      if (operation.opCaseFolded)
-        this.note('caseInsensitiveOp', ['Operations', operation.index, 'op']);
+      this.applied = notedOp(this.applied, operation);
       if (operation.path === undefined) {
         this.applyWithoutPath(operation);
         return;
       }
       const target = this.resolve(operation.path);
-      const leniencies = target.kind === 'attribute' ? target.selector?.applied : undefined;
-      if (leniencies !== undefined)
-        for (const { rule, path } of leniencies)
-          this.note(rule as PatchAppliedRule['rule'], path, 'filter');
+      this.applied = notedFilter(this.applied, target);
       this.applyTo(operation.op, target, operation);
     } catch (error) {
       throw namingOperation(operation, error);
@@ -205,33 +227,10 @@ export class Patch {
     }
   }
 
-  /**
-   * `schemas` follows the data (P-PATCH-15, S-EXT-03): adding an extension URN is accepted and shows
-   * once the extension holds data; removing one removes its data; the core URN always stays.
-   */
+  /** `schemas` follows the data (P-PATCH-15, S-EXT-03): what leaves it takes its extension's data. */
   private applyToSchemas(op: OperationKind, target: SchemasTarget, operation: ReadOperation): void {
-    const rt = this.options.resourceType;
-    const keepCore = `'schemas' always holds the core schema '${rt.schema.id}'`;
-    const hasValue = operation.hasValue && operation.value !== undefined;
-    if (target.urn !== undefined && op !== 'remove')
-      throw ScimError.invalidPath(`A value filter on 'schemas' is only for remove; ${op} a URN`);
-    if (op === 'remove' && target.urn === undefined && (!hasValue || operation.value === null))
-      throw ScimError.mutability(`${keepCore}; remove an extension by its URN`);
-    if (op !== 'remove' && !hasValue) throw ScimError.invalidValue(`'${op}' needs a 'value'`);
-    // A filtered remove names its URN in the path, and its value is ignored (P-PATCH-41).
-    const listed = readSchemaUrns(
-      target.urn ?? operation.value,
-      rt,
-      op === 'remove' ? 'skip' : 'refuse',
-    );
-    if (op === 'add') return;
-    if (op === 'remove' ? listed.core : !listed.core) throw ScimError.mutability(keepCore);
-    for (const extension of rt.schemaExtensions) {
-      const urn = extension.schema.id;
-      // A remove drops the listed extensions; a replace lists those kept, and drops the others.
-      if (listed.extensions.has(urn) === (op === 'remove'))
-        this.applyToExtension('remove', urn, operation);
-    }
+    for (const urn of droppedExtensions(op, target, operation, this.options.resourceType))
+      this.applyToExtension('remove', urn, operation);
   }
 
   /**
@@ -254,10 +253,8 @@ export class Patch {
       partial,
     });
     if (!result.ok) throw ScimError.fromIssues(result.issues);
-    // The value leniencies are named as the PATCH options that switch them on.
     if (result.applied !== undefined)
-      for (const { rule, path: where } of result.applied)
-        this.note(rule === 'booleanStrings' ? 'booleanStrings' : 'managerShorthand', where);
+      for (const { rule, path: where } of result.applied) this.note(valueRule(rule), where);
     return result.value;
   }
 
@@ -336,7 +333,7 @@ export class Patch {
       return;
     }
     const list = this.working.list(urn, attribute);
-    this.setSubAttribute(list, list.positions(), sub, value, target.path);
+    setSubAttribute(list, list.positions(), sub, value, target.path);
   }
 
   private applySelected(op: OperationKind, target: AttributeTarget, raw: unknown): void {
@@ -366,7 +363,7 @@ export class Patch {
     if (sub !== undefined) {
       const value = op === 'remove' ? undefined : this.normalize(sub, raw, target.path);
       if (op !== 'remove' && value === undefined && !clears(op, sub, raw)) return;
-      this.setSubAttribute(list, matches, sub, value, target.path);
+      setSubAttribute(list, matches, sub, value, target.path);
       return;
     }
     if (op === 'remove') {
@@ -387,36 +384,6 @@ export class Patch {
       if (next.primary === true) primaries.push(position);
     }
     settlePrimary(list, primaries, target.path);
-  }
-
-  private setSubAttribute(
-    list: WorkingList,
-    positions: readonly number[],
-    sub: AttributeDefinition,
-    value: unknown,
-    path: string,
-  ): void {
-    const primaries: number[] = [];
-    for (const position of positions) {
-      const current = list.at(position);
-      if (!isJsonObject(current)) continue;
-      if (
-        sub.mutability === 'immutable' &&
-        current[sub.name] !== undefined &&
-        !sameJson(current[sub.name], value)
-      ) {
-        throw ScimError.mutability(`'${path}' is immutable`);
-      }
-      const next: Json = { ...current };
-      if (value === undefined) delete next[sub.name];
-      else next[sub.name] = value;
-      if (!sameJson(current, next)) {
-        if (Object.keys(next).length === 0) list.delete(position);
-        else list.put(position, next);
-      }
-      if (sub.name === 'primary' && value === true) primaries.push(position);
-    }
-    settlePrimary(list, primaries, path);
   }
 
   private remove(target: AttributeTarget, operation: ReadOperation): void {
@@ -475,7 +442,7 @@ export class Patch {
       throw ScimError.mutability(`'${path}' is immutable and already has a value`);
   }
 
-  finish(): PatchResult {
+  private finish(): PatchResult {
     const resource = this.working.finish() as ScimResource;
     checkRequired(this.options.resourceType, resource);
     resource.schemas = schemasOf(this.options.resourceType, resource);
@@ -501,11 +468,4 @@ function clears(op: OperationKind, attribute: AttributeDefinition, raw: unknown)
       (Array.isArray(raw) && raw.length === 0) ||
       (raw === '' && attribute.type === 'complex'))
   );
-}
-
-/** The attribute path a target names, without the filter that may select its values. */
-function pathNamed(target: Target): string {
-  return target.kind === 'attribute' && target.selector !== undefined && target.sub !== undefined
-    ? `${target.path}.${target.sub.name}`
-    : target.path;
 }

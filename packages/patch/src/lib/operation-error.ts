@@ -1,24 +1,33 @@
 // Errors name the operation that raised them, so a client sees which of its operations was refused.
 import { isScimError, ScimError } from '@scim/core';
 import type { ApplyPatchOptions } from './apply.js';
+import { notedEmpty, notedFilter, notedOp, type AppliedRules } from './applied.js';
 import type { ReadOperation } from './request.js';
 import { resolveIn, targetCache } from './target.js';
 
 /**
  * Resolves the operations' paths against the resource type alone, so a path that can never apply is
- * refused before any resource is read; a refusal names its operation.
+ * refused before any resource is read; a refusal names its operation. Returns the rules reading the
+ * operations relied on (an op in another case, a value filter's leniencies, an empty list), which
+ * only resolving the paths tells, or undefined for none.
  */
-export function checkPaths(operations: readonly ReadOperation[], options: ApplyPatchOptions): void {
+export function checkPaths(
+  operations: readonly ReadOperation[],
+  options: ApplyPatchOptions,
+): AppliedRules {
   const { resourceType, filter } = options;
   const paths = targetCache(resourceType, filter);
+  let rules: AppliedRules = operations.length === 0 ? notedEmpty(undefined) : undefined;
   for (const operation of operations) {
+    rules = notedOp(rules, operation);
     if (operation.path === undefined) continue;
     try {
-      resolveIn(paths, operation.path, resourceType, filter);
+      rules = notedFilter(rules, resolveIn(paths, operation.path, resourceType, filter));
     } catch (error) {
       throw namingOperation(operation, error);
     }
   }
+  return rules;
 }
 
 /**

@@ -2,6 +2,7 @@
 // resolver cannot name it; this module recognises it in a parsed path and reads the URNs a value lists.
 import { ScimError, type ScimResourceType } from '@scim/core';
 import type { PatchPathNode } from '@scim/filter';
+import type { OperationKind, ReadOperation } from './request.js';
 
 export interface SchemasTarget {
   readonly kind: 'schemas';
@@ -96,4 +97,36 @@ export function readSchemaUrns(
     else extensions.add(known);
   }
   return { core, extensions };
+}
+
+/**
+ * The extensions an operation on `schemas` takes out of the resource (P-PATCH-15, S-EXT-03), whose
+ * data then goes: adding an extension URN is accepted and shows once the extension holds data, so it
+ * drops nothing; a remove drops the URNs it names; a replace lists those kept and drops the others.
+ * The core URN always stays: naming it in a remove, or leaving it out of a replace, is mutability.
+ */
+export function droppedExtensions(
+  op: OperationKind,
+  target: SchemasTarget,
+  operation: ReadOperation,
+  resourceType: ScimResourceType,
+): string[] {
+  const keepCore = `'schemas' always holds the core schema '${resourceType.schema.id}'`;
+  const hasValue = operation.hasValue && operation.value !== undefined;
+  if (target.urn !== undefined && op !== 'remove')
+    throw ScimError.invalidPath(`A value filter on 'schemas' is only for remove; ${op} a URN`);
+  if (op === 'remove' && target.urn === undefined && (!hasValue || operation.value === null))
+    throw ScimError.mutability(`${keepCore}; remove an extension by its URN`);
+  if (op !== 'remove' && !hasValue) throw ScimError.invalidValue(`'${op}' needs a 'value'`);
+  // A filtered remove names its URN in the path, and its value is ignored (P-PATCH-41).
+  const listed = readSchemaUrns(
+    target.urn ?? operation.value,
+    resourceType,
+    op === 'remove' ? 'skip' : 'refuse',
+  );
+  if (op === 'add') return [];
+  if (op === 'remove' ? listed.core : !listed.core) throw ScimError.mutability(keepCore);
+  return resourceType.schemaExtensions
+    .map((extension) => extension.schema.id)
+    .filter((urn) => listed.extensions.has(urn) === (op === 'remove'));
 }

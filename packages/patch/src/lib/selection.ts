@@ -105,3 +105,38 @@ export function settlePrimary(list: WorkingList, made: readonly number[], path: 
       list.put(position, { ...current, primary: false });
   }
 }
+
+/**
+ * Sets (or, with `value` undefined, removes) one sub-attribute of the values at `positions`: a value
+ * left with no sub-attribute goes, and an immutable sub-attribute that already holds another value
+ * is mutability (RFC 7643 §2.2).
+ */
+export function setSubAttribute(
+  list: WorkingList,
+  positions: readonly number[],
+  sub: AttributeDefinition,
+  value: unknown,
+  path: string,
+): void {
+  const primaries: number[] = [];
+  for (const position of positions) {
+    const current = list.at(position);
+    if (!isJsonObject(current)) continue;
+    if (
+      sub.mutability === 'immutable' &&
+      current[sub.name] !== undefined &&
+      !sameJson(current[sub.name], value)
+    ) {
+      throw ScimError.mutability(`'${path}' is immutable`);
+    }
+    const next: Json = { ...current };
+    if (value === undefined) delete next[sub.name];
+    else next[sub.name] = value;
+    if (!sameJson(current, next)) {
+      if (Object.keys(next).length === 0) list.delete(position);
+      else list.put(position, next);
+    }
+    if (sub.name === 'primary' && value === true) primaries.push(position);
+  }
+  settlePrimary(list, primaries, path);
+}

@@ -43,10 +43,15 @@ export interface Scope {
   readonly completion: Completion | undefined;
   /**
    * What the request's log record collects, such as the compatibility rules it relied on; shared
-   * by a bulk request's operations. Undefined for work that no log record describes (an
-   * asynchronous request run after its 202).
+   * by a bulk request's operations. The work of an asynchronous request has one of its own, which
+   * becomes the request's only when the request is answered with the work's outcome.
    */
   readonly exchange: Exchange | undefined;
+  /**
+   * In a bulk operation's scope, its index in the request's `Operations`: the rules it relies on
+   * are noted at its place in the bulk request. Undefined in any other scope.
+   */
+  readonly bulkOperation: number | undefined;
   /** Aborts when the client goes away or the deadline passes; made on first read, as it costs. */
   readonly signal: AbortSignal;
   /**
@@ -160,6 +165,7 @@ export function createScope(
     completion: undefined,
     deliveries,
     exchange,
+    bulkOperation: undefined,
     // Read on demand: AbortSignal.any costs more than most whole requests.
     get signal() {
       signal ??=
@@ -178,11 +184,13 @@ export function createScope(
 }
 
 /** What {@link rescope} may change of a scope. */
-export type ScopeChanges = Partial<Pick<Scope, 'transaction' | 'events' | 'txn' | 'completion'>>;
+export type ScopeChanges = Partial<
+  Pick<Scope, 'transaction' | 'events' | 'txn' | 'completion' | 'bulkOperation'>
+>;
 
 /**
  * The same request's scope with some fields changed: a unit of work's (its transaction and
- * events), or a bulk operation's (its txn and completion). The signal stays the request's.
+ * events), or a bulk operation's (its index, txn and completion). The signal stays the request's.
  */
 export function rescope(scope: Scope, changes: ScopeChanges): Scope {
   return {
@@ -200,6 +208,7 @@ export function rescope(scope: Scope, changes: ScopeChanges): Scope {
     completion: 'completion' in changes ? changes.completion : scope.completion,
     deliveries: scope.deliveries,
     exchange: scope.exchange,
+    bulkOperation: 'bulkOperation' in changes ? changes.bulkOperation : scope.bulkOperation,
     get signal() {
       return scope.signal;
     },

@@ -56,7 +56,9 @@ export type AppliedCompatibility = NonNullable<RequestLogRecord['compatibility']
 
 /**
  * Notes the compatibility rules a parser or validator reported for this request's log record, once
- * each (a retried write reports its rules again). Costs nothing when none applied or nothing logs.
+ * each (a retried write reports its rules again). A bulk operation's are noted at its place in the
+ * bulk request, `Operations[2].data.active`, so two operations relying on one rule are two entries.
+ * Costs nothing when none applied or nothing logs.
  */
 export function noteCompatibility(
   scope: Scope,
@@ -69,18 +71,29 @@ export function noteCompatibility(
       }[]
     | undefined,
 ): void {
-  const { exchange } = scope;
+  const { exchange, bulkOperation } = scope;
   if (applied === undefined || exchange === undefined || scope.engine.log === undefined) return;
-  const rules = (exchange.compatibility ??= []);
   for (const use of applied) {
-    const path = formatIssuePath(use.path);
-    const rule: AppliedCompatibility = {
-      rule: use.rule,
-      layer: use.layer ?? layer,
-      ...(path === '' ? {} : { path }),
-    };
-    if (!rules.some((seen) => sameRule(seen, rule))) rules.push(rule);
+    const formatted = formatIssuePath(use.path);
+    const path =
+      bulkOperation === undefined
+        ? formatted
+        : `Operations[${bulkOperation}].data${formatted === '' ? '' : `.${formatted}`}`;
+    add(exchange, { rule: use.rule, layer: use.layer ?? layer, ...(path === '' ? {} : { path }) });
   }
+}
+
+/**
+ * Notes in `to` the rules `from` collected, once each: an asynchronous request's work collects its
+ * own, and they become the request's once it is answered with the work's outcome.
+ */
+export function carryCompatibility(from: Exchange, to: Exchange): void {
+  if (from.compatibility !== undefined) for (const rule of from.compatibility) add(to, rule);
+}
+
+function add(exchange: Exchange, rule: AppliedCompatibility): void {
+  const rules = (exchange.compatibility ??= []);
+  if (!rules.some((seen) => sameRule(seen, rule))) rules.push(rule);
 }
 
 function sameRule(a: AppliedCompatibility, b: AppliedCompatibility): boolean {

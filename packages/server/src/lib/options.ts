@@ -110,8 +110,11 @@ export interface RequestLogRecord {
    * The client quirks the request relied on, present only when at least one did: each the option
    * that allowed it (`booleanStrings` for Entra's `"active": "False"`, `bareWordValues` for
    * `externalId eq jyoung`, `caseInsensitiveOp` for `"op": "Replace"`, …), the layer it belongs to
-   * and the attribute path. See docs/compatibility.md. Rules of a request answered 202 and run
-   * later (`asyncRequests`) are not listed.
+   * and the attribute path. See docs/compatibility.md. A request answered 202 (`asyncRequests`)
+   * lists the rules its reading relied on (a PATCH's operations), not those of the work run after
+   * the answer; one answered in full after waiting lists them all. A bulk request lists each
+   * operation's rules at its place (`Operations[3].data.Operations[0].op`). A refused PATCH lists
+   * the rules its earlier operations relied on.
    */
   readonly compatibility?: readonly {
     readonly rule: string;

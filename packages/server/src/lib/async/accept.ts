@@ -10,6 +10,10 @@
 // told to expect one. Something always ends both the answer and the work: the request deadline
 // answers 503 and stops the work once the answer is the normal response, and `timeoutMs` ends the
 // work behind a 202, whose completion then says 503.
+//
+// The log record is the request's, made when it is answered: a 202's lists the compatibility rules
+// the parse step relied on; a normal answer's, those the work relied on, as a synchronous request's
+// would. The work collects them apart, so a record already handed to the logger never changes.
 import { isJsonObject, ScimError } from '@scim/core';
 import { readBulkRequest, runBulk, type BulkCompletions } from '../bulk/bulk.js';
 import {
@@ -24,6 +28,12 @@ import { clientError } from '../errors.js';
 import { executeResourceOperation } from '../execute.js';
 import { errorOutcome, type Outcome } from '../http.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
+import {
+  carryCompatibility,
+  createExchange,
+  noteCompatibility,
+  type Exchange,
+} from '../observe.js';
 import type { Authentication } from '../options.js';
 import type { Operation, ResourceOperation } from '../parse.js';
 import { newId } from '../write/resources.js';
@@ -109,6 +119,11 @@ interface Job {
   recording: boolean;
   /** The completions of a bulk request's operations run without a transaction, by index. */
   readonly ran: Map<number, LifecycleEvent>;
+  /**
+   * What the work's log record would collect, kept apart from the request's: undefined when
+   * nothing logs, or when the 202 goes at once and nothing the work finds can reach a record.
+   */
+  readonly exchange: Exchange | undefined;
 }
 
 /**
@@ -152,6 +167,7 @@ export function acceptAsync(
       ? undefined
       : locationOf(scope, target.resourceType, target.id);
   const answer = new Answer(waitMs === 0, settings);
+  const logged = waitMs > 0 && scope.exchange !== undefined && engine.log !== undefined;
   const job: Job = {
     txn,
     answer,
@@ -161,6 +177,7 @@ export function acceptAsync(
     cancel: new AbortController(),
     recording: false,
     ran: new Map(),
+    exchange: logged ? createExchange(scope.requestId) : undefined,
   };
   const work = run(scope, caller, write, job);
   answer.follow(work);
@@ -173,8 +190,28 @@ export function acceptAsync(
       ...(location !== undefined && { location }),
     },
   };
-  if (waitMs === 0) return Promise.resolve(accepted);
-  return answerWithin(request, deadline, waitMs, job, work, accepted);
+  if (waitMs === 0) {
+    noteParsed(scope, write);
+    return Promise.resolve(accepted);
+  }
+  return answerWithin(scope, write, deadline, waitMs, job, work, accepted);
+}
+
+/**
+ * For a 202's log record: the rules the parse step relied on, a PATCH's reading (an op in another
+ * case, its paths' value filters) and its member fast path. The rest (a body's values) is read by
+ * the work, after the answer, where no log record describes it.
+ */
+function noteParsed(scope: Scope, write: Write): void {
+  if (write.kind !== 'patch') return;
+  noteCompatibility(scope, 'patch', write.patch.applied);
+  noteCompatibility(scope, 'patch', write.membership?.applied);
+}
+
+/** The rules the work relied on so far become the request's, for a record made now. */
+function carryOver(scope: Scope, job: Job): void {
+  if (job.exchange !== undefined && scope.exchange !== undefined)
+    carryCompatibility(job.exchange, scope.exchange);
 }
 
 function isWrite(operation: Operation): operation is Write {
@@ -194,17 +231,22 @@ function isWrite(operation: Operation): operation is Write {
  * client's leaving stops the work, as it would a synchronous request's.
  */
 function answerWithin(
-  request: Request,
+  scope: Scope,
+  write: Write,
   deadline: Deadline | undefined,
   waitMs: number,
   job: Job,
   work: Promise<Ended>,
   accepted: Outcome,
 ): Promise<Outcome> {
+  const { request } = scope;
   const { answer, cancel } = job;
+  // Set once the request deadline answered 503 without the work: that record is made already.
+  let answered = false;
   return new Promise<Outcome>((resolve, reject) => {
     const give = (): boolean => {
       if (!answer.accept()) return false;
+      noteParsed(scope, write);
       resolve(accepted);
       return true;
     };
@@ -220,6 +262,8 @@ function answerWithin(
     request.signal.addEventListener('abort', leave, { once: true });
     deadline?.intercept((reason) => {
       if (give()) return true;
+      carryOver(scope, job);
+      answered = true;
       stop(reason);
       return false;
     });
@@ -228,6 +272,7 @@ function answerWithin(
       request.signal.removeEventListener('abort', leave);
       // Settled by now (the work decided at its end): true means the 202 already went.
       if (answer.decide()) return;
+      if (!answered) carryOver(scope, job);
       if ('outcome' in ended) resolve(ended.outcome);
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown, for the handler's one choke point
       else reject(ended.error);
@@ -271,6 +316,7 @@ async function run(
     caller,
     deadline,
     requestScope.deliveries,
+    job.exchange,
   );
   const method = original.method.toUpperCase();
   const working = attempt(scope, write, job, method, deadline);

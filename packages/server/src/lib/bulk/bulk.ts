@@ -360,8 +360,8 @@ function bulkResponse(done: readonly Done[]): Outcome {
 
 /**
  * Runs one operation as the handler would run it alone, within the bulk request's scope: routed,
- * parsed and executed directly, without a request of its own or a JSON round trip. Asynchronous,
- * its writes' events share `<txn>:<index>`.
+ * parsed and executed directly, without a request of its own or a JSON round trip. The rules it
+ * relies on are logged at its index; asynchronous, its writes' events share `<txn>:<index>`.
  */
 async function execute(
   scope: Scope,
@@ -373,12 +373,17 @@ async function execute(
   const fallback = `${scope.baseUrl}${path}`;
   const resultOf = (outcome: Outcome): Result =>
     operationResult(operation.method, operation.bulkId, outcome, fallback);
+  const { index } = operation;
+  // A scope of its own only where something reads it: the log record's rules, or the txn.
+  const logged = scope.exchange !== undefined && scope.engine.log !== undefined;
   const inner =
-    completions === undefined
-      ? scope
-      : rescope(scope, { txn: `${completions.txn}:${operation.index}` });
+    completions !== undefined
+      ? rescope(scope, { bulkOperation: index, txn: `${completions.txn}:${index}` })
+      : logged
+        ? rescope(scope, { bulkOperation: index })
+        : scope;
   const { id, ...result } = resultOf(await outcomeOf(inner, operation, path, ids));
-  return { index: operation.index, path, result, ...(typeof id === 'string' && { id }) };
+  return { index, path, result, ...(typeof id === 'string' && { id }) };
 }
 
 /** The completion of one operation (RFC 9967 §2.5.1.2: txn `<Set-Txn>:<index>`). */

@@ -8,7 +8,7 @@ import {
   type ScimResourceType,
   isJsonObject,
 } from '@scim/core';
-import { applyPatch } from '@scim/patch';
+import { safeApplyPatch } from '@scim/patch';
 import { notFound, storeContext, type Scope } from '../engine.js';
 import { noteCompatibility } from '../observe.js';
 import { noContent, scimJson, type Outcome } from '../http.js';
@@ -155,8 +155,11 @@ export async function patchResource(
   const existing = await store.get(id, storeContext(scope, resourceType));
   checkIfMatch(engine, preconditions.ifMatch, existing);
   if (existing === undefined) throw notFound(resourceType, id);
-  const result = applyPatch(existing, patch, engine.patchOptions(resourceType));
-  noteCompatibility(scope, 'patch', result.applied);
+  // The safe form: a refused PATCH still reports the rules its earlier operations relied on.
+  const patched = safeApplyPatch(existing, patch, engine.patchOptions(resourceType));
+  noteCompatibility(scope, 'patch', patched.applied);
+  if (!patched.ok) throw ScimError.fromIssues(patched.issues);
+  const result = patched.value;
   const stored = result.changed
     ? await commitWrite(scope, {
         operation: 'patch',
