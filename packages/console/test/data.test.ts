@@ -204,7 +204,7 @@ describe('console history and data', () => {
       method: 'POST',
       headers: bearer,
     });
-    expect(again.status).toBe(404);
+    expect(again.status).toBe(409);
   });
 
   it('tenants list token labels and last use, and the rates count requests per minute by status', async () => {

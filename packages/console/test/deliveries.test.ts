@@ -78,11 +78,12 @@ describe('console stream deliveries', () => {
     ]);
   });
 
-  it('retries a dead delivery by stream and jti, and says 404 for one that is not dead', async () => {
+  it('retries a dead delivery by stream and jti; one that is not dead is 409, an unknown one 404', async () => {
     const retried: string[] = [];
     const scimConsole = make([queued('a', 'delivered'), queued('bb', 'dead')], retried);
     expect((await call(scimConsole, '/api/deliveries/okta/bb/retry', 'POST')).status).toBe(200);
-    expect((await call(scimConsole, '/api/deliveries/okta/a/retry', 'POST')).status).toBe(404);
+    expect((await call(scimConsole, '/api/deliveries/okta/a/retry', 'POST')).status).toBe(409);
+    expect((await call(scimConsole, '/api/deliveries/okta/zz/retry', 'POST')).status).toBe(404);
     expect((await call(scimConsole, '/api/deliveries/okta/bb/retry')).status).toBe(405);
     expect(retried).toEqual(['okta/bb']);
   });

@@ -16,6 +16,7 @@ import {
 } from './auth.js';
 import { RequestHistory } from './history.js';
 import { resourcesOf } from './resources.js';
+import { decodeSegment, retryDelivery, retryOutboxEvent } from './retry.js';
 import { json, problem, redirect, respond } from './http.js';
 import { resolveOptions, type ResolvedOptions, type ScimConsoleOptions } from './options.js';
 
@@ -142,20 +143,18 @@ async function api(
   const retry = /^\/api\/outbox\/([^/]{1,200})\/retry$/.exec(path);
   if (retry !== null) {
     if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
-    if (options.outbox === undefined) return problem(404, 'No outbox is configured');
-    const id = decodeURIComponent(retry[1] ?? '');
-    const retried = await options.outbox.retry(id);
-    return retried ? json({ retried: true }) : problem(404, 'No dead event has this id');
+    const id = decodeSegment(retry[1]);
+    if (id === undefined) return problem(400, 'The event id in the path is not well encoded');
+    return retryOutboxEvent(options, id);
   }
   const redeliver = /^\/api\/deliveries\/([^/]{1,200})\/([^/]{1,200})\/retry$/.exec(path);
   if (redeliver !== null) {
     if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
-    if (options.deliveries === undefined) return problem(404, 'No event stream is configured');
-    const retried = await options.deliveries.retry(
-      decodeURIComponent(redeliver[1] ?? ''),
-      decodeURIComponent(redeliver[2] ?? ''),
-    );
-    return retried ? json({ retried: true }) : problem(404, 'No dead delivery has this id');
+    const streamId = decodeSegment(redeliver[1]);
+    const jti = decodeSegment(redeliver[2]);
+    if (streamId === undefined || jti === undefined)
+      return problem(400, 'The stream or SET id in the path is not well encoded');
+    return retryDelivery(options, streamId, jti);
   }
   if (method !== 'GET' && method !== 'HEAD')
     return problem(405, 'Method not allowed', { allow: 'GET, HEAD' });
@@ -166,7 +165,8 @@ async function api(
   }
   const one = /^\/api\/requests\/([^/]{1,200})$/.exec(path);
   if (one !== null) {
-    const entry = history.get(decodeURIComponent(one[1] ?? ''));
+    const id = decodeSegment(one[1]);
+    const entry = id === undefined ? undefined : history.get(id);
     return entry === undefined
       ? problem(404, 'This request is no longer in the history')
       : json(await detailOf(options, entry));

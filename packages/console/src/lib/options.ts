@@ -12,6 +12,7 @@ export interface ConsoleOutbox {
     readonly tenant?: string;
     readonly limit?: number;
   }): Promise<readonly OutboxEntry[]>;
+  /** Makes a dead event pending again; false when it is not dead (the page then says why). */
   retry(id: string): Promise<boolean>;
 }
 
@@ -84,7 +85,9 @@ export interface ConsoleDelivery {
 /**
  * Event-stream deliveries for the lifecycle view, without the console depending on `@scim/events`:
  * `list` gives the latest deliveries of every stream and `retry` makes a dead one pending again
- * (`queue.retry(streamId, jti)` of a `SetQueue`).
+ * (`queue.retry(streamId, jti)` of a `SetQueue`). When `retry` answers false for a SET that `list`
+ * still shows dead, the page says the replay was refused as out of order, as a `SetQueue` refuses
+ * one only when a newer SET of its subject was delivered already.
  * @example `{ list: async () => (await Promise.all(ids.map((id) => queue.list(id)))).flat(), retry: (s, j) => queue.retry(s, j) }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2
  */

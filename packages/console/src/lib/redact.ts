@@ -16,7 +16,12 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((element) => redactSecrets(element, depth + 1));
   if (typeof value !== 'object' || value === null) return value;
   const record = value as Record<string, unknown>;
-  const pathIsSecret = typeof record.path === 'string' && /password/i.test(record.path);
+  // A PATCH operation whose path names the password: its value is the secret. The server's PATCH
+  // reader takes `path`, `value` and `op` in any case (`"Path": "password"`), and so does its debug
+  // log's redaction: matching `path` in lowercase only would show a `Value` the log hid.
+  const pathIsSecret = Object.keys(record).some(
+    (name) => name.toLowerCase() === 'path' && namesSecretPath(record[name]),
+  );
   const out: Record<string, unknown> = {};
   for (const [name, element] of Object.entries(record)) {
     const secret = SECRET_NAME.test(name) || (pathIsSecret && name.toLowerCase() === 'value');
@@ -28,6 +33,10 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     });
   }
   return out;
+}
+
+function namesSecretPath(path: unknown): boolean {
+  return typeof path === 'string' && /password/i.test(path);
 }
 
 /** One changed leaf of a resource: its path (`name.givenName`, `emails[0].value`), before and after. */

@@ -198,11 +198,10 @@ export const CONSOLE_JS = String.raw`'use strict';
   function pollOutbox() {
     return api('/api/outbox').then(function (reply) {
       var body = document.querySelector('#outbox tbody');
-      clear(body);
       var entries = reply.body.entries || [];
       document.getElementById('outbox-empty').textContent = reply.body.configured ? 'No lifecycle events yet.' : 'No outbox is configured.';
       document.getElementById('outbox-empty').hidden = entries.length > 0;
-      entries.forEach(function (entry) {
+      rebuild(body, function () { entries.forEach(function (entry) {
         var row = el('tr');
         row.setAttribute('data-id', entry.id);
         row.appendChild(el('td', '', time(entry.occurredAt)));
@@ -214,23 +213,68 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', 'path error', entry.lastError || ''));
         row.appendChild(retryCell(entry.state, '/api/outbox/' + encodeURIComponent(entry.id) + '/retry', pollOutbox));
         body.appendChild(row);
-      });
+      }); });
     });
   }
 
   // The last cell of an outbox or delivery row: a Retry button for a dead one, which posts to
-  // its retry route and then refreshes the table.
+  // its retry route and then refreshes the table. A refused retry (the event was retried or
+  // delivered meanwhile, or a SET's replay would be out of order) leaves a message in the cell.
+  // Refusals are kept by route because every poll rebuilds the table: the same message node goes
+  // back in each time, so it stays on screen and screen readers do not announce it again.
+  var refusals = {};
+  var refusalCount = 0;
+  // The route of a pressed Retry button: once its table is rebuilt, the new button gets the focus.
+  var pressed = null;
   function retryCell(state, path, refresh) {
     var cell = el('td');
-    if (state !== 'dead') return cell;
-    var button = el('button', 'retry', 'Retry');
-    button.type = 'button';
-    button.addEventListener('click', function () {
-      button.disabled = true;
-      api(path, { method: 'POST' }).then(refresh);
-    });
-    cell.appendChild(button);
+    var note = refusals[path];
+    if (state === 'dead') {
+      var button = el('button', 'retry', 'Retry');
+      button.type = 'button';
+      button.setAttribute('data-route', path);
+      if (note) button.setAttribute('aria-describedby', note.id);
+      button.addEventListener('click', function () {
+        pressed = path;
+        button.disabled = true;
+        delete refusals[path];
+        if (note && note.parentNode) note.parentNode.removeChild(note);
+        api(path, { method: 'POST' }).then(function (reply) {
+          if (reply.status >= 200 && reply.status < 300) return refresh();
+          var detail = reply.body && typeof reply.body.detail === 'string' ? reply.body.detail : 'no reason given';
+          return refuse(path, 'Retry refused (' + reply.status + '): ' + detail, button, refresh);
+        }).catch(function () {
+          return refuse(path, 'Retry failed: the console did not answer', button, refresh);
+        }).then(function () { if (pressed === path) pressed = null; });
+      });
+      cell.appendChild(button);
+    }
+    if (note) cell.appendChild(note);
     return cell;
+  }
+  function refuse(path, text, button, refresh) {
+    var note = el('p', 'refusal');
+    note.id = 'refusal-' + ++refusalCount;
+    note.setAttribute('role', 'status');
+    refusals[path] = note;
+    button.disabled = false;
+    // The text goes in once the empty live region is in the page: a screen reader announces a
+    // change to a live region, not one that arrives with its text already in it.
+    function say() { note.textContent = text; }
+    return refresh().then(say, say);
+  }
+  // Rebuilds a table's rows. The Retry button that had the focus (or was just pressed, and lost it
+  // by being disabled) has it again in the new rows, so a keyboard user stays where they were.
+  function rebuild(body, build) {
+    var active = document.activeElement;
+    var route = active && body.contains(active) ? active.getAttribute('data-route') : pressed;
+    clear(body);
+    build();
+    if (!route) return;
+    var buttons = body.querySelectorAll('button.retry');
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute('data-route') === route) { buttons[i].focus(); return; }
+    }
   }
 
   // Event stream deliveries (SETs), with a retry for dead ones
@@ -238,8 +282,7 @@ export const CONSOLE_JS = String.raw`'use strict';
     return api('/api/deliveries').then(function (reply) {
       document.getElementById('deliveries-box').hidden = !reply.body.configured;
       var body = document.querySelector('#deliveries tbody');
-      clear(body);
-      (reply.body.entries || []).forEach(function (entry) {
+      rebuild(body, function () { (reply.body.entries || []).forEach(function (entry) {
         var row = el('tr');
         row.setAttribute('data-id', entry.streamId + '/' + entry.jti);
         row.appendChild(el('td', '', entry.queuedAt ? time(entry.queuedAt) : ''));
@@ -251,7 +294,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', 'path error', entry.lastError || ''));
         row.appendChild(retryCell(entry.state, '/api/deliveries/' + encodeURIComponent(entry.streamId) + '/' + encodeURIComponent(entry.jti) + '/retry', pollDeliveries));
         body.appendChild(row);
-      });
+      }); });
     });
   }
 

@@ -32,6 +32,7 @@ pre { margin: 0; padding: .5rem; background: var(--bg); border: 1px solid var(--
 .diff td { font-family: ui-monospace, monospace; font-size: .8rem; white-space: pre-wrap; word-break: break-all; }
 .diff .before { color: var(--bad); } .diff .after { color: var(--ok); }
 .empty { color: var(--muted); }
+p.refusal { margin: .3rem 0 0; min-width: 16rem; max-width: 28rem; white-space: normal; overflow-wrap: anywhere; color: var(--bad); font-size: .85rem; }
 .state-dead { color: var(--bad); font-weight: 600; } .state-pending { color: var(--warn); } .state-delivered { color: var(--ok); }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin-bottom: 1rem; background: var(--panel); }
 .card h2 { font-size: 1rem; margin: 0 0 .5rem; }
