@@ -15,6 +15,7 @@ export {
   applyPatch,
   parsePatch,
   safeApplyPatch,
+  safeParsePatch,
   type ParsedPatch,
   type ApplyPatchOptions,
   type PatchResult,

@@ -56,16 +56,22 @@ export async function detailOf(options: ResolvedOptions, entry: HistoryEntry) {
     requestBody: redactSecrets(record.requestBody) ?? null,
     responseBody: redactSecrets(record.responseBody) ?? null,
     bodies: record.requestHeaders !== undefined,
-    // Fields picked one by one, as everything else here: a path names attributes, never values.
-    compatibility: (record.compatibility ?? []).map((applied): RuleView => ({
-      rule: applied.rule,
-      layer: applied.layer,
-      path: applied.path ?? null,
-    })),
+    compatibility: rulesOf(record.compatibility),
     changes: WRITES.has(record.method)
       ? await changesOf(options, record.requestId, record.tenant)
       : [],
   };
+}
+
+/** Fields picked one by one, as everything else here: a path names attributes, never values. */
+function rulesOf(
+  rules: readonly { readonly rule: string; readonly layer: string; readonly path?: string }[] = [],
+): RuleView[] {
+  return rules.map((applied) => ({
+    rule: applied.rule,
+    layer: applied.layer,
+    path: applied.path ?? null,
+  }));
 }
 
 async function changesOf(
@@ -126,6 +132,8 @@ function outboxEntryOf(entry: OutboxEntry) {
     attempts: entry.attempts,
     nextAttemptAt: entry.nextAttemptAt,
     lastError: entry.lastError ?? null,
+    // An asynchronous request's completion: the client quirks its work relied on after the 202.
+    compatibility: rulesOf(event.compatibility),
   };
 }
 

@@ -4,7 +4,7 @@
 // values, and notes go to logs.
 import type { ScimIssuePath } from '@scim/core';
 import type { PatchAppliedRule } from './options.js';
-import type { ReadOperation } from './request.js';
+import type { Reading, ReadOperation } from './request.js';
 import type { Target } from './target.js';
 
 /** The rules noted so far: undefined until the first, as most requests rely on none. */
@@ -31,6 +31,20 @@ export function notedEmpty(rules: AppliedRules): PatchAppliedRule[] {
 export function notedOp(rules: AppliedRules, operation: ReadOperation): AppliedRules {
   return operation.opCaseFolded
     ? noted(rules, 'caseInsensitiveOp', ['Operations', operation.index, 'op'])
+    : rules;
+}
+
+/**
+ * What reading relied on before it refused an operation: the ops read by `caseInsensitiveOp`, the
+ * refused one's too when a later check of it refused it. No path was resolved yet, so no filter
+ * leniency is known.
+ */
+export function notedWhileReading(reading: Reading): AppliedRules {
+  let rules: AppliedRules;
+  for (const operation of reading.operations) rules = notedOp(rules, operation);
+  const refused = reading.operations.length;
+  return reading.opFolded
+    ? noted(rules, 'caseInsensitiveOp', ['Operations', refused, 'op'])
     : rules;
 }
 

@@ -6,6 +6,7 @@ import {
   type ScimResult,
 } from '@scim/core';
 import type { ParseFilterOptions } from '@scim/filter';
+import { notedWhileReading } from './applied.js';
 import type { AttributeChange } from './changes.js';
 import { Patch } from './engine.js';
 import { checkPaths } from './operation-error.js';
@@ -16,7 +17,7 @@ import {
   type PatchCompatibility,
   type PatchLimits,
 } from './options.js';
-import { readPatchRequest, type ReadOperation } from './request.js';
+import { readPatchRequest, type Reading, type ReadOperation } from './request.js';
 
 /**
  * How {@link applyPatch} reads a request.
@@ -75,7 +76,8 @@ export interface ParsedPatch {
  * Reads a PatchOp request without a resource: its schema, the shape and number of its operations,
  * and every path (syntax, attribute names, value filters) against the resource type. What it
  * refuses is refused before the resource is read; what depends on the stored values (noTarget,
- * mutability, the values themselves) is left to {@link applyPatch}.
+ * mutability, the values themselves) is left to {@link applyPatch}. {@link safeParsePatch} also says
+ * which rules a refused request relied on.
  * @example
  * ```ts
  * const parsed = parsePatch(body, { resourceType: UserResourceType }); // throws invalidPath, …
@@ -87,7 +89,55 @@ export function parsePatch(request: unknown, options: ApplyPatchOptions): Parsed
   if (Parsed.operationsOf(request) !== undefined) return request as ParsedPatch;
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
   const operations = readPatchRequest(request, compatibility, limitsOf(options.limits));
-  return Object.freeze(new Parsed(operations, checkPaths(operations, options)));
+  const checked = checkPaths(operations, options);
+  if (!checked.ok) throw checked.refusal;
+  return Object.freeze(new Parsed(operations, checked.rules));
+}
+
+/**
+ * {@link parsePatch}, returning its refusal as issues instead of throwing. `applied` lists the
+ * compatibility rules reading relied on: on a refusal, those the operations before the refused one
+ * (and its own op) relied on, so a server can log them beside the 400 it answers.
+ * @example
+ * ```ts
+ * const result = safeParsePatch(body, { resourceType, compatibility: PATCH_PRESETS.entra });
+ * log(result.applied); // also when !result.ok: [{ rule: 'caseInsensitiveOp', path: ['Operations', 0, 'op'], … }]
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2
+ */
+export function safeParsePatch(
+  request: unknown,
+  options: ApplyPatchOptions,
+): ScimResult<ParsedPatch> {
+  if (Parsed.operationsOf(request) !== undefined) return accepted(request as ParsedPatch);
+  const compatibility = options.compatibility ?? PATCH_PRESETS.default;
+  const reading: Reading = { operations: [], opFolded: false };
+  try {
+    readPatchRequest(request, compatibility, limitsOf(options.limits), reading);
+  } catch (error) {
+    return refused(error, notedWhileReading(reading));
+  }
+  const checked = checkPaths(reading.operations, options);
+  if (!checked.ok) return refused(checked.refusal, checked.rules);
+  return accepted(Object.freeze(new Parsed(reading.operations, checked.rules)));
+}
+
+function accepted(parsed: ParsedPatch): ScimResult<ParsedPatch> {
+  const { applied } = parsed;
+  return applied === undefined ? { ok: true, value: parsed } : { ok: true, value: parsed, applied };
+}
+
+/** A refusal as the one issue a `safe*` function returns; anything but a ScimError is thrown on. */
+function refused(
+  error: unknown,
+  applied: readonly PatchAppliedRule[] | undefined,
+): ScimResult<never> {
+  if (!isScimError(error)) throw error;
+  const message = error.detail ?? error.message;
+  const issues: readonly ScimIssue[] = [
+    { code: 'invalid_value', path: [], message, scimType: error.scimType ?? 'invalidValue' },
+  ];
+  return applied === undefined ? { ok: false, issues } : { ok: false, issues, applied };
 }
 
 // What parsePatch read, in a private field: kept out of the public shape, so a ParsedPatch can only
@@ -158,21 +208,20 @@ export function safeApplyPatch(
 ): ScimResult<PatchResult> {
   const compatibility = options.compatibility ?? PATCH_PRESETS.default;
   const limits = limitsOf(options.limits);
+  const parsed = Parsed.operationsOf(request);
+  // Only a request read here can be refused while read: a server's was read by parsePatch.
+  const reading: Reading | undefined =
+    parsed === undefined ? { operations: [], opFolded: false } : undefined;
   let patch: Patch | undefined;
   try {
-    const operations =
-      Parsed.operationsOf(request) ?? readPatchRequest(request, compatibility, limits);
+    const operations = parsed ?? readPatchRequest(request, compatibility, limits, reading);
     patch = new Patch(resource, options, compatibility, limits);
     const value = patch.run(operations);
     const { applied } = value;
     return applied === undefined ? { ok: true, value } : { ok: true, value, applied };
   } catch (error) {
-    if (!isScimError(error)) throw error;
-    const message = error.detail ?? error.message;
-    const issues: readonly ScimIssue[] = [
-      { code: 'invalid_value', path: [], message, scimType: error.scimType ?? 'invalidValue' },
-    ];
-    const applied = patch?.rules;
-    return applied === undefined ? { ok: false, issues } : { ok: false, issues, applied };
+    const applied =
+      patch !== undefined || reading === undefined ? patch?.rules : notedWhileReading(reading);
+    return refused(error, applied);
   }
 }

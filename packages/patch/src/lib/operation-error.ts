@@ -6,15 +6,23 @@ import type { ReadOperation } from './request.js';
 import { resolveIn, targetCache } from './target.js';
 
 /**
+ * What {@link checkPaths} found: the rules reading the operations relied on and, when a path can
+ * never apply, its refusal, the rules then being those relied on before it and by its op.
+ */
+export type CheckedPaths =
+  | { readonly ok: true; readonly rules: AppliedRules }
+  | { readonly ok: false; readonly rules: AppliedRules; readonly refusal: unknown };
+
+/**
  * Resolves the operations' paths against the resource type alone, so a path that can never apply is
- * refused before any resource is read; a refusal names its operation. Returns the rules reading the
+ * refused before any resource is read; a refusal names its operation. Reports the rules reading the
  * operations relied on (an op in another case, a value filter's leniencies, an empty list), which
- * only resolving the paths tells, or undefined for none.
+ * only resolving the paths tells: undefined for none.
  */
 export function checkPaths(
   operations: readonly ReadOperation[],
   options: ApplyPatchOptions,
-): AppliedRules {
+): CheckedPaths {
   const { resourceType, filter } = options;
   const paths = targetCache(resourceType, filter);
   let rules: AppliedRules = operations.length === 0 ? notedEmpty(undefined) : undefined;
@@ -24,10 +32,10 @@ export function checkPaths(
     try {
       rules = notedFilter(rules, resolveIn(paths, operation.path, resourceType, filter));
     } catch (error) {
-      throw namingOperation(operation, error);
+      return { ok: false, rules, refusal: namingOperation(operation, error) };
     }
   }
-  return rules;
+  return { ok: true, rules };
 }
 
 /**

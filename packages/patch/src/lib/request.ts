@@ -34,14 +34,28 @@ export interface ReadOperation {
   readonly value: unknown;
 }
 
+/**
+ * How far reading got, for a caller that reports the rules a refused request relied on
+ * (safeParsePatch): the operations read so far, and whether the op of the one being read was read
+ * by `caseInsensitiveOp` before a later check (its path, its values) refused it.
+ */
+export interface Reading {
+  readonly operations: ReadOperation[];
+  opFolded: boolean;
+}
+
 // The URN matches in any case; folded once here rather than on every request.
 const PATCH_OP_URN_FOLDED = PATCH_OP_URN.toLowerCase();
 
-/** Checks the message's shape (P-PATCH-01..03) and the limits; throws invalidSyntax and friends. */
+/**
+ * Checks the message's shape (P-PATCH-01..03) and the limits; throws invalidSyntax and friends. With
+ * `reading`, the operations go into it as they are read, so a refusal leaves what came before it.
+ */
 export function readPatchRequest(
   body: unknown,
   compatibility: PatchCompatibility,
   limits: Required<PatchLimits>,
+  reading?: Reading,
 ): ReadOperation[] {
   const { maxOperations, maxValues } = limits;
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('A PATCH body must be a JSON object');
@@ -62,9 +76,9 @@ export function readPatchRequest(
       `A PATCH may hold at most ${maxOperations} operations; this one has ${operations.length}`,
     );
   }
-  const read: ReadOperation[] = [];
+  const read = reading?.operations ?? [];
   for (let index = 0; index < operations.length; index++) {
-    read.push(readOperation(operations[index], index, compatibility, maxValues));
+    read.push(readOperation(operations[index], index, compatibility, maxValues, reading));
   }
   return read;
 }
@@ -74,7 +88,9 @@ function readOperation(
   index: number,
   compatibility: PatchCompatibility,
   maxValues: number,
+  reading: Reading | undefined,
 ): ReadOperation {
+  if (reading !== undefined) reading.opFolded = false;
   if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`Operations[${index}] must be an object`);
   // The exact spelling is read by name first: a property read the engine can cache, where a lookup
   // by a variable key is a generic one, and every operation pays it.
@@ -87,6 +103,7 @@ function readOperation(
       `Operations[${index}]: unknown op "${opText}"; use add, remove or replace`,
     );
   }
+  if (reading !== undefined) reading.opFolded = op !== opText;
   const path = Object.hasOwn(raw, 'path') ? raw.path : findKey(raw, 'path');
   if (path !== undefined && typeof path !== 'string')
     throw ScimError.invalidPath(`Operations[${index}]: 'path' must be a string`);

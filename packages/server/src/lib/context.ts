@@ -44,7 +44,8 @@ export interface Scope {
   /**
    * What the request's log record collects, such as the compatibility rules it relied on; shared
    * by a bulk request's operations. The work of an asynchronous request has one of its own, which
-   * becomes the request's only when the request is answered with the work's outcome.
+   * becomes the request's only when the request is answered with the work's outcome, and whose
+   * rules its `asyncCompleted` record lists.
    */
   readonly exchange: Exchange | undefined;
   /**

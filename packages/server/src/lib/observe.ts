@@ -26,6 +26,11 @@ export interface Exchange {
   dialect: string | undefined;
   /** The compatibility rules the request relied on, made on the first one: most rely on none. */
   compatibility: AppliedCompatibility[] | undefined;
+  /**
+   * Rules are collected whether or not anything logs: the work behind a 202 collects them for its
+   * `asyncCompleted` record, which the outbox keeps without a log.
+   */
+  readonly forCompletion: boolean;
 }
 
 // Ids travel into log lines and error details: nothing but a short run of safe characters is taken.
@@ -37,7 +42,7 @@ export function requestIdOf(request: Request): string {
   return given !== null && CLIENT_REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
-export function createExchange(requestId: string): Exchange {
+export function createExchange(requestId: string, forCompletion = false): Exchange {
   return {
     requestId,
     url: undefined,
@@ -48,6 +53,7 @@ export function createExchange(requestId: string): Exchange {
     error: undefined,
     dialect: undefined,
     compatibility: undefined,
+    forCompletion,
   };
 }
 
@@ -58,7 +64,7 @@ export type AppliedCompatibility = NonNullable<RequestLogRecord['compatibility']
  * Notes the compatibility rules a parser or validator reported for this request's log record, once
  * each (a retried write reports its rules again). A bulk operation's are noted at its place in the
  * bulk request, `Operations[2].data.active`, so two operations relying on one rule are two entries.
- * Costs nothing when none applied or nothing logs.
+ * Costs nothing when none applied, or when nothing logs outside the work behind a 202.
  */
 export function noteCompatibility(
   scope: Scope,
@@ -72,7 +78,8 @@ export function noteCompatibility(
     | undefined,
 ): void {
   const { exchange, bulkOperation } = scope;
-  if (applied === undefined || exchange === undefined || scope.engine.log === undefined) return;
+  if (applied === undefined || exchange === undefined) return;
+  if (scope.engine.log === undefined && !exchange.forCompletion) return;
   for (const use of applied) {
     const formatted = formatIssuePath(use.path);
     const path =

@@ -1,9 +1,10 @@
 // Stage 2, parse: a routed request becomes a typed operation, with its query, projection,
 // preconditions and body read and checked. Nothing invalid gets past here to a store call.
 import { ScimError, type Projection, type ScimResourceType } from '@scim/core';
-import { parsePatch, type ParsedPatch } from '@scim/patch';
+import { safeParsePatch, type ParsedPatch } from '@scim/patch';
 import type { Scope } from './engine.js';
 import { membershipPatchOf, type MembershipPatch } from './write/members.js';
+import { noteCompatibility } from './observe.js';
 import type { Authentication } from './options.js';
 import { parametersFromSearch, parametersFromUrl, type QueryParameters } from './parameters.js';
 import {
@@ -173,7 +174,13 @@ export async function parseResourceOperation(
   if (method === 'PUT')
     return { kind: 'replace', resourceType, id, body, projection, preconditions };
   // Its shape, limits and paths are refused here; what depends on the stored values, after the read.
-  const patch = parsePatch(body, engine.patchOptions(resourceType));
+  // The safe form: a refused PATCH still reports the rules its earlier operations relied on.
+  const parsed = safeParsePatch(body, engine.patchOptions(resourceType));
+  if (!parsed.ok) {
+    noteCompatibility(scope, 'patch', parsed.applied);
+    throw ScimError.fromIssues(parsed.issues);
+  }
+  const patch = parsed.value;
   const membership =
     resourceType === engine.groupType
       ? membershipPatchOf(body, resourceType, engine.validation.maxStringLength ?? Infinity)

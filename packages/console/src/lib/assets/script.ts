@@ -97,13 +97,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       var ruleList = document.getElementById('detail-rules-list');
       clear(ruleList);
       document.getElementById('detail-rules').hidden = rules.length === 0;
-      rules.forEach(function (rule) {
-        var item = el('li', 'rule');
-        item.appendChild(el('code', 'rule-name', rule.rule));
-        if (rule.path) { item.appendChild(document.createTextNode(' at ')); item.appendChild(el('code', 'rule-path', rule.path)); }
-        item.appendChild(el('span', 'layer', ' (' + rule.layer + ')'));
-        ruleList.appendChild(item);
-      });
+      rules.forEach(function (rule) { ruleList.appendChild(ruleItem(rule)); });
       var changes = document.getElementById('detail-changes');
       clear(changes);
       (d.changes || []).forEach(function (change) { changes.appendChild(changeView(change)); });
@@ -111,6 +105,13 @@ export const CONSOLE_JS = String.raw`'use strict';
       document.getElementById('detail-request').textContent = d.requestBody === null ? noBodies : pretty(d.requestBody);
       document.getElementById('detail-response').textContent = d.responseBody === null ? noBodies : pretty(d.responseBody);
     });
+  }
+  function ruleItem(rule) {
+    var item = el('li', 'rule');
+    item.appendChild(el('code', 'rule-name', rule.rule));
+    if (rule.path) { item.appendChild(document.createTextNode(' at ')); item.appendChild(el('code', 'rule-path', rule.path)); }
+    item.appendChild(el('span', 'layer', ' (' + rule.layer + ')'));
+    return item;
   }
   function changeView(change) {
     var box = el('div', 'change');
@@ -205,7 +206,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         var row = el('tr');
         row.setAttribute('data-id', entry.id);
         row.appendChild(el('td', '', time(entry.occurredAt)));
-        row.appendChild(el('td', '', entry.type));
+        row.appendChild(typeCell(entry));
         row.appendChild(el('td', 'path', entry.resourceType + ' ' + entry.resourceId));
         row.appendChild(el('td', '', entry.tenant || ''));
         row.appendChild(el('td', 'state-' + entry.state, entry.state));
@@ -215,6 +216,19 @@ export const CONSOLE_JS = String.raw`'use strict';
         body.appendChild(row);
       }); });
     });
+  }
+
+  // An asynchronous request's completion names the client quirks its work relied on after the 202,
+  // which no request's detail can: its log record was made with the 202.
+  function typeCell(entry) {
+    var cell = el('td', '', entry.type);
+    var rules = entry.compatibility || [];
+    if (rules.length === 0) return cell;
+    var list = el('ul', 'rules');
+    list.setAttribute('aria-label', 'Compatibility rules applied');
+    rules.forEach(function (rule) { list.appendChild(ruleItem(rule)); });
+    cell.appendChild(list);
+    return cell;
   }
 
   // The last cell of an outbox or delivery row: a Retry button for a dead one, which posts to

@@ -13,7 +13,8 @@
 //
 // The log record is the request's, made when it is answered: a 202's lists the compatibility rules
 // the parse step relied on; a normal answer's, those the work relied on, as a synchronous request's
-// would. The work collects them apart, so a record already handed to the logger never changes.
+// would. The work collects them apart, so a record already handed to the logger never changes; after
+// a 202, its completion lists them, as no log record describes the work.
 import { isJsonObject, ScimError } from '@scim/core';
 import { readBulkRequest, runBulk, type BulkCompletions } from '../bulk/bulk.js';
 import {
@@ -120,8 +121,9 @@ interface Job {
   /** The completions of a bulk request's operations run without a transaction, by index. */
   readonly ran: Map<number, LifecycleEvent>;
   /**
-   * What the work's log record would collect, kept apart from the request's: undefined when
-   * nothing logs, or when the 202 goes at once and nothing the work finds can reach a record.
+   * What the work's log record would collect, kept apart from the request's, and what its
+   * completion lists. Undefined for a bulk request (each operation has a completion of its own)
+   * when nothing logs or the 202 goes at once, as nothing the work finds reaches a record then.
    */
   readonly exchange: Exchange | undefined;
 }
@@ -177,7 +179,12 @@ export function acceptAsync(
     cancel: new AbortController(),
     recording: false,
     ran: new Map(),
-    exchange: logged ? createExchange(scope.requestId) : undefined,
+    exchange:
+      write.kind !== 'bulk'
+        ? createExchange(scope.requestId, true)
+        : logged
+          ? createExchange(scope.requestId)
+          : undefined,
   };
   const work = run(scope, caller, write, job);
   answer.follow(work);
@@ -452,11 +459,13 @@ function failure(scope: Scope, error: unknown): Outcome {
   return errorOutcome(clientError(scope.engine, error, scope.request, scope.requestId));
 }
 
+/** The completion of a write (not a bulk request), listing the rules its work relied on so far. */
 function completed(scope: Scope, job: Job, method: string, outcome: Outcome): LifecycleEvent {
   return completionEvent(scope, {
     txn: job.txn,
     result: operationResult(method, undefined, outcome, job.location),
     target: job.target,
+    compatibility: job.exchange?.compatibility,
   });
 }
 

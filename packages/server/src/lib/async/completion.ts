@@ -5,6 +5,7 @@ import { isJsonObject, type ScimResourceType } from '@scim/core';
 import type { Engine, Scope } from '../engine.js';
 import type { Outcome } from '../http.js';
 import type { AsyncResponseOperation, LifecycleEvent } from '../lifecycle/outbox.js';
+import type { AppliedCompatibility } from '../observe.js';
 import { decodedSegments } from '../route.js';
 
 type Json = Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface Finished {
   /** The Bulk response operation (RFC 7644 §3.7.3) the request or operation ended with. */
   readonly result: Readonly<Json>;
   readonly target: Target;
+  /** The rules the work relied on, as its log record would list them; undefined or empty for none. */
+  readonly compatibility?: readonly AppliedCompatibility[] | undefined;
 }
 
 /**
@@ -72,10 +75,11 @@ export function targetOfPath(engine: Engine, path: string | undefined): Target {
  * The `asyncCompleted` event of a finished request or operation. Its `changeId` is the txn; its
  * subject the resource (a POST's only once created), else the endpoint, else `/Bulk`. It is keyed
  * in the outbox by the resource, so it is delivered after the events of the write it reports; one
- * with no resource is keyed by its txn, and ordered after nothing else.
+ * with no resource is keyed by its txn, and ordered after nothing else. The rules are copied: the
+ * work may note more after a completion recorded at its commit.
  */
 export function completionEvent(scope: Scope, finished: Finished): LifecycleEvent {
-  const { txn, result, target } = finished;
+  const { txn, result, target, compatibility } = finished;
   const method = typeof result.method === 'string' ? result.method : undefined;
   const ok = typeof result.status === 'string' && result.status.startsWith('2');
   const created = method === 'POST' && ok && typeof result.id === 'string' ? result.id : undefined;
@@ -105,6 +109,8 @@ export function completionEvent(scope: Scope, finished: Finished): LifecycleEven
     ...(asyncResponse.version === undefined ? {} : { version: asyncResponse.version }),
     asyncResponse,
     subjectUri,
+    ...(compatibility !== undefined &&
+      compatibility.length > 0 && { compatibility: compatibility.slice() }),
   };
 }
 

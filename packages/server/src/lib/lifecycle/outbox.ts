@@ -106,6 +106,19 @@ export interface LifecycleEvent {
    * type's name or `''`, and `resourceId` the resource's id or, where there is none, the txn.
    */
   readonly subjectUri?: string;
+  /**
+   * For `asyncCompleted`: the client quirks the request's work relied on after its 202, in the
+   * shape of a request log record's `compatibility` (the 202's own record lists only what reading
+   * the request relied on); present only when at least one did. A bulk operation's completion
+   * does not list them yet.
+   */
+  readonly compatibility?: readonly {
+    /** The option that allowed it, such as `caseInsensitiveOp` for `"op": "Replace"`. */
+    readonly rule: string;
+    readonly layer: 'validation' | 'filter' | 'patch';
+    /** Such as `active` or `Operations[0].op`; absent for the request as a whole. */
+    readonly path?: string;
+  }[];
 }
 
 /**
