@@ -1,3 +1,6 @@
+// validateResource against the schemas (RFC 7643): the schemas attribute, attribute names, data
+// types, required and null values, multi-valued attributes, and the core rows the server builds on.
+// What each mode keeps and drops is in validate-modes.test.ts.
 import { describe, expect, it } from 'vitest';
 import {
   defineResourceType,
@@ -7,43 +10,11 @@ import {
   USER_SCHEMA_URN,
   UserResourceType,
   UserSchema,
-  validateAttributeValue,
-  validateResource,
-  type ScimIssue,
-  type ScimResource,
-  type ScimResourceType,
-  type ValidationOptions,
 } from '@scim/core';
 import { bj, TestUserResourceType, TX_URN } from '../../../test/fixtures/checklist.js';
+import { issues, user, valid } from './fixtures/validation.js';
 
 const EU = ENTERPRISE_USER_SCHEMA_URN;
-
-function valid(
-  input: unknown,
-  options: ValidationOptions = { mode: 'create' },
-  type: ScimResourceType = TestUserResourceType,
-): ScimResource {
-  const result = validateResource(input, type, options);
-  expect(result.ok ? [] : result.issues).toEqual([]);
-  if (!result.ok) throw new Error('unreachable');
-  return result.value;
-}
-
-function issues(
-  input: unknown,
-  options: ValidationOptions = { mode: 'create' },
-  type: ScimResourceType = TestUserResourceType,
-): readonly ScimIssue[] {
-  const result = validateResource(input, type, options);
-  expect(result.ok).toBe(false);
-  return result.ok ? [] : result.issues;
-}
-
-const user = (extra: Record<string, unknown>) => ({
-  schemas: [USER_SCHEMA_URN],
-  userName: 'bjensen',
-  ...extra,
-});
 
 describe('schemas (RFC 7643 §3)', () => {
   it('S-COMMON-02: a body without schemas, or without the base URN, is invalidValue', () => {
@@ -321,93 +292,6 @@ describe('required, null and empty (RFC 7643 §2.5, §7)', () => {
   });
 });
 
-describe('mutability (RFC 7643 §7, RFC 7644 §3.3, §3.5.1)', () => {
-  it('S-COMMON-05/S-CHAR-13: readOnly input (id, groups) is ignored on create', () => {
-    const value = valid(user({ id: 'client-1', groups: [{ value: 'g1' }] }));
-    expect(value).not.toHaveProperty('id');
-    expect(value).not.toHaveProperty('groups');
-  });
-
-  it('S-COMMON-10: client meta is ignored', () => {
-    expect(
-      valid(user({ meta: { resourceType: 'Group', created: '2000-01-01T00:00:00Z' } })),
-    ).not.toHaveProperty('meta');
-  });
-
-  it('S-ENT-02: manager.displayName is readOnly and dropped', () => {
-    const value = valid(user({ [EU]: { manager: { value: '26118915', displayName: 'Fake' } } }));
-    expect(value[EU]).toEqual({ manager: { value: '26118915' } });
-  });
-
-  it('S-CHAR-16: an immutable attribute may be set at creation', () => {
-    expect(valid(user({ [TX_URN]: { badge: 'A' } }))[TX_URN]).toEqual({ badge: 'A' });
-  });
-
-  const stored: ScimResource = {
-    schemas: [USER_SCHEMA_URN, TX_URN],
-    id: '2819c223',
-    userName: 'bjensen',
-    title: 'Tour Guide',
-    password: 'hash',
-    groups: [{ value: 'g1', display: 'G1' }],
-    meta: { resourceType: 'User', created: '2026-01-01T00:00:00Z' },
-    [TX_URN]: { badge: 'A' },
-  };
-
-  it('S-CHAR-17: a replace may repeat an immutable value but not change it', () => {
-    expect(
-      valid(user({ [TX_URN]: { badge: 'A' } }), { mode: 'replace', existing: stored })[TX_URN],
-    ).toEqual({ badge: 'A' });
-    expect(
-      issues(user({ [TX_URN]: { badge: 'B' } }), { mode: 'replace', existing: stored })[0],
-    ).toMatchObject({
-      code: 'immutable',
-      path: [TX_URN, 'badge'],
-      scimType: 'mutability',
-    });
-  });
-
-  it('S-CHAR-17: a replace sets an immutable value that does not exist yet', () => {
-    const withoutBadge = { ...stored, [TX_URN]: undefined };
-    expect(
-      valid(user({ [TX_URN]: { badge: 'B' } }), { mode: 'replace', existing: withoutBadge })[
-        TX_URN
-      ],
-    ).toEqual({ badge: 'B' });
-  });
-
-  it('S-CHAR-19: a replace that omits an immutable value keeps it', () => {
-    expect(valid(user({}), { mode: 'replace', existing: stored })[TX_URN]).toEqual({ badge: 'A' });
-  });
-
-  it('S-CHAR-14/P-PUT-07: readOnly values in a replace come from the stored resource', () => {
-    const value = valid(
-      user({ id: 'other', meta: { created: '2000-01-01T00:00:00Z' }, groups: [] }),
-      { mode: 'replace', existing: stored },
-    );
-    expect(value.id).toBe('2819c223');
-    expect(value.meta).toEqual(stored.meta);
-    expect(value.groups).toEqual(stored.groups);
-  });
-
-  it('P-PUT-03: a replace clears omitted readWrite attributes', () => {
-    expect(valid(user({}), { mode: 'replace', existing: stored })).not.toHaveProperty('title');
-  });
-
-  it('P-PUT-04: a replace keeps an omitted writeOnly password, and null clears it', () => {
-    expect(valid(user({}), { mode: 'replace', existing: stored }).password).toBe('hash');
-    expect(
-      valid(user({ password: null }), { mode: 'replace', existing: stored }),
-    ).not.toHaveProperty('password');
-  });
-
-  it('S-CHAR-08: a replace without a required attribute fails', () => {
-    expect(
-      issues({ schemas: [USER_SCHEMA_URN] }, { mode: 'replace', existing: stored })[0],
-    ).toMatchObject({ code: 'required', path: ['userName'] });
-  });
-});
-
 describe('multi-valued attributes (RFC 7643 §2.4)', () => {
   it('S-CHAR-38: two primary values are rejected', () => {
     const found = issues(
@@ -488,58 +372,6 @@ describe('multi-valued attributes (RFC 7643 §2.4)', () => {
   });
 });
 
-describe('validateAttributeValue', () => {
-  const emails = UserSchema.attributes.find((a) => a.name === 'emails');
-  const active = UserSchema.attributes.find((a) => a.name === 'active');
-
-  it('normalises one value with canonical names and reports issues with the given path', () => {
-    expect(validateAttributeValue(emails!, [{ Value: 'a@x', TYPE: 'work' }, null])).toEqual({
-      ok: true,
-      value: [{ value: 'a@x', type: 'work' }],
-    });
-    expect(validateAttributeValue(emails!, [])).toEqual({ ok: true, value: undefined });
-    const result = validateAttributeValue(active!, 'maybe', { path: ['active'] });
-    expect(result.ok ? undefined : result.issues[0]).toMatchObject({
-      code: 'invalid_type',
-      path: ['active'],
-      scimType: 'invalidValue',
-    });
-  });
-
-  it('partial: a value that only picks stored values out (a PATCH remove list) may lack required sub-attributes', () => {
-    const schema = defineSchema({
-      id: 'urn:example:test:2.0:Keys',
-      attributes: [
-        {
-          name: 'key',
-          type: 'complex',
-          subAttributes: [{ name: 'value', required: true }, { name: 'type' }],
-        },
-      ],
-    });
-    const key = schema.attributes[0];
-    if (key === undefined) throw new Error('no key attribute');
-    expect(validateAttributeValue(key, { type: 'old' })).toMatchObject({
-      ok: false,
-      issues: [{ code: 'required', path: ['key', 'value'] }],
-    });
-    expect(validateAttributeValue(key, { TYPE: 'old' }, { partial: true })).toEqual({
-      ok: true,
-      value: { type: 'old' },
-    });
-    expect(validateAttributeValue(key, { nope: 1 }, { partial: true })).toEqual({
-      ok: true,
-      value: undefined,
-    });
-  });
-
-  it('X-ENTRA-03: takes the compatibility options', () => {
-    expect(
-      validateAttributeValue(active!, 'False', { compatibility: { booleanStrings: true } }),
-    ).toEqual({ ok: true, value: false, applied: [{ rule: 'booleanStrings', path: ['active'] }] });
-  });
-});
-
 describe('core rows the server builds on', () => {
   it('S-COMMON-08: validation never invents an externalId', () => {
     expect(valid(user({}))).not.toHaveProperty('externalId');
@@ -584,33 +416,6 @@ describe('the checklist fixture bj', () => {
       userName: 'bjensen',
       password: 't1meMa$heen',
       externalId: '701984',
-    });
-  });
-});
-
-describe('response mode', () => {
-  it('S-COMMON-07: a returned resource needs an id', () => {
-    expect(issues(user({}), { mode: 'response' })[0]).toMatchObject({
-      code: 'required',
-      path: ['id'],
-    });
-  });
-
-  it('S-CHAR-21/S-CHAR-23: a returned resource drops returned "never" attributes such as password', () => {
-    expect(valid(user({ id: '1', password: 'x' }), { mode: 'response' })).not.toHaveProperty(
-      'password',
-    );
-  });
-
-  it('keeps readOnly values, which a service provider returns', () => {
-    const value = valid(
-      user({ id: '1', groups: [{ value: 'g1' }], meta: { resourceType: 'User' } }),
-      { mode: 'response' },
-    );
-    expect(value).toMatchObject({
-      id: '1',
-      groups: [{ value: 'g1' }],
-      meta: { resourceType: 'User' },
     });
   });
 });

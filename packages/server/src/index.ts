@@ -98,12 +98,12 @@ export type {
   OutboxState,
   ScimOutbox,
 } from './lib/lifecycle/outbox.js';
+export type { DeliveryOptions } from './lib/lifecycle/delivery.js';
 export type {
   DeliveredHookEvent,
-  DeliveryOptions,
   MembershipHookEvent,
   RecordedHookEvent,
-} from './lib/lifecycle/delivery.js';
+} from './lib/lifecycle/delivery-hooks.js';
 export type {
   MembershipChange,
   MembershipResult,

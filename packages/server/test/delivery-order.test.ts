@@ -2,12 +2,8 @@
 // event holds back the later events of its resource, and of no other.
 import { describe, expect, it, vi } from 'vitest';
 import { GroupResourceType, UserResourceType } from '@scim/core';
-import {
-  createDeliverer,
-  type DeliveredHookEvent,
-  type DeliveryHooks,
-  type DeliveryOptions,
-} from '../src/lib/lifecycle/delivery.js';
+import { createDeliverer, type DeliveryOptions } from '../src/lib/lifecycle/delivery.js';
+import type { DeliveredHookEvent, DeliveryHooks } from '../src/lib/lifecycle/delivery-hooks.js';
 import { createMemoryOutbox } from '../src/lib/memory/memory-outbox.js';
 import type { LifecycleEvent } from '../src/lib/lifecycle/outbox.js';
 import { eventMaker } from './fixtures/lifecycle-events.js';

@@ -3,11 +3,13 @@ import { GroupResourceType, UserResourceType } from '@scim/core';
 import {
   createDeliverer,
   type DelivererConfig,
-  type DeliveredHookEvent,
-  type DeliveryHooks,
   type DeliveryOptions,
-  type MembershipHookEvent,
 } from '../src/lib/lifecycle/delivery.js';
+import type {
+  DeliveredHookEvent,
+  DeliveryHooks,
+  MembershipHookEvent,
+} from '../src/lib/lifecycle/delivery-hooks.js';
 import { createMemoryOutbox } from '../src/lib/memory/memory-outbox.js';
 import type { LifecycleEvent } from '../src/lib/lifecycle/outbox.js';
 import { eventMaker, user } from './fixtures/lifecycle-events.js';

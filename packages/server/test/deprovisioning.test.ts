@@ -1,74 +1,18 @@
 // The deprovisioning guarantee of docs/security.md, part by part, through the handler: every failure
-// issue 12 measured on the old request path has a test here that failed there.
+// issue 12 measured on the old request path has a test here that failed there. This file holds the
+// delivery of the hooks; deprovisioning-writes.test.ts holds the writes they follow.
 import { describe, expect, it } from 'vitest';
-import type { ScimHandlerOptions, ScimStore } from '@scim/server';
+import type { ScimHandlerOptions } from '@scim/server';
+import { createMemoryStorage } from '@scim/server/memory';
 import {
-  createMemoryOutbox,
-  createMemoryStorage,
-  createMemoryStore,
-  type MemoryStorage,
-} from '@scim/server/memory';
-import { G, PO, server, U } from './helpers.js';
-
-type Call = ReturnType<typeof server>['call'];
-
-const deactivate = { schemas: [PO], Operations: [{ op: 'replace', path: 'active', value: false }] };
-
-/** Hook calls as the tests see them: which hook, which event, which attempt. */
-interface Seen {
-  readonly hook: string;
-  readonly id: string;
-  readonly resourceId: string;
-  readonly attempt: number;
-}
-
-/** Hooks that fail the first `failures` calls of each hook, then succeed, recording every call. */
-function flakyHooks(failures: number) {
-  const seen: Seen[] = [];
-  const failed = new Map<string, number>();
-  const hook =
-    (name: string) =>
-    (event: { id: string; resourceId: string; attempt: number }): void => {
-      seen.push({ hook: name, id: event.id, resourceId: event.resourceId, attempt: event.attempt });
-      const count = failed.get(name) ?? 0;
-      if (count < failures) {
-        failed.set(name, count + 1);
-        throw new Error(`${name} is down`);
-      }
-    };
-  return {
-    seen,
-    hooks: { onDeactivate: hook('onDeactivate'), afterDelete: hook('afterDelete') },
-  };
-}
-
-/** A handler over one memory storage, retrying hooks quickly and polling only when asked. */
-function storageServer(storage: MemoryStorage, options: Partial<ScimHandlerOptions> = {}) {
-  return server({
-    ...storage,
-    onError: () => undefined,
-    delivery: { backoffMs: 1, maxBackoffMs: 1, pollMs: 0 },
-    ...options,
-  });
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function createUser(call: Call, userName: string): Promise<string> {
-  const reply = await call('POST', '/Users', { schemas: [U], userName, active: true });
-  expect(reply.status).toBe(201);
-  return reply.body.id as string;
-}
-
-async function createGroup(call: Call, displayName: string, members: string[]): Promise<string> {
-  const reply = await call('POST', '/Groups', {
-    schemas: [G],
-    displayName,
-    members: members.map((value) => ({ value })),
-  });
-  expect(reply.status).toBe(201);
-  return reply.body.id as string;
-}
+  createUser,
+  deactivate,
+  flakyHooks,
+  pause,
+  storageServer,
+  type Call,
+} from './fixtures/deprovisioning.js';
+import { PO, server, U } from './helpers.js';
 
 describe('a failing hook never loses a deprovisioning (issue 12)', () => {
   it('onDeactivate that throws: the PATCH still answers 200, and the hook is called again until it succeeds, with the same event id', async () => {
@@ -241,170 +185,6 @@ describe('a crash between the commit and the hook loses nothing (issue 12)', () 
     await second.handler.deliverDue();
     expect(delivered).toEqual([id]);
     await second.handler.close();
-  });
-});
-
-describe('a DELETE never leaves the user half removed (issue 12)', () => {
-  /** A Group store whose `failAt`-th membership write throws once. */
-  function failingGroups(inner: ScimStore, failAt: number): ScimStore {
-    let writes = 0;
-    const fail = () => {
-      writes += 1;
-      if (writes === failAt) throw new Error('database connection lost');
-    };
-    return {
-      get: (id, context) => inner.get(id, context),
-      query: (query, context) => inner.query(query, context),
-      create: (resource, context) => inner.create(resource, context),
-      replace: async (resource, context) => {
-        fail();
-        return inner.replace(resource, context);
-      },
-      delete: (id, context) => inner.delete(id, context),
-      ...(inner.modifyMembers === undefined
-        ? {}
-        : {
-            modifyMembers: async (id, change, context) => {
-              fail();
-              return (inner.modifyMembers as NonNullable<ScimStore['modifyMembers']>)(
-                id,
-                change,
-                context,
-              );
-            },
-          }),
-      ...(inner.groupsOf === undefined ? {} : { groupsOf: inner.groupsOf.bind(inner) }),
-    };
-  }
-
-  it('with a transaction: a clean-up that fails half-way rolls back, the user stays in all 20 groups, and the retry removes it from all of them with one afterDelete', async () => {
-    const storage = createMemoryStorage();
-    const groupsStore = storage.stores.Group as ScimStore;
-    let failing: ScimStore = groupsStore;
-    const { seen, hooks } = flakyHooks(0);
-    const { call } = storageServer(storage, {
-      hooks,
-      stores: {
-        User: storage.stores.User as ScimStore,
-        get Group() {
-          return failing;
-        },
-      },
-    });
-    const leaver = await createUser(call, 'leaver');
-    const groups: string[] = [];
-    for (let i = 0; i < 20; i++) groups.push(await createGroup(call, `g${i}`, [leaver]));
-    failing = failingGroups(groupsStore, 11);
-    expect((await call('DELETE', `/Users/${leaver}`)).status).toBe(500);
-    expect((await call('GET', `/Users/${leaver}`)).status).toBe(200);
-    for (const group of groups)
-      expect(((await call('GET', `/Groups/${group}`)).body.members as unknown[]).length).toBe(1);
-    expect(seen).toEqual([]);
-
-    expect((await call('DELETE', `/Users/${leaver}`)).status).toBe(204);
-    for (const group of groups)
-      expect((await call('GET', `/Groups/${group}`)).body.members).toBeUndefined();
-    expect(seen.map((call) => call.hook)).toEqual(['afterDelete']);
-  });
-
-  it('without a transaction: the user is deleted last, so a failed clean-up leaves it for the retry, which finishes and fires afterDelete once', async () => {
-    const users = createMemoryStore();
-    const inner = createMemoryStore();
-    let failing: ScimStore = inner;
-    const { seen, hooks } = flakyHooks(0);
-    const { call } = server({
-      hooks,
-      onError: () => undefined,
-      stores: {
-        User: users,
-        get Group() {
-          return failing;
-        },
-      },
-    });
-    const leaver = await createUser(call, 'leaver');
-    const groups: string[] = [];
-    for (let i = 0; i < 20; i++) groups.push(await createGroup(call, `g${i}`, [leaver]));
-    failing = failingGroups(inner, 11);
-    expect((await call('DELETE', `/Users/${leaver}`)).status).toBe(500);
-    // Not a 404 on the retry: the user is still there.
-    expect((await call('GET', `/Users/${leaver}`)).status).toBe(200);
-    expect(seen).toEqual([]);
-    expect((await call('DELETE', `/Users/${leaver}`)).status).toBe(204);
-    for (const group of groups)
-      expect((await call('GET', `/Groups/${group}`)).body.members).toBeUndefined();
-    expect(seen.map((call) => call.hook)).toEqual(['afterDelete']);
-  });
-});
-
-describe('hooks never run for work that did not commit, nor hold a committed write hostage (issue 12)', () => {
-  it.each([
-    ['without an outbox', undefined],
-    ['with createMemoryOutbox()', 'memory'],
-  ] as const)(
-    "the application's own transaction %s: a rolled-back write records no event, and a retried one calls its hook once",
-    async (_name, kind) => {
-      const { seen, hooks } = flakyHooks(0);
-      // The storage's stores and transaction stand for a database; its outbox is left out, so the
-      // handler keeps its own, which cannot join the transaction.
-      const storage = createMemoryStorage();
-      let failCommit = false;
-      let retryOnce = false;
-      const { call, handler } = server({
-        stores: storage.stores,
-        ...(kind === 'memory' ? { outbox: createMemoryOutbox() } : {}),
-        hooks,
-        onError: () => undefined,
-        delivery: { pollMs: 0, leaseMs: 10 },
-        transaction: async (work, context) => {
-          if (retryOnce) {
-            retryOnce = false;
-            // A serialization failure after the work ran: rolled back, then the work runs again.
-            await storage
-              .transaction(async (handle) => {
-                await work(handle);
-                throw new Error('could not serialize access');
-              }, context)
-              .catch(() => undefined);
-          }
-          return storage.transaction(async (handle) => {
-            const result = await work(handle);
-            if (failCommit) throw new Error('commit failed');
-            return result;
-          }, context);
-        },
-      });
-      const rolledBack = await createUser(call, 'rolled-back');
-      const retried = await createUser(call, 'retried');
-      failCommit = true;
-      expect((await call('PATCH', `/Users/${rolledBack}`, deactivate)).status).toBe(500);
-      failCommit = false;
-      retryOnce = true;
-      expect((await call('PATCH', `/Users/${retried}`, deactivate)).status).toBe(200);
-      await pause(20); // every lease has run out: a leftover event would now be due
-      await handler.deliverDue();
-      expect(seen.map((call) => [call.hook, call.resourceId])).toEqual([['onDeactivate', retried]]);
-    },
-  );
-
-  it('a hook slower than requestTimeoutMs does not turn the committed DELETE into a 503', async () => {
-    let finished = false;
-    const { call } = storageServer(createMemoryStorage(), {
-      requestTimeoutMs: 50,
-      delivery: { pollMs: 0, responseWaitMs: 10 },
-      hooks: {
-        afterDelete: async () => {
-          await pause(150);
-          finished = true;
-        },
-      },
-    });
-    const id = await createUser(call, 'slow-hook');
-    expect((await call('DELETE', `/Users/${id}`)).status).toBe(204);
-    expect(finished).toBe(false);
-    expect((await call('GET', `/Users/${id}`)).status).toBe(404);
-    await pause(200);
-    expect(finished).toBe(true);
   });
 });
 

@@ -7,15 +7,10 @@
 // Failures are results whose messages name the endpoint's OAuth error and description, never the
 // client secret or a token.
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '@scim/core';
-import {
-  checkTimeoutMs,
-  sendVetted,
-  startDeadline,
-  toLogText,
-  type VettedAnswer,
-} from './push-transport.js';
+import { checkTimeoutMs } from './push-transport.js';
 import { checkReceiverUrl, type ReceiverUrlResolver } from './receiver-url.js';
 import { checkNumberOption } from './replay.js';
+import { sendVetted, startDeadline, toLogText, type VettedAnswer } from './vetted-exchange.js';
 
 const DEFAULT_REFRESH_BEFORE_MS = 30_000;
 /** How long a token without `expires_in` is used; a receiver's 401 can end it sooner (`invalidate`). */

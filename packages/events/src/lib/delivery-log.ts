@@ -4,8 +4,9 @@
 // description, with every secret of the stream and anything shaped like a credential, a URL query,
 // an e-mail address or a long number taken out. The poll endpoint masks a receiver's `setErrs` text
 // with the same function, so both logs hide the same things.
-import { toLogText, type PushResult } from './push-transport.js';
+import type { PushResult } from './push-transport.js';
 import type { EventStream } from './streams.js';
+import { toLogText } from './vetted-exchange.js';
 
 /** Receiver-written text (an RFC 8935 `description`) kept in the log is cut to this length. */
 const MAX_DESCRIPTION_CHARS = 200;

@@ -12,9 +12,9 @@ import type { SigningKeySet } from './keys.js';
 import type { PerTenant } from './per-tenant.js';
 import { PollError, RESPONSE_HEADERS, toPollError } from './poll-error.js';
 import { parsePollRequest, readBody, type PollRequest } from './poll-request.js';
-import { toLogText } from './push-transport.js';
 import { createQueuedSetSigner, type QueuedSetSigner } from './sign.js';
 import type { EventStream, QueuedSet, SetQueue, StreamStore } from './streams.js';
+import { toLogText } from './vetted-exchange.js';
 
 /** The most SETs one response holds, whatever `maxEvents` asks for, unless configured. */
 const DEFAULT_MAX_EVENTS_LIMIT = 100;

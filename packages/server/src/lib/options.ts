@@ -13,12 +13,12 @@ import {
   type FilterLimits,
 } from '@scim/filter';
 import { PATCH_PRESETS, type PatchCompatibility, type PatchLimits } from '@scim/patch';
+import type { DeliveryOptions } from './lifecycle/delivery.js';
 import type {
   DeliveredHookEvent,
-  DeliveryOptions,
   MembershipHookEvent,
   RecordedHookEvent,
-} from './lifecycle/delivery.js';
+} from './lifecycle/delivery-hooks.js';
 import type { ScimOutbox } from './lifecycle/outbox.js';
 import type { RateLimitOptions } from './limits/rate-limit.js';
 import type { ScimStore } from './store.js';
@@ -111,8 +111,8 @@ export interface RequestLogRecord {
    * that allowed it (`booleanStrings` for Entra's `"active": "False"`, `bareWordValues` for
    * `externalId eq jyoung`, `caseInsensitiveOp` for `"op": "Replace"`, …), the layer it belongs to
    * and the attribute path. See docs/compatibility.md. A request answered 202 (`asyncRequests`)
-   * lists the rules its reading relied on (a PATCH's operations), not those of the work run after
-   * the answer; one answered in full after waiting lists them all. A bulk request lists each
+   * lists the rules its reading relied on (a PATCH's operations); those of the work run after the
+   * answer are on its `asyncCompleted` event. One answered in full after waiting lists them all. A bulk request lists each
    * operation's rules at its place (`Operations[3].data.Operations[0].op`). A refused PATCH lists
    * the rules its earlier operations relied on.
    */

@@ -1,8 +1,10 @@
 // Microsoft's Postman collection for SCIM endpoints (PostmanCollection.json in
 // AzureAD/SCIMReferenceCode), widely run as "the" Entra test: ids P1–P23 in idp-quirks.md §2a. It
-// sends `Content-Type: application/json` and `Accept: */*`, and its own sample data; names and ids
-// are made unique here so the cases can run against a store that keeps data.
+// sends `Content-Type: application/json` and `Accept: */*`, and its own sample data
+// (postman-bodies.ts), with names and ids made unique so the cases can run against a store that
+// keeps data.
 import { check, checkError, checkStatus, type Call, type Reply } from './client.js';
+import { bobUser, garbageUser, tag } from './postman-bodies.js';
 import {
   EU,
   G,
@@ -22,86 +24,6 @@ import {
 } from './steps.js';
 
 const POSTMAN = { accept: '*/*', 'content-type': 'application/json' } as const;
-
-function tag(): string {
-  return crypto.randomUUID().slice(0, 8);
-}
-
-/** The collection's "Post User" body (capital `Primary`). */
-function bobUser(userName: string, displayName = 'BobIsAmazing'): Json {
-  return {
-    userName,
-    active: true,
-    displayName,
-    schemas: [U],
-    externalId: crypto.randomUUID(),
-    name: { formatted: 'Ryan Leenay', familyName: 'Leenay', givenName: 'Ryan' },
-    emails: [
-      { Primary: true, type: 'work', value: 'testing@bob.com' },
-      { Primary: false, type: 'home', value: 'testinghome@bob.com' },
-    ],
-  };
-}
-
-/** The collection's "User tests with garbage" body: nulls, meta, a shared externalId, two work emails. */
-function garbageUser(userName: string, familyName = 'Employee', extra: Json = {}): Json {
-  const address = {
-    formatted: '18522 Lisa Unions\nEast Gregory, CT 52311',
-    type: 'other',
-    primary: false,
-    country: null,
-    locality: null,
-    postalCode: null,
-    region: null,
-    streetAddress: null,
-  };
-  return {
-    userName,
-    active: true,
-    addresses: [
-      {
-        country: 'Bermuda',
-        formatted: '9132 Jennifer Way Suite 040\nSouth Nancy, MI 55645',
-        locality: 'West Mercedes',
-        postalCode: '99265',
-        region: 'Montana',
-        streetAddress: '4939 Hess Fork',
-        type: 'work',
-        primary: false,
-      },
-      address,
-    ],
-    displayName: 'Kimberly Baker',
-    emails: [
-      { type: 'work', primary: true, value: 'anna33@gmail.com' },
-      { type: 'work', primary: false, value: 'anna33@example.com' },
-    ],
-    meta: {
-      created: '2019-09-18T18:15:26.5788954+00:00',
-      lastModified: '2019-09-18T18:15:26.5788976+00:00',
-      resourceType: 'User',
-    },
-    name: {
-      formatted: 'Daniel Mcgee',
-      familyName,
-      givenName: 'Darl',
-      honorificPrefix: null,
-      honorificSuffix: null,
-    },
-    phoneNumbers: [
-      { type: 'fax', primary: false, value: '312-320-0500' },
-      { type: 'mobile', primary: false, value: '312-320-1707' },
-      { type: 'work', primary: true, value: '312-320-0932' },
-    ],
-    preferredLanguage: 'xh',
-    roles: [],
-    title: 'Site engineer',
-    // The collection gives every one of these users the same externalId.
-    externalId: '22fbc523-6032-4c5f-939d-5d4850cf3e52',
-    schemas: [U],
-    ...extra,
-  };
-}
 
 async function post(call: Call, path: string, body: Json): Promise<Json> {
   const reply = await call('POST', path, body);
