@@ -13,7 +13,7 @@ import {
   newConsolePage,
   screenshot,
 } from './chromium.ts';
-import { createFixture, entraUser, PATCH_SCHEMA, serve, type Fixture } from './fixture.ts';
+import { createFixture, serve, type Fixture, deactivateAsEntra } from './fixture.ts';
 
 const EVENT = 'urn:ietf:params:SCIM:event:prov';
 /** A claim value of the SETs only: it must never reach the page. */
@@ -111,23 +111,12 @@ describe.skipIf(chromiumMissing)(
     });
 
     it('RFC 8935 §2: a dead SET of a deactivation shows its error and attempts, and Retry makes it pending', async () => {
-      const created = (await (
-        await fixture.scim('POST', '/Users', entraUser('leaver@example.com'), server.url)
-      ).json()) as { id: string };
-      await fixture.scim(
-        'PATCH',
-        `/Users/${created.id}`,
-        {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-        },
-        server.url,
-      );
+      const userId = await deactivateAsEntra(fixture, 'leaver@example.com', server.url);
       await fixture.handler.deliverDue();
       // What a push stream queued for these two writes: the create reached the receiver; the
       // deactivation (RFC 9967 §2.1: a full patch and prov:deactivate in one SET) died there.
       // The subject is the publisher's ordering key: the tenant (none here) and the resource's path.
-      const subject = ` /Users/${created.id}`;
+      const subject = ` /Users/${userId}`;
       const delivered = queuedSet(
         '4d3559ec67504aaba65d40b0363faad8',
         subject,

@@ -12,7 +12,7 @@ import {
   logIn,
   newConsolePage,
 } from './chromium.ts';
-import { createFixture, entraUser, PATCH_SCHEMA, serve, type Fixture } from './fixture.ts';
+import { createFixture, serve, type Fixture, deactivateAsEntra } from './fixture.ts';
 
 const EVENT = 'urn:ietf:params:SCIM:event:prov';
 
@@ -69,18 +69,7 @@ describe.skipIf(chromiumMissing)(
 
     it('RFC 7644 §3.5: Retry on an outbox event retried meanwhile shows 409 and why beside its row', async () => {
       fixture.failHook = true;
-      const created = (await (
-        await fixture.scim('POST', '/Users', entraUser('leaver@example.com'), server.url)
-      ).json()) as { id: string };
-      await fixture.scim(
-        'PATCH',
-        `/Users/${created.id}`,
-        {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-        },
-        server.url,
-      );
+      await deactivateAsEntra(fixture, 'leaver@example.com', server.url);
       await logIn(page, server.url);
       await page.click('button.tab[data-view="outbox"]');
       const row = page.locator('#outbox tbody tr', { hasText: 'deactivated' });

@@ -19,6 +19,7 @@ import {
   PATCH_SCHEMA,
   serve,
   type Fixture,
+  deactivateAsEntra,
 } from './fixture.ts';
 
 describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout: 60_000 }, () => {
@@ -154,18 +155,7 @@ describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout
 
   it('RFC 7644 §3.5: a failed hook is dead in the lifecycle view and its Retry button delivers it', async () => {
     fixture.failHook = true;
-    const created = (await (
-      await fixture.scim('POST', '/Users', entraUser('leaver@example.com'), server.url)
-    ).json()) as { id: string };
-    await fixture.scim(
-      'PATCH',
-      `/Users/${created.id}`,
-      {
-        schemas: [PATCH_SCHEMA],
-        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-      },
-      server.url,
-    );
+    await deactivateAsEntra(fixture, 'leaver@example.com', server.url);
     await tab('outbox');
     const dead = page.locator('#outbox tbody tr', { hasText: 'deactivated' });
     await dead.locator('td.state-dead').waitFor();

@@ -11,6 +11,7 @@ import {
   NEW_PASSWORD,
   PATCH_SCHEMA,
   type Fixture,
+  deactivateAsEntra,
 } from './fixture.ts';
 
 const bearer = { authorization: `Bearer ${CONSOLE_TOKEN}` };
@@ -135,13 +136,7 @@ describe('console history and data', () => {
 
   it('idp-quirks §3.1 items 1 and 2 (Entra PATCH "op": "Replace", "value": "False"): the detail lists the compatibility rules that applied', async () => {
     const fixture = await createFixture({ dialect: 'configured-label' });
-    const created = (await (
-      await fixture.scim('POST', '/Users', entraUser('quirk@example.com'))
-    ).json()) as { id: string };
-    await fixture.scim('PATCH', `/Users/${created.id}`, {
-      schemas: [PATCH_SCHEMA],
-      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-    });
+    await deactivateAsEntra(fixture, 'quirk@example.com');
     const { requests } = await getJson(fixture, '/api/requests');
     const detail = await getJson(fixture, `/api/requests/${requests[0]?.id ?? ''}`);
     // The dialect the endpoint reports wins over the console's own option.
@@ -170,13 +165,7 @@ describe('console history and data', () => {
   it('RFC 7644 §3.5: a failing hook is dead in the outbox with its error, and retrying it delivers it', async () => {
     const fixture = await createFixture();
     fixture.failHook = true;
-    const created = (await (
-      await fixture.scim('POST', '/Users', entraUser('leaver@example.com'))
-    ).json()) as { id: string };
-    await fixture.scim('PATCH', `/Users/${created.id}`, {
-      schemas: [PATCH_SCHEMA],
-      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-    });
+    await deactivateAsEntra(fixture, 'leaver@example.com');
     type Entry = {
       id: string;
       type: string;

@@ -135,6 +135,27 @@ export function entraUser(userName: string): Record<string, unknown> {
 }
 
 /** Serves the fixture over HTTP on loopback: /scim/v2 to the handler, /console to the console. */
+/**
+ * Entra's way of deprovisioning (idp-quirks §3.1 items 1 and 2): creates the user, then PATCHes
+ * `"op": "Replace"` of `active` to `"False"`. Resolves the user's id.
+ */
+export async function deactivateAsEntra(
+  fixture: Fixture,
+  userName: string,
+  origin?: string,
+): Promise<string> {
+  const created = (await (
+    await fixture.scim('POST', '/Users', entraUser(userName), origin)
+  ).json()) as { id: string };
+  await fixture.scim(
+    'PATCH',
+    `/Users/${created.id}`,
+    { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] },
+    origin,
+  );
+  return created.id;
+}
+
 export async function serve(fixture: Fixture): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

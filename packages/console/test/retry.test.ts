@@ -4,7 +4,7 @@
 // a last error, a thrown message or a SET's payload may quote personal data or a secret.
 import { describe, expect, it } from 'vitest';
 import { createScimConsole, type ConsoleDelivery } from '../src/index.ts';
-import { CONSOLE_TOKEN, createFixture, entraUser, PATCH_SCHEMA } from './fixture.ts';
+import { CONSOLE_TOKEN, createFixture, deactivateAsEntra } from './fixture.ts';
 
 const bearer = { authorization: `Bearer ${CONSOLE_TOKEN}` };
 const HOOK_ERROR = 'session service unavailable (503)';
@@ -18,13 +18,7 @@ describe('console: a refused Retry answers its status and why', () => {
   it('RFC 7644 §3.12 (an error carries its status and a detail): an outbox event retried already is 409, delivered 409, unknown 404', async () => {
     const fixture = await createFixture();
     fixture.failHook = true;
-    const created = (await (
-      await fixture.scim('POST', '/Users', entraUser('leaver@example.com'))
-    ).json()) as { id: string };
-    await fixture.scim('PATCH', `/Users/${created.id}`, {
-      schemas: [PATCH_SCHEMA],
-      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
-    });
+    await deactivateAsEntra(fixture, 'leaver@example.com');
     const [dead] = await fixture.handler.outbox.list({ state: 'dead' });
     const id = dead?.event.id ?? '';
     const retry = () =>

@@ -3,26 +3,10 @@
 // §2.5.1), and each operation of a bulk request (RFC 7644 §3.7), named by its place in the request.
 // Quirks as in ../shared/spec/idp-quirks.md §3.1 (Entra ID).
 import { describe, expect, it } from 'vitest';
-import type { RequestLogRecord, ScimHandlerOptions } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 import { ASYNC, createGate, heldStore } from './async-helpers.js';
-import { G, PO, U, expectError, server } from './helpers.js';
-
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-
-function logged(options: Partial<ScimHandlerOptions> = {}) {
-  const records: RequestLogRecord[] = [];
-  const scim = server({ log: (record) => void records.push(record), ...options });
-  return { ...scim, records, last: () => records[records.length - 1] as RequestLogRecord };
-}
-
-const patch = (...operations: unknown[]) => ({ schemas: [PO], Operations: operations });
-
-async function userIn(call: ReturnType<typeof server>['call'], userName = 'leaver') {
-  const created = await call('POST', '/Users', { schemas: [U], userName });
-  expect(created.status).toBe(201);
-  return created.body.id as string;
-}
+import { G, U, expectError } from './helpers.js';
+import { BULK, logged, patch, userIn } from './fixtures/logged.js';
 
 describe('a PATCH refused after a rule applied still lists the rule', () => {
   it('§3.1 items 1 and 2 (Entra "Replace" with "False"), then a readOnly path: 400 mutability with both rules', async () => {

@@ -2,24 +2,8 @@
 // still lists in its log record the compatibility rules the operations before the refused one relied
 // on, as one refused while applying does. Quirks as in ../shared/spec/idp-quirks.md §3.1 (Entra ID).
 import { describe, expect, it } from 'vitest';
-import type { RequestLogRecord, ScimHandlerOptions } from '@scim/server';
-import { PO, U, expectError, server } from './helpers.js';
-
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-
-function logged(options: Partial<ScimHandlerOptions> = {}) {
-  const records: RequestLogRecord[] = [];
-  const scim = server({ log: (record) => void records.push(record), ...options });
-  return { ...scim, records, last: () => records[records.length - 1] as RequestLogRecord };
-}
-
-const patch = (...operations: unknown[]) => ({ schemas: [PO], Operations: operations });
-
-async function userIn(call: ReturnType<typeof server>['call']) {
-  const created = await call('POST', '/Users', { schemas: [U], userName: 'leaver' });
-  expect(created.status).toBe(201);
-  return created.body.id as string;
-}
+import { expectError } from './helpers.js';
+import { BULK, logged, patch, userIn } from './fixtures/logged.js';
 
 describe('a PATCH refused while it is read lists the rules its earlier operations relied on', () => {
   it('§3.1 items 1 and 13, then a path naming no attribute: 400 invalidPath with both rules', async () => {
