@@ -125,3 +125,41 @@ describe('the asyncCompleted record lists the rules the work behind a 202 relied
     expect(JSON.parse(JSON.stringify(completion))).toEqual(completion);
   });
 });
+
+describe('the completion of each operation of a bulk request answered 202 lists its own rules', () => {
+  it('RFC 9967 §2.5.1.2 and §3.1 item 1: the Entra PATCH operation lists caseInsensitiveOp at its place, the RFC one none', async () => {
+    const { call, id, handler } = await withUser({ compatibility: 'entra' });
+    const reply = await call(
+      'POST',
+      '/Bulk',
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [
+          {
+            method: 'PATCH',
+            path: `/Users/${id}`,
+            data: patch({ op: 'replace', path: 'title', value: 'Guide' }),
+          },
+          {
+            method: 'PATCH',
+            path: `/Users/${id}`,
+            data: patch({ op: 'Replace', path: 'displayName', value: 'Leaver' }),
+          },
+        ],
+      },
+      ASYNC,
+    );
+    expect(reply.status).toBe(202);
+    await handler.close();
+    const byTxn = new Map((await completions(handler)).map((event) => [event.changeId, event]));
+    const txn = reply.headers.get('set-txn') ?? '';
+    const first = byTxn.get(`${txn}:0`);
+    const second = byTxn.get(`${txn}:1`);
+    expect(first?.asyncResponse?.status).toBe('200');
+    expect(first !== undefined && 'compatibility' in first).toBe(false);
+    expect(second?.asyncResponse?.status).toBe('200');
+    expect(second?.compatibility).toEqual([
+      { rule: 'caseInsensitiveOp', layer: 'patch', path: 'Operations[1].data.Operations[0].op' },
+    ]);
+  });
+});

@@ -121,9 +121,9 @@ interface Job {
   /** The completions of a bulk request's operations run without a transaction, by index. */
   readonly ran: Map<number, LifecycleEvent>;
   /**
-   * What the work's log record would collect, kept apart from the request's, and what its
-   * completion lists. Undefined for a bulk request (each operation has a completion of its own)
-   * when nothing logs or the 202 goes at once, as nothing the work finds reaches a record then.
+   * The rules the work relies on, kept apart from the request's record: its completion lists them
+   * (a bulk request's, each operation's own at its place), and a request answered in full after
+   * waiting lists them all.
    */
   readonly exchange: Exchange | undefined;
 }
@@ -169,7 +169,6 @@ export function acceptAsync(
       ? undefined
       : locationOf(scope, target.resourceType, target.id);
   const answer = new Answer(waitMs === 0, settings);
-  const logged = waitMs > 0 && scope.exchange !== undefined && engine.log !== undefined;
   const job: Job = {
     txn,
     answer,
@@ -179,12 +178,7 @@ export function acceptAsync(
     cancel: new AbortController(),
     recording: false,
     ran: new Map(),
-    exchange:
-      write.kind !== 'bulk'
-        ? createExchange(scope.requestId, true)
-        : logged
-          ? createExchange(scope.requestId)
-          : undefined,
+    exchange: createExchange(scope.requestId, true),
   };
   const work = run(scope, caller, write, job);
   answer.follow(work);

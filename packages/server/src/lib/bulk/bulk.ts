@@ -389,10 +389,17 @@ async function execute(
 /** The completion of one operation (RFC 9967 §2.5.1.2: txn `<Set-Txn>:<index>`). */
 function completed(scope: Scope, completions: BulkCompletions, done: Done): LifecycleEvent {
   const result = done.id === undefined ? done.result : { ...done.result, id: done.id };
+  // The work behind the 202 noted each operation's rules at its place in the bulk request: its
+  // completion lists its own.
+  const place = `Operations[${done.index}].`;
+  const compatibility = scope.exchange?.compatibility?.filter(
+    (rule) => rule.path?.startsWith(place) === true,
+  );
   return completionEvent(scope, {
     txn: `${completions.txn}:${done.index}`,
     result,
     target: targetOfPath(scope.engine, done.path),
+    compatibility,
   });
 }
 
