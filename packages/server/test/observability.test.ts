@@ -157,6 +157,15 @@ describe('the log option: one structured record per request', () => {
     expect(await response.json()).toEqual(records[0]?.responseBody);
   });
 
+  it('with debug, a 204 is logged by the time its response is handed back, with no body', async () => {
+    const { call, records } = logged({ debug: true });
+    const created = await call('POST', '/Users', bj);
+    const deleted = await call('DELETE', `/Users/${String(created.body.id)}`);
+    expect(deleted.status).toBe(204);
+    expect(records[1]).toMatchObject({ method: 'DELETE', status: 204 });
+    expect(records[1]).not.toHaveProperty('responseBody');
+  });
+
   it('an async logger that rejects is reported to onError, never an unhandled rejection', async () => {
     const errors: unknown[] = [];
     const { call } = server({

@@ -55,6 +55,26 @@ describe('redact', () => {
     expect(redacted.Operations[1]).toBe(operations[1]);
   });
 
+  it('walks own names only: what an object inherits is not part of the body', () => {
+    const body = Object.assign(Object.create({ password: 'inherited' }) as object, { a: 1 });
+    expect(redact(body)).toBe(body);
+  });
+
+  it('matches names by ASCII case alone, as the PATCH reader reads them', () => {
+    const body = {
+      PASSWORD: 'x',
+      'urn:x:User:pAsSwOrD': 'y',
+      passwords: 'kept',
+      'urn:x:Userpassword': 'kept',
+    };
+    expect(redact(body)).toEqual({
+      PASSWORD: '[redacted]',
+      'urn:x:User:pAsSwOrD': '[redacted]',
+      passwords: 'kept',
+      'urn:x:Userpassword': 'kept',
+    });
+  });
+
   it('a __proto__ key stays a plain key of the copy', () => {
     const body = JSON.parse('{"__proto__": {"password": "x"}, "a": 1}') as Record<string, unknown>;
     const redacted = redact(body) as Record<string, unknown>;

@@ -146,19 +146,22 @@ export function redact(value: unknown): unknown {
     return copy ?? value;
   }
   const record = value as Record<string, unknown>;
-  const names = Object.keys(record);
+  // `for…in` over an own-key check rather than Object.keys, and names compared by character rather
+  // than lowercased copies: with `debug` this walks every body of every request, and an allocation
+  // per object or per name showed up as a measurable share of the request's garbage.
   // A PATCH operation whose path names the password: its value is the secret. The PATCH reader
   // takes `path` and `value` in any case, so they are matched in any case here too.
   let pathIsSecret = false;
-  for (const name of names) {
+  for (const name in record) {
+    if (!Object.hasOwn(record, name) || !equalsIgnoringCase(name, 'path')) continue;
     const element = record[name];
-    if (name.toLowerCase() === 'path' && typeof element === 'string' && SECRET_PATH.test(element))
-      pathIsSecret = true;
+    if (typeof element === 'string' && SECRET_PATH.test(element)) pathIsSecret = true;
   }
   let copy: Record<string, unknown> | undefined;
-  for (const name of names) {
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue;
     const element = record[name];
-    const secret = namesPassword(name) || (pathIsSecret && name.toLowerCase() === 'value');
+    const secret = namesPassword(name) || (pathIsSecret && equalsIgnoringCase(name, 'value'));
     const redacted = secret ? REDACTED : redact(element);
     if (redacted === element) continue;
     copy ??= copyOf(record);
@@ -175,15 +178,29 @@ export function redact(value: unknown): unknown {
 
 const SECRET_PATH = /password/i;
 const COLON = 58;
+const PASSWORD = 'password';
 
 /**
  * `password` in any case, or a path key ending in `:password` (`urn:…:User:password`), which the
  * presets' `pathKeysInValue` reads as the password in a path-less PATCH value.
  */
 function namesPassword(name: string): boolean {
-  const { length } = name;
-  if (length < 8 || name.slice(length - 8).toLowerCase() !== 'password') return false;
-  return length === 8 || name.charCodeAt(length - 9) === COLON;
+  const start = name.length - PASSWORD.length;
+  if (start < 0 || (start > 0 && name.charCodeAt(start - 1) !== COLON)) return false;
+  return endsWithIgnoringCase(name, start, PASSWORD);
+}
+
+/** Whether `name` is `lower` (all lowercase ASCII letters) in any case. */
+function equalsIgnoringCase(name: string, lower: string): boolean {
+  return name.length === lower.length && endsWithIgnoringCase(name, 0, lower);
+}
+
+/** Whether `name` from `start` on is `lower` (lowercase ASCII letters) in any case. */
+function endsWithIgnoringCase(name: string, start: number, lower: string): boolean {
+  for (let index = 0; index < lower.length; index++)
+    // ASCII letters differ from their capitals by the 0x20 bit alone.
+    if ((name.charCodeAt(start + index) | 0x20) !== lower.charCodeAt(index)) return false;
+  return true;
 }
 
 /** A shallow copy that keeps a `__proto__` key a plain key. */
@@ -244,8 +261,9 @@ export function logExchange(
   }
   record.requestHeaders = redactedHeaders(request.headers);
   if (exchange.requestBody !== undefined) record.requestBody = redact(exchange.requestBody);
-  if (exchange.responseBody !== undefined) {
-    record.responseBody = redact(exchange.responseBody);
+  // A body-less answer (204) is written at once: reading it back would cost a promise and a turn.
+  if (exchange.responseBody !== undefined || response.body === null) {
+    if (exchange.responseBody !== undefined) record.responseBody = redact(exchange.responseBody);
     write(engine, request, exchange, log, record);
     return undefined;
   }
@@ -265,18 +283,20 @@ function write(
   record: RequestLogRecord,
 ): void {
   // A failing logger, synchronous or not, must not turn an answered request into a failure.
-  const failed = (error: unknown) =>
-    engine.onError(error, request, { requestId: exchange.requestId });
   try {
     const written: unknown = log(record);
-    if (written instanceof Promise) written.catch(failed);
+    if (written instanceof Promise)
+      written.catch((error: unknown) => logFailed(engine, request, exchange, error));
   } catch (error) {
-    failed(error);
+    logFailed(engine, request, exchange, error);
   }
 }
 
+function logFailed(engine: Engine, request: Request, exchange: Exchange, error: unknown): void {
+  engine.onError(error, request, { requestId: exchange.requestId });
+}
+
 async function responseBodyOf(response: Response): Promise<unknown> {
-  if (response.body === null) return undefined;
   try {
     const text = await response.clone().text();
     return text === '' ? undefined : redact(JSON.parse(text));
