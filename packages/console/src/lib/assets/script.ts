@@ -15,6 +15,17 @@ export const CONSOLE_JS = String.raw`'use strict';
     return node;
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  // A row that opens a detail: by click, or by Enter or Space once Tab has brought the focus to it,
+  // so the page can be read without a mouse. Keys pressed on a control inside the row stay its own.
+  function opensDetail(row, open) {
+    row.tabIndex = 0;
+    row.addEventListener('click', open);
+    row.addEventListener('keydown', function (event) {
+      if (event.target !== row || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      open();
+    });
+  }
   function api(path, init) {
     return fetch(base + path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json' } }, init || {}))
       .then(function (response) {
@@ -48,7 +59,7 @@ export const CONSOLE_JS = String.raw`'use strict';
     row.appendChild(el('td', '', request.durationMs));
     row.appendChild(el('td', '', request.dialect || ''));
     row.appendChild(el('td', '', request.tenant || ''));
-    row.addEventListener('click', function () { open(request.id); });
+    opensDetail(row, function () { open(request.id); });
     return row;
   }
   function decodeQuery(query) { try { return decodeURIComponent(query.replace(/\+/g, ' ')); } catch (e) { return query; } }
@@ -166,7 +177,7 @@ export const CONSOLE_JS = String.raw`'use strict';
         row.appendChild(el('td', '', type === 'Group' ? (resource.members || []).length + ' members' : resource.active === false ? 'inactive' : 'active'));
         row.appendChild(el('td', 'path', resource.id));
         var userNames = reply.body.userNames || {};
-        row.addEventListener('click', function () { openResource(type, resource, row, userNames); });
+        opensDetail(row, function () { openResource(type, resource, row, userNames); });
         body.appendChild(row);
       });
     });

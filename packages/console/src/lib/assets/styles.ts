@@ -20,6 +20,7 @@ td.path { white-space: normal; word-break: break-all; font-family: ui-monospace,
 td.path.error { word-break: normal; overflow-wrap: anywhere; }
 tbody tr { cursor: pointer; }
 tbody tr:hover, tbody tr[aria-selected="true"] { background: var(--panel); }
+tbody tr:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
 .status-2 { color: var(--ok); } .status-3 { color: var(--muted); } .status-4 { color: var(--warn); } .status-5 { color: var(--bad); }
 .split { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
 aside { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; background: var(--panel); position: sticky; top: 1rem; max-height: calc(100vh - 6rem); overflow: auto; }

@@ -1,0 +1,94 @@
+// The console without a mouse: the rows that open a detail (a request, a found resource) are in the
+// Tab order, and Enter or Space opens them, as a click does (WCAG 2.1.1, keyboard). Skipped, saying
+// why, where /usr/bin/chromium is missing.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserTitle,
+  chromiumMissing,
+  launchChromium,
+  logIn,
+  newConsolePage,
+} from './chromium.ts';
+import { createFixture, entraUser, PATCH_SCHEMA, serve, type Fixture } from './fixture.ts';
+
+describe.skipIf(chromiumMissing)(
+  browserTitle('console: rows open from the keyboard'),
+  { timeout: 60_000 },
+  () => {
+    let fixture: Fixture;
+    let server: Awaited<ReturnType<typeof serve>>;
+    let browser: Browser;
+    let page: Page;
+
+    /**
+     * Presses Tab until the focus is on an element matching `selector` whose text holds `text`;
+     * fails after 40 presses.
+     */
+    const tabTo = async (selector: string, text = ''): Promise<void> => {
+      for (let presses = 0; presses < 40; presses++) {
+        await page.keyboard.press('Tab');
+        const reached = await page.evaluate(
+          ([css, part]) => {
+            const focused = document.activeElement;
+            return focused?.matches(css) === true && (focused.textContent ?? '').includes(part);
+          },
+          [selector, text] as const,
+        );
+        if (reached) return;
+      }
+      throw new Error(`Tab never reached ${selector} with ${text}`);
+    };
+
+    beforeAll(async () => {
+      fixture = await createFixture({}, 'http://127.0.0.1');
+      server = await serve(fixture);
+      browser = await launchChromium();
+      page = await newConsolePage(browser);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('a request row is reached with Tab and opens its detail with Enter', async () => {
+      const created = (await (
+        await fixture.scim('POST', '/Users', entraUser('kb@example.com'), server.url)
+      ).json()) as { id: string };
+      await fixture.scim(
+        'PATCH',
+        `/Users/${created.id}`,
+        {
+          schemas: [PATCH_SCHEMA],
+          Operations: [{ op: 'Replace', path: 'name.givenName', value: 'Kay' }],
+        },
+        server.url,
+      );
+      await logIn(page, server.url);
+      await page.locator('#requests tbody tr', { hasText: 'PATCH' }).waitFor();
+      // Past the page's controls and any newer rows (the browser's own favicon request).
+      await tabTo('#requests tbody tr', 'PATCH');
+      expect(await page.isHidden('#detail')).toBe(true);
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(() => page.textContent('#detail-title'))
+        .toMatch(/^PATCH \/scim\/v2\/Users\//);
+      expect(await page.isVisible('#detail')).toBe(true);
+      const line = page.locator('table.diff tr', { hasText: 'name.givenName' });
+      await line.waitFor();
+      expect(await line.locator('td.after').textContent()).toBe('"Kay"');
+    });
+
+    it('a found resource is reached with Tab and opens with Space', async () => {
+      await page.click('button.tab[data-view="resources"]');
+      await page.fill('#resource-filter', 'userName eq "kb@example.com"');
+      await page.press('#resource-filter', 'Enter');
+      await expect.poll(() => page.locator('#resources tbody tr').count()).toBe(1);
+      expect(await page.isHidden('#resource-detail')).toBe(true);
+      await tabTo('#resources tbody tr');
+      await page.keyboard.press(' ');
+      await expect.poll(() => page.textContent('#resource-title')).toBe('User kb@example.com');
+      expect(await page.textContent('#resource-json')).toContain('"givenName": "Kay"');
+    });
+  },
+);
