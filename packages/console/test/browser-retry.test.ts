@@ -11,6 +11,7 @@ import {
   launchChromium,
   logIn,
   newConsolePage,
+  screenshot,
 } from './chromium.ts';
 import { createFixture, serve, type Fixture, deactivateAsEntra } from './fixture.ts';
 
@@ -138,6 +139,8 @@ describe.skipIf(chromiumMissing)(
       expect(await button.getAttribute('aria-describedby')).toBe(id);
       expect(await focused()).toBe('/api/deliveries/okta/activate-old/retry');
       expect(sets.find((set) => set.jti === 'activate-old')?.state).toBe('dead');
+      await row.scrollIntoViewIfNeeded();
+      await screenshot(page, 'refusal');
     });
   },
 );
