@@ -85,9 +85,17 @@ describe.skipIf(chromiumMissing)(
       await page.press('#resource-filter', 'Enter');
       await expect.poll(() => page.locator('#resources tbody tr').count()).toBe(1);
       expect(await page.isHidden('#resource-detail')).toBe(true);
+      // A page short enough to scroll: Space opens the row rather than scrolling the page.
+      await page.setViewportSize({ width: 1360, height: 160 });
       await tabTo('#resources tbody tr');
+      // Focus reaching the row scrolled the page to it; back at the top, there is room to scroll.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const scrolled = await page.evaluate(() => window.scrollY);
       await page.keyboard.press(' ');
       await expect.poll(() => page.textContent('#resource-title')).toBe('User kb@example.com');
+      // A scroll, were there one, may be smooth: given time to happen before it is looked for.
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
       expect(await page.textContent('#resource-json')).toContain('"givenName": "Kay"');
     });
   },

@@ -60,7 +60,7 @@ describe('redact', () => {
     expect(redact(body)).toBe(body);
   });
 
-  it('matches names by ASCII case alone, as the PATCH reader reads them', () => {
+  it('matches password in any case of its letters, and only as a whole name or after a colon', () => {
     const body = {
       PASSWORD: 'x',
       'urn:x:User:pAsSwOrD': 'y',
