@@ -98,5 +98,35 @@ describe.skipIf(chromiumMissing)(
       expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
       expect(await page.textContent('#resource-json')).toContain('"givenName": "Kay"');
     });
+
+    it('a focused request row that leaves the history hands the focus to the oldest row left', async () => {
+      const small = await createFixture({ historySize: 3 }, 'http://127.0.0.1');
+      const smallServer = await serve(small);
+      try {
+        await page.setViewportSize({ width: 1360, height: 820 });
+        for (let index = 0; index < 3; index++)
+          await small.scim('GET', `/Users?count=${index}`, undefined, smallServer.url);
+        await logIn(page, smallServer.url);
+        const rows = page.locator('#requests tbody tr');
+        await expect.poll(() => rows.count()).toBe(3);
+        const oldest = rows.last();
+        const id = await oldest.getAttribute('data-id');
+        await oldest.focus();
+        for (let index = 3; index < 6; index++)
+          await small.scim('GET', `/Users?count=${index}`, undefined, smallServer.url);
+        await page.locator(`#requests tbody tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+        const focused = () =>
+          page.evaluate(() => {
+            const active = document.activeElement;
+            const all = [...document.querySelectorAll('#requests tbody tr')];
+            return active === null ? -1 : all.indexOf(active);
+          });
+        expect(await focused()).toBe((await rows.count()) - 1);
+        await page.keyboard.press('Enter');
+        await expect.poll(() => page.isVisible('#detail')).toBe(true);
+      } finally {
+        await smallServer.close();
+      }
+    });
   },
 );

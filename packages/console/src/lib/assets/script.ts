@@ -70,7 +70,14 @@ export const CONSOLE_JS = String.raw`'use strict';
         rows.insertBefore(requestRow(list[i]), rows.firstChild);
         lastSeq = Math.max(lastSeq, list[i].seq);
       }
-      while (rows.children.length > reply.body.size) rows.removeChild(rows.lastChild);
+      var focusDropped = false;
+      while (rows.children.length > reply.body.size) {
+        focusDropped = focusDropped || rows.lastChild.contains(document.activeElement);
+        rows.removeChild(rows.lastChild);
+      }
+      // The focused row left the history: the focus stays in the table, on the oldest row left,
+      // rather than falling back to the top of the page.
+      if (focusDropped && rows.lastChild) rows.lastChild.focus();
       document.getElementById('requests-empty').hidden = rows.children.length > 0;
     });
   }
