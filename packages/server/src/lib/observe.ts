@@ -187,16 +187,16 @@ const PASSWORD = 'password';
 function namesPassword(name: string): boolean {
   const start = name.length - PASSWORD.length;
   if (start < 0 || (start > 0 && name.charCodeAt(start - 1) !== COLON)) return false;
-  return endsWithIgnoringCase(name, start, PASSWORD);
+  return lettersAt(name, start, PASSWORD);
 }
 
 /** Whether `name` is `lower` (all lowercase ASCII letters) in any case. */
 function equalsIgnoringCase(name: string, lower: string): boolean {
-  return name.length === lower.length && endsWithIgnoringCase(name, 0, lower);
+  return name.length === lower.length && lettersAt(name, 0, lower);
 }
 
-/** Whether `name` from `start` on is `lower` (lowercase ASCII letters) in any case. */
-function endsWithIgnoringCase(name: string, start: number, lower: string): boolean {
+/** Whether `name` holds `lower` (lowercase ASCII letters only) at `start`, in any case. */
+function lettersAt(name: string, start: number, lower: string): boolean {
   for (let index = 0; index < lower.length; index++)
     // ASCII letters differ from their capitals by the 0x20 bit alone.
     if ((name.charCodeAt(start + index) | 0x20) !== lower.charCodeAt(index)) return false;
@@ -261,16 +261,16 @@ export function logExchange(
   }
   record.requestHeaders = redactedHeaders(request.headers);
   if (exchange.requestBody !== undefined) record.requestBody = redact(exchange.requestBody);
-  // A body-less answer (204) is written at once: reading it back would cost a promise and a turn.
-  if (exchange.responseBody !== undefined || response.body === null) {
-    if (exchange.responseBody !== undefined) record.responseBody = redact(exchange.responseBody);
-    write(engine, request, exchange, log, record);
-    return undefined;
-  }
-  return responseBodyOf(response).then((body) => {
-    if (body !== undefined) record.responseBody = body;
-    write(engine, request, exchange, log, record);
-  });
+  const { responseBody } = exchange;
+  // Read back only a body the handler did not keep; a body-less answer (204) is written at once.
+  if (responseBody === undefined && response.body !== null)
+    return responseBodyOf(response).then((body) => {
+      if (body !== undefined) record.responseBody = body;
+      write(engine, request, exchange, log, record);
+    });
+  if (responseBody !== undefined) record.responseBody = redact(responseBody);
+  write(engine, request, exchange, log, record);
+  return undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
