@@ -194,6 +194,9 @@ function setsFor(
 ): NewQueuedSet[] | Error {
   const { event } = fanOut;
   const isWebhook = stream.delivery.method === 'webhook';
+  // A (de)activation is told by the SET of the update recorded with it; only a webhook tells it
+  // on its own. Every deprovisioning write records one, so it is not built to be thrown away.
+  if (!isWebhook && (event.type === 'deactivated' || event.type === 'reactivated')) return [];
   const built = toSetClaims(event, {
     issuer: options.issuer,
     resourceTypes: options.resourceTypes,
