@@ -17,17 +17,24 @@
 // median over rounds of µs/mix ÷ "plain"'s in the same round, − 1, so a change in the machine's
 // load between rounds cancels out. One client at a time, and `--concurrency` at once.
 //
+// Timed side by side, the figures move by several % between runs minutes apart on a shared two-core
+// VM. So the same mix is also counted (bench/lib/instructions.mjs): each variant in a process of its
+// own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle estimate per mix,
+// meant to show what a change saves where a clock cannot tell (this mix still counts only to about
+// ±2 % from run to run: bench/README.md). The times judge the targets; the counted part is skipped
+// without Valgrind.
+//
 // Run after `npm run build` (it imports the built packages):
-//   node bench/console.mjs [--quick] [--rounds 11] [--slice 0.3] [--warmup 1] [--concurrency 8]
-//                          [--max-cost 0.05] [--noise 0.03]
+//   node bench/console.mjs [--quick] [--parts timed,count] [--rounds 11] [--slice 0.3]
+//                          [--warmup 1] [--concurrency 8] [--max-cost 0.05] [--noise 0.03]
+//                          [--warm 200] [--measured 600]
 // It exits 1 when "on" costs 5 % or more, when "off" differs from "plain" by more than the noise
 // (max(--noise, twice the gap between "plain" and "plain again")), or when an answer is wrong.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createScimConsole } from '../packages/console/dist/index.js';
-import { createScimHandler } from '../packages/server/dist/index.js';
-import { createMemoryStorage } from '../packages/server/dist/memory.js';
+import { CONSOLE_VARIANTS, SEEDED, setUpConsoleVariant } from './lib/console-kit.mjs';
 import { closedLoop, median, medians, number, table } from './lib/events-kit.mjs';
+import { countMixes, countedRows, hasValgrind, printCounted } from './lib/instructions.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +46,9 @@ const { values: args } = parseArgs({
     'max-cost': { type: 'string', default: '0.05' },
     noise: { type: 'string', default: '0.03' },
     variants: { type: 'string' },
+    parts: { type: 'string', default: 'timed,count' },
+    warm: { type: 'string' },
+    measured: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -48,88 +58,12 @@ const WARMUP_MS = 1000 * Number(args.warmup ?? (QUICK ? 0.3 : 1));
 const CONCURRENCY = Number(args.concurrency);
 const MAX_COST = Number(args['max-cost']);
 const NOISE = Number(args.noise);
-const SEEDED = 1000;
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const BASE = 'https://scim.example.com/scim/v2';
-
+const PARTS = new Set(args.parts.split(','));
+const COUNTING = PARTS.has('count') && hasValgrind();
+const WARM = Number(args.warm ?? (QUICK ? 100 : 200));
+const MEASURED = Number(args.measured ?? (QUICK ? 200 : 600));
 const percent = (fraction) =>
   Number.isFinite(fraction) ? `${fraction >= 0 ? '+' : ''}${number(100 * fraction, 1)} %` : '';
-
-/** What an application passes when the console is on, and nothing when it is off. */
-function consoleOptions(scimConsole) {
-  return scimConsole === undefined ? {} : { debug: true, log: scimConsole.record };
-}
-
-function makeHandler(variant) {
-  const storage = createMemoryStorage();
-  const base = { ...storage, authenticate: () => ({ principal: 'bench' }) };
-  if (variant === 'plain' || variant === 'plain again') return createScimHandler(base);
-  if (variant === 'debug') return createScimHandler({ ...base, debug: true, log: () => undefined });
-  const scimConsole =
-    variant === 'on'
-      ? createScimConsole({ basePath: '/console', credential: 'bench-console-credential-0123' })
-      : undefined;
-  return createScimHandler({ ...base, ...consoleOptions(scimConsole) });
-}
-
-function caller(handler) {
-  return async (method, path, body) => {
-    const response = await handler.fetch(
-      new Request(`${BASE}${path}`, {
-        method,
-        headers: { 'content-type': 'application/scim+json', authorization: 'Bearer bench' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-  };
-}
-
-const userOf = (name) => ({
-  schemas: [USER],
-  userName: name,
-  active: true,
-  name: { givenName: 'Barbara', familyName: `Jensen ${name}` },
-  emails: [{ value: `${name}@example.com`, type: 'work', primary: true }],
-  title: 'Tour Guide',
-});
-
-async function setUp(variant) {
-  const handler = makeHandler(variant);
-  const call = caller(handler);
-  const ids = [];
-  for (let index = 0; index < SEEDED; index++) {
-    const created = await call('POST', '/Users', userOf(`user${index}`));
-    if (created.status !== 201) throw new Error(`${variant}: seeding answered ${created.status}`);
-    ids.push(created.body.id);
-  }
-  let next = 0;
-  let wrong = 0;
-  const work = async () => {
-    const k = next++;
-    const pick = (k * 7919) % SEEDED;
-    const got = await call('GET', `/Users/${ids[pick]}`);
-    const filter = encodeURIComponent(`userName eq "user${(pick * 31) % SEEDED}"`);
-    const found = await call('GET', `/Users?filter=${filter}`);
-    const created = await call('POST', '/Users', userOf(`${variant}-mix${k}`));
-    const patched = await call('PATCH', `/Users/${created.body?.id}`, {
-      schemas: [PATCH_OP],
-      Operations: [{ op: 'replace', path: 'title', value: 'Lead Guide' }],
-    });
-    const deleted = await call('DELETE', `/Users/${created.body?.id}`);
-    const right =
-      got.status === 200 &&
-      found.status === 200 &&
-      found.body.totalResults === 1 &&
-      created.status === 201 &&
-      patched.status === 200 &&
-      deleted.status === 204;
-    if (!right) wrong++;
-  };
-  return { variant, handler, work, wrong: () => wrong };
-}
 
 console.log(
   `Console benchmark: Node ${process.version}, ${availableParallelism()} CPUs ` +
@@ -140,21 +74,37 @@ console.log(
     `createMemoryStorage in process.`,
 );
 
-const setups = [];
-const VARIANTS = args.variants?.split(',') ?? ['plain', 'plain again', 'off', 'on', 'debug'];
-for (const variant of VARIANTS) setups.push(await setUp(variant));
+const VARIANTS = args.variants?.split(',') ?? CONSOLE_VARIANTS;
 const modes = [
   { name: '1 client', concurrency: 1 },
   { name: `${CONCURRENCY} at once`, concurrency: CONCURRENCY },
 ];
-const rows = [];
 let failed = false;
 const fail = (message) => {
   console.log(`FAIL: ${message}`);
   failed = true;
 };
-const verdicts = [];
-for (const [modeIndex, mode] of modes.entries()) {
+
+/** The target and verdict of a variant's cost: "on" under `--max-cost`, "off" within `noise`. */
+function judge(variant, cost, noise, mode) {
+  if (variant === 'on') {
+    const verdict = cost < MAX_COST ? 'PASS' : 'FAIL';
+    if (verdict === 'FAIL') fail(`"on" costs ${percent(cost)} with ${mode}`);
+    return { target: `< ${number(100 * MAX_COST)} %`, verdict };
+  }
+  if (variant === 'off') {
+    const verdict = Math.abs(cost) <= noise ? 'PASS' : 'FAIL';
+    if (verdict === 'FAIL') fail(`"off" differs from "plain" by ${percent(cost)} (${mode})`);
+    return { target: `within ±${number(100 * noise, 1)} %`, verdict };
+  }
+  return { target: '', verdict: '' };
+}
+
+const setups = [];
+if (PARTS.has('timed'))
+  for (const variant of VARIANTS) setups.push(await setUpConsoleVariant(variant));
+const rows = [];
+for (const [modeIndex, mode] of setups.length === 0 ? [] : modes.entries()) {
   for (const setup of setups)
     await closedLoop(mode.concurrency, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4, setup.work);
   const runs = new Map(setups.map((setup) => [setup, []]));
@@ -172,18 +122,7 @@ for (const [modeIndex, mode] of modes.entries()) {
     const result = medians(runs.get(setup));
     const cost = setup === plain ? undefined : costOf(setup, 'wallUs');
     const cpuCost = setup === plain ? undefined : costOf(setup, 'cpuUs');
-    let target = '';
-    let verdict = '';
-    if (setup.variant === 'on') {
-      target = `< ${number(100 * MAX_COST)} %`;
-      verdict = cost < MAX_COST ? 'PASS' : 'FAIL';
-      if (verdict === 'FAIL') fail(`"on" costs ${percent(cost)} with ${mode.name}`);
-    } else if (setup.variant === 'off') {
-      target = `within ±${number(100 * noise, 1)} %`;
-      verdict = Math.abs(cost) <= noise ? 'PASS' : 'FAIL';
-      if (verdict === 'FAIL') fail(`"off" differs from "plain" by ${percent(cost)} (${mode.name})`);
-    }
-    verdicts.push(verdict);
+    const { target, verdict } = judge(setup.variant, cost, noise, mode.name);
     rows.push([
       index === 0 ? mode.name : '',
       setup.variant,
@@ -197,24 +136,51 @@ for (const [modeIndex, mode] of modes.entries()) {
     ]);
   }
 }
-console.log('');
-table(
-  [
-    'clients',
-    'variant',
-    'mixes/s',
-    'µs/mix',
-    'CPU µs/mix',
-    'vs plain',
-    'CPU vs plain',
-    'target',
-    '',
-  ],
-  rows,
-  new Set([2, 3, 4, 5, 6]),
-);
+if (rows.length > 0) {
+  console.log('');
+  table(
+    [
+      'clients',
+      'variant',
+      'mixes/s',
+      'µs/mix',
+      'CPU µs/mix',
+      'vs plain',
+      'CPU vs plain',
+      'target',
+      '',
+    ],
+    rows,
+    new Set([2, 3, 4, 5, 6]),
+  );
+}
 for (const setup of setups) {
   if (setup.wrong() > 0) fail(`${setup.variant}: ${setup.wrong()} mixes were answered wrongly`);
   await setup.handler.close();
+}
+
+if (PARTS.has('count') && !COUNTING)
+  console.log('\nCounted: skipped, Valgrind is not installed (apt-get install valgrind).');
+if (COUNTING) {
+  const variants = ['plain', ...VARIANTS.filter((variant) => variant !== 'plain')];
+  console.log(
+    `\nCounted: the same mix, each variant in a process of its own under cachegrind with V8 made ` +
+      `deterministic (bench/lib/instructions.mjs): ${WARM} mixes and a full collection, then ` +
+      `${MEASURED} more and another, against the same without them; per mix, the difference ÷ ` +
+      `${MEASURED}. "cycles": instructions + 10 × L1 misses + 100 × LL misses. "plain again" ` +
+      `shows how far two identical processes count apart.`,
+  );
+  const counted = [];
+  for (const mode of modes) {
+    const perMix = await countMixes({
+      suite: 'console',
+      variants,
+      concurrency: mode.concurrency,
+      warm: WARM,
+      measured: MEASURED,
+    });
+    counted.push(...countedRows(mode.name, perMix, 'plain'));
+  }
+  printCounted(counted, 'the targets are judged by the times above');
 }
 process.exit(failed ? 1 : 0);

@@ -15,12 +15,18 @@
 //    turns, after a warm-up; a slice lasts until every event its writes caused was handled (and,
 //    for "deliver", pushed), so work left running in the background is charged to the variant
 //    that caused it. Target (issue 14): "record" costs at most `--max-cost` (20 %) more time per
-//    mix than "none", with one client and with several.
+//    mix than "none", with one client and with several. On a shared two-core VM these figures move
+//    by more than 10 % between runs minutes apart.
+// 4. count: the mix of 3., counted rather than timed (bench/lib/instructions.mjs): each variant in a
+//    process of its own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle
+//    estimate per mix, which two runs of one variant reproduce within 0.1 %: what a change
+//    saves, measured where a clock cannot tell. Skipped without Valgrind.
 //
 // Run after `npm run build` (it imports the built packages):
-//   node bench/events.mjs [--quick] [--parts sign,push,write] [--rounds 11] [--slice 0.3]
+//   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--rounds 11] [--slice 0.3]
 //                         [--warmup 1] [--concurrency 8] [--sign-concurrency 16] [--max-cost 0.2]
-//                         [--variants none,empty,record,nowait,deliver]
+//                         [--variants none,empty,record,nowait,deliver] [--warm 300]
+//                         [--measured 1000]
 // It exits 1 when the target is missed, an answer is wrong, or a SET was lost or out of order.
 import http from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -54,12 +60,13 @@ import {
   startReceiver,
   table,
 } from './lib/events-kit.mjs';
+import { countMixes, countedRows, hasValgrind, printCounted } from './lib/instructions.mjs';
 import { pool } from './lib/load.mjs';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
-    parts: { type: 'string', default: 'sign,push,write' },
+    parts: { type: 'string', default: 'sign,push,write,count' },
     rounds: { type: 'string' },
     slice: { type: 'string' },
     warmup: { type: 'string' },
@@ -67,10 +74,13 @@ const { values: args } = parseArgs({
     'sign-concurrency': { type: 'string', default: '16' },
     'max-cost': { type: 'string', default: '0.2' },
     variants: { type: 'string' },
+    warm: { type: 'string' },
+    measured: { type: 'string' },
   },
 });
 const QUICK = args.quick;
 const PARTS = new Set(args.parts.split(','));
+const COUNTING = PARTS.has('count') && hasValgrind();
 // The write cost is a median of per-round ratios: on a shared machine one slice in five can be
 // disturbed, so there are enough rounds for the median to pass over them.
 const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 3 : 11)));
@@ -79,6 +89,9 @@ const WARMUP_MS = 1000 * Number(args.warmup ?? (QUICK ? 0.3 : 1));
 const CONCURRENCY = Number(args.concurrency);
 const SIGN_CONCURRENCY = Number(args['sign-concurrency']);
 const MAX_COST = Number(args['max-cost']);
+// Part 4's mixes per process: `warm`, then `measured` more in the longer run.
+const WARM = Number(args.warm ?? (QUICK ? 100 : 300));
+const MEASURED = Number(args.measured ?? (QUICK ? 300 : 1000));
 
 let failed = false;
 const fail = (message) => {
@@ -430,6 +443,50 @@ if (PARTS.has('write')) {
           `the target is ≤ ${number(100 * MAX_COST)} %`,
       );
   }
+}
+
+// ---- 4. the cost on a write, counted --------------------------------------------------------------
+
+if (PARTS.has('count') && !COUNTING)
+  console.log(
+    '\n4. The cost on a write, counted: skipped, Valgrind is not installed (apt-get install ' +
+      'valgrind).',
+  );
+if (COUNTING) {
+  const chosen = (args.variants?.split(',') ?? ['none', 'empty', 'record']).filter((name) =>
+    WRITE_VARIANTS.some((variant) => variant.name === name && !variant.deliver),
+  );
+  const variants = ['none', ...chosen.filter((name) => name !== 'none')];
+  console.log(
+    `\n4. The cost on a write, counted: the mix of 3. in a process of its own per variant, under ` +
+      `cachegrind with V8 made deterministic (bench/lib/instructions.mjs): ${WARM} mixes and a ` +
+      `full collection, then ${MEASURED} more and another, against the same without them; per ` +
+      `mix, the difference ÷ ${MEASURED}. "cycles": ` +
+      `instructions + 10 × L1 misses + 100 × LL misses. The SETs queued are marked delivered every ` +
+      `100 mixes (claim and complete), as after each slice of 3., and that work is counted too.`,
+  );
+  const rows = [];
+  for (const mode of [
+    { name: '1 client', concurrency: 1 },
+    { name: `${CONCURRENCY} at once`, concurrency: CONCURRENCY },
+  ]) {
+    const perMix = await countMixes({
+      suite: 'events-write',
+      variants,
+      concurrency: mode.concurrency,
+      warm: WARM,
+      measured: MEASURED,
+    });
+    rows.push(
+      ...countedRows(
+        mode.name,
+        perMix,
+        'none',
+        (name) => WRITE_VARIANTS.find((variant) => variant.name === name).title,
+      ),
+    );
+  }
+  printCounted(rows, "the target is judged by 3.'s times");
 }
 
 receiver?.stop();

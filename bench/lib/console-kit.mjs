@@ -1,0 +1,94 @@
+// The console benchmark's request mix and its variants (bench/console.mjs times them side by side;
+// bench/lib/counted-mixes.mjs runs them under cachegrind, one process per variant).
+import { createScimConsole } from '../../packages/console/dist/index.js';
+import { createScimHandler } from '../../packages/server/dist/index.js';
+import { createMemoryStorage } from '../../packages/server/dist/memory.js';
+
+/** The variants, "plain" (the baseline) first. */
+export const CONSOLE_VARIANTS = ['plain', 'plain again', 'off', 'on', 'debug'];
+
+export const SEEDED = 1000;
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const BASE = 'https://scim.example.com/scim/v2';
+
+/** What an application passes when the console is on, and nothing when it is off. */
+function consoleOptions(scimConsole) {
+  return scimConsole === undefined ? {} : { debug: true, log: scimConsole.record };
+}
+
+function makeHandler(variant) {
+  const storage = createMemoryStorage();
+  const base = { ...storage, authenticate: () => ({ principal: 'bench' }) };
+  if (variant === 'plain' || variant === 'plain again') return createScimHandler(base);
+  if (variant === 'debug') return createScimHandler({ ...base, debug: true, log: () => undefined });
+  const scimConsole =
+    variant === 'on'
+      ? createScimConsole({ basePath: '/console', credential: 'bench-console-credential-0123' })
+      : undefined;
+  return createScimHandler({ ...base, ...consoleOptions(scimConsole) });
+}
+
+function caller(handler) {
+  return async (method, path, body) => {
+    const response = await handler.fetch(
+      new Request(`${BASE}${path}`, {
+        method,
+        headers: { 'content-type': 'application/scim+json', authorization: 'Bearer bench' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  };
+}
+
+const userOf = (name) => ({
+  schemas: [USER],
+  userName: name,
+  active: true,
+  name: { givenName: 'Barbara', familyName: `Jensen ${name}` },
+  emails: [{ value: `${name}@example.com`, type: 'work', primary: true }],
+  title: 'Tour Guide',
+});
+
+/**
+ * A handler of the variant over its own storage, seeded with `SEEDED` users; `work` runs one mix
+ * (GET by id, filter query, POST, PATCH, DELETE) and counts wrong answers.
+ */
+export async function setUpConsoleVariant(variant) {
+  const handler = makeHandler(variant);
+  const call = caller(handler);
+  const ids = [];
+  for (let index = 0; index < SEEDED; index++) {
+    const created = await call('POST', '/Users', userOf(`user${index}`));
+    if (created.status !== 201) throw new Error(`${variant}: seeding answered ${created.status}`);
+    ids.push(created.body.id);
+  }
+  let next = 0;
+  let wrong = 0;
+  const work = async () => {
+    const k = next++;
+    const pick = (k * 7919) % SEEDED;
+    const got = await call('GET', `/Users/${ids[pick]}`);
+    const filter = encodeURIComponent(`userName eq "user${(pick * 31) % SEEDED}"`);
+    const found = await call('GET', `/Users?filter=${filter}`);
+    // The same names in every variant (each has its own storage): counted, two variants then
+    // allocate alike to the byte wherever their code is alike.
+    const created = await call('POST', '/Users', userOf(`mix${k}`));
+    const patched = await call('PATCH', `/Users/${created.body?.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'title', value: 'Lead Guide' }],
+    });
+    const deleted = await call('DELETE', `/Users/${created.body?.id}`);
+    const right =
+      got.status === 200 &&
+      found.status === 200 &&
+      found.body.totalResults === 1 &&
+      created.status === 201 &&
+      patched.status === 200 &&
+      deleted.status === 204;
+    if (!right) wrong++;
+  };
+  return { variant, handler, work, wrong: () => wrong };
+}

@@ -1,0 +1,76 @@
+// One variant's process for bench/lib/instructions.mjs: sets the variant up, runs `warm` mixes,
+// collects the garbage, runs `measured` more, collects again and exits, with `concurrency` clients.
+// What it does is fixed by its arguments, so that two runs differ only in the measured mixes; the
+// full collection after them charges those mixes with all the garbage they left, wherever the
+// collector would otherwise have run (needs --expose-gc).
+//   node bench/lib/counted-mixes.mjs <events-write|console> <variant> <warm> <measured> <concurrency>
+import { setUpConsoleVariant } from './console-kit.mjs';
+import { WRITE_VARIANTS, recordsOfOneMix, setUpWriteVariant } from './events-kit.mjs';
+
+const [suite, variantName, ...counts] = process.argv.slice(2);
+const [warm, measured, concurrency] = counts.map(Number);
+if (
+  ![warm, measured].every((count) => Number.isInteger(count) && count >= 0) ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1 ||
+  typeof globalThis.gc !== 'function'
+)
+  throw new Error(
+    'usage: node --expose-gc counted-mixes.mjs <events-write|console> <variant> <warm> <measured> <concurrency>',
+  );
+
+/** `warm` mixes, a full collection, `measured` mixes, a full collection. */
+async function phases(runMixes) {
+  await runMixes(warm);
+  globalThis.gc();
+  await runMixes(measured);
+  globalThis.gc();
+}
+
+/**
+ * Runs `count` mixes, `concurrency` at a time; every `batch` mixes, `between(batch)` (the events
+ * variants tidy their queue there, as bench/events.mjs does after each slice).
+ */
+async function run(work, count, batch = count, between = async () => {}) {
+  let started = 0;
+  while (started < count) {
+    const size = Math.min(batch, count - started);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, size) }, async () => {
+        while (next < size) {
+          next += 1;
+          await work();
+        }
+      }),
+    );
+    started += size;
+    await between(size);
+  }
+}
+
+let wrong;
+if (suite === 'events-write') {
+  const variant = WRITE_VARIANTS.find((candidate) => candidate.name === variantName);
+  if (variant === undefined || variant.deliver)
+    throw new Error(`events-write has no variant "${variantName}" that delivers nothing`);
+  const records = await recordsOfOneMix();
+  // Nothing is pushed: the receiver is never called.
+  const receiver = { url: (id) => `https://receiver.example.com/${id}` };
+  const setup = await setUpWriteVariant(variant, { receiver, recordsPerMix: records.length });
+  await phases((count) =>
+    run(setup.work, count, 100, async (size) => {
+      await setup.settle(size);
+      await setup.tidy();
+    }),
+  );
+  wrong = setup.counts.wrong;
+  await setup.close();
+} else if (suite === 'console') {
+  const setup = await setUpConsoleVariant(variantName);
+  await phases((count) => run(setup.work, count));
+  wrong = setup.wrong();
+  await setup.handler.close();
+} else throw new Error(`no suite "${suite}"`);
+if (wrong > 0) throw new Error(`${suite}/${variantName}: ${wrong} mixes were answered wrongly`);
+process.exit(0);
