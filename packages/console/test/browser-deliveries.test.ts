@@ -2,18 +2,18 @@
 // died at the receiver shows its error and attempts, its Retry button makes it pending again, and
 // the SET itself (its claims) is never in the page or its traffic. The deliveries come from a
 // `SetQueue`-shaped fake, as in deliveries.test.ts: the console does not depend on `@scim/events`.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleDeliveries, ConsoleDelivery } from '../src/index.ts';
 import {
   browserTitle,
   chromiumMissing,
-  launchChromium,
   logIn,
-  newConsolePage,
+  openInChromium,
+  type ConsoleInChromium,
   screenshot,
 } from './chromium.ts';
-import { createFixture, serve, type Fixture, deactivateAsEntra } from './fixture.ts';
+import { createFixture, type Fixture, deactivateAsEntra } from './fixture.ts';
 
 const EVENT = 'urn:ietf:params:SCIM:event:prov';
 /** A claim value of the SETs only: it must never reach the page. */
@@ -87,17 +87,15 @@ describe.skipIf(chromiumMissing)(
   () => {
     const sets: QueuedSet[] = [];
     let fixture: Fixture;
-    let server: Awaited<ReturnType<typeof serve>>;
-    let browser: Browser;
+    let server: ConsoleInChromium;
     let page: Page;
     /** The bodies of every console response after login. */
     const received: string[] = [];
 
     beforeAll(async () => {
       fixture = await createFixture({ deliveries: fakeQueue(sets) }, 'http://127.0.0.1');
-      server = await serve(fixture);
-      browser = await launchChromium();
-      page = await newConsolePage(browser);
+      server = await openInChromium(fixture);
+      page = server.page;
       page.on('response', (response) => {
         response.text().then(
           (text) => received.push(text),
@@ -105,10 +103,7 @@ describe.skipIf(chromiumMissing)(
         );
       });
     });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    afterAll(() => server?.close());
 
     it('RFC 8935 §2: a dead SET of a deactivation shows its error and attempts, and Retry makes it pending', async () => {
       const userId = await deactivateAsEntra(fixture, 'leaver@example.com', server.url);

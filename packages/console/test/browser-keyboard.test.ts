@@ -1,14 +1,14 @@
 // The console without a mouse: the rows that open a detail (a request, a found resource) are in the
 // Tab order, and Enter or Space opens them, as a click does (WCAG 2.1.1, keyboard). Skipped, saying
 // why, where /usr/bin/chromium is missing.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTitle,
   chromiumMissing,
-  launchChromium,
   logIn,
-  newConsolePage,
+  openInChromium,
+  type ConsoleInChromium,
 } from './chromium.ts';
 import { createFixture, entraUser, PATCH_SCHEMA, serve, type Fixture } from './fixture.ts';
 
@@ -17,8 +17,7 @@ describe.skipIf(chromiumMissing)(
   { timeout: 60_000 },
   () => {
     let fixture: Fixture;
-    let server: Awaited<ReturnType<typeof serve>>;
-    let browser: Browser;
+    let server: ConsoleInChromium;
     let page: Page;
 
     /**
@@ -42,14 +41,10 @@ describe.skipIf(chromiumMissing)(
 
     beforeAll(async () => {
       fixture = await createFixture({}, 'http://127.0.0.1');
-      server = await serve(fixture);
-      browser = await launchChromium();
-      page = await newConsolePage(browser);
+      server = await openInChromium(fixture);
+      page = server.page;
     });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    afterAll(() => server?.close());
 
     it('a request row is reached with Tab and opens its detail with Enter', async () => {
       const created = (await (

@@ -1,36 +1,31 @@
 // The lifecycle view in a real browser: the row of an asynchronous request's completion (RFC 9967
 // §2.5.1) names the compatibility rules its work relied on after the 202 (issue 17), as text.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAsyncFixture, patchedAsynchronously } from './async-fixture.ts';
 import {
   browserTitle,
   chromiumMissing,
-  launchChromium,
   logIn,
-  newConsolePage,
+  openInChromium,
+  type ConsoleInChromium,
 } from './chromium.ts';
-import { serve, type Fixture } from './fixture.ts';
+import type { Fixture } from './fixture.ts';
 
 describe.skipIf(chromiumMissing)(
   browserTitle('compatibility rules on the lifecycle view'),
   { timeout: 60_000 },
   () => {
     let fixture: Fixture;
-    let server: Awaited<ReturnType<typeof serve>>;
-    let browser: Browser;
+    let server: ConsoleInChromium;
     let page: Page;
 
     beforeAll(async () => {
       fixture = await createAsyncFixture('http://127.0.0.1');
-      server = await serve(fixture);
-      browser = await launchChromium();
-      page = await newConsolePage(browser);
+      server = await openInChromium(fixture);
+      page = server.page;
     });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    afterAll(() => server?.close());
 
     it('§3.1 items 1 and 2 answered 202: the asyncCompleted row lists caseInsensitiveOp and booleanStrings', async () => {
       const completion = await patchedAsynchronously(fixture, 'entra', server.url);

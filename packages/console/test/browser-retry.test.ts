@@ -2,18 +2,18 @@
 // a status message beside the row, as text, re-enables the button and keeps the message (and the
 // keyboard focus) through the polls that rebuild the table. Two refusals: an outbox event another
 // operator retried a moment before, and a SET whose replay would arrive after a newer one.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleDeliveries, ConsoleDelivery, ConsoleOutbox } from '../src/index.ts';
 import {
   browserTitle,
   chromiumMissing,
-  launchChromium,
   logIn,
-  newConsolePage,
+  openInChromium,
+  type ConsoleInChromium,
   screenshot,
 } from './chromium.ts';
-import { createFixture, serve, type Fixture, deactivateAsEntra } from './fixture.ts';
+import { createFixture, type Fixture, deactivateAsEntra } from './fixture.ts';
 
 const EVENT = 'urn:ietf:params:SCIM:event:prov';
 
@@ -45,8 +45,7 @@ describe.skipIf(chromiumMissing)(
   () => {
     const sets: Delivery[] = [];
     let fixture: Fixture;
-    let server: Awaited<ReturnType<typeof serve>>;
-    let browser: Browser;
+    let server: ConsoleInChromium;
     let page: Page;
 
     beforeAll(async () => {
@@ -59,14 +58,10 @@ describe.skipIf(chromiumMissing)(
         },
       };
       fixture = await createFixture({ outbox, deliveries: orderedQueue(sets) }, 'http://127.0.0.1');
-      server = await serve(fixture);
-      browser = await launchChromium();
-      page = await newConsolePage(browser);
+      server = await openInChromium(fixture);
+      page = server.page;
     });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    afterAll(() => server?.close());
 
     it('RFC 7644 §3.5: Retry on an outbox event retried meanwhile shows 409 and why beside its row', async () => {
       fixture.failHook = true;

@@ -3,13 +3,13 @@
 // page, and checks that no secret is in the page or its traffic. Screenshots of each view are taken
 // every run (see chromium.ts for where they go). Skipped, saying why, where /usr/bin/chromium is
 // missing.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTitle,
   chromiumMissing,
-  launchChromium,
-  newConsolePage,
+  openInChromium,
+  type ConsoleInChromium,
   screenshot,
 } from './chromium.ts';
 import {
@@ -17,15 +17,13 @@ import {
   createFixture,
   entraUser,
   PATCH_SCHEMA,
-  serve,
   type Fixture,
   deactivateAsEntra,
 } from './fixture.ts';
 
 describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout: 60_000 }, () => {
   let fixture: Fixture;
-  let server: Awaited<ReturnType<typeof serve>>;
-  let browser: Browser;
+  let server: ConsoleInChromium;
   let page: Page;
   /** Everything that crossed the wire after the login form was posted. */
   const traffic: string[] = [];
@@ -35,9 +33,8 @@ describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout
 
   beforeAll(async () => {
     fixture = await createFixture({}, 'http://127.0.0.1');
-    server = await serve(fixture);
-    browser = await launchChromium();
-    page = await newConsolePage(browser);
+    server = await openInChromium(fixture);
+    page = server.page;
     page.on('request', (request) => {
       // The login form's own post carries the credential: that is the user typing it.
       if (request.url().endsWith('/console/login') && request.method() === 'POST') return;
@@ -51,10 +48,7 @@ describe.skipIf(chromiumMissing)(browserTitle('console in a browser'), { timeout
       );
     });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => server?.close());
 
   it('logs in with the console token through the form', async () => {
     await page.goto(`${server.url}/console/`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CONSOLE_TOKEN } from './fixture.ts';
+import { CONSOLE_TOKEN, serve, type Fixture } from './fixture.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Where Chromium is missing the browser tests are skipped, saying why in their title. */
@@ -60,4 +60,35 @@ export async function logIn(page: Page, url: string): Promise<void> {
   await page.fill('#credential', CONSOLE_TOKEN);
   await page.click('button[type="submit"]');
   await page.waitForSelector('#requests');
+}
+
+/** A fixture served on loopback and a console page open on it in headless Chromium. */
+export interface ConsoleInChromium {
+  readonly url: string;
+  readonly page: Page;
+  /** Closes Chromium, then the server. */
+  close(): Promise<void>;
+}
+
+/** Serves `fixture`, launches Chromium and opens a page of the screenshots' size: each file's set-up. */
+export async function openInChromium(fixture: Fixture): Promise<ConsoleInChromium> {
+  const server = await serve(fixture);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await newConsolePage(browser);
+    const opened = browser;
+    return {
+      url: server.url,
+      page,
+      async close() {
+        await opened.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await server.close();
+    throw error;
+  }
 }
