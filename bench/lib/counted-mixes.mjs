@@ -6,6 +6,7 @@
 //   node bench/lib/counted-mixes.mjs <events-write|console> <variant> <warm> <measured> <concurrency>
 import { setUpConsoleVariant } from './console-kit.mjs';
 import { WRITE_VARIANTS, recordsOfOneMix, setUpWriteVariant } from './events-kit.mjs';
+import { pool } from './load.mjs';
 
 const [suite, variantName, ...counts] = process.argv.slice(2);
 const [warm, measured, concurrency] = counts.map(Number);
@@ -32,19 +33,9 @@ async function phases(runMixes) {
  * variants tidy their queue there, as bench/events.mjs does after each slice).
  */
 async function run(work, count, batch = count, between = async () => {}) {
-  let started = 0;
-  while (started < count) {
+  for (let started = 0; started < count; started += batch) {
     const size = Math.min(batch, count - started);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, size) }, async () => {
-        while (next < size) {
-          next += 1;
-          await work();
-        }
-      }),
-    );
-    started += size;
+    await pool(size, concurrency, () => work());
     await between(size);
   }
 }

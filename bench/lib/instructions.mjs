@@ -29,7 +29,7 @@ export function hasValgrind() {
 }
 
 /** Cachegrind's summary (stderr) as numbers: `I refs`, `I1 misses`, `D1 misses`, `LL misses`. */
-export function parseSummary(text) {
+function parseSummary(text) {
   const field = (label) => {
     const match = new RegExp(`==\\d+== ${label}:\\s+([\\d,]+)`).exec(text);
     if (match === null) throw new Error(`cachegrind printed no "${label}":\n${text.slice(-2000)}`);
@@ -43,8 +43,7 @@ export function parseSummary(text) {
 }
 
 /** The cycle estimate of a cachegrind summary (see the file's head). */
-export const cyclesOf = (summary) =>
-  summary.instructions + 10 * summary.l1Misses + 100 * summary.llMisses;
+const cyclesOf = (summary) => summary.instructions + 10 * summary.l1Misses + 100 * summary.llMisses;
 
 /** Runs `counted-mixes.mjs` under cachegrind; resolves its summary. */
 function countedRun({ suite, variant, warm, measured, concurrency }) {
