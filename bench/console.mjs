@@ -27,7 +27,7 @@
 // Run after `npm run build` (it imports the built packages):
 //   node bench/console.mjs [--quick] [--parts timed,count] [--rounds 11] [--slice 0.3]
 //                          [--warmup 1] [--concurrency 8] [--max-cost 0.05] [--noise 0.03]
-//                          [--warm 200] [--measured 600]
+//                          [--warm 3000] [--measured 600]
 // It exits 1 when "on" costs 5 % or more, when "off" differs from "plain" by more than the noise
 // (max(--noise, twice the gap between "plain" and "plain again")), or when an answer is wrong.
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -60,7 +60,7 @@ const MAX_COST = Number(args['max-cost']);
 const NOISE = Number(args.noise);
 const PARTS = new Set(args.parts.split(','));
 const COUNTING = PARTS.has('count') && hasValgrind();
-const WARM = Number(args.warm ?? (QUICK ? 100 : 200));
+const WARM = Number(args.warm ?? (QUICK ? 100 : 3000));
 const MEASURED = Number(args.measured ?? (QUICK ? 200 : 600));
 const percent = (fraction) =>
   Number.isFinite(fraction) ? `${fraction >= 0 ? '+' : ''}${number(100 * fraction, 1)} %` : '';

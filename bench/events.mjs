@@ -25,7 +25,7 @@
 // Run after `npm run build` (it imports the built packages):
 //   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--rounds 11] [--slice 0.3]
 //                         [--warmup 1] [--concurrency 8] [--sign-concurrency 16] [--max-cost 0.2]
-//                         [--variants none,empty,record,nowait,deliver] [--warm 300]
+//                         [--variants none,empty,record,nowait,deliver] [--warm 3000]
 //                         [--measured 1000]
 // It exits 1 when the target is missed, an answer is wrong, or a SET was lost or out of order.
 import http from 'node:http';
@@ -90,7 +90,7 @@ const CONCURRENCY = Number(args.concurrency);
 const SIGN_CONCURRENCY = Number(args['sign-concurrency']);
 const MAX_COST = Number(args['max-cost']);
 // Part 4's mixes per process: `warm`, then `measured` more in the longer run.
-const WARM = Number(args.warm ?? (QUICK ? 100 : 300));
+const WARM = Number(args.warm ?? (QUICK ? 100 : 3000));
 const MEASURED = Number(args.measured ?? (QUICK ? 300 : 1000));
 
 let failed = false;

@@ -15,12 +15,22 @@
 // not model (branch mispredictions, the machine's other tenants); the wall-clock tables beside them
 // do, within their spread.
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { number, table } from './events-kit.mjs';
 import { pool } from './load.mjs';
 
 const WORKER = fileURLToPath(new URL('./counted-mixes.mjs', import.meta.url));
-const V8_DETERMINISM = ['--predictable', '--hash-seed=1', '--random-seed=1', '--expose-gc'];
+const V8_DETERMINISM = [
+  '--predictable',
+  // Heap growth and the memory reducer otherwise follow the clock, which Valgrind slows 50-fold.
+  '--predictable-gc-schedule',
+  '--hash-seed=1',
+  '--random-seed=1',
+  '--expose-gc',
+];
 
 /** Whether Valgrind runs here (Debian: `apt-get install valgrind`). */
 export function hasValgrind() {
@@ -45,14 +55,46 @@ function parseSummary(text) {
 /** The cycle estimate of a cachegrind summary (see the file's head). */
 const cyclesOf = (summary) => summary.instructions + 10 * summary.l1Misses + 100 * summary.llMisses;
 
-/** Runs `counted-mixes.mjs` under cachegrind; resolves its summary. */
-function countedRun({ suite, variant, warm, measured, concurrency }) {
+/**
+ * V8's compilers and parsers, by the C++ names cachegrind reports: their work in the measured mixes
+ * means the warm-up was too short, since a server that has run for a while compiles nothing more.
+ */
+const COMPILING =
+  /v8::internal::(compiler|maglev|interpreter|baseline)::|v8::internal::(Parser|Scanner|Compiler|Bytecode|PreParser)/;
+
+/** The instructions of the functions whose name matches `pattern`, from a cachegrind output file. */
+function instructionsMatching(text, pattern) {
+  let total = 0;
+  let matching = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) matching = pattern.test(line);
+    else if (matching && line !== '' && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57)
+      // "<line> <Ir> <I1mr> …": the first count is the instructions.
+      total += Number(line.split(' ', 2)[1]);
+  }
+  return total;
+}
+
+/** Runs `counted-mixes.mjs` under cachegrind; resolves its summary and its compilers' share. */
+async function countedRun({ suite, variant, warm, measured, concurrency }) {
+  const folder = await mkdtemp(join(tmpdir(), 'scim-counted-'));
+  const outFile = join(folder, 'cachegrind.out');
+  try {
+    const summary = await cachegrind(outFile, { suite, variant, warm, measured, concurrency });
+    const compiling = instructionsMatching(await readFile(outFile, 'utf8'), COMPILING);
+    return { ...summary, compiling };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function cachegrind(outFile, { suite, variant, warm, measured, concurrency }) {
   const args = [
     '--tool=cachegrind',
     '--cache-sim=yes',
     // V8 writes machine code into anonymous memory as it compiles: checked for self-modification.
     '--smc-check=all-non-file',
-    '--cachegrind-out-file=/dev/null',
+    `--cachegrind-out-file=${outFile}`,
     process.execPath,
     ...V8_DETERMINISM,
     WORKER,
@@ -98,6 +140,7 @@ export async function countMixes({ suite, variants, concurrency, warm, measured,
     perMix[variant] = {
       instructions: (long.instructions - short.instructions) / measured,
       cycles: (cyclesOf(long) - cyclesOf(short)) / measured,
+      compiling: (long.compiling - short.compiling) / measured,
     };
   }
   return perMix;
@@ -117,15 +160,20 @@ export function countedRows(modeName, perMix, baseline, label = (variant) => var
     number(counted.cycles / 1000),
     variant === baseline ? '' : signed(counted.instructions / perMix[baseline].instructions - 1),
     variant === baseline ? '' : signed(counted.cycles / perMix[baseline].cycles - 1),
+    `${number((100 * counted.compiling) / counted.instructions, 1)} %`,
   ]);
 }
 
 /** Prints the counted rows, and what judges the target instead. */
 export function printCounted(rows, judgedBy) {
   table(
-    ['clients', 'variant', 'K instructions', 'K cycles', 'cost', 'cycles cost'],
+    ['clients', 'variant', 'K instructions', 'K cycles', 'cost', 'cycles cost', 'compiling'],
     rows,
-    new Set([2, 3, 4, 5]),
+    new Set([2, 3, 4, 5, 6]),
+  );
+  console.log(
+    '"compiling": the share of the instructions that V8\'s compilers spent during the measured ' +
+      'mixes; above 1 % or so, the warm-up (--warm) was too short to count a running server.',
   );
   console.log(
     `Counted, what a change saves shows where a clock cannot tell it; ${judgedBy}, which ` +
