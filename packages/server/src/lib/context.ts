@@ -7,8 +7,8 @@ import type { Authentication } from './options.js';
 import type { LifecycleEvent } from './lifecycle/outbox.js';
 import type { Exchange } from './observe.js';
 
-/** One request's context; a bulk request's operations share their bulk request's. */
-export interface Scope {
+/** What a scope holds besides its signal: see {@link Scope}. */
+export interface ScopeFields {
   /** The handler's resolved configuration. */
   readonly engine: Engine;
   readonly request: Request;
@@ -53,6 +53,10 @@ export interface Scope {
    * are noted at its place in the bulk request. Undefined in any other scope.
    */
   readonly bulkOperation: number | undefined;
+}
+
+/** One request's context; a bulk request's operations share their bulk request's. */
+export interface Scope extends ScopeFields {
   /** Aborts when the client goes away or the deadline passes; made on first read, as it costs. */
   readonly signal: AbortSignal;
   /**
@@ -137,6 +141,76 @@ export class RequestDeadline implements Deadline {
   }
 }
 
+/** What the scopes of one request share: its signal and the check for it. */
+type ScopeSignals = Pick<Scope, 'signal' | 'throwIfAborted'>;
+
+/**
+ * The request's signal and abort check, shared by all its scopes. The signal is made on first read:
+ * AbortSignal.any costs more than most whole requests.
+ */
+class RequestSignal implements ScopeSignals {
+  readonly #request: Request;
+  readonly #deadline: Deadline | undefined;
+  #signal: AbortSignal | undefined;
+
+  constructor(request: Request, deadline: Deadline | undefined) {
+    this.#request = request;
+    this.#deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    this.#signal ??=
+      this.#deadline === undefined
+        ? this.#request.signal
+        : AbortSignal.any([this.#request.signal, this.#deadline.signal]);
+    return this.#signal;
+  }
+
+  throwIfAborted(): void {
+    if (this.#signal !== undefined) return this.#signal.throwIfAborted();
+    this.#request.signal.throwIfAborted();
+    const reason = this.#deadline?.reason;
+    if (reason !== undefined) throw reason;
+  }
+}
+
+/**
+ * A scope as a class: its `signal` getter and `throwIfAborted` live on the prototype. An object
+ * literal with a getter is built as a dictionary, which costs about a microsecond to make and makes
+ * every read of it slow, and the server makes several scopes per request.
+ */
+// The fields are declared once, by ScopeFields, and set by the constructor: merging the interface
+// into the class is what says so to TypeScript.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+interface RequestScope extends ScopeFields {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+class RequestScope implements Scope {
+  readonly #signals: ScopeSignals;
+
+  constructor(fields: ScopeFields, signals: ScopeSignals) {
+    Object.assign(this, fields);
+    this.#signals = signals;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signals.signal;
+  }
+
+  throwIfAborted(): void {
+    this.#signals.throwIfAborted();
+  }
+
+  /** What {@link withSignalOf} links a context to: the request's signal, and nothing else of it. */
+  get signals(): ScopeSignals {
+    return this.#signals;
+  }
+
+  /** This request's scope with some fields changed; the signal stays the request's. */
+  with(changes: ScopeChanges): RequestScope {
+    return new RequestScope(changedFields(this, changes), this.#signals);
+  }
+}
+
 /** The context of a request that passed routing and authentication. */
 export function createScope(
   engine: Engine,
@@ -148,39 +222,61 @@ export function createScope(
   deliveries: Promise<void>[] = [],
   exchange?: Exchange,
 ): Scope {
-  let signal: AbortSignal | undefined;
-  return {
-    engine,
-    request,
-    requestId,
-    url,
-    baseUrl: engine.baseUrl ?? `${url.origin}${engine.basePath}`,
-    principal: caller?.principal,
-    // A tenant's handler serves its tenant even to callers it does not authenticate (public
-    // discovery, anonymous access): no store call of it ever runs without the tenant.
-    tenant: engine.tenant ?? caller?.tenant,
-    grants: caller?.grants,
-    transaction: undefined,
-    events: undefined,
-    txn: undefined,
-    completion: undefined,
-    deliveries,
-    exchange,
-    bulkOperation: undefined,
-    // Read on demand: AbortSignal.any costs more than most whole requests.
-    get signal() {
-      signal ??=
-        deadline === undefined
-          ? request.signal
-          : AbortSignal.any([request.signal, deadline.signal]);
-      return signal;
+  return new RequestScope(
+    {
+      engine,
+      request,
+      requestId,
+      url,
+      baseUrl: engine.baseUrl ?? `${url.origin}${engine.basePath}`,
+      principal: caller?.principal,
+      // A tenant's handler serves its tenant even to callers it does not authenticate (public
+      // discovery, anonymous access): no store call of it ever runs without the tenant.
+      tenant: engine.tenant ?? caller?.tenant,
+      grants: caller?.grants,
+      transaction: undefined,
+      events: undefined,
+      txn: undefined,
+      completion: undefined,
+      deliveries,
+      exchange,
+      bulkOperation: undefined,
     },
-    throwIfAborted() {
-      if (signal !== undefined) return signal.throwIfAborted();
-      request.signal.throwIfAborted();
-      const reason = deadline?.reason;
-      if (reason !== undefined) throw reason;
-    },
+    new RequestSignal(request, deadline),
+  );
+}
+
+const SIGNAL_SOURCE = Symbol('scim.signalSource');
+
+interface SignalLinked {
+  readonly [SIGNAL_SOURCE]: Pick<Scope, 'signal'>;
+}
+
+function readLinkedSignal(this: SignalLinked): AbortSignal {
+  return this[SIGNAL_SOURCE].signal;
+}
+
+/** One getter for every context: an accessor pair of its own per object would give each a map of its own. */
+const LINKED_SIGNAL: PropertyDescriptor = {
+  get: readLinkedSignal,
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * Gives `target` an own, enumerable `signal` getter that reads the scope's signal when first read,
+ * as store and transaction contexts have: a spread of the context still copies it. Made by
+ * `defineProperty` with one shared getter, the context stays a fast object with a shared shape;
+ * linked to the request's signal alone, logging a context shows nothing else of the request.
+ */
+export function withSignalOf<T extends object>(
+  target: T,
+  scope: Scope,
+): T & { readonly signal: AbortSignal } {
+  const source = scope instanceof RequestScope ? scope.signals : scope;
+  Object.defineProperty(target, SIGNAL_SOURCE, { value: source });
+  return Object.defineProperty(target, 'signal', LINKED_SIGNAL) as T & {
+    readonly signal: AbortSignal;
   };
 }
 
@@ -194,6 +290,19 @@ export type ScopeChanges = Partial<
  * events), or a bulk operation's (its index, txn and completion). The signal stays the request's.
  */
 export function rescope(scope: Scope, changes: ScopeChanges): Scope {
+  if (scope instanceof RequestScope) return scope.with(changes);
+  // A scope made elsewhere (a test's): its signal is read through it.
+  const signals: ScopeSignals = {
+    get signal() {
+      return scope.signal;
+    },
+    throwIfAborted: () => scope.throwIfAborted(),
+  };
+  return new RequestScope(changedFields(scope, changes), signals);
+}
+
+/** The fields of `scope`, with `changes` in place. */
+function changedFields(scope: Scope, changes: ScopeChanges): ScopeFields {
   return {
     engine: scope.engine,
     request: scope.request,
@@ -210,9 +319,5 @@ export function rescope(scope: Scope, changes: ScopeChanges): Scope {
     deliveries: scope.deliveries,
     exchange: scope.exchange,
     bulkOperation: 'bulkOperation' in changes ? changes.bulkOperation : scope.bulkOperation,
-    get signal() {
-      return scope.signal;
-    },
-    throwIfAborted: () => scope.throwIfAborted(),
   };
 }

@@ -160,7 +160,7 @@ const defaultGenerateId = (): string => crypto.randomUUID();
 
 export type { Scope } from './context.js';
 export type { ResourceTypeLookups } from './engine-methods.js';
-import type { Scope } from './context.js';
+import { withSignalOf, type Scope } from './context.js';
 
 /**
  * What an engine takes from outside its options: a multi-tenant handler's tenants share one outbox
@@ -427,14 +427,10 @@ export function storeContext<Extra extends object = object>(
   resourceType: ScimResourceType,
   extra?: Extra,
 ): StoreContext & Extra {
-  const context: { -readonly [K in keyof StoreContext]: StoreContext[K] } = {
-    resourceType,
-    principal: scope.principal,
-    tenant: scope.tenant,
-    get signal() {
-      return scope.signal;
-    },
-  };
+  const context = withSignalOf(
+    { resourceType, principal: scope.principal, tenant: scope.tenant },
+    scope,
+  ) as { -readonly [K in keyof StoreContext]: StoreContext[K] };
   if (scope.transaction !== undefined) context.transaction = scope.transaction;
   return extra === undefined ? (context as StoreContext & Extra) : Object.assign(context, extra);
 }

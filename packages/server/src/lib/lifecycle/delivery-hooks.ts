@@ -4,6 +4,7 @@ import type { ScimResource, ScimResourceType } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
 import type { HookEvent } from '../options.js';
 import type { LifecycleEvent, LifecycleEventType } from './outbox.js';
+import { copyWith } from '../copy.js';
 
 /**
  * What a hook receives for a resource's event: the resource as written (as it was last, for
@@ -96,10 +97,10 @@ export function callOf(
   const onEvent = hooks.onEvent;
   if (onEvent === undefined || typed instanceof Error) return typed;
   // Only onEvent (as @scim/events' publisher is): called as it is, without a wrapper to await.
-  if (typed === undefined) return () => onEvent({ ...event, attempt });
+  if (typed === undefined) return () => onEvent(copyWith(event, { attempt }));
   return async () => {
     await typed();
-    await onEvent({ ...event, attempt });
+    await onEvent(copyWith(event, { attempt }));
   };
 }
 

@@ -6,6 +6,7 @@ import { ScimError, type ScimResource } from '@scim/core';
 import type { BoundFilterNode } from '@scim/filter';
 import { forEachAttribute, isComputedGroups, namesGroups } from '../query/groups-filter.js';
 import type { StoreQuery } from '../store.js';
+import { copyWith } from '../copy.js';
 
 /** What a memory store of groups lends the store of their members, for one tenant. */
 export interface MembershipView {
@@ -44,7 +45,7 @@ export function groupsFor(
   const groupType = query.groupType;
   const view =
     (groupType === undefined ? undefined : peers(groupType.name)?.[MEMBERSHIPS](tenant)) ?? NONE;
-  return (resource) => ({ ...resource, groups: groupsOf(view, resource.id as string) });
+  return (resource) => copyWith(resource, { groups: groupsOf(view, resource.id as string) });
 }
 
 /** `groups.$ref` is a URL the server makes; the store has none to compare (the server refuses it). */

@@ -37,6 +37,7 @@ import type {
   StoreQuery,
   StoreQueryResult,
 } from '../store.js';
+import { copyWith } from '../copy.js';
 
 /**
  * The in-memory reference store; `size` and `clear` help tests and examples. It keeps group members
@@ -413,10 +414,10 @@ function changeMembers(
     return { added, removed, meta: existing.meta ?? {} };
   if (fresh) index.lists.set(id, list);
   if (list.size === 0) index.lists.delete(id);
-  const meta: ScimMeta = { ...existing.meta, lastModified: change.meta.lastModified };
+  const meta: ScimMeta = copyWith(existing.meta ?? {}, { lastModified: change.meta.lastModified });
   if (change.meta.version === undefined) delete meta.version;
   else meta.version = change.meta.version;
-  tenant.byId.set(id, { ...existing, meta });
+  tenant.byId.set(id, copyWith(existing, { meta }));
   tenant.views.delete(id);
   const changed = list;
   journal?.push(() => {

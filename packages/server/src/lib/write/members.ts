@@ -14,6 +14,7 @@ import { memberOfFilter, readGroups } from '../present.js';
 import type { StoreMember } from '../store.js';
 import { beforeWrite, record, stamp } from './write.js';
 import { retryConflicts } from './conflicts.js';
+import { copyWith } from '../copy.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,12 +34,12 @@ export async function resolveMembers(
     if (!isJsonObject(member) || typeof member.value !== 'string') continue;
     const before = known.get(member.value);
     if (before !== undefined && (member.type === undefined || member.type === before.type)) {
-      members.push({ ...member, type: before.type });
+      members.push(copyWith(member, { type: before.type }));
       continue;
     }
-    members.push({ ...member, type: await checkedTypeOf(scope, member.value, member.type) });
+    members.push(copyWith(member, { type: await checkedTypeOf(scope, member.value, member.type) }));
   }
-  return { ...resource, members };
+  return copyWith(resource, { members });
 }
 
 /** The resource type of a new member, which must exist and agree with any type the client stated. */
@@ -267,7 +268,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
       if (current === undefined || !Array.isArray(current.members)) return;
       const members = (current.members as Json[]).filter((member) => member.value !== id);
       if (members.length === current.members.length) return;
-      const next: ScimResource = { ...current, members };
+      const next: ScimResource = copyWith(current, { members });
       if (members.length === 0) delete next.members;
       beforeWrite(scope);
       const stamped = stamp(scope, groupType, next, current.meta?.created);

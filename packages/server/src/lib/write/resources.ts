@@ -17,6 +17,7 @@ import type { ResourceOperation } from '../parse.js';
 import { present, storeAttributesOf } from '../present.js';
 import { checkIfMatch, notModified } from './preconditions.js';
 import { beforeWrite, commitWrite, record } from './write.js';
+import { copyWith } from '../copy.js';
 
 function resourceHeaders(resource: ScimResource): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -71,16 +72,17 @@ export async function createResource(
   operation: OperationOf<'create'>,
 ): Promise<Outcome> {
   const { resourceType, body, projection } = operation;
-  const result = validateResource(body, resourceType, {
-    ...scope.engine.validation,
-    mode: 'create',
-  });
+  const result = validateResource(
+    body,
+    resourceType,
+    copyWith(scope.engine.validation, { mode: 'create' as const }),
+  );
   noteCompatibility(scope, 'validation', result.applied);
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const stored = await commitWrite(scope, {
     operation: 'create',
     resourceType,
-    resource: { ...result.value, id: operation.id ?? newId(scope) },
+    resource: copyWith(result.value, { id: operation.id ?? newId(scope) }),
     previous: undefined,
   });
   return respond(scope, resourceType, stored, 201, projection, suppliedPaths(body));
@@ -103,7 +105,7 @@ export async function replaceResource(
   operation: OperationOf<'replace'>,
 ): Promise<Outcome> {
   const { resourceType, id, body, projection } = operation;
-  const validation = { ...scope.engine.validation, mode: 'replace' } as const;
+  const validation = copyWith(scope.engine.validation, { mode: 'replace' as const });
   // What the body alone can tell is refused before any store call; immutables need the stored copy.
   const shape = validateResource(body, resourceType, validation);
   if (!shape.ok) {
@@ -116,14 +118,14 @@ export async function replaceResource(
   checkIfMatch(scope.engine, operation.preconditions.ifMatch, existing);
   // PUT never creates (RFC 7644 §3.5.1).
   if (existing === undefined) throw notFound(resourceType, id);
-  const result = validateResource(body, resourceType, { ...validation, existing });
+  const result = validateResource(body, resourceType, copyWith(validation, { existing }));
   // Noted from the second reading only: the first read the same body with the same rules.
   noteCompatibility(scope, 'validation', result.applied);
   if (!result.ok) throw ScimError.fromIssues(result.issues);
   const stored = await commitWrite(scope, {
     operation: 'replace',
     resourceType,
-    resource: { ...result.value, id },
+    resource: copyWith(result.value, { id }),
     previous: existing,
   });
   return respond(scope, resourceType, stored, 200, projection, suppliedPaths(body));

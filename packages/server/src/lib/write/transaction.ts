@@ -1,7 +1,7 @@
 // A unit of work: one write request, or a whole bulk request. Its store writes and the lifecycle
 // events they record commit together (inside the storage's transaction, when it has one), and the
 // events are delivered to the hooks only once they have.
-import { rescope } from '../context.js';
+import { rescope, withSignalOf } from '../context.js';
 import type { Scope } from '../engine.js';
 import type { Outcome } from '../http.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
@@ -37,13 +37,7 @@ export async function inUnitOfWork<T extends Outcome>(
             events = [];
             return run(rescope(scope, { transaction: handle, events }));
           },
-          {
-            principal: scope.principal,
-            tenant: scope.tenant,
-            get signal() {
-              return scope.signal;
-            },
-          },
+          withSignalOf({ principal: scope.principal, tenant: scope.tenant }, scope),
         );
   if (events.length === 0) return result;
   const recorded =

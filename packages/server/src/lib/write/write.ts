@@ -13,6 +13,7 @@ import { eventsOf, type WriteFacts } from '../lifecycle/events.js';
 import { resolveMembers } from './members.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { recordEvents } from './transaction.js';
+import { copyWith } from '../copy.js';
 
 type Json = Record<string, unknown>;
 
@@ -89,7 +90,6 @@ export function stamp(
   created: string | undefined,
 ): ScimResource {
   const now = scope.engine.now().toISOString();
-  const { meta: _old, ...data } = resource;
   const meta = createMeta({
     resourceType: resourceType.name,
     created: created ?? now,
@@ -97,7 +97,8 @@ export function stamp(
     location: locationOf(scope, resourceType, resource.id as string),
     version: scope.engine.newVersion(),
   });
-  return { ...data, schemas: data.schemas, meta };
+  // A resource that had `meta` (stored ones have it last) keeps it in its place.
+  return copyWith(resource, { meta });
 }
 
 async function hashNewPassword(
@@ -107,7 +108,7 @@ async function hashNewPassword(
 ): Promise<ScimResource> {
   if (typeof resource.password !== 'string' || resource.password === previous?.password)
     return resource;
-  return { ...resource, password: await scope.engine.hashPassword(resource.password) };
+  return copyWith(resource, { password: await scope.engine.hashPassword(resource.password) });
 }
 
 /** `manager.value` must name an existing user (checklist S-CHAR-36); its readOnly displayName is filled in (S-ENT-02). */
