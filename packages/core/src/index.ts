@@ -101,5 +101,11 @@ export {
 } from './lib/project.js';
 export { computeETag, createMeta, withMeta, type MetaInput } from './lib/meta.js';
 export { attributeValueKey, attributeValuesEqual, caseFold, isCaseExact } from './lib/equality.js';
-export { isBase64, isDateTime, isUriReference, parseDateTime } from './lib/values.js';
+export {
+  formatDateTime,
+  isBase64,
+  isDateTime,
+  isUriReference,
+  parseDateTime,
+} from './lib/values.js';
 export { MAX_JSON_DEPTH, stableStringify } from './lib/json.js';

@@ -73,6 +73,7 @@ it('exports exactly the documented names', () => {
     'createMeta',
     'defineResourceType',
     'defineSchema',
+    'formatDateTime',
     'formatIssuePath',
     'isBase64',
     'isCaseExact',

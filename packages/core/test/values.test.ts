@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attributeValuesEqual,
+  formatDateTime,
   caseFold,
   isBase64,
   isDateTime,
@@ -106,5 +108,44 @@ describe('attributeValuesEqual', () => {
     // Composed and decomposed accents are one name.
     expect(caseFold('Jose\u0301')).toBe(caseFold('JOSÉ'));
     expect(caseFold('bjensen')).toBe('bjensen');
+  });
+});
+
+describe('formatDateTime (RFC 7643 §2.3.5)', () => {
+  const LAST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+  it('writes every instant of years 0000–9999 as toISOString does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: new Date('0000-01-01T00:00:00.000Z').getTime(), max: LAST }),
+        (ms) => {
+          expect(formatDateTime(ms)).toBe(new Date(ms).toISOString());
+          expect(formatDateTime(new Date(ms))).toBe(new Date(ms).toISOString());
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('is exact at the edges of days, months, leap years and eras', () => {
+    const edges = [
+      '1970-01-01T00:00:00.000Z',
+      '1969-12-31T23:59:59.999Z',
+      '2000-02-29T12:00:00.005Z',
+      '1900-02-28T23:59:59.999Z',
+      '1900-03-01T00:00:00.000Z',
+      '2024-12-31T23:59:59.999Z',
+      '0000-01-01T00:00:00.000Z',
+      '0999-12-31T23:59:59.090Z',
+      '9999-12-31T23:59:59.999Z',
+    ];
+    for (const edge of edges) expect(formatDateTime(Date.parse(edge))).toBe(edge);
+  });
+
+  it('writes years outside 0000–9999 as toISOString does, and refuses an invalid time as it does', () => {
+    for (const ms of [LAST + 1, -62_167_219_200_001, -8.64e15, 8.64e15])
+      expect(formatDateTime(ms)).toBe(new Date(ms).toISOString());
+    expect(() => formatDateTime(Number.NaN)).toThrow(RangeError);
+    expect(() => formatDateTime(new Date('not a date'))).toThrow(RangeError);
   });
 });

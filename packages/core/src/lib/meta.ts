@@ -1,4 +1,5 @@
 import { stableStringify } from './json.js';
+import { formatDateTime } from './values.js';
 import type { ScimMeta, ScimResource } from './schemas/infer.js';
 
 /**
@@ -61,7 +62,7 @@ export function withMeta<T extends ScimResource>(
 }
 
 function toDateTime(value: Date | string): string {
-  return typeof value === 'string' ? value : value.toISOString();
+  return typeof value === 'string' ? value : formatDateTime(value);
 }
 
 // Two independent 53-bit hashes (cyrb53 construction) over UTF-16 code units; 106 bits make a

@@ -1,3 +1,4 @@
+import { formatDateTime } from '@scim/core';
 // Delivers the queued SETs of push (RFC 8935) and webhook streams. The queue hands out only the
 // oldest pending SET of each subject, so a subject's SETs go one at a time and in order, while
 // different subjects go side by side (at most `concurrency` per stream, a slot claimed again as soon
@@ -270,11 +271,11 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
       if (outcome.outcome === 'delivered') {
         await queue.complete(stream.id, set.jti, at);
         stats.delivered += 1;
-        stats.lastSuccessAt = at.toISOString();
+        stats.lastSuccessAt = formatDateTime(at);
         recordLatency(stats, performance.now() - startedAt);
         return 'delivered';
       }
-      stats.lastFailureAt = at.toISOString();
+      stats.lastFailureAt = formatDateTime(at);
       const attempts = set.attempts + 1;
       const retryAt =
         outcome.outcome === 'retry' ? retryTime(settings, random, outcome, set, at) : undefined;

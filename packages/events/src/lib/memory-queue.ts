@@ -1,6 +1,7 @@
 // The reference SetQueue: every stream's SETs in this process's memory. It is what the tests and a
 // single-process server use; a SQL queue passes the same contract tests
 // (test/fixtures/set-queue-contract.ts) and keeps SETs across restarts.
+import { formatDateTime } from '@scim/core';
 import { createChangeWaiters } from './change-waiters.js';
 import {
   Fifo,
@@ -205,7 +206,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         // Only each subject's oldest pending SET may go: while it is leased or waiting for its
         // retry, delivering a newer one would let an older change arrive after a newer one.
         const due = oldestDue(stream.subjects.values(), time, limit);
-        const lease = leaseUntil.toISOString();
+        const lease = formatDateTime(leaseUntil);
         const leaseMs = leaseUntil.getTime();
         return due.map((entry) => {
           update(entry, { nextAttemptAt: lease });
@@ -232,7 +233,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           if (subject.pending.length === 0 && subject.dead === 0)
             stream.subjects.delete(entry.subject);
         } else if (entry.state === 'dead') stream.dead.delete(entry);
-        update(entry, { state: 'delivered', deliveredAt: at.toISOString() });
+        update(entry, { state: 'delivered', deliveredAt: formatDateTime(at) });
         // Sent and acknowledged: the delivery log needs how it went, not what it said.
         entry.payload = '';
         stream.delivered.push(entry);
@@ -261,7 +262,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           });
           return;
         }
-        update(entry, { attempts, lastError: error, nextAttemptAt: retryAt.toISOString() });
+        update(entry, { attempts, lastError: error, nextAttemptAt: formatDateTime(retryAt) });
         entry.dueAt = retryAt.getTime();
       }),
 
@@ -284,7 +285,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         update(entry, {
           state: 'pending',
           attempts: 0,
-          nextAttemptAt: new Date(due).toISOString(),
+          nextAttemptAt: formatDateTime(due),
         });
         entry.dueAt = due;
         leaveDead(stream, entry);

@@ -10,6 +10,7 @@ import {
   PROV_DEACTIVATE_EVENT_URI,
   SCIM_EVENT_URI_PREFIX,
   type ScimResourceType,
+  formatDateTime,
 } from '@scim/core';
 import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
 import { pathSegment, toSetClaims, type SetBuildOptions } from './build.js';
@@ -143,7 +144,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
           event,
           uri,
           subject: orderingKey(event, uri),
-          queuedAt: now().toISOString(),
+          queuedAt: formatDateTime(now()),
         };
         const built = setsFor(stream, fanOut, settings);
         if (built instanceof Error) report(built, { eventId: event.id, streamId: stream.id });

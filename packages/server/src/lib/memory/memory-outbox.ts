@@ -1,5 +1,6 @@
 // The lifecycle outbox kept in memory: the handler's default, and the memory storage's, where events
 // commit and roll back with the writes that recorded them.
+import { formatDateTime } from '@scim/core';
 import { UNGATED, type MemoryGate } from './memory-transaction.js';
 import type {
   LifecycleEvent,
@@ -139,7 +140,7 @@ export function gatedMemoryOutbox(
       event: entry.event,
       state: entry.state,
       attempts: entry.attempts,
-      nextAttemptAt: new Date(entry.nextAttemptAt).toISOString(),
+      nextAttemptAt: formatDateTime(entry.nextAttemptAt),
       ...(entry.lastError === undefined ? {} : { lastError: entry.lastError }),
     });
 

@@ -11,6 +11,7 @@ import {
   USER_SCHEMA_URN,
   type ScimResource,
   type ScimResourceType,
+  formatDateTime,
 } from '@scim/core';
 import { bindFilter, compileBoundFilter, parseFilter } from '@scim/filter';
 import type { ScimHandlerOptions } from '../options.js';
@@ -133,7 +134,7 @@ export function revised(resource: ScimResource, changes: Record<string, unknown>
     ...changes,
     meta: {
       ...resource.meta,
-      lastModified: new Date().toISOString(),
+      lastModified: formatDateTime(Date.now()),
       version: newVersion(),
     },
   };

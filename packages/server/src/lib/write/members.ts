@@ -7,6 +7,7 @@ import {
   type AttributeDefinition,
   type ScimResource,
   type ScimResourceType,
+  formatDateTime,
 } from '@scim/core';
 import type { PatchAppliedRule } from '@scim/patch';
 import { storeContext, type Scope } from '../engine.js';
@@ -212,7 +213,7 @@ export async function applyMembershipPatch(
     {
       add,
       remove: change.remove,
-      meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
+      meta: { version: engine.newVersion(), lastModified: formatDateTime(engine.now()) },
     },
     storeContext(scope, groupType, { expectedVersion: undefined }),
   );
@@ -248,7 +249,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
         {
           add: [],
           remove: [id],
-          meta: { version: engine.newVersion(), lastModified: engine.now().toISOString() },
+          meta: { version: engine.newVersion(), lastModified: formatDateTime(engine.now()) },
         },
         storeContext(scope, groupType, { expectedVersion: undefined }),
       );

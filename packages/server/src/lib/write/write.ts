@@ -6,6 +6,7 @@ import {
   ScimError,
   type ScimResource,
   type ScimResourceType,
+  formatDateTime,
 } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
 import { locationOf, storeContext, type Scope } from '../engine.js';
@@ -75,7 +76,7 @@ function eventsFor(scope: Scope, facts: WriteFacts): LifecycleEvent[] {
   return eventsOf(facts, {
     tenant: scope.tenant,
     principal: scope.principal,
-    occurredAt: scope.engine.now().toISOString(),
+    occurredAt: formatDateTime(scope.engine.now()),
     requestId: scope.requestId,
     newId: () => crypto.randomUUID(),
     ...(scope.txn === undefined ? {} : { changeId: scope.txn }),
@@ -89,7 +90,7 @@ export function stamp(
   resource: ScimResource,
   created: string | undefined,
 ): ScimResource {
-  const now = scope.engine.now().toISOString();
+  const now = formatDateTime(scope.engine.now());
   const meta = createMeta({
     resourceType: resourceType.name,
     created: created ?? now,
