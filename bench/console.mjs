@@ -20,8 +20,8 @@
 // Timed side by side, the figures move by several % between runs minutes apart on a shared two-core
 // VM. So the same mix is also counted (bench/lib/instructions.mjs): each variant in a process of its
 // own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle estimate per mix,
-// meant to show what a change saves where a clock cannot tell (this mix still counts only to about
-// ±2 % from run to run: bench/README.md). The times judge the targets; the counted part is skipped
+// meant to show what a change saves where a clock cannot tell (this mix does not yet count
+// reproducibly: bench/README.md). The times judge the targets; the counted part is skipped
 // without Valgrind.
 //
 // Run after `npm run build` (it imports the built packages):
