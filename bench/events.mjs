@@ -19,9 +19,9 @@
 //    by more than 10 % between runs minutes apart.
 // 4. count: the mix of 3., counted rather than timed (bench/lib/instructions.mjs): each variant in a
 //    process of its own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle
-//    estimate per mix, which two runs of one variant reproduced within 0.1 % (checked before the
-//    worker's collections were changed): what a change saves, measured where a clock cannot
-//    tell. Skipped without Valgrind.
+//    estimate per mix: what a change saves, measured where a clock cannot tell. Two runs of one
+//    variant agreed within 0.1 % before the worker's collections stopped discarding compiled
+//    code, and 6 % apart since (bench/README.md). Skipped without Valgrind.
 //
 // Run after `npm run build` (it imports the built packages):
 //   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--rounds 11] [--slice 0.3]

@@ -7,9 +7,9 @@
 // counted in the same thread; fixed hash and random seeds). Two runs per variant, each `warm` mixes
 // and a full garbage collection, then 0 or `measured` mixes and another full collection; their
 // difference ÷ `measured` is the work of one mix in a warm process, the garbage it leaves included,
-// start-up and teardown cancelled out. Two runs of the events mix agreed within 0.1 % (before the
-// worker's collections stopped discarding compiled code; not checked since); the console mix's do
-// not agree (bench/README.md).
+// start-up and teardown cancelled out. Two runs of the events mix agreed within 0.1 % before the
+// worker's collections stopped discarding compiled code, and came 6 % apart since; the console
+// mix's came 13 % apart (bench/README.md).
 //
 // Reported per mix: instructions, and a cycle estimate that also charges memory traffic, from
 // cachegrind's simulated caches: instructions + 10 × first-level misses + 100 × last-level misses
