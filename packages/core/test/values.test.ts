@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attributeValuesEqual,
-  formatDateTime,
   caseFold,
+  formatDateTime,
   isBase64,
   isDateTime,
   isUriReference,

@@ -1,4 +1,3 @@
-import { formatDateTime } from '@scim/core';
 // Delivers the queued SETs of push (RFC 8935) and webhook streams. The queue hands out only the
 // oldest pending SET of each subject, so a subject's SETs go one at a time and in order, while
 // different subjects go side by side (at most `concurrency` per stream, a slot claimed again as soon
@@ -12,6 +11,7 @@ import { formatDateTime } from '@scim/core';
 // dead head SET lets its subject's later SETs go, so a receiver down for a redeploy must not cost
 // it a deprovisioning. Every failure stored in the queue is the delivery log operators read, so it
 // is scrubbed of secrets and personal data first.
+import { formatDateTime } from '@scim/core';
 import { setMaxListeners } from 'node:events';
 import { createClientCredentials, type ClientCredentialsSource } from './client-credentials.js';
 import { createDeliveryLanes, isDeliverable, type PassResult } from './delivery-lanes.js';

@@ -9,8 +9,8 @@ import {
   PROV_ACTIVATE_EVENT_URI,
   PROV_DEACTIVATE_EVENT_URI,
   SCIM_EVENT_URI_PREFIX,
-  type ScimResourceType,
   formatDateTime,
+  type ScimResourceType,
 } from '@scim/core';
 import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
 import { pathSegment, toSetClaims, type SetBuildOptions } from './build.js';

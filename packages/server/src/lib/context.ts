@@ -290,19 +290,12 @@ export type ScopeChanges = Partial<
  * events), or a bulk operation's (its index, txn and completion). The signal stays the request's.
  */
 export function rescope(scope: Scope, changes: ScopeChanges): Scope {
-  if (scope instanceof RequestScope) return scope.with(changes);
-  // A scope made elsewhere (a test's): its signal is read through it.
-  const signals: ScopeSignals = {
-    get signal() {
-      return scope.signal;
-    },
-    throwIfAborted: () => scope.throwIfAborted(),
-  };
-  return new RequestScope(changedFields(scope, changes), signals);
+  if (!(scope instanceof RequestScope)) throw new TypeError('Scopes are made by createScope');
+  return scope.with(changes);
 }
 
 /** The fields of `scope`, with `changes` in place. */
-function changedFields(scope: Scope, changes: ScopeChanges): ScopeFields {
+function changedFields(scope: RequestScope, changes: ScopeChanges): ScopeFields {
   return {
     engine: scope.engine,
     request: scope.request,

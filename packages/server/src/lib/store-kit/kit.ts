@@ -9,9 +9,9 @@ import {
   stableStringify,
   UserResourceType,
   USER_SCHEMA_URN,
+  formatDateTime,
   type ScimResource,
   type ScimResourceType,
-  formatDateTime,
 } from '@scim/core';
 import { bindFilter, compileBoundFilter, parseFilter } from '@scim/filter';
 import type { ScimHandlerOptions } from '../options.js';

@@ -4,10 +4,10 @@ import {
   attributeValueKey,
   isJsonObject,
   ScimError,
+  formatDateTime,
   type AttributeDefinition,
   type ScimResource,
   type ScimResourceType,
-  formatDateTime,
 } from '@scim/core';
 import type { PatchAppliedRule } from '@scim/patch';
 import { storeContext, type Scope } from '../engine.js';

@@ -4,9 +4,9 @@ import {
   createMeta,
   isJsonObject,
   ScimError,
+  formatDateTime,
   type ScimResource,
   type ScimResourceType,
-  formatDateTime,
 } from '@scim/core';
 import type { AttributeChange } from '@scim/patch';
 import { locationOf, storeContext, type Scope } from '../engine.js';
