@@ -1,8 +1,8 @@
-// One variant's process for bench/lib/instructions.mjs: sets the variant up, runs `warm` mixes,
-// collects the garbage, runs `measured` more, collects again and exits, with `concurrency` clients.
-// What it does is fixed by its arguments, so that two runs differ only in the measured mixes; the
-// full collection after them charges those mixes with all the garbage they left, wherever the
-// collector would otherwise have run (needs --expose-gc).
+// One variant's process for bench/lib/instructions.mjs: sets the variant up, runs `warm` mixes, then
+// `measured` more, collects the garbage and exits, with `concurrency` clients. What it does is fixed
+// by its arguments, so that two runs differ only in the measured mixes; the full collection after
+// them charges those mixes with all the garbage they left, wherever the collector would otherwise
+// have run (needs --expose-gc).
 //   node bench/lib/counted-mixes.mjs <events-write|console> <variant> <warm> <measured> <concurrency>
 import { setUpConsoleVariant } from './console-kit.mjs';
 import { WRITE_VARIANTS, recordsOfOneMix, setUpWriteVariant } from './events-kit.mjs';
@@ -21,18 +21,18 @@ if (
   );
 
 /**
- * A full collection that keeps the compiled code. `gc()` without options is V8's last-resort
- * collection, which also throws compiled code away: the measured mixes would then count V8
- * compiling it all again (about 40 % of their instructions, however long the warm-up).
+ * `warm` mixes, `measured` mixes, a full collection. Nothing is collected between the two: a full
+ * collection while no request is in flight makes V8 throw away the optimized code that refers to
+ * objects of the requests just done, and the measured mixes would count it compiled again (about
+ * 150 compilations in 1,000 mixes, 40 % of their instructions). `gc()` without options is such a
+ * collection, and also drops compiled code; at the end, where nothing runs after it, neither
+ * matters. (`gc()` with an options object is no full collection on Node 20: V8 11 reads any
+ * argument as "minor" and runs a scavenge.)
  */
-const collect = () => globalThis.gc({ type: 'major', execution: 'sync', flavor: 'regular' });
-
-/** `warm` mixes, a full collection, `measured` mixes, a full collection. */
 async function phases(runMixes) {
   await runMixes(warm);
-  collect();
   await runMixes(measured);
-  collect();
+  globalThis.gc();
 }
 
 /**
