@@ -108,4 +108,5 @@ export {
   isUriReference,
   parseDateTime,
 } from './lib/values.js';
+export { randomUuid } from './lib/ids.js';
 export { MAX_JSON_DEPTH, stableStringify } from './lib/json.js';

@@ -86,6 +86,7 @@ it('exports exactly the documented names', () => {
     'parseDateTime',
     'parseProjection',
     'projectResource',
+    'randomUuid',
     'resolveAttributePath',
     'stableStringify',
     'toResourceTypeResource',

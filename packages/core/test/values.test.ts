@@ -10,6 +10,7 @@ import {
   parseDateTime,
   UserSchema,
 } from '@scim/core';
+import { bytesKeptEach } from './fixtures/heap.js';
 
 describe('isDateTime (RFC 7643 §2.3.5, xsd:dateTime)', () => {
   it.each([
@@ -37,6 +38,41 @@ describe('isDateTime (RFC 7643 §2.3.5, xsd:dateTime)', () => {
     expect(parseDateTime('2008-01-23T06:56:22+02:00')).toBe(parseDateTime('2008-01-23T04:56:22Z'));
     expect(parseDateTime('2008-01-23T04:56:22.5Z')).toBe(Date.UTC(2008, 0, 23, 4, 56, 22, 500));
     expect(parseDateTime('nope')).toBeUndefined();
+  });
+
+  it('S-TYPE-08: parseDateTime reads what formatDateTime writes, to the millisecond', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(100, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }),
+        (ms) => {
+          expect(parseDateTime(formatDateTime(ms))).toBe(ms);
+          // The same instant written otherwise goes the long way, and agrees.
+          expect(parseDateTime(formatDateTime(ms).replace('Z', '+00:00'))).toBe(ms);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    '2008-13-23T04:56:22.000Z',
+    '2008-00-23T04:56:22.000Z',
+    '2007-02-29T04:56:22.000Z',
+    '2008-04-31T04:56:22.000Z',
+    '2008-01-23T24:00:01.000Z',
+    '2008-01-23T04:60:22.000Z',
+    '2008-01-23T04:56:60.000Z',
+    '2008-01-23T04:56:22.0a0Z',
+    '2008-01-2 T04:56:22.000Z',
+    '+008-01-23T04:56:22.000Z',
+  ])('parseDateTime refuses %j, which only looks like what formatDateTime writes', (value) =>
+    expect(parseDateTime(value)).toBeUndefined(),
+  );
+
+  it('parseDateTime reads the end of a day (24:00:00) and years before 0100 as xsd:dateTime says', () => {
+    expect(parseDateTime('2008-01-23T24:00:00.000Z')).toBe(Date.UTC(2008, 0, 24));
+    expect(parseDateTime('0050-06-01T12:00:00.000Z')).toBe(Date.parse('0050-06-01T12:00:00.000Z'));
+    expect(parseDateTime('2008-02-29T00:00:00.000Z')).toBe(Date.UTC(2008, 1, 29));
   });
 });
 
@@ -140,6 +176,15 @@ describe('formatDateTime (RFC 7643 §2.3.5)', () => {
       '9999-12-31T23:59:59.999Z',
     ];
     for (const edge of edges) expect(formatDateTime(Date.parse(edge))).toBe(edge);
+  });
+
+  it('makes its text in one piece, so a kept timestamp costs one short string', () => {
+    // Joined from parts, each text would be a tree of about ten strings (~290 bytes) for as long as
+    // a stored resource or a queued SET keeps it; in one piece it is 40 bytes.
+    const start = Date.UTC(2026, 11, 4, 9, 30);
+    const { each, kept } = bytesKeptEach(20_000, (index) => formatDateTime(start + index * 1013));
+    expect(kept[19_999]).toBe(new Date(start + 19_999 * 1013).toISOString());
+    expect(each).toBeLessThan(100);
   });
 
   it('writes years outside 0000–9999 as toISOString does, and refuses an invalid time as it does', () => {

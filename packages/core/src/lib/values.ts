@@ -20,6 +20,8 @@ export function isDateTime(value: string): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5
  */
 export function parseDateTime(value: string): number | undefined {
+  const canonical = parseCanonicalDateTime(value);
+  if (canonical !== undefined) return canonical;
   const parts = parseDateTimeParts(value);
   if (parts === undefined) return undefined;
   const { year, month, day, hour, minute, second, fraction, offsetMinutes } = parts;
@@ -32,13 +34,25 @@ export function parseDateTime(value: string): number | undefined {
 /** The last instant whose year has four digits: 9999-12-31T23:59:59.999Z. */
 const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
 const DAY_MS = 86_400_000;
-/** "00" to "99". */
-const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
+/** Character codes of the fixed characters of an xsd:dateTime. */
+const CODE_ZERO = 48;
+const CODE_HYPHEN = 45;
+const CODE_T = 84;
+const CODE_COLON = 58;
+const CODE_DOT = 46;
+const CODE_Z = 90;
+
+/** The character code of the decimal digit of `value` at `place` (1, 10, 100 or 1000). */
+function digitCode(value: number, place: number): number {
+  return CODE_ZERO + (Math.floor(value / place) % 10);
+}
 
 /**
  * An instant as the xsd:dateTime SCIM writes (`meta.lastModified`, a lifecycle record's time): UTC
  * with milliseconds, the same text as `Date.prototype.toISOString`. It is computed rather than
- * formatted by V8's date printer, which costs several times more, and every write stamps a few.
+ * formatted by V8's date printer, which costs several times more, and every write stamps a few. The
+ * text is made in one piece: joined from parts, it would be a tree of about ten strings (some
+ * 290 bytes rather than 40) for as long as a stored resource or queued SET keeps it.
  * Times before 1970 or after 9999, and fractions of a millisecond, are left to `toISOString`; an
  * invalid time throws its `RangeError`.
  * @example `formatDateTime(Date.UTC(2008, 0, 23, 4, 56, 22)) // '2008-01-23T04:56:22.000Z'`
@@ -73,9 +87,77 @@ export function formatDateTime(time: Date | number): string {
   rest -= minute * 60_000;
   const second = Math.floor(rest / 1000);
   const milli = rest - second * 1000;
-  const yearText = year >= 1000 ? String(year) : String(year).padStart(4, '0');
-  const milliText = milli >= 100 ? String(milli) : milli >= 10 ? `0${milli}` : `00${milli}`;
-  return `${yearText}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${milliText}Z`;
+  return String.fromCharCode(
+    digitCode(year, 1000),
+    digitCode(year, 100),
+    digitCode(year, 10),
+    digitCode(year, 1),
+    CODE_HYPHEN,
+    digitCode(month, 10),
+    digitCode(month, 1),
+    CODE_HYPHEN,
+    digitCode(day, 10),
+    digitCode(day, 1),
+    CODE_T,
+    digitCode(hour, 10),
+    digitCode(hour, 1),
+    CODE_COLON,
+    digitCode(minute, 10),
+    digitCode(minute, 1),
+    CODE_COLON,
+    digitCode(second, 10),
+    digitCode(second, 1),
+    CODE_DOT,
+    digitCode(milli, 100),
+    digitCode(milli, 10),
+    digitCode(milli, 1),
+    CODE_Z,
+  );
+}
+
+/** The length of the form `formatDateTime` writes: `2008-01-23T04:56:22.000Z`. */
+const CANONICAL_LENGTH = 24;
+
+/**
+ * The instant of a dateTime in the form `formatDateTime` writes (the one SCIM servers store and
+ * compare most), read digit by digit; undefined for any other form, which the full grammar then
+ * reads. Years before 0100 are left to it too: `Date.UTC` reads 0–99 as 1900–1999.
+ */
+function parseCanonicalDateTime(value: string): number | undefined {
+  if (
+    value.length !== CANONICAL_LENGTH ||
+    value.charCodeAt(4) !== CODE_HYPHEN ||
+    value.charCodeAt(7) !== CODE_HYPHEN ||
+    value.charCodeAt(10) !== CODE_T ||
+    value.charCodeAt(13) !== CODE_COLON ||
+    value.charCodeAt(16) !== CODE_COLON ||
+    value.charCodeAt(19) !== CODE_DOT ||
+    value.charCodeAt(23) !== CODE_Z
+  )
+    return undefined;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hour = digitsAt(value, 11, 2);
+  const minute = digitsAt(value, 14, 2);
+  const second = digitsAt(value, 17, 2);
+  const milli = digitsAt(value, 20, 3);
+  // A non-digit reads as NaN, which fails every comparison below.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23)) return undefined;
+  if (!(minute <= 59 && second <= 59 && milli >= 0 && day <= daysInMonth(year, month)))
+    return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** The decimal number the `length` digits at `start` write; NaN if one is not a digit. */
+function digitsAt(value: string, start: number, length: number): number {
+  let number = 0;
+  for (let index = start; index < start + length; index++) {
+    const digit = value.charCodeAt(index) - CODE_ZERO;
+    if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+    number = number * 10 + digit;
+  }
+  return number;
 }
 
 interface DateTimeParts {
