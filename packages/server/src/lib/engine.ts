@@ -2,6 +2,7 @@
 import {
   DEFAULT_MAX_STRING_LENGTH,
   ScimError,
+  randomUuid,
   type ScimResourceType,
   type ValidationOptions,
 } from '@scim/core';
@@ -156,7 +157,7 @@ export interface Engine {
 }
 
 const defaultNow = (): Date => new Date();
-const defaultGenerateId = (): string => crypto.randomUUID();
+const defaultGenerateId = randomUuid;
 
 export type { Scope } from './context.js';
 export type { ResourceTypeLookups } from './engine-methods.js';

@@ -473,7 +473,7 @@ export interface ScimHandlerOptions {
   readonly asyncRequests?: AsyncRequestOptions;
   /** `securityEvents` of `/ServiceProviderConfig` (RFC 9967 §4); left out when not given. */
   readonly securityEvents?: SecurityEventsOptions;
-  /** Makes new ids (default `crypto.randomUUID`). */
+  /** Makes new ids (default `randomUuid` of `@scim/core`: random UUIDs, version 4). */
   readonly generateId?: () => string;
   /** The clock (default `new Date()`), for tests. */
   readonly now?: () => Date;

@@ -141,7 +141,8 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
     else if (call !== undefined) {
       try {
-        await leases.within(new Promise((settle) => settle(call())), leaseExpired);
+        // A hook that throws at once is caught below as one whose promise rejects.
+        await leases.within(Promise.resolve(call()), leaseExpired);
       } catch (error) {
         failure = { error, retryAt: retryAt(attempt) };
       }

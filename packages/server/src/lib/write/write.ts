@@ -5,6 +5,7 @@ import {
   isJsonObject,
   ScimError,
   formatDateTime,
+  randomUuid,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
@@ -78,7 +79,7 @@ function eventsFor(scope: Scope, facts: WriteFacts): LifecycleEvent[] {
     principal: scope.principal,
     occurredAt: formatDateTime(scope.engine.now()),
     requestId: scope.requestId,
-    newId: () => crypto.randomUUID(),
+    newId: randomUuid,
     ...(scope.txn === undefined ? {} : { changeId: scope.txn }),
   });
 }
