@@ -75,6 +75,19 @@ describe('fan-out to streams', () => {
     expect(Object.keys(claims['events'] as object)).toEqual([PROV_CREATE_FULL_EVENT_URI]);
   });
 
+  it('SETs that carry the same events share one frozen list of their URIs, which the queue keeps', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', audience: 'https://a.example.com' }));
+    for (const userName of ['bjensen', 'jsmith', 'mdoe'])
+      await world.call('POST', '/Users', bj(userName));
+    const queued = await world.queue.list('a');
+    expect(queued).toHaveLength(3);
+    const [first, ...others] = queued.map((set) => set.eventUris);
+    expect(first).toEqual([PROV_CREATE_FULL_EVENT_URI]);
+    expect(Object.isFrozen(first)).toBe(true);
+    for (const uris of others) expect(uris).toBe(first);
+  });
+
   it('SSF stream status: a disabled stream gets nothing, a paused stream keeps queuing', async () => {
     const world = await eventWorld();
     await world.streams.put(stream({ id: 'off', status: 'disabled' }));

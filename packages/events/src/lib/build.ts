@@ -15,6 +15,8 @@ import {
   PROV_PUT_NOTICE_EVENT_URI,
   SCIM_SUBJECT_FORMAT,
   USER_SCHEMA_URN,
+  parseDateTime,
+  randomUuid,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
@@ -79,7 +81,7 @@ export interface SetBuildOptions {
   readonly riscSubject?: RiscSubjectOf | undefined;
   /** The clock for `iat` (default the system clock). */
   readonly now?: (() => Date) | undefined;
-  /** The source of `jti` values, unique per SET (default `crypto.randomUUID`). */
+  /** The source of `jti` values, unique per SET (default `randomUuid` of `@scim/core`). */
   readonly newJti?: (() => string) | undefined;
 }
 
@@ -187,16 +189,18 @@ type ClaimsOf = (
 
 /** Makes the claims of one SET about the record: its issuer, audience, txn and time, a new jti. */
 function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf {
-  const now = options.now ?? (() => new Date());
-  const newJti = options.newJti ?? (() => crypto.randomUUID());
+  const { now } = options;
+  const newJti = options.newJti ?? randomUuid;
   const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
-  const occurred = Date.parse(event.occurredAt);
+  // What the server writes is read digit by digit; anything else the long way.
+  const occurred = parseDateTime(event.occurredAt) ?? Date.parse(event.occurredAt);
   const { audience } = options;
   const txn = event.changeId ?? event.id;
   const toe = Number.isFinite(occurred) ? Math.floor(occurred / 1000) : undefined;
   // Literals rather than spreads: every write builds these, and each keeps the claims' order.
   return (subject, events) => {
-    const iat = Math.floor(now().getTime() / 1000);
+    // The system clock without a Date object: each write builds a few SETs.
+    const iat = Math.floor((now === undefined ? Date.now() : now().getTime()) / 1000);
     const jti = newJti();
     if (audience === undefined)
       return toe === undefined

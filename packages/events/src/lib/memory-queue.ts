@@ -1,8 +1,9 @@
 // The reference SetQueue: every stream's SETs in this process's memory. It is what the tests and a
 // single-process server use; a SQL queue passes the same contract tests
 // (test/fixtures/set-queue-contract.ts) and keeps SETs across restarts.
-import { formatDateTime } from '@scim/core';
+import { formatDateTime, parseDateTime } from '@scim/core';
 import { createChangeWaiters } from './change-waiters.js';
+import { createTimeText } from './time-text.js';
 import {
   Fifo,
   indexOfSeq,
@@ -11,6 +12,7 @@ import {
   trim,
   update,
   viewOf,
+  whole,
   type Entry,
   type SubjectQueue,
 } from './memory-queue-entries.js';
@@ -50,6 +52,11 @@ export interface MemorySetQueueOptions {
 
 interface StreamQueue {
   readonly byKey: Map<string, Entry>;
+  /**
+   * The pending and dead SETs by jti. A delivered SET leaves it (complete, fail and retry ignore a
+   * delivered SET all the same): every write looks a jti up here, and a map as small as the backlog
+   * stays in the processor's caches where one of every delivered SET kept would not.
+   */
   readonly byJti: Map<string, Entry>;
   /**
    * Subjects with pending or dead SETs. A claim looks at the head of each subject with pending SETs
@@ -94,6 +101,15 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   /** Removed stream ids and until when (ms) their enqueues are ignored. */
   const removed = new Map<string, number>();
   let nextSeq = 0;
+  /**
+   * The `queuedAt` last parsed, and its time: the SETs of one fan-out share it, and a publisher's
+   * fan-outs of one millisecond too.
+   */
+  let lastQueuedAt: string | undefined;
+  let lastDueAt = 0;
+  /** A claimed batch shares its lease's end, a batch of deliveries often their time. */
+  const leaseText = createTimeText();
+  const deliveredText = createTimeText();
 
   const streamOf = (streamId: string): StreamQueue => {
     let stream = streams.get(streamId);
@@ -165,12 +181,10 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     enqueue: (sets) =>
       settled(() => {
         let added = 0;
-        // The SETs of one fan-out share their stream and queuedAt: looked up and parsed once. Each
-        // write queues SETs, so this path counts every map lookup and allocation.
+        // The SETs of one fan-out share their stream: looked up once. Each write queues SETs, so
+        // this path counts every map lookup and allocation.
         let streamId: string | undefined;
         let stream: StreamQueue | undefined;
-        let queuedAt: string | undefined;
-        let dueAt = 0;
         let woken: string | undefined;
         for (const input of sets) {
           if (input.streamId !== streamId) {
@@ -178,16 +192,19 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
             stream = isQuiet(streamId) ? undefined : streamOf(streamId);
           }
           if (stream === undefined) continue;
-          if (stream.byKey.has(input.key) || stream.byJti.has(input.jti)) continue;
-          if (input.queuedAt !== queuedAt) {
-            queuedAt = input.queuedAt;
-            const ms = Date.parse(queuedAt);
-            dueAt = Number.isNaN(ms) ? 0 : ms;
+          // In one piece before they are hashed: hashing a tree of strings walks the tree.
+          const key = whole(input.key);
+          const jti = whole(input.jti);
+          if (stream.byKey.has(key) || stream.byJti.has(jti)) continue;
+          if (input.queuedAt !== lastQueuedAt) {
+            lastQueuedAt = input.queuedAt;
+            const ms = parseDateTime(lastQueuedAt) ?? Date.parse(lastQueuedAt);
+            lastDueAt = Number.isNaN(ms) ? 0 : ms;
           }
-          const entry = newEntry(nextSeq++, input, dueAt);
-          stream.byKey.set(input.key, entry);
-          stream.byJti.set(input.jti, entry);
-          subjectOf(stream, input.subject).pending.push(entry);
+          const entry = newEntry(nextSeq++, input, lastDueAt);
+          stream.byKey.set(key, entry);
+          stream.byJti.set(jti, entry);
+          subjectOf(stream, entry.subject).pending.push(entry);
           added += 1;
           // A woken poll runs after this synchronous change, so it already sees the whole batch.
           if (woken !== streamId) {
@@ -206,7 +223,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         // Only each subject's oldest pending SET may go: while it is leased or waiting for its
         // retry, delivering a newer one would let an older change arrive after a newer one.
         const due = oldestDue(stream.subjects.values(), time, limit);
-        const lease = formatDateTime(leaseUntil);
+        const lease = leaseText(leaseUntil.getTime());
         const leaseMs = leaseUntil.getTime();
         return due.map((entry) => {
           update(entry, { nextAttemptAt: lease });
@@ -233,9 +250,10 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           if (subject.pending.length === 0 && subject.dead === 0)
             stream.subjects.delete(entry.subject);
         } else if (entry.state === 'dead') stream.dead.delete(entry);
-        update(entry, { state: 'delivered', deliveredAt: formatDateTime(at) });
+        update(entry, { state: 'delivered', deliveredAt: deliveredText(at.getTime()) });
         // Sent and acknowledged: the delivery log needs how it went, not what it said.
         entry.payload = '';
+        stream.byJti.delete(jti);
         stream.delivered.push(entry);
         while (stream.delivered.size > maxDelivered) {
           const oldest = stream.delivered.shift();
@@ -327,5 +345,12 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
  * would, and callers cannot come to rely on this store answering synchronously.
  */
 function settled<T>(change: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(change()));
+  // Not `new Promise(...)`: that makes an executor and two resolving functions on every call.
+  try {
+    return Promise.resolve(change());
+  } catch (error) {
+    // What the change threw, unchanged, as the executor's rejection would carry it.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
+  }
 }

@@ -115,5 +115,12 @@ function freeze<T>(values: readonly T[]): readonly T[] {
  * would, and callers cannot come to rely on this store answering synchronously.
  */
 function settled<T>(change: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(change()));
+  // Not `new Promise(...)`: that makes an executor and two resolving functions on every call.
+  try {
+    return Promise.resolve(change());
+  } catch (error) {
+    // What the change threw, unchanged, as the executor's rejection would carry it.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
+  }
 }

@@ -28,6 +28,8 @@ export interface PatchOperation {
 /** An attribute found in a resource: its canonical path and its definition. */
 interface Located {
   readonly path: string;
+  /** `path` in lower case, as names are compared (RFC 7643 §2.1). */
+  readonly lowerPath: string;
   readonly attribute: AttributeDefinition;
   /** The extension URN holding it, undefined for core and common attributes. */
   readonly urn: string | undefined;
@@ -48,13 +50,36 @@ function isValueShown(attribute: AttributeDefinition): boolean {
   return attribute.returned !== 'never' && attribute.returned !== 'request';
 }
 
+/** The most paths remembered per resource type: a schema has a few dozen attributes. */
+const MAX_LOCATED_PATHS = 1_024;
+
+/**
+ * What `locate` found, per resource type and path (null: nothing): a write's records name the same
+ * few attributes again and again, and parsing and resolving a path costs more than finding it here.
+ */
+const locatedPaths = new WeakMap<ScimResourceType, Map<string, Located | null>>();
+
 /** Resolves a path to its canonical form and definition; undefined for names no schema defines. */
 function locate(resourceType: ScimResourceType, path: string): Located | undefined {
+  let known = locatedPaths.get(resourceType);
+  if (known === undefined) {
+    known = new Map();
+    locatedPaths.set(resourceType, known);
+  }
+  const found = known.get(path);
+  if (found !== undefined) return found ?? undefined;
+  const located = resolvePath(resourceType, path);
+  if (known.size < MAX_LOCATED_PATHS) known.set(path, located ?? null);
+  return located;
+}
+
+function resolvePath(resourceType: ScimResourceType, path: string): Located | undefined {
   const resolved = resolveAttributePath(resourceType, path);
   if (!resolved.ok || resolved.value.attribute === undefined) return undefined;
   const { attribute, isExtension, schema } = resolved.value;
   const urn = isExtension ? schema : undefined;
-  return { path: urn === undefined ? attribute.name : `${urn}:${attribute.name}`, attribute, urn };
+  const canonical = urn === undefined ? attribute.name : `${urn}:${attribute.name}`;
+  return { path: canonical, lowerPath: canonical.toLowerCase(), attribute, urn };
 }
 
 /** Every top-level attribute a resource holds (extension attributes URN-qualified), but `schemas` and `meta`. */
@@ -121,7 +146,7 @@ export function diffChanges(
   const seen = new Set<string>();
   const changes: RecordedChange[] = [];
   for (const located of candidates) {
-    const key = located.path.toLowerCase();
+    const key = located.lowerPath;
     if (seen.has(key) || skip.has(key)) continue;
     seen.add(key);
     const before = valueAt(previous, located);
@@ -148,7 +173,7 @@ export function changedPaths(
   return unique(
     changes.flatMap((change) => {
       const located = locate(resourceType, change.path);
-      if (located === undefined || skip.has(located.path.toLowerCase())) return [];
+      if (located === undefined || skip.has(located.lowerPath)) return [];
       return isNameListed(located.attribute) ? [located.path] : [];
     }),
   );
@@ -170,7 +195,7 @@ export function patchOperations(
   const operations: PatchOperation[] = [];
   for (const change of changes) {
     const located = locate(resourceType, change.path);
-    if (located === undefined || skip.has(located.path.toLowerCase())) continue;
+    if (located === undefined || skip.has(located.lowerPath)) continue;
     if (!isValueShown(located.attribute)) continue;
     const { path, attribute } = located;
     if (change.kind === 'cleared') {

@@ -9,7 +9,7 @@ import {
   PROV_ACTIVATE_EVENT_URI,
   PROV_DEACTIVATE_EVENT_URI,
   SCIM_EVENT_URI_PREFIX,
-  formatDateTime,
+  randomUuid,
   type ScimResourceType,
 } from '@scim/core';
 import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
@@ -18,6 +18,7 @@ import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
 import type { RiscSubjectOf } from './risc.js';
 import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
+import { createTimeText } from './time-text.js';
 
 /**
  * Options of {@link createEventPublisher}. `issuer` is the `iss`, or a function of the tenant.
@@ -35,7 +36,7 @@ export interface EventPublisherOptions {
   /** The `sub_id` of derived RISC SETs (default the user's e-mail address). */
   readonly riscSubject?: RiscSubjectOf | undefined;
   readonly now?: (() => Date) | undefined;
-  /** The source of `jti` values and webhook ids (default `crypto.randomUUID`). */
+  /** The source of `jti` values and webhook ids (default `randomUuid` of `@scim/core`). */
   readonly newJti?: (() => string) | undefined;
   readonly onError?:
     | ((error: unknown, context: { readonly eventId: string; readonly streamId?: string }) => void)
@@ -115,8 +116,8 @@ export interface WebhookEventBody {
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2
  */
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
-  const now = options.now ?? (() => new Date());
-  const newJti = options.newJti ?? (() => crypto.randomUUID());
+  const { now } = options;
+  const newJti = options.newJti ?? randomUuid;
   const report =
     options.onError ??
     ((error: unknown, context: { readonly eventId: string; readonly streamId?: string }) =>
@@ -124,7 +125,10 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         `@scim/events: event ${context.eventId} was not published to stream ${context.streamId ?? '(all)'}:`,
         error instanceof Error ? error.message : error,
       ));
-  const settings: FanOutSettings = { options, now, newJti };
+  const settings: FanOutSettings = { options, now, newJti, uriLists: new Map() };
+  // The records of one write fan out within a millisecond or so: they share one queuedAt text.
+  const timeText = createTimeText();
+  const queuedAtNow = (): string => timeText(now === undefined ? Date.now() : now().getTime());
   const endpoints = endpointsOf(options.resourceTypes);
 
   const publish = async (event: LifecycleEvent): Promise<number> => {
@@ -144,7 +148,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
           event,
           uri,
           subject: orderingKey(event, uri),
-          queuedAt: formatDateTime(now()),
+          queuedAt: queuedAtNow(),
         };
         const built = setsFor(stream, fanOut, settings);
         if (built instanceof Error) report(built, { eventId: event.id, streamId: stream.id });
@@ -173,8 +177,14 @@ function noop(): void {}
 /** What the publisher resolved once. */
 interface FanOutSettings {
   readonly options: EventPublisherOptions;
-  readonly now: () => Date;
+  /** The injected clock; the system clock when undefined. */
+  readonly now: (() => Date) | undefined;
   readonly newJti: () => string;
+  /**
+   * The frozen event URI lists the SETs queued so far carry, one per distinct list (a dozen or so):
+   * a queue keeps each SET's list, and thousands of SETs share these.
+   */
+  readonly uriLists: Map<string, readonly string[]>;
 }
 
 /** What every stream's SETs of one record share. */
@@ -191,7 +201,7 @@ interface FanOut {
 function setsFor(
   stream: EventStream,
   fanOut: FanOut,
-  { options, now, newJti }: FanOutSettings,
+  { options, now, newJti, uriLists }: FanOutSettings,
 ): NewQueuedSet[] | Error {
   const { event } = fanOut;
   const isWebhook = stream.delivery.method === 'webhook';
@@ -236,12 +246,29 @@ function setsFor(
   for (let index = 0; index < built.value.length; index++) {
     const claims = built.value[index] as SetClaims;
     // Frozen, so the queue keeps this array rather than a copy.
-    const uris = Object.freeze(Object.keys(claims.events));
+    const uris = uriListOf(claims.events, uriLists);
     if (!wants(stream, uris)) continue;
     // The claims as JSON text: what the deliverer and the poll endpoint sign, byte for byte.
     sets.push(entry(index, claims.jti, claims.txn, uris, JSON.stringify(claims)));
   }
   return sets;
+}
+
+/** The most distinct URI lists a publisher keeps to share: there are about a dozen in RFC 9967. */
+const MAX_URI_LISTS = 256;
+
+/** The event URIs of a SET, frozen, shared with the SETs before it that carried the same list. */
+function uriListOf(
+  events: Readonly<Record<string, unknown>>,
+  uriLists: Map<string, readonly string[]>,
+): readonly string[] {
+  const uris = Object.keys(events);
+  const key = uris.length === 1 ? (uris[0] as string) : uris.join(' ');
+  const known = uriLists.get(key);
+  if (known !== undefined) return known;
+  const list = Object.freeze(uris);
+  if (uriLists.size < MAX_URI_LISTS) uriLists.set(key, list);
+  return list;
 }
 
 /**
