@@ -27,21 +27,22 @@ export function createMemoryStreamStore(): StreamStore {
   /**
    * Each tenant's `list` answer, made once per change: the publisher lists a tenant's streams on
    * every write, and an answer shared until the next put or delete costs no copy and no garbage.
+   * It cannot fail, so it is the settled promise itself.
    */
-  const listed = new Map<string, readonly EventStream[]>();
+  const listed = new Map<string, Promise<readonly EventStream[]>>();
 
   return {
-    list: (tenant) =>
-      settled(() => {
-        const key = tenantKey(tenant);
-        let answer = listed.get(key);
-        if (answer === undefined) {
-          const streams = tenants.get(key);
-          answer = Object.freeze(streams === undefined ? [] : [...streams.values()]);
-          listed.set(key, answer);
-        }
-        return answer;
-      }),
+    list: (tenant) => {
+      // The same settled promise for every call until a change: awaiting it costs no allocation.
+      const key = tenantKey(tenant);
+      let answer = listed.get(key);
+      if (answer === undefined) {
+        const streams = tenants.get(key);
+        answer = Promise.resolve(Object.freeze(streams === undefined ? [] : [...streams.values()]));
+        listed.set(key, answer);
+      }
+      return answer;
+    },
     get: (id, tenant) =>
       settled(() => {
         return tenants.get(tenantKey(tenant))?.get(id);
