@@ -165,9 +165,9 @@ if (COUNTING) {
   const variants = ['plain', ...VARIANTS.filter((variant) => variant !== 'plain')];
   console.log(
     `\nCounted: the same mix, each variant in a process of its own under cachegrind with V8 made ` +
-      `deterministic (bench/lib/instructions.mjs): ${WARM} mixes and a full collection, then ` +
-      `${MEASURED} more and another, against the same without them; per mix, the difference ÷ ` +
-      `${MEASURED}. "cycles": instructions + 10 × L1 misses + 100 × LL misses. "plain again" ` +
+      `deterministic (bench/lib/instructions.mjs): ${WARM} mixes, then ${MEASURED} more and a ` +
+      `full collection, against the same without them; per mix, the difference ÷ ${MEASURED}. ` +
+      `"cycles": instructions + 10 × L1 misses + 100 × LL misses. "plain again" ` +
       `shows how far two identical processes count apart.`,
   );
   const counted = [];

@@ -19,9 +19,8 @@
 //    by more than 10 % between runs minutes apart.
 // 4. count: the mix of 3., counted rather than timed (bench/lib/instructions.mjs): each variant in a
 //    process of its own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle
-//    estimate per mix: what a change saves, measured where a clock cannot tell. Two runs of one
-//    variant agreed within 0.1 % before the worker's collections stopped discarding compiled
-//    code, and 6 % apart since (bench/README.md). Skipped without Valgrind.
+//    estimate per mix: what a change saves, measured where a clock cannot tell. Two counts of one
+//    variant agree within 0.1 % (bench/README.md). Skipped without Valgrind.
 //
 // Run after `npm run build` (it imports the built packages):
 //   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--rounds 11] [--slice 0.3]
@@ -460,9 +459,9 @@ if (COUNTING) {
   const variants = ['none', ...chosen.filter((name) => name !== 'none')];
   console.log(
     `\n4. The cost on a write, counted: the mix of 3. in a process of its own per variant, under ` +
-      `cachegrind with V8 made deterministic (bench/lib/instructions.mjs): ${WARM} mixes and a ` +
-      `full collection, then ${MEASURED} more and another, against the same without them; per ` +
-      `mix, the difference ÷ ${MEASURED}. "cycles": ` +
+      `cachegrind with V8 made deterministic (bench/lib/instructions.mjs): ${WARM} mixes, then ` +
+      `${MEASURED} more and a full collection, against the same without them; per mix, the ` +
+      `difference ÷ ${MEASURED}. "cycles": ` +
       `instructions + 10 × L1 misses + 100 × LL misses. The SETs queued are marked delivered every ` +
       `100 mixes (claim and complete), as after each slice of 3., and that work is counted too.`,
   );

@@ -4,12 +4,13 @@
 // there. Counting what the processor executes can: each variant runs in a process of its own (its
 // own heap, as an application with or without the feature has), under Valgrind's cachegrind, with
 // V8 made deterministic (`--predictable`: no concurrent compiler or GC threads, so their work is
-// counted in the same thread; fixed hash and random seeds). Two runs per variant, each `warm` mixes
-// and a full garbage collection, then 0 or `measured` mixes and another full collection; their
-// difference ÷ `measured` is the work of one mix in a warm process, the garbage it leaves included,
-// start-up and teardown cancelled out. Two runs of the events mix agreed within 0.1 % before the
-// worker's collections stopped discarding compiled code, and came 6 % apart since; the console
-// mix's came 13 % apart (bench/README.md).
+// counted in the same thread; fixed hash and random seeds). Two runs per variant: `warm` mixes,
+// then 0 or `measured` more, then one full garbage collection; their difference ÷ `measured` is the
+// work of one mix in a warm process, the garbage it leaves included, start-up and teardown
+// cancelled out. Nothing is collected between the warm-up and the measured mixes: a full
+// collection while no request is in flight makes V8 drop optimized code, which the measured mixes
+// would then count compiled again (counted-mixes.mjs). Two counts of the events mix without hooks
+// agree within 0.1 % this way (bench/README.md).
 //
 // Reported per mix: instructions, and a cycle estimate that also charges memory traffic, from
 // cachegrind's simulated caches: instructions + 10 × first-level misses + 100 × last-level misses
