@@ -54,6 +54,29 @@ describe('isDateTime (RFC 7643 §2.3.5, xsd:dateTime)', () => {
     );
   });
 
+  it('S-TYPE-08: parseDateTime reads any text of that length and shape as the xsd grammar does', () => {
+    // The digit-by-digit reading of the canonical form against isDateTime (the grammar alone)
+    // and Date.parse, on texts shaped like it with any digits and, now and then, another character.
+    const shape = '0000-00-00T00:00:00.000Z';
+    const character = (model: string) =>
+      model === '0'
+        ? fc.oneof(
+            { weight: 20, arbitrary: fc.constantFrom(...'0123456789') },
+            fc.constantFrom('a', ' ', '-', '+'),
+          )
+        : fc.oneof(
+            { weight: 20, arbitrary: fc.constant(model) },
+            fc.constantFrom('0', 'z', ':', '-'),
+          );
+    fc.assert(
+      fc.property(fc.tuple(...[...shape].map(character)), (characters) => {
+        const text = characters.join('');
+        expect(parseDateTime(text)).toBe(isDateTime(text) ? Date.parse(text) : undefined);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it.each([
     '2008-13-23T04:56:22.000Z',
     '2008-00-23T04:56:22.000Z',
