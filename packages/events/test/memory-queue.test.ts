@@ -97,6 +97,23 @@ describe('createMemorySetQueue', () => {
     expect(perSet).toBeLessThan(1_500);
   });
 
+  it("a SET queued with a delivered SET's jti stays deliverable when the older one is forgotten", async () => {
+    const queue = createMemorySetQueue({ maxDeliveredPerStream: 1 });
+    const lease = { now: T0, leaseUntil: new Date(T0.getTime() + 60_000), limit: 10 };
+    await queue.enqueue([set(1)]);
+    await queue.claim('s1', lease);
+    await queue.complete('s1', 'jti-1', T0);
+    // An injected jti source that repeats itself: the key differs, so it is a new SET.
+    expect(await queue.enqueue([{ ...set(2), jti: 'jti-1' }])).toBe(1);
+    await queue.enqueue([set(3)]);
+    await queue.claim('s1', lease);
+    await queue.complete('s1', 'jti-3', T0); // pushes SET 1 out of the delivered window
+    await queue.complete('s1', 'jti-1', T0);
+    expect((await queue.list('s1')).map((queued) => [queued.key, queued.state])).toEqual([
+      ['e2:s1:0', 'delivered'],
+    ]);
+  });
+
   it('a claim of a few SETs takes the oldest due ones, whatever order their subjects were first seen in', async () => {
     const queue = createMemorySetQueue();
     const of = (n: number, subject: string) => ({ ...set(n), subject });

@@ -1,6 +1,7 @@
 // The timestamps the publisher and the memory queue write: the same millisecond, the same string.
 import { describe, expect, it } from 'vitest';
 import { createTimeText } from '../src/lib/time-text.ts';
+import { bytesKeptEach } from './fixtures/heap.ts';
 
 describe('createTimeText', () => {
   const t0 = Date.UTC(2026, 11, 4, 10, 0, 0, 123);
@@ -11,17 +12,21 @@ describe('createTimeText', () => {
       expect(text(ms)).toBe(new Date(ms).toISOString());
   });
 
-  it('gives the same string for the same millisecond, and a new one for the next', () => {
+  it('gives the texts of one millisecond in one string, kept once however often it is asked for', () => {
     const text = createTimeText();
-    const first = text(t0);
-    expect(Object.is(text(t0), first)).toBe(true);
+    const { each, kept } = bytesKeptEach(10_000, () => text(t0));
+    expect(kept.every((value) => value === '2026-12-04T10:00:00.123Z')).toBe(true);
+    // A pointer each; a string of its own each would be 40 bytes more.
+    expect(each).toBeLessThan(20);
     expect(text(t0 + 1)).toBe('2026-12-04T10:00:00.124Z');
-    expect(text(t0)).toBe(first);
   });
 
-  it('throws for an invalid time, and still answers the last valid one after', () => {
+  it('throws for an invalid time every time, and still answers the last valid one after', () => {
     const text = createTimeText();
+    const beyondDates = 8.64e15 + 1;
     expect(text(t0)).toBe('2026-12-04T10:00:00.123Z');
+    expect(() => text(beyondDates)).toThrow(RangeError);
+    expect(() => text(beyondDates)).toThrow(RangeError);
     expect(() => text(Number.NaN)).toThrow(RangeError);
     expect(text(t0)).toBe('2026-12-04T10:00:00.123Z');
   });

@@ -192,7 +192,8 @@ function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf 
   const { now } = options;
   const newJti = options.newJti ?? randomUuid;
   const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
-  // What the server writes is read digit by digit; anything else the long way.
+  // An xsd:dateTime (what the server writes, read digit by digit) is UTC without an offset; any
+  // other text as JavaScript reads it.
   const occurred = parseDateTime(event.occurredAt) ?? Date.parse(event.occurredAt);
   const { audience } = options;
   const txn = event.changeId ?? event.id;

@@ -170,9 +170,13 @@ export function indexOfSeq(entries: readonly Entry[], seq: number): number {
  * V8 flatten it in place; the next garbage collection drops the tree.
  */
 export function whole(text: string): string {
-  text.charCodeAt(0);
+  // Stored outside, so that an optimizing compiler cannot drop the read as unused.
+  readCharacter.last = text.charCodeAt(0);
   return text;
 }
+
+/** The character `whole` read last: written only so that the read stays. */
+const readCharacter = { last: 0 };
 
 /**
  * The entry of a new SET: its fields copied, so a caller changing its object or array afterwards

@@ -159,9 +159,13 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     if (queue.pending[index] === entry) queue.pending.splice(index, 1);
   };
 
+  /**
+   * Takes an entry out of the indexes, where it still stands: a delivered SET has left the jti
+   * index, and a later SET may hold its jti there since.
+   */
   const forget = (stream: StreamQueue, entry: Entry): void => {
-    stream.byKey.delete(entry.key);
-    stream.byJti.delete(entry.jti);
+    if (stream.byKey.get(entry.key) === entry) stream.byKey.delete(entry.key);
+    if (stream.byJti.get(entry.jti) === entry) stream.byJti.delete(entry.jti);
   };
 
   /** Takes a dead entry off the dead list (replayed, acknowledged late, or dropped). */
@@ -198,6 +202,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           if (stream.byKey.has(key) || stream.byJti.has(jti)) continue;
           if (input.queuedAt !== lastQueuedAt) {
             lastQueuedAt = input.queuedAt;
+            // An xsd:dateTime without an offset is UTC (parseDateTime); any other text as JavaScript reads it.
             const ms = parseDateTime(lastQueuedAt) ?? Date.parse(lastQueuedAt);
             lastDueAt = Number.isNaN(ms) ? 0 : ms;
           }
