@@ -1,7 +1,7 @@
 // randomUuid: the ids a server makes for resources, lifecycle records and SETs (RFC 9562 §5.4).
 import { describe, expect, it } from 'vitest';
 import { randomUuid } from '@scim/core';
-import { bytesKeptEach } from './fixtures/heap.js';
+import { bytesKeptEach } from '../../../test/fixtures/heap.js';
 
 const VERSION_4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

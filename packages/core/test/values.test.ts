@@ -10,7 +10,7 @@ import {
   parseDateTime,
   UserSchema,
 } from '@scim/core';
-import { bytesKeptEach } from './fixtures/heap.js';
+import { bytesKeptEach } from '../../../test/fixtures/heap.js';
 
 describe('isDateTime (RFC 7643 §2.3.5, xsd:dateTime)', () => {
   it.each([

@@ -1,9 +1,8 @@
 // The memory SetQueue against the shared contract, plus what only it promises: pruning delivered
 // SETs, the injected clock, and what each SET costs in memory.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
+import { collectGarbage } from '../../../test/fixtures/heap.ts';
 import { describeSetQueueContract } from './fixtures/set-queue-contract.ts';
 
 describeSetQueueContract('memory', () => createMemorySetQueue());
@@ -75,8 +74,6 @@ describe('createMemorySetQueue', () => {
   it("keeps each SET's texts in one piece, however the caller joined them", async () => {
     // Keys, subjects and ids joined from parts (template literals, Node's randomUUID) are trees of
     // strings in V8 until read whole, several times their text's size; a stream keeps thousands.
-    setFlagsFromString('--expose-gc');
-    const collect = runInNewContext('gc') as () => void;
     const count = 5_000;
     const joined = (n: number) => ({
       ...set(n),
@@ -87,10 +84,10 @@ describe('createMemorySetQueue', () => {
     });
     const queue = createMemorySetQueue();
     await queue.enqueue([joined(-1)]);
-    collect();
+    collectGarbage();
     const before = process.memoryUsage().heapUsed;
     await queue.enqueue(Array.from({ length: count }, (_, n) => joined(n)));
-    collect();
+    collectGarbage();
     const perSet = (process.memoryUsage().heapUsed - before) / count;
     expect(await queue.list('s1', { state: 'pending' })).toHaveLength(count + 1);
     // A pending SET's entry, texts and index entries: about 1,000 bytes; with the trees, 2,500.

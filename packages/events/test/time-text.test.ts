@@ -1,7 +1,7 @@
 // The timestamps the publisher and the memory queue write: the same millisecond, the same string.
 import { describe, expect, it } from 'vitest';
 import { createTimeText } from '../src/lib/time-text.ts';
-import { bytesKeptEach } from './fixtures/heap.ts';
+import { bytesKeptEach } from '../../../test/fixtures/heap.ts';
 
 describe('createTimeText', () => {
   const t0 = Date.UTC(2026, 11, 4, 10, 0, 0, 123);

@@ -4,6 +4,7 @@
 import { formatDateTime, parseDateTime } from '@scim/core';
 import { createChangeWaiters } from './change-waiters.js';
 import { createTimeText } from './time-text.js';
+import { settled } from './settled.js';
 import {
   Fifo,
   indexOfSeq,
@@ -343,19 +344,4 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     deadDropped: (streamId) => settled(() => streams.get(streamId)?.deadDropped ?? 0),
   };
   return queue;
-}
-
-/**
- * Runs a synchronous change as a promise, so a throw becomes a rejection like a database store's
- * would, and callers cannot come to rely on this store answering synchronously.
- */
-function settled<T>(change: () => T): Promise<T> {
-  // Not `new Promise(...)`: that makes an executor and two resolving functions on every call.
-  try {
-    return Promise.resolve(change());
-  } catch (error) {
-    // What the change threw, unchanged, as the executor's rejection would carry it.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    return Promise.reject(error);
-  }
 }

@@ -2,6 +2,7 @@
 // management (SSF) and the deliverers hold what it returns, so it keeps a deep-frozen copy of each
 // stream put and hands that out: a caller can change neither it nor what is stored, and the
 // publisher, which lists the streams on every write, pays for no copy.
+import { settled } from './settled.js';
 import type { EventStream, StreamDelivery, StreamStore } from './streams.js';
 
 /**
@@ -109,19 +110,4 @@ function copyDelivery(delivery: StreamDelivery): StreamDelivery {
 
 function freeze<T>(values: readonly T[]): readonly T[] {
   return Object.freeze([...values]);
-}
-
-/**
- * Runs a synchronous change as a promise, so a throw becomes a rejection like a database store's
- * would, and callers cannot come to rely on this store answering synchronously.
- */
-function settled<T>(change: () => T): Promise<T> {
-  // Not `new Promise(...)`: that makes an executor and two resolving functions on every call.
-  try {
-    return Promise.resolve(change());
-  } catch (error) {
-    // What the change threw, unchanged, as the executor's rejection would carry it.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    return Promise.reject(error);
-  }
 }
