@@ -1,8 +1,12 @@
 // The console benchmark's request mix and its variants (bench/console.mjs times them side by side;
 // bench/lib/counted-mixes.mjs runs them under cachegrind, one process per variant).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createScimConsole } from '../../packages/console/dist/index.js';
 import { createScimHandler } from '../../packages/server/dist/index.js';
 import { createMemoryStorage } from '../../packages/server/dist/memory.js';
+import { createSqlStorage, migrate, openDatabase } from '../../packages/sql/dist/index.js';
 
 /** The variants, "plain" (the baseline) first. */
 export const CONSOLE_VARIANTS = ['plain', 'plain again', 'off', 'on', 'debug'];
@@ -27,8 +31,27 @@ function numberedIds() {
   return () => `00000000-0000-4000-8000-${(next++).toString(16).padStart(12, '0')}`;
 }
 
-function makeHandler(variant) {
-  const storage = createMemoryStorage();
+/**
+ * The storage of one variant: `memory` (the default, where a request costs least and so anything
+ * added to it shows most), or `sqlite`, a SQLite file of its own in WAL mode, as an application
+ * that keeps its users in a database has. `close` removes the file.
+ */
+export async function openBenchStorage(store = 'memory') {
+  if (store === 'memory') return { storage: createMemoryStorage(), close: async () => {} };
+  if (store !== 'sqlite') throw new Error(`no store "${store}" (memory or sqlite)`);
+  const folder = await mkdtemp(join(tmpdir(), 'scim-bench-'));
+  const database = await openDatabase(`sqlite:${join(folder, 'scim.db')}`);
+  await migrate(database.db);
+  return {
+    storage: createSqlStorage({ db: database.db }),
+    close: async () => {
+      await database.close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+function makeHandler(variant, storage) {
   const base = {
     ...storage,
     authenticate: () => ({ principal: 'bench' }),
@@ -70,8 +93,9 @@ const userOf = (name) => ({
  * A handler of the variant over its own storage, seeded with `SEEDED` users; `work` runs one mix
  * (GET by id, filter query, POST, PATCH, DELETE) and counts wrong answers.
  */
-export async function setUpConsoleVariant(variant) {
-  const handler = makeHandler(variant);
+export async function setUpConsoleVariant(variant, store = 'memory') {
+  const opened = await openBenchStorage(store);
+  const handler = makeHandler(variant, opened.storage);
   const call = caller(handler);
   const ids = [];
   for (let index = 0; index < SEEDED; index++) {
@@ -104,5 +128,14 @@ export async function setUpConsoleVariant(variant) {
       deleted.status === 204;
     if (!right) wrong++;
   };
-  return { variant, handler, work, wrong: () => wrong };
+  return {
+    variant,
+    handler,
+    work,
+    wrong: () => wrong,
+    close: async () => {
+      await handler.close();
+      await opened.close();
+    },
+  };
 }

@@ -68,7 +68,7 @@ if (suite === 'events-write') {
   const setup = await setUpConsoleVariant(variantName);
   await phases((count) => run(setup.work, count));
   wrong = setup.wrong();
-  await setup.handler.close();
+  await setup.close();
 } else throw new Error(`no suite "${suite}"`);
 if (wrong > 0) throw new Error(`${suite}/${variantName}: ${wrong} mixes were answered wrongly`);
 process.exit(0);
