@@ -12,7 +12,7 @@ import {
   type StreamDeliverer,
   type StreamDelivererOptions,
 } from '../src/lib/deliverer.ts';
-import type { StreamDelivery } from '../src/lib/streams.ts';
+import type { SetQueue, StreamDelivery } from '../src/lib/streams.ts';
 import {
   bj,
   claimsOf,
@@ -215,6 +215,59 @@ describe('issue 14 a backlog drains at the receiver’s pace', () => {
     ]);
     await streams.close();
     await pass;
+  });
+});
+
+describe('issue 14 a pass ends only once nothing is due', () => {
+  it('deliveries that settle while a claim runs are followed by one more claim: their subjects’ next SETs go in the same pass', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    const alice = await world.call('POST', '/Users', bj('alice'));
+    await world.call('POST', '/Users', bj('bob'));
+    await world.call('PATCH', `/Users/${String(alice.id)}`, setActive(false));
+    const [aliceCreated] = await world.queue.list('a');
+    // What a SQL queue does under load: the pass's second claim (after bob's SET settled) runs
+    // beside the complete of alice's first SET, reads it as still out, and answers only after
+    // that delivery has settled. Nothing is left in flight then, yet alice's second SET is due.
+    let claims = 0;
+    let claimRead = (): void => undefined;
+    const secondClaimRead = new Promise<void>((resolve) => (claimRead = resolve));
+    let completed = (): void => undefined;
+    const aliceCompleted = new Promise<void>((resolve) => (completed = resolve));
+    const queue: SetQueue = {
+      ...world.queue,
+      async claim(streamId, options) {
+        claims += 1;
+        const claimed = await world.queue.claim(streamId, options);
+        if (claims === 2) {
+          claimRead();
+          await aliceCompleted;
+          // The delivery's own continuation runs (it leaves the pass's window) before this answers.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return claimed;
+      },
+      async complete(streamId, jti, at) {
+        if (jti === aliceCreated?.jti) await secondClaimRead;
+        await world.queue.complete(streamId, jti, at);
+        if (jti === aliceCreated?.jti) completed();
+      },
+    };
+    const streams = deliverer(world, { queue });
+    expect(await streams.deliverDue()).toBe(3);
+    expect(claims).toBe(4);
+    expect((await world.queue.list('a')).map((set) => set.state)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+    // Alice's second SET went last, once her first was through.
+    const subjects = receiver.accepted.map(
+      (request) => (claimsOf(request.body).sub_id as { uri: string }).uri,
+    );
+    expect(subjects).toHaveLength(3);
+    expect(subjects.at(-1)).toBe(`/Users/${String(alice.id)}`);
   });
 });
 

@@ -296,13 +296,20 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
    * frees (the queue never hands out a subject's next SET while one is out, so order holds). It
    * claims more only while the latest delivery to settle went through: a receiver that is down or
    * hangs costs one timeout per pass, and the stream's next pass comes with the next poll. It ends
-   * once nothing more is due, or `batchSize` SETs were tried (`full`: more may be due at once).
+   * once nothing more is due, or `batchSize` SETs were tried (`full`: more may be due at once):
+   * never straight after deliveries that settled while a claim ran, since the claim may have read
+   * their SETs as still out and so left their subjects' next SETs behind.
    */
   const deliverStream = async (stream: EventStream): Promise<PassResult> => {
     const window = new Set<Promise<Settled>>();
     const seen = new Set<string>();
     let attempted = 0;
     let latest: Settled | undefined;
+    // Whether a delivery settled since the last claim began. One that settles while a claim runs
+    // leaves the window unseen by the loop below, and the claim may have read its SET as still
+    // out (SQL: its complete not yet committed), not handing out its subject's next SET: the pass
+    // must claim once more rather than end on an empty window.
+    let settledSinceClaim = false;
     let stopped = false;
     let full = false;
     // Each turn claims for the free slots, then waits for one delivery to settle: that frees a
@@ -320,6 +327,7 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
           full = true;
         } else {
           const limit = Math.min(free, settings.batchSize - attempted);
+          settledSinceClaim = false;
           const claimed = await claimDue(stream, limit);
           if (claimed === undefined) stopped = true;
           else {
@@ -330,6 +338,8 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
               seen.add(set.jti);
               const settled: Promise<Settled> = deliver(stream, set).then((outcome) => {
                 window.delete(settled);
+                latest = outcome;
+                settledSinceClaim = true;
                 return outcome;
               });
               window.add(settled);
@@ -338,8 +348,9 @@ export function createStreamDeliverer(options: StreamDelivererOptions): StreamDe
           }
         }
       }
-      if (window.size === 0) break;
-      latest = await Promise.race(window);
+      if (window.size > 0) await Promise.race(window);
+      else if (settledSinceClaim) settledSinceClaim = false;
+      else break;
     }
     return { attempted, full };
   };
