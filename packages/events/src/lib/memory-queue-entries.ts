@@ -26,6 +26,8 @@ export interface Entry {
   deliveredAt: string | undefined;
   /** `nextAttemptAt` in milliseconds, compared on every claim. */
   dueAt: number;
+  /** Replayed with `force`: delivered even after a newer SET of its subject. */
+  forced: boolean;
   /** The frozen SET last handed out, until the entry changes. */
   view: QueuedSet | undefined;
 }
@@ -201,6 +203,7 @@ export function newEntry(seq: number, set: NewQueuedSet, dueAt: number): Entry {
     lastError: undefined,
     deliveredAt: undefined,
     dueAt,
+    forced: false,
     view: undefined,
   };
 }

@@ -73,6 +73,8 @@ interface StreamQueue {
 }
 
 const DEFAULT_MAX_DELIVERED = 10_000;
+/** Why a replay went dead again (see `supersedeReplays`). */
+const SUPERSEDED = 'Not replayed: a newer SET of its subject was delivered first';
 const DEFAULT_MAX_DEAD = 10_000;
 const DEFAULT_REMOVED_QUIET_MS = 60_000;
 
@@ -176,6 +178,32 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     if (queue !== undefined) queue.dead -= 1;
   };
 
+  /** Makes a pending entry dead, keeping at most `maxDead` dead entries. */
+  const die = (stream: StreamQueue, entry: Entry, lastError: string): void => {
+    removePending(stream, entry);
+    update(entry, { state: 'dead', lastError });
+    subjectOf(stream, entry.subject).dead += 1;
+    stream.dead.add(entry);
+    trim(stream.dead, maxDead, (oldest) => {
+      leaveDead(stream, oldest);
+      tidy(stream, oldest.subject);
+      forget(stream, oldest);
+      stream.deadDropped += 1;
+    });
+  };
+
+  /**
+   * Sends back to the dead letters the replays of a subject's older SETs that are still pending
+   * once a newer SET of it was delivered: replayed while that one was out, they would now reach
+   * the receiver after it (an `activate` after the `deactivate` re-enables a leaver), which `retry`
+   * refuses from then on. A replay forced knowingly out of order stays.
+   */
+  const supersedeReplays = (stream: StreamQueue, subject: SubjectQueue, seq: number): void => {
+    // Pending entries are in `seq` order: the older ones lead.
+    const older = subject.pending.filter((other) => other.seq < seq && !other.forced);
+    for (const replay of older) die(stream, replay, SUPERSEDED);
+  };
+
   /** The pending entry with this jti, or undefined when the SET is unknown or no longer pending. */
   const pendingEntry = (streamId: string, jti: string): Entry | undefined => {
     const entry = streams.get(streamId)?.byJti.get(jti);
@@ -253,6 +281,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
             subject.dead -= 1;
           }
           subject.latestDelivered = Math.max(subject.latestDelivered, entry.seq);
+          supersedeReplays(stream, subject, entry.seq);
           if (subject.pending.length === 0 && subject.dead === 0)
             stream.subjects.delete(entry.subject);
         } else if (entry.state === 'dead') stream.dead.delete(entry);
@@ -274,16 +303,8 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         if (entry === undefined || stream === undefined) return;
         const attempts = entry.attempts + 1;
         if (retryAt === undefined) {
-          removePending(stream, entry);
-          update(entry, { state: 'dead', attempts, lastError: error });
-          subjectOf(stream, entry.subject).dead += 1;
-          stream.dead.add(entry);
-          trim(stream.dead, maxDead, (oldest) => {
-            leaveDead(stream, oldest);
-            tidy(stream, oldest.subject);
-            forget(stream, oldest);
-            stream.deadDropped += 1;
-          });
+          entry.attempts = attempts;
+          die(stream, entry, error);
           return;
         }
         update(entry, { attempts, lastError: error, nextAttemptAt: formatDateTime(retryAt) });
@@ -312,6 +333,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           nextAttemptAt: formatDateTime(due),
         });
         entry.dueAt = due;
+        entry.forced = retryOptions.force === true;
         leaveDead(stream, entry);
         subject.pending.splice(indexOfSeq(subject.pending, entry.seq), 0, entry);
         wake(streamId);

@@ -213,7 +213,9 @@ export interface SetQueue {
    * newer pending SETs. Resolves false, queuing nothing, when the SET is unknown or not dead, or
    * when a newer SET of its subject was delivered already: replaying it then would deliver an older
    * change after a newer one (a dead `activate` arriving after the `deactivate` re-enables a
-   * leaver). `force` replays it anyway, knowingly out of order.
+   * leaver). The same holds for a replay made while a newer SET of its subject is out for delivery:
+   * once that SET is delivered, the replay goes back to the dead letters (`complete` does this),
+   * rather than reach the receiver after it. `force` replays it anyway, knowingly out of order.
    */
   retry(streamId: string, jti: string, options?: { readonly force?: boolean }): Promise<boolean>;
   /** The stream's SETs, oldest first: the delivery log. */

@@ -63,6 +63,8 @@ interface SetRow {
 
 /** Rows per INSERT and values per IN list, well below every database's parameter limit. */
 const CHUNK = 200;
+/** Why a replay went dead again when a newer SET of its subject was delivered (see `complete`). */
+const SUPERSEDED = 'Not replayed: a newer SET of its subject was delivered first';
 
 const COLUMNS = sql`s.seq, s.stream_id, s.set_key, s.subject, s.jti, s.txn, s.event_uris, s.payload, s.queued_at, s.state, s.attempts, s.next_attempt_ms, s.last_error, s.settled_ms`;
 
@@ -199,6 +201,13 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
         await sql`UPDATE ${sets} SET state = 'delivered', settled_ms = ${at.getTime()} WHERE stream_id = ${streamId} AND seq = ${row.seq}`.execute(
           executor,
         );
+        // A replay of an older SET of its subject, made while this one was out and still pending:
+        // delivered now, it would reach the receiver after this one (an `activate` after the
+        // `deactivate` re-enables a leaver). It goes back to the dead letters, as retry would now
+        // refuse it; a replay forced knowingly out of order (superseded = 2) stays.
+        await sql`UPDATE ${sets} SET state = 'dead', superseded = 1, last_error = ${SUPERSEDED}, settled_ms = ${at.getTime()} WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state = 'pending' AND superseded <> 2`.execute(
+          executor,
+        );
         // Its subject's older SETs not delivered may no longer be replayed in order: a flag on them
         // rather than a look at the delivered SETs, which prune may have deleted by then.
         await sql`UPDATE ${sets} SET superseded = 1 WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state <> 'delivered' AND superseded = 0`.execute(
@@ -244,7 +253,9 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
         for (const other of pending.rows) due = Math.max(due, toNumber(other.next_attempt_ms));
         // A replay gets the whole attempt budget again; `last_error` stays, so the log still says
         // why it died.
-        await sql`UPDATE ${sets} SET state = 'pending', attempts = 0, next_attempt_ms = ${due}, settled_ms = NULL WHERE stream_id = ${streamId} AND seq = ${row.seq}`.execute(
+        // Forced, it is marked so that a newer SET delivered meanwhile leaves it pending.
+        const superseded = options.force === true ? 2 : toNumber(row.superseded);
+        await sql`UPDATE ${sets} SET state = 'pending', attempts = 0, next_attempt_ms = ${due}, settled_ms = NULL, superseded = ${superseded} WHERE stream_id = ${streamId} AND seq = ${row.seq}`.execute(
           executor,
         );
         return true;
