@@ -271,6 +271,64 @@ describe('issue 14 a pass ends only once nothing is due', () => {
   });
 });
 
+describe('issue 14 a started deliverer hears of every SET queued', () => {
+  it('a SET queued while a pass makes its last claim starts another pass, with no poll to fall back on', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: push(receiver) }));
+    await world.call('POST', '/Users', bj('alice'));
+    let claims = 0;
+    const queue: SetQueue = {
+      ...world.queue,
+      async claim(streamId, options) {
+        claims += 1;
+        const claimed = await world.queue.claim(streamId, options);
+        // The pass's last claim (alice's SET went out with the first) answers, as a SQL claim's
+        // round trip can, after another write queued bob's SET and woke the stream.
+        if (claims === 2) await world.call('POST', '/Users', bj('bob'));
+        return claimed;
+      },
+    };
+    // pollMs 0: only the queue's wake-up can start the pass that delivers bob's SET.
+    const streams = deliverer(world, { queue });
+    streams.start();
+    await until(
+      async () =>
+        receiver.accepted.length === 2 &&
+        (await world.queue.list('a', { state: 'pending' })).length === 0,
+      () => undefined,
+    );
+    expect(receiver.accepted).toHaveLength(2);
+  });
+
+  it('a wake-up while the stream is paused leaves it watched: SETs queued once it is enabled again go out', async () => {
+    const receiver = await startReceiver();
+    const world = await eventWorld();
+    const enabled = stream({ id: 'a', delivery: push(receiver) });
+    await world.streams.put(enabled);
+    await world.call('POST', '/Users', bj('alice'));
+    const streams = deliverer(world);
+    streams.start();
+    await until(
+      async () => (await world.queue.list('a', { state: 'delivered' })).length === 1,
+      () => undefined,
+    );
+    await world.streams.put({ ...enabled, status: 'paused' });
+    // Queued while paused: the wake-up finds the stream paused and starts no pass.
+    await world.call('POST', '/Users', bj('bob'));
+    await new Promise((settle) => setTimeout(settle, 50));
+    await world.streams.put(enabled);
+    await world.call('POST', '/Users', bj('carol'));
+    await until(
+      async () =>
+        receiver.accepted.length === 3 &&
+        (await world.queue.list('a', { state: 'pending' })).length === 0,
+      () => undefined,
+    );
+    expect(receiver.accepted).toHaveLength(3);
+  });
+});
+
 describe('issue 14 polling never stops', () => {
   it('a now() that throws is reported to onError, and the next poll delivers', async () => {
     const receiver = await startReceiver();

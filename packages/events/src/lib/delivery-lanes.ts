@@ -56,7 +56,13 @@ export function createDeliveryLanes(options: DeliveryLanesOptions): DeliveryLane
   const { queue, streams, closing, report } = options;
   const lanes = new Map<string, Lane>();
 
-  /** Wakes the stream when SETs are queued for it (while started), once per pass. */
+  /**
+   * Wakes the stream when SETs are queued for it (while started). Armed when a pass begins, not when
+   * it ends: a SET queued while the pass makes its last claim (a round trip to a SQL queue) is then
+   * heard of and gets a pass of its own, rather than wait for the next poll (for ever with
+   * `pollMs: 0`). A wake-up that starts no pass (the stream is paused, or could not be read) arms
+   * it again, or every later SET of the stream would go unheard until the next poll.
+   */
   const watch = (lane: Lane): void => {
     if (!options.started() || closing.aborted || lane.watch !== undefined) return;
     const watching = new AbortController();
@@ -64,22 +70,37 @@ export function createDeliveryLanes(options: DeliveryLanesOptions): DeliveryLane
     const stop = () => watching.abort();
     closing.addEventListener('abort', stop, { once: true });
     const { id, tenant } = lane.stream;
+    let watchAgain = false;
     queue
       .changed(id, watching.signal)
-      .then(async () => {
-        if (watching.signal.aborted) return;
-        // The stream may have been paused, changed or deleted since: look it up again.
-        const stream = await streams.get(id, tenant);
-        if (isDeliverable(stream)) void deliverStreamDue(stream);
-      })
+      .then(
+        async () => {
+          if (watching.signal.aborted) return;
+          try {
+            // The stream may have been paused, changed or deleted since: look it up again.
+            const stream = await streams.get(id, tenant);
+            if (isDeliverable(stream)) void deliverStreamDue(stream);
+            else watchAgain = stream !== undefined;
+          } catch (error) {
+            report(error, { streamId: id });
+            watchAgain = true;
+          }
+        },
+        // A queue whose `changed` fails is not watched again until the stream's next pass: at once,
+        // it could fail again at once, for ever.
+        (error: unknown) => report(error, { streamId: id }),
+      )
       .catch((error: unknown) => report(error, { streamId: id }))
       .finally(() => {
         closing.removeEventListener('abort', stop);
-        if (lane.watch === watching) lane.watch = undefined;
+        if (lane.watch !== watching) return;
+        lane.watch = undefined;
+        if (watchAgain) watch(lane);
       });
   };
 
   const beginLane = (lane: Lane): Promise<number> => {
+    watch(lane);
     const running: Promise<number> = options
       .pass(lane.stream)
       .catch((error: unknown): PassResult => {
