@@ -3,6 +3,7 @@
 // 404, what a SET may not write, members added before the member arrives, fractional `toe`, state
 // kept per issuer and tenant, and jtis the transmitter chooses.
 import {
+  PROV_ACTIVATE_EVENT_URI,
   PROV_CREATE_NOTICE_EVENT_URI,
   PROV_DELETE_EVENT_URI,
   PROV_PATCH_FULL_EVENT_URI,
@@ -381,5 +382,23 @@ describe('whose subject a state is', () => {
       signal: new AbortController().signal,
     });
     expect(inGlobex).toBeDefined();
+  });
+});
+
+describe('a receiver that lost its state still does not undo a deprovisioning', () => {
+  it('a late lone prov:activate, its toe before the copy’s lastModified, is stale: the deactivated user stays inactive', async () => {
+    const first = await testReceiver();
+    await first.receiver.receive(
+      await setOf('/Users/u1', created(user('u1', MS + 9_000, { active: false }))),
+    );
+    // Restarted with its subjects' state in memory gone; a redelivered or replayed activation of
+    // before the deactivation arrives.
+    const restarted = await testReceiver({}, first.storage);
+    const late = await setOf('/Users/u1', { [PROV_ACTIVATE_EVENT_URI]: {} }, { toe: T0 + 3 });
+    expect(await restarted.receiver.receive(late)).toMatchObject({
+      status: 'skipped',
+      reason: 'stale',
+    });
+    expect(await restarted.copy('User', 'u1')).toMatchObject({ active: false });
   });
 });

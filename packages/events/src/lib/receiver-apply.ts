@@ -253,8 +253,13 @@ class Run {
 
   /** A lone `prov:activate` or `prov:deactivate` (RFC 9967 §2.4.5, §2.4.6): `active` follows it. */
   async activate(active: boolean): Promise<Outcome> {
+    const { change } = this;
     const current = await this.current();
-    if (current === undefined) return done(noCopy(this.change));
+    if (current === undefined) return done(noCopy(change));
+    // As for a patch: a copy changed after this SET's time holds a later change. Without it, a
+    // receiver that lost its state would let a late `activate` re-enable a deactivated leaver.
+    if (change.until < lastModified(current))
+      return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));
     return this.replaceCopy(current, { ...current, active });
   }
 
