@@ -1,11 +1,22 @@
 // The receiver's two doors: its RFC 8935 push endpoint (202, 400 with {err, description}, 5xx for a
 // retry) and its RFC 8936 poll client (ack what was applied or skipped, setErrs for what was refused,
 // nothing for what failed for now).
-import { PROV_CREATE_NOTICE_EVENT_URI, SECEVENT_JWT_MEDIA_TYPE } from '@scim/core';
-import { describe, expect, it } from 'vitest';
+import {
+  PROV_CREATE_NOTICE_EVENT_URI,
+  PROV_DEACTIVATE_EVENT_URI,
+  PROV_PATCH_FULL_EVENT_URI,
+  SECEVENT_JWT_MEDIA_TYPE,
+} from '@scim/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SetClaims } from '../src/lib/claims.ts';
+import { createSigningKeySet, generateSigningKey, type SigningKeySet } from '../src/lib/keys.ts';
+import { signSet } from '../src/lib/sign.ts';
+import { createRemoteJwks } from '../src/lib/verify-keys.ts';
+import { ISSUER } from './fixtures/event-server.ts';
 import {
   created,
   fakeSource,
+  patchOp,
   REPLICA,
   setOf,
   T0,
@@ -90,6 +101,135 @@ describe('push endpoint (RFC 8935)', () => {
       status: 400,
       body: { err: 'invalid_request' },
     });
+  });
+});
+
+const HOUR_S = 3_600;
+
+/** A SET deactivating u1, issued (queued, for our transmitter) at `iat`. */
+function deactivation(iat: number): Promise<string> {
+  return setOf(
+    '/Users/u1',
+    {
+      [PROV_PATCH_FULL_EVENT_URI]: {
+        version: 'W/"u1-next"',
+        data: patchOp({ op: 'replace', path: 'active', value: false }),
+      },
+      [PROV_DEACTIVATE_EVENT_URI]: {},
+    },
+    { iat, toe: T0 + 5 },
+  );
+}
+
+describe('push endpoint: what a later delivery would be accepted, it does not refuse for good', () => {
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  it('a deactivation queued 30 hours ago (the transmitter retries for 72) is applied', async () => {
+    const { receiver, copy } = await testReceiver();
+    await receiver.receive(await setOf('/Users/u1', created(user('u1', MS))));
+    const response = await receiver.handlePush(push(await deactivation(nowS() - 30 * HOUR_S)));
+    expect(await answer(response)).toEqual({ status: 202, body: undefined });
+    expect(await copy('User', 'u1')).toMatchObject({ active: false });
+  });
+
+  it('a SET older than the default maximum age (7 days) is still refused', async () => {
+    const { receiver, copy } = await testReceiver();
+    await receiver.receive(await setOf('/Users/u1', created(user('u1', MS))));
+    const response = await receiver.handlePush(push(await deactivation(nowS() - 8 * 24 * HOUR_S)));
+    expect(await answer(response)).toMatchObject({
+      status: 400,
+      body: { err: 'invalid_request' },
+    });
+    expect(await copy('User', 'u1')).toMatchObject({ active: true });
+  });
+
+  it('a SET issued ahead of the receiver’s clock (a transmitter clock running fast) is answered 503, to come again', async () => {
+    const { receiver, copy } = await testReceiver();
+    await receiver.receive(await setOf('/Users/u1', created(user('u1', MS))));
+    const token = await deactivation(nowS() + 5 * 60);
+    expect(await receiver.receive(token)).toMatchObject({ status: 'failed' });
+    expect(await answer(await receiver.handlePush(push(token)))).toEqual({
+      status: 503,
+      body: undefined,
+    });
+    expect(await copy('User', 'u1')).toMatchObject({ active: true });
+  });
+
+  it('a SET issued in the future that is also wrong for good is refused', async () => {
+    const { receiver } = await testReceiver();
+    const token = await setOf('/Users/u1', created(user('u1', MS)), {
+      iat: nowS() + 5 * 60,
+      aud: 'https://other.example.com',
+    });
+    expect(await receiver.receive(token)).toMatchObject({
+      status: 'refused',
+      err: 'invalid_audience',
+    });
+  });
+});
+
+describe('push endpoint: a key the transmitter just rotated to', () => {
+  const JWKS_URL = 'https://scim.example.com/.well-known/jwks.json';
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** Serves `keys`' JWKS as it is at each fetch, counting the fetches. */
+  function serveJwks(keys: SigningKeySet) {
+    const fetches: string[] = [];
+    vi.stubGlobal('fetch', (input: RequestInfo | URL) => {
+      fetches.push(input instanceof Request ? input.url : String(input));
+      return Promise.resolve(Response.json(keys.jwks()));
+    });
+    return fetches;
+  }
+
+  function signedBy(keys: SigningKeySet, uri: string): Promise<string> {
+    const claims = {
+      iss: ISSUER,
+      iat: Math.floor(Date.now() / 1000),
+      jti: `jti-${Math.random().toString(36).slice(2)}`,
+      aud: REPLICA,
+      txn: `txn-${Math.random().toString(36).slice(2)}`,
+      toe: T0,
+      sub_id: { format: 'scim', uri },
+      events: created(user(uri.slice('/Users/'.length), MS)),
+    } as SetClaims;
+    return signSet(claims, keys.active);
+  }
+
+  it('a SET signed with the new key within the JWKS cooldown is answered 503, and verifies once the cooldown has passed', async () => {
+    const transmitter = createSigningKeySet({ active: await generateSigningKey() });
+    const fetches = serveJwks(transmitter);
+    const cooldownMs = 200;
+    const { receiver, copy } = await testReceiver({
+      keys: createRemoteJwks(JWKS_URL, { cooldownMs }),
+    });
+    expect((await receiver.handlePush(push(await signedBy(transmitter, '/Users/u1')))).status).toBe(
+      202,
+    );
+    expect(fetches).toEqual([JWKS_URL]);
+    await transmitter.rotate();
+    const token = await signedBy(transmitter, '/Users/u2');
+    // Within the cooldown jose does not fetch again: the key is unknown for now, not for good.
+    expect(await answer(await receiver.handlePush(push(token)))).toEqual({
+      status: 503,
+      body: undefined,
+    });
+    expect(fetches).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
+    expect((await receiver.handlePush(push(token))).status).toBe(202);
+    expect(fetches).toHaveLength(2);
+    expect(await copy('User', 'u2')).toBeDefined();
+  });
+
+  it('with keys given directly, an unknown kid is refused for good (invalid_key): nothing will change', async () => {
+    const transmitter = createSigningKeySet({ active: await generateSigningKey() });
+    const { receiver } = await testReceiver({ keys: transmitter.jwks() });
+    await transmitter.rotate();
+    const response = await receiver.handlePush(push(await signedBy(transmitter, '/Users/u1')));
+    expect(await answer(response)).toMatchObject({ status: 400, body: { err: 'invalid_key' } });
   });
 });
 

@@ -127,9 +127,30 @@ describe('refused, with the RFC 8935 error code', () => {
       ]);
   });
 
-  it('iat in the future beyond the tolerance: issued_in_future', async () => {
+  it('iat in the future beyond the tolerance: issued_in_future, without an error code (the clocks will agree later: answer 5xx)', async () => {
     const token = await signSet(claims({ iat: NOW_S + 3600 }), key);
-    expect(await issuesOf(token)).toEqual([expect.objectContaining({ code: 'issued_in_future' })]);
+    const issues = await issuesOf(token);
+    expect(issues).toEqual([expect.objectContaining({ code: 'issued_in_future' })]);
+    expect(issues[0]).not.toHaveProperty('err');
+  });
+
+  it('the default maximum age is 7 days, past the transmitter’s 72 hours of retries', async () => {
+    const day = 86_400;
+    expect(await issuesOf(await signSet(claims({ iat: NOW_S - 30 * 3_600 }), key))).toEqual([]);
+    expect(await issuesOf(await signSet(claims({ iat: NOW_S - 7 * day + 1 }), key))).toEqual([]);
+    expect(await issuesOf(await signSet(claims({ iat: NOW_S - 8 * day }), key))).toEqual([
+      expect.objectContaining({ code: 'too_old', err: 'invalid_request' }),
+    ]);
+  });
+
+  it('the replay cache keeps a jti as long as the SET would verify (its iat plus the maximum age and the tolerance)', async () => {
+    const expiries: Date[] = [];
+    const replayCache = {
+      remember: (_key: string, expiresAt: Date) => (expiries.push(expiresAt), true),
+    };
+    const iat = NOW_S - 6 * 86_400;
+    expect(await issuesOf(await signSet(claims({ iat }), key), { replayCache })).toEqual([]);
+    expect(expiries).toEqual([new Date((iat + 604_800 + 60) * 1000)]);
   });
 
   it('iat older than the maximum age: too_old', async () => {
@@ -362,6 +383,27 @@ describe('remote JWKS', () => {
     expect(await issuesOf(await signSet(claims(), transmitter.active), { keys: remote })).toEqual(
       [],
     );
+    expect(fetches).toBe(before + 1);
+  });
+
+  it('a kid the cached JWKS lacks, within the cooldown, is unknown for now: unknown_key without an error code (answer 5xx), and verifies once the cooldown has passed', async () => {
+    const transmitter = createSigningKeySet({ active: await generateSigningKey() });
+    jwks = transmitter.jwks();
+    const cooldownMs = 200;
+    const remote = createRemoteJwks(url, { cooldownMs });
+    expect(await issuesOf(await signSet(claims(), transmitter.active), { keys: remote })).toEqual(
+      [],
+    );
+    const before = fetches;
+    await transmitter.rotate();
+    jwks = transmitter.jwks();
+    const token = await signSet(claims(), transmitter.active);
+    const [issue] = await issuesOf(token, { keys: remote });
+    expect(issue?.code).toBe('unknown_key');
+    expect(issue).not.toHaveProperty('err');
+    expect(fetches).toBe(before);
+    await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
+    expect(await issuesOf(token, { keys: remote })).toEqual([]);
     expect(fetches).toBe(before + 1);
   });
 

@@ -89,8 +89,8 @@ export interface EventReceiverOptions extends SetVerifyOptions {
  * - `refused`: the SET is wrong or cannot be applied here, for good: answer 400 with `err` and
  *   `description` (RFC 8935 §2.3), or report it in a poll's `setErrs` (RFC 8936 §2.2);
  * - `failed`: it could not be applied this time (a store or source failure, a source behind the
- *   change, the transmitter's keys unreachable): answer 5xx, or leave it unacknowledged, so that it
- *   comes again.
+ *   change, the transmitter's keys unreachable or a rotated key not fetched yet, an `iat` ahead of
+ *   this receiver's clock): answer 5xx, or leave it unacknowledged, so that it comes again.
  * @example `if (result.status === 'refused') return Response.json({ err: result.err, description: result.description }, { status: 400 });`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.3
  */
@@ -304,11 +304,14 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     token: string,
     signal: AbortSignal,
   ): Promise<ReceiveResult> {
-    const unavailable = issues.find((issue) => issue.code === 'jwks_unavailable');
-    if (unavailable !== undefined) return { status: 'failed', description: unavailable.message };
     const [first] = issues;
     if (first?.code !== 'replayed') {
+      // An issue with an err is wrong for good, and wins: retrying would not help. Issues without one
+      // (keys unreachable or not fetched yet, an iat ahead of this clock) may pass on a later
+      // delivery, so they fail for now: a 400 would make the transmitter dead-letter the SET.
       const refusal = issues.find((issue) => issue.err !== undefined);
+      if (refusal === undefined && first !== undefined)
+        return { status: 'failed', description: first.message };
       return {
         status: 'refused',
         err: refusal?.err ?? 'invalid_request',

@@ -14,7 +14,10 @@ import type { SetVerifyOptions } from './verify.js';
 /**
  * A transmitter's JWKS fetched from its `jwks_uri` and cached: a SET whose `kid` is not in the cached
  * set makes it fetch again (at most once per cooldown), so a receiver follows key rotation by itself.
- * Make one per issuer, once, and reuse it. Create it with {@link createRemoteJwks}.
+ * A SET whose key is still not found (within the cooldown, or not yet published) is `unknown_key`
+ * without an error code: a temporary failure the transmitter retries, since a transmitter publishes a
+ * rotated key as it starts signing with it. Make one per issuer, once, and reuse it. Create it with
+ * {@link createRemoteJwks}.
  * @example `const keys = createRemoteJwks('https://scim.example.com/.well-known/jwks.json');`
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  */
@@ -85,6 +88,16 @@ export function createRemoteJwks(
     }),
   );
   return handle;
+}
+
+/**
+ * Whether `keys` is a remote JWKS made by {@link createRemoteJwks}: its key set can change under the
+ * receiver, so a key it lacks now may be there at the next fetch.
+ * @example `const temporary = isRemoteJwks(options.keys); // an unknown kid: retry, not refuse`
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ */
+export function isRemoteJwks(keys: SetVerifyOptions['keys']): keys is RemoteJwks {
+  return remoteResolvers.has(keys as RemoteJwks);
 }
 
 /** The resolver of the keys a caller passed; throws when they are none of the accepted kinds. */

@@ -14,7 +14,7 @@ import type { SetClaims } from './claims.js';
 import type { JsonWebKeySet, SetSigningAlgorithm, SigningKeySet } from './keys.js';
 import { checkNumberOption, LATEST_DATE_MS, type ReplayCache } from './replay.js';
 import { SET_TYP } from './sign.js';
-import { resolverOf, type KeyResolver, type RemoteJwks } from './verify-keys.js';
+import { isRemoteJwks, resolverOf, type KeyResolver, type RemoteJwks } from './verify-keys.js';
 
 export { createRemoteJwks, type RemoteJwks } from './verify-keys.js';
 
@@ -37,14 +37,17 @@ export type SetErrorCode =
  * - `malformed`: not a compact JWS with a JSON object payload;
  * - `invalid_typ`: the header's `typ` is not `secevent+jwt` (RFC 8417 §2.3);
  * - `algorithm_not_allowed`: signed with an algorithm the options do not allow;
- * - `unknown_key`: no published key matches the header's `kid` and `alg`;
+ * - `unknown_key`: no published key matches the header's `kid` and `alg`. From a remote JWKS it
+ *   carries no error code: the transmitter may have just rotated to a key the cached JWKS lacks, and
+ *   the set is fetched again only once its cooldown has passed, so the SET is to be retried;
  * - `invalid_key`: the key cannot verify it (an RSA key under 2048 bits);
  * - `invalid_signature`: the signature does not match;
  * - `jwks_unavailable`: the issuer's JWKS could not be fetched; the fault is not the sender's;
  * - `invalid_issuer`, `invalid_audience`: `iss` or `aud` is not the expected one;
  * - `missing_claim`: `iss`, `iat` or `jti` is missing or of the wrong type;
  * - `invalid_events`: `events` is not an object of event URIs to payload objects;
- * - `issued_in_future`: `iat` is later than now plus the clock tolerance;
+ * - `issued_in_future`: `iat` is later than now plus the clock tolerance. It carries no error code:
+ *   the transmitter's clock runs ahead, and the receiver's catches up, so the SET is to be retried;
  * - `too_old`: `iat` is older than the maximum age, or `exp` has passed;
  * - `replayed`: a SET with this `iss` and `jti` was accepted before. It carries no RFC 8935 error
  *   code: answer 202, as the SET was already received, so that a transmitter whose first 202 was
@@ -69,9 +72,11 @@ export type SetVerifyIssueCode =
   | 'replayed';
 
 /**
- * One reason a SET was refused, with the RFC 8935 error code to answer with. `err` is absent for
- * `jwks_unavailable` (the receiver could not fetch keys, so it answers 5xx and the transmitter
- * retries) and for `replayed` (the SET was received before: answer 202).
+ * One reason a SET was refused, with the RFC 8935 error code to answer with. `err` is absent when a
+ * later delivery of the same SET may verify, so the receiver answers 5xx and the transmitter retries
+ * (a 400 with an `err` makes it dead-letter the SET at once): `jwks_unavailable` (the receiver could
+ * not fetch keys), `unknown_key` from a remote JWKS (a key not fetched yet) and `issued_in_future`
+ * (clocks apart). It is absent for `replayed` too (the SET was received before: answer 202).
  * @example `{ code: 'invalid_audience', err: 'invalid_audience', message: 'aud "https://a.example" is not this receiver' }`
  * @see https://www.rfc-editor.org/rfc/rfc8935#section-2.4
  */
@@ -128,7 +133,12 @@ export interface SetVerifyOptions {
    * receiver that is the only one its transmitters send to. Required: leaving it out is a TypeError.
    */
   readonly audience: string | readonly string[] | false;
-  /** The oldest `iat` accepted, in seconds before now (default 86,400: a day of retries); ≥ 0. */
+  /**
+   * The oldest `iat` accepted, in seconds before now; ≥ 0. Default 604,800 (7 days): `iat` is fixed
+   * when the transmitter queues a SET, not when it signs it, and our push deliverer retries for 72
+   * hours, so the default covers a receiver down that long with room for an operator's replay from
+   * the dead letters. The replay cache keeps each `jti` this long (plus the clock tolerance).
+   */
   readonly maxAgeSeconds?: number | undefined;
   /** Clock difference allowed between transmitter and receiver, in seconds (default 60); ≥ 0. */
   readonly clockToleranceSeconds?: number | undefined;
@@ -140,7 +150,9 @@ export interface SetVerifyOptions {
   readonly now?: (() => Date) | undefined;
 }
 
-const DEFAULT_MAX_AGE_SECONDS = 86_400;
+// A SET older than this is refused for good, so it must outlast the transmitter's retries (72 hours
+// in delivery-policy.ts, counted from queuing, when iat is set) and a replay of its dead letters.
+const DEFAULT_MAX_AGE_SECONDS = 604_800;
 const DEFAULT_TOLERANCE_SECONDS = 60;
 const DEFAULT_ALGORITHMS: readonly SetSigningAlgorithm[] = ['ES256', 'RS256'];
 
@@ -161,7 +173,7 @@ const DEFAULT_ALGORITHMS: readonly SetSigningAlgorithm[] = ['ES256', 'RS256'];
  *   const [issue] = result.issues;
  *   if (issue?.code === 'replayed') return new Response(null, { status: 202 }); // already received
  *   return issue?.err === undefined
- *     ? new Response(null, { status: 503 }) // the issuer's keys are unavailable: retry later
+ *     ? new Response(null, { status: 503 }) // may verify later: the transmitter retries
  *     : Response.json({ err: issue.err, description: issue.message }, { status: 400 });
  * }
  * try {
@@ -195,6 +207,7 @@ export async function verifySet(
     token,
     resolverOf(options.keys),
     options.algorithms ?? DEFAULT_ALGORITHMS,
+    isRemoteJwks(options.keys),
   );
   if ('issue' in verified) return { ok: false, issues: [verified.issue] };
   const claims = parseClaims(verified.payload);
@@ -283,12 +296,14 @@ function checkOptions(options: SetVerifyOptions): Checks {
 
 /**
  * Checks the signature with the key the header names. Without a `kid`, several published keys may fit
- * the algorithm: each is tried (jose hands them over with its multiple-keys error).
+ * the algorithm: each is tried (jose hands them over with its multiple-keys error). `remote` when the
+ * keys are a remote JWKS, whose missing key may be fetched later.
  */
 async function verifySignature(
   token: string,
   resolve: KeyResolver,
   algorithms: readonly SetSigningAlgorithm[],
+  remote: boolean,
 ): Promise<{ readonly payload: Uint8Array } | { readonly issue: SetVerifyIssue }> {
   const options = { algorithms: [...algorithms] };
   let lookupFailed = false;
@@ -318,7 +333,7 @@ async function verifySignature(
       }
       return { issue: issue('invalid_signature', 'The SET signature does not verify') };
     }
-    return { issue: verificationIssue(error, lookupFailed) };
+    return { issue: verificationIssue(error, lookupFailed, remote) };
   }
 }
 
@@ -337,13 +352,30 @@ function isSetTyp(typ: unknown): boolean {
   return lower === SET_TYP || lower === `application/${SET_TYP}`;
 }
 
-/** The issue a failed signature check means; `duringKeyLookup` when finding the key failed. */
-function verificationIssue(error: unknown, duringKeyLookup: boolean): SetVerifyIssue {
+/**
+ * The issue a failed signature check means; `duringKeyLookup` when finding the key failed, `remote`
+ * when the keys are a remote JWKS.
+ */
+function verificationIssue(
+  error: unknown,
+  duringKeyLookup: boolean,
+  remote: boolean,
+): SetVerifyIssue {
   const code = joseCode(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ERR_JWKS_NO_MATCHING_KEY':
-      return issue('unknown_key', 'No published key matches the SET header’s kid and alg');
+      // A transmitter publishes a rotated key as it starts signing with it, but jose fetches the set
+      // again at most once per cooldown: refused for good, SETs signed right after a rotation would
+      // be dead-lettered. Without an err the transmitter retries, and a later try fetches the set.
+      // Keys given directly do not change by waiting, so an unknown kid there is refused.
+      return remote
+        ? {
+            code: 'unknown_key',
+            message:
+              'No key of the issuer’s JWKS, as last fetched, matches the SET header’s kid and alg; it is fetched again after its cooldown',
+          }
+        : issue('unknown_key', 'No published key matches the SET header’s kid and alg');
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return issue('invalid_signature', 'The SET signature does not verify');
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
@@ -431,7 +463,8 @@ const ERR_CODES: Readonly<Record<SetVerifyIssueCode, SetErrorCode | undefined>> 
   invalid_audience: 'invalid_audience',
   missing_claim: 'invalid_request',
   invalid_events: 'invalid_request',
-  issued_in_future: 'invalid_request',
+  // The transmitter's clock runs ahead: the same SET verifies once the receiver's catches up.
+  issued_in_future: undefined,
   too_old: 'invalid_request',
   // Already received: the answer is 202, not an error (see verifySet).
   replayed: undefined,
