@@ -199,7 +199,9 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
    * refuses from then on. A replay forced knowingly out of order stays.
    */
   const supersedeReplays = (stream: StreamQueue, subject: SubjectQueue, seq: number): void => {
-    // Pending entries are in `seq` order: the older ones lead.
+    // Pending entries are in `seq` order: the older ones lead, and there are none on every
+    // delivery but one made behind a replay.
+    if (!((subject.pending[0]?.seq ?? seq) < seq)) return;
     const older = subject.pending.filter((other) => other.seq < seq && !other.forced);
     for (const replay of older) die(stream, replay, SUPERSEDED);
   };
