@@ -231,19 +231,29 @@ describe('the replica refuses what does not come from the transmitter', () => {
     expect(await onB(id)).toBe(200);
   });
 
-  it("RFC 8935 §2.4: a SET signed by another key, even under the kid of A's key, is 400 invalid_key, and nothing is applied", async () => {
+  it("RFC 8935 §2.4: a SET signed by another key under the kid of A's key is 400 invalid_key; under a kid B's copy of A's keys lacks, 503 until B may fetch them again; nothing is applied", async () => {
+    // A SET of A's own: B has just fetched A's keys, and fetches them again only after its cooldown.
+    const genuine = randomUUID();
+    const signed = await signedByA(plantedUser(a, b, genuine));
+    expect((await push(b, signed, `Bearer ${PUSH_TOKEN}`)).status).toBe(202);
     const kid = a.events?.keys.active.kid;
-    for (const forger of [await generateSigningKey(), await generateSigningKey({ kid })]) {
+    const forged = async (forger: Awaited<ReturnType<typeof generateSigningKey>>) => {
       const id = randomUUID();
-      const response = await push(
-        b,
-        await signSet(plantedUser(a, b, id), createSigningKeySet({ active: forger }).active),
-        `Bearer ${PUSH_TOKEN}`,
+      const token = await signSet(
+        plantedUser(a, b, id),
+        createSigningKeySet({ active: forger }).active,
       );
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ err: 'invalid_key' });
-      expect(await onB(id)).toBe(404);
-    }
+      return { id, response: await push(b, token, `Bearer ${PUSH_TOKEN}`) };
+    };
+    const underAsKid = await forged(await generateSigningKey({ kid }));
+    expect(underAsKid.response.status).toBe(400);
+    expect(await underAsKid.response.json()).toMatchObject({ err: 'invalid_key' });
+    expect(await onB(underAsKid.id)).toBe(404);
+    // Its kid may be a key A has just rotated to: retried, it is refused once B has fetched A's
+    // keys again and still lacks it.
+    const underNewKid = await forged(await generateSigningKey());
+    expect(underNewKid.response.status).toBe(503);
+    expect(await onB(underNewKid.id)).toBe(404);
   });
 
   it("RFC 8935 §2.4: a SET for another audience than B's origin is 400 invalid_audience", async () => {

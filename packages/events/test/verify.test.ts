@@ -407,6 +407,23 @@ describe('remote JWKS', () => {
     expect(fetches).toBe(before + 1);
   });
 
+  it('a kid missing from a JWKS just fetched is refused: unknown_key with invalid_key (answer 400), as waiting changes nothing', async () => {
+    const transmitter = createSigningKeySet({ active: await generateSigningKey() });
+    jwks = transmitter.jwks();
+    const forger = createSigningKeySet({ active: await generateSigningKey() });
+    // Its first look-up fetches the set (no cooldown yet), and the kid is not in it.
+    const fresh = createRemoteJwks(url, { cooldownMs: 60_000 });
+    const before = fetches;
+    const [issue] = await issuesOf(await signSet(claims(), forger.active), { keys: fresh });
+    expect(fetches).toBe(before + 1);
+    expect(issue).toMatchObject({ code: 'unknown_key', err: 'invalid_key' });
+    // Within the cooldown that fetch began, the same kid is unknown for now: it may be a key the
+    // transmitter rotated to since.
+    const [again] = await issuesOf(await signSet(claims(), forger.active), { keys: fresh });
+    expect(again?.code).toBe('unknown_key');
+    expect(again).not.toHaveProperty('err');
+  });
+
   it('keys that cannot be fetched: jwks_unavailable, without an error code (answer 5xx)', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

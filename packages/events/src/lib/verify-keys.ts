@@ -14,9 +14,9 @@ import type { SetVerifyOptions } from './verify.js';
 /**
  * A transmitter's JWKS fetched from its `jwks_uri` and cached: a SET whose `kid` is not in the cached
  * set makes it fetch again (at most once per cooldown), so a receiver follows key rotation by itself.
- * A SET whose key is still not found (within the cooldown, or not yet published) is `unknown_key`
- * without an error code: a temporary failure the transmitter retries, since a transmitter publishes a
- * rotated key as it starts signing with it. Make one per issuer, once, and reuse it. Create it with
+ * A SET whose key is not in the set while the cooldown holds back a fetch is `unknown_key` without an
+ * error code: a temporary failure the transmitter retries, since a transmitter publishes a rotated
+ * key as it starts signing with it. A key missing from a set just fetched is refused (`invalid_key`). Make one per issuer, once, and reuse it. Create it with
  * {@link createRemoteJwks}.
  * @example `const keys = createRemoteJwks('https://scim.example.com/.well-known/jwks.json');`
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5

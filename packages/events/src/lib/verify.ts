@@ -37,9 +37,10 @@ export type SetErrorCode =
  * - `malformed`: not a compact JWS with a JSON object payload;
  * - `invalid_typ`: the header's `typ` is not `secevent+jwt` (RFC 8417 §2.3);
  * - `algorithm_not_allowed`: signed with an algorithm the options do not allow;
- * - `unknown_key`: no published key matches the header's `kid` and `alg`. From a remote JWKS it
- *   carries no error code: the transmitter may have just rotated to a key the cached JWKS lacks, and
- *   the set is fetched again only once its cooldown has passed, so the SET is to be retried;
+ * - `unknown_key`: no published key matches the header's `kid` and `alg`. From a remote JWKS in
+ *   its cooldown it carries no error code: the transmitter may have just rotated to a key the cached
+ *   JWKS lacks, which is fetched again only once the cooldown has passed, so the SET is to be
+ *   retried. A `kid` missing from a JWKS just fetched, or from keys given directly, is refused;
  * - `invalid_key`: the key cannot verify it (an RSA key under 2048 bits);
  * - `invalid_signature`: the signature does not match;
  * - `jwks_unavailable`: the issuer's JWKS could not be fetched; the fault is not the sender's;
@@ -307,10 +308,14 @@ async function verifySignature(
 ): Promise<{ readonly payload: Uint8Array } | { readonly issue: SetVerifyIssue }> {
   const options = { algorithms: [...algorithms] };
   let lookupFailed = false;
+  let fetchHeldBack = false;
   try {
     const { payload } = await compactVerify(
       token,
       async (protectedHeader: JWSHeaderParameters, input: FlattenedJWSInput) => {
+        // Read before the look-up, which may fetch: a remote set in its cooldown looks a missing
+        // kid up in what it has, one past it fetches the set again first.
+        fetchHeldBack = remote && isCoolingDown(resolve);
         try {
           return await resolve(protectedHeader, input);
         } catch (error) {
@@ -333,8 +338,13 @@ async function verifySignature(
       }
       return { issue: issue('invalid_signature', 'The SET signature does not verify') };
     }
-    return { issue: verificationIssue(error, lookupFailed, remote) };
+    return { issue: verificationIssue(error, lookupFailed, fetchHeldBack) };
   }
+}
+
+/** Whether a remote JWKS (jose's) fetched its set within its cooldown, and so fetches no more now. */
+function isCoolingDown(resolve: KeyResolver): boolean {
+  return (resolve as { readonly coolingDown?: unknown }).coolingDown === true;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -359,7 +369,7 @@ function isSetTyp(typ: unknown): boolean {
 function verificationIssue(
   error: unknown,
   duringKeyLookup: boolean,
-  remote: boolean,
+  fetchHeldBack: boolean,
 ): SetVerifyIssue {
   const code = joseCode(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -368,8 +378,9 @@ function verificationIssue(
       // A transmitter publishes a rotated key as it starts signing with it, but jose fetches the set
       // again at most once per cooldown: refused for good, SETs signed right after a rotation would
       // be dead-lettered. Without an err the transmitter retries, and a later try fetches the set.
-      // Keys given directly do not change by waiting, so an unknown kid there is refused.
-      return remote
+      // A kid missing from a set just fetched, or from keys given directly, is refused: waiting
+      // changes nothing.
+      return fetchHeldBack
         ? {
             code: 'unknown_key',
             message:
