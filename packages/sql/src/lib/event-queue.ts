@@ -63,6 +63,9 @@ interface SetRow {
 
 /** Rows per INSERT and values per IN list, well below every database's parameter limit. */
 const CHUNK = 200;
+/** Flags of `superseded`: a newer SET of the subject was delivered; the SET was replayed by force. */
+const NEWER_DELIVERED = 1;
+const FORCED = 2;
 /** Why a replay went dead again when a newer SET of its subject was delivered (see `complete`). */
 const SUPERSEDED = 'Not replayed: a newer SET of its subject was delivered first';
 
@@ -201,16 +204,16 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
         await sql`UPDATE ${sets} SET state = 'delivered', settled_ms = ${at.getTime()} WHERE stream_id = ${streamId} AND seq = ${row.seq}`.execute(
           executor,
         );
-        // A replay of an older SET of its subject, made while this one was out and still pending:
-        // delivered now, it would reach the receiver after this one (an `activate` after the
-        // `deactivate` re-enables a leaver). It goes back to the dead letters, as retry would now
-        // refuse it; a replay forced knowingly out of order (superseded = 2) stays.
-        await sql`UPDATE ${sets} SET state = 'dead', superseded = 1, last_error = ${SUPERSEDED}, settled_ms = ${at.getTime()} WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state = 'pending' AND superseded <> 2`.execute(
+        // `superseded` holds two flags: NEWER_DELIVERED, a newer SET of its subject was delivered
+        // (retry then refuses it), and FORCED, replayed with force (delivered whatever the order).
+        // A flag on them rather than a look at the delivered SETs, which prune may have deleted.
+        // A replay of an older SET still pending, made while this one was out, would now reach the
+        // receiver after it (an `activate` after the `deactivate` re-enables a leaver): back to the
+        // dead letters, unless forced.
+        await sql`UPDATE ${sets} SET state = 'dead', last_error = ${SUPERSEDED}, settled_ms = ${at.getTime()} WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state = 'pending' AND (superseded & ${sql.lit(FORCED)}) = 0`.execute(
           executor,
         );
-        // Its subject's older SETs not delivered may no longer be replayed in order: a flag on them
-        // rather than a look at the delivered SETs, which prune may have deleted by then.
-        await sql`UPDATE ${sets} SET superseded = 1 WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state <> 'delivered' AND superseded = 0`.execute(
+        await sql`UPDATE ${sets} SET superseded = superseded | ${sql.lit(NEWER_DELIVERED)} WHERE stream_id = ${streamId} AND subject = ${row.subject} AND seq < ${row.seq} AND state <> 'delivered' AND (superseded & ${sql.lit(NEWER_DELIVERED)}) = 0`.execute(
           executor,
         );
       });
@@ -240,7 +243,8 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
         ).rows[0];
         if (row === undefined) return false;
         // A newer SET of the subject reached the receiver: replaying this one would undo it there.
-        if (toNumber(row.superseded) !== 0 && options.force !== true) return false;
+        const flags = toNumber(row.superseded);
+        if ((flags & NEWER_DELIVERED) !== 0 && options.force !== true) return false;
         // Back at its place it heads its subject again, but not while a newer SET of the subject is
         // out for delivery: due when that lease (or retry wait) ends. Locking those rows makes a
         // claim running now either finish first (its lease is read here) or skip them.
@@ -253,8 +257,9 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
         for (const other of pending.rows) due = Math.max(due, toNumber(other.next_attempt_ms));
         // A replay gets the whole attempt budget again; `last_error` stays, so the log still says
         // why it died.
-        // Forced, it is marked so that a newer SET delivered meanwhile leaves it pending.
-        const superseded = options.force === true ? 2 : toNumber(row.superseded);
+        // Forced, it is marked so that a newer SET delivered meanwhile leaves it pending; not forced,
+        // an earlier force no longer holds.
+        const superseded = options.force === true ? flags | FORCED : flags & ~FORCED;
         await sql`UPDATE ${sets} SET state = 'pending', attempts = 0, next_attempt_ms = ${due}, settled_ms = NULL, superseded = ${superseded} WHERE stream_id = ${streamId} AND seq = ${row.seq}`.execute(
           executor,
         );
