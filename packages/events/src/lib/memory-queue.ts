@@ -179,9 +179,13 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
   };
 
   /** Makes a pending entry dead, keeping at most `maxDead` dead entries. */
-  const die = (stream: StreamQueue, entry: Entry, lastError: string): void => {
+  const die = (
+    stream: StreamQueue,
+    entry: Entry,
+    failure: { readonly lastError: string; readonly attempts?: number },
+  ): void => {
     removePending(stream, entry);
-    update(entry, { state: 'dead', lastError });
+    update(entry, { state: 'dead', ...failure });
     subjectOf(stream, entry.subject).dead += 1;
     stream.dead.add(entry);
     trim(stream.dead, maxDead, (oldest) => {
@@ -203,7 +207,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
     // delivery but one made behind a replay.
     if (!((subject.pending[0]?.seq ?? seq) < seq)) return;
     const older = subject.pending.filter((other) => other.seq < seq && !other.forced);
-    for (const replay of older) die(stream, replay, SUPERSEDED);
+    for (const replay of older) die(stream, replay, { lastError: SUPERSEDED });
   };
 
   /** The pending entry with this jti, or undefined when the SET is unknown or no longer pending. */
@@ -305,8 +309,7 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         if (entry === undefined || stream === undefined) return;
         const attempts = entry.attempts + 1;
         if (retryAt === undefined) {
-          entry.attempts = attempts;
-          die(stream, entry, error);
+          die(stream, entry, { attempts, lastError: error });
           return;
         }
         update(entry, { attempts, lastError: error, nextAttemptAt: formatDateTime(retryAt) });

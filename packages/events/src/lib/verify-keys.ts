@@ -90,16 +90,6 @@ export function createRemoteJwks(
   return handle;
 }
 
-/**
- * Whether `keys` is a remote JWKS made by {@link createRemoteJwks}: its key set can change under the
- * receiver, so a key it lacks now may be there at the next fetch.
- * @example `const temporary = isRemoteJwks(options.keys); // an unknown kid: retry, not refuse`
- * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
- */
-export function isRemoteJwks(keys: SetVerifyOptions['keys']): keys is RemoteJwks {
-  return remoteResolvers.has(keys as RemoteJwks);
-}
-
 /** The resolver of the keys a caller passed; throws when they are none of the accepted kinds. */
 export function resolverOf(keys: SetVerifyOptions['keys']): KeyResolver {
   const remote = remoteResolvers.get(keys as RemoteJwks);

@@ -14,7 +14,7 @@ import type { SetClaims } from './claims.js';
 import type { JsonWebKeySet, SetSigningAlgorithm, SigningKeySet } from './keys.js';
 import { checkNumberOption, LATEST_DATE_MS, type ReplayCache } from './replay.js';
 import { SET_TYP } from './sign.js';
-import { isRemoteJwks, resolverOf, type KeyResolver, type RemoteJwks } from './verify-keys.js';
+import { resolverOf, type KeyResolver, type RemoteJwks } from './verify-keys.js';
 
 export { createRemoteJwks, type RemoteJwks } from './verify-keys.js';
 
@@ -208,7 +208,6 @@ export async function verifySet(
     token,
     resolverOf(options.keys),
     options.algorithms ?? DEFAULT_ALGORITHMS,
-    isRemoteJwks(options.keys),
   );
   if ('issue' in verified) return { ok: false, issues: [verified.issue] };
   const claims = parseClaims(verified.payload);
@@ -297,14 +296,12 @@ function checkOptions(options: SetVerifyOptions): Checks {
 
 /**
  * Checks the signature with the key the header names. Without a `kid`, several published keys may fit
- * the algorithm: each is tried (jose hands them over with its multiple-keys error). `remote` when the
- * keys are a remote JWKS, whose missing key may be fetched later.
+ * the algorithm: each is tried (jose hands them over with its multiple-keys error).
  */
 async function verifySignature(
   token: string,
   resolve: KeyResolver,
   algorithms: readonly SetSigningAlgorithm[],
-  remote: boolean,
 ): Promise<{ readonly payload: Uint8Array } | { readonly issue: SetVerifyIssue }> {
   const options = { algorithms: [...algorithms] };
   let lookupFailed = false;
@@ -315,7 +312,7 @@ async function verifySignature(
       async (protectedHeader: JWSHeaderParameters, input: FlattenedJWSInput) => {
         // Read before the look-up, which may fetch: a remote set in its cooldown looks a missing
         // kid up in what it has, one past it fetches the set again first.
-        fetchHeldBack = remote && isCoolingDown(resolve);
+        fetchHeldBack = isCoolingDown(resolve);
         try {
           return await resolve(protectedHeader, input);
         } catch (error) {
@@ -342,7 +339,10 @@ async function verifySignature(
   }
 }
 
-/** Whether a remote JWKS (jose's) fetched its set within its cooldown, and so fetches no more now. */
+/**
+ * Whether the keys are a remote JWKS (jose's) that fetched its set within its cooldown, and so
+ * fetches no more now; keys given directly have no cooldown, and waiting never changes them.
+ */
 function isCoolingDown(resolve: KeyResolver): boolean {
   return (resolve as { readonly coolingDown?: unknown }).coolingDown === true;
 }
@@ -363,8 +363,8 @@ function isSetTyp(typ: unknown): boolean {
 }
 
 /**
- * The issue a failed signature check means; `duringKeyLookup` when finding the key failed, `remote`
- * when the keys are a remote JWKS.
+ * The issue a failed signature check means; `duringKeyLookup` when finding the key failed,
+ * `fetchHeldBack` when a remote JWKS's cooldown kept it from fetching the set for a missing kid.
  */
 function verificationIssue(
   error: unknown,
