@@ -179,7 +179,16 @@ describe('common claims', () => {
   it('toe is the time the change committed (RFC 8417 §2.2)', async () => {
     const { call } = scimServer();
     const record = recordOf((await call('POST', '/Users', bj)).records, 'created');
-    expect(only(claimsOf(record)).toe).toBe(Math.floor(Date.parse(record.occurredAt) / 1000));
+    expect(only(claimsOf(record)).toe).toBe(Date.parse(record.occurredAt) / 1000);
+  });
+
+  it('toe keeps the milliseconds as a fraction (a NumericDate may have one, RFC 7519 §2), so a receiver can order two changes of one second', async () => {
+    const { call } = scimServer();
+    const record = recordOf((await call('POST', '/Users', bj)).records, 'created');
+    const toe = only(claimsOf({ ...record, occurredAt: '2026-12-03T10:00:00.250Z' })).toe;
+    expect(toe).toBe(Date.parse('2026-12-03T10:00:00.000Z') / 1000 + 0.25);
+    // Read back as a receiver does: to the millisecond.
+    expect(Math.round((toe ?? 0) * 1000)).toBe(Date.parse('2026-12-03T10:00:00.250Z'));
   });
 
   it('a record of a resource type the options do not list is an issue, not a throw', async () => {

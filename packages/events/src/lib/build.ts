@@ -114,9 +114,9 @@ export type SetBuildResult =
 /**
  * Builds the claims of the SETs that tell of one lifecycle record (RFC 9967 §2), ready for
  * {@link signSet}. `txn` is the record's `changeId` (its `id` for records made before that field
- * existed): the same for every record of one write and whenever a record is built again. `jti` is
- * new for every SET. The subject is the top-level `sub_id` `{ format: 'scim', uri, externalId }`,
- * never `sub`.
+ * existed): the same for every record of one write and whenever a record is built again. `toe` is
+ * the record's `occurredAt` in seconds, with its milliseconds as a fraction. `jti` is new for every
+ * SET. The subject is the top-level `sub_id` `{ format: 'scim', uri, externalId }`, never `sub`.
  *
  * - `created` → `prov:create:full` (`data`: the resource as a response shows it) or
  *   `prov:create:notice` (`attributes`: the paths it holds), with `version`.
@@ -197,7 +197,9 @@ function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf 
   const occurred = parseDateTime(event.occurredAt) ?? Date.parse(event.occurredAt);
   const { audience } = options;
   const txn = event.changeId ?? event.id;
-  const toe = Number.isFinite(occurred) ? Math.floor(occurred / 1000) : undefined;
+  // To the millisecond, as a fraction (a NumericDate may have one, RFC 7519 §2): a receiver orders
+  // two changes of one second by it, and tells a source that does not show a change yet.
+  const toe = Number.isFinite(occurred) ? occurred / 1000 : undefined;
   // Literals rather than spreads: every write builds these, and each keeps the claims' order.
   return (subject, events) => {
     // The system clock without a Date object: each write builds a few SETs.

@@ -3,7 +3,9 @@
 // deleted subject stays deleted (ids are never reassigned, RFC 7643 §3.1); a change that certainly
 // happened before the one the copy reflects is stale. Otherwise the copy is refreshed from the source
 // when there is one (notice events need it, RFC 9967 §2.4.1), or written from the SET's data: the
-// final representation of a create or put, the PatchOp of a patch applied by @scim/patch.
+// final representation of a create or put, the PatchOp of a patch applied by @scim/patch. A source
+// that does not show the change yet (a read replica) fails it for now, and one that answers 404
+// leaves the SET's own data, if any, to be written.
 import { isJsonObject, isScimError, type ScimResource, type ScimResourceType } from '@scim/core';
 import { safeApplyPatch } from '@scim/patch';
 import type { ScimStore, StoreContext } from '@scim/server';
@@ -156,11 +158,7 @@ class Run {
     };
   }
 
-  /**
-   * Reads the resource from the source and keeps what it answers. A source that no longer has it
-   * is no delete: the transmitter's own delete of the subject follows this SET, in order, and a 404
-   * from a source that lags or is misconfigured must not delete the copy, nor the subject for good.
-   */
+  /** Reads the resource from the source and keeps what it answers. */
   async refresh(source: ResourceSource): Promise<Outcome> {
     const { change } = this;
     let answer: SourceResult;
@@ -174,13 +172,7 @@ class Run {
     } catch (error) {
       return done({ status: 'failed', description: 'The source failed', cause: error });
     }
-    if (answer.status === 'gone')
-      return done(
-        skipped(
-          'stale',
-          `The source has no ${change.uri}: change ${change.txn} is not applied, and the copy stays until the transmitter's delete`,
-        ),
-      );
+    if (answer.status === 'gone') return this.gone();
     if (answer.status !== 'found')
       return done({ status: 'failed', description: `${change.uri}: ${answer.description}` });
     const stored = this.toStored(answer.resource);
@@ -204,6 +196,34 @@ class Run {
     };
   }
 
+  /**
+   * The source has no such resource (404): it is behind the change (a read replica that does not
+   * show the create yet), or ahead of it (deleted since: the transmitter's delete follows this SET,
+   * in order). Neither deletes the copy, nor the subject for good: a source that lags or is
+   * misconfigured must not wipe the replica. What the SET itself tells is applied, as without a
+   * source (right in both cases, since the delete, if any, comes next): the representation of a
+   * create or put, the PatchOp of a patch, and `active` of an activation or deactivation, so that a
+   * lagging source loses no create and no deactivation. A notice of nothing else is skipped:
+   * failing it would hold the subject's delete behind it for as long as the transmitter retries,
+   * and the subject's next change, read from the source, brings the copy.
+   */
+  async gone(): Promise<Outcome> {
+    const { change } = this;
+    const { data, active } = change;
+    if (data !== undefined && change.kind !== 'patch') return this.write(data);
+    const current = await this.current();
+    if (current !== undefined && data !== undefined) return this.patch(data, current);
+    // A notice's version names attributes this copy does not have: the copy keeps its own.
+    if (current !== undefined && active !== undefined)
+      return this.activate(active, current, change.notice);
+    return done(
+      skipped(
+        'stale',
+        `The source has no ${change.uri}: change ${change.txn} is not applied, and the copy stays until the transmitter's delete`,
+      ),
+    );
+  }
+
   /** Writes the final representation a create or put carries (RFC 9967 §2.4.1, §2.4.3). */
   async write(data: Json): Promise<Outcome> {
     const { change } = this;
@@ -219,10 +239,10 @@ class Run {
     };
   }
 
-  /** Applies the PatchOp a patch carries (RFC 9967 §2.4.2) to the copy. */
-  async patch(data: Json): Promise<Outcome> {
+  /** Applies the PatchOp a patch carries (RFC 9967 §2.4.2) to the copy (read unless given). */
+  async patch(data: Json, copy?: ScimResource): Promise<Outcome> {
     const { change } = this;
-    const current = await this.current();
+    const current = copy ?? (await this.current());
     if (current === undefined) return done(noCopy(change));
     if (change.until < lastModified(current))
       return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));
@@ -251,22 +271,29 @@ class Run {
     return outcome;
   }
 
-  /** A lone `prov:activate` or `prov:deactivate` (RFC 9967 §2.4.5, §2.4.6): `active` follows it. */
-  async activate(active: boolean): Promise<Outcome> {
+  /**
+   * A `prov:activate` or `prov:deactivate` applied by itself (RFC 9967 §2.4.5, §2.4.6): `active`
+   * follows it. The copy is read unless given.
+   */
+  async activate(active: boolean, copy?: ScimResource, keepVersion = false): Promise<Outcome> {
     const { change } = this;
-    const current = await this.current();
+    const current = copy ?? (await this.current());
     if (current === undefined) return done(noCopy(change));
     // As for a patch: a copy changed after this SET's time holds a later change. Without it, a
     // receiver that lost its state would let a late `activate` re-enable a deactivated leaver.
     if (change.until < lastModified(current))
       return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));
-    return this.replaceCopy(current, { ...current, active });
+    return this.replaceCopy(current, { ...current, active }, keepVersion);
   }
 
-  /** Replaces the copy with a changed one, stamped with the SET's version and time. */
-  async replaceCopy(current: ScimResource, changed: ScimResource): Promise<Outcome> {
+  /** Replaces the copy with a changed one, stamped with the SET's version (unless kept) and time. */
+  async replaceCopy(
+    current: ScimResource,
+    changed: ScimResource,
+    keepVersion = false,
+  ): Promise<Outcome> {
     const { change } = this;
-    const version = change.version ?? versionOf(current);
+    const version = (keepVersion ? undefined : change.version) ?? versionOf(current);
     // A PatchOp carries no lastModified: the change happened no earlier than its toe.
     const at = Math.max(lastModified(current), change.since);
     const meta: Json = { ...(isJsonObject(current.meta) ? current.meta : {}) };
@@ -350,14 +377,31 @@ class Run {
 
 /**
  * Whether the source's representation certainly precedes the change a SET tells (a read replica
- * behind the transmitter): it is not at the change's version, and was last modified before the
- * change can have happened. Without a version the time alone is no proof: the transmitter stamps
- * the resource a moment before it records the change, which may fall in the second before.
+ * behind the transmitter), for one of two reasons:
+ * - it shows `active` against the SET's `prov:deactivate` (true) or `prov:activate` (false, RFC
+ *   9967 §2.4.5, §2.4.6), and was not modified after the change can have happened, so that a
+ *   deactivation is never acknowledged while the copy stays active, even at the change's version.
+ *   A source modified later shows a later change (the user activated again), so a user deactivated
+ *   and activated again is not retried for ever: only two changes of one instant (a millisecond
+ *   with a `toe` to the millisecond, a second without) wait until the transmitter stops retrying
+ *   and sends the next SET;
+ * - it is not at the change's version, and was last modified before the change can have happened.
+ *   Without a version the time alone is no proof: the transmitter stamps the resource a moment
+ *   before it records the change, which may fall in the second before.
  */
 function isBehind(stored: ScimResource, change: ReceivedChange): boolean {
-  if (change.version === undefined || versionOf(stored) === change.version) return false;
   const at = lastModified(stored);
+  if (opposes(stored.active, change.active) && !(at > change.until)) return true;
+  if (change.version === undefined || versionOf(stored) === change.version) return false;
   return at !== UNKNOWN && at < change.since;
+}
+
+/**
+ * Whether a representation's `active` is against what a SET tells: `true` after a deactivation,
+ * `false` after an activation. A resource without `active` (a group) is against neither.
+ */
+function opposes(active: unknown, told: boolean | undefined): boolean {
+  return told === undefined ? false : active === !told;
 }
 
 /** No time known: older than any. */

@@ -187,9 +187,9 @@ export function subjectUri(resourceType: ScimResourceType, id: string): string {
 
 /**
  * When the change happened: the representation's `meta.lastModified` when it carries one (exact to
- * the millisecond), else `toe`. A `toe` with a fraction (a NumericDate may have one, RFC 7519 §2) is
- * taken as exact to the millisecond; a whole one as anywhere in that second, since most
- * transmitters drop the fraction.
+ * the millisecond), else `toe`. A `toe` with a fraction (a NumericDate may have one, RFC 7519 §2;
+ * this package's transmitter sends its milliseconds so) is taken as exact to the millisecond; a
+ * whole one as anywhere in that second, since many transmitters drop the fraction.
  */
 function timeOf(claims: SetClaims, data: Json | undefined): { since: number; until: number } {
   const meta = data?.meta;

@@ -20,8 +20,8 @@ export interface SourceRequest {
 
 /**
  * A resource as the source has it now: `found` with its representation (as a GET returns it),
- * `gone` when it no longer exists (404), or `unavailable` when it could not be read this time, so
- * the SET is retried later.
+ * `gone` when it does not exist (404: deleted, or not there yet on a read replica), or
+ * `unavailable` when it could not be read this time, so the SET is retried later.
  * @example `{ status: 'found', resource: { schemas: [USER_SCHEMA_URN], id: '2819c223', userName: 'bjensen', meta } }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.4.1
  */

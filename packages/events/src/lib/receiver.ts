@@ -83,7 +83,7 @@ export interface EventReceiverOptions extends SetVerifyOptions {
  * What became of one SET, as data:
  * - `applied`: written (`action` create, replace or delete; `from` the SET's data or the source);
  * - `skipped`: nothing to write: a `duplicate` (received or applied before), `stale` (a later change
- *   of the subject is already applied, or the source no longer has the resource: its delete
+ *   of the subject is already applied, or a notice the source answers 404 for: its delete
  *   follows), `deleted` (the subject was deleted, and ids are never reassigned), or
  *   `not_applicable` (an event about the stream, or a subject leaving the feed);
  * - `refused`: the SET is wrong or cannot be applied here, for good: answer 400 with `err` and
@@ -146,10 +146,13 @@ const NEVER = new AbortController().signal;
  * `sub_id`, a resource type not kept here are refused as `invalid_request`), and applied under its
  * subject's state: a change seen before (same `txn` and events) is skipped, a subject once deleted
  * stays deleted, and a change that certainly happened before the one applied (by `toe`, or the
- * data's `meta.lastModified`) never overwrites it; within one second the transmitter's order is
- * trusted (it delivers a subject's SETs in order). With a `source`, a change is applied by reading
- * the resource: a source behind the change (not at its `version`, last modified before it) fails
- * for now, and one that answers 404 skips it, since the transmitter's delete follows; without a
+ * data's `meta.lastModified`) never overwrites it; within one `toe` instant (a millisecond) the
+ * transmitter's order is trusted (it delivers a subject's SETs in order). With a `source`, a change
+ * is applied by reading the resource: a source behind the change (not at its `version`, last
+ * modified before it, or still showing `active` the other way than a (de)activation says) fails for
+ * now; a source that answers 404 (a read replica not there yet, or a delete since) never deletes
+ * the copy: what the SET carries is written as without a source, and a notice with nothing to
+ * write is skipped, since the transmitter's delete follows in order; without a
  * source, `create:full` and `put:full` data is written as it is, `patch:full` data is applied to the
  * copy with `@scim/patch`, and notice events are refused. What a server derives on reads or never
  * returns (a password, a user's `groups`, by the schema's `mutability` and `returned`) is never
