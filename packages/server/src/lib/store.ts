@@ -154,8 +154,10 @@ export interface ScimStore {
    * rows inserts and deletes rows. Adding a member already there and removing one that is not are
    * no-ops, so concurrent member changes never conflict; `expectedVersion` is set only when the
    * client sent If-Match. When anything changed, the group takes `change.meta`'s version and
-   * lastModified. Resolves undefined when the group does not exist. Optional: without it the server
-   * reads the group, edits `members` and calls {@link ScimStore.replace}.
+   * lastModified, or, when its stored lastModified is not earlier than that (another instance's
+   * clock is ahead of this one's), its stored lastModified plus 1 ms, so it never goes back; the
+   * result's `meta` says which. Resolves undefined when the group does not exist. Optional: without
+   * it the server reads the group, edits `members` and calls {@link ScimStore.replace}.
    * @example `await groups.modifyMembers('g1', { add: [{ value: 'u1', type: 'User' }], remove: [], meta }, context)`
    */
   modifyMembers?(
@@ -213,7 +215,10 @@ export interface MembershipChange {
    * `add` and `remove` of a change, so their order does not matter.
    */
   readonly remove: readonly string[];
-  /** What the group's `meta` becomes if anything changed. */
+  /**
+   * What the group's `meta` becomes if anything changed; `lastModified` is the server's now, which
+   * the store moves to 1 ms after the stored one when that is not earlier.
+   */
   readonly meta: { readonly version: string | undefined; readonly lastModified: string };
 }
 

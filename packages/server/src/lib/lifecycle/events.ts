@@ -26,6 +26,8 @@ export interface WriteFacts {
   readonly membersRemoved?: readonly string[];
   /** The version the write gave the resource, when `next` does not tell it (a member-row change). */
   readonly version?: string;
+  /** The lastModified the write gave the resource, when `next` does not tell it (a member-row change). */
+  readonly lastModified?: string;
 }
 
 /**

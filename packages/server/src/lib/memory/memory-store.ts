@@ -38,6 +38,7 @@ import type {
   StoreQueryResult,
 } from '../store.js';
 import { copyWith } from '../copy.js';
+import { nextLastModified } from '../last-modified.js';
 
 /**
  * The in-memory reference store; `size` and `clear` help tests and examples. It keeps group members
@@ -371,10 +372,11 @@ export function gatedMemoryStore(
 
 /**
  * Applies adds then removes to one group's members, touching only the members named; when anything
- * changed the group takes the change's meta. Records its undo step in `journal`. `added` and
- * `removed` carry the values as stored, not as the client spelled them (members are keyed by the
- * folded value). The server never sends one member key in both lists, so the order (adds first) is
- * never seen; were it sent, the member would end up removed.
+ * changed the group takes the change's meta, its lastModified at least 1 ms after the stored one.
+ * Records its undo step in `journal`. `added` and `removed` carry the values as stored, not as the
+ * client spelled them (members are keyed by the folded value). The server never sends one member key
+ * in both lists, so the order (adds first) is never seen; were it sent, the member would end up
+ * removed.
  */
 function changeMembers(
   tenant: Tenant,
@@ -414,7 +416,10 @@ function changeMembers(
     return { added, removed, meta: existing.meta ?? {} };
   if (fresh) index.lists.set(id, list);
   if (list.size === 0) index.lists.delete(id);
-  const meta: ScimMeta = copyWith(existing.meta ?? {}, { lastModified: change.meta.lastModified });
+  const meta: ScimMeta = copyWith(existing.meta ?? {}, {
+    // Never back in time, whichever instance's clock wrote the group before.
+    lastModified: nextLastModified(change.meta.lastModified, existing.meta?.lastModified),
+  });
   if (change.meta.version === undefined) delete meta.version;
   else meta.version = change.meta.version;
   tenant.byId.set(id, copyWith(existing, { meta }));

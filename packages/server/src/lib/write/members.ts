@@ -6,6 +6,7 @@ import {
   ScimError,
   formatDateTime,
   type AttributeDefinition,
+  type ScimMeta,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
@@ -226,7 +227,7 @@ export async function applyMembershipPatch(
     next: undefined,
     membersAdded: result.added,
     membersRemoved: result.removed,
-    ...(result.meta.version === undefined ? {} : { version: result.meta.version }),
+    ...writtenMeta(result.meta.version, result.meta.lastModified),
   });
   return { version: result.meta.version };
 }
@@ -254,7 +255,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
         storeContext(scope, groupType, { expectedVersion: undefined }),
       );
       if (result !== undefined && result.removed.length > 0)
-        await cascaded(scope, groupType, row.group, result.removed, result.meta.version);
+        await cascaded(scope, groupType, row.group, result.removed, result.meta);
     }
     return;
   }
@@ -272,12 +273,12 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
       const next: ScimResource = copyWith(current, { members });
       if (members.length === 0) delete next.members;
       beforeWrite(scope);
-      const stamped = stamp(scope, groupType, next, current.meta?.created);
+      const stamped = stamp(scope, groupType, next, current);
       await store.replace(
         stamped,
         storeContext(scope, groupType, { expectedVersion: current.meta?.version }),
       );
-      await cascaded(scope, groupType, current.id as string, [id], stamped.meta?.version);
+      await cascaded(scope, groupType, current.id as string, [id], stamped.meta);
     });
   }
 }
@@ -287,7 +288,7 @@ function cascaded(
   groupType: ScimResourceType,
   group: string,
   removed: readonly string[],
-  version: string | undefined,
+  meta: ScimMeta | undefined,
 ): Promise<void> {
   return record(scope, {
     operation: 'cascade',
@@ -296,6 +297,17 @@ function cascaded(
     previous: undefined,
     next: undefined,
     membersRemoved: removed,
-    ...(version === undefined ? {} : { version }),
+    ...writtenMeta(meta?.version, meta?.lastModified),
   });
+}
+
+/** The version and lastModified a member-row write gave the group, for its events. */
+function writtenMeta(
+  version: string | undefined,
+  lastModified: string | undefined,
+): { version?: string; lastModified?: string } {
+  return {
+    ...(version === undefined ? {} : { version }),
+    ...(lastModified === undefined ? {} : { lastModified }),
+  };
 }

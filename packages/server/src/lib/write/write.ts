@@ -16,6 +16,7 @@ import { resolveMembers } from './members.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { recordEvents } from './transaction.js';
 import { copyWith } from '../copy.js';
+import { nextLastModified, notBefore } from '../last-modified.js';
 
 type Json = Record<string, unknown>;
 
@@ -46,7 +47,7 @@ export async function commitWrite(scope: Scope, write: PendingWrite): Promise<Sc
   let resource = await resolveMembers(scope, write.resource, previous);
   resource = await resolveManager(scope, resourceType, resource);
   resource = await hashNewPassword(scope, resource, previous);
-  resource = stamp(scope, resourceType, resource, previous?.meta?.created);
+  resource = stamp(scope, resourceType, resource, previous);
   beforeWrite(scope);
   const store = engine.storeFor(resourceType);
   const context = storeContext(scope, resourceType);
@@ -77,25 +78,41 @@ function eventsFor(scope: Scope, facts: WriteFacts): LifecycleEvent[] {
   return eventsOf(facts, {
     tenant: scope.tenant,
     principal: scope.principal,
-    occurredAt: formatDateTime(scope.engine.now()),
+    occurredAt: occurredAt(scope, facts),
     requestId: scope.requestId,
     newId: randomUuid,
     ...(scope.txn === undefined ? {} : { changeId: scope.txn }),
   });
 }
 
-/** Sets meta (created, lastModified, location, a new version) on a resource about to be stored. */
+/**
+ * When a write happened: now, but never before the `lastModified` it gave the resource, nor, for a
+ * delete, before the resource's last change, so an event's time (an RFC 9967 SET's `toe`) never
+ * precedes the change it tells of when this instance's clock is behind another's.
+ */
+function occurredAt(scope: Scope, facts: WriteFacts): string {
+  const now = formatDateTime(scope.engine.now());
+  const written = facts.next?.meta?.lastModified ?? facts.lastModified;
+  if (written !== undefined) return notBefore(now, written);
+  return nextLastModified(now, facts.previous?.meta?.lastModified);
+}
+
+/**
+ * Sets meta (created, lastModified, location, a new version) on a resource about to be stored over
+ * `previous` (undefined for a create): `created` is kept, and `lastModified` is now or, when this
+ * instance's clock is behind the one that wrote `previous`, 1 ms after it, so it never goes back.
+ */
 export function stamp(
   scope: Scope,
   resourceType: ScimResourceType,
   resource: ScimResource,
-  created: string | undefined,
+  previous: ScimResource | undefined,
 ): ScimResource {
   const now = formatDateTime(scope.engine.now());
   const meta = createMeta({
     resourceType: resourceType.name,
-    created: created ?? now,
-    lastModified: now,
+    created: previous?.meta?.created ?? now,
+    lastModified: nextLastModified(now, previous?.meta?.lastModified),
     location: locationOf(scope, resourceType, resource.id as string),
     version: scope.engine.newVersion(),
   });
