@@ -52,7 +52,8 @@ export interface Deliverer {
    * event of their resource, and after each one delivered the next of the same resource, in order.
    * One held back behind an earlier event still pending (failed, or another writer's not yet
    * delivered) is left to the poller, which takes it once its writer's lease (`leaseMs`) has ended
-   * and the events before it are delivered or dead.
+   * and the events before it are delivered or dead. Called once `close()` has begun, it claims
+   * nothing: the events stay pending in the outbox, for the next process to deliver.
    */
   deliverNow(events: readonly LifecycleEvent[]): Promise<void>;
   /**
@@ -62,7 +63,11 @@ export interface Deliverer {
   deliverDue(): Promise<number>;
   /** Starts polling (unref'd timer, so it never keeps a process alive) and drains once at once. */
   start(): void;
-  /** Stops polling and waits for deliveries in flight; later `deliverDue()` calls claim nothing. */
+  /**
+   * Stops polling and waits for deliveries in flight (each `deliverNow` called before it, all its
+   * events); later `deliverDue()` and `deliverNow()` calls claim nothing, so the events they would
+   * have delivered stay pending in the outbox.
+   */
   close(): Promise<void>;
 }
 
@@ -252,6 +257,10 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
 
   return {
     deliverNow(events) {
+      // Closing or closed: nothing new starts. The events stay in the outbox, leased to their writer
+      // until the lease ends, then due for whichever process polls next (the outbox is the durable
+      // part). A call made before close() is in flight, and close() waits for all of it.
+      if (closed) return Promise.resolve();
       // Deliveries this process started for the same resources go first: their events come
       // before these, and a claim made while they run would find these held back behind them.
       const keys = new Set(events.map(resourceKey));
