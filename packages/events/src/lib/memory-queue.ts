@@ -300,6 +300,8 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
           const oldest = stream.delivered.shift();
           if (oldest !== undefined) forget(stream, oldest);
         }
+        // Its subject's next SET may go now: a long poll waiting on the stream looks again.
+        wake(streamId);
       }),
 
     fail: (streamId, jti, { error, retryAt }) =>
@@ -308,12 +310,13 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
         const stream = streams.get(streamId);
         if (entry === undefined || stream === undefined) return;
         const attempts = entry.attempts + 1;
-        if (retryAt === undefined) {
-          die(stream, entry, { attempts, lastError: error });
-          return;
+        if (retryAt === undefined) die(stream, entry, { attempts, lastError: error });
+        else {
+          update(entry, { attempts, lastError: error, nextAttemptAt: formatDateTime(retryAt) });
+          entry.dueAt = retryAt.getTime();
         }
-        update(entry, { attempts, lastError: error, nextAttemptAt: formatDateTime(retryAt) });
-        entry.dueAt = retryAt.getTime();
+        // Due again, or dead and out of its subject's way: a long poll waiting looks again.
+        wake(streamId);
       }),
 
     retry: (streamId, jti, retryOptions = {}) =>

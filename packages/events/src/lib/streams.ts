@@ -229,8 +229,9 @@ export interface SetQueue {
    */
   removeStream(streamId: string): Promise<void>;
   /**
-   * Resolves when SETs may have been queued for the stream, or when `signal` aborts: a hint for long
-   * polling. A queue shared by several processes may only see its own process's enqueues; callers
+   * Resolves when a SET of the stream may have become due (one queued or replayed, or one completed
+   * or failed, which frees its subject's next SET), or when `signal` aborts: a hint for long
+   * polling. A queue shared by several processes may only see its own process's changes; callers
    * also look again on a timer.
    */
   changed(streamId: string, signal: AbortSignal): Promise<void>;

@@ -217,6 +217,8 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
           executor,
         );
       });
+      // Its subject's next SET may go now: a long poll of this process waiting looks again.
+      wake(streamId);
     },
 
     async fail(streamId, jti, { error, retryAt }) {
@@ -228,6 +230,8 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
           ? sql`UPDATE ${sets} SET attempts = attempts + 1, last_error = ${message}, state = 'dead', settled_ms = ${scope.now().getTime()} WHERE stream_id = ${streamId} AND jti = ${jti} AND state = 'pending'`
           : sql`UPDATE ${sets} SET attempts = attempts + 1, last_error = ${message}, next_attempt_ms = ${retryAt.getTime()} WHERE stream_id = ${streamId} AND jti = ${jti} AND state = 'pending'`
       ).execute(scope.db);
+      // Due again, or dead and out of its subject's way: a long poll of this process looks again.
+      wake(streamId);
     },
 
     async retry(streamId, jti, options = {}) {
