@@ -2,7 +2,9 @@
 // in the order they were added, and "which groups list this user" is one indexed query.
 import {
   attributeValueKey,
+  formatDateTime,
   isJsonObject,
+  parseDateTime,
   ScimError,
   type ScimMeta,
   type ScimResource,
@@ -261,9 +263,11 @@ export function modifyMembers(
       await sql`DELETE FROM ${table} WHERE tenant = ${tenant} AND resource_type = ${resourceType} AND group_id = ${id} AND member_key IN (${sql.join(gone.slice(start, start + BATCH))})`.execute(
         executor,
       );
+    const previous = document.meta as ScimMeta | undefined;
     const meta: ScimMeta = {
-      ...(document.meta as ScimMeta | undefined),
-      lastModified: change.meta.lastModified,
+      ...previous,
+      // Never back in time, whichever instance's clock wrote the group before.
+      lastModified: laterThan(change.meta.lastModified, previous?.lastModified),
     };
     if (change.meta.version === undefined) delete meta.version;
     else meta.version = change.meta.version;
@@ -273,6 +277,17 @@ export function modifyMembers(
     );
     return { added, removed, meta, ...displayName };
   });
+}
+
+/**
+ * `proposed`, unless the stored `previous` is not earlier: then 1 ms after it, as the server dates
+ * its own writes, so a group's lastModified never goes back when instances' clocks differ.
+ */
+function laterThan(proposed: string, previous: unknown): string {
+  const last = typeof previous === 'string' ? parseDateTime(previous) : undefined;
+  const at = parseDateTime(proposed);
+  if (last === undefined || at === undefined || at > last) return proposed;
+  return formatDateTime(last + 1);
 }
 
 /** {@link ScimStore.groupsOf}: the member rows joined to their groups' names, in group order. */

@@ -251,4 +251,69 @@ export const membershipCases: readonly StoreCase[] = [
       );
     },
   ],
+  [
+    'SK-M-08',
+    'modifyMembers (when the store has it) never dates a group earlier than it was: a change dated at or before the stored lastModified gets stored + 1 ms',
+    async (kit) => {
+      const { groups } = await open(kit);
+      if (groups.modifyMembers === undefined) return;
+      // Created (and last modified) at 2026-01-01T00:00:00.000Z; the changes come from instances
+      // whose clocks are behind, level with, and ahead of the one that wrote the group before.
+      const g = await groups.create(group('dated'), ctx);
+      const id = g.id as string;
+      const change = async (add: string[], remove: string[], version: string, at: string) => {
+        const result = await groups.modifyMembers?.(
+          id,
+          {
+            add: add.map((value) => ({ value, type: 'User' })),
+            remove,
+            meta: { version, lastModified: at },
+          },
+          writeContext(GROUP, undefined),
+        );
+        check(result !== undefined, 'modifyMembers on an existing group must resolve its result');
+        const read = (await groups.get(id, ctx))?.meta?.lastModified;
+        check(
+          read === result.meta.lastModified,
+          `the stored lastModified (${String(read)}) must be the one modifyMembers answers (${String(result.meta.lastModified)})`,
+        );
+        return result.meta;
+      };
+      const expectDated = (actual: unknown, expected: string, what: string) =>
+        check(
+          actual === expected,
+          `${what}: expected lastModified ${expected}, got ${String(actual)}`,
+        );
+      const [u1, u2] = [crypto.randomUUID(), crypto.randomUUID()];
+      const behind = await change([u1], [], 'W/"d1"', '2025-12-31T23:59:58.000Z');
+      expectDated(
+        behind.lastModified,
+        '2026-01-01T00:00:00.001Z',
+        'a change dated before the stored lastModified',
+      );
+      check(
+        behind.version === 'W/"d1"',
+        'a change dated back still takes the version it was given',
+      );
+      sameSet(
+        await idsOf(groups, GROUP, { filter: 'meta.lastModified gt "2026-01-01T00:00:00.000Z"' }),
+        [id],
+        'meta.lastModified gt the creation time, after a change dated before it',
+      );
+      const level = await change([u2], [], 'W/"d2"', '2026-01-01T00:00:00.001Z');
+      expectDated(
+        level.lastModified,
+        '2026-01-01T00:00:00.002Z',
+        'a change dated at the stored lastModified',
+      );
+      const ahead = await change([], [u1], 'W/"d3"', '2026-07-01T00:00:00.000Z');
+      expectDated(
+        ahead.lastModified,
+        '2026-07-01T00:00:00.000Z',
+        'a change dated after the stored lastModified',
+      );
+      const noop = await change([u2], [], 'W/"d4"', '2026-01-01T00:00:00.000Z');
+      expectDated(noop.lastModified, '2026-07-01T00:00:00.000Z', 'a change that changes nothing');
+    },
+  ],
 ];
