@@ -340,9 +340,11 @@ export async function publishPieces({ key, receiver, records, rounds, sliceMs })
     'toSetClaims of every record': async () => {
       for (const record of records) claimsOf(record);
     },
-    [`JSON.stringify of the ${claims.length} SETs' claims`]: async () => {
-      for (const entry of claims) JSON.stringify(entry);
-    },
+    // The memory queue writes a SET's text when it first hands it out, as it signs it then.
+    [`on hand-out, not on the write: JSON.stringify of the ${claims.length} SETs' claims`]:
+      async () => {
+        for (const entry of claims) JSON.stringify(entry);
+      },
     [`queue.enqueue of the ${claims.length} SETs`]: async () => {
       const queuedAt = new Date().toISOString();
       // As the publisher queues them: one subject for the record, a key and a jti per SET.

@@ -13,7 +13,7 @@ import type { LifecycleEvent } from '@scim/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import type { WebhookEventBody } from '../src/lib/publisher.ts';
-import type { SetQueue } from '../src/lib/streams.ts';
+import type { NewQueuedSet, SetQueue } from '../src/lib/streams.ts';
 import {
   bj,
   claimsOf,
@@ -73,6 +73,31 @@ describe('fan-out to streams', () => {
       sub_id: { format: 'scim', uri: `/Users/${String(user.id)}` },
     });
     expect(Object.keys(claims['events'] as object)).toEqual([PROV_CREATE_FULL_EVENT_URI]);
+  });
+
+  it('issue 14 "the cost on a write": the JSON text is written at the first hand-out, and every hand-out after gives the same bytes', async () => {
+    const inner = createMemorySetQueue();
+    const enqueued: NewQueuedSet[] = [];
+    const queue: SetQueue = {
+      ...inner,
+      enqueue: (sets) => {
+        enqueued.push(...sets);
+        return inner.enqueue(sets);
+      },
+    };
+    const world = await eventWorld({ queue });
+    await world.streams.put(stream({ id: 'a', audience: 'https://a.example.com' }));
+    await world.call('POST', '/Users', bj());
+    const lease = () => ({ limit: 10, now: new Date(), leaseUntil: new Date(Date.now() + 60_000) });
+    const [first] = await inner.claim('a', lease());
+    // A queue that stores its input (SQL) reads this text at once; the memory queue writes it now.
+    expect(enqueued).toHaveLength(1);
+    expect(first?.payload).toBe(enqueued[0]?.payload);
+    expect(JSON.parse(first?.payload ?? '')).toMatchObject({ jti: first?.jti, txn: first?.txn });
+    await inner.fail('a', first?.jti ?? '', { error: 'HTTP 503', retryAt: new Date(0) });
+    const [again] = await inner.claim('a', lease());
+    expect(again?.jti).toBe(first?.jti);
+    expect(again?.payload).toBe(first?.payload);
   });
 
   it('SETs that carry the same events share one frozen list of their URIs, which the queue keeps', async () => {

@@ -1,5 +1,6 @@
 // The memory queue's record of one SET and the orderings it keeps over them: a subject's pending
 // SETs by insertion, the delivered ones oldest first, the dead ones by when they died.
+import { QueuedText } from './queued-text.js';
 import type { NewQueuedSet, QueuedSet, QueuedSetState } from './streams.js';
 
 /**
@@ -16,8 +17,11 @@ export interface Entry {
   readonly jti: string;
   readonly txn: string;
   readonly eventUris: readonly string[];
-  /** Emptied once delivered: nothing reads a delivered SET's text again, so it is not kept. */
-  payload: string;
+  /**
+   * Emptied once delivered: nothing reads a delivered SET's text again, so it is not kept. A SET the
+   * publisher queued is its {@link QueuedText} until first handed out, which writes the text.
+   */
+  payload: string | QueuedText;
   readonly queuedAt: string;
   state: QueuedSetState;
   attempts: number;
@@ -141,7 +145,7 @@ export function viewOf(entry: Entry): QueuedSet {
     jti: entry.jti,
     txn: entry.txn,
     eventUris: entry.eventUris,
-    payload: entry.payload,
+    payload: textOf(entry),
     queuedAt: entry.queuedAt,
     state: entry.state,
     attempts: entry.attempts,
@@ -151,6 +155,12 @@ export function viewOf(entry: Entry): QueuedSet {
   });
   entry.view = view;
   return view;
+}
+
+/** The entry's text, written now if it has not been yet. */
+function textOf(entry: Entry): string {
+  if (typeof entry.payload !== 'string') entry.payload = entry.payload.payload;
+  return entry.payload;
 }
 
 /** The index of `seq` in entries sorted by `seq`, or where it would be inserted. */
@@ -195,7 +205,8 @@ export function newEntry(seq: number, set: NewQueuedSet, dueAt: number): Entry {
     txn: whole(set.txn),
     // A frozen array cannot change afterwards: only an array the caller may still change is copied.
     eventUris: Object.isFrozen(set.eventUris) ? set.eventUris : Object.freeze([...set.eventUris]),
-    payload: set.payload,
+    // The publisher's own SETs, which nobody else holds, are printed when first handed out.
+    payload: set instanceof QueuedText ? set : set.payload,
     queuedAt: set.queuedAt,
     state: 'pending',
     attempts: 0,

@@ -18,6 +18,7 @@ import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
 import type { RiscSubjectOf } from './risc.js';
 import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
+import { QueuedText } from './queued-text.js';
 import { createTimeText } from './time-text.js';
 
 /**
@@ -226,21 +227,22 @@ function setsFor(
     jti: string,
     txn: string,
     uris: readonly string[],
-    payload: string,
-  ): NewQueuedSet => ({
-    streamId: stream.id,
-    key: `${event.id}:${stream.id}:${index}`,
-    subject: fanOut.subject,
-    jti,
-    txn,
-    eventUris: uris,
-    payload,
-    queuedAt: fanOut.queuedAt,
-  });
+    value: object,
+  ): NewQueuedSet =>
+    new QueuedText(
+      stream.id,
+      `${event.id}:${stream.id}:${index}`,
+      fanOut.subject,
+      jti,
+      txn,
+      uris,
+      value,
+      fanOut.queuedAt,
+    );
   if (isWebhook) {
     const body = webhookBody(event, fanOut.uri, built.value[0], newJti);
     if (body === undefined || !wants(stream, body.events)) return [];
-    return [entry(0, body.id, body.txn, Object.freeze([...body.events]), JSON.stringify(body))];
+    return [entry(0, body.id, body.txn, Object.freeze([...body.events]), body)];
   }
   const sets: NewQueuedSet[] = [];
   for (let index = 0; index < built.value.length; index++) {
@@ -248,8 +250,8 @@ function setsFor(
     // Frozen, so the queue keeps this array rather than a copy.
     const uris = uriListOf(claims.events, uriLists);
     if (!wants(stream, uris)) continue;
-    // The claims as JSON text: what the deliverer and the poll endpoint sign, byte for byte.
-    sets.push(entry(index, claims.jti, claims.txn, uris, JSON.stringify(claims)));
+    // The claims as JSON text when first read: what the deliverer and the poll endpoint sign.
+    sets.push(entry(index, claims.jti, claims.txn, uris, claims));
   }
   return sets;
 }
