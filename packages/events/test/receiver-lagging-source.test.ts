@@ -1,13 +1,13 @@
 // A receiver reading changes back from a source that lags (a read replica of the transmitter): a
 // deactivation is never acknowledged while the copy stays active (RFC 9967 §2.4.5, §2.4.6), and a
-// 404 from a source that does not have the resource yet loses no create, no put and no deactivation.
+// 404 from a source that does not have the resource yet loses no create (it fails while the source
+// may lag) and no deactivation, and plants nothing the SET carries.
 import {
   PROV_ACTIVATE_EVENT_URI,
   PROV_DEACTIVATE_EVENT_URI,
   PROV_DELETE_EVENT_URI,
   PROV_PATCH_FULL_EVENT_URI,
   PROV_PATCH_NOTICE_EVENT_URI,
-  PROV_PUT_FULL_EVENT_URI,
 } from '@scim/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -99,22 +99,25 @@ describe('a user deactivated and activated again is not retried for ever', () =>
   });
 });
 
-describe('a source that answers 404 (a read replica without the resource yet)', () => {
-  it('a prov:create:full is written from its data, not skipped as stale, and so is a prov:put:full', async () => {
-    const { source } = fakeSource(); // answers 404 for everything
+describe('a source that answers 404 (a read replica without the resource yet, or a delete since)', () => {
+  it('a prov:create:full the source answers 404 for fails while the source may still lag (sourceLagMs), then is read from the source: nothing the SET carries is planted', async () => {
+    const { source, answer } = fakeSource(); // answers 404 until told otherwise
     const { receiver, copy } = await testReceiver({ source });
-    expect(await receiver.receive(await setOf(U1, created(user('u1', MS))))).toMatchObject({
+    const now = Date.now();
+    const u1 = user('u1', now);
+    const token = await setOf(U1, created(u1), { toe: now / 1000 });
+    expect(await receiver.receive(token)).toMatchObject({
+      status: 'failed',
+      description: expect.stringContaining('yet') as unknown,
+    });
+    expect(await copy('User', 'u1')).toBeUndefined();
+    // The replica catches up; the transmitter's retry is applied from it.
+    answer(U1, { status: 'found', resource: u1 });
+    expect(await receiver.receive(token)).toMatchObject({
       status: 'applied',
       action: 'create',
-      from: 'data',
+      from: 'source',
     });
-    const put = user('u1', MS + 1_000, { title: 'Lead' });
-    const putSet = { [PROV_PUT_FULL_EVENT_URI]: { version: String(put.meta?.version), data: put } };
-    expect(await receiver.receive(await setOf(U1, putSet, { toe: T0 + 1 }))).toMatchObject({
-      status: 'applied',
-      action: 'replace',
-    });
-    expect(await copy('User', 'u1')).toMatchObject({ title: 'Lead', active: true });
   });
 
   it('a deactivation is written to the copy: alone, along a patch:notice (the copy keeps its version), or along a patch:full', async () => {
@@ -146,15 +149,13 @@ describe('a source that answers 404 (a read replica without the resource yet)', 
     expect(await full.copy('User', 'u1')).toMatchObject({ active: false });
   });
 
-  it('a create answered 404 because the subject was deleted since is written, and the delete that follows removes it for good', async () => {
+  it('a create the source still answers 404 for after sourceLagMs is skipped as stale (deleted since), and the delete that follows is final', async () => {
     const { source } = fakeSource();
-    const { receiver, copy } = await testReceiver({ source });
-    const create = await setOf(U1, created(user('u1', MS)));
-    expect(await receiver.receive(create)).toMatchObject({ status: 'applied' });
-    expect(
-      await receiver.receive(await setOf(U1, { [PROV_DELETE_EVENT_URI]: {} }, { toe: T0 + 1 })),
-    ).toMatchObject({ status: 'applied', action: 'delete' });
+    const { receiver, copy } = await testReceiver({ source, sourceLagMs: 1_000 });
+    const create = await setOf(U1, created(user('u1', MS))); // toe T0, long before now
+    expect(await receiver.receive(create)).toMatchObject({ status: 'skipped', reason: 'stale' });
     expect(await copy('User', 'u1')).toBeUndefined();
+    await receiver.receive(await setOf(U1, { [PROV_DELETE_EVENT_URI]: {} }, { toe: T0 + 1 }));
     // A late copy of the create, re-signed, does not bring it back.
     expect(await receiver.receive(await setOf(U1, created(user('u1', MS))))).toMatchObject({
       status: 'skipped',

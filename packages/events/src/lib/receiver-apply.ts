@@ -4,8 +4,8 @@
 // happened before the one the copy reflects is stale. Otherwise the copy is refreshed from the source
 // when there is one (notice events need it, RFC 9967 §2.4.1), or written from the SET's data: the
 // final representation of a create or put, the PatchOp of a patch applied by @scim/patch. A source
-// that does not show the change yet (a read replica) fails it for now, and one that answers 404
-// leaves the SET's own data, if any, to be written.
+// that does not show the change yet (a read replica) fails it for now; one that answers 404 fails
+// a recent change too, and plants nothing the SET carries (but deactivates a copy).
 import { isJsonObject, isScimError, type ScimResource, type ScimResourceType } from '@scim/core';
 import { safeApplyPatch } from '@scim/patch';
 import type { ScimStore, StoreContext } from '@scim/server';
@@ -55,6 +55,10 @@ export interface ApplyContext {
   readonly state: ReceiverStateStore;
   /** The receiver's tenant, part of every state key. */
   readonly tenant: string | undefined;
+  /** The clock, in milliseconds. */
+  readonly now: () => number;
+  /** How long after a change a source answering 404 may still be behind it. */
+  readonly sourceLagMs: number;
 }
 
 /** Operations and values in one PatchOp: the transmitter's own (verified) message, never a client's. */
@@ -199,23 +203,26 @@ class Run {
   /**
    * The source has no such resource (404): it is behind the change (a read replica that does not
    * show the create yet), or ahead of it (deleted since: the transmitter's delete follows this SET,
-   * in order). Neither deletes the copy, nor the subject for good: a source that lags or is
-   * misconfigured must not wipe the replica. What the SET itself tells is applied, as without a
-   * source (right in both cases, since the delete, if any, comes next): the representation of a
-   * create or put, the PatchOp of a patch, and `active` of an activation or deactivation, so that a
-   * lagging source loses no create and no deactivation. A notice of nothing else is skipped:
-   * failing it would hold the subject's delete behind it for as long as the transmitter retries,
-   * and the subject's next change, read from the source, brings the copy.
+   * in order). Neither deletes the copy, nor the subject for good, and nothing the SET carries is
+   * written instead: with a source, the source is what the replica copies, so a SET, even one the
+   * transmitter signed, plants nothing the source does not have. A deactivation is the exception,
+   * as it only takes away: the copy is deactivated (a 404 must not keep a leaver active). Anything
+   * else fails while the change is recent (`sourceLagMs`: the source may still be behind it), to be
+   * retried, and is skipped afterwards, so a create followed by a delete does not hold the
+   * subject's delete back for as long as the transmitter retries.
    */
   async gone(): Promise<Outcome> {
-    const { change } = this;
-    const { data, active } = change;
-    if (data !== undefined && change.kind !== 'patch') return this.write(data);
-    const current = await this.current();
-    if (current !== undefined && data !== undefined) return this.patch(data, current);
-    // A notice's version names attributes this copy does not have: the copy keeps its own.
-    if (current !== undefined && active !== undefined)
-      return this.activate(active, current, change.notice);
+    const { change, context } = this;
+    if (change.active === false) {
+      const current = await this.current();
+      if (current !== undefined && current.active !== false)
+        return this.activate(false, current, true);
+    }
+    if (context.now() - change.since < context.sourceLagMs)
+      return done({
+        status: 'failed',
+        description: `The source has no ${change.uri} yet: change ${change.txn} is tried again while the source may lag`,
+      });
     return done(
       skipped(
         'stale',
@@ -239,10 +246,10 @@ class Run {
     };
   }
 
-  /** Applies the PatchOp a patch carries (RFC 9967 §2.4.2) to the copy (read unless given). */
-  async patch(data: Json, copy?: ScimResource): Promise<Outcome> {
+  /** Applies the PatchOp a patch carries (RFC 9967 §2.4.2) to the copy. */
+  async patch(data: Json): Promise<Outcome> {
     const { change } = this;
-    const current = copy ?? (await this.current());
+    const current = await this.current();
     if (current === undefined) return done(noCopy(change));
     if (change.until < lastModified(current))
       return done(skipped('stale', `${change.uri} holds a later change than ${change.txn}`));

@@ -74,6 +74,14 @@ export interface EventReceiverOptions extends SetVerifyOptions {
   readonly state?: ReceiverStateStore | undefined;
   readonly authorize?: ((request: Request) => boolean | Promise<boolean>) | undefined;
   readonly maxBodyBytes?: number | undefined;
+  /**
+   * How long after a change (its `toe`) a `source` answering 404 may still be behind it, in ms
+   * (default 60,000): a read replica that does not show a new user yet. Within it, the SET fails
+   * and the transmitter sends it again; after it, the change is skipped as stale (the subject was
+   * deleted since, and its delete follows). Nothing a SET carries is written in the source's place,
+   * except a deactivation, which deactivates the copy.
+   */
+  readonly sourceLagMs?: number | undefined;
   readonly onError?:
     | ((error: unknown, context: { readonly jti?: string; readonly subject?: string }) => void)
     | undefined;
@@ -83,8 +91,8 @@ export interface EventReceiverOptions extends SetVerifyOptions {
  * What became of one SET, as data:
  * - `applied`: written (`action` create, replace or delete; `from` the SET's data or the source);
  * - `skipped`: nothing to write: a `duplicate` (received or applied before), `stale` (a later change
- *   of the subject is already applied, or a notice the source answers 404 for: its delete
- *   follows), `deleted` (the subject was deleted, and ids are never reassigned), or
+ *   of the subject is already applied, or a change the source still answers 404 for after
+ *   `sourceLagMs`: its delete follows), `deleted` (the subject was deleted, and ids are never reassigned), or
  *   `not_applicable` (an event about the stream, or a subject leaving the feed);
  * - `refused`: the SET is wrong or cannot be applied here, for good: answer 400 with `err` and
  *   `description` (RFC 8935 §2.3), or report it in a poll's `setErrs` (RFC 8936 §2.2);
@@ -136,6 +144,8 @@ export interface EventReceiver {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+/** A read replica a minute behind is slow; one further behind is left to the subject's next change. */
+const DEFAULT_SOURCE_LAG_MS = 60_000;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const NEVER = new AbortController().signal;
 
@@ -151,8 +161,9 @@ const NEVER = new AbortController().signal;
  * is applied by reading the resource: a source behind the change (not at its `version`, last
  * modified before it, or still showing `active` the other way than a (de)activation says) fails for
  * now; a source that answers 404 (a read replica not there yet, or a delete since) never deletes
- * the copy: what the SET carries is written as without a source, and a notice with nothing to
- * write is skipped, since the transmitter's delete follows in order; without a
+ * the copy, and nothing the SET carries is written in its place but a deactivation: the change
+ * fails for `sourceLagMs` after it happened, then is skipped, since the transmitter's delete
+ * follows in order; without a
  * source, `create:full` and `put:full` data is written as it is, `patch:full` data is applied to the
  * copy with `@scim/patch`, and notice events are refused. What a server derives on reads or never
  * returns (a password, a user's `groups`, by the schema's `mutability` and `returned`) is never
@@ -214,6 +225,14 @@ export function createEventReceiver(options: EventReceiverOptions): EventReceive
     refresh: options.refresh ?? 'always',
     state: options.state ?? createMemoryReceiverState(),
     tenant: target.tenant,
+    now: options.now === undefined ? Date.now : () => (options.now as () => Date)().getTime(),
+    sourceLagMs: checkNumberOption(
+      'createEventReceiver',
+      'sourceLagMs',
+      options.sourceLagMs,
+      DEFAULT_SOURCE_LAG_MS,
+      { min: 0 },
+    ),
   };
   /** SETs being applied, by issuer and jti: a retry that arrives meanwhile waits for the outcome. */
   const inFlight = new Map<string, Promise<ReceiveResult>>();
