@@ -99,7 +99,7 @@ export {
   type ProjectionRequest,
   type ProjectOptions,
 } from './lib/project.js';
-export { computeETag, createMeta, withMeta, type MetaInput } from './lib/meta.js';
+export { computeETag, createMeta, nextLastModified, withMeta, type MetaInput } from './lib/meta.js';
 export { attributeValueKey, attributeValuesEqual, caseFold, isCaseExact } from './lib/equality.js';
 export {
   formatDateTime,

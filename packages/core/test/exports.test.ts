@@ -82,6 +82,7 @@ it('exports exactly the documented names', () => {
     'isScimError',
     'isScimType',
     'isUriReference',
+    'nextLastModified',
     'parseAttributePath',
     'parseDateTime',
     'parseProjection',

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeETag, createMeta, withMeta, USER_SCHEMA_URN, type ScimResource } from '@scim/core';
+import {
+  computeETag,
+  createMeta,
+  nextLastModified,
+  withMeta,
+  USER_SCHEMA_URN,
+  type ScimResource,
+} from '@scim/core';
 
 const user: ScimResource = {
   schemas: [USER_SCHEMA_URN],
@@ -76,5 +83,37 @@ describe('createMeta (RFC 7643 §3.1)', () => {
       location: 'https://example.com/v2/Users/1',
       version: computeETag(user),
     });
+  });
+});
+
+describe('nextLastModified (RFC 7643 §3.1: lastModified never goes back)', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+
+  it('keeps the proposed time when it is after the previous one', () => {
+    expect(nextLastModified(at(5), at(4))).toBe(at(5));
+  });
+
+  it('takes 1 ms after the previous time when the proposed one is equal or earlier (a clock behind)', () => {
+    expect(nextLastModified(at(4), at(4))).toBe(at(5));
+    expect(nextLastModified(at(0), at(2_000))).toBe(at(2_001));
+  });
+
+  it('keeps the proposed time when there is no previous time, or it is no dateTime', () => {
+    expect(nextLastModified(at(1), undefined)).toBe(at(1));
+    expect(nextLastModified(at(1), 'yesterday')).toBe(at(1));
+    expect(nextLastModified(at(1), 42)).toBe(at(1));
+  });
+
+  it('is always after the previous time and never before the proposed one (property)', () => {
+    const ms = fc.integer({ min: 0, max: 4_000_000_000_000 });
+    fc.assert(
+      fc.property(ms, ms, (proposed, previous) => {
+        const next = Date.parse(
+          nextLastModified(new Date(proposed).toISOString(), new Date(previous).toISOString()),
+        );
+        expect(next).toBeGreaterThan(previous);
+        expect(next).toBeGreaterThanOrEqual(proposed);
+      }),
+    );
   });
 });

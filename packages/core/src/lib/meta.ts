@@ -1,5 +1,5 @@
 import { stableStringify } from './json.js';
-import { formatDateTime } from './values.js';
+import { formatDateTime, parseDateTime } from './values.js';
 import type { ScimMeta, ScimResource } from './schemas/infer.js';
 
 /**
@@ -59,6 +59,23 @@ export function withMeta<T extends ScimResource>(
   input: Omit<MetaInput, 'version'>,
 ): T {
   return { ...resource, meta: createMeta({ ...input, version: computeETag(resource) }) };
+}
+
+/**
+ * The `lastModified` of a write proposed at `proposed` (an xsd:dateTime) over a version last
+ * modified at `previous`: `proposed`, unless `previous` is not earlier, then 1 ms after `previous`.
+ * A resource's `lastModified` so only ever grows, even when the instances behind one load balancer
+ * have clocks a few milliseconds to seconds apart: a client or an RFC 9967 receiver comparing times
+ * never takes the newer version for the older. A `previous` that is missing or not a dateTime
+ * leaves `proposed` as it is.
+ * @example `nextLastModified('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z') // '2026-01-01T00:00:02.001Z'`
+ * @see https://www.rfc-editor.org/rfc/rfc7643#section-3.1
+ */
+export function nextLastModified(proposed: string, previous: unknown): string {
+  const last = typeof previous === 'string' ? parseDateTime(previous) : undefined;
+  const at = parseDateTime(proposed);
+  if (last === undefined || at === undefined || at > last) return proposed;
+  return formatDateTime(last + 1);
 }
 
 function toDateTime(value: Date | string): string {

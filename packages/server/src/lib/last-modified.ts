@@ -5,20 +5,8 @@
 import { formatDateTime, parseDateTime } from '@scim/core';
 
 /**
- * The `lastModified` of a write proposed at `proposed` to a resource last modified at `previous`:
- * `proposed`, unless `previous` is not earlier, then 1 ms after `previous` (RFC 7643 §3.1).
- * @example `nextLastModified('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.000Z') // '2026-01-01T00:00:02.001Z'`
- */
-export function nextLastModified(proposed: string, previous: unknown): string {
-  const last = typeof previous === 'string' ? parseDateTime(previous) : undefined;
-  const at = parseDateTime(proposed);
-  if (last === undefined || at === undefined || at > last) return proposed;
-  return formatDateTime(last + 1);
-}
-
-/**
  * The later of `now` and `written`: an event is never dated before the write it records, even when
- * the write took the time after another instance's (see {@link nextLastModified}).
+ * the write took the time after another instance's (see `nextLastModified` of `@scim/core`).
  * @example `notBefore('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:02.001Z') // '2026-01-01T00:00:02.001Z'`
  */
 export function notBefore(now: string, written: unknown): string {

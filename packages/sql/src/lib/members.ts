@@ -2,9 +2,8 @@
 // in the order they were added, and "which groups list this user" is one indexed query.
 import {
   attributeValueKey,
-  formatDateTime,
   isJsonObject,
-  parseDateTime,
+  nextLastModified,
   ScimError,
   type ScimMeta,
   type ScimResource,
@@ -267,7 +266,7 @@ export function modifyMembers(
     const meta: ScimMeta = {
       ...previous,
       // Never back in time, whichever instance's clock wrote the group before.
-      lastModified: laterThan(change.meta.lastModified, previous?.lastModified),
+      lastModified: nextLastModified(change.meta.lastModified, previous?.lastModified),
     };
     if (change.meta.version === undefined) delete meta.version;
     else meta.version = change.meta.version;
@@ -277,17 +276,6 @@ export function modifyMembers(
     );
     return { added, removed, meta, ...displayName };
   });
-}
-
-/**
- * `proposed`, unless the stored `previous` is not earlier: then 1 ms after it, as the server dates
- * its own writes, so a group's lastModified never goes back when instances' clocks differ.
- */
-function laterThan(proposed: string, previous: unknown): string {
-  const last = typeof previous === 'string' ? parseDateTime(previous) : undefined;
-  const at = parseDateTime(proposed);
-  if (last === undefined || at === undefined || at > last) return proposed;
-  return formatDateTime(last + 1);
 }
 
 /** {@link ScimStore.groupsOf}: the member rows joined to their groups' names, in group order. */

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/require-await -- the store interface is async; this store completes each call synchronously, which is what makes it atomic */
-import { ScimError, type ScimMeta, type ScimResource } from '@scim/core';
+import { nextLastModified, ScimError, type ScimMeta, type ScimResource } from '@scim/core';
 import { compileBoundFilter } from '@scim/filter';
 import { keysetPage } from '../query/keyset.js';
 import {
@@ -38,7 +38,6 @@ import type {
   StoreQueryResult,
 } from '../store.js';
 import { copyWith } from '../copy.js';
-import { nextLastModified } from '../last-modified.js';
 
 /**
  * The in-memory reference store; `size` and `clear` help tests and examples. It keeps group members

@@ -3,6 +3,7 @@
 import {
   createMeta,
   isJsonObject,
+  nextLastModified,
   ScimError,
   formatDateTime,
   randomUuid,
@@ -16,7 +17,7 @@ import { resolveMembers } from './members.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { recordEvents } from './transaction.js';
 import { copyWith } from '../copy.js';
-import { nextLastModified, notBefore } from '../last-modified.js';
+import { notBefore } from '../last-modified.js';
 
 type Json = Record<string, unknown>;
 
