@@ -84,16 +84,25 @@ export function createConsole({
     for (const [name, value] of Object.entries(req.headers))
       for (const one of [value ?? []].flat()) headers.append(name, one);
     // req.originalUrl keeps the mount path; req.protocol honours Express's `trust proxy`.
-    const request = new Request(
-      `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
-      {
-        method,
-        headers,
-        ...(method === 'GET' || method === 'HEAD'
-          ? {}
-          : { body: /** @type {ReadableStream} */ (Readable.toWeb(req)), duplex: 'half' }),
-      },
-    );
+    /** @type {Request} */
+    let request;
+    try {
+      request = new Request(
+        `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+        {
+          method,
+          headers,
+          ...(method === 'GET' || method === 'HEAD'
+            ? {}
+            : { body: /** @type {ReadableStream} */ (Readable.toWeb(req)), duplex: 'half' }),
+        },
+      );
+    } catch {
+      // A Host that makes no URL (`a b`, `x@y`, `[::1`): the client's mistake, answered without
+      // the parser's message or a stack, and before any credential is asked for.
+      failed(res, 400, "The request's Host header or URL is malformed");
+      return;
+    }
     scimConsole
       .fetch(request)
       .then(async (response) => {
@@ -105,9 +114,25 @@ export function createConsole({
         if (cookies.length > 0) res.setHeader('set-cookie', cookies);
         res.end(Buffer.from(await response.arrayBuffer()));
       })
-      .catch(next);
+      .catch((/** @type {unknown} */ error) => {
+        if (res.headersSent) next(error);
+        else failed(res, 500, 'The console could not answer this request');
+      });
   };
   return { scimConsole, middleware };
+}
+
+/**
+ * Answers with the console's JSON problem shape, and nothing of the failure itself.
+ * @param {import('express').Response} res
+ * @param {number} status
+ * @param {string} detail
+ */
+function failed(res, status, detail) {
+  res
+    .status(status)
+    .set({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(JSON.stringify({ status, detail }));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The example's provisioning console (issue 17): with SCIM_CONSOLE_TOKEN set, /console serves the
 // console behind that token (bearer or login form); without it, there is no /console at all.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '@scim/server';
 import { createApp } from '../app.mjs';
@@ -68,7 +68,7 @@ describe('examples/express console with SCIM_CONSOLE_TOKEN', () => {
     const list = (await (
       await fetch(`${origin}/console/api/requests`, { headers: auth })
     ).json()) as {
-      requests: { id: string; method: string; path: string; status: number; dialect: string }[];
+      requests: { seq: number; method: string; path: string; status: number; dialect: string }[];
     };
     expect(list.requests[0]).toMatchObject({
       method: 'POST',
@@ -77,7 +77,7 @@ describe('examples/express console with SCIM_CONSOLE_TOKEN', () => {
       dialect: 'default',
     });
     const detail = await (
-      await fetch(`${origin}/console/api/requests/${list.requests[0]?.id ?? ''}`, { headers: auth })
+      await fetch(`${origin}/console/api/requests/${list.requests[0]?.seq ?? 0}`, { headers: auth })
     ).text();
     expect(detail).toContain('bjensen');
     expect(detail).toContain('[redacted]');
@@ -144,4 +144,33 @@ describe('examples/express console with SCIM_CONSOLE_TOKEN', () => {
     ).json()) as { requests: { method: string }[] };
     expect(list.requests.map((request) => request.method)).toEqual(['POST', 'POST']);
   });
+
+  it('RFC 9110 §7.2 (Host is authority syntax): a Host that makes no URL is 400 with a plain reason, no stack, before any credential', async () => {
+    const origin = await start(CONSOLE_TOKEN);
+    const port = Number(new URL(origin).port);
+    for (const host of ['a b', 'x@y', '[::1', 'exa mple.com:99999']) {
+      const answer = await rawRequest(
+        port,
+        `GET /console/login HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer.split('\r\n')[0], host).toBe('HTTP/1.1 400 Bad Request');
+      const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+      expect(JSON.parse(body), host).toEqual({
+        status: 400,
+        detail: "The request's Host header or URL is malformed",
+      });
+    }
+  });
 });
+
+/** One HTTP/1.1 exchange written by hand, so the Host header is exactly what the test says. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}

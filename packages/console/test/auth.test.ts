@@ -51,6 +51,41 @@ describe('console access', () => {
     ).toBe(200);
   });
 
+  it('RFC 7644 §7.2 and RFC 6454 §4 (origin of a URI): behind a trusted TLS proxy, login and a cookie POST from the https page pass the Origin check, the http origin and other hosts do not', async () => {
+    const fixture = await createFixture(
+      { transport: { trustForwardedProto: true } },
+      'http://scim.example.com',
+    );
+    const proxied = (origin: string, extra: Record<string, string> = {}) => ({
+      'x-forwarded-proto': 'https',
+      origin,
+      ...extra,
+    });
+    const post = (origin: string) => ({
+      method: 'POST',
+      headers: proxied(origin, { 'content-type': 'application/x-www-form-urlencoded' }),
+      body: new URLSearchParams({ credential: CONSOLE_TOKEN }).toString(),
+    });
+    const login = await fixture.page('/login', post('https://scim.example.com'));
+    expect(login.status).toBe(303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const retry = await fixture.page('/api/outbox/x/retry', {
+      method: 'POST',
+      headers: proxied('https://scim.example.com', { cookie }),
+    });
+    // Past the Origin check: no such event.
+    expect(retry.status).toBe(404);
+    for (const origin of ['http://scim.example.com', 'https://evil.example'])
+      expect((await fixture.page('/login', post(origin))).status, origin).toBe(403);
+    // Without the trusted header, the https Origin is foreign to an http request.
+    const direct = await fixture.page('/api/outbox/x/retry', {
+      method: 'POST',
+      headers: { cookie, origin: 'https://scim.example.com' },
+      origin: 'http://127.0.0.1:8080',
+    });
+    expect(direct.status).toBe(403);
+  });
+
   it('RFC 6750 §3: without the credential the API is 401 with a Bearer challenge and the page sends to the login form', async () => {
     const fixture = await createFixture();
     const api = await fixture.page('/api/requests');
@@ -179,6 +214,23 @@ describe('console access', () => {
       headers: { origin: 'https://scim.example.com' },
     });
     expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+  });
+
+  it('OWASP ASVS 4.0 V3.3.1 (logout invalidates the session token): a logged-out cookie is refused afterwards, another session stays valid', async () => {
+    const fixture = await createFixture();
+    const first = await login(fixture);
+    const second = await login(fixture);
+    const out = await fixture.page('/logout', {
+      method: 'POST',
+      headers: { cookie: first.value, origin: 'https://scim.example.com' },
+    });
+    expect(out.status).toBe(303);
+    expect((await fixture.page('/api/requests', { headers: { cookie: first.value } })).status).toBe(
+      401,
+    );
+    expect(
+      (await fixture.page('/api/requests', { headers: { cookie: second.value } })).status,
+    ).toBe(200);
   });
 
   it('every answer is uncacheable, unframeable and allows scripts from the console alone', async () => {

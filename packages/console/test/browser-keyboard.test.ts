@@ -105,11 +105,11 @@ describe.skipIf(chromiumMissing)(
         const rows = page.locator('#requests tbody tr');
         await expect.poll(() => rows.count()).toBe(3);
         const oldest = rows.last();
-        const id = await oldest.getAttribute('data-id');
+        const seq = await oldest.getAttribute('data-seq');
         await oldest.focus();
         for (let index = 3; index < 6; index++)
           await small.scim('GET', `/Users?count=${index}`, undefined, smallServer.url);
-        await page.locator(`#requests tbody tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+        await page.locator(`#requests tbody tr[data-seq="${seq}"]`).waitFor({ state: 'detached' });
         const focused = () =>
           page.evaluate(() => {
             const active = document.activeElement;

@@ -41,7 +41,7 @@ describe('console redaction of PATCH operations', () => {
     };
     scimConsole.record(record);
     const reply = await scimConsole.fetch(
-      new Request('https://x.example/c/api/requests/raw-patch', { headers: bearer }),
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
     );
     const text = await reply.text();
     for (const secret of [CAPITALISED, SHOUTED, PATHLESS]) expect(text).not.toContain(secret);
@@ -64,12 +64,12 @@ describe('console redaction of PATCH operations', () => {
     const patched = await fixture.scim('PATCH', `/Users/${created.id}`, patchBody);
     expect(patched.status).toBe(200);
     const list = (await (await fixture.page('/api/requests', { headers: bearer })).json()) as {
-      requests: { id: string; method: string }[];
+      requests: { seq: number; method: string }[];
     };
     const answers = [JSON.stringify(list)];
     for (const request of list.requests)
       answers.push(
-        await (await fixture.page(`/api/requests/${request.id}`, { headers: bearer })).text(),
+        await (await fixture.page(`/api/requests/${request.seq}`, { headers: bearer })).text(),
       );
     for (const path of ['/api/outbox', '/api/rates', '/api/tenants'])
       answers.push(await (await fixture.page(path, { headers: bearer })).text());

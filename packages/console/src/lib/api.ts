@@ -1,12 +1,12 @@
 // The JSON endpoints behind the page. Everything leaves through an explicit list of fields or
 // through `redactSecrets`: a token digest, a password hash or the console credential never does.
-import type { LifecycleEvent, OutboxEntry } from '@scim/server';
+import type { LifecycleEvent, RequestLogRecord } from '@scim/server';
 import type { HistoryEntry, RequestHistory } from './history.js';
+import { changesOf, eventRates, rulesOf } from './lifecycle.js';
 import type { ResolvedOptions } from './options.js';
-import { diffResources, redactSecrets, type DiffLine } from './redact.js';
+import { redactHeaders, redactQuery, redactSecrets, redactText } from './redact.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const OUTBOX_DELIVERED_SHOWN = 200;
 
 /** One line of the live requests table. */
 export function summaryOf(entry: HistoryEntry) {
@@ -17,7 +17,7 @@ export function summaryOf(entry: HistoryEntry) {
     at: new Date(entry.at).toISOString(),
     method: record.method,
     path: record.path,
-    query: record.query,
+    query: redactQuery(record.query),
     status: record.status,
     durationMs: Math.round(record.durationMs * 10) / 10,
     tenant: record.tenant ?? null,
@@ -26,114 +26,62 @@ export function summaryOf(entry: HistoryEntry) {
   };
 }
 
-/** A change one write made, as the detail panel shows it. */
-export interface ChangeView {
-  readonly type: string;
-  readonly resourceType: string;
-  readonly resourceId: string;
-  readonly members?: readonly string[];
-  readonly diff: readonly DiffLine[];
-}
-
-/** One compatibility rule a request relied on, as the detail panel lists it. */
-export interface RuleView {
-  readonly rule: string;
-  readonly layer: string;
-  readonly path: string | null;
-}
-
 /**
  * Everything about one request: the bodies (redacted by the debug log), the error, the client
  * quirks the endpoint accepted (`compatibility`), and its changes.
  */
-export async function detailOf(options: ResolvedOptions, entry: HistoryEntry) {
+export async function detailOf(
+  options: ResolvedOptions,
+  history: RequestHistory,
+  entry: HistoryEntry,
+) {
   const { record } = entry;
+  const { changes, partial } = WRITES.has(record.method)
+    ? await changesOf(options, entry, madeBy(history, entry))
+    : { changes: [], partial: false };
   return {
     ...summaryOf(entry),
-    error: record.error ?? null,
+    error: errorOf(record.error),
     principal: redactSecrets(record.principal) ?? null,
-    requestHeaders: redactSecrets(record.requestHeaders) ?? null,
+    requestHeaders: redactHeaders(record.requestHeaders),
     requestBody: redactSecrets(record.requestBody) ?? null,
     responseBody: redactSecrets(record.responseBody) ?? null,
     bodies: record.requestHeaders !== undefined,
     compatibility: rulesOf(record.compatibility),
-    changes: WRITES.has(record.method)
-      ? await changesOf(options, record.requestId, record.tenant)
-      : [],
+    changes,
+    changesPartial: partial,
   };
 }
 
-/** Fields picked one by one, as everything else here: a path names attributes, never values. */
-function rulesOf(
-  rules: readonly { readonly rule: string; readonly layer: string; readonly path?: string }[] = [],
-): RuleView[] {
-  return rules.map((applied) => ({
-    rule: applied.rule,
-    layer: applied.layer,
-    path: applied.path ?? null,
-  }));
-}
-
-async function changesOf(
-  options: ResolvedOptions,
-  requestId: string,
-  tenant: string | undefined,
-): Promise<ChangeView[]> {
-  if (options.outbox === undefined) return [];
-  const entries = await options.outbox.list(tenant === undefined ? {} : { tenant });
-  return entries
-    .filter((entry) => entry.event.requestId === requestId && entry.event.type !== 'asyncCompleted')
-    .map(({ event }) => changeOf(event));
-}
-
-function changeOf(event: LifecycleEvent): ChangeView {
-  return {
-    type: event.type,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-    ...(event.members === undefined ? {} : { members: event.members }),
-    diff:
-      event.resource === undefined && event.previous === undefined
-        ? []
-        : diffResources(
-            event.type === 'deleted' ? event.resource : event.previous,
-            event.type === 'deleted' ? undefined : event.resource,
-          ),
+/**
+ * Which of the events naming the entry's request id it made. Usually all of them; but a client that
+ * sends one `X-Request-Id` with several writes (an identity provider retrying one) has its events
+ * shared out by time: each write that succeeded owns those from its start until the next one's. The
+ * newest has no end, so the work of an asynchronous request (202), done after its answer, is its own.
+ */
+function madeBy(history: RequestHistory, entry: HistoryEntry): (event: LifecycleEvent) => boolean {
+  const writes = history
+    .withRequestId(entry.record.requestId)
+    .filter((other) => WRITES.has(other.record.method) && other.record.status < 400);
+  const startOf = (one: HistoryEntry) => Math.floor(one.at - one.record.durationMs);
+  // Newest first: the closest newer write is the last one with a greater sequence number.
+  const newer = writes.filter((other) => other.seq > entry.seq).at(-1);
+  const from = writes.some((other) => other.seq < entry.seq)
+    ? startOf(entry)
+    : Number.NEGATIVE_INFINITY;
+  const to = newer === undefined ? Number.POSITIVE_INFINITY : startOf(newer);
+  return (event) => {
+    const at = Date.parse(event.occurredAt);
+    return at >= from && at < to;
   };
 }
 
-/** The outbox, newest first: every pending and dead event, and the latest delivered ones. */
-export async function outboxOf(options: ResolvedOptions) {
-  if (options.outbox === undefined) return { configured: false, entries: [] };
-  const outbox = options.outbox;
-  const [pending, dead, delivered] = await Promise.all([
-    outbox.list({ state: 'pending' }),
-    outbox.list({ state: 'dead' }),
-    outbox.list({ state: 'delivered' }),
-  ]);
-  const entries = [...pending, ...dead, ...delivered.slice(-OUTBOX_DELIVERED_SHOWN)]
-    .sort((a, b) => (a.event.occurredAt < b.event.occurredAt ? 1 : -1))
-    .map(outboxEntryOf);
-  return { configured: true, entries };
-}
-
-function outboxEntryOf(entry: OutboxEntry) {
-  const { event } = entry;
+/** The error's detail can quote a filter or a PATCH path, and with it a password: see `redactText`. */
+function errorOf(error: RequestLogRecord['error']) {
+  if (error === undefined) return null;
   return {
-    id: event.id,
-    type: event.type,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-    operation: event.operation,
-    tenant: event.tenant ?? null,
-    occurredAt: event.occurredAt,
-    requestId: event.requestId,
-    state: entry.state,
-    attempts: entry.attempts,
-    nextAttemptAt: entry.nextAttemptAt,
-    lastError: entry.lastError ?? null,
-    // An asynchronous request's completion: the client quirks its work relied on after the 202.
-    compatibility: rulesOf(event.compatibility),
+    scimType: error.scimType,
+    detail: error.detail === undefined ? undefined : redactText(error.detail),
   };
 }
 
@@ -170,29 +118,8 @@ export async function tenantsOf(options: ResolvedOptions, history: RequestHistor
 /** Requests per minute by status class and deliveries by outcome, per tenant, over the last hour. */
 export async function ratesOf(options: ResolvedOptions, history: RequestHistory) {
   const now = options.now();
-  const requests = history.rates(now);
-  const deliveries: Record<
-    string,
-    { minute: number; delivered: number; pending: number; dead: number }[]
-  > = {};
-  if (options.outbox !== undefined) {
-    const current = Math.floor(now / 60_000);
-    const entries = await options.outbox.list();
-    for (const { event, state } of entries) {
-      const minute = Math.floor(Date.parse(event.occurredAt) / 60_000);
-      if (!(minute > current - 60 && minute <= current)) continue;
-      const key = event.tenant ?? '';
-      const series = (deliveries[key] ??= Array.from({ length: 60 }, (_, index) => ({
-        minute: current - 59 + index,
-        delivered: 0,
-        pending: 0,
-        dead: 0,
-      })));
-      const slot = series[minute - (current - 59)];
-      if (slot !== undefined) slot[state]++;
-    }
-  }
-  return { requests, deliveries };
+  const { deliveries, partial } = await eventRates(options, now);
+  return { requests: history.rates(now), deliveries, partial };
 }
 
 const DELIVERIES_SHOWN = 200;
@@ -228,7 +155,7 @@ export async function deliveriesOf(options: ResolvedOptions) {
       queuedAt: entry.queuedAt ?? null,
       nextAttemptAt: entry.nextAttemptAt ?? null,
       deliveredAt: entry.deliveredAt ?? null,
-      lastError: entry.lastError ?? null,
+      lastError: entry.lastError === undefined ? null : redactText(entry.lastError),
     }));
   return { configured: true, entries };
 }

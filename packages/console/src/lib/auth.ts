@@ -12,9 +12,28 @@ const encoder = new TextEncoder();
 export function transportAllowed(options: ResolvedOptions, request: Request, url: URL): boolean {
   if (options.allowInsecureHttp || url.protocol === 'https:' || LOOPBACK.test(url.hostname))
     return true;
+  return forwardedHttps(options, request);
+}
+
+/** Whether a trusted proxy says the client came over TLS (`X-Forwarded-Proto: https`). */
+function forwardedHttps(options: ResolvedOptions, request: Request): boolean {
   if (!options.trustForwardedProto) return false;
   const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
   return forwarded?.toLowerCase() === 'https';
+}
+
+/**
+ * The origin the browser sees the console at: the request URL's, but `https:` when a trusted proxy
+ * ended TLS, where the application sees `http://` and the browser sends `Origin: https://…`.
+ */
+export function consoleOrigin(options: ResolvedOptions, request: Request, url: URL): string {
+  if (url.protocol === 'http:' && forwardedHttps(options, request)) {
+    // The same host and port (a port the URL leaves out is http's own, so https's own here).
+    const https = new URL(url.origin);
+    https.protocol = 'https:';
+    return https.origin;
+  }
+  return url.origin;
 }
 
 /** Secure cookies everywhere but plain HTTP on loopback, where a browser would drop them. */
@@ -22,9 +41,18 @@ export function secureCookies(url: URL): boolean {
   return url.protocol === 'https:' || !LOOPBACK.test(url.hostname);
 }
 
-/** Signs and checks; the key depends on the credential too, so changing it ends every session. */
+// Sessions ended by a logout, by nonce, each kept until its own expiry; past this many, the one
+// closest to expiry goes first.
+const MAX_REVOKED = 10_000;
+
+/**
+ * Signs and checks; the key depends on the credential too, so changing it ends every session. A
+ * logout ends its session here too: the cookie is stateless, so its nonce is kept as revoked until
+ * the session would have expired (in this process only).
+ */
 export class Sessions {
   readonly #key: Promise<CryptoKey>;
+  readonly #revoked = new Map<string, number>();
   constructor(private readonly options: ResolvedOptions) {
     this.#key = crypto.subtle.importKey(
       'raw',
@@ -59,15 +87,43 @@ export class Sessions {
   }
 
   async valid(value: string | undefined): Promise<boolean> {
-    if (value === undefined) return false;
-    const match = /^(v1\.(\d{1,15})\.[A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value);
-    if (match === null) return false;
-    const [, payload = '', expires = '0', mac = ''] = match;
-    if (Number(expires) <= this.options.now()) return false;
+    const session = await this.#verified(value);
+    return session !== undefined && !this.#revoked.has(session.nonce);
+  }
+
+  /** Ends a session before its expiry (logout); a value that is no valid session is ignored. */
+  async revoke(value: string | undefined): Promise<void> {
+    const session = await this.#verified(value);
+    if (session === undefined) return;
+    const now = this.options.now();
+    for (const [nonce, expires] of this.#revoked) if (expires <= now) this.#revoked.delete(nonce);
+    if (this.#revoked.size >= MAX_REVOKED) {
+      let soonest: [string, number] | undefined;
+      for (const entry of this.#revoked)
+        if (soonest === undefined || entry[1] < soonest[1]) soonest = entry;
+      if (soonest !== undefined) this.#revoked.delete(soonest[0]);
+    }
+    this.#revoked.set(session.nonce, session.expires);
+  }
+
+  async #verified(
+    value: string | undefined,
+  ): Promise<{ nonce: string; expires: number } | undefined> {
+    if (value === undefined) return undefined;
+    const match = /^(v1\.(\d{1,15})\.([A-Za-z0-9_-]{22}))\.([A-Za-z0-9_-]{43})$/.exec(value);
+    if (match === null) return undefined;
+    const [, payload = '', expires = '0', nonce = '', mac = ''] = match;
+    if (Number(expires) <= this.options.now()) return undefined;
     const signature = fromBase64Url(mac);
-    if (signature === undefined) return false;
+    if (signature === undefined) return undefined;
     // crypto.subtle.verify compares in constant time.
-    return crypto.subtle.verify('HMAC', await this.#key, signature, encoder.encode(payload));
+    const verified = await crypto.subtle.verify(
+      'HMAC',
+      await this.#key,
+      signature,
+      encoder.encode(payload),
+    );
+    return verified ? { nonce, expires: Number(expires) } : undefined;
   }
 }
 
@@ -90,9 +146,9 @@ export function cookieOf(request: Request, name: string): string | undefined {
 }
 
 /** A POST made with the session cookie must name the console's own origin (CSRF). */
-export function sameOrigin(request: Request, url: URL): boolean {
+export function sameOrigin(request: Request, expected: string): boolean {
   const origin = request.headers.get('origin');
-  if (origin !== null) return origin === url.origin;
+  if (origin !== null) return origin === expected;
   // Fetch metadata, where the browser sends it, says the same without a URL to compare.
   const site = request.headers.get('sec-fetch-site');
   if (site !== null) return site === 'same-origin';
@@ -100,7 +156,7 @@ export function sameOrigin(request: Request, url: URL): boolean {
   const referer = request.headers.get('referer');
   if (referer === null) return false;
   try {
-    return new URL(referer).origin === url.origin;
+    return new URL(referer).origin === expected;
   } catch {
     return false;
   }

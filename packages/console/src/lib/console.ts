@@ -1,12 +1,14 @@
 // Routes a request under the console's base path: assets, login and logout, the page, and the JSON
 // endpoints, behind the transport rule and the console's own credential.
 import { readBodyBytes, type RequestLogRecord } from '@scim/server';
-import { deliveriesOf, detailOf, outboxOf, ratesOf, summaryOf, tenantsOf } from './api.js';
+import { deliveriesOf, detailOf, ratesOf, summaryOf, tenantsOf } from './api.js';
+import { outboxOf } from './lifecycle.js';
 import { CONSOLE_CSS } from './assets/styles.js';
 import { CONSOLE_JS } from './assets/script.js';
 import { loginPage, consolePage } from './assets/page.js';
 import {
   bearerOf,
+  consoleOrigin,
   cookieOf,
   sameOrigin,
   secureCookies,
@@ -52,7 +54,7 @@ export interface ScimConsole {
  */
 export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
   const resolved = resolveOptions(options);
-  const history = new RequestHistory(resolved.historySize);
+  const history = new RequestHistory(resolved.historySize, resolved);
   const sessions = new Sessions(resolved);
   return {
     basePath: resolved.basePath,
@@ -83,6 +85,7 @@ async function route(
     return problem(404, 'Not found');
   if (!transportAllowed(options, request, url))
     return problem(403, 'The console requires HTTPS; this request came over plain HTTP');
+  const origin = consoleOrigin(options, request, url);
   const path = url.pathname.slice(base.length) || '/';
   const method = request.method.toUpperCase();
   const read = method === 'GET' || method === 'HEAD';
@@ -98,7 +101,7 @@ async function route(
   if (path === '/login') {
     if (read) return respond(loginPage(base, false), 200, 'text/html; charset=utf-8');
     if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'GET, HEAD, POST' });
-    if (!sameOrigin(request, url))
+    if (!sameOrigin(request, origin))
       return problem(403, 'The login form must be posted from the console');
     const presented = await formField(request, 'credential');
     if (presented === undefined || !(await sessions.credentialMatches(presented)))
@@ -109,7 +112,9 @@ async function route(
   }
   if (path === '/logout') {
     if (method !== 'POST') return problem(405, 'Method not allowed', { allow: 'POST' });
-    if (!sameOrigin(request, url)) return problem(403, 'Log out from the console page');
+    if (!sameOrigin(request, origin)) return problem(403, 'Log out from the console page');
+    // The cookie alone is stateless: its session is revoked here, so a copy of it no longer works.
+    await sessions.revoke(cookieOf(request, SESSION_COOKIE));
     return redirect(`${base}/login`, { 'set-cookie': cookie('', 0) });
   }
 
@@ -123,7 +128,7 @@ async function route(
     });
   }
   // A cookie travels by itself: a state-changing request made with one must come from the page.
-  if (!read && bySession && !sameOrigin(request, url))
+  if (!read && bySession && !sameOrigin(request, origin))
     return problem(403, 'This request must come from the console page');
 
   if (path === '/') {
@@ -163,13 +168,13 @@ async function api(
     const entries = history.list(Number.isSafeInteger(after) && after > 0 ? after : 0);
     return json({ size: history.size, requests: entries.map(summaryOf) });
   }
-  const one = /^\/api\/requests\/([^/]{1,200})$/.exec(path);
+  // By the history's sequence number: request ids come from clients, and repeat.
+  const one = /^\/api\/requests\/([0-9]{1,15})$/.exec(path);
   if (one !== null) {
-    const id = decodeSegment(one[1]);
-    const entry = id === undefined ? undefined : history.get(id);
+    const entry = history.get(Number(one[1]));
     return entry === undefined
       ? problem(404, 'This request is no longer in the history')
-      : json(await detailOf(options, entry));
+      : json(await detailOf(options, history, entry));
   }
   if (path === '/api/outbox') return json(await outboxOf(options));
   if (path === '/api/deliveries') return json(await deliveriesOf(options));

@@ -1,6 +1,11 @@
 // The bounded request history (a ring buffer: the oldest record goes when a new one comes) and the
-// per-tenant counts of the last hour behind the chart. Recording is a few assignments: it runs on
-// every SCIM request while the console is on.
+// per-tenant counts of the last hour behind the chart. Recording is a few assignments and a bounded
+// walk of each body to size it: it runs on every SCIM request while the console is on.
+//
+// Bodies are bounded twice. One larger than `maxBodyBytes` is kept as a marker only; and past
+// `historyBodyBytes` for the whole history, the oldest requests lose their bodies first. Both count
+// bytes of JSON text, roughly: a request's `Content-Length` where it has one, else a walk of the
+// parsed body that stops as soon as it passes the bound (never a JSON.stringify of every body).
 import type { RequestLogRecord } from '@scim/server';
 
 /** One request as the history keeps it. */
@@ -8,8 +13,19 @@ export interface HistoryEntry {
   readonly seq: number;
   readonly at: number;
   readonly dialect: string | undefined;
-  readonly record: RequestLogRecord;
+  /** The log record, or a copy of it with its bodies replaced by a marker. */
+  record: RequestLogRecord;
+  /** The bytes its bodies count for in the history's budget. */
+  bytes: number;
 }
+
+/** What the history keeps of its records' bodies. */
+export interface BodyBounds {
+  readonly maxBodyBytes: number;
+  readonly historyBodyBytes: number;
+}
+
+const TRUNCATED = '[truncated]';
 
 const MINUTE = 60_000;
 const HOUR_MINUTES = 60;
@@ -27,15 +43,77 @@ export class RequestHistory {
   #next = 0;
   #seq = 0;
   readonly #minutes = new Map<string, MinuteCounts[]>();
+  #bytes = 0;
+  // The oldest sequence number whose bodies may still count: the budget drops bodies from here on.
+  #trimmed = 1;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    private readonly bounds: BodyBounds = {
+      maxBodyBytes: Number.POSITIVE_INFINITY,
+      historyBodyBytes: Number.POSITIVE_INFINITY,
+    },
+  ) {
     this.#entries = new Array<HistoryEntry | undefined>(size);
   }
 
   add(record: RequestLogRecord, at: number, dialect: string | undefined): void {
-    this.#entries[this.#next] = { seq: ++this.#seq, at, dialect, record };
+    const entry: HistoryEntry = { seq: ++this.#seq, at, dialect, record, bytes: 0 };
+    if (record.requestBody !== undefined || record.responseBody !== undefined) this.#bound(entry);
+    const gone = this.#entries[this.#next];
+    if (gone !== undefined) this.#bytes -= gone.bytes;
+    this.#entries[this.#next] = entry;
     this.#next = this.#next + 1 === this.size ? 0 : this.#next + 1;
+    this.#bytes += entry.bytes;
+    if (this.#bytes > this.bounds.historyBodyBytes) this.#trim();
     this.#count(record, at);
+  }
+
+  /** Sizes the entry's bodies; one over `maxBodyBytes` becomes a marker in a copy of the record. */
+  #bound(entry: HistoryEntry): void {
+    const { record } = entry;
+    const max = this.bounds.maxBodyBytes;
+    const length = Number(record.requestHeaders?.['content-length'] ?? Number.NaN);
+    const request =
+      record.requestBody === undefined
+        ? 0
+        : Number.isSafeInteger(length) && length >= 0
+          ? length
+          : jsonSize(record.requestBody, max);
+    const response = record.responseBody === undefined ? 0 : jsonSize(record.responseBody, max);
+    if (request <= max && response <= max) {
+      entry.bytes = request + response;
+      return;
+    }
+    const copy: { -readonly [K in keyof RequestLogRecord]: RequestLogRecord[K] } = { ...record };
+    if (request > max) copy.requestBody = truncated(request, max, Number.isSafeInteger(length));
+    if (response > max) copy.responseBody = truncated(response, max, false);
+    entry.record = copy;
+    entry.bytes = (request > max ? 0 : request) + (response > max ? 0 : response);
+  }
+
+  /** Drops the bodies of the oldest entries until the history's bodies fit its budget again. */
+  #trim(): void {
+    this.#trimmed = Math.max(this.#trimmed, this.#seq - this.size + 1);
+    while (this.#bytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
+      const entry = this.#at(this.#trimmed++);
+      if (entry === undefined || entry.bytes === 0) continue;
+      const copy = { ...entry.record };
+      const marker = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
+      if (copy.requestBody !== undefined) copy.requestBody = marker;
+      if (copy.responseBody !== undefined) copy.responseBody = marker;
+      entry.record = copy;
+      this.#bytes -= entry.bytes;
+      entry.bytes = 0;
+    }
+  }
+
+  /** The entry of this sequence number, while the history holds it. */
+  #at(seq: number): HistoryEntry | undefined {
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.#seq || seq <= this.#seq - this.size)
+      return undefined;
+    const entry = this.#entries[(seq - 1) % this.size];
+    return entry?.seq === seq ? entry : undefined;
   }
 
   /** Newest first; with `after`, only those recorded after that sequence number. */
@@ -50,16 +128,19 @@ export class RequestHistory {
   }
 
   /**
-   * The newest request with this id. A scan rather than an index kept up to date: requests are
-   * recorded far more often than the page opens one.
+   * The request of this sequence number, while the history holds it. Not by request id: that comes
+   * from the client's `X-Request-Id`, and an identity provider retrying a request sends it again.
    */
-  get(requestId: string): HistoryEntry | undefined {
-    for (let i = 1; i <= this.size; i++) {
-      const entry = this.#entries[(this.#next - i + this.size) % this.size];
-      if (entry === undefined) return undefined;
-      if (entry.record.requestId === requestId) return entry;
-    }
-    return undefined;
+  get(seq: number): HistoryEntry | undefined {
+    return this.#at(seq);
+  }
+
+  /**
+   * The requests with this request id, newest first. A scan rather than an index kept up to date:
+   * requests are recorded far more often than the page opens one.
+   */
+  withRequestId(requestId: string): HistoryEntry[] {
+    return this.list().filter((entry) => entry.record.requestId === requestId);
   }
 
   get length(): number {
@@ -96,4 +177,40 @@ export class RequestHistory {
     }
     return out;
   }
+}
+
+/** A body too large to keep, as the detail shows it instead. */
+function truncated(size: number, max: number, exact: boolean): Record<string, string> {
+  return { [TRUNCATED]: exact ? `${size} bytes` : `more than ${max} bytes` };
+}
+
+/**
+ * The length of a parsed JSON value as JSON text, roughly (a number counts 8, a string its UTF-16
+ * length and quotes), counted only until it passes `limit`: a body far over the bound costs no
+ * more to size than one at the bound.
+ */
+export function jsonSize(value: unknown, limit: number): number {
+  let size = 0;
+  const visit = (node: unknown, depth: number): void => {
+    if (typeof node === 'string') size += node.length + 2;
+    else if (typeof node === 'number') size += 8;
+    else if (typeof node === 'boolean') size += 5;
+    else if (node === null || typeof node !== 'object' || depth > 256) size += 4;
+    else if (Array.isArray(node)) {
+      size += 2;
+      for (let i = 0; i < node.length && size <= limit; i++) {
+        size++;
+        visit(node[i], depth + 1);
+      }
+    } else {
+      size += 2;
+      for (const name of Object.keys(node)) {
+        if (size > limit) return;
+        size += name.length + 4;
+        visit((node as Record<string, unknown>)[name], depth + 1);
+      }
+    }
+  };
+  visit(value, 0);
+  return size;
 }

@@ -118,6 +118,16 @@ export interface ScimConsoleOptions {
   readonly sessionTtlMs?: number;
   /** How many requests the history keeps, newest first (default 500). */
   readonly historySize?: number;
+  /**
+   * The largest request or response body the history keeps, in bytes of JSON text, roughly
+   * (default 262,144); a larger one is kept as `{ "[truncated]": "1048576 bytes" }`.
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * The bodies of the whole history, in bytes of JSON text, roughly (default 16 MiB): past it, the
+   * oldest requests lose their bodies first (their other fields stay).
+   */
+  readonly historyBodyBytes?: number;
   /** The lifecycle outbox to show and retry from: `handler.outbox`. */
   readonly outbox?: ConsoleOutbox;
   /** Tenants and their tokens, for the tenants view. */
@@ -146,6 +156,8 @@ export interface ResolvedOptions {
   readonly sessionSecret: string;
   readonly sessionTtlMs: number;
   readonly historySize: number;
+  readonly maxBodyBytes: number;
+  readonly historyBodyBytes: number;
   readonly outbox: ConsoleOutbox | undefined;
   readonly tenants: ConsoleTenants | undefined;
   readonly resources: ConsoleResources | undefined;
@@ -172,6 +184,12 @@ export function resolveOptions(options: ScimConsoleOptions): ResolvedOptions {
   const historySize = options.historySize ?? 500;
   if (!Number.isInteger(historySize) || historySize < 1)
     throw new TypeError('createScimConsole: historySize must be a positive integer');
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const historyBodyBytes = options.historyBodyBytes ?? 16 * 1024 * 1024;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw new TypeError('createScimConsole: maxBodyBytes must be an integer of 0 or more');
+  if (!Number.isSafeInteger(historyBodyBytes) || historyBodyBytes < 0)
+    throw new TypeError('createScimConsole: historyBodyBytes must be an integer of 0 or more');
   const dialect = options.dialect;
   return {
     basePath,
@@ -179,6 +197,8 @@ export function resolveOptions(options: ScimConsoleOptions): ResolvedOptions {
     sessionSecret: options.sessionSecret ?? randomSecret(),
     sessionTtlMs: options.sessionTtlMs ?? 8 * 60 * 60 * 1000,
     historySize,
+    maxBodyBytes,
+    historyBodyBytes,
     outbox: options.outbox,
     tenants: options.tenants,
     resources: options.resources,

@@ -51,7 +51,7 @@ export const CONSOLE_JS = String.raw`'use strict';
   var rows = document.querySelector('#requests tbody');
   function requestRow(request) {
     var row = el('tr');
-    row.setAttribute('data-id', request.id);
+    row.setAttribute('data-seq', request.seq);
     row.appendChild(el('td', '', time(request.at)));
     row.appendChild(el('td', '', request.method));
     row.appendChild(el('td', 'path', request.path + (request.query ? decodeQuery(request.query) : '')));
@@ -59,7 +59,7 @@ export const CONSOLE_JS = String.raw`'use strict';
     row.appendChild(el('td', '', request.durationMs));
     row.appendChild(el('td', '', request.dialect || ''));
     row.appendChild(el('td', '', request.tenant || ''));
-    opensDetail(row, function () { open(request.id); });
+    opensDetail(row, function () { open(request.seq); });
     return row;
   }
   function decodeQuery(query) { try { return decodeURIComponent(query.replace(/\+/g, ' ')); } catch (e) { return query; } }
@@ -85,10 +85,11 @@ export const CONSOLE_JS = String.raw`'use strict';
     list.appendChild(el('dt', '', name));
     list.appendChild(el('dd', '', value === null || value === undefined || value === '' ? '—' : value));
   }
-  function open(id) {
-    selected = id;
-    rows.querySelectorAll('tr').forEach(function (row) { row.setAttribute('aria-selected', String(row.getAttribute('data-id') === id)); });
-    api('/api/requests/' + encodeURIComponent(id)).then(function (reply) {
+  // A request opens by its place in the history (seq): request ids come from clients, and repeat.
+  function open(seq) {
+    selected = seq;
+    rows.querySelectorAll('tr').forEach(function (row) { row.setAttribute('aria-selected', String(row.getAttribute('data-seq') === String(seq))); });
+    api('/api/requests/' + seq).then(function (reply) {
       var panel = document.getElementById('detail');
       if (reply.status !== 200) { panel.hidden = true; return; }
       var d = reply.body;
@@ -119,6 +120,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       var changes = document.getElementById('detail-changes');
       clear(changes);
       (d.changes || []).forEach(function (change) { changes.appendChild(changeView(change)); });
+      if (d.changesPartial) changes.appendChild(el('p', 'empty', 'The outbox holds more events than the console reads: changes of this request may be missing.'));
       var noBodies = d.bodies ? '(none)' : '(bodies are recorded when the SCIM handler runs with debug: true)';
       document.getElementById('detail-request').textContent = d.requestBody === null ? noBodies : pretty(d.requestBody);
       document.getElementById('detail-response').textContent = d.responseBody === null ? noBodies : pretty(d.responseBody);
@@ -220,6 +222,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       var entries = reply.body.entries || [];
       document.getElementById('outbox-empty').textContent = reply.body.configured ? 'No lifecycle events yet.' : 'No outbox is configured.';
       document.getElementById('outbox-empty').hidden = entries.length > 0;
+      document.getElementById('outbox-partial').hidden = !reply.body.partial;
       rebuild(body, function () { entries.forEach(function (entry) {
         var row = el('tr');
         row.setAttribute('data-id', entry.id);
@@ -397,6 +400,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       clear(root);
       var tenants = Object.keys(Object.assign({}, reply.body.requests, reply.body.deliveries)).sort();
       if (tenants.length === 0) root.appendChild(el('p', 'empty', 'Nothing in the last hour yet.'));
+      if (reply.body.partial) root.appendChild(el('p', 'empty', 'The outbox holds more events than the console reads: the newest may be missing from the counts.'));
       tenants.forEach(function (tenant) {
         var card = el('div', 'card');
         card.appendChild(el('h2', '', tenant === '' ? 'Requests and deliveries' : 'Tenant ' + tenant));

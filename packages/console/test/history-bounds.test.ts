@@ -1,0 +1,117 @@
+// The history's memory is bounded by bytes as well as by count: a request or response body over
+// `maxBodyBytes` is kept as a marker, and past `historyBodyBytes` the oldest requests lose their
+// bodies first. Five hundred requests of 1 MiB bodies would otherwise hold a gigabyte.
+import { describe, expect, it } from 'vitest';
+import type { RequestLogRecord } from '@scim/server';
+import { createScimConsole } from '../src/index.ts';
+import { jsonSize } from '../src/lib/history.ts';
+import { CONSOLE_TOKEN, createFixture, USER_SCHEMA } from './fixture.ts';
+
+const bearer = { authorization: `Bearer ${CONSOLE_TOKEN}` };
+
+function record(index: number, body: unknown, headers?: Record<string, string>): RequestLogRecord {
+  return {
+    requestId: `r${index}`,
+    method: 'POST',
+    path: '/scim/v2/Users',
+    query: '',
+    status: 201,
+    durationMs: 1,
+    principal: undefined,
+    tenant: undefined,
+    requestHeaders: { 'content-type': 'application/scim+json', ...headers },
+    requestBody: body,
+    responseBody: body,
+  };
+}
+
+const manyEmails = (count: number) => ({
+  schemas: [USER_SCHEMA],
+  userName: 'big@example.com',
+  emails: Array.from({ length: count }, (_, i) => ({ value: `user${i}@example.com` })),
+});
+
+describe('console history bounded by bytes', () => {
+  it('RFC 7644 §3.12 (a request is shown with its bodies): a body over maxBodyBytes is kept as a [truncated] marker, a smaller one whole', async () => {
+    const fixture = await createFixture({ maxBodyBytes: 4096 });
+    const big = await fixture.scim('POST', '/Users', manyEmails(200));
+    expect(big.status).toBe(201);
+    const small = await fixture.scim('POST', '/Users', manyEmails(2));
+    expect(small.status).toBe(409);
+    const list = (await (await fixture.page('/api/requests', { headers: bearer })).json()) as {
+      requests: { seq: number }[];
+    };
+    const [newest, oldest] = await Promise.all(
+      list.requests.map(
+        async (request) =>
+          (await (
+            await fixture.page(`/api/requests/${request.seq}`, { headers: bearer })
+          ).json()) as { requestBody: unknown; responseBody: unknown },
+      ),
+    );
+    // Sized by a walk that stops at the bound (this Request has no Content-Length).
+    expect(oldest?.requestBody).toEqual({ '[truncated]': 'more than 4096 bytes' });
+    expect(oldest?.responseBody).toEqual({ '[truncated]': 'more than 4096 bytes' });
+    expect(newest?.requestBody).toMatchObject({ userName: 'big@example.com' });
+    expect(newest?.responseBody).toMatchObject({ scimType: 'uniqueness' });
+  });
+
+  it('RFC 7644 §3.12: past historyBodyBytes the oldest requests lose their bodies first, and keep the rest', async () => {
+    const scimConsole = createScimConsole({
+      basePath: '/c',
+      credential: CONSOLE_TOKEN,
+      maxBodyBytes: 10_000,
+      historyBodyBytes: 25_000,
+    });
+    const body = manyEmails(100);
+    const size = jsonSize(body, Number.POSITIVE_INFINITY);
+    expect(size).toBeGreaterThan(3_000);
+    expect(size).toBeLessThan(5_000);
+    // Each record counts its two bodies: three fit in 25,000 bytes, a fourth does not.
+    for (let i = 1; i <= 5; i++) scimConsole.record(record(i, body));
+    const bodies = [];
+    for (let i = 1; i <= 5; i++) {
+      const reply = await scimConsole.fetch(
+        new Request(`https://x.example/c/api/requests/${i}`, { headers: bearer }),
+      );
+      const detail = (await reply.json()) as { status: number; requestBody: unknown };
+      expect(detail.status).toBe(201);
+      bodies.push(detail.requestBody);
+    }
+    const dropped = { '[truncated]': 'dropped: the history keeps newer bodies (historyBodyBytes)' };
+    expect(bodies.slice(0, 2)).toEqual([dropped, dropped]);
+    for (const kept of bodies.slice(2)) expect(kept).toEqual(body);
+  });
+
+  it("takes a request body's size from its Content-Length where it has one", async () => {
+    const scimConsole = createScimConsole({
+      basePath: '/c',
+      credential: CONSOLE_TOKEN,
+      maxBodyBytes: 4096,
+    });
+    scimConsole.record(record(1, manyEmails(200), { 'content-length': '6400' }));
+    const reply = await scimConsole.fetch(
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
+    );
+    expect(await reply.json()).toMatchObject({
+      requestBody: { '[truncated]': '6400 bytes' },
+      responseBody: { '[truncated]': 'more than 4096 bytes' },
+    });
+  });
+
+  it('sizes a body roughly as its JSON text, and stops counting once past the bound', () => {
+    const body = manyEmails(1000);
+    const exact = JSON.stringify(body).length;
+    const size = jsonSize(body, Number.POSITIVE_INFINITY);
+    expect(size).toBeGreaterThan(exact * 0.9);
+    expect(size).toBeLessThan(exact * 1.2);
+    expect(jsonSize(body, 1000)).toBeLessThan(1200);
+  });
+
+  it('rejects a negative or fractional byte bound at start-up', () => {
+    for (const bad of [{ maxBodyBytes: -1 }, { historyBodyBytes: 1.5 }])
+      expect(() =>
+        createScimConsole({ basePath: '/c', credential: CONSOLE_TOKEN, ...bad }),
+      ).toThrow(TypeError);
+  });
+});
