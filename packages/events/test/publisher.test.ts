@@ -93,6 +93,9 @@ describe('fan-out to streams', () => {
     // A queue that stores its input (SQL) reads this text at once; the memory queue writes it now.
     expect(enqueued).toHaveLength(1);
     expect(first?.payload).toBe(enqueued[0]?.payload);
+    // As a plain object: a queue copying the SET with a spread, or as JSON, keeps its text.
+    expect({ ...enqueued[0] }.payload).toBe(first?.payload);
+    expect((JSON.parse(JSON.stringify(enqueued[0])) as NewQueuedSet).payload).toBe(first?.payload);
     expect(JSON.parse(first?.payload ?? '')).toMatchObject({ jti: first?.jti, txn: first?.txn });
     await inner.fail('a', first?.jti ?? '', { error: 'HTTP 503', retryAt: new Date(0) });
     const [again] = await inner.claim('a', lease());

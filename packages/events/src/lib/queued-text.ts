@@ -9,10 +9,13 @@ import type { NewQueuedSet } from './streams.js';
  * A {@link NewQueuedSet} whose `payload` is `JSON.stringify(value)`, written on the first read and
  * kept: every read answers the same text, byte for byte. `value` is the publisher's own (the claims
  * it built, a webhook body), never handed to anyone else, so nothing changes it in between.
+ * `payload` is an own enumerable property, as on a plain object: a queue that copies the SET with
+ * a spread (`{ ...set, state: 'pending' }`) or compares it field by field gets the text.
  */
 export class QueuedText implements NewQueuedSet {
-  private text: string | undefined;
-  private value: object | undefined;
+  declare readonly payload: string;
+  #text: string | undefined;
+  #value: object | undefined;
 
   constructor(
     readonly streamId: string,
@@ -24,29 +27,16 @@ export class QueuedText implements NewQueuedSet {
     value: object,
     readonly queuedAt: string,
   ) {
-    this.value = value;
+    this.#value = value;
+    Object.defineProperty(this, 'payload', { enumerable: true, get: () => this.#print() });
   }
 
-  get payload(): string {
-    if (this.text === undefined) {
-      this.text = JSON.stringify(this.value);
+  #print(): string {
+    if (this.#text === undefined) {
+      this.#text = JSON.stringify(this.#value);
       // The text is all that is read from now on.
-      this.value = undefined;
+      this.#value = undefined;
     }
-    return this.text;
-  }
-
-  /** The enumerable fields of a plain {@link NewQueuedSet}, for logs and comparisons. */
-  toJSON(): NewQueuedSet {
-    return {
-      streamId: this.streamId,
-      key: this.key,
-      subject: this.subject,
-      jti: this.jti,
-      txn: this.txn,
-      eventUris: this.eventUris,
-      payload: this.payload,
-      queuedAt: this.queuedAt,
-    };
+    return this.#text;
   }
 }
