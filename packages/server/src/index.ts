@@ -95,6 +95,7 @@ export type {
   LifecycleEventType,
   OutboxContext,
   OutboxEntry,
+  OutboxListFilter,
   OutboxState,
   ScimOutbox,
 } from './lib/lifecycle/outbox.js';

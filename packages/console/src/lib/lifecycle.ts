@@ -1,11 +1,12 @@
 // What the console reads of the lifecycle outbox: the Lifecycle view, the events per minute behind
 // the Activity chart, and the changes a request made. Every read is bounded: the outbox's `list`
-// (`ScimOutbox.list` of @scim/server) takes a state, a tenant and a `limit`, and answers oldest
-// first, so the console asks each state for at most `OUTBOX_READ_LIMIT` events (one more, to know
-// whether there were more). An outbox holding more than that of one state answers `partial: true`,
-// and the page says what it may miss: without a newest-first order or a request filter in `list`,
-// the newest delivered events are the ones a bounded read cannot reach.
-import type { LifecycleEvent, OutboxEntry } from '@scim/server';
+// (`ScimOutbox.list` of @scim/server) takes a state, a tenant, a request id, an order and a
+// `limit`. The views read each state newest first, the latest delivered events with a small limit,
+// and a request's changes by its request id, so a database outbox that is never pruned shows what
+// happened last. `partial: true` says a read stopped at its limit where more could matter: pending or
+// dead events beyond `OUTBOX_READ_LIMIT`, events of the last hour beyond it, or a request that
+// recorded more. An outbox that ignores `order` or `requestId` is still filtered and sorted here.
+import type { LifecycleEvent, OutboxEntry, OutboxListFilter } from '@scim/server';
 import type { HistoryEntry } from './history.js';
 import type { ResolvedOptions } from './options.js';
 import {
@@ -19,34 +20,36 @@ import {
 
 /** The most events of each state one read takes (the memory outbox keeps 1,000 delivered ones). */
 export const OUTBOX_READ_LIMIT = 1000;
-const OUTBOX_DELIVERED_SHOWN = 200;
+/** How many of the latest delivered events the Lifecycle view shows, and reads. */
+export const OUTBOX_DELIVERED_SHOWN = 200;
 const STATES = ['pending', 'dead', 'delivered'] as const;
 
-/** A bounded read: each state's events, oldest first, and whether any state had more. */
-interface OutboxRead {
-  readonly pending: readonly OutboxEntry[];
-  readonly dead: readonly OutboxEntry[];
-  readonly delivered: readonly OutboxEntry[];
-  readonly partial: boolean;
+/** Up to `limit` entries answering `filter`, and whether there were more. */
+async function readList(
+  options: ResolvedOptions,
+  filter: OutboxListFilter,
+  limit: number,
+): Promise<{ entries: readonly OutboxEntry[]; more: boolean }> {
+  const outbox = options.outbox;
+  if (outbox === undefined) return { entries: [], more: false };
+  const wanted: OutboxListFilter = { ...filter, limit: limit + 1 };
+  const list = await outbox.list(wanted);
+  // An outbox that ignores `limit` is cut here all the same.
+  return { entries: list.slice(0, limit), more: list.length > limit };
 }
 
-async function readOutbox(options: ResolvedOptions, tenant?: string): Promise<OutboxRead> {
-  const outbox = options.outbox;
-  if (outbox === undefined) return { pending: [], dead: [], delivered: [], partial: false };
-  const lists = await Promise.all(
+/** Each state's events, newest first: at most `limit` of each (`delivered` of the delivered). */
+async function readStates(options: ResolvedOptions, delivered: number) {
+  const [pending, dead, done] = await Promise.all(
     STATES.map((state) =>
-      outbox.list({
-        state,
-        limit: OUTBOX_READ_LIMIT + 1,
-        ...(tenant === undefined ? {} : { tenant }),
-      }),
+      readList(
+        options,
+        { state, order: 'newest' },
+        state === 'delivered' ? delivered : OUTBOX_READ_LIMIT,
+      ),
     ),
   );
-  // An outbox that ignores `limit` is cut here all the same.
-  const [pending = [], dead = [], delivered = []] = lists.map((list) =>
-    list.slice(0, OUTBOX_READ_LIMIT),
-  );
-  return { pending, dead, delivered, partial: lists.some((l) => l.length > OUTBOX_READ_LIMIT) };
+  return { pending: pending!, dead: dead!, delivered: done! };
 }
 
 /** A change one write made, as the detail panel shows it. */
@@ -77,7 +80,8 @@ export function rulesOf(
 }
 
 /**
- * The changes a write made: the events of its tenant that name its request id. A refused write
+ * The changes a write made: the events of its tenant that name its request id, read by that id. A
+ * refused write
  * (400 and above) changed nothing and reads nothing; a bulk request answers 200 whatever its
  * operations did, so it is read like any write that succeeded.
  */
@@ -88,8 +92,15 @@ export async function changesOf(
 ): Promise<{ changes: ChangeView[]; partial: boolean }> {
   const { record } = entry;
   if (options.outbox === undefined || record.status >= 400) return { changes: [], partial: false };
-  const read = await readOutbox(options, record.tenant);
-  const changes = [...read.pending, ...read.dead, ...read.delivered]
+  const read = await readList(
+    options,
+    {
+      requestId: record.requestId,
+      ...(record.tenant === undefined ? {} : { tenant: record.tenant }),
+    },
+    OUTBOX_READ_LIMIT,
+  );
+  const changes = read.entries
     .map(({ event }) => event)
     .filter(
       (event) =>
@@ -97,7 +108,7 @@ export async function changesOf(
     )
     .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0))
     .map((event) => changeOf(event, record.requestBody));
-  return { changes, partial: read.partial };
+  return { changes, partial: read.more };
 }
 
 function changeOf(event: LifecycleEvent, requestBody: unknown): ChangeView {
@@ -144,14 +155,21 @@ function secretsSet(event: LifecycleEvent, requestBody: unknown): string[] {
   return paths;
 }
 
-/** The outbox, newest first: the pending and dead events, and the latest delivered ones read. */
+/**
+ * The outbox, newest first: the pending and dead events, and the latest delivered ones. Partial when
+ * pending or dead events were left out; the delivered ones beyond the latest are not shown by design.
+ */
 export async function outboxOf(options: ResolvedOptions) {
   if (options.outbox === undefined) return { configured: false, partial: false, entries: [] };
-  const read = await readOutbox(options);
-  const entries = [...read.pending, ...read.dead, ...read.delivered.slice(-OUTBOX_DELIVERED_SHOWN)]
+  const read = await readStates(options, OUTBOX_DELIVERED_SHOWN);
+  const entries = [
+    ...read.pending.entries,
+    ...read.dead.entries,
+    ...read.delivered.entries.slice(0, OUTBOX_DELIVERED_SHOWN),
+  ]
     .sort((a, b) => (a.event.occurredAt < b.event.occurredAt ? 1 : -1))
     .map(outboxEntryOf);
-  return { configured: true, partial: read.partial, entries };
+  return { configured: true, partial: read.pending.more || read.dead.more, entries };
 }
 
 function outboxEntryOf(entry: OutboxEntry) {
@@ -181,8 +199,16 @@ export async function eventRates(options: ResolvedOptions, now: number) {
   const deliveries: Record<string, EventCounts[]> = {};
   if (options.outbox === undefined) return { deliveries, partial: false };
   const current = Math.floor(now / 60_000);
-  const read = await readOutbox(options);
-  for (const { event, state } of [...read.pending, ...read.dead, ...read.delivered]) {
+  const read = await readStates(options, OUTBOX_READ_LIMIT);
+  // Newest first, a read that stopped at its limit missed some of the hour only when the oldest
+  // event it reached is still inside it.
+  const since = (current - 59) * 60_000;
+  const partial = Object.values(read).some(({ entries, more }) => {
+    const oldest = entries.at(-1)?.event.occurredAt;
+    return more && oldest !== undefined && Date.parse(oldest) >= since;
+  });
+  const all = [...read.pending.entries, ...read.dead.entries, ...read.delivered.entries];
+  for (const { event, state } of all) {
     const minute = Math.floor(Date.parse(event.occurredAt) / 60_000);
     if (!(minute > current - 60 && minute <= current)) continue;
     const key = event.tenant ?? '';
@@ -195,5 +221,5 @@ export async function eventRates(options: ResolvedOptions, now: number) {
     const slot = series[minute - (current - 59)];
     if (slot !== undefined) slot[state]++;
   }
-  return { deliveries, partial: read.partial };
+  return { deliveries, partial };
 }

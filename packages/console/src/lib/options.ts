@@ -1,5 +1,5 @@
 // What an application gives the console, and the same options resolved once when it is made.
-import type { OutboxEntry, TokenSummary } from '@scim/server';
+import type { OutboxEntry, OutboxListFilter, TokenSummary } from '@scim/server';
 
 /**
  * The outbox calls the console makes: `handler.outbox` of `@scim/server` fits.
@@ -7,11 +7,11 @@ import type { OutboxEntry, TokenSummary } from '@scim/server';
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface ConsoleOutbox {
-  list(filter?: {
-    readonly state?: OutboxEntry['state'];
-    readonly tenant?: string;
-    readonly limit?: number;
-  }): Promise<readonly OutboxEntry[]>;
+  /**
+   * Reads events as `ScimOutbox.list` does. The console asks for the newest first and for one
+   * request's events by `requestId`; an outbox that ignores either is still filtered and sorted.
+   */
+  list(filter?: OutboxListFilter): Promise<readonly OutboxEntry[]>;
   /** Makes a dead event pending again; false when it is not dead (the page then says why). */
   retry(id: string): Promise<boolean>;
 }

@@ -34,6 +34,13 @@ export interface SqlOutbox extends ScimOutbox {
   prune(before: Date): Promise<number>;
 }
 
+/** The event's `requestId`, read from its JSON document (the table has no column of its own). */
+function requestIdOf(dialect: Shared['dialect']): RawBuilder<unknown> {
+  if (dialect === 'sqlite') return sql`json_extract(o.event, '$.requestId')`;
+  if (dialect === 'postgres') return sql`(CAST(o.event AS json) ->> 'requestId') COLLATE "C"`;
+  return sql`JSON_UNQUOTE(JSON_EXTRACT(o.event, '$.requestId'))`;
+}
+
 export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date()): SqlOutbox {
   const table = sql.table(shared.tables.outbox);
   const executorOf = (transaction: unknown): Executor => {
@@ -104,10 +111,13 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
       const conditions: RawBuilder<unknown>[] = [sql`1=1`];
       if (filter.state !== undefined) conditions.push(sql`o.state = ${filter.state}`);
       if (filter.tenant !== undefined) conditions.push(sql`o.tenant = ${filter.tenant}`);
+      if (filter.requestId !== undefined)
+        conditions.push(sql`${requestIdOf(shared.dialect)} = ${filter.requestId}`);
       const limit =
         filter.limit === undefined ? sql`` : sql` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+      const order = filter.order === 'newest' ? sql` DESC` : sql``;
       const rows =
-        await sql<OutboxRow>`SELECT ${columns} FROM ${table} o WHERE ${sql.join(conditions, sql` AND `)} ORDER BY o.seq${limit}`.execute(
+        await sql<OutboxRow>`SELECT ${columns} FROM ${table} o WHERE ${sql.join(conditions, sql` AND `)} ORDER BY o.seq${order}${limit}`.execute(
           shared.db,
         );
       return rows.rows.map((row) => toEntry(row));

@@ -99,7 +99,7 @@ export function consolePage(basePath: string): string {
 </section>
 <section id="view-outbox" class="view" hidden>
 <p class="empty" id="outbox-empty">No lifecycle events yet.</p>
-<p class="empty" id="outbox-partial" hidden>The outbox holds more events than the console reads (the oldest 1,000 of each state): the newest delivered ones may be missing here. Prune delivered events to see them.</p>
+<p class="empty" id="outbox-partial" hidden>The outbox holds more events than the console reads (the newest 1,000 pending and dead, the newest 200 delivered): older ones are not shown here.</p>
 <table id="outbox">
 <thead><tr><th>Occurred</th><th>Event</th><th>Resource</th><th>Tenant</th><th>State</th><th>Attempts</th><th>Last error</th><th></th></tr></thead>
 <tbody></tbody>

@@ -160,6 +160,24 @@ export interface OutboxContext {
 }
 
 /**
+ * What {@link ScimOutbox.list} reads: every field narrows it, and `order` and `limit` say which end
+ * of the outbox it reads from and how much. Events of one request share its `requestId` (the
+ * `X-Request-Id` the request log records), so `{ requestId }` reads what one request changed.
+ * @example `{ state: 'delivered', order: 'newest', limit: 50 }`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface OutboxListFilter {
+  readonly state?: OutboxState;
+  readonly tenant?: string;
+  /** Only the events of this request: those whose `requestId` equals it. */
+  readonly requestId?: string;
+  /** `oldest` (the default) reads in append order, `newest` the other way round. */
+  readonly order?: 'oldest' | 'newest';
+  /** At most this many entries, taken from the end `order` starts at. */
+  readonly limit?: number;
+}
+
+/**
  * The store of lifecycle events. A write appends its events in the same transaction as its change;
  * delivery claims due events, and completes or fails them. The memory storage keeps one in memory; a
  * database store keeps a table. Every method but `append` is called outside any request.
@@ -221,12 +239,14 @@ export interface ScimOutbox {
   complete(id: string): Promise<void>;
   /** Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is undefined. */
   fail(id: string, error: string, retryAt: Date | undefined): Promise<void>;
-  /** Entries for inspection, oldest first, optionally of one state or tenant. */
-  list(filter?: {
-    readonly state?: OutboxState;
-    readonly tenant?: string;
-    readonly limit?: number;
-  }): Promise<readonly OutboxEntry[]>;
+  /**
+   * Entries for inspection, in append order (oldest first, or newest first with `order: 'newest'`),
+   * optionally of one state, tenant or request, at most `limit` of them. A console reads the latest
+   * deliveries with `{ state: 'delivered', order: 'newest', limit: 50 }`, and the events one request
+   * recorded with `{ requestId }`, without reading the whole outbox. A database outbox answers both
+   * from an index.
+   */
+  list(filter?: OutboxListFilter): Promise<readonly OutboxEntry[]>;
   /**
    * Makes a dead event pending again, due now (or, while a later event of its resource is being
    * delivered, when that delivery's lease ends); false when there is no dead event of that id. It

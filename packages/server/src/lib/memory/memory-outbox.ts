@@ -268,10 +268,14 @@ export function gatedMemoryOutbox(
     list(filter = {}) {
       const found: OutboxEntry[] = [];
       const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-      for (const entry of entries.values()) {
+      // `entries` is in append order (a retry keeps an entry's place); newest first walks it back.
+      const held = entries.values();
+      const inOrder = filter.order === 'newest' ? Array.from(held).reverse() : held;
+      for (const entry of inOrder) {
         if (found.length >= limit) break;
         if (filter.state !== undefined && entry.state !== filter.state) continue;
         if (filter.tenant !== undefined && entry.event.tenant !== filter.tenant) continue;
+        if (filter.requestId !== undefined && entry.event.requestId !== filter.requestId) continue;
         found.push(toEntry(entry));
       }
       return Promise.resolve(found);

@@ -4,6 +4,7 @@ import { faultCases } from './fault-cases.js';
 import { groupsFilterCases } from './groups-filter.js';
 import type { StoreConformanceCase, StoreConformanceOptions } from './kit.js';
 import { membershipCases } from './membership.js';
+import { outboxReadCases } from './outbox-reads.js';
 import { queryCases } from './queries.js';
 import { tenantCases } from './tenants.js';
 import { transactionCases } from './transactions.js';
@@ -16,7 +17,7 @@ export { withLatency } from './latency.js';
  * The store conformance kit: cases any `ScimStore` implementation runs, each with a fresh storage
  * from `createStorage`. They call the stores directly for query semantics (filters, sorting, paging,
  * totals, cursor walks, projection), uniqueness, versions, membership, transactions and tenant
- * isolation, and go through a handler for the races identity providers cause (over
+ * isolation, the outbox's reads (newest first, one request's events), and go through a handler for the races identity providers cause (over
  * {@link withLatency}) and for fault injection (each store call of each write failing in turn).
  * Cases that need an optional capability (`groupsOf`, `modifyMembers`, `filtersGroups`,
  * `transaction`, positions on cursor queries) pass without it, and say so in their names.
@@ -43,5 +44,6 @@ export function storeConformanceCases(
     ...tenantCases,
     ...concurrencyCases,
     ...faultCases,
+    ...outboxReadCases,
   ].map(([id, name, run]) => ({ id, name, run: () => run(options) }));
 }
