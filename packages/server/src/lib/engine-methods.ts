@@ -84,9 +84,8 @@ export function patchResponse(
  * Versions are a random prefix per engine and a counter: unique across writes and across instances
  * sharing a database, and free of any hash of the resource, whose size a group can make large.
  */
-export function newVersion(this: Engine): string | undefined {
+export function newVersion(this: Engine): string {
   const state = this.versionState;
-  if (state === undefined) return undefined;
   // Made on the first write, not with the engine: some runtimes refuse randomness at start-up.
   state.prefix ??= crypto.randomUUID().replace(/-/g, '').slice(0, 10);
   return `W/"${state.prefix}${(++state.counter).toString(36)}"`;

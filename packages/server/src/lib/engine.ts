@@ -126,8 +126,8 @@ export interface Engine {
   readonly asyncRequests: AsyncSettings;
   /** `securityEvents` as `/ServiceProviderConfig` advertises it; undefined leaves it out (RFC 9967 §4). */
   readonly securityEvents: AdvertisedSecurityEvents | undefined;
-  /** A new `meta.version` for a write (undefined when ETags are off): unique, and no hash of the data. */
-  newVersion(): string | undefined;
+  /** A new `meta.version` for a write, ETags on or off (stores compare it); no hash of the data. */
+  newVersion(): string;
   /** What a successful PATCH answers for a resource type (`patchResponse`, default `minimal`). */
   patchResponse(resourceType: ScimResourceType): 'resource' | 'minimal' | 'noContent';
   /** How POST and PUT bodies are read, resolved once: the preset, `validation` and the string limit. */
@@ -152,8 +152,11 @@ export interface Engine {
   readonly lookups: ResourceTypeLookups;
   /** `patchOptions`' answers so far, one per resource type. */
   readonly patchCache: Map<ScimResourceType, ApplyPatchOptions>;
-  /** `newVersion`'s random prefix (made on the first write) and counter; undefined with ETags off. */
-  readonly versionState: { prefix: string | undefined; counter: number } | undefined;
+  /**
+   * `newVersion`'s random prefix (made on the first write) and counter. Kept with ETags off too:
+   * the stores' compare-and-set needs a version, and only what clients see goes without it.
+   */
+  readonly versionState: { prefix: string | undefined; counter: number };
 }
 
 const defaultNow = (): Date => new Date();
@@ -296,7 +299,7 @@ export function createEngine(
     byName,
     lookups,
     patchCache: new Map(),
-    versionState: etagOn ? { prefix: undefined, counter: 0 } : undefined,
+    versionState: { prefix: undefined, counter: 0 },
     outbox,
     deliverer:
       shared?.deliverer ??

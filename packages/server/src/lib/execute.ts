@@ -72,6 +72,8 @@ function retried<T>(
   preconditions: Preconditions,
   work: () => Promise<T>,
 ): Promise<T> {
-  if (preconditions.ifMatch !== undefined || scope.events !== undefined) return work();
+  // With ETags off, If-Match is ignored (RFC 7644 §3.14 makes versioning optional): no 412 asked.
+  const askedFor412 = scope.engine.features.etag && preconditions.ifMatch !== undefined;
+  if (askedFor412 || scope.events !== undefined) return work();
   return retryConflicts(scope.engine, work, () => scope.signal);
 }

@@ -1,4 +1,5 @@
-// What a resource looks like on the way out: computed relations filled in, then the projection.
+// What a resource looks like on the way out: computed relations filled in, `meta.version` dropped
+// when ETags are off, then the projection.
 import {
   projectResource,
   type Projection,
@@ -36,7 +37,7 @@ export async function present(
       ? await membershipsOf(scope, resources)
       : undefined;
   return resources.map((resource) => {
-    let out = resource;
+    let out = engine.features.etag ? resource : withoutVersion(resource);
     if (memberships !== undefined)
       out = withGroups(out, memberships.get(resource.id as string) ?? NO_GROUPS);
     if (Array.isArray(out.members))
@@ -52,6 +53,17 @@ export async function present(
 }
 
 const NO_GROUPS: readonly Json[] = [];
+
+/**
+ * The resource without `meta.version`, for a server with ETags off: it still stamps versions, which
+ * the stores compare so concurrent writes cannot overwrite each other, but shows clients none.
+ */
+function withoutVersion(resource: ScimResource): ScimResource {
+  const meta = resource.meta;
+  if (meta?.version === undefined) return resource;
+  const { version: _version, ...rest } = meta;
+  return copyWith(resource, { meta: rest });
+}
 
 /**
  * The resource with its computed `groups` in place of any stored. Only projected afterwards, so it

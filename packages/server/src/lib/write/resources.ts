@@ -19,14 +19,16 @@ import { checkIfMatch, notModified } from './preconditions.js';
 import { beforeWrite, commitWrite, record } from './write.js';
 import { copyWith } from '../copy.js';
 
-function resourceHeaders(resource: ScimResource): Record<string, string> {
+/** Location headers, and the ETag unless ETags are off (their versions are the stores' alone then). */
+function resourceHeaders(scope: Scope, resource: ScimResource): Record<string, string> {
   const headers: Record<string, string> = {};
   if (resource.meta?.location !== undefined) {
     // Both headers carry meta.location for a single resource (checklist P-CRUD-20, D-13).
     headers.location = resource.meta.location;
     headers['content-location'] = resource.meta.location;
   }
-  if (resource.meta?.version !== undefined) headers.etag = resource.meta.version;
+  if (scope.engine.features.etag && resource.meta?.version !== undefined)
+    headers.etag = resource.meta.version;
   return headers;
 }
 
@@ -39,7 +41,7 @@ async function respond(
   supplied?: readonly string[],
 ): Promise<Outcome> {
   const [body] = await present(scope, resourceType, [resource], { projection, supplied });
-  return scimJson(status, body, resourceHeaders(resource));
+  return scimJson(status, body, resourceHeaders(scope, resource));
 }
 
 /** The keys a client sent, for returning its "request" attributes (RFC 7643 §7). */
@@ -96,7 +98,7 @@ export async function readResource(scope: Scope, operation: OperationOf<'read'>)
     .get(id, storeContext(scope, resourceType, { attributes }));
   if (found === undefined) throw notFound(resourceType, id);
   if (notModified(scope.engine, operation.preconditions.ifNoneMatch, found))
-    return noContent(resourceHeaders(found), 304);
+    return noContent(resourceHeaders(scope, found), 304);
   return respond(scope, resourceType, found, 200, projection);
 }
 
@@ -144,7 +146,9 @@ export async function patchResource(
     const done = await applyMembershipPatch(scope, resourceType, id, membership);
     if (done === undefined) throw notFound(resourceType, id);
     if (answer !== 'resource' && projection.kind === 'default')
-      return noContent(done.version === undefined ? {} : { etag: done.version });
+      return noContent(
+        engine.features.etag && done.version !== undefined ? { etag: done.version } : {},
+      );
     return readResource(scope, {
       kind: 'read',
       resourceType,
@@ -174,7 +178,7 @@ export async function patchResource(
   // A projection asked for is always answered with the resource (P-PATCH-16).
   const brief =
     answer === 'noContent' || (answer === 'minimal' && touchesMembers(resourceType, body));
-  if (brief && projection.kind === 'default') return noContent(resourceHeaders(stored));
+  if (brief && projection.kind === 'default') return noContent(resourceHeaders(scope, stored));
   return respond(scope, resourceType, stored, 200, projection, patchedPaths(body));
 }
 
