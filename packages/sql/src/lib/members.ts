@@ -33,6 +33,7 @@ const BATCH = 200;
 
 interface MemberRow {
   readonly key: string;
+  readonly value: string;
   readonly type: string | null;
   readonly element: string;
 }
@@ -58,6 +59,7 @@ export function memberRowsOf(
     seen.add(key);
     rows.push({
       key,
+      value: element.value,
       type: typeof element.type === 'string' ? element.type : null,
       element: JSON.stringify(element),
     });
@@ -152,23 +154,26 @@ export async function attachMembers(
  * whose clean-up read this group's members before this add, would otherwise leave a deleted user
  * listed as a member: the delete locks the user's row, so this waits for it
  * and then finds the row gone; an add that took its lock first commits before the delete, whose
- * last step removes the resource from every group's member rows. Values no read of this transaction found are left to the server's
- * own checks. SQLite and PGlite run one write transaction at a time and need none of this.
+ * last step removes the resource from every group's member rows. Values no read of this transaction
+ * found are left to the server's own checks: a group's members it kept from before were not checked
+ * again, so a PUT of a large group locks only the members it adds. Used by the member PATCH
+ * (`modifyMembers`) and by create and replace, which write the member rows whole. SQLite and PGlite
+ * run one write transaction at a time and need none of this.
  */
-async function lockNewMembers(
+export async function lockNewMembers(
   shared: Shared,
   executor: Executor,
   context: StoreContext,
-  change: MembershipChange,
+  added: readonly { readonly value: string; readonly type?: string | null | undefined }[],
 ): Promise<void> {
   const seen = shared.seen.get(executor);
-  if (shared.dialect === 'sqlite' || change.add.length === 0 || seen === undefined) return;
+  if (shared.dialect === 'sqlite' || added.length === 0 || seen === undefined) return;
   const lock = shared.dialect === 'mysql' ? sql` LOCK IN SHARE MODE` : sql` FOR SHARE`;
   // By resource type, so the lookup is one index key per member: a range scan would lock other
   // rows too (the group's, under MySQL's REPEATABLE READ) and deadlock concurrent adds.
   const byType = new Map<string, Set<string>>();
-  for (const member of change.add) {
-    if (!seen.has(member.value) || member.type === undefined) continue;
+  for (const member of added) {
+    if (!seen.has(member.value) || typeof member.type !== 'string') continue;
     let ids = byType.get(member.type);
     if (ids === undefined) byType.set(member.type, (ids = new Set()));
     ids.add(member.value);
@@ -203,7 +208,7 @@ export function modifyMembers(
   const resourceType = context.resourceType.name;
   const table = sql.table(shared.tables.members);
   return writing(shared, context, async (executor) => {
-    await lockNewMembers(shared, executor, context, change);
+    await lockNewMembers(shared, executor, context, change.add);
     const group = (
       await sql<{
         seq: unknown;
@@ -241,7 +246,12 @@ export function modifyMembers(
     for (const [key, member] of adds) {
       if (present.has(key)) continue;
       added.push(member.value);
-      rows.push({ key, type: member.type ?? null, element: JSON.stringify(member) });
+      rows.push({
+        key,
+        value: member.value,
+        type: member.type ?? null,
+        element: JSON.stringify(member),
+      });
     }
     const removed: string[] = [];
     const gone: string[] = [];

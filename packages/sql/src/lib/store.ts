@@ -14,6 +14,7 @@ import {
   deleteMembers,
   groupsOf,
   insertMembers,
+  lockNewMembers,
   memberRowsOf,
   modifyMembers,
   wantsMembers,
@@ -95,6 +96,8 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         throw error;
       }
     }
+    // As a member PATCH does: a member a concurrent DELETE removes is refused, not left dangling.
+    await lockNewMembers(shared, executor, context, members);
     await insertMembers(shared, executor, context, resource.id as string, members);
   };
 

@@ -1,0 +1,175 @@
+// A user deleted while a PUT or POST writes a group listing it: the group write takes the same
+// shared lock on each new member as a member PATCH does, so the delete waits for it and removes the
+// member row, or the write waits for the delete and is refused. No group lists a deleted user.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GroupResourceType,
+  UserResourceType,
+  type ScimResource,
+  type ScimResourceType,
+} from '@scim/core';
+import { createScimHandler, type StoreContext } from '@scim/server';
+import { createSqlStorage } from '@scim/sql';
+import { ENGINES, type TestDatabase } from './fixtures/databases.js';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+const context = (
+  resourceType: ScimResourceType,
+  transaction: unknown,
+  expectedVersion?: string,
+): StoreContext & { expectedVersion: string | undefined } => ({
+  resourceType,
+  principal: 'race',
+  tenant: undefined,
+  signal: new AbortController().signal,
+  transaction,
+  expectedVersion,
+});
+
+const resource = (id: string, body: Record<string, unknown>, type: string): ScimResource => ({
+  schemas: [`urn:ietf:params:scim:schemas:core:2.0:${type}`],
+  ...body,
+  id,
+  meta: {
+    resourceType: type,
+    created: '2026-01-01T00:00:00.000Z',
+    lastModified: '2026-01-01T00:00:00.000Z',
+    version: `W/"${id}"`,
+  },
+});
+
+for (const engine of ENGINES) {
+  describe.skipIf(engine.skipped !== undefined)(
+    `delete racing a group write on ${engine.name}`,
+    () => {
+      let database: TestDatabase;
+      beforeAll(async () => {
+        database = await engine.open();
+      }, 120_000);
+      afterAll(async () => database?.close());
+
+      it('a delete that commits while a replace holds the new member row waits for it, and removes the row', async () => {
+        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+        await storage.clear();
+        const users = storage.stores.User!;
+        const groups = storage.stores.Group!;
+        await users.create(
+          resource('u1', { userName: 'leaver' }, 'User'),
+          context(UserResourceType, undefined),
+        );
+        await groups.create(
+          resource('g1', { displayName: 'Staff' }, 'Group'),
+          context(GroupResourceType, undefined),
+        );
+
+        let written!: () => void;
+        const memberWritten = new Promise<void>((resolve) => (written = resolve));
+        let proceed!: () => void;
+        const mayCommit = new Promise<void>((resolve) => (proceed = resolve));
+        // The server's own path for a PUT: check the new member exists, then replace the group.
+        const replacing = storage.transaction(async (tx) => {
+          if ((await users.get('u1', context(UserResourceType, tx))) === undefined)
+            throw new Error('Member u1 does not exist');
+          await groups.replace(
+            resource(
+              'g1',
+              { displayName: 'Staff', members: [{ value: 'u1', type: 'User' }] },
+              'Group',
+            ),
+            context(GroupResourceType, tx, 'W/"g1"'),
+          );
+          written();
+          await mayCommit;
+        });
+        const settled = Promise.allSettled([replacing]);
+        await memberWritten;
+        let deleted = false;
+        const deletion = users
+          .delete('u1', context(UserResourceType, undefined))
+          .then((result) => ((deleted = true), result));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const finishedEarly = deleted;
+        proceed();
+        // The member row is not committed: a delete that finished now could not have removed it.
+        expect(finishedEarly).toBe(false);
+        expect(await deletion).toBe(true);
+        await settled;
+        const group = await groups.get('g1', context(GroupResourceType, undefined));
+        expect(group?.members ?? []).toEqual([]);
+      });
+
+      it('PUT, POST and a general PATCH racing DELETE never leave a deleted user in a group', async () => {
+        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+        await storage.clear();
+        const handler = createScimHandler({ ...storage, authenticate: 'anonymous' });
+        const call = async (method: string, path: string, body?: unknown) => {
+          const answer = await handler.fetch(
+            new Request(`https://scim.test/scim/v2${path}`, {
+              method,
+              headers: { 'content-type': 'application/scim+json' },
+              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            }),
+          );
+          const text = await answer.text();
+          return {
+            status: answer.status,
+            body:
+              text === ''
+                ? undefined
+                : (JSON.parse(text) as { readonly id: string; readonly totalResults: number }),
+          };
+        };
+        try {
+          const group = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' }))
+            .body?.id as string;
+          const dangling: string[] = [];
+          for (let round = 0; round < 36; round++) {
+            const user = (await call('POST', '/Users', { schemas: [USER], userName: `u${round}` }))
+              .body?.id as string;
+            const kind = round % 3;
+            const write =
+              kind === 0
+                ? call('PUT', `/Groups/${group}`, {
+                    schemas: [GROUP],
+                    displayName: 'Staff',
+                    members: [{ value: user }],
+                  })
+                : kind === 1
+                  ? call('PATCH', `/Groups/${group}`, {
+                      schemas: [PATCH],
+                      Operations: [
+                        { op: 'add', path: 'members', value: [{ value: user }] },
+                        { op: 'replace', path: 'displayName', value: `Staff ${round}` },
+                      ],
+                    })
+                  : call('POST', '/Groups', {
+                      schemas: [GROUP],
+                      displayName: `Team ${round}`,
+                      members: [{ value: user }],
+                    });
+            const removal = new Promise((resolve) => setTimeout(resolve, Math.random() * 6)).then(
+              () => call('DELETE', `/Users/${user}`),
+            );
+            const [written, removed] = await Promise.all([write, removal]);
+            expect(removed.status).toBe(204);
+            // Refused, the write says the member does not exist, as a member PATCH does.
+            if (written.status === 400)
+              expect(JSON.stringify(written.body)).toMatch(/does not exist/);
+            else expect(written.status).toBeLessThan(300);
+            const listed = await call(
+              'GET',
+              `/Groups?filter=${encodeURIComponent(`members.value eq "${user}"`)}`,
+            );
+            if ((listed.body?.totalResults ?? 0) > 0) dangling.push(`${kind}:${user}`);
+          }
+          expect(dangling).toEqual([]);
+        } finally {
+          await handler.close?.();
+        }
+      }, 120_000);
+    },
+  );
+}
