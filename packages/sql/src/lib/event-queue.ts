@@ -78,6 +78,12 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
   const lock = forUpdate(scope);
   const skipLocked: RawBuilder<unknown> =
     scope.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE SKIP LOCKED`;
+  const shareLock: RawBuilder<unknown> =
+    scope.dialect === 'sqlite'
+      ? sql``
+      : scope.dialect === 'mysql'
+        ? sql` LOCK IN SHARE MODE`
+        : sql` FOR SHARE`;
   /** Long polls of this process by stream id: a hint, so only this process's changes wake them. */
   const { wait, wake } = createChangeWaiters();
 
@@ -173,6 +179,17 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
       const count = Math.floor(limit);
       if (!(count > 0)) return Promise.resolve([]);
       return inTransaction(scope, async (executor) => {
+        // A shared lock on the stream's queue row, which `retry` locks for update: claims run side by
+        // side, but not beside a replay. Without it, a claim whose statement began before a replay
+        // committed reads the replayed SET as still dead (its snapshot is older) and hands out the
+        // subject's newer SET, while the replay, having read no lease on that SET, is due at once:
+        // two SETs of one subject out together. Taken first, the lock makes the claim's statement
+        // start (and take its snapshot) after the replay committed, so it sees the replayed SET
+        // pending and holds the newer one back. (Locking the newer SET in `retry` is not enough:
+        // PostgreSQL re-checks a row changed under it, not the NOT EXISTS, which keeps its snapshot.)
+        await sql`SELECT stream_id FROM ${queues} WHERE stream_id = ${streamId}${shareLock}`.execute(
+          executor,
+        );
         // Only each subject's oldest pending SET may go: while it is leased or waits for its retry,
         // a newer one would let an older change arrive after a newer one.
         const rows = (
@@ -236,6 +253,8 @@ export function createSqlSetQueue(scope: SetQueueTables): SqlSetQueue {
 
     async retry(streamId, jti, options = {}) {
       const replayed = await inTransaction(scope, async (executor) => {
+        // Waits out the claims running now and holds new ones back until this commits (see claim).
+        await lockStream(executor, streamId);
         const row = (
           await sql<{
             seq: unknown;
