@@ -1,39 +1,9 @@
 // A user deleted while a client adds it to a group: the add waits for the delete and is refused, so
 // no deleted user stays listed as a member (docs/security.md, the deprovisioning guarantee).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GroupResourceType,
-  UserResourceType,
-  type ScimResource,
-  type ScimResourceType,
-} from '@scim/core';
-import type { StoreContext } from '@scim/server';
-import { createSqlStorage } from '@scim/sql';
+import { GroupResourceType, UserResourceType } from '@scim/core';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
-
-const context = (
-  resourceType: ScimResourceType,
-  transaction: unknown,
-): StoreContext & { expectedVersion: undefined } => ({
-  resourceType,
-  principal: 'race',
-  tenant: undefined,
-  signal: new AbortController().signal,
-  transaction,
-  expectedVersion: undefined,
-});
-
-const resource = (id: string, body: Record<string, unknown>, type: string): ScimResource => ({
-  schemas: [`urn:ietf:params:scim:schemas:core:2.0:${type}`],
-  ...body,
-  id,
-  meta: {
-    resourceType: type,
-    created: '2026-01-01T00:00:00.000Z',
-    lastModified: '2026-01-01T00:00:00.000Z',
-    version: `W/"${id}"`,
-  },
-});
+import { leaverAndGroup, raceContext } from './fixtures/race-kit.js';
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(
@@ -46,34 +16,23 @@ for (const engine of ENGINES) {
       afterAll(async () => database?.close());
 
       it('a member add that starts after the delete read the user’s groups leaves no group listing the deleted user', async () => {
-        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
-        await storage.clear();
-        const users = storage.stores.User!;
-        const groups = storage.stores.Group!;
-        await users.create(
-          resource('u1', { userName: 'leaver' }, 'User'),
-          context(UserResourceType, undefined),
-        );
-        await groups.create(
-          resource('g1', { displayName: 'Staff' }, 'Group'),
-          context(GroupResourceType, undefined),
-        );
+        const { storage, users, groups } = await leaverAndGroup(database);
 
         let cleanupRead!: () => void;
         const readDone = new Promise<void>((resolve) => (cleanupRead = resolve));
         let proceed!: () => void;
         const mayProceed = new Promise<void>((resolve) => (proceed = resolve));
         const deletion = storage.transaction(async (tx) => {
-          const memberships = await groups.groupsOf!(['u1'], context(GroupResourceType, tx));
+          const memberships = await groups.groupsOf!(['u1'], raceContext(GroupResourceType, tx));
           expect(memberships).toEqual([]);
           cleanupRead();
           await mayProceed;
-          return users.delete('u1', context(UserResourceType, tx));
+          return users.delete('u1', raceContext(UserResourceType, tx));
         });
         await readDone;
         // The server's own path: check the member exists, then add it, in one unit of work.
         const addition = storage.transaction(async (tx) => {
-          if ((await users.get('u1', context(UserResourceType, tx))) === undefined)
+          if ((await users.get('u1', raceContext(UserResourceType, tx))) === undefined)
             throw new Error('Member u1 does not exist');
           return groups.modifyMembers!(
             'g1',
@@ -82,7 +41,7 @@ for (const engine of ENGINES) {
               remove: [],
               meta: { version: 'W/"g1-2"', lastModified: '2026-01-02T00:00:00.000Z' },
             },
-            context(GroupResourceType, tx),
+            raceContext(GroupResourceType, tx),
           );
         });
         const settled = Promise.allSettled([addition]);
@@ -92,7 +51,7 @@ for (const engine of ENGINES) {
         // The add is refused (it waited for the delete) or came first and the delete undid it.
         const [added] = await settled;
         if (added?.status === 'rejected') expect(String(added.reason)).toMatch(/u1 does not exist/);
-        const group = await groups.get('g1', context(GroupResourceType, undefined));
+        const group = await groups.get('g1', raceContext(GroupResourceType, undefined));
         expect(group?.members ?? []).toEqual([]);
       });
     },

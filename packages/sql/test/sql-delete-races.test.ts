@@ -2,44 +2,15 @@
 // shared lock on each new member as a member PATCH does, so the delete waits for it and removes the
 // member row, or the write waits for the delete and is refused. No group lists a deleted user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GroupResourceType,
-  UserResourceType,
-  type ScimResource,
-  type ScimResourceType,
-} from '@scim/core';
-import { createScimHandler, type StoreContext } from '@scim/server';
+import { GroupResourceType, UserResourceType } from '@scim/core';
+import { createScimHandler } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
+import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-const context = (
-  resourceType: ScimResourceType,
-  transaction: unknown,
-  expectedVersion?: string,
-): StoreContext & { expectedVersion: string | undefined } => ({
-  resourceType,
-  principal: 'race',
-  tenant: undefined,
-  signal: new AbortController().signal,
-  transaction,
-  expectedVersion,
-});
-
-const resource = (id: string, body: Record<string, unknown>, type: string): ScimResource => ({
-  schemas: [`urn:ietf:params:scim:schemas:core:2.0:${type}`],
-  ...body,
-  id,
-  meta: {
-    resourceType: type,
-    created: '2026-01-01T00:00:00.000Z',
-    lastModified: '2026-01-01T00:00:00.000Z',
-    version: `W/"${id}"`,
-  },
-});
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(
@@ -52,18 +23,7 @@ for (const engine of ENGINES) {
       afterAll(async () => database?.close());
 
       it('a delete that commits while a replace holds the new member row waits for it, and removes the row', async () => {
-        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
-        await storage.clear();
-        const users = storage.stores.User!;
-        const groups = storage.stores.Group!;
-        await users.create(
-          resource('u1', { userName: 'leaver' }, 'User'),
-          context(UserResourceType, undefined),
-        );
-        await groups.create(
-          resource('g1', { displayName: 'Staff' }, 'Group'),
-          context(GroupResourceType, undefined),
-        );
+        const { storage, users, groups } = await leaverAndGroup(database);
 
         let written!: () => void;
         const memberWritten = new Promise<void>((resolve) => (written = resolve));
@@ -71,15 +31,15 @@ for (const engine of ENGINES) {
         const mayCommit = new Promise<void>((resolve) => (proceed = resolve));
         // The server's own path for a PUT: check the new member exists, then replace the group.
         const replacing = storage.transaction(async (tx) => {
-          if ((await users.get('u1', context(UserResourceType, tx))) === undefined)
+          if ((await users.get('u1', raceContext(UserResourceType, tx))) === undefined)
             throw new Error('Member u1 does not exist');
           await groups.replace(
-            resource(
+            raceResource(
               'g1',
               { displayName: 'Staff', members: [{ value: 'u1', type: 'User' }] },
               'Group',
             ),
-            context(GroupResourceType, tx, 'W/"g1"'),
+            raceContext(GroupResourceType, tx, 'W/"g1"'),
           );
           written();
           await mayCommit;
@@ -88,7 +48,7 @@ for (const engine of ENGINES) {
         await memberWritten;
         let deleted = false;
         const deletion = users
-          .delete('u1', context(UserResourceType, undefined))
+          .delete('u1', raceContext(UserResourceType, undefined))
           .then((result) => ((deleted = true), result));
         await new Promise((resolve) => setTimeout(resolve, 150));
         const finishedEarly = deleted;
@@ -97,7 +57,7 @@ for (const engine of ENGINES) {
         expect(finishedEarly).toBe(false);
         expect(await deletion).toBe(true);
         await settled;
-        const group = await groups.get('g1', context(GroupResourceType, undefined));
+        const group = await groups.get('g1', raceContext(GroupResourceType, undefined));
         expect(group?.members ?? []).toEqual([]);
       });
 
