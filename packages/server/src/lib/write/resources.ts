@@ -21,15 +21,18 @@ import { copyWith } from '../copy.js';
 
 /** Location headers, and the ETag unless ETags are off (their versions are the stores' alone then). */
 function resourceHeaders(scope: Scope, resource: ScimResource): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = etagHeader(scope, resource.meta?.version);
   if (resource.meta?.location !== undefined) {
     // Both headers carry meta.location for a single resource (checklist P-CRUD-20, D-13).
     headers.location = resource.meta.location;
     headers['content-location'] = resource.meta.location;
   }
-  if (scope.engine.features.etag && resource.meta?.version !== undefined)
-    headers.etag = resource.meta.version;
   return headers;
+}
+
+/** The ETag header of a version, none when ETags are off or there is no version. */
+function etagHeader(scope: Scope, version: string | undefined): Record<string, string> {
+  return scope.engine.features.etag && version !== undefined ? { etag: version } : {};
 }
 
 async function respond(
@@ -146,9 +149,7 @@ export async function patchResource(
     const done = await applyMembershipPatch(scope, resourceType, id, membership);
     if (done === undefined) throw notFound(resourceType, id);
     if (answer !== 'resource' && projection.kind === 'default')
-      return noContent(
-        engine.features.etag && done.version !== undefined ? { etag: done.version } : {},
-      );
+      return noContent(etagHeader(scope, done.version));
     return readResource(scope, {
       kind: 'read',
       resourceType,
