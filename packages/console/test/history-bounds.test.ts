@@ -36,6 +36,7 @@ describe('console history bounded by bytes', () => {
     const fixture = await createFixture({ maxBodyBytes: 4096 });
     const big = await fixture.scim('POST', '/Users', manyEmails(200));
     expect(big.status).toBe(201);
+    const answered = await big.text();
     const small = await fixture.scim('POST', '/Users', manyEmails(2));
     expect(small.status).toBe(409);
     const list = (await (await fixture.page('/api/requests', { headers: bearer })).json()) as {
@@ -49,9 +50,11 @@ describe('console history bounded by bytes', () => {
           ).json()) as { requestBody: unknown; responseBody: unknown },
       ),
     );
-    // Sized by a walk that stops at the bound (this Request has no Content-Length).
-    expect(oldest?.requestBody).toEqual({ '[truncated]': 'more than 4096 bytes' });
-    expect(oldest?.responseBody).toEqual({ '[truncated]': 'more than 4096 bytes' });
+    // Sized as the server's record gives them: the bytes sent and answered.
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    const sent = JSON.stringify(manyEmails(200));
+    expect(oldest?.requestBody).toEqual({ '[truncated]': `${bytes(sent)} bytes` });
+    expect(oldest?.responseBody).toEqual({ '[truncated]': `${bytes(answered)} bytes` });
     expect(newest?.requestBody).toMatchObject({ userName: 'big@example.com' });
     expect(newest?.responseBody).toMatchObject({ scimType: 'uniqueness' });
   });
@@ -95,6 +98,22 @@ describe('console history bounded by bytes', () => {
     );
     expect(await reply.json()).toMatchObject({
       requestBody: { '[truncated]': '6400 bytes' },
+      responseBody: { '[truncated]': 'more than 4096 bytes' },
+    });
+  });
+
+  it('without sizes in the record (one made elsewhere than the server), sizes a body by a walk that stops at the bound', async () => {
+    const scimConsole = createScimConsole({
+      basePath: '/c',
+      credential: CONSOLE_TOKEN,
+      maxBodyBytes: 4096,
+    });
+    scimConsole.record(record(1, manyEmails(200)));
+    const reply = await scimConsole.fetch(
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
+    );
+    expect(await reply.json()).toMatchObject({
+      requestBody: { '[truncated]': 'more than 4096 bytes' },
       responseBody: { '[truncated]': 'more than 4096 bytes' },
     });
   });

@@ -142,6 +142,43 @@ describe('the log option: one structured record per request', () => {
     });
   });
 
+  it('with debug, a password spelled with \\u escapes is redacted too', async () => {
+    // The record scans each body's text for "password" before walking it; an escaped name must
+    // not slip past that scan.
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret', 'content-type': 'application/scim+json' },
+        body: `{"schemas":["${U}"],"userName":"bjensen","p\\u0061ssword":"hunter2"}`,
+      }),
+    );
+    expect(response.status).toBe(201);
+    expect(records[0]?.requestBody).toMatchObject({ password: '[redacted]' });
+    expect(JSON.stringify(records)).not.toContain('hunter2');
+  });
+
+  it('with debug, the record gives each body its size in UTF-8 bytes', async () => {
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const sent = JSON.stringify({ schemas: [U], userName: 'zoë', displayName: 'Zoë 😀' });
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret', 'content-type': 'application/scim+json' },
+        body: sent,
+      }),
+    );
+    const answered = await response.text();
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    expect(bytes(sent)).toBeGreaterThan(sent.length);
+    expect(records[0]).toMatchObject({
+      requestBodyBytes: bytes(sent),
+      responseBodyBytes: bytes(answered),
+    });
+  });
+
   it('with debug, an error answer logs the SCIM error body it sent, and the response body is still whole for the caller', async () => {
     const records: RequestLogRecord[] = [];
     const { handler } = server({ log: (record) => void records.push(record), debug: true });
@@ -164,6 +201,7 @@ describe('the log option: one structured record per request', () => {
     expect(deleted.status).toBe(204);
     expect(records[1]).toMatchObject({ method: 'DELETE', status: 204 });
     expect(records[1]).not.toHaveProperty('responseBody');
+    expect(records[1]).not.toHaveProperty('responseBodyBytes');
   });
 
   it('an async logger that rejects is reported to onError, never an unhandled rejection', async () => {

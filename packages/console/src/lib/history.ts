@@ -1,11 +1,11 @@
 // The bounded request history (a ring buffer: the oldest record goes when a new one comes) and the
-// per-tenant counts of the last hour behind the chart. Recording is a few assignments and a bounded
-// walk of each body to size it: it runs on every SCIM request while the console is on.
+// per-tenant counts of the last hour behind the chart. Recording is a few assignments: it runs on
+// every SCIM request while the console is on.
 //
 // Bodies are bounded twice. One larger than `maxBodyBytes` is kept as a marker only; and past
 // `historyBodyBytes` for the whole history, the oldest requests lose their bodies first. Both count
-// bytes of JSON text, roughly: a request's `Content-Length` where it has one, else a walk of the
-// parsed body that stops as soon as it passes the bound (never a JSON.stringify of every body).
+// bytes of JSON text: the sizes the server's record gives, else a request's `Content-Length`, else a
+// walk of the parsed body that stops as soon as it passes the bound (never a JSON.stringify).
 import type { RequestLogRecord } from '@scim/server';
 
 /** One request as the history keeps it. */
@@ -73,23 +73,20 @@ export class RequestHistory {
   #bound(entry: HistoryEntry): void {
     const { record } = entry;
     const max = this.bounds.maxBodyBytes;
-    const length = Number(record.requestHeaders?.['content-length'] ?? Number.NaN);
-    const request =
-      record.requestBody === undefined
-        ? 0
-        : Number.isSafeInteger(length) && length >= 0
-          ? length
-          : jsonSize(record.requestBody, max);
-    const response = record.responseBody === undefined ? 0 : jsonSize(record.responseBody, max);
-    if (request <= max && response <= max) {
-      entry.bytes = request + response;
+    const request = requestSize(record, max);
+    const response =
+      record.responseBodyBytes ??
+      (record.responseBody === undefined ? 0 : jsonSize(record.responseBody, max));
+    if (request.bytes <= max && response <= max) {
+      entry.bytes = request.bytes + response;
       return;
     }
     const copy: { -readonly [K in keyof RequestLogRecord]: RequestLogRecord[K] } = { ...record };
-    if (request > max) copy.requestBody = truncated(request, max, Number.isSafeInteger(length));
-    if (response > max) copy.responseBody = truncated(response, max, false);
+    if (request.bytes > max) copy.requestBody = truncated(request.bytes, max, request.exact);
+    if (response > max)
+      copy.responseBody = truncated(response, max, record.responseBodyBytes !== undefined);
     entry.record = copy;
-    entry.bytes = (request > max ? 0 : request) + (response > max ? 0 : response);
+    entry.bytes = (request.bytes > max ? 0 : request.bytes) + (response > max ? 0 : response);
   }
 
   /** Drops the bodies of the oldest entries until the history's bodies fit its budget again. */
@@ -177,6 +174,19 @@ export class RequestHistory {
     }
     return out;
   }
+}
+
+/**
+ * The request body's size: as the record gives it, else the request's `Content-Length`, else
+ * counted up to `max` (a record made elsewhere than the server).
+ */
+function requestSize(record: RequestLogRecord, max: number): { bytes: number; exact: boolean } {
+  if (record.requestBodyBytes !== undefined) return { bytes: record.requestBodyBytes, exact: true };
+  if (record.requestBody === undefined) return { bytes: 0, exact: true };
+  const length = Number(record.requestHeaders?.['content-length'] ?? Number.NaN);
+  return Number.isSafeInteger(length) && length >= 0
+    ? { bytes: length, exact: true }
+    : { bytes: jsonSize(record.requestBody, max), exact: false };
 }
 
 /** A body too large to keep, as the detail shows it instead. */

@@ -204,8 +204,11 @@ export async function pipeline(
     exchange,
   );
   const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
-    const parsed = await readJsonBody(request, maxBytes);
-    if (engine.debug) exchange.requestBody = parsed;
+    if (!engine.debug) return readJsonBody(request, maxBytes);
+    const parsed = await readJsonBody(request, maxBytes, (text) => {
+      exchange.requestText = text;
+    });
+    exchange.requestBody = parsed;
     return parsed;
   };
   const operation = await parseOperation(scope, match, inputOf(request, url, body), caller);

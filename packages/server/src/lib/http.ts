@@ -68,9 +68,14 @@ const JSON_TYPES = new Set(['application/scim+json', 'application/json']);
 
 /**
  * Reads a JSON request body: SCIM or plain JSON media type (415 otherwise, P-HTTP-03), at most
- * `maxBytes` (413), and well-formed (400 invalidSyntax, P-CRUD-06).
+ * `maxBytes` (413), and well-formed (400 invalidSyntax, P-CRUD-06). `onText` is given the text
+ * the value was parsed from (the debug log keeps it rather than the value).
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+  onText?: (text: string) => void,
+): Promise<unknown> {
   const contentType = request.headers.get('content-type');
   if (contentType !== null) {
     const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -96,6 +101,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw ScimError.invalidSyntax(
       `The request body is nested deeper than ${MAX_DEPTH} levels; no SCIM message needs that`,
     );
+  onText?.(text);
   return parsed;
 }
 

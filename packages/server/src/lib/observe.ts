@@ -1,6 +1,7 @@
 // What the handler tells the application about each request: its id, the log record, redaction.
 import { formatIssuePath, type ScimError, type ScimIssuePath } from '@scim/core';
 import type { Engine, Scope } from './engine.js';
+import { responseText } from './http.js';
 import { SERVER_PRESETS, type RequestLogRecord, type ServerPresetName } from './options.js';
 
 /** What one request collects on its way for its log record. */
@@ -12,6 +13,8 @@ export interface Exchange {
   tenant: string | undefined;
   /** The parsed JSON body, kept only when the log record will carry it (`debug`). */
   requestBody: unknown;
+  /** The text `requestBody` was parsed from, kept with it. */
+  requestText: string | undefined;
   /**
    * The body the response was serialised from, kept only with `debug`: the log record redacts it
    * as it is rather than reading the response back and parsing it again.
@@ -49,6 +52,7 @@ export function createExchange(requestId: string, forCompletion = false): Exchan
     principal: undefined,
     tenant: undefined,
     requestBody: undefined,
+    requestText: undefined,
     responseBody: undefined,
     error: undefined,
     dialect: undefined,
@@ -260,20 +264,46 @@ export function logExchange(
     return undefined;
   }
   record.requestHeaders = redactedHeaders(request.headers);
-  if (exchange.requestBody !== undefined) record.requestBody = redact(exchange.requestBody);
-  const { responseBody } = exchange;
+  const { requestBody, requestText, responseBody } = exchange;
+  if (requestBody !== undefined && requestText !== undefined)
+    logBody(record, 'requestBody', 'requestBodyBytes', requestText, requestBody);
+  const text = responseBody === undefined ? undefined : responseText(response);
+  if (responseBody !== undefined && text !== undefined)
+    logBody(record, 'responseBody', 'responseBodyBytes', text, responseBody);
   // Read back only a body the handler did not keep; a body-less answer (204) is written at once.
-  if (responseBody === undefined && response.body !== null)
-    return responseBodyOf(response).then((body) => {
-      if (body !== undefined) record.responseBody = body;
+  else if (response.body !== null)
+    return readBack(response).then((read) => {
+      if (read !== undefined) logBody(record, 'responseBody', 'responseBodyBytes', ...read);
       write(engine, request, exchange, log, record);
     });
-  if (responseBody !== undefined) record.responseBody = redact(responseBody);
   write(engine, request, exchange, log, record);
   return undefined;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Puts a body, redacted, and its size in the record. */
+function logBody(
+  record: Mutable<RequestLogRecord>,
+  key: 'requestBody' | 'responseBody',
+  sizeKey: 'requestBodyBytes' | 'responseBodyBytes',
+  text: string,
+  value: unknown,
+): void {
+  record[sizeKey] = utf8Length(text);
+  // Most bodies name no secret; a scan of the text tells so for less than a walk of the value.
+  record[key] = mayHoldSecret(text) ? redact(value) : value;
+}
+
+/**
+ * Whether `redact` could change the value parsed from this JSON text. Every secret it replaces is
+ * named by `password` in some case (a member name, or a PATCH operation's path), and a text names
+ * it so unless it spells a letter with a `\u` escape (no other JSON escape makes a letter): a text
+ * with neither parses to a value `redact` returns as it is.
+ */
+export function mayHoldSecret(text: string): boolean {
+  return text.includes('\\u') || SECRET_PATH.test(text);
+}
 
 function write(
   engine: Engine,
@@ -296,13 +326,21 @@ function logFailed(engine: Engine, request: Request, exchange: Exchange, error: 
   engine.onError(error, request, { requestId: exchange.requestId });
 }
 
-async function responseBodyOf(response: Response): Promise<unknown> {
+/** A response the handler did not make, read back: its text and parsed body, if it is JSON. */
+async function readBack(response: Response): Promise<[string, unknown] | undefined> {
   try {
     const text = await response.clone().text();
-    return text === '' ? undefined : redact(JSON.parse(text));
+    return text === '' ? undefined : [text, JSON.parse(text)];
   } catch {
     return undefined;
   }
+}
+
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+/** The length of `text` encoded as UTF-8, counted without encoding it when it is ASCII. */
+function utf8Length(text: string): number {
+  return NOT_ASCII.test(text) ? new TextEncoder().encode(text).length : text.length;
 }
 
 /**

@@ -126,8 +126,12 @@ export interface RequestLogRecord {
   readonly requestHeaders?: Readonly<Record<string, string>>;
   /** With `debug`: the parsed JSON request body, every `password` value redacted. */
   readonly requestBody?: unknown;
+  /** With `debug`, beside `requestBody`: the length of the body the client sent, in UTF-8 bytes. */
+  readonly requestBodyBytes?: number;
   /** With `debug`: the parsed JSON response body, every `password` value redacted. */
   readonly responseBody?: unknown;
+  /** With `debug`, beside `responseBody`: the length of the body sent back, in UTF-8 bytes. */
+  readonly responseBodyBytes?: number;
 }
 
 /**
