@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '@scim/server/memory';
 import { bj, expectError, PO, server, U } from './helpers.js';
 
 async function created() {
@@ -132,5 +133,58 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
         )
       ).status,
     ).toBe(200);
+  });
+
+  describe("a write landing between the DELETE's read and its delete", () => {
+    // The users' store runs `between` once, just before its first delete: the server has read the
+    // user and checked If-Match by then, so a PATCH there is the race a stale check would miss.
+    function racing() {
+      const users = createMemoryStore();
+      let between: (() => Promise<unknown>) | undefined;
+      const instance = server({
+        stores: {
+          User: {
+            ...users,
+            delete: async (id, context) => {
+              const run = between;
+              between = undefined;
+              await run?.();
+              return users.delete(id, context);
+            },
+          },
+          Group: createMemoryStore(),
+        },
+      });
+      const retitle = (id: string) => () =>
+        instance.call('PATCH', `/Users/${id}`, {
+          schemas: [PO],
+          Operations: [{ op: 'replace', path: 'title', value: 'Changed meanwhile' }],
+        });
+      return {
+        ...instance,
+        before: (write: () => Promise<unknown>) => void (between = write),
+        retitle,
+      };
+    }
+
+    it('P-ETAG-06: with If-Match it is 412 and the user stays, as the write left it', async () => {
+      const { call, before, retitle } = racing();
+      const user = await call('POST', '/Users', bj);
+      const id = user.body.id as string;
+      before(retitle(id));
+      const reply = await call('DELETE', `/Users/${id}`, undefined, {
+        'if-match': user.headers.get('etag') as string,
+      });
+      expectError(reply, 412);
+      expect((await call('GET', `/Users/${id}`)).body.title).toBe('Changed meanwhile');
+    });
+
+    it('without If-Match the delete reads again and succeeds', async () => {
+      const { call, before, retitle } = racing();
+      const id = (await call('POST', '/Users', bj)).body.id as string;
+      before(retitle(id));
+      expect((await call('DELETE', `/Users/${id}`)).status).toBe(204);
+      expectError(await call('GET', `/Users/${id}`), 404);
+    });
   });
 });

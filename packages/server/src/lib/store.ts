@@ -147,8 +147,16 @@ export interface ScimStore {
     resource: ScimResource,
     context: StoreContext & { readonly expectedVersion: string | undefined },
   ): Promise<ScimResource>;
-  /** Returns false when there was nothing to delete. */
-  delete(id: string, context: StoreContext): Promise<boolean>;
+  /**
+   * Returns false when there was nothing to delete. `expectedVersion`, when set, is the
+   * `meta.version` the server read and checked If-Match against: a stored version that differs is
+   * `ScimError.preconditionFailed`, and nothing is deleted (checked under the store's lock, as
+   * `replace` checks it).
+   */
+  delete(
+    id: string,
+    context: StoreContext & { readonly expectedVersion?: string | undefined },
+  ): Promise<boolean>;
   /**
    * Adds and removes members of one group without reading or writing the rest of it: a store of
    * rows inserts and deletes rows. Adding a member already there and removing one that is not are

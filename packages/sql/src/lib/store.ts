@@ -202,11 +202,15 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         const existing = (
           await sql<{
             seq: unknown;
-          }>`SELECT seq FROM ${resources} WHERE ${where(context)} AND id = ${id}${forUpdate(shared)}`.execute(
+            version: string | null;
+          }>`SELECT seq, version FROM ${resources} WHERE ${where(context)} AND id = ${id}${forUpdate(shared)}`.execute(
             executor,
           )
         ).rows[0];
         if (existing === undefined) return false;
+        // Checked under the row lock: the server's read, which If-Match was checked against, was not.
+        if (context.expectedVersion !== undefined && existing.version !== context.expectedVersion)
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
         const seq = toNumber(existing.seq);
         await sql`DELETE FROM ${resources} WHERE tenant = ${tenantOf(context)} AND seq = ${seq}`.execute(
           executor,

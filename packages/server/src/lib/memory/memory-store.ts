@@ -293,6 +293,12 @@ export function gatedMemoryStore(
         const tenant = tenantOf(context);
         const existing = tenant.byId.get(id);
         if (existing === undefined) return false;
+        if (
+          context.expectedVersion !== undefined &&
+          existing.meta?.version !== context.expectedVersion
+        ) {
+          throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        }
         const removed = remove(tenant, existing);
         journal?.push(() => restore(tenant, removed));
         return true;

@@ -151,4 +151,28 @@ export const writeCases: readonly StoreCase[] = [
       check(names.length === 0, 'a query after delete must find nothing');
     },
   ],
+  [
+    'SK-V-04',
+    'a delete at a stale expectedVersion is 412 and deletes nothing; at the current one it deletes (RFC 7644 §3.14)',
+    async (kit) => {
+      const { users } = await open(kit);
+      const read = await users.create(user('leaver'), ctx);
+      const changed = revised(read, { title: 'changed after the read' });
+      await users.replace(changed, writeContext(USER, read.meta?.version));
+      await rejection(
+        users.delete(read.id as string, writeContext(USER, read.meta?.version)),
+        412,
+        'delete at the version read before the replace',
+      );
+      check(
+        (await users.get(read.id as string, ctx))?.title === 'changed after the read',
+        'the refused delete must leave the resource as the replace stored it',
+      );
+      check(
+        await users.delete(read.id as string, writeContext(USER, changed.meta?.version)),
+        'a delete at the current version must return true',
+      );
+      check((await users.get(read.id as string, ctx)) === undefined, 'get must then find nothing');
+    },
+  ],
 ];

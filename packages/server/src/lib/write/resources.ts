@@ -232,14 +232,19 @@ export async function deleteResource(
 ): Promise<Outcome> {
   const { resourceType, id } = operation;
   const store = scope.engine.storeFor(resourceType);
-  const context = storeContext(scope, resourceType);
-  const existing = await store.get(id, context);
+  const existing = await store.get(id, storeContext(scope, resourceType));
   checkIfMatch(scope.engine, operation.preconditions.ifMatch, existing);
   if (existing === undefined) throw notFound(resourceType, id);
   // Memberships first: a clean-up that fails leaves the resource in place for the retry to finish.
   await removeMemberships(scope, id);
   beforeWrite(scope);
-  if (!(await store.delete(id, context))) throw notFound(resourceType, id);
+  // At the version read: a write that landed since is a 412, which reruns this delete with a fresh
+  // read (or answers a client that sent If-Match), so the check and `previous` are never stale.
+  const deleted = await store.delete(
+    id,
+    storeContext(scope, resourceType, { expectedVersion: existing.meta?.version }),
+  );
+  if (!deleted) throw notFound(resourceType, id);
   await record(scope, {
     operation: 'delete',
     resourceType,
