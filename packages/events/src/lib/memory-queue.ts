@@ -3,6 +3,7 @@
 // (test/fixtures/set-queue-contract.ts) and keeps SETs across restarts.
 import { formatDateTime, parseDateTime } from '@scim/core';
 import { createChangeWaiters } from './change-waiters.js';
+import { markKeepsQueuedText } from './queued-text.js';
 import { createTimeText } from './time-text.js';
 import { settled } from './settled.js';
 import {
@@ -373,5 +374,5 @@ export function createMemorySetQueue(options: MemorySetQueueOptions = {}): SetQu
 
     deadDropped: (streamId) => settled(() => streams.get(streamId)?.deadDropped ?? 0),
   };
-  return queue;
+  return markKeepsQueuedText(queue);
 }

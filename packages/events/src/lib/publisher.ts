@@ -18,7 +18,7 @@ import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
 import type { RiscSubjectOf } from './risc.js';
 import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
-import { QueuedText } from './queued-text.js';
+import { keepsQueuedText, QueuedText } from './queued-text.js';
 import { createTimeText } from './time-text.js';
 
 /**
@@ -126,7 +126,13 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         `@scim/events: event ${context.eventId} was not published to stream ${context.streamId ?? '(all)'}:`,
         error instanceof Error ? error.message : error,
       ));
-  const settings: FanOutSettings = { options, now, newJti, uriLists: new Map() };
+  const settings: FanOutSettings = {
+    options,
+    now,
+    newJti,
+    uriLists: new Map(),
+    printLater: keepsQueuedText(options.queue),
+  };
   // The records of one write fan out within a millisecond or so: they share one queuedAt text.
   const timeText = createTimeText();
   const queuedAtNow = (): string => timeText(now === undefined ? Date.now() : now().getTime());
@@ -186,6 +192,8 @@ interface FanOutSettings {
    * a queue keeps each SET's list, and thousands of SETs share these.
    */
   readonly uriLists: Map<string, readonly string[]>;
+  /** The queue keeps {@link QueuedText}s (the memory queue): SETs are printed when handed out. */
+  readonly printLater: boolean;
 }
 
 /** What every stream's SETs of one record share. */
@@ -202,7 +210,7 @@ interface FanOut {
 function setsFor(
   stream: EventStream,
   fanOut: FanOut,
-  { options, now, newJti, uriLists }: FanOutSettings,
+  { options, now, newJti, uriLists, printLater }: FanOutSettings,
 ): NewQueuedSet[] | Error {
   const { event } = fanOut;
   const isWebhook = stream.delivery.method === 'webhook';
@@ -228,17 +236,21 @@ function setsFor(
     txn: string,
     uris: readonly string[],
     value: object,
-  ): NewQueuedSet =>
-    new QueuedText(
-      stream.id,
-      `${event.id}:${stream.id}:${index}`,
-      fanOut.subject,
-      jti,
-      txn,
-      uris,
-      value,
-      fanOut.queuedAt,
-    );
+  ): NewQueuedSet => {
+    const key = `${event.id}:${stream.id}:${index}`;
+    return printLater
+      ? new QueuedText(stream.id, key, fanOut.subject, jti, txn, uris, value, fanOut.queuedAt)
+      : {
+          streamId: stream.id,
+          key,
+          subject: fanOut.subject,
+          jti,
+          txn,
+          eventUris: uris,
+          payload: JSON.stringify(value),
+          queuedAt: fanOut.queuedAt,
+        };
+  };
   if (isWebhook) {
     const body = webhookBody(event, fanOut.uri, built.value[0], newJti);
     if (body === undefined || !wants(stream, body.events)) return [];

@@ -1,19 +1,19 @@
 // A SET the publisher queues, its text written when first read. The claims are fixed when the SET
-// is queued (`jti`, `iat`, `txn`, the events); only turning them into JSON waits. A queue that
-// stores what it is given (SQL) reads `payload` at once, as before; the memory queue keeps this
-// object and reads `payload` when it first hands the SET out, so a write pays for building its
-// SETs, not for printing them, as it pays for no signature either.
-import type { NewQueuedSet } from './streams.js';
+// is queued (`jti`, `iat`, `txn`, the events); only turning them into JSON waits. Only the memory
+// queue gets these: it keeps the object and reads `payload` when it first hands the SET out, so a
+// write pays for building its SETs, not for printing them, as it pays for no signature either.
+// Every other queue (SQL, an application's own) gets plain SETs whose `payload` is already text.
+import type { NewQueuedSet, SetQueue } from './streams.js';
 
 /**
  * A {@link NewQueuedSet} whose `payload` is `JSON.stringify(value)`, written on the first read and
  * kept: every read answers the same text, byte for byte. `value` is the publisher's own (the claims
  * it built, a webhook body), never handed to anyone else, so nothing changes it in between.
- * `payload` is an own enumerable property, as on a plain object: a queue that copies the SET with
- * a spread (`{ ...set, state: 'pending' }`) or compares it field by field gets the text.
+ * `payload` is a getter of the class, not an own property (defining one per SET cost a write more
+ * than printing saved): a spread copy would lose it, which is why only a queue that says it keeps
+ * these ({@link keepsQueuedText}) is given them.
  */
 export class QueuedText implements NewQueuedSet {
-  declare readonly payload: string;
   #text: string | undefined;
   #value: object | undefined;
 
@@ -28,10 +28,9 @@ export class QueuedText implements NewQueuedSet {
     readonly queuedAt: string,
   ) {
     this.#value = value;
-    Object.defineProperty(this, 'payload', { enumerable: true, get: () => this.#print() });
   }
 
-  #print(): string {
+  get payload(): string {
     if (this.#text === undefined) {
       this.#text = JSON.stringify(this.#value);
       // The text is all that is read from now on.
@@ -39,4 +38,18 @@ export class QueuedText implements NewQueuedSet {
     }
     return this.#text;
   }
+}
+
+/** The queues made by this package that keep a {@link QueuedText} as it is (the memory queue). */
+const keepers = new WeakSet<SetQueue>();
+
+/** Marks `queue` as one that reads a {@link QueuedText}'s `payload` itself, never copying the SET. */
+export function markKeepsQueuedText<Queue extends SetQueue>(queue: Queue): Queue {
+  keepers.add(queue);
+  return queue;
+}
+
+/** Whether `queue` may be given {@link QueuedText}s rather than SETs whose text is written. */
+export function keepsQueuedText(queue: SetQueue): boolean {
+  return keepers.has(queue);
 }
