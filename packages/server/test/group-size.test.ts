@@ -26,6 +26,9 @@ function recorded(inner: ScimStore, calls: string[]): ScimStore {
     ...(inner.groupsOf === undefined
       ? {}
       : { groupsOf: record('groupsOf', inner.groupsOf.bind(inner)) }),
+    ...(inner.existing === undefined
+      ? {}
+      : { existing: record('existing', inner.existing.bind(inner)) }),
   };
 }
 
@@ -33,6 +36,7 @@ const SIZE = 10_000;
 
 describe('a 10,000-member group costs its members nothing (issue 12)', () => {
   const groupCalls: string[] = [];
+  const userCalls: string[] = [];
   let call: ReturnType<typeof server>['call'];
   let group: string;
   let member: string;
@@ -43,7 +47,10 @@ describe('a 10,000-member group costs its members nothing (issue 12)', () => {
     const storage = createMemoryStorage();
     const users = storage.stores.User as ScimStore;
     const groups = recorded(storage.stores.Group as ScimStore, groupCalls);
-    ({ call } = server({ ...storage, stores: { User: users, Group: groups } }));
+    ({ call } = server({
+      ...storage,
+      stores: { User: recorded(users, userCalls), Group: groups },
+    }));
     ids = [];
     // Seeded straight into the store: the handler's own create path is not what is measured here.
     const context = {
@@ -76,6 +83,30 @@ describe('a 10,000-member group costs its members nothing (issue 12)', () => {
     expect(created.status).toBe(201);
     group = created.body.id as string;
   }, 60_000);
+
+  it("S-CHAR-36: a group's 10,000 new members are checked in one existing call, not a get each", async () => {
+    userCalls.length = 0;
+    const created = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Everyone again',
+      members: ids.map((value) => ({ value })),
+    });
+    expect(created.status).toBe(201);
+    expect(userCalls).toEqual(['existing']);
+    userCalls.length = 0;
+    const missing = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Everyone and a stranger',
+      members: [...ids.slice(0, 5_000), { value: 'stranger' }, ...ids.slice(5_000)].map((member) =>
+        typeof member === 'string' ? { value: member } : member,
+      ),
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.detail).toBe('Member stranger does not exist');
+    expect(userCalls.filter((name) => name === 'get')).toEqual([]);
+    // The tests below count this user's groups: one.
+    expect((await call('DELETE', `/Groups/${created.body.id as string}`)).status).toBe(204);
+  });
 
   it("reading a member lists the group in its groups from groupsOf alone, never reading the group's members", async () => {
     groupCalls.length = 0;

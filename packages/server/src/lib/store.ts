@@ -185,6 +185,14 @@ export interface ScimStore {
     context: StoreContext,
   ): Promise<readonly StoreMembership[]>;
   /**
+   * Which of `ids` the store holds, in one call: the server checks a group's new members with it
+   * (S-CHAR-36), where a `get` each makes a 10,000-member PUT 10,000 reads. Optional: without it
+   * the server calls `get` per member. Ids the store does not hold, or could not hold, are left
+   * out. A store that locks new members against a concurrent delete treats these ids as read.
+   * @example `await users.existing(['u1', 'nope'], context) // Set { 'u1' }`
+   */
+  existing?(ids: readonly string[], context: StoreContext): Promise<ReadonlySet<string>>;
+  /**
    * True when {@link ScimStore.query} decides filters naming the computed `groups` attribute
    * (RFC 7643 §4.1.2) from the memberships of {@link StoreQuery.groupType}, as a read shows them:
    * `value` (the group's id), `display` (its displayName) and `type` (`direct`, or `indirect`

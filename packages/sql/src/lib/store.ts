@@ -31,6 +31,9 @@ import {
   type Shared,
 } from './shared.js';
 
+/** Ids per `existing` query: well under every dialect's limit on bound parameters. */
+const EXISTING_BATCH = 500;
+
 type WriteContext = StoreContext & { readonly expectedVersion: string | undefined };
 
 /** The store of every resource type the storage keeps (the context names the type). */
@@ -130,6 +133,26 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
       // Remembered for the transaction: a member add of this id must still find it (members.ts).
       shared.seen.get(executor)?.add(id);
       return (await load(executor, found.rows, context))[0];
+    },
+
+    async existing(ids, context) {
+      const executor = reader(context);
+      const wanted = [...new Set(ids.filter(isStorable))];
+      const found = new Set<string>();
+      const seen = shared.seen.get(executor);
+      for (let start = 0; start < wanted.length; start += EXISTING_BATCH) {
+        const rows = await sql<{
+          id: string;
+        }>`SELECT id FROM ${resources} WHERE ${where(context)} AND id IN (${sql.join(wanted.slice(start, start + EXISTING_BATCH))})`.execute(
+          executor,
+        );
+        for (const { id } of rows.rows) {
+          found.add(id);
+          // As `get` does: a member add of this id must still find it (members.ts).
+          seen?.add(id);
+        }
+      }
+      return found;
     },
 
     async query(query, context) {

@@ -172,6 +172,11 @@ export function gatedMemoryStore(
       return wantsMembers(tenant.members, context.attributes) ? whole(tenant, bare) : bare;
     },
 
+    async existing(ids, context) {
+      const { byId } = tenantOf(context);
+      return new Set(ids.filter((id) => byId.has(id)));
+    },
+
     async query(query: StoreQuery, context): Promise<StoreQueryResult> {
       const tenant = tenantOf(context);
       const index = narrowedBy(tenant, query.bound);

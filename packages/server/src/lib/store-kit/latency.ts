@@ -4,11 +4,11 @@ import type { ScimStore } from '../store.js';
 
 /** The store methods a wrapper sees, by name. */
 export type StoreMethodName =
-  'get' | 'query' | 'create' | 'replace' | 'delete' | 'modifyMembers' | 'groupsOf';
+  'get' | 'query' | 'create' | 'replace' | 'delete' | 'modifyMembers' | 'groupsOf' | 'existing';
 
 /**
  * The same store, with `before` awaited ahead of every call. Optional methods stay optional: a
- * wrapper never gives a store `modifyMembers` or `groupsOf` it does not have, since the server reads
+ * wrapper never gives a store `modifyMembers`, `groupsOf` or `existing` it does not have, since the server reads
  * their absence as "do it another way". A declared `filtersGroups` is kept: without it the server
  * would refuse the `groups` filters the store answers.
  */
@@ -41,6 +41,7 @@ export function interceptStore(
   };
   const modifyMembers = store.modifyMembers?.bind(store);
   const groupsOf = store.groupsOf?.bind(store);
+  const existing = store.existing?.bind(store);
   if (modifyMembers !== undefined)
     wrapped.modifyMembers = async (id, change, context) => {
       await before('modifyMembers');
@@ -50,6 +51,11 @@ export function interceptStore(
     wrapped.groupsOf = async (memberIds, context) => {
       await before('groupsOf');
       return groupsOf(memberIds, context);
+    };
+  if (existing !== undefined)
+    wrapped.existing = async (ids, context) => {
+      await before('existing');
+      return existing(ids, context);
     };
   return wrapped;
 }

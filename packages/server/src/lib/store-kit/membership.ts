@@ -11,6 +11,8 @@ import {
   rejection,
   revised,
   sameSet,
+  USER,
+  user,
   writeContext,
   type StoreCase,
   type StoreConformanceOptions,
@@ -314,6 +316,41 @@ export const membershipCases: readonly StoreCase[] = [
       );
       const noop = await change([u2], [], 'W/"d4"', '2026-01-01T00:00:00.000Z');
       expectDated(noop.lastModified, '2026-07-01T00:00:00.000Z', 'a change that changes nothing');
+    },
+  ],
+  [
+    'SK-M-09',
+    "existing (when the store has it) answers exactly the ids it holds for the type and tenant: unknown, unstorable, repeated and other tenants' ids are left out (S-CHAR-36)",
+    async (kit) => {
+      const { users } = await open(kit);
+      if (users.existing === undefined) return;
+      const ann = await users.create(user('ann'), contextOf(USER));
+      const bob = await users.create(user('bob'), contextOf(USER));
+      const elsewhere = await users.create(user('carl'), contextOf(USER, 'tenant-b'));
+      const asked = [
+        ann.id as string,
+        crypto.randomUUID(),
+        bob.id as string,
+        ann.id as string,
+        elsewhere.id as string,
+        'bad\u0000id',
+        '\ud800',
+      ];
+      const found = await users.existing(asked, contextOf(USER));
+      sameSet([...found], [ann.id as string, bob.id as string], 'the ids held, asked among others');
+      sameSet(
+        [...(await users.existing([elsewhere.id as string], contextOf(USER, 'tenant-b')))],
+        [elsewhere.id as string],
+        "another tenant's ids, asked in that tenant",
+      );
+      check((await users.existing([], contextOf(USER))).size === 0, 'no ids, none found');
+      // More ids than one statement may bind, as a 10,000-member PUT asks.
+      const many = Array.from({ length: 1_200 }, () => crypto.randomUUID());
+      sameSet(
+        [...(await users.existing([...many, bob.id as string], contextOf(USER)))],
+        [bob.id as string],
+        'one held id among 1,200 unknown ones',
+      );
     },
   ],
 ];

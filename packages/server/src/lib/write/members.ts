@@ -32,6 +32,7 @@ export async function resolveMembers(
     for (const member of previous.members as Json[])
       if (isJsonObject(member)) known.set(String(member.value), member);
   const members: Json[] = [];
+  const added: { readonly value: string; readonly type: unknown; readonly at: number }[] = [];
   for (const member of resource.members as unknown[]) {
     if (!isJsonObject(member) || typeof member.value !== 'string') continue;
     const before = known.get(member.value);
@@ -39,40 +40,83 @@ export async function resolveMembers(
       members.push(copyWith(member, { type: before.type }));
       continue;
     }
-    members.push(copyWith(member, { type: await checkedTypeOf(scope, member.value, member.type) }));
+    added.push({ value: member.value, type: member.type, at: members.length });
+    members.push(member);
   }
+  const types = await typesOfMembers(scope, added);
+  added.forEach(({ at }, index) => {
+    members[at] = copyWith(members[at] as Json, { type: types[index] });
+  });
   return copyWith(resource, { members });
 }
 
-/** The resource type of a new member, which must exist and agree with any type the client stated. */
-async function checkedTypeOf(scope: Scope, value: string, statedType: unknown): Promise<string> {
-  const stated = typeof statedType === 'string' ? scope.engine.byName(statedType)?.name : undefined;
-  if (statedType !== undefined && stated === undefined)
-    throw ScimError.invalidValue(
-      `Member ${value} has type ${JSON.stringify(statedType)}, which is no resource type here`,
-    );
-  const type = await typeOfMember(scope, value, stated);
-  if (type === undefined) throw ScimError.invalidValue(`Member ${value} does not exist`);
-  // A label that disagrees with what the id refers to is the client's mistake; say which one.
-  if (stated !== undefined && type !== stated)
-    throw ScimError.invalidValue(`Member ${value} is a ${type}, but its type says ${stated}`);
-  return type;
+/**
+ * The resource type of each new member, which must exist and agree with any type the client
+ * stated: the first member in order that does not is the error. Looked up in one call per resource
+ * type where the store has `existing` (a `get` each otherwise), the stated type first, then the
+ * others in the engine's order.
+ */
+async function typesOfMembers(
+  scope: Scope,
+  members: readonly { readonly value: string; readonly type: unknown }[],
+): Promise<string[]> {
+  const { engine } = scope;
+  const stated = members.map(({ type }) =>
+    typeof type === 'string' ? engine.byName(type)?.name : undefined,
+  );
+  // A member whose stated type is no resource type here is refused without a lookup.
+  const looked = members.flatMap(({ value, type }, index) =>
+    type === undefined || stated[index] !== undefined ? [{ value, stated: stated[index] }] : [],
+  );
+  const found = new Map<string, string>();
+  // Each member's stated type is asked first, as a lookup of that member alone would ask it.
+  const byStated = new Map<string, string[]>();
+  members.forEach(({ value }, index) => {
+    const name = stated[index];
+    if (name === undefined) return;
+    const values = byStated.get(name);
+    if (values === undefined) byStated.set(name, [value]);
+    else values.push(value);
+  });
+  for (const [name, values] of byStated)
+    for (const value of await existingOf(scope, engine.byName(name) as ScimResourceType, values))
+      found.set(value, name);
+  for (const type of engine.resourceTypes) {
+    const unknown = looked
+      .filter(({ value, stated: name }) => !found.has(value) && name !== type.name)
+      .map(({ value }) => value);
+    if (unknown.length === 0) continue;
+    for (const value of await existingOf(scope, type, unknown)) found.set(value, type.name);
+  }
+  return members.map(({ value, type: statedType }, index) => {
+    const name = stated[index];
+    if (statedType !== undefined && name === undefined)
+      throw ScimError.invalidValue(
+        `Member ${value} has type ${JSON.stringify(statedType)}, which is no resource type here`,
+      );
+    const type = found.get(value);
+    if (type === undefined) throw ScimError.invalidValue(`Member ${value} does not exist`);
+    // A label that disagrees with what the id refers to is the client's mistake; say which one.
+    if (name !== undefined && type !== name)
+      throw ScimError.invalidValue(`Member ${value} is a ${type}, but its type says ${name}`);
+    return type;
+  });
 }
 
-/** The resource type a member id belongs to, trying the type the client stated first. */
-async function typeOfMember(
+/** Which of `ids` the type's store holds: `existing` where it has it, a `get` each otherwise. */
+async function existingOf(
   scope: Scope,
-  id: string,
-  stated: string | undefined,
-): Promise<string | undefined> {
-  const { engine } = scope;
-  const ordered = [...engine.resourceTypes].sort(
-    (a, b) => Number(b.name === stated) - Number(a.name === stated),
-  );
-  for (const rt of ordered)
-    if ((await engine.storeFor(rt).get(id, storeContext(scope, rt, ONLY_ID))) !== undefined)
-      return rt.name;
-  return undefined;
+  type: ScimResourceType,
+  ids: readonly string[],
+): Promise<Iterable<string>> {
+  const store = scope.engine.storeFor(type);
+  const unique = [...new Set(ids)];
+  if (store.existing !== undefined)
+    return store.existing(unique, storeContext(scope, type, ONLY_ID));
+  const held: string[] = [];
+  for (const id of unique)
+    if ((await store.get(id, storeContext(scope, type, ONLY_ID))) !== undefined) held.push(id);
+  return held;
 }
 
 /** An existence check reads nothing but the id. */
@@ -193,21 +237,26 @@ export async function applyMembershipPatch(
   const { engine } = scope;
   const store = engine.storeFor(groupType);
   if (store.modifyMembers === undefined) throw new TypeError('modifyMembers is not implemented');
-  const add: StoreMember[] = [];
-  for (const member of change.add) {
-    const value = member.value as string;
-    let type: string;
-    try {
-      type = await checkedTypeOf(scope, value, member.type ?? undefined);
-    } catch (error) {
-      // A missing group is a 404 whatever its members, as the general path, which reads it first, says.
-      if ((await store.get(id, storeContext(scope, groupType, ONLY_ID))) === undefined)
-        return undefined;
-      throw error;
-    }
-    // `display` is readOnly (RFC 7643 §4.2): what a client sends is not stored.
-    add.push({ value, type });
+  let types: string[];
+  try {
+    types = await typesOfMembers(
+      scope,
+      change.add.map((member) => ({
+        value: member.value as string,
+        type: member.type ?? undefined,
+      })),
+    );
+  } catch (error) {
+    // A missing group is a 404 whatever its members, as the general path, which reads it first, says.
+    if ((await store.get(id, storeContext(scope, groupType, ONLY_ID))) === undefined)
+      return undefined;
+    throw error;
   }
+  // `display` is readOnly (RFC 7643 §4.2): what a client sends is not stored.
+  const add: StoreMember[] = change.add.map((member, index) => ({
+    value: member.value as string,
+    type: types[index] as string,
+  }));
   beforeWrite(scope);
   const result = await store.modifyMembers(
     id,
