@@ -141,11 +141,13 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
     function racing() {
       const users = createMemoryStore();
       let between: (() => Promise<unknown>) | undefined;
+      const deletes: (string | undefined)[] = [];
       const instance = server({
         stores: {
           User: {
             ...users,
             delete: async (id, context) => {
+              deletes.push(context.expectedVersion);
               const run = between;
               between = undefined;
               await run?.();
@@ -164,6 +166,7 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
         ...instance,
         before: (write: () => Promise<unknown>) => void (between = write),
         retitle,
+        deletes,
       };
     }
 
@@ -180,11 +183,16 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
     });
 
     it('without If-Match the delete reads again and succeeds', async () => {
-      const { call, before, retitle } = racing();
-      const id = (await call('POST', '/Users', bj)).body.id as string;
+      const { call, before, retitle, deletes } = racing();
+      const created = await call('POST', '/Users', bj);
+      const id = created.body.id as string;
       before(retitle(id));
       expect((await call('DELETE', `/Users/${id}`)).status).toBe(204);
       expectError(await call('GET', `/Users/${id}`), 404);
+      // Refused at the version first read, then deleted at the one the PATCH wrote.
+      expect(deletes).toHaveLength(2);
+      expect(deletes[0]).toBe(created.headers.get('etag'));
+      expect(deletes[1]).not.toBe(deletes[0]);
     });
   });
 });

@@ -15,7 +15,7 @@ import type {
   StoreContext,
   StoreMembership,
 } from '@scim/server';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { isStorable } from './columns.js';
 import {
   forUpdate,
@@ -28,7 +28,7 @@ import {
   type Shared,
 } from './shared.js';
 
-/** Rows per INSERT: well under every dialect's limit on bound parameters. */
+/** Rows per INSERT, ids per IN list: well under every dialect's limit on bound parameters. */
 const BATCH = 200;
 
 interface MemberRow {
@@ -179,19 +179,35 @@ export async function lockNewMembers(
     ids.add(member.value);
   }
   for (const [type, wanted] of byType) {
-    const ids = [...wanted];
-    const found = new Set<string>();
-    for (let start = 0; start < ids.length; start += BATCH) {
-      const rows = await sql<{
-        id: string;
-      }>`SELECT id FROM ${sql.table(shared.tables.resources)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type} AND id IN (${sql.join(ids.slice(start, start + BATCH))})${lock}`.execute(
-        executor,
-      );
-      for (const row of rows.rows) found.add(row.id);
-    }
-    for (const id of ids)
+    const found = await heldIds(shared, executor, tenantOf(context), type, wanted, lock);
+    for (const id of wanted)
       if (!found.has(id)) throw ScimError.invalidValue(`Member ${id} does not exist`);
   }
+}
+
+/**
+ * Which of `ids` the resources table holds for the tenant and type, `BATCH` ids a query, each
+ * statement ending with `lock` when given (new members, locked against a concurrent delete).
+ */
+export async function heldIds(
+  shared: Shared,
+  executor: Executor,
+  tenant: string,
+  resourceType: string,
+  ids: Iterable<string>,
+  lock?: RawBuilder<unknown>,
+): Promise<Set<string>> {
+  const wanted = [...new Set(ids)];
+  const found = new Set<string>();
+  for (let start = 0; start < wanted.length; start += BATCH) {
+    const rows = await sql<{
+      id: string;
+    }>`SELECT id FROM ${sql.table(shared.tables.resources)} WHERE tenant = ${tenant} AND resource_type = ${resourceType} AND id IN (${sql.join(wanted.slice(start, start + BATCH))})${lock ?? sql``}`.execute(
+      executor,
+    );
+    for (const row of rows.rows) found.add(row.id);
+  }
+  return found;
 }
 
 /** {@link ScimStore.modifyMembers}: the group's row is locked, then only the named rows change. */

@@ -13,6 +13,7 @@ import {
   attachMembers,
   deleteMembers,
   groupsOf,
+  heldIds,
   insertMembers,
   lockNewMembers,
   memberRowsOf,
@@ -30,9 +31,6 @@ import {
   type Executor,
   type Shared,
 } from './shared.js';
-
-/** Ids per `existing` query: well under every dialect's limit on bound parameters. */
-const EXISTING_BATCH = 500;
 
 type WriteContext = StoreContext & { readonly expectedVersion: string | undefined };
 
@@ -137,21 +135,16 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
 
     async existing(ids, context) {
       const executor = reader(context);
-      const wanted = [...new Set(ids.filter(isStorable))];
-      const found = new Set<string>();
+      const found = await heldIds(
+        shared,
+        executor,
+        tenantOf(context),
+        context.resourceType.name,
+        ids.filter(isStorable),
+      );
+      // As `get` does: a member add of these ids must still find them (lockNewMembers).
       const seen = shared.seen.get(executor);
-      for (let start = 0; start < wanted.length; start += EXISTING_BATCH) {
-        const rows = await sql<{
-          id: string;
-        }>`SELECT id FROM ${resources} WHERE ${where(context)} AND id IN (${sql.join(wanted.slice(start, start + EXISTING_BATCH))})`.execute(
-          executor,
-        );
-        for (const { id } of rows.rows) {
-          found.add(id);
-          // As `get` does: a member add of this id must still find it (members.ts).
-          seen?.add(id);
-        }
-      }
+      if (seen !== undefined) for (const id of found) seen.add(id);
       return found;
     },
 
