@@ -127,6 +127,38 @@ describe('the memory outbox (issue 12)', () => {
     expect(outbox.size()).toBe(5);
   });
 
+  it('resources whose tenant, type and id run together when joined still have queues of their own', async () => {
+    // Joined with a separator only, both would read "a|User|User|b": one queue, and the second
+    // event would wait behind the first.
+    const outbox = createMemoryOutbox();
+    await outbox.append([event('first', 'a|User', 'b')], at(0), context);
+    await outbox.append([event('second', 'a', 'User|b')], at(0), context);
+    await outbox.append([event('third', undefined, 'b')], at(0), context);
+    const claimed = await outbox.claim({ limit: 10, now: at(1), leaseUntil: at(30) });
+    expect(ids(claimed)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('pruning keeps exactly the newest keepDelivered deliveries across thousands of completions', async () => {
+    // Past 1,024 forgotten ids the outbox drops them from its list of deliveries in one copy: the
+    // newest must survive that copy, and every older one must be gone.
+    for (const keepDelivered of [0, 3]) {
+      const outbox = createMemoryOutbox({ keepDelivered });
+      const total = 5000;
+      const all = Array.from({ length: total }, (_, index) => `e${index}`);
+      await outbox.append(
+        all.map((id, index) => event(id, undefined, `u${index}`)),
+        at(0),
+        context,
+      );
+      for (const id of all) await outbox.complete(id);
+      await outbox.append([event('late')], at(0), context);
+      await outbox.complete('late');
+      const kept = [...all, 'late'].slice(total + 1 - keepDelivered);
+      expect(ids(await outbox.list({ state: 'delivered' }))).toEqual(kept);
+      expect(outbox.size()).toBe(keepDelivered);
+    }
+  });
+
   it('an event id already held is a TypeError, and nothing of that append is recorded', async () => {
     const outbox = createMemoryOutbox();
     await outbox.append([event('a')], at(0), context);

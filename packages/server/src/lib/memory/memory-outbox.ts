@@ -93,9 +93,15 @@ function settled<T>(change: () => T): Promise<T> {
   }
 }
 
-/** Events of one resource are delivered in order: they share a queue. */
+/**
+ * Events of one resource are delivered in order: they share a queue, under this key. The lengths
+ * keep any two (tenant, type, id) triples apart whatever their characters, for less than a
+ * `JSON.stringify` of an array on every append.
+ */
 function resourceOf(event: LifecycleEvent): string {
-  return JSON.stringify([event.tenant ?? null, event.resourceType, event.resourceId]);
+  const { tenant, resourceType } = event;
+  const scope = typeof tenant === 'string' ? `${tenant.length}:${tenant}` : '';
+  return `${scope}|${resourceType.length}:${resourceType}|${event.resourceId}`;
 }
 
 /** A memory outbox whose appends go through `gate`: the storage's lock and journal, or none. */
@@ -109,8 +115,13 @@ export function gatedMemoryOutbox(
   const entries = new Map<string, Entry>();
   /** The pending entries of each resource that has any, in append order: all `claim` looks at. */
   const queues = new Map<string, Entry[]>();
-  /** The delivered ones, in delivery order, for pruning. */
-  const delivered = new Map<string, Entry>();
+  /**
+   * The ids of the delivered entries still held, oldest delivery first from `oldestDelivered` on,
+   * for pruning. Not a Map's key order: finding a Map's first key walks every slot deleted before
+   * it, up to the table's size, on every completion.
+   */
+  let deliveredIds: string[] = [];
+  let oldestDelivered = 0;
   /** No resource's oldest pending entry is due before this (a lower bound; exact after a poll). */
   let earliestDue = Number.POSITIVE_INFINITY;
   let sequence = 0;
@@ -241,11 +252,13 @@ export function gatedMemoryOutbox(
         if (entry === undefined || !entry.committed || entry.state === 'delivered') return;
         if (entry.state === 'pending') dequeue(entry);
         entry.state = 'delivered';
-        delivered.set(id, entry);
-        for (const oldest of delivered.keys()) {
-          if (delivered.size <= keepDelivered) break;
-          delivered.delete(oldest);
-          entries.delete(oldest);
+        deliveredIds.push(id);
+        while (deliveredIds.length - oldestDelivered > keepDelivered)
+          entries.delete(deliveredIds[oldestDelivered++] as string);
+        // The forgotten ids go in one copy now and then, so the array stays near keepDelivered long.
+        if (oldestDelivered >= 1024 && 2 * oldestDelivered >= deliveredIds.length) {
+          deliveredIds = deliveredIds.slice(oldestDelivered);
+          oldestDelivered = 0;
         }
       }),
 
@@ -304,7 +317,8 @@ export function gatedMemoryOutbox(
     clear() {
       entries.clear();
       queues.clear();
-      delivered.clear();
+      deliveredIds = [];
+      oldestDelivered = 0;
       earliestDue = Number.POSITIVE_INFINITY;
     },
   };
