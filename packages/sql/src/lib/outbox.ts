@@ -41,6 +41,17 @@ function requestIdOf(dialect: Shared['dialect']): RawBuilder<unknown> {
   return sql`JSON_UNQUOTE(JSON_EXTRACT(o.event, '$.requestId'))`;
 }
 
+/**
+ * The condition that the claim which handed out `lease` (an entry's `nextAttemptAt`) still holds the
+ * event: each later claim, and a failure's retry time, moves `next_attempt_ms` past it. An unreadable
+ * lease matches nothing, as a lease no claim handed out.
+ */
+function heldUnder(lease: string | undefined): RawBuilder<unknown> {
+  if (lease === undefined) return sql``;
+  const ms = Date.parse(lease);
+  return Number.isFinite(ms) ? sql` AND next_attempt_ms = ${ms}` : sql` AND 1 = 0`;
+}
+
 export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date()): SqlOutbox {
   const table = sql.table(shared.tables.outbox);
   const executorOf = (transaction: unknown): Executor => {
@@ -90,20 +101,20 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
       });
     },
 
-    async complete(id) {
-      await sql`UPDATE ${table} SET state = 'delivered' WHERE id = ${id} AND state = 'pending'`.execute(
+    async complete(id, lease) {
+      await sql`UPDATE ${table} SET state = 'delivered' WHERE id = ${id} AND state = 'pending'${heldUnder(lease)}`.execute(
         shared.db,
       );
     },
 
-    async fail(id, failure, retryAt) {
+    async fail(id, failure, retryAt, lease) {
       // PostgreSQL refuses U+0000 in text; a hook's message may hold anything.
       // eslint-disable-next-line no-control-regex -- U+0000 is the character replaced
       const error = failure.replace(/\u0000/g, '\uFFFD');
       await (
         retryAt === undefined
-          ? sql`UPDATE ${table} SET attempts = attempts + 1, last_error = ${error}, state = 'dead' WHERE id = ${id} AND state = 'pending'`
-          : sql`UPDATE ${table} SET attempts = attempts + 1, last_error = ${error}, next_attempt_ms = ${retryAt.getTime()} WHERE id = ${id} AND state = 'pending'`
+          ? sql`UPDATE ${table} SET attempts = attempts + 1, last_error = ${error}, state = 'dead' WHERE id = ${id} AND state = 'pending'${heldUnder(lease)}`
+          : sql`UPDATE ${table} SET attempts = attempts + 1, last_error = ${error}, next_attempt_ms = ${retryAt.getTime()} WHERE id = ${id} AND state = 'pending'${heldUnder(lease)}`
       ).execute(shared.db);
     },
 

@@ -140,8 +140,9 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
   const leaseExpired = () =>
     new Error(`The hook did not finish within its lease of ${settings.leaseMs} ms`);
 
-  const deliver = async (event: LifecycleEvent, attempt: number): Promise<boolean> => {
-    const call = callOf(hooks, typeOf, event, attempt);
+  const deliver = async (entry: OutboxEntry): Promise<boolean> => {
+    const { event } = entry;
+    const call = callOf(hooks, typeOf, event, entry.attempts + 1);
     let failure: { readonly error: unknown; readonly retryAt: Date | undefined } | undefined;
     if (call instanceof Error) failure = { error: call, retryAt: undefined };
     else if (call !== undefined) {
@@ -149,13 +150,16 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
         // A hook that throws at once is caught below as one whose promise rejects.
         await leases.within(Promise.resolve(call()), leaseExpired);
       } catch (error) {
-        failure = { error, retryAt: retryAt(attempt) };
+        failure = { error, retryAt: retryAt(entry.attempts + 1) };
       }
     }
     if (failure !== undefined) report(failure.error, event);
     try {
-      if (failure === undefined) await outbox.complete(event.id);
-      else await outbox.fail(event.id, messageOf(failure.error), failure.retryAt);
+      // Under the lease of this claim: had it run out and another delivery taken the event over, a
+      // late word from this one would count against that delivery.
+      const lease = entry.nextAttemptAt;
+      if (failure === undefined) await outbox.complete(event.id, lease);
+      else await outbox.fail(event.id, messageOf(failure.error), failure.retryAt, lease);
     } catch (error) {
       // The event stays leased; once the lease ends it is due again (at least once).
       report(error, event);
@@ -175,7 +179,7 @@ export function createDeliverer(config: DelivererConfig): Deliverer {
         let any = false;
         for (const entry of group) {
           // A later event of the resource waits for the one before it to settle.
-          const done = await deliver(entry.event, entry.attempts + 1);
+          const done = await deliver(entry);
           any ||= done;
           if (!done) break;
         }

@@ -235,10 +235,20 @@ export interface ScimOutbox {
     /** Only these events: the writer's own, delivered right after the commit. */
     readonly ids?: readonly string[];
   }): Promise<readonly OutboxEntry[]>;
-  /** Marks an event delivered. */
-  complete(id: string): Promise<void>;
-  /** Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is undefined. */
-  fail(id: string, error: string, retryAt: Date | undefined): Promise<void>;
+  /**
+   * Marks an event delivered. With `lease`, the `nextAttemptAt` of the entry as `claim` handed it
+   * out, only while that claim still holds it: when the lease ran out and another claim took the
+   * event since, a deliverer finishing late changes nothing, and the event stays with the delivery
+   * that holds it now. In SQL: `… WHERE id = :id AND state = 'pending' AND next_attempt_at =
+   * :lease`. Without `lease`, whoever holds it.
+   */
+  complete(id: string, lease?: string): Promise<void>;
+  /**
+   * Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is undefined. With
+   * `lease`, only while the claim that handed it out still holds it, as for `complete`: a late
+   * failure must not count an attempt against, or reschedule, the delivery that took over.
+   */
+  fail(id: string, error: string, retryAt: Date | undefined, lease?: string): Promise<void>;
   /**
    * Entries for inspection, in append order (oldest first, or newest first with `order: 'newest'`),
    * optionally of one state, tenant or request, at most `limit` of them. A console reads the latest

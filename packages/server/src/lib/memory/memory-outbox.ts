@@ -1,6 +1,6 @@
 // The lifecycle outbox kept in memory: the handler's default, and the memory storage's, where events
 // commit and roll back with the writes that recorded them.
-import { formatDateTime } from '@scim/core';
+import { formatDateTime, parseDateTime } from '@scim/core';
 import { UNGATED, type MemoryGate } from './memory-transaction.js';
 import type {
   LifecycleEvent,
@@ -130,6 +130,16 @@ export function gatedMemoryOutbox(
   const headOf = (queue: readonly Entry[] | undefined): Entry | undefined =>
     queue?.find((entry) => entry.committed);
 
+  /**
+   * Whether the claim that handed out `lease` still holds the entry: a later claim, or a failure
+   * that set a retry time, moved `nextAttemptAt` past it (each claim leases until a time after the
+   * previous lease ended). No lease: whoever holds it.
+   */
+  const heldUnder = (entry: Entry, lease: string | undefined): boolean =>
+    lease === undefined ||
+    (entry.state === 'pending' &&
+      (parseDateTime(lease) ?? Date.parse(lease)) === entry.nextAttemptAt);
+
   const enqueue = (entry: Entry): void => {
     let queue = queues.get(entry.resource);
     if (queue === undefined) queues.set(entry.resource, (queue = []));
@@ -246,10 +256,11 @@ export function gatedMemoryOutbox(
         return claimed.map(toEntry);
       }),
 
-    complete: (id) =>
+    complete: (id, lease) =>
       settled(() => {
         const entry = entries.get(id);
         if (entry === undefined || !entry.committed || entry.state === 'delivered') return;
+        if (!heldUnder(entry, lease)) return;
         if (entry.state === 'pending') dequeue(entry);
         entry.state = 'delivered';
         deliveredIds.push(id);
@@ -262,10 +273,10 @@ export function gatedMemoryOutbox(
         }
       }),
 
-    fail: (id, error, retryAt) =>
+    fail: (id, error, retryAt, lease) =>
       settled(() => {
         const entry = entries.get(id);
-        if (entry?.state !== 'pending' || !entry.committed) return;
+        if (entry?.state !== 'pending' || !entry.committed || !heldUnder(entry, lease)) return;
         entry.attempts++;
         entry.lastError = error;
         if (retryAt !== undefined) {

@@ -72,8 +72,8 @@ function countedOutbox(outbox: ScimOutbox, count: (method: 'append') => void): S
       return outbox.append(events, leaseUntil, context);
     },
     claim: (options) => outbox.claim(options),
-    complete: (id) => outbox.complete(id),
-    fail: (id, error, retryAt) => outbox.fail(id, error, retryAt),
+    complete: (id, lease) => outbox.complete(id, lease),
+    fail: (id, error, retryAt, lease) => outbox.fail(id, error, retryAt, lease),
     list: (filter) => outbox.list(filter),
     retry: (id) => outbox.retry(id),
   };
