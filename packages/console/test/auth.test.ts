@@ -274,4 +274,69 @@ describe('console access', () => {
     );
     expect(reply.status).toBe(404);
   });
+  it('login rate limit: past failedLoginsPerMinute failed checks, the form and bearer tokens get 429 with Retry-After, the right credential too, until the minute ends', async () => {
+    let now = Date.UTC(2026, 11, 5, 10, 0, 20);
+    const fixture = await createFixture({ failedLoginsPerMinute: 3, now: () => now });
+    const wrongBearer = { authorization: 'Bearer wrong-console-credential-00' };
+    expect((await fixture.page('/login', form('wrong-console-credential-01'))).status).toBe(401);
+    expect((await fixture.page('/api/requests', { headers: wrongBearer })).status).toBe(401);
+    // A check that succeeds is given back: it does not count toward the limit.
+    expect((await fixture.page('/api/requests', { headers: bearer })).status).toBe(200);
+    expect((await fixture.page('/login', form('wrong-console-credential-02'))).status).toBe(401);
+    for (const reply of [
+      await fixture.page('/login', form(CONSOLE_TOKEN)),
+      await fixture.page('/api/requests', { headers: bearer }),
+      await fixture.page('/api/requests', { headers: wrongBearer }),
+    ]) {
+      expect(reply.status).toBe(429);
+      expect(reply.headers.get('retry-after')).toBe('40');
+      expect(reply.headers.get('set-cookie')).toBeNull();
+    }
+    now += 40_000;
+    expect((await fixture.page('/api/requests', { headers: bearer })).status).toBe(200);
+    expect((await login(fixture)).value).toMatch(/^scim_console_session=v1\./);
+  });
+
+  it('login rate limit: a signed-in session keeps working while credential checks are held back', async () => {
+    const now = Date.UTC(2026, 11, 5, 10, 0, 0);
+    const fixture = await createFixture({ failedLoginsPerMinute: 2, now: () => now });
+    const { value } = await login(fixture);
+    for (let attempt = 0; attempt < 3; attempt++)
+      await fixture.page('/login', form(`wrong-console-credential-${attempt}0`));
+    expect((await fixture.page('/login', form(CONSOLE_TOKEN))).status).toBe(429);
+    expect((await fixture.page('/api/requests', { headers: { cookie: value } })).status).toBe(200);
+  });
+
+  it('login rate limit: wrong credentials checked side by side cannot pass the limit', async () => {
+    const now = Date.UTC(2026, 11, 5, 10, 0, 0);
+    const fixture = await createFixture({ failedLoginsPerMinute: 5, now: () => now });
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        fixture.page('/api/requests', {
+          headers: { authorization: `Bearer wrong-console-credential-${index}` },
+        }),
+      ),
+    );
+    const statuses = replies.map((reply) => reply.status).sort();
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+  });
+
+  it('failedLoginsPerMinute must be a positive integer or Infinity', () => {
+    for (const failedLoginsPerMinute of [0, -1, 2.5, Number.NaN])
+      expect(() =>
+        createScimConsole({
+          basePath: '/console',
+          credential: CONSOLE_TOKEN,
+          failedLoginsPerMinute,
+        }),
+      ).toThrow(/failedLoginsPerMinute/);
+    expect(() =>
+      createScimConsole({
+        basePath: '/console',
+        credential: CONSOLE_TOKEN,
+        failedLoginsPerMinute: Number.POSITIVE_INFINITY,
+      }),
+    ).not.toThrow();
+  });
 });

@@ -127,6 +127,56 @@ export class Sessions {
   }
 }
 
+const MINUTE_MS = 60_000;
+
+/**
+ * How many credential checks (the login form's and bearer tokens') may fail each minute. Each check
+ * counts as a failure before it runs and is given back when it succeeds, so checks run side by side
+ * cannot pass the limit either. Past it, no credential is checked until the minute ends, right or
+ * wrong: a guesser learns nothing faster than the limit allows. Signed session cookies are not
+ * credentials and still work. Counted for the whole console, not per client: a Web `Request` does
+ * not say who sent it, and a forwarded-for header is whatever the client wrote.
+ */
+export class CredentialGuard {
+  #minute = -1;
+  #failures = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes a check: 0 when it may run, else the ms until checks may run again. */
+  take(): number {
+    const now = this.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    if (minute !== this.#minute) {
+      this.#minute = minute;
+      this.#failures = 0;
+    }
+    if (this.#failures >= this.limit) return (minute + 1) * MINUTE_MS - now;
+    this.#failures++;
+    return 0;
+  }
+
+  /** Gives back a check that succeeded, within the minute it was taken. */
+  succeeded(): void {
+    if (Math.floor(this.now() / MINUTE_MS) === this.#minute && this.#failures > 0) this.#failures--;
+  }
+
+  /** Checks the credential under the limit: whether it matched, or the ms to wait first. */
+  async check(
+    sessions: Sessions,
+    presented: string,
+  ): Promise<{ readonly matches: boolean; readonly waitMs: number }> {
+    const waitMs = this.take();
+    if (waitMs > 0) return { matches: false, waitMs };
+    const matches = await sessions.credentialMatches(presented);
+    if (matches) this.succeeded();
+    return { matches, waitMs: 0 };
+  }
+}
+
 /** The bearer token of an `Authorization` header, if it has one. */
 export function bearerOf(request: Request): string | undefined {
   const header = request.headers.get('authorization');

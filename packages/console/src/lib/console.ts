@@ -9,6 +9,7 @@ import { loginPage, consolePage } from './assets/page.js';
 import {
   bearerOf,
   consoleOrigin,
+  CredentialGuard,
   cookieOf,
   sameOrigin,
   secureCookies,
@@ -56,6 +57,7 @@ export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
   const resolved = resolveOptions(options);
   const history = new RequestHistory(resolved.historySize, resolved);
   const sessions = new Sessions(resolved);
+  const guard = new CredentialGuard(resolved.failedLoginsPerMinute, resolved.now);
   return {
     basePath: resolved.basePath,
     record: (record) => {
@@ -64,7 +66,7 @@ export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
     },
     fetch: async (request) => {
       try {
-        return await route(resolved, history, sessions, request);
+        return await route(resolved, history, { sessions, guard }, request);
       } catch {
         // Nothing about the failure reaches the page: it may quote data.
         return problem(500, 'The console could not answer this request');
@@ -76,7 +78,7 @@ export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
 async function route(
   options: ResolvedOptions,
   history: RequestHistory,
-  sessions: Sessions,
+  { sessions, guard }: { readonly sessions: Sessions; readonly guard: CredentialGuard },
   request: Request,
 ): Promise<Response> {
   const url = new URL(request.url);
@@ -104,8 +106,12 @@ async function route(
     if (!sameOrigin(request, origin))
       return problem(403, 'The login form must be posted from the console');
     const presented = await formField(request, 'credential');
-    if (presented === undefined || !(await sessions.credentialMatches(presented)))
-      return respond(loginPage(base, true), 401, 'text/html; charset=utf-8');
+    const checked =
+      presented === undefined
+        ? { matches: false, waitMs: 0 }
+        : await guard.check(sessions, presented);
+    if (checked.waitMs > 0) return tooManyFailures(checked.waitMs);
+    if (!checked.matches) return respond(loginPage(base, true), 401, 'text/html; charset=utf-8');
     return redirect(`${base}/`, {
       'set-cookie': cookie(await sessions.issue(), Math.floor(options.sessionTtlMs / 1000)),
     });
@@ -119,7 +125,9 @@ async function route(
   }
 
   const bearer = bearerOf(request);
-  const byBearer = bearer !== undefined && (await sessions.credentialMatches(bearer));
+  const checked = bearer === undefined ? undefined : await guard.check(sessions, bearer);
+  if (checked !== undefined && checked.waitMs > 0) return tooManyFailures(checked.waitMs);
+  const byBearer = checked?.matches === true;
   const bySession = !byBearer && (await sessions.valid(cookieOf(request, SESSION_COOKIE)));
   if (!byBearer && !bySession) {
     if (read && (path === '/' || path === '')) return redirect(`${base}/login`);
@@ -193,4 +201,15 @@ async function formField(request: Request, name: string): Promise<string | undef
   const bytes = await readBodyBytes(request, MAX_FORM_BYTES);
   if (bytes === undefined) return undefined;
   return new URLSearchParams(new TextDecoder().decode(bytes)).get(name) ?? undefined;
+}
+
+/** 429 while credential checks are held back (RFC 6585 §4), with when to try again. */
+function tooManyFailures(waitMs: number): Response {
+  return problem(
+    429,
+    'Too many failed logins: the credential is not checked until this minute ends',
+    {
+      'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+    },
+  );
 }

@@ -146,6 +146,12 @@ export interface ScimConsoleOptions {
     readonly allowInsecureHttp?: boolean;
     readonly trustForwardedProto?: boolean;
   };
+  /**
+   * How many credential checks, of the login form and of bearer tokens, may fail each minute
+   * (default 10; `Infinity` for no limit). Past it the console answers 429 with `Retry-After` and
+   * checks no credential until the minute ends; signed-in sessions keep working.
+   */
+  readonly failedLoginsPerMinute?: number;
   /** The clock, in ms since the epoch (default `Date.now`), for tests. */
   readonly now?: () => number;
 }
@@ -165,6 +171,7 @@ export interface ResolvedOptions {
   readonly dialectOf: (tenant: string | undefined) => string | undefined;
   readonly allowInsecureHttp: boolean;
   readonly trustForwardedProto: boolean;
+  readonly failedLoginsPerMinute: number;
   readonly now: () => number;
 }
 
@@ -190,6 +197,14 @@ export function resolveOptions(options: ScimConsoleOptions): ResolvedOptions {
     throw new TypeError('createScimConsole: maxBodyBytes must be an integer of 0 or more');
   if (!Number.isSafeInteger(historyBodyBytes) || historyBodyBytes < 0)
     throw new TypeError('createScimConsole: historyBodyBytes must be an integer of 0 or more');
+  const failedLoginsPerMinute = options.failedLoginsPerMinute ?? 10;
+  if (
+    failedLoginsPerMinute !== Number.POSITIVE_INFINITY &&
+    (!Number.isSafeInteger(failedLoginsPerMinute) || failedLoginsPerMinute < 1)
+  )
+    throw new TypeError(
+      'createScimConsole: failedLoginsPerMinute must be a positive integer, or Infinity',
+    );
   const dialect = options.dialect;
   return {
     basePath,
@@ -206,6 +221,7 @@ export function resolveOptions(options: ScimConsoleOptions): ResolvedOptions {
     dialectOf: typeof dialect === 'function' ? dialect : () => dialect,
     allowInsecureHttp: options.transport?.allowInsecureHttp ?? false,
     trustForwardedProto: options.transport?.trustForwardedProto ?? false,
+    failedLoginsPerMinute,
     now: options.now ?? Date.now,
   };
 }
