@@ -14,9 +14,9 @@ export interface HistoryEntry {
   readonly at: number;
   readonly dialect: string | undefined;
   /** The log record, or a copy of it with its bodies replaced by a marker. */
-  record: RequestLogRecord;
+  readonly record: RequestLogRecord;
   /** The bytes its bodies count for in the history's budget. */
-  bytes: number;
+  readonly bytes: number;
 }
 
 /** What the history keeps of its records' bodies. */
@@ -39,7 +39,15 @@ export interface MinuteCounts {
 }
 
 export class RequestHistory {
-  readonly #entries: (HistoryEntry | undefined)[];
+  // One slot per request kept, in columns rather than an object per request: recording allocates
+  // nothing of its own, and replacing the oldest request reads its size from a small array that
+  // stays in cache rather than from an object long since moved out of it.
+  readonly #records: (RequestLogRecord | undefined)[];
+  readonly #dialects: (string | undefined)[];
+  /** The sequence number in each slot; 0 for a slot not yet used. */
+  readonly #seqs: Float64Array;
+  readonly #ats: Float64Array;
+  readonly #sizes: Float64Array;
   #next = 0;
   #seq = 0;
   readonly #minutes = new Map<string, MinuteCounts[]>();
@@ -54,71 +62,97 @@ export class RequestHistory {
       historyBodyBytes: Number.POSITIVE_INFINITY,
     },
   ) {
-    this.#entries = new Array<HistoryEntry | undefined>(size);
+    this.#records = new Array<RequestLogRecord | undefined>(size);
+    this.#dialects = new Array<string | undefined>(size);
+    this.#seqs = new Float64Array(size);
+    this.#ats = new Float64Array(size);
+    this.#sizes = new Float64Array(size);
   }
 
   add(record: RequestLogRecord, at: number, dialect: string | undefined): void {
-    const entry: HistoryEntry = { seq: ++this.#seq, at, dialect, record, bytes: 0 };
-    if (record.requestBody !== undefined || record.responseBody !== undefined) this.#bound(entry);
-    const gone = this.#entries[this.#next];
-    if (gone !== undefined) this.#bytes -= gone.bytes;
-    this.#entries[this.#next] = entry;
-    this.#next = this.#next + 1 === this.size ? 0 : this.#next + 1;
-    this.#bytes += entry.bytes;
+    const slot = this.#next;
+    let kept = record;
+    let bytes = 0;
+    if (record.requestBody !== undefined || record.responseBody !== undefined)
+      ({ record: kept, bytes } = this.#bound(record));
+    this.#bytes += bytes - (this.#sizes[slot] as number);
+    this.#records[slot] = kept;
+    this.#dialects[slot] = dialect;
+    this.#seqs[slot] = ++this.#seq;
+    this.#ats[slot] = at;
+    this.#sizes[slot] = bytes;
+    this.#next = slot + 1 === this.size ? 0 : slot + 1;
     if (this.#bytes > this.bounds.historyBodyBytes) this.#trim();
     this.#count(record, at);
   }
 
-  /** Sizes the entry's bodies; one over `maxBodyBytes` becomes a marker in a copy of the record. */
-  #bound(entry: HistoryEntry): void {
-    const { record } = entry;
+  /**
+   * Sizes a record's bodies: the record as it is, or, with a body over `maxBodyBytes`, a copy in
+   * which that body is a marker; and the bytes its kept bodies count for.
+   */
+  #bound(record: RequestLogRecord): { record: RequestLogRecord; bytes: number } {
     const max = this.bounds.maxBodyBytes;
     const request = requestSize(record, max);
     const response =
       record.responseBodyBytes ??
       (record.responseBody === undefined ? 0 : jsonSize(record.responseBody, max));
-    if (request.bytes <= max && response <= max) {
-      entry.bytes = request.bytes + response;
-      return;
-    }
+    if (request.bytes <= max && response <= max) return { record, bytes: request.bytes + response };
     const copy: { -readonly [K in keyof RequestLogRecord]: RequestLogRecord[K] } = { ...record };
     if (request.bytes > max) copy.requestBody = truncated(request.bytes, max, request.exact);
     if (response > max)
       copy.responseBody = truncated(response, max, record.responseBodyBytes !== undefined);
-    entry.record = copy;
-    entry.bytes = (request.bytes > max ? 0 : request.bytes) + (response > max ? 0 : response);
+    return {
+      record: copy,
+      bytes: (request.bytes > max ? 0 : request.bytes) + (response > max ? 0 : response),
+    };
   }
 
   /** Drops the bodies of the oldest entries until the history's bodies fit its budget again. */
   #trim(): void {
     this.#trimmed = Math.max(this.#trimmed, this.#seq - this.size + 1);
     while (this.#bytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
-      const entry = this.#at(this.#trimmed++);
-      if (entry === undefined || entry.bytes === 0) continue;
-      const copy = { ...entry.record };
+      const slot = this.#slotOf(this.#trimmed++);
+      const record = slot === undefined ? undefined : this.#records[slot];
+      if (slot === undefined || record === undefined || this.#sizes[slot] === 0) continue;
+      const copy = { ...record };
       const marker = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
       if (copy.requestBody !== undefined) copy.requestBody = marker;
       if (copy.responseBody !== undefined) copy.responseBody = marker;
-      entry.record = copy;
-      this.#bytes -= entry.bytes;
-      entry.bytes = 0;
+      this.#records[slot] = copy;
+      this.#bytes -= this.#sizes[slot] as number;
+      this.#sizes[slot] = 0;
     }
   }
 
-  /** The entry of this sequence number, while the history holds it. */
-  #at(seq: number): HistoryEntry | undefined {
+  /** The slot of this sequence number, while the history holds it. */
+  #slotOf(seq: number): number | undefined {
     if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.#seq || seq <= this.#seq - this.size)
       return undefined;
-    const entry = this.#entries[(seq - 1) % this.size];
-    return entry?.seq === seq ? entry : undefined;
+    const slot = (seq - 1) % this.size;
+    return this.#seqs[slot] === seq ? slot : undefined;
+  }
+
+  /** The entry in a slot, as the console's views read it. */
+  #entryAt(slot: number): HistoryEntry | undefined {
+    const record = this.#records[slot];
+    if (record === undefined) return undefined;
+    return {
+      seq: this.#seqs[slot] as number,
+      at: this.#ats[slot] as number,
+      dialect: this.#dialects[slot],
+      record,
+      bytes: this.#sizes[slot] as number,
+    };
   }
 
   /** Newest first; with `after`, only those recorded after that sequence number. */
   list(after = 0, limit = this.size): HistoryEntry[] {
     const out: HistoryEntry[] = [];
     for (let i = 1; i <= this.size && out.length < limit; i++) {
-      const entry = this.#entries[(this.#next - i + this.size) % this.size];
-      if (entry === undefined || entry.seq <= after) break;
+      const slot = (this.#next - i + this.size) % this.size;
+      if (this.#seqs[slot] === 0 || (this.#seqs[slot] as number) <= after) break;
+      const entry = this.#entryAt(slot);
+      if (entry === undefined) break;
       out.push(entry);
     }
     return out;
@@ -129,7 +163,8 @@ export class RequestHistory {
    * from the client's `X-Request-Id`, and an identity provider retrying a request sends it again.
    */
   get(seq: number): HistoryEntry | undefined {
-    return this.#at(seq);
+    const slot = this.#slotOf(seq);
+    return slot === undefined ? undefined : this.#entryAt(slot);
   }
 
   /**
