@@ -339,6 +339,24 @@ export const MIGRATIONS: readonly Migration[] = [
         y,
       ),
   },
+  {
+    version: 4,
+    name: 'outbox reads newest first',
+    // A console reads the latest deliveries (`WHERE state = 'delivered' ORDER BY seq DESC LIMIT 50`)
+    // each time it is opened: each index here gives that order, so the read stops after `limit`
+    // rows instead of sorting the outbox. PostgreSQL's outbox key is (tenant, seq), for Citus, so it
+    // also needs `seq` alone for the newest events of every state; elsewhere `seq` is the primary
+    // key. MySQL cannot add an index only if it is missing, and InnoDB's index on (state,
+    // next_attempt_ms) is left to serve it.
+    statements: (t, _y, d) => [
+      ...(d === 'postgres'
+        ? [`CREATE INDEX IF NOT EXISTS ${t.outbox}_seq ON ${t.outbox} (seq)`]
+        : []),
+      ...(d === 'mysql'
+        ? []
+        : [`CREATE INDEX IF NOT EXISTS ${t.outbox}_state ON ${t.outbox} (state, seq)`]),
+    ],
+  },
 ];
 
 /** The table that records which migrations a database has applied. */

@@ -1,6 +1,12 @@
 // The lifecycle outbox as a table, written in the same transaction as each change. Claiming takes
 // only the oldest pending event of each resource, under row locks that concurrent deliverers skip.
-import type { LifecycleEvent, OutboxEntry, OutboxState, ScimOutbox } from '@scim/server';
+import type {
+  LifecycleEvent,
+  OutboxEntry,
+  OutboxListFilter,
+  OutboxState,
+  ScimOutbox,
+} from '@scim/server';
 import { sql, type RawBuilder } from 'kysely';
 import { inTransaction, toNumber, type Executor, type Shared } from './shared.js';
 
@@ -52,6 +58,24 @@ function heldUnder(lease: string | undefined): RawBuilder<unknown> {
   return Number.isFinite(ms) ? sql` AND next_attempt_ms = ${ms}` : sql` AND 1 = 0`;
 }
 
+/** The statement of {@link ScimOutbox.list}: exported for the tests that read its plan. */
+export function outboxListQuery(
+  shared: Pick<Shared, 'dialect' | 'tables'>,
+  filter: OutboxListFilter,
+): RawBuilder<OutboxRow> {
+  const conditions: RawBuilder<unknown>[] = [sql`1=1`];
+  if (filter.state !== undefined) conditions.push(sql`o.state = ${filter.state}`);
+  if (filter.tenant !== undefined) conditions.push(sql`o.tenant = ${filter.tenant}`);
+  if (filter.requestId !== undefined)
+    conditions.push(sql`${requestIdOf(shared.dialect)} = ${filter.requestId}`);
+  const limit =
+    filter.limit === undefined ? sql`` : sql` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+  const order = filter.order === 'newest' ? sql` DESC` : sql``;
+  return sql<OutboxRow>`SELECT ${OUTBOX_COLUMNS} FROM ${sql.table(shared.tables.outbox)} o WHERE ${sql.join(conditions, sql` AND `)} ORDER BY o.seq${order}${limit}`;
+}
+
+const OUTBOX_COLUMNS = sql`o.seq, o.id, o.state, o.attempts, o.next_attempt_ms, o.last_error, o.event`;
+
 export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date()): SqlOutbox {
   const table = sql.table(shared.tables.outbox);
   const executorOf = (transaction: unknown): Executor => {
@@ -62,7 +86,7 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
   };
   const lock: RawBuilder<unknown> =
     shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE SKIP LOCKED`;
-  const columns = sql`o.seq, o.id, o.state, o.attempts, o.next_attempt_ms, o.last_error, o.event`;
+  const columns = OUTBOX_COLUMNS;
 
   return {
     joinsTransactions: true,
@@ -119,18 +143,7 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
     },
 
     async list(filter = {}) {
-      const conditions: RawBuilder<unknown>[] = [sql`1=1`];
-      if (filter.state !== undefined) conditions.push(sql`o.state = ${filter.state}`);
-      if (filter.tenant !== undefined) conditions.push(sql`o.tenant = ${filter.tenant}`);
-      if (filter.requestId !== undefined)
-        conditions.push(sql`${requestIdOf(shared.dialect)} = ${filter.requestId}`);
-      const limit =
-        filter.limit === undefined ? sql`` : sql` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
-      const order = filter.order === 'newest' ? sql` DESC` : sql``;
-      const rows =
-        await sql<OutboxRow>`SELECT ${columns} FROM ${table} o WHERE ${sql.join(conditions, sql` AND `)} ORDER BY o.seq${order}${limit}`.execute(
-          shared.db,
-        );
+      const rows = await outboxListQuery(shared, filter).execute(shared.db);
       return rows.rows.map((row) => toEntry(row));
     },
 

@@ -253,8 +253,8 @@ export interface ScimOutbox {
    * Entries for inspection, in append order (oldest first, or newest first with `order: 'newest'`),
    * optionally of one state, tenant or request, at most `limit` of them. A console reads the latest
    * deliveries with `{ state: 'delivered', order: 'newest', limit: 50 }`, and the events one request
-   * recorded with `{ requestId }`, without reading the whole outbox. A database outbox answers both
-   * from an index.
+   * recorded with `{ requestId }`, without reading the whole outbox. A database outbox should answer
+   * both from an index (`@scim/sql` indexes the order; it reads `requestId` from each event's JSON).
    */
   list(filter?: OutboxListFilter): Promise<readonly OutboxEntry[]>;
   /**
