@@ -2,13 +2,14 @@
 // newest first (`list({ order: 'newest', limit })`) come from an index in outbox order, never from
 // a sort of the whole outbox, which is what PostgreSQL did before migration 4: its outbox key is
 // (tenant, seq), and no index gave seq order across tenants.
-import { sql, type RawBuilder } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleEvent } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
 import { tableNames } from '../src/lib/dialect.js';
 import { outboxListQuery } from '../src/lib/outbox.js';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
+import { planOf } from './fixtures/plans.js';
 
 function eventOf(index: number): LifecycleEvent {
   return {
@@ -32,36 +33,7 @@ for (const engine of ENGINES) {
     }, 120_000);
     afterAll(async () => database?.close());
 
-    /** The plan the engine would run `query` with, as text (sequential scans ruled out on PostgreSQL). */
-    async function plan(query: RawBuilder<unknown>): Promise<string> {
-      if (database.dialect === 'sqlite') {
-        const rows = await sql<{
-          detail: string;
-        }>`EXPLAIN QUERY PLAN ${query}`.execute(database.db);
-        return rows.rows.map((row) => row.detail).join('\n');
-      }
-      if (database.dialect === 'mysql') {
-        const rows = await sql<{
-          type: string;
-          key: string | null;
-          Extra: string | null;
-        }>`EXPLAIN ${query}`.execute(database.db);
-        return rows.rows
-          .map((row) => `type: ${row.type} key: ${row.key} extra: ${row.Extra}`)
-          .join('\n');
-      }
-      // A table of a few rows is read whole whatever its indexes: with sequential scans ruled out,
-      // the plan says whether an index serves the query, which is what holds once there are many.
-      return database.db.connection().execute(async (connection) => {
-        await sql`SET enable_seqscan = off`.execute(connection);
-        try {
-          const rows = await sql<Record<string, string>>`EXPLAIN ${query}`.execute(connection);
-          return rows.rows.map((row) => Object.values(row).join(' ')).join('\n');
-        } finally {
-          await sql`RESET enable_seqscan`.execute(connection);
-        }
-      });
-    }
+    const plan = (query: RawBuilder<unknown>) => planOf(database, query);
 
     it("list({ order: 'newest', limit }) reads an index in outbox order and sorts nothing", async () => {
       const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });

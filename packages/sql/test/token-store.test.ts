@@ -12,6 +12,7 @@ import {
 } from '../../server/test/fixtures/token-store-contract.js';
 import { findByHashQuery } from '../src/lib/token-store.js';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
+import { planOf } from './fixtures/plans.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -32,33 +33,7 @@ for (const engine of ENGINES) {
 
     tokenStoreContract(fresh);
 
-    /** The plan the engine would run `query` with, as text. */
-    async function plan(query: RawBuilder<unknown>): Promise<string> {
-      if (database.dialect === 'sqlite') {
-        const rows = await sql<{
-          detail: string;
-        }>`EXPLAIN QUERY PLAN ${query}`.execute(database.db);
-        return rows.rows.map((row) => row.detail).join('\n');
-      }
-      if (database.dialect === 'mysql') {
-        const rows = await sql<{
-          type: string;
-          key: string | null;
-        }>`EXPLAIN ${query}`.execute(database.db);
-        return rows.rows.map((row) => `type: ${row.type} key: ${row.key}`).join('\n');
-      }
-      // A table of a few rows is read whole whatever its indexes: with sequential scans ruled out,
-      // the plan says whether an index serves the query, which is what holds once there are many.
-      return database.db.connection().execute(async (connection) => {
-        await sql`SET enable_seqscan = off`.execute(connection);
-        try {
-          const rows = await sql<Record<string, string>>`EXPLAIN ${query}`.execute(connection);
-          return rows.rows.map((row) => Object.values(row).join(' ')).join('\n');
-        } finally {
-          await sql`RESET enable_seqscan`.execute(connection);
-        }
-      });
-    }
+    const plan = (query: RawBuilder<unknown>) => planOf(database, query);
 
     it('findByHash is one read of the unique index on the digest, never a scan', async () => {
       const store = await fresh();
