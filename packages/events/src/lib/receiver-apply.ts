@@ -22,7 +22,7 @@ import {
   type ReceivedSubjectState,
   type ReceiverStateStore,
 } from './receiver-state.js';
-import { storedAttributes } from './receiver-stored.js';
+import { storedAttributes, withPlaceholders } from './receiver-stored.js';
 
 type Json = Record<string, unknown>;
 
@@ -191,13 +191,44 @@ class Run {
     // The source can lag behind the copy (a read replica): the copy stays.
     if (current !== undefined && lastModified(stored) < lastModified(current))
       return done(skipped('stale', `The source's ${change.uri} is older than the copy`));
-    const action = await this.put(stored, current);
+    let action: 'create' | 'replace';
+    try {
+      action = await this.put(stored, current);
+    } catch (error) {
+      if (current === undefined || !isScimError(error) || error.scimType !== 'uniqueness')
+        throw error;
+      return this.makeRoom(stored, current, error);
+    }
     const at = lastModified(stored);
     const time = at === UNKNOWN ? {} : { since: at, until: at };
     return {
       value: { status: 'applied', action, from: 'source' },
       state: this.next({ complete: true, version: versionOf(stored), ...time }),
     };
+  }
+
+  /**
+   * The source's representation takes a unique value (a `userName`) that another copy still holds,
+   * because that copy's own change, which frees it, is not applied yet. Two resources whose values
+   * were swapped at the source would wait for each other for ever, since each refresh reads the
+   * final values. So this copy is written with placeholders for its unique values, which frees the
+   * ones it held, and the change fails: the other copy can now take what this one gave up, and the
+   * transmitter's retry writes the real values. Until then this copy shows `{value}#pending-{id}`.
+   */
+  async makeRoom(stored: ScimResource, current: ScimResource, error: unknown): Promise<Outcome> {
+    const { change } = this;
+    const placeheld = withPlaceholders(stored, change.resourceType);
+    if (placeheld === undefined) throw error;
+    try {
+      await this.put(placeheld, current);
+    } catch {
+      throw error;
+    }
+    return done({
+      status: 'failed',
+      description: `${change.uri}: ${storeFailureText(error)}; its unique values are held by placeholders until the copy holding them moves`,
+      cause: error,
+    });
   }
 
   /**

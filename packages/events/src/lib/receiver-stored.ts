@@ -7,8 +7,10 @@
 import {
   isJsonObject,
   resolveAttributePath,
+  uniqueAttributesOf,
   type AttributeDefinition,
   type ResolvedAttributePath,
+  type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
 
@@ -118,4 +120,28 @@ function putNew(target: Json, name: string, value: unknown): void {
     writable: true,
     configurable: true,
   });
+}
+
+/**
+ * The resource with each of its unique string values (RFC 7643 §2.1 `uniqueness`, such as
+ * `userName`) replaced by one no other resource holds, `{value}#pending-{id}`; undefined when it
+ * holds none.
+ */
+export function withPlaceholders(
+  resource: ScimResource,
+  resourceType: ScimResourceType,
+): ScimResource | undefined {
+  const id = String(resource.id);
+  let out: Json | undefined;
+  for (const { urn, attribute } of uniqueAttributesOf(resourceType)) {
+    const holder = urn === undefined ? resource : resource[urn];
+    if (!isJsonObject(holder)) continue;
+    const value = holder[attribute.name];
+    if (typeof value !== 'string') continue;
+    out ??= { ...resource };
+    const placeholder = `${value}#pending-${id}`;
+    if (urn === undefined) out[attribute.name] = placeholder;
+    else out[urn] = { ...(out[urn] as Json), [attribute.name]: placeholder };
+  }
+  return out as ScimResource | undefined;
 }
