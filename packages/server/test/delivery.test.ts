@@ -389,6 +389,37 @@ describe('delivery: passes, leases and start-up', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a deliverer whose lease ran out settles nothing: its late failure counts no attempt against the delivery that took the event over', async () => {
+    const late = gate();
+    const current = gate();
+    const calls: string[] = [];
+    const t = setup({
+      onDeactivate: async (e) => {
+        calls.push(e.id);
+        if (calls.length === 1) {
+          await late.opened;
+          throw new Error('the first delivery failed after its lease');
+        }
+        await current.opened;
+      },
+    });
+    const e = event();
+    await t.recorded(new Date(0), e);
+    const first = t.deliverer.deliverDue();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    // The first lease (1 s) ends; a second deliverer takes the event over.
+    t.at(2_000);
+    const second = t.make().deliverDue();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    const taken = await t.entry(e.id);
+    late.open();
+    await first;
+    expect(await t.entry(e.id)).toEqual(taken);
+    current.open();
+    await second;
+    expect(await t.entry(e.id)).toMatchObject({ state: 'delivered', attempts: 0 });
+  });
+
   it('events a writer just recorded are leased to it: a pass meanwhile does not take them', async () => {
     const { calls, hook } = flaky(0);
     const t = setup({ onDeactivate: hook });

@@ -52,9 +52,9 @@ for (const engine of ENGINES) {
         { order: 'newest', limit: 50 },
         { state: 'delivered', order: 'newest', limit: 50 },
       ] as const) {
-        const text = await plan(outboxListQuery({ dialect: database.dialect, tables }, filter));
         // MySQL has no index of one state in outbox order (migration 4 leaves it out there).
         if (database.dialect === 'mysql' && 'state' in filter) continue;
+        const text = await plan(outboxListQuery({ dialect: database.dialect, tables }, filter));
         expect(text, JSON.stringify(filter)).not.toMatch(/Sort|TEMP B-TREE|filesort/);
         if (database.dialect === 'postgres' && !('state' in filter))
           expect(text).toContain(`${tables.outbox}_seq`);

@@ -147,7 +147,7 @@ export class CredentialGuard {
   ) {}
 
   /** Takes a check: 0 when it may run, else the ms until checks may run again. */
-  take(): number {
+  #take(): number {
     const now = this.now();
     const minute = Math.floor(now / MINUTE_MS);
     if (minute !== this.#minute) {
@@ -160,7 +160,7 @@ export class CredentialGuard {
   }
 
   /** Gives back a check that succeeded, within the minute it was taken. */
-  succeeded(): void {
+  #succeeded(): void {
     if (Math.floor(this.now() / MINUTE_MS) === this.#minute && this.#failures > 0) this.#failures--;
   }
 
@@ -169,10 +169,10 @@ export class CredentialGuard {
     sessions: Sessions,
     presented: string,
   ): Promise<{ readonly matches: boolean; readonly waitMs: number }> {
-    const waitMs = this.take();
+    const waitMs = this.#take();
     if (waitMs > 0) return { matches: false, waitMs };
     const matches = await sessions.credentialMatches(presented);
-    if (matches) this.succeeded();
+    if (matches) this.#succeeded();
     return { matches, waitMs: 0 };
   }
 }

@@ -346,8 +346,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // each time it is opened: each index here gives that order, so the read stops after `limit`
     // rows instead of sorting the outbox. PostgreSQL's outbox key is (tenant, seq), for Citus, so it
     // also needs `seq` alone for the newest events of every state; elsewhere `seq` is the primary
-    // key. MySQL cannot add an index only if it is missing, and InnoDB's index on (state,
-    // next_attempt_ms) is left to serve it.
+    // key. MySQL cannot add an index only if it is missing, so it gets none: there a read of one
+    // state, newest first, still sorts that state's rows (docs/storage.md says so).
     statements: (t, _y, d) => [
       ...(d === 'postgres'
         ? [`CREATE INDEX IF NOT EXISTS ${t.outbox}_seq ON ${t.outbox} (seq)`]

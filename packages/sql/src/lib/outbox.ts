@@ -58,6 +58,8 @@ function heldUnder(lease: string | undefined): RawBuilder<unknown> {
   return Number.isFinite(ms) ? sql` AND next_attempt_ms = ${ms}` : sql` AND 1 = 0`;
 }
 
+const OUTBOX_COLUMNS = sql`o.seq, o.id, o.state, o.attempts, o.next_attempt_ms, o.last_error, o.event`;
+
 /** The statement of {@link ScimOutbox.list}: exported for the tests that read its plan. */
 export function outboxListQuery(
   shared: Pick<Shared, 'dialect' | 'tables'>,
@@ -74,8 +76,6 @@ export function outboxListQuery(
   return sql<OutboxRow>`SELECT ${OUTBOX_COLUMNS} FROM ${sql.table(shared.tables.outbox)} o WHERE ${sql.join(conditions, sql` AND `)} ORDER BY o.seq${order}${limit}`;
 }
 
-const OUTBOX_COLUMNS = sql`o.seq, o.id, o.state, o.attempts, o.next_attempt_ms, o.last_error, o.event`;
-
 export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date()): SqlOutbox {
   const table = sql.table(shared.tables.outbox);
   const executorOf = (transaction: unknown): Executor => {
@@ -86,7 +86,6 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
   };
   const lock: RawBuilder<unknown> =
     shared.dialect === 'sqlite' ? sql`` : sql` FOR UPDATE SKIP LOCKED`;
-  const columns = OUTBOX_COLUMNS;
 
   return {
     joinsTransactions: true,
@@ -112,7 +111,7 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
           : sql`o.id IN (${sql.join(ids)}) AND (o.next_attempt_ms <= ${time} OR o.claimed = 0)`;
       return inTransaction(shared, async (executor) => {
         const rows = (
-          await sql<OutboxRow>`SELECT ${columns} FROM ${table} o WHERE o.state = 'pending' AND ${due} AND NOT EXISTS (SELECT 1 FROM ${table} p WHERE p.state = 'pending' AND p.seq < o.seq AND p.tenant = o.tenant AND p.resource_type = o.resource_type AND p.resource_id = o.resource_id) ORDER BY o.seq LIMIT ${limit}${lock}`.execute(
+          await sql<OutboxRow>`SELECT ${OUTBOX_COLUMNS} FROM ${table} o WHERE o.state = 'pending' AND ${due} AND NOT EXISTS (SELECT 1 FROM ${table} p WHERE p.state = 'pending' AND p.seq < o.seq AND p.tenant = o.tenant AND p.resource_type = o.resource_type AND p.resource_id = o.resource_id) ORDER BY o.seq LIMIT ${limit}${lock}`.execute(
             executor,
           )
         ).rows;
