@@ -3,7 +3,7 @@
 // member row, or the write waits for the delete and is refused. No group lists a deleted user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupResourceType, UserResourceType } from '@scim/core';
-import { createScimHandler } from '@scim/server';
+import { createScimHandler, type ScimStore } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.js';
@@ -59,6 +59,83 @@ for (const engine of ENGINES) {
         await settled;
         const group = await groups.get('g1', raceContext(GroupResourceType, undefined));
         expect(group?.members ?? []).toEqual([]);
+      });
+
+      it('P-CRUD-17: a member add that commits while DELETE waits for the user gives the group a new version and a cascade event', async () => {
+        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+        await storage.clear();
+        const groups = storage.stores.Group!;
+        // The identity provider's member PATCH writes its row, then holds its transaction open
+        // (and with it the shared lock on the user) until the DELETE has started.
+        let added!: () => void;
+        const rowWritten = new Promise<void>((resolve) => (added = resolve));
+        let release!: () => void;
+        const mayCommit = new Promise<void>((resolve) => (release = resolve));
+        const holding: ScimStore = {
+          ...groups,
+          modifyMembers: async (id, change, context) => {
+            const result = await groups.modifyMembers!(id, change, context);
+            if (change.add.length > 0) {
+              added();
+              await mayCommit;
+            }
+            return result;
+          },
+        };
+        const handler = createScimHandler({
+          ...storage,
+          stores: { ...storage.stores, Group: holding },
+          authenticate: 'anonymous',
+        });
+        const call = async (method: string, path: string, body?: unknown) => {
+          const answer = await handler.fetch(
+            new Request(`https://scim.test/scim/v2${path}`, {
+              method,
+              headers: { 'content-type': 'application/scim+json' },
+              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            }),
+          );
+          return {
+            status: answer.status,
+            etag: answer.headers.get('etag'),
+            text: await answer.text(),
+          };
+        };
+        try {
+          const idOf = (text: string) => (JSON.parse(text) as { readonly id: string }).id;
+          const user = idOf(
+            (await call('POST', '/Users', { schemas: [USER], userName: 'leaver' })).text,
+          );
+          const group = idOf(
+            (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' })).text,
+          );
+          const adding = call('PATCH', `/Groups/${group}`, {
+            schemas: [PATCH],
+            Operations: [{ op: 'add', path: 'members', value: [{ value: user }] }],
+          });
+          await rowWritten;
+          const deleting = call('DELETE', `/Users/${user}`);
+          // On PostgreSQL and MySQL the delete lists no group (the row is not committed) and waits
+          // for the user's lock; SQLite and PGlite run it after the PATCH commits.
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          release();
+          const patched = await adding;
+          expect(patched.status).toBeLessThan(300);
+          expect((await deleting).status).toBe(204);
+
+          const read = await call('GET', `/Groups/${group}`);
+          expect((JSON.parse(read.text) as { readonly members?: unknown }).members).toBeUndefined();
+          // The representation changed, so its version did (RFC 7644 §3.14).
+          expect(read.etag).not.toBe(patched.etag);
+          const removals = (await storage.outbox.list())
+            .map(({ event }) => event)
+            .filter((event) => event.type === 'membersRemoved' && event.resourceId === group);
+          expect(removals).toMatchObject([
+            { operation: 'cascade', members: [user], version: read.etag },
+          ]);
+        } finally {
+          await handler.close?.();
+        }
       });
 
       it('PUT, POST and a general PATCH racing DELETE never leave a deleted user in a group', async () => {

@@ -70,6 +70,7 @@ export function createSqlEventStores<DB>(options: SqlEventStoresOptions<DB>): Sq
     attempts: Math.max(1, options.transactionAttempts ?? 5),
     handles: new WeakSet(),
     seen: new WeakMap(),
+    listed: new WeakMap(),
   };
   return {
     streams: createSqlStreamStore({ ...scope, table: tables.eventStreams }),

@@ -321,6 +321,11 @@ export async function groupsOf(
   }
   if (asked.size === 0) return [];
   const order = [...asked.keys()];
+  // Noted before reading: a DELETE's transaction lists the resource's groups, then deletes it, and
+  // refuses to finish while rows it did not list remain (store.ts).
+  const listed = shared.listed.get(executor);
+  if (listed !== undefined)
+    for (const key of order) listed.add(listingKey(context.resourceType.name, key));
   const rank = new Map(order.map((key, index) => [key, index]));
   const rows: { seq: number; rank: number; row: StoreMembership }[] = [];
   for (let start = 0; start < order.length; start += BATCH) {
@@ -345,4 +350,10 @@ export async function groupsOf(
     }
   }
   return rows.sort((a, b) => a.seq - b.seq || a.rank - b.rank).map(({ row }) => row);
+}
+
+/** How `Shared.listed` names the groups of one type that one member belongs to. */
+export function listingKey(groupType: string, memberKey: string): string {
+  // A type name and a member key never hold U+0000 (isStorable refuses it in ids).
+  return `${groupType}\u0000${memberKey}`;
 }

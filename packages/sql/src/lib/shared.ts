@@ -23,10 +23,18 @@ export interface Shared {
   readonly memberTypes: readonly { readonly name: string; readonly value: AttributeDefinition }[];
   /** The ids each open transaction has read and found (see lockNewMembers in members.ts). */
   readonly seen: WeakMap<object, Set<string>>;
+  /**
+   * The members whose groups each open transaction has listed, by `memberKeyOf` (see the delete in
+   * store.ts): the server removes a deleted resource from the groups it lists first.
+   */
+  readonly listed: WeakMap<object, Set<string>>;
 }
 
 /** What a transaction needs of the storage: the event stores run transactions with no more. */
-export type TransactionScope = Pick<Shared, 'db' | 'dialect' | 'attempts' | 'handles' | 'seen'>;
+export type TransactionScope = Pick<
+  Shared,
+  'db' | 'dialect' | 'attempts' | 'handles' | 'seen' | 'listed'
+>;
 
 /** The tenant a call belongs to: '' for the default tenant. */
 export const tenantOf = (context: { readonly tenant: string | undefined }): string =>
@@ -84,11 +92,13 @@ async function registered<T>(
 ): Promise<T> {
   shared.handles.add(handle);
   shared.seen.set(handle, new Set());
+  shared.listed.set(handle, new Set());
   try {
     return await work(handle);
   } finally {
     shared.handles.delete(handle);
     shared.seen.delete(handle);
+    shared.listed.delete(handle);
   }
 }
 

@@ -88,6 +88,7 @@ export function createSqlStorage<DB>(options: SqlStorageOptions<DB>): SqlStorage
     scanLimit: Math.max(1, options.scanLimit ?? 100_000),
     handles: new WeakSet(),
     seen: new WeakMap(),
+    listed: new WeakMap(),
     memberTypes,
   };
   const store = createSqlStore(shared);

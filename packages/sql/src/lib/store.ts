@@ -15,6 +15,7 @@ import {
   groupsOf,
   heldIds,
   insertMembers,
+  listingKey,
   lockNewMembers,
   memberRowsOf,
   modifyMembers,
@@ -115,6 +116,37 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
       executor,
     );
     await deleteMembers(shared, executor, context, id);
+  };
+
+  /**
+   * Under the lock of the resource being deleted, so no new member row of it can commit: the server
+   * removed it from the groups it listed in this transaction, each group with a new version and an
+   * event. A row of such a group type that is still there was added by a writer that took the
+   * member's lock first and committed after the listing. Removed here it would leave the group's
+   * version as it was and no event saying so, so the delete is refused as a write conflict (412)
+   * and the server runs it again from the start, listing that group too. Rows of a type this
+   * transaction never listed (a caller other than the server, a second group type) are removed.
+   */
+  const leaveGroups = async (executor: Executor, id: string, context: StoreContext) => {
+    const listed = shared.listed.get(executor);
+    const members = sql.table(shared.tables.members);
+    for (const type of shared.memberTypes) {
+      const memberKey = attributeValueKey(type.value, id);
+      const rows = sql`${members} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${memberKey}`;
+      if (listed?.has(listingKey(type.name, memberKey)) !== true) {
+        await sql`DELETE FROM ${rows}`.execute(executor);
+        continue;
+      }
+      // A locking read: under MySQL's REPEATABLE READ a plain one would not see the late row.
+      const left = await sql<{
+        group_id: string;
+      }>`SELECT group_id FROM ${rows} LIMIT 1${forUpdate(shared)}`.execute(executor);
+      const group = left.rows[0]?.group_id;
+      if (group !== undefined)
+        throw ScimError.preconditionFailed(
+          `${context.resourceType.name} ${id} joined ${type.name} ${group} while being deleted`,
+        );
+    }
   };
 
   return {
@@ -227,17 +259,12 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         // Checked under the row lock: the server's read, which If-Match was checked against, was not.
         if (context.expectedVersion !== undefined && existing.version !== context.expectedVersion)
           throw ScimError.preconditionFailed(`Resource ${id} changed since it was read`);
+        await leaveGroups(executor, id, context);
         const seq = toNumber(existing.seq);
         await sql`DELETE FROM ${resources} WHERE tenant = ${tenantOf(context)} AND seq = ${seq}`.execute(
           executor,
         );
         await deleteSideRows(executor, seq, id, context);
-        // The server removed it from its groups already; an add that committed since (it held the
-        // member's lock before this delete took it) is removed here, so no group lists it.
-        for (const type of shared.memberTypes)
-          await sql`DELETE FROM ${sql.table(shared.tables.members)} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${attributeValueKey(type.value, id)}`.execute(
-            executor,
-          );
         return true;
       }),
 
