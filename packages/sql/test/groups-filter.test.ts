@@ -4,7 +4,7 @@
 // walked by a recursive query), and a 10,000-member group answered through the member index.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompiledQuery, sql, type Kysely, type KyselyPlugin } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { GroupResourceType, UserResourceType, type ScimResource } from '@scim/core';
 import { bindFilter, parseFilter } from '@scim/filter';
 import type { StoreContext, StoreQuery } from '@scim/server';
@@ -12,7 +12,9 @@ import { createSqlStorage } from '@scim/sql';
 import { pushedDown, runsFromEnvironment, searchBoth } from './fixtures/compare-answers.js';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 import { loadDirectory, type Loaded } from './fixtures/directory.js';
-import { GROUP_URN, PATCH_URN, openTwins, type Twins } from './fixtures/twin-handlers.js';
+import { explain, recorder } from './fixtures/plans.js';
+import { groupOf, insertUsers, userNamed } from './fixtures/bulk-users.js';
+import { PATCH_URN, openTwins, type Twins } from './fixtures/twin-handlers.js';
 
 const RUNS = runsFromEnvironment(150);
 
@@ -266,67 +268,6 @@ for (const engine of ENGINES) {
   });
 }
 
-/**
- * `count` users of `tenant`, written in bulk as the store writes them (their resource rows; no
- * unique-value rows, which queries never read), in creation order; their ids.
- */
-async function insertUsers(
-  database: TestDatabase,
-  tenant: string,
-  count: number,
-): Promise<string[]> {
-  const ids: string[] = [];
-  const table = sql.table(`${database.tablePrefix}resources`);
-  for (let start = 0; start < count; start += 500) {
-    const rows = [];
-    for (let i = start; i < Math.min(count, start + 500); i++) {
-      const userName = `user${String(i).padStart(5, '0')}`;
-      const user = userNamed(userName);
-      ids.push(user.id as string);
-      rows.push(
-        sql`(${tenant}, 'User', ${user.id}, ${JSON.stringify(user)}, ${userName}, ${user.meta?.version ?? null}, ${CREATED}, ${CREATED})`,
-      );
-    }
-    await sql`INSERT INTO ${table} (tenant, resource_type, id, document, user_name, version, created_ms, modified_ms) VALUES ${sql.join(rows)}`.execute(
-      database.db,
-    );
-  }
-  return ids;
-}
-
-const CREATED = Date.parse('2026-01-01T00:00:00.000Z');
-
-function userNamed(userName: string): ScimResource {
-  const id = crypto.randomUUID();
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName,
-    id,
-    meta: {
-      resourceType: 'User',
-      created: '2026-01-01T00:00:00.000Z',
-      lastModified: '2026-01-01T00:00:00.000Z',
-      version: `W/"${id}"`,
-    },
-  };
-}
-
-function groupOf(displayName: string, members: readonly string[]): ScimResource {
-  const id = crypto.randomUUID();
-  return {
-    schemas: [GROUP_URN],
-    displayName,
-    members: members.map((value) => ({ value, type: 'User' })),
-    id,
-    meta: {
-      resourceType: 'Group',
-      created: '2026-01-01T00:00:00.000Z',
-      lastModified: '2026-01-01T00:00:00.000Z',
-      version: `W/"${id}"`,
-    },
-  };
-}
-
 function context(
   resourceType: StoreContext['resourceType'],
   tenant: string,
@@ -352,29 +293,6 @@ function queryOf(filter: string): StoreQuery {
     limit: 100_000,
     groupType: GroupResourceType,
   };
-}
-
-/** Records every statement the storage sends, as the database receives it. */
-function recorder(db: Kysely<Record<string, never>>, into: CompiledQuery[]): KyselyPlugin {
-  return {
-    transformQuery(args) {
-      into.push(db.getExecutor().compileQuery(args.node, args.queryId));
-      return args.node;
-    },
-    transformResult: (args) => Promise.resolve(args.result),
-  };
-}
-
-/** The database's plan for a statement, one row per step. */
-async function explain(
-  database: TestDatabase,
-  statement: CompiledQuery,
-): Promise<Record<string, unknown>[]> {
-  const prefix = database.dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
-  const result = await database.db.executeQuery(
-    CompiledQuery.raw(`${prefix}${statement.sql}`, [...statement.parameters]),
-  );
-  return result.rows as Record<string, unknown>[];
 }
 
 /** The steps that read every member row (aliases m, n and d), where an index seek was due. */
