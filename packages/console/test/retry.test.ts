@@ -3,6 +3,7 @@
 // with a detail of its own making, which the page shows next to the row. Never the store's words:
 // a last error, a thrown message or a SET's payload may quote personal data or a secret.
 import { describe, expect, it } from 'vitest';
+import type { OutboxListFilter } from '@scim/server';
 import { createScimConsole, type ConsoleDelivery } from '../src/index.ts';
 import { CONSOLE_TOKEN, createFixture, deactivateAsEntra } from './fixture.ts';
 
@@ -93,6 +94,33 @@ describe('console: a refused Retry answers its status and why', () => {
     expect(unknown.status).toBe(404);
     expect((await refusal(unknown)).detail).toBe('No delivery of this stream has this id');
     expect((await post('other/old')).status).toBe(404);
+  });
+
+  it('a refused outbox retry reads that one event by its id, not the whole outbox', async () => {
+    const fixture = await createFixture();
+    fixture.failHook = true;
+    await deactivateAsEntra(fixture, 'leaver@example.com');
+    const outbox = fixture.handler.outbox;
+    const [dead] = await outbox.list({ state: 'dead' });
+    const id = dead?.event.id ?? '';
+    const asked: OutboxListFilter[] = [];
+    const scimConsole = createScimConsole({
+      basePath: '/c',
+      credential: CONSOLE_TOKEN,
+      outbox: {
+        list: (filter = {}) => (asked.push(filter), outbox.list(filter)),
+        // Refused, as when another operator's retry won: the console looks the event up.
+        retry: () => Promise.resolve(false),
+      },
+    });
+    const reply = await scimConsole.fetch(
+      new Request(`https://x.example/c/api/outbox/${encodeURIComponent(id)}/retry`, {
+        method: 'POST',
+        headers: bearer,
+      }),
+    );
+    expect(reply.status).toBe(409);
+    expect(asked).toEqual([{ id }]);
   });
 
   it('a malformed id is 400, and a retry that throws is 500 without its message', async () => {

@@ -8,8 +8,9 @@ import type { OutboxEntry, OutboxListFilter, TokenSummary } from '@scim/server';
  */
 export interface ConsoleOutbox {
   /**
-   * Reads events as `ScimOutbox.list` does. The console asks for the newest first and for one
-   * request's events by `requestId`; an outbox that ignores either is still filtered and sorted.
+   * Reads events as `ScimOutbox.list` does. The console asks for the newest first, for one
+   * request's events by `requestId` and for one event by `id`; an outbox that ignores any of these
+   * is still filtered and sorted.
    */
   list(filter?: OutboxListFilter): Promise<readonly OutboxEntry[]>;
   /** Makes a dead event pending again; false when it is not dead (the page then says why). */

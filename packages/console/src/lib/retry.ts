@@ -14,7 +14,9 @@ export async function retryOutboxEvent(options: ResolvedOptions, id: string): Pr
   const outbox = options.outbox;
   if (outbox === undefined) return problem(404, 'No outbox is configured');
   if (await outbox.retry(id)) return json(RETRIED);
-  const entry = (await outbox.list()).find((one) => one.event.id === id);
+  // By its id: the outbox may hold every event ever recorded. An outbox that ignores `id` lists
+  // more, and the one asked for is found among them all the same.
+  const entry = (await outbox.list({ id })).find((one) => one.event.id === id);
   if (entry === undefined) return problem(404, 'No event of this id is in the outbox');
   return problem(
     409,

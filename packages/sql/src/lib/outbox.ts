@@ -8,6 +8,7 @@ import type {
   ScimOutbox,
 } from '@scim/server';
 import { sql, type RawBuilder } from 'kysely';
+import { isStorable } from './columns.js';
 import { inTransaction, toNumber, type Executor, type Shared } from './shared.js';
 
 interface OutboxRow {
@@ -66,6 +67,7 @@ export function outboxListQuery(
   filter: OutboxListFilter,
 ): RawBuilder<OutboxRow> {
   const conditions: RawBuilder<unknown>[] = [sql`1=1`];
+  if (filter.id !== undefined) conditions.push(sql`o.id = ${filter.id}`);
   if (filter.state !== undefined) conditions.push(sql`o.state = ${filter.state}`);
   if (filter.tenant !== undefined) conditions.push(sql`o.tenant = ${filter.tenant}`);
   if (filter.requestId !== undefined)
@@ -142,11 +144,14 @@ export function createSqlOutbox(shared: Shared, now: () => Date = () => new Date
     },
 
     async list(filter = {}) {
+      // An id no column can hold (U+0000, an unpaired surrogate) names no event.
+      if (filter.id !== undefined && !isStorable(filter.id)) return [];
       const rows = await outboxListQuery(shared, filter).execute(shared.db);
       return rows.rows.map((row) => toEntry(row));
     },
 
     retry(id) {
+      if (!isStorable(id)) return Promise.resolve(false);
       return inTransaction(shared, async (executor) => {
         const row = (
           await sql<{

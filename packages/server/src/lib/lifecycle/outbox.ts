@@ -167,6 +167,8 @@ export interface OutboxContext {
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface OutboxListFilter {
+  /** Only the event of this id: at most one entry (what a console reads to say why a retry failed). */
+  readonly id?: string;
   readonly state?: OutboxState;
   readonly tenant?: string;
   /** Only the events of this request: those whose `requestId` equals it. */
@@ -251,7 +253,7 @@ export interface ScimOutbox {
   fail(id: string, error: string, retryAt: Date | undefined, lease?: string): Promise<void>;
   /**
    * Entries for inspection, in append order (oldest first, or newest first with `order: 'newest'`),
-   * optionally of one state, tenant or request, at most `limit` of them. A console reads the latest
+   * optionally of one id, state, tenant or request, at most `limit` of them. A console reads the latest
    * deliveries with `{ state: 'delivered', order: 'newest', limit: 50 }`, and the events one request
    * recorded with `{ requestId }`, without reading the whole outbox. A database outbox should answer
    * both from an index (`@scim/sql` indexes the order; it reads `requestId` from each event's JSON).

@@ -290,6 +290,17 @@ export function gatedMemoryOutbox(
       }),
 
     list(filter = {}) {
+      if (filter.id !== undefined) {
+        // One event, by its key: a lookup, not a walk of every event kept.
+        const entry = entries.get(filter.id);
+        const wanted =
+          entry !== undefined &&
+          (filter.limit ?? 1) > 0 &&
+          (filter.state === undefined || entry.state === filter.state) &&
+          (filter.tenant === undefined || entry.event.tenant === filter.tenant) &&
+          (filter.requestId === undefined || entry.event.requestId === filter.requestId);
+        return Promise.resolve(wanted ? [toEntry(entry)] : []);
+      }
       const found: OutboxEntry[] = [];
       const limit = filter.limit ?? Number.POSITIVE_INFINITY;
       // `entries` is in append order (a retry keeps an entry's place); newest first walks it back.

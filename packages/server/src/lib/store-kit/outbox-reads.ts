@@ -1,5 +1,6 @@
-// Outbox reads (when the storage has an outbox): `list` newest first, and `list` of one request,
-// which a console uses to show the latest deliveries and what one request changed.
+// Outbox reads (when the storage has an outbox): `list` newest first, `list` of one request and
+// `list` of one event, which a console uses to show the latest deliveries, what one request changed
+// and why a retry was refused.
 import type { LifecycleEvent, OutboxListFilter, ScimOutbox } from '../lifecycle/outbox.js';
 import { check, open, type StoreCase, type StoreConformanceOptions } from './kit.js';
 
@@ -105,6 +106,38 @@ export const outboxReadCases: readonly StoreCase[] = [
         "requestId 'r1', state 'delivered'",
       );
       expectRead(await read(outbox, { requestId: 'r3' }), '', "requestId 'r3' (no such request)");
+    },
+  ],
+  [
+    'SK-O-05',
+    'list with an id reads that event alone, with the other filters, and nothing for an id no event has (outbox: passes without one)',
+    async (kit) => {
+      const outbox = await filled(kit);
+      if (outbox === undefined) return;
+      const ids = new Map(
+        (await outbox.list()).map((entry) => [entry.event.resourceId, entry.event.id]),
+      );
+      const idOf = (name: string) => ids.get(name) ?? name;
+      expectRead(await read(outbox, { id: idOf('c') }), 'c', "the id of 'c'");
+      expectRead(
+        await read(outbox, { id: idOf('a'), state: 'delivered', order: 'newest', limit: 5 }),
+        'a',
+        "the id of 'a', state 'delivered'",
+      );
+      expectRead(
+        await read(outbox, { id: idOf('c'), state: 'delivered' }),
+        '',
+        "the id of 'c' (pending), state 'delivered'",
+      );
+      expectRead(
+        await read(outbox, { id: idOf('b'), requestId: 'r1' }),
+        '',
+        "the id of 'b' (request r2), requestId 'r1'",
+      );
+      expectRead(await read(outbox, { id: 'no-such-event' }), '', 'an id no event has');
+      // An id from a URL can hold anything; no column holds U+0000, and no event has such an id.
+      expectRead(await read(outbox, { id: 'a\u0000b' }), '', 'an id with U+0000');
+      check(!(await outbox.retry('a\u0000b')), 'retry of an id with U+0000 answers false');
     },
   ],
 ];
