@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserResourceType } from '@scim/core';
-import { createMemoryStore } from '@scim/server/memory';
+import { createMemoryStorage, createMemoryStore } from '@scim/server/memory';
 import { bj, BASE, EU, expectError, G, PO, server, U } from './helpers.js';
 
 describe('create (RFC 7644 §3.3)', () => {
@@ -237,6 +237,34 @@ describe('read, replace, delete', () => {
     expect((await call('GET', `/Groups/${group.body.id as string}`)).body).not.toHaveProperty(
       'members',
     );
+  });
+
+  it('P-CRUD-17: a group listed among its own members is deleted, once, with its member rows', async () => {
+    // The storage an application has: a transaction and an outbox, so the delete checks the version.
+    const { call, handler } = server({ ...createMemoryStorage(), conflictRetryMs: 500 });
+    const group = await call('POST', '/Groups', { schemas: [G], displayName: 'Loop' });
+    const id = group.body.id as string;
+    const inner = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Inner',
+      members: [{ value: id, type: 'Group' }],
+    });
+    const added = await call('PATCH', `/Groups/${id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: id, type: 'Group' }] }],
+    });
+    expect(added.status).toBeLessThan(300);
+    // Removing it from itself first gave it a new version, which the delete then refused as a
+    // change, on every rerun: a 503 an identity provider could never get past.
+    expect((await call('DELETE', `/Groups/${id}`)).status).toBe(204);
+    expectError(await call('GET', `/Groups/${id}`), 404);
+    expect((await call('GET', `/Groups/${inner.body.id as string}`)).body).not.toHaveProperty(
+      'members',
+    );
+    const removals = (await handler.outbox.list())
+      .map(({ event }) => event)
+      .filter((event) => event.type === 'membersRemoved');
+    expect(removals.map((event) => event.resourceId)).toEqual([inner.body.id]);
   });
 });
 
