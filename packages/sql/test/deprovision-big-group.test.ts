@@ -45,10 +45,7 @@ for (const engine of ENGINES) {
           groupOf('Everyone', users.slice(0, BIG)),
           storeContext(GroupResourceType),
         );
-        const small = await groups.create(
-          groupOf('Few', users.slice(BIG)),
-          storeContext(GroupResourceType),
-        );
+        await groups.create(groupOf('Few', users.slice(BIG)), storeContext(GroupResourceType));
         if (engine.name === 'postgres')
           for (const table of ['members', 'resources'])
             await sql`ANALYZE ${sql.table(`${database.tablePrefix}${table}`)}`.execute(database.db);
@@ -127,7 +124,6 @@ for (const engine of ENGINES) {
           expect(left).toMatchObject([
             { operation: 'cascade', members: [leaver], version: group?.meta.version },
           ]);
-          expect(small.id).toBeDefined();
         } finally {
           await handler.close?.();
         }

@@ -1,8 +1,10 @@
-// A user deleted while a PUT or POST writes a group listing it: the group write takes the same
-// shared lock on each new member as a member PATCH does, so the delete waits for it and removes the
-// member row, or the write waits for the delete and is refused. No group lists a deleted user.
+// A user deleted while a PUT, POST or PATCH writes a group listing it: the group write takes a
+// shared lock on each new member, so the delete waits for it, or the write waits for the delete and
+// is refused. A row the delete's listing of the user's groups missed makes it run again, so the
+// group leaves it with a new version and an event (P-CRUD-17). No group lists a deleted user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupResourceType, UserResourceType } from '@scim/core';
+import { attributeValueKey, GroupResourceType, UserResourceType } from '@scim/core';
+import { sql } from 'kysely';
 import { createScimHandler, type ScimStore } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
@@ -11,6 +13,13 @@ import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.j
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+/** How a group's member rows key a member value. */
+const MEMBER_VALUE = (() => {
+  const members = GroupResourceType.schema.attributes.find((one) => one.name === 'members');
+  const value = members?.subAttributes?.find((one) => one.name === 'value');
+  if (value === undefined) throw new Error('Group has no members.value');
+  return value;
+})();
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(
@@ -71,6 +80,11 @@ for (const engine of ENGINES) {
         const rowWritten = new Promise<void>((resolve) => (added = resolve));
         let release!: () => void;
         const mayCommit = new Promise<void>((resolve) => (release = resolve));
+        // The DELETE's listings of the user's groups: one, and one more for each rerun.
+        let deleting = false;
+        let listings = 0;
+        let listed!: () => void;
+        const firstListing = new Promise<void>((resolve) => (listed = resolve));
         const holding: ScimStore = {
           ...groups,
           modifyMembers: async (id, change, context) => {
@@ -81,7 +95,17 @@ for (const engine of ENGINES) {
             }
             return result;
           },
+          groupsOf: async (memberIds, context) => {
+            const found = await groups.groupsOf!(memberIds, context);
+            if (deleting) {
+              listings += 1;
+              listed();
+            }
+            return found;
+          },
         };
+        // SQLite and PGlite run one write at a time: their DELETE starts once the PATCH commits.
+        const concurrent = engine.name === 'postgres' || engine.name === 'mysql';
         const handler = createScimHandler({
           ...storage,
           stores: { ...storage.stores, Group: holding },
@@ -114,14 +138,18 @@ for (const engine of ENGINES) {
             Operations: [{ op: 'add', path: 'members', value: [{ value: user }] }],
           });
           await rowWritten;
-          const deleting = call('DELETE', `/Users/${user}`);
-          // On PostgreSQL and MySQL the delete lists no group (the row is not committed) and waits
-          // for the user's lock; SQLite and PGlite run it after the PATCH commits.
-          await new Promise((resolve) => setTimeout(resolve, 150));
+          deleting = true;
+          const deletion = call('DELETE', `/Users/${user}`);
+          // On PostgreSQL and MySQL the delete lists no group (the row is not committed yet), then
+          // waits for the user's lock; SQLite and PGlite run it after the PATCH commits.
+          if (concurrent) await firstListing;
+          else await new Promise((resolve) => setTimeout(resolve, 50));
           release();
           const patched = await adding;
           expect(patched.status).toBeLessThan(300);
-          expect((await deleting).status).toBe(204);
+          expect((await deletion).status).toBe(204);
+          // The first attempt found the late row and was refused; the rerun listed the group.
+          expect(listings).toBe(concurrent ? 2 : 1);
 
           const read = await call('GET', `/Groups/${group}`);
           expect((JSON.parse(read.text) as { readonly members?: unknown }).members).toBeUndefined();
@@ -133,6 +161,66 @@ for (const engine of ENGINES) {
           expect(removals).toMatchObject([
             { operation: 'cascade', members: [user], version: read.etag },
           ]);
+        } finally {
+          await handler.close?.();
+        }
+      });
+
+      it('P-CRUD-17: a member row of a group that no longer exists does not stop the DELETE', async () => {
+        const { storage } = await leaverAndGroup(database);
+        // The tables have no foreign keys: a restore or a hand edit can leave such a row, which no
+        // listing finds (it joins the group's row), so no rerun would ever remove it.
+        await sql`INSERT INTO ${sql.table(`${database.tablePrefix}members`)} (tenant, resource_type, group_id, member_key, member_type, element) VALUES ('', 'Group', 'gone', ${attributeValueKey(MEMBER_VALUE, 'u1')}, 'User', ${JSON.stringify({ value: 'u1', type: 'User' })})`.execute(
+          database.db,
+        );
+        const handler = createScimHandler({
+          ...storage,
+          authenticate: 'anonymous',
+          conflictRetryMs: 500,
+        });
+        try {
+          const answer = await handler.fetch(
+            new Request('https://scim.test/scim/v2/Users/u1', { method: 'DELETE' }),
+          );
+          expect(answer.status).toBe(204);
+          const left = await sql<{
+            n: unknown;
+          }>`SELECT COUNT(*) AS n FROM ${sql.table(`${database.tablePrefix}members`)}`.execute(
+            database.db,
+          );
+          expect(Number(left.rows[0]?.n)).toBe(0);
+        } finally {
+          await handler.close?.();
+        }
+      });
+
+      it('P-CRUD-17: a group listed among its own members is deleted', async () => {
+        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+        await storage.clear();
+        const handler = createScimHandler({
+          ...storage,
+          authenticate: 'anonymous',
+          conflictRetryMs: 500,
+        });
+        const send = (method: string, path: string, body?: unknown) =>
+          handler.fetch(
+            new Request(`https://scim.test/scim/v2${path}`, {
+              method,
+              headers: { 'content-type': 'application/scim+json' },
+              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            }),
+          );
+        try {
+          const created = (await (
+            await send('POST', '/Groups', { schemas: [GROUP], displayName: 'Loop' })
+          ).json()) as { readonly id: string };
+          const added = await send('PATCH', `/Groups/${created.id}`, {
+            schemas: [PATCH],
+            Operations: [{ op: 'add', path: 'members', value: [{ value: created.id }] }],
+          });
+          expect(added.status).toBeLessThan(300);
+          expect((await send('DELETE', `/Groups/${created.id}`)).status).toBe(204);
+          expect((await send('GET', `/Groups/${created.id}`)).status).toBe(404);
         } finally {
           await handler.close?.();
         }

@@ -153,8 +153,9 @@ export async function attachMembers(
  * (the server's existence check read it) and that is gone now. A concurrent DELETE of that user,
  * whose clean-up read this group's members before this add, would otherwise leave a deleted user
  * listed as a member: the delete locks the user's row, so this waits for it
- * and then finds the row gone; an add that took its lock first commits before the delete, whose
- * last step removes the resource from every group's member rows. Values no read of this transaction
+ * and then finds the row gone; an add that took its lock first commits before the delete, which
+ * then finds that row, one its listing missed, and is refused so that the server runs it again
+ * (`leaveGroups` in store.ts). Values no read of this transaction
  * found are left to the server's own checks: a group's members it kept from before were not checked
  * again, so a PUT of a large group locks only the members it adds. Used by the member PATCH
  * (`modifyMembers`) and by create and replace, which write the member rows whole. SQLite and PGlite

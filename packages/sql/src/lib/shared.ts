@@ -24,7 +24,7 @@ export interface Shared {
   /** The ids each open transaction has read and found (see lockNewMembers in members.ts). */
   readonly seen: WeakMap<object, Set<string>>;
   /**
-   * The members whose groups each open transaction has listed, by `memberKeyOf` (see the delete in
+   * The members whose groups each open transaction has listed, by `listingKey` (see `leaveGroups` in
    * store.ts): the server removes a deleted resource from the groups it lists first.
    */
   readonly listed: WeakMap<object, Set<string>>;

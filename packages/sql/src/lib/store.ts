@@ -121,32 +121,44 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
   /**
    * Under the lock of the resource being deleted, so no new member row of it can commit: the server
    * removed it from the groups it listed in this transaction, each group with a new version and an
-   * event. A row of such a group type that is still there was added by a writer that took the
-   * member's lock first and committed after the listing. Removed here it would leave the group's
-   * version as it was and no event saying so, so the delete is refused as a write conflict (412)
-   * and the server runs it again from the start, listing that group too. Rows of a type this
-   * transaction never listed (a caller other than the server, a second group type) are removed.
+   * event. A row of such a group type that is still there, in a group that exists, was added by a
+   * writer that took the member's lock first and committed after the listing. Removed here it would
+   * leave the group's version as it was and no event saying so, so the delete is refused as a write
+   * conflict (412) and the server runs it again from the start, listing that group too. Then every
+   * member row of the resource goes: rows of a type this transaction never listed (a caller other
+   * than the server, a second group type), and rows of a group that no longer exists, which no
+   * listing finds (the tables have no foreign keys) and which must not block the delete.
    */
   const leaveGroups = async (executor: Executor, id: string, context: StoreContext) => {
     const listed = shared.listed.get(executor);
     const members = sql.table(shared.tables.members);
+    const tenant = tenantOf(context);
+    // Under MySQL's REPEATABLE READ a plain read sees the transaction's snapshot, not the late row;
+    // elsewhere each statement sees what has committed.
+    const latest = shared.dialect === 'mysql' ? sql` LOCK IN SHARE MODE` : undefined;
     for (const type of shared.memberTypes) {
       const memberKey = attributeValueKey(type.value, id);
-      const rows = sql`${members} WHERE tenant = ${tenantOf(context)} AND resource_type = ${type.name} AND member_key = ${memberKey}`;
-      if (listed?.has(listingKey(type.name, memberKey)) !== true) {
-        await sql`DELETE FROM ${rows}`.execute(executor);
-        continue;
-      }
-      // A locking read: under MySQL's REPEATABLE READ a plain one would not see the late row.
+      if (listed?.has(listingKey(type.name, memberKey)) !== true) continue;
       const left = await sql<{
         group_id: string;
-      }>`SELECT group_id FROM ${rows} LIMIT 1${forUpdate(shared)}`.execute(executor);
-      const group = left.rows[0]?.group_id;
+      }>`SELECT group_id FROM ${members} WHERE tenant = ${tenant} AND resource_type = ${type.name} AND member_key = ${memberKey}${latest ?? sql``}`.execute(
+        executor,
+      );
+      // A group listed among its own members is the resource being deleted: it goes below.
+      const groups = left.rows
+        .map((row) => row.group_id)
+        .filter((group) => group !== id || type.name !== context.resourceType.name);
+      if (groups.length === 0) continue;
+      const [group] = await heldIds(shared, executor, tenant, type.name, groups, latest);
       if (group !== undefined)
         throw ScimError.preconditionFailed(
           `${context.resourceType.name} ${id} joined ${type.name} ${group} while being deleted`,
         );
     }
+    for (const type of shared.memberTypes)
+      await sql`DELETE FROM ${members} WHERE tenant = ${tenant} AND resource_type = ${type.name} AND member_key = ${attributeValueKey(type.value, id)}`.execute(
+        executor,
+      );
   };
 
   return {
