@@ -8,6 +8,7 @@ import { GroupResourceType, type ScimResourceType } from '@scim/core';
 import { createScimHandler, type StoreContext } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
 import { groupOf, insertUsers } from './fixtures/bulk-users.js';
+import { callerOf } from './fixtures/call.js';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 import { explain, recorder } from './fixtures/plans.js';
 
@@ -55,20 +56,7 @@ for (const engine of ENGINES) {
           authenticate: 'anonymous',
           delivery: { pollMs: 0 },
         });
-        const call = async (method: string, path: string, body?: unknown) => {
-          const answer = await handler.fetch(
-            new Request(`https://scim.test/scim/v2${path}`, {
-              method,
-              headers: { 'content-type': 'application/scim+json' },
-              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            }),
-          );
-          const text = await answer.text();
-          return {
-            status: answer.status,
-            body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
-          };
-        };
+        const call = callerOf(handler);
         /** Deactivates, then deletes the user; the statements each request sent. */
         const deprovision = async (id: string) => {
           statements.length = 0;

@@ -7,6 +7,7 @@ import { attributeValueKey, GroupResourceType, UserResourceType } from '@scim/co
 import { sql } from 'kysely';
 import { createScimHandler, type ScimStore } from '@scim/server';
 import { createSqlStorage } from '@scim/sql';
+import { callerOf } from './fixtures/call.js';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.js';
 
@@ -111,28 +112,12 @@ for (const engine of ENGINES) {
           stores: { ...storage.stores, Group: holding },
           authenticate: 'anonymous',
         });
-        const call = async (method: string, path: string, body?: unknown) => {
-          const answer = await handler.fetch(
-            new Request(`https://scim.test/scim/v2${path}`, {
-              method,
-              headers: { 'content-type': 'application/scim+json' },
-              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            }),
-          );
-          return {
-            status: answer.status,
-            etag: answer.headers.get('etag'),
-            text: await answer.text(),
-          };
-        };
+        const call = callerOf(handler);
         try {
-          const idOf = (text: string) => (JSON.parse(text) as { readonly id: string }).id;
-          const user = idOf(
-            (await call('POST', '/Users', { schemas: [USER], userName: 'leaver' })).text,
-          );
-          const group = idOf(
-            (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' })).text,
-          );
+          const user = (await call('POST', '/Users', { schemas: [USER], userName: 'leaver' })).body
+            .id as string;
+          const group = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' }))
+            .body.id as string;
           const adding = call('PATCH', `/Groups/${group}`, {
             schemas: [PATCH],
             Operations: [{ op: 'add', path: 'members', value: [{ value: user }] }],
@@ -152,7 +137,7 @@ for (const engine of ENGINES) {
           expect(listings).toBe(concurrent ? 2 : 1);
 
           const read = await call('GET', `/Groups/${group}`);
-          expect((JSON.parse(read.text) as { readonly members?: unknown }).members).toBeUndefined();
+          expect(read.body.members).toBeUndefined();
           // The representation changed, so its version did (RFC 7644 §3.14).
           expect(read.etag).not.toBe(patched.etag);
           const removals = (await storage.outbox.list())
@@ -230,23 +215,7 @@ for (const engine of ENGINES) {
         const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
         await storage.clear();
         const handler = createScimHandler({ ...storage, authenticate: 'anonymous' });
-        const call = async (method: string, path: string, body?: unknown) => {
-          const answer = await handler.fetch(
-            new Request(`https://scim.test/scim/v2${path}`, {
-              method,
-              headers: { 'content-type': 'application/scim+json' },
-              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            }),
-          );
-          const text = await answer.text();
-          return {
-            status: answer.status,
-            body:
-              text === ''
-                ? undefined
-                : (JSON.parse(text) as { readonly id: string; readonly totalResults: number }),
-          };
-        };
+        const call = callerOf(handler);
         try {
           const group = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' }))
             .body?.id as string;
@@ -288,7 +257,7 @@ for (const engine of ENGINES) {
               'GET',
               `/Groups?filter=${encodeURIComponent(`members.value eq "${user}"`)}`,
             );
-            if ((listed.body?.totalResults ?? 0) > 0) dangling.push(`${kind}:${user}`);
+            if (Number(listed.body.totalResults ?? 0) > 0) dangling.push(`${kind}:${user}`);
           }
           expect(dangling).toEqual([]);
         } finally {
