@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ScimError } from '@scim/core';
 import { createMemoryStore } from '@scim/server/memory';
 import { bj, expectError, PO, server, U } from './helpers.js';
 
@@ -180,6 +181,34 @@ describe('conditional requests (RFC 7644 §3.14)', () => {
       });
       expectError(reply, 412);
       expect((await call('GET', `/Users/${id}`)).body.title).toBe('Changed meanwhile');
+    });
+
+    it('RFC 7644 §3.14: a conflict while the user still has the If-Match version is rerun, not a 412', async () => {
+      // A store may refuse a delete for a change elsewhere (@scim/sql: a group that listed the
+      // user changed meanwhile); the user's version still matches, so the client's condition holds.
+      const users = createMemoryStore();
+      let refusals = 1;
+      const { call } = server({
+        stores: {
+          User: {
+            ...users,
+            delete: (id, context) => {
+              if (refusals-- > 0)
+                return Promise.reject(ScimError.preconditionFailed('A group changed meanwhile'));
+              return users.delete(id, context);
+            },
+          },
+          Group: createMemoryStore(),
+        },
+      });
+      const user = await call('POST', '/Users', bj);
+      const id = user.body.id as string;
+      const reply = await call('DELETE', `/Users/${id}`, undefined, {
+        'if-match': user.headers.get('etag') as string,
+      });
+      expect(reply.status).toBe(204);
+      expect(refusals).toBe(-1);
+      expectError(await call('GET', `/Users/${id}`), 404);
     });
 
     it('without If-Match the delete reads again and succeeds', async () => {

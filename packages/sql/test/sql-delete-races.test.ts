@@ -71,85 +71,94 @@ for (const engine of ENGINES) {
         expect(group?.members ?? []).toEqual([]);
       });
 
-      it('P-CRUD-17: a member add that commits while DELETE waits for the user gives the group a new version and a cascade event', async () => {
-        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
-        await storage.clear();
-        const groups = storage.stores.Group!;
-        // The identity provider's member PATCH writes its row, then holds its transaction open
-        // (and with it the shared lock on the user) until the DELETE has started.
-        let added!: () => void;
-        const rowWritten = new Promise<void>((resolve) => (added = resolve));
-        let release!: () => void;
-        const mayCommit = new Promise<void>((resolve) => (release = resolve));
-        // The DELETE's listings of the user's groups: one, and one more for each rerun.
-        let deleting = false;
-        let listings = 0;
-        let listed!: () => void;
-        const firstListing = new Promise<void>((resolve) => (listed = resolve));
-        const holding: ScimStore = {
-          ...groups,
-          modifyMembers: async (id, change, context) => {
-            const result = await groups.modifyMembers!(id, change, context);
-            if (change.add.length > 0) {
-              added();
-              await mayCommit;
-            }
-            return result;
-          },
-          groupsOf: async (memberIds, context) => {
-            const found = await groups.groupsOf!(memberIds, context);
-            if (deleting) {
-              listings += 1;
-              listed();
-            }
-            return found;
-          },
-        };
-        // SQLite and PGlite run one write at a time: their DELETE starts once the PATCH commits.
-        const concurrent = engine.name === 'postgres' || engine.name === 'mysql';
-        const handler = createScimHandler({
-          ...storage,
-          stores: { ...storage.stores, Group: holding },
-          authenticate: 'anonymous',
-        });
-        const call = callerOf(handler);
-        try {
-          const user = (await call('POST', '/Users', { schemas: [USER], userName: 'leaver' })).body
-            .id as string;
-          const group = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' }))
-            .body.id as string;
-          const adding = call('PATCH', `/Groups/${group}`, {
-            schemas: [PATCH],
-            Operations: [{ op: 'add', path: 'members', value: [{ value: user }] }],
+      for (const ifMatch of [false, true])
+        it(`P-CRUD-17: a member add that commits while DELETE${ifMatch ? ' (with If-Match)' : ''} waits for the user gives the group a new version and a cascade event`, async () => {
+          const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+          await storage.clear();
+          const groups = storage.stores.Group!;
+          // The identity provider's member PATCH writes its row, then holds its transaction open
+          // (and with it the shared lock on the user) until the DELETE has started.
+          let added!: () => void;
+          const rowWritten = new Promise<void>((resolve) => (added = resolve));
+          let release!: () => void;
+          const mayCommit = new Promise<void>((resolve) => (release = resolve));
+          // The DELETE's listings of the user's groups: one, and one more for each rerun.
+          let deleting = false;
+          let listings = 0;
+          let listed!: () => void;
+          const firstListing = new Promise<void>((resolve) => (listed = resolve));
+          const holding: ScimStore = {
+            ...groups,
+            modifyMembers: async (id, change, context) => {
+              const result = await groups.modifyMembers!(id, change, context);
+              if (change.add.length > 0) {
+                added();
+                await mayCommit;
+              }
+              return result;
+            },
+            groupsOf: async (memberIds, context) => {
+              const found = await groups.groupsOf!(memberIds, context);
+              if (deleting) {
+                listings += 1;
+                listed();
+              }
+              return found;
+            },
+          };
+          // SQLite and PGlite run one write at a time: their DELETE starts once the PATCH commits.
+          const concurrent = engine.name === 'postgres' || engine.name === 'mysql';
+          const handler = createScimHandler({
+            ...storage,
+            stores: { ...storage.stores, Group: holding },
+            authenticate: 'anonymous',
           });
-          await rowWritten;
-          deleting = true;
-          const deletion = call('DELETE', `/Users/${user}`);
-          // On PostgreSQL and MySQL the delete lists no group (the row is not committed yet), then
-          // waits for the user's lock; SQLite and PGlite run it after the PATCH commits.
-          if (concurrent) await firstListing;
-          else await new Promise((resolve) => setTimeout(resolve, 50));
-          release();
-          const patched = await adding;
-          expect(patched.status).toBeLessThan(300);
-          expect((await deletion).status).toBe(204);
-          // The first attempt found the late row and was refused; the rerun listed the group.
-          expect(listings).toBe(concurrent ? 2 : 1);
+          const call = callerOf(handler);
+          try {
+            const leaver = await call('POST', '/Users', { schemas: [USER], userName: 'leaver' });
+            const user = leaver.body.id as string;
+            const group = (
+              await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Staff' })
+            ).body.id as string;
+            const adding = call('PATCH', `/Groups/${group}`, {
+              schemas: [PATCH],
+              Operations: [{ op: 'add', path: 'members', value: [{ value: user }] }],
+            });
+            await rowWritten;
+            deleting = true;
+            // RFC 7644 §3.14: the user's version is unchanged, so If-Match still holds: a group
+            // that changed meanwhile is no reason for a 412.
+            const deletion = call(
+              'DELETE',
+              `/Users/${user}`,
+              undefined,
+              ifMatch ? { 'if-match': leaver.etag ?? '' } : {},
+            );
+            // On PostgreSQL and MySQL the delete lists no group (the row is not committed yet), then
+            // waits for the user's lock; SQLite and PGlite run it after the PATCH commits.
+            if (concurrent) await firstListing;
+            else await new Promise((resolve) => setTimeout(resolve, 50));
+            release();
+            const patched = await adding;
+            expect(patched.status).toBeLessThan(300);
+            expect((await deletion).status).toBe(204);
+            // The first attempt found the late row and was refused; the rerun listed the group.
+            expect(listings).toBe(concurrent ? 2 : 1);
 
-          const read = await call('GET', `/Groups/${group}`);
-          expect(read.body.members).toBeUndefined();
-          // The representation changed, so its version did (RFC 7644 §3.14).
-          expect(read.etag).not.toBe(patched.etag);
-          const removals = (await storage.outbox.list())
-            .map(({ event }) => event)
-            .filter((event) => event.type === 'membersRemoved' && event.resourceId === group);
-          expect(removals).toMatchObject([
-            { operation: 'cascade', members: [user], version: read.etag },
-          ]);
-        } finally {
-          await handler.close?.();
-        }
-      });
+            const read = await call('GET', `/Groups/${group}`);
+            expect(read.body.members).toBeUndefined();
+            // The representation changed, so its version did (RFC 7644 §3.14).
+            expect(read.etag).not.toBe(patched.etag);
+            const removals = (await storage.outbox.list())
+              .map(({ event }) => event)
+              .filter((event) => event.type === 'membersRemoved' && event.resourceId === group);
+            expect(removals).toMatchObject([
+              { operation: 'cascade', members: [user], version: read.etag },
+            ]);
+          } finally {
+            await handler.close?.();
+          }
+        });
 
       it('P-CRUD-17: a member row of a group that no longer exists does not stop the DELETE', async () => {
         const { storage } = await leaverAndGroup(database);

@@ -22,6 +22,11 @@ function matches(header: string, resource: ScimResource | undefined): boolean {
   return current !== undefined && tags.some((tag) => opaque(tag) === opaque(current));
 }
 
+/** Whether the resource still has a version `If-Match` names (after a conflict, to tell whose). */
+export function matchesIfMatch(ifMatch: string, resource: ScimResource | undefined): boolean {
+  return matches(ifMatch, resource);
+}
+
 /**
  * `If-Match` on PUT, PATCH and DELETE: a stale version is 412 and nothing changes (P-ETAG-06,
  * P-ETAG-09); `*` needs the resource to exist (P-ETAG-08). Ignored when ETags are switched off.
