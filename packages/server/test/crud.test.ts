@@ -239,7 +239,31 @@ describe('read, replace, delete', () => {
     );
   });
 
-  it('P-CRUD-17: a group listed among its own members is deleted, once, with its member rows', async () => {
+  it('P-CRUD-17: a user whose id a group also has leaves that group when deleted', async () => {
+    // RFC 7643 §3.1 makes an id unique across every resource, but a `generateId` numbering each
+    // table from 1 gives user 1 and group 1. The user is still not the group: it leaves it.
+    const ids = ['1', '1'];
+    const { call, handler } = server({
+      ...createMemoryStorage(),
+      conflictRetryMs: 500,
+      generateId: () => ids.shift() ?? crypto.randomUUID(),
+    });
+    expect((await call('POST', '/Users', bj)).body.id).toBe('1');
+    const group = await call('POST', '/Groups', {
+      schemas: [G],
+      displayName: 'Ones',
+      members: [{ value: '1', type: 'User' }],
+    });
+    expect(group.body.id).toBe('1');
+    expect((await call('DELETE', '/Users/1')).status).toBe(204);
+    expect((await call('GET', '/Groups/1')).body).not.toHaveProperty('members');
+    const removals = (await handler.outbox.list())
+      .map(({ event }) => event)
+      .filter((event) => event.type === 'membersRemoved');
+    expect(removals).toMatchObject([{ resourceId: '1', members: ['1'], operation: 'cascade' }]);
+  });
+
+  it('P-CRUD-17: a group listed among its own members is deleted, and leaves only the other groups', async () => {
     // The storage an application has: a transaction and an outbox, so the delete checks the version.
     const { call, handler } = server({ ...createMemoryStorage(), conflictRetryMs: 500 });
     const group = await call('POST', '/Groups', { schemas: [G], displayName: 'Loop' });

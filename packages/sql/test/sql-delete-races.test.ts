@@ -188,6 +188,35 @@ for (const engine of ENGINES) {
         }
       });
 
+      it('P-CRUD-17: a user given the id of a group leaves that group when deleted', async () => {
+        const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
+        await storage.clear();
+        // RFC 7643 §3.1 makes ids unique across resources; a generateId per table does not.
+        const ids = ['1', '1'];
+        const handler = createScimHandler({
+          ...storage,
+          authenticate: 'anonymous',
+          conflictRetryMs: 500,
+          generateId: () => ids.shift() ?? crypto.randomUUID(),
+        });
+        const call = callerOf(handler);
+        try {
+          expect((await call('POST', '/Users', { schemas: [USER], userName: 'one' })).status).toBe(
+            201,
+          );
+          const group = await call('POST', '/Groups', {
+            schemas: [GROUP],
+            displayName: 'Ones',
+            members: [{ value: '1', type: 'User' }],
+          });
+          expect(group.body.id).toBe('1');
+          expect((await call('DELETE', '/Users/1')).status).toBe(204);
+          expect((await call('GET', '/Groups/1')).body.members).toBeUndefined();
+        } finally {
+          await handler.close?.();
+        }
+      });
+
       it('P-CRUD-17: a group listed among its own members is deleted', async () => {
         const storage = createSqlStorage({ db: database.db, tablePrefix: database.tablePrefix });
         await storage.clear();

@@ -285,17 +285,23 @@ export async function applyMembershipPatch(
  * A deleted resource leaves every group it was a member of (checklist P-CRUD-17), before it is
  * deleted: if this fails the resource is still there, so the client's retry finds it and finishes.
  */
-export async function removeMemberships(scope: Scope, id: string): Promise<void> {
+export async function removeMemberships(
+  scope: Scope,
+  resourceType: ScimResourceType,
+  id: string,
+): Promise<void> {
   const { engine } = scope;
   const groupType = engine.groupType;
   if (groupType === undefined) return;
   const store = engine.storeFor(groupType);
   const context = storeContext(scope, groupType);
+  // A group listed among its own members goes with its member rows: removing it from itself first
+  // would give it a version the delete then refuses as changed, on every rerun. (A user given the
+  // id of a group, against RFC 7643 §3.1, is not that group: it leaves it like any other.)
+  const isSelf = (group: unknown) => resourceType.name === groupType.name && group === id;
   if (store.modifyMembers !== undefined && store.groupsOf !== undefined) {
     for (const row of await store.groupsOf([id], context)) {
-      // A group listed among its own members goes with its member rows: removing it from itself
-      // first would give it a version the delete then refuses as changed, on every rerun.
-      if (row.group === id) continue;
+      if (isSelf(row.group)) continue;
       beforeWrite(scope);
       const result = await store.modifyMembers(
         row.group,
@@ -312,7 +318,7 @@ export async function removeMemberships(scope: Scope, id: string): Promise<void>
     return;
   }
   for (const listed of await readGroups(scope, groupType, memberOfFilter([id]))) {
-    if (listed.id === id) continue;
+    if (isSelf(listed.id)) continue;
     let group: ScimResource | undefined = listed;
     // A group written meanwhile (a member added by the identity provider) is read again and the
     // member removed from what is there now.

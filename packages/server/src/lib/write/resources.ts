@@ -236,7 +236,7 @@ export async function deleteResource(
   checkIfMatch(scope.engine, operation.preconditions.ifMatch, existing);
   if (existing === undefined) throw notFound(resourceType, id);
   // Memberships first: a clean-up that fails leaves the resource in place for the retry to finish.
-  await removeMemberships(scope, id);
+  await removeMemberships(scope, resourceType, id);
   beforeWrite(scope);
   // At the version read: a write that landed since is a 412, which reruns this delete with a fresh
   // read (or answers a client that sent If-Match), so the check and `previous` are never stale.
