@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupResourceType, UserResourceType } from '@scim/core';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
-import { leaverAndGroup, raceContext } from './fixtures/race-kit.js';
+import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.js';
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skipped !== undefined)(
@@ -80,6 +80,52 @@ for (const engine of ENGINES) {
         } else expect(deleted.result).toBe(true);
         const group = await groups.get('g1', raceContext(GroupResourceType, undefined));
         expect(group?.members ?? []).toEqual([]);
+      });
+
+      it('a group made with the user as a member after the delete read its groups is no orphan: the delete is refused', async () => {
+        const { storage, users, groups } = await leaverAndGroup(database);
+        let cleanupRead!: () => void;
+        const readDone = new Promise<void>((resolve) => (cleanupRead = resolve));
+        let proceed!: () => void;
+        const mayProceed = new Promise<void>((resolve) => (proceed = resolve));
+        // On MySQL the listing fixes the transaction's snapshot, which never shows the new group:
+        // only a locking read tells it from a row whose group is gone.
+        const deletion = storage.transaction(async (tx) => {
+          const memberships = await groups.groupsOf!(['u1'], raceContext(GroupResourceType, tx));
+          expect(memberships).toEqual([]);
+          cleanupRead();
+          await mayProceed;
+          return users.delete('u1', raceContext(UserResourceType, tx));
+        });
+        await readDone;
+        // The server's path for a POST of a group: check the member exists, then create.
+        const creation = storage.transaction(async (tx) => {
+          if ((await users.get('u1', raceContext(UserResourceType, tx))) === undefined)
+            throw new Error('Member u1 does not exist');
+          return groups.create(
+            raceResource(
+              'g2',
+              { displayName: 'New team', members: [{ value: 'u1', type: 'User' }] },
+              'Group',
+            ),
+            raceContext(GroupResourceType, tx),
+          );
+        });
+        const settled = Promise.allSettled([creation]);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        proceed();
+        const deleted = await deletion.then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        );
+        const [created] = await settled;
+        if (created?.status === 'fulfilled')
+          expect(deleted).toMatchObject({ error: { status: 412 } });
+        else {
+          // SQLite and PGlite: the creation waited for the delete, and found the user gone.
+          expect(String(created?.reason)).toMatch(/u1 does not exist/);
+          expect(deleted).toEqual({ result: true });
+        }
       });
     },
   );

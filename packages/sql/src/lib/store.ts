@@ -134,7 +134,8 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
     const members = sql.table(shared.tables.members);
     const tenant = tenantOf(context);
     // Under MySQL's REPEATABLE READ a plain read sees the transaction's snapshot, not the late row;
-    // elsewhere each statement sees what has committed.
+    // under PostgreSQL's READ COMMITTED each statement sees what has committed (a serializable
+    // database aborts the transaction instead, and it is run again).
     const latest = shared.dialect === 'mysql' ? sql` LOCK IN SHARE MODE` : undefined;
     for (const type of shared.memberTypes) {
       const memberKey = attributeValueKey(type.value, id);
@@ -149,7 +150,13 @@ export function createSqlStore(shared: Shared): Required<ScimStore> {
         .map((row) => row.group_id)
         .filter((group) => group !== id || type.name !== context.resourceType.name);
       if (groups.length === 0) continue;
-      const [group] = await heldIds(shared, executor, tenant, type.name, groups, latest);
+      // A plain read first: most often it finds the group, and the delete is refused without
+      // waiting on the group's row, which a writer of that group may hold while it waits for
+      // this member's row (a deadlock on MySQL). Only a group it does not find (one made after
+      // this transaction's snapshot, or none: an orphaned row) is read again with a lock.
+      let [group] = await heldIds(shared, executor, tenant, type.name, groups);
+      if (group === undefined && latest !== undefined)
+        [group] = await heldIds(shared, executor, tenant, type.name, groups, latest);
       if (group !== undefined)
         throw ScimError.preconditionFailed(
           `${context.resourceType.name} ${id} joined ${type.name} ${group} while being deleted`,
