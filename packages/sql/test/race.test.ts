@@ -3,6 +3,7 @@
 // the deprovisioning guarantee).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupResourceType, UserResourceType } from '@scim/core';
+import type { ScimStore } from '@scim/server';
 import { ENGINES, type TestDatabase } from './fixtures/databases.js';
 import { leaverAndGroup, raceContext, raceResource } from './fixtures/race-kit.js';
 
@@ -18,19 +19,7 @@ for (const engine of ENGINES) {
 
       it('a member add that starts after the delete read the user’s groups leaves no group listing the deleted user', async () => {
         const { storage, users, groups } = await leaverAndGroup(database);
-
-        let cleanupRead!: () => void;
-        const readDone = new Promise<void>((resolve) => (cleanupRead = resolve));
-        let proceed!: () => void;
-        const mayProceed = new Promise<void>((resolve) => (proceed = resolve));
-        const deletion = storage.transaction(async (tx) => {
-          const memberships = await groups.groupsOf!(['u1'], raceContext(GroupResourceType, tx));
-          expect(memberships).toEqual([]);
-          cleanupRead();
-          await mayProceed;
-          return users.delete('u1', raceContext(UserResourceType, tx));
-        });
-        await readDone;
+        const { deletion, proceed } = await deletionAfterListing(storage, users, groups);
         // The server's own path: check the member exists, then add it, in one unit of work.
         const addition = storage.transaction(async (tx) => {
           if ((await users.get('u1', raceContext(UserResourceType, tx))) === undefined)
@@ -84,20 +73,9 @@ for (const engine of ENGINES) {
 
       it('a group made with the user as a member after the delete read its groups is no orphan: the delete is refused', async () => {
         const { storage, users, groups } = await leaverAndGroup(database);
-        let cleanupRead!: () => void;
-        const readDone = new Promise<void>((resolve) => (cleanupRead = resolve));
-        let proceed!: () => void;
-        const mayProceed = new Promise<void>((resolve) => (proceed = resolve));
         // On MySQL the listing fixes the transaction's snapshot, which never shows the new group:
         // only a locking read tells it from a row whose group is gone.
-        const deletion = storage.transaction(async (tx) => {
-          const memberships = await groups.groupsOf!(['u1'], raceContext(GroupResourceType, tx));
-          expect(memberships).toEqual([]);
-          cleanupRead();
-          await mayProceed;
-          return users.delete('u1', raceContext(UserResourceType, tx));
-        });
-        await readDone;
+        const { deletion, proceed } = await deletionAfterListing(storage, users, groups);
         // The server's path for a POST of a group: check the member exists, then create.
         const creation = storage.transaction(async (tx) => {
           if ((await users.get('u1', raceContext(UserResourceType, tx))) === undefined)
@@ -129,4 +107,28 @@ for (const engine of ENGINES) {
       });
     },
   );
+}
+
+/**
+ * The server's DELETE of `u1`, in a transaction: it lists the user's groups (none yet), then waits
+ * for `proceed` before deleting, while another write runs. Resolves once the listing is done.
+ */
+async function deletionAfterListing(
+  storage: { transaction: <T>(work: (tx: unknown) => Promise<T>) => Promise<T> },
+  users: ScimStore,
+  groups: ScimStore,
+): Promise<{ deletion: Promise<boolean>; proceed: () => void }> {
+  let listed!: () => void;
+  const listing = new Promise<void>((resolve) => (listed = resolve));
+  let proceed!: () => void;
+  const mayProceed = new Promise<void>((resolve) => (proceed = resolve));
+  const deletion = storage.transaction(async (tx) => {
+    const memberships = await groups.groupsOf!(['u1'], raceContext(GroupResourceType, tx));
+    expect(memberships).toEqual([]);
+    listed();
+    await mayProceed;
+    return users.delete('u1', raceContext(UserResourceType, tx));
+  });
+  await listing;
+  return { deletion, proceed };
 }
