@@ -105,8 +105,7 @@ export function createApp({
         ? (record) => log(formatRequestLog(record))
         : (record) => {
             // The console needs the bodies; the terminal shows them only with `debug`.
-            const { requestHeaders, requestBody, responseBody, ...brief } = record;
-            log(formatRequestLog(debug ? record : brief));
+            log(formatRequestLog(record, { bodies: debug }));
             provisioningConsole.scimConsole.record(record);
           },
     debug: debug || provisioningConsole !== undefined,

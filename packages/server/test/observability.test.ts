@@ -339,4 +339,21 @@ describe('formatRequestLog: one readable line per request', () => {
       '  response: {"b":2}',
     ]);
   });
+
+  it('leaves the bodies out with bodies: false, and the error and rules in', () => {
+    const kept: RequestLogRecord = {
+      ...record,
+      status: 400,
+      error: { scimType: 'invalidValue', detail: 'bad' },
+      compatibility: [{ rule: 'booleanStrings', layer: 'validation', path: 'active' }],
+      requestBody: { password: '[redacted]', active: 'False' },
+      responseBody: { status: '400' },
+    };
+    expect(formatRequestLog(kept, { bodies: false }).split('\n')).toEqual([
+      'PATCH /scim/v2/Users/2819c223 400 1.2 ms',
+      '  invalidValue: bad',
+      '  compatibility: booleanStrings at active',
+    ]);
+    expect(formatRequestLog(kept, { bodies: true })).toContain('  request: ');
+  });
 });

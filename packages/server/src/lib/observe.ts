@@ -346,11 +346,16 @@ function utf8Length(text: string): number {
 /**
  * One request as a developer reads it in a terminal: `PATCH /scim/v2/Users/2819c223 400 1.2 ms`,
  * then the error's scimType and detail, the compatibility rules it relied on, and with `debug` the
- * request and response bodies, each on a line of its own.
+ * request and response bodies, each on a line of its own. `bodies: false` leaves the bodies out of
+ * the line even when the record carries them (a record kept with its bodies for a console, shown
+ * without them in the terminal), with no copy of the record made to drop them.
  * @example `createScimHandler({ …, log: (record) => console.log(formatRequestLog(record)) })`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
  */
-export function formatRequestLog(record: RequestLogRecord): string {
+export function formatRequestLog(
+  record: RequestLogRecord,
+  options: { readonly bodies?: boolean } = {},
+): string {
   const lines = [
     `${record.method} ${record.path}${readable(record.query)} ${record.status} ${record.durationMs.toFixed(1)} ms`,
   ];
@@ -366,6 +371,7 @@ export function formatRequestLog(record: RequestLogRecord): string {
     );
     lines.push(`  compatibility: ${rules.join(', ')}`);
   }
+  if (options.bodies === false) return lines.join('\n');
   if (record.requestBody !== undefined)
     lines.push(`  request: ${JSON.stringify(record.requestBody)}`);
   if (record.responseBody !== undefined)
