@@ -15,7 +15,7 @@ import {
   readResource,
   replaceResource,
 } from './write/resources.js';
-import { matchesIfMatch } from './write/preconditions.js';
+import { matchesTags } from './write/preconditions.js';
 import { inUnitOfWork } from './write/transaction.js';
 
 type OperationOf<K extends ResourceOperation['kind']> = Extract<ResourceOperation, { kind: K }>;
@@ -87,7 +87,7 @@ function retried<T>(
   const stillMatches = async (): Promise<boolean> => {
     const { resourceType, id } = operation;
     const current = await engine.storeFor(resourceType).get(id, storeContext(scope, resourceType));
-    return matchesIfMatch(ifMatch, current);
+    return matchesTags(ifMatch, current);
   };
   return retryConflicts(
     engine,

@@ -45,7 +45,7 @@ async function claimOne(
 }
 
 async function stateOf(outbox: ScimOutbox, event: LifecycleEvent) {
-  const entry = (await outbox.list()).find((each) => each.event.id === event.id);
+  const entry = (await outbox.list({ id: event.id })).find((each) => each.event.id === event.id);
   check(entry !== undefined, 'the outbox no longer lists the event');
   return entry;
 }

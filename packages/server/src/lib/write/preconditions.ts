@@ -14,17 +14,16 @@ function tagsOf(header: string): string[] {
     .filter((tag) => tag !== '');
 }
 
-function matches(header: string, resource: ScimResource | undefined): boolean {
+/**
+ * Whether the resource has a version the header (`If-Match` or `If-None-Match`) names, `*` naming
+ * any version of a resource that exists.
+ */
+export function matchesTags(header: string, resource: ScimResource | undefined): boolean {
   if (resource === undefined) return false;
   const tags = tagsOf(header);
   if (tags.includes('*')) return true;
   const current = resource.meta?.version;
   return current !== undefined && tags.some((tag) => opaque(tag) === opaque(current));
-}
-
-/** Whether the resource still has a version `If-Match` names (after a conflict, to tell whose). */
-export function matchesIfMatch(ifMatch: string, resource: ScimResource | undefined): boolean {
-  return matches(ifMatch, resource);
 }
 
 /**
@@ -37,7 +36,7 @@ export function checkIfMatch(
   existing: ScimResource | undefined,
 ): void {
   if (!engine.features.etag || ifMatch === undefined) return;
-  if (!matches(ifMatch, existing))
+  if (!matchesTags(ifMatch, existing))
     throw ScimError.preconditionFailed('The resource has changed since the version in If-Match');
 }
 
@@ -47,5 +46,5 @@ export function notModified(
   ifNoneMatch: string | undefined,
   resource: ScimResource,
 ): boolean {
-  return engine.features.etag && ifNoneMatch !== undefined && matches(ifNoneMatch, resource);
+  return engine.features.etag && ifNoneMatch !== undefined && matchesTags(ifNoneMatch, resource);
 }
