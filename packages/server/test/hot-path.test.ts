@@ -100,6 +100,21 @@ describe('responses (RFC 7644 §3.12)', () => {
     expect(JSON.parse(text ?? '')).toEqual(await response.json());
   });
 
+  it('the body text stays readable for adapters after a wrapper has read the stream', async () => {
+    const { handler } = server();
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users/missing`, { headers: { authorization: 'Bearer secret' } }),
+    );
+    const read = await response.text();
+    expect(response.bodyUsed).toBe(true);
+    // An adapter given this response cannot read the stream again: the text is what it writes.
+    expect(responseText(response)).toBe(read);
+  });
+
+  it('a response the handler did not make has no body text', () => {
+    expect(responseText(new Response('{}'))).toBeUndefined();
+  });
+
   it('a header an error names in another case replaces the SCIM one rather than doubling it', async () => {
     const users = createMemoryStore();
     const refusing: ScimStore = {
