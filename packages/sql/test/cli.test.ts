@@ -59,7 +59,7 @@ describe('scim-sql migrate', () => {
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
       new RegExp(
-        `applied migrations 1, 2, 3, 4; now at schema version ${SCHEMA_VERSION} \\(\\d+ ms\\)\\n$`,
+        `applied migrations 1, 2, 3, 4, 5; now at schema version ${SCHEMA_VERSION} \\(\\d+ ms\\)\\n$`,
       ),
     );
     expect(tablesOf(file)).toEqual([
@@ -131,13 +131,13 @@ describe('scim-sql migrate', () => {
         });
         try {
           const first = await run(['migrate', url, '--table-prefix', prefix]);
-          expect(first.stdout, first.stderr).toContain('applied migrations 1, 2, 3, 4;');
+          expect(first.stdout, first.stderr).toContain('applied migrations 1, 2, 3, 4, 5;');
           const second = await run(['migrate', url, '--table-prefix', prefix]);
           expect(second.stdout).toContain('nothing to apply');
           const recorded = await sql<{
             version: number;
           }>`SELECT version FROM ${sql.table(`${prefix}migrations`)}`.execute(db);
-          expect(recorded.rows.map((row) => Number(row.version)).sort()).toEqual([1, 2, 3, 4]);
+          expect(recorded.rows.map((row) => Number(row.version)).sort()).toEqual([1, 2, 3, 4, 5]);
         } finally {
           for (const table of SCHEMA_TABLES)
             await sql`DROP TABLE IF EXISTS ${sql.table(`${prefix}${table}`)}`.execute(db);
@@ -223,7 +223,7 @@ describe('scim-sql as a process', () => {
     const file = join(dir, 'process.db');
     const migrated = await start(cli.file, ['migrate', `sqlite:${file}`]).exited;
     expect(migrated.code, migrated.stderr).toBe(0);
-    expect(migrated.stdout).toContain('applied migrations 1, 2, 3, 4;');
+    expect(migrated.stdout).toContain('applied migrations 1, 2, 3, 4, 5;');
     const usage = await start(cli.file, ['schema', 'oracle']).exited;
     expect(usage.code).toBe(2);
     const unreachable = await start(cli.file, ['migrate', 'mysql://root:pw@127.0.0.1:1/x']).exited;

@@ -19,6 +19,8 @@ interface DdlTable {
   readonly name: string;
   readonly columns: DdlColumn[];
   readonly indexes: DdlIndex[];
+  /** Indexes on an expression (a call or a parenthesised one), as the DDL writes it. */
+  readonly expressions: { readonly name: string; readonly expression: string }[];
   /** A table-level primary key over several columns (PostgreSQL's `(tenant, seq)`). */
   primaryKey?: readonly string[];
 }
@@ -29,7 +31,7 @@ function parseDdl(statements: readonly string[]): DdlTable[] {
   for (const statement of statements) {
     const table = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\)/.exec(statement);
     if (table !== null) {
-      const parsed: DdlTable = { name: table[1]!, columns: [], indexes: [] };
+      const parsed: DdlTable = { name: table[1]!, columns: [], indexes: [], expressions: [] };
       for (const line of table[2]!.split(',\n').map((item) => item.trim())) {
         const tableKey = /^PRIMARY KEY \((.*)\)$/.exec(line);
         if (tableKey !== null) {
@@ -54,6 +56,10 @@ function parseDdl(statements: readonly string[]): DdlTable[] {
       continue;
     }
     const index = /^CREATE (UNIQUE )?INDEX IF NOT EXISTS (\w+) ON (\w+) \((.*)\)$/.exec(statement);
+    if (index !== null && /^\w*\(.*\)$/.test(index[4]!)) {
+      tables.get(index[3]!)!.expressions.push({ name: index[2]!, expression: index[4]! });
+      continue;
+    }
     if (index !== null)
       tables
         .get(index[3]!)!
@@ -176,6 +182,25 @@ for (const { label, dialect, options } of CASES) {
             `${index.unique ? 'uniqueIndex' : 'index'}('${index.name}').on(${parts.join(', ')})`,
           );
         }
+      }
+    });
+
+    it('an index on an expression: Drizzle declares it as migrate() writes it, Prisma lists its statement', () => {
+      const schema = prismaSchema(dialect, options);
+      const module = drizzleSchema(dialect, options);
+      const expressions = tables.flatMap((table) =>
+        table.expressions.map((index) => ({ table: table.name, ...index })),
+      );
+      // Migration 5's request-id index of the outbox, on SQLite and PostgreSQL.
+      expect(expressions.length > 0).toBe(dialect !== 'mysql');
+      for (const { table, name, expression } of expressions) {
+        expect(drizzleTable(module, table)).toContain(`index('${name}').on(sql\`${expression}\`)`);
+        expect(module).toContain("import { sql } from 'drizzle-orm';");
+        expect(schema).toContain(
+          `//   CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${expression});`,
+        );
+        // Never as a column index, which would index other columns than the storage reads.
+        expect(prismaModel(schema, table)).not.toContain(`map: "${name}"`);
       }
     });
 

@@ -30,10 +30,18 @@ interface Index {
   readonly unique: boolean;
 }
 
+/** An index on an expression (the request id in each outbox event's JSON), not on columns. */
+interface ExpressionIndex {
+  readonly name: string;
+  /** The indexed expression, as the DDL writes it in its parentheses. */
+  readonly expression: string;
+}
+
 interface Table {
   readonly name: string;
   readonly columns: Column[];
   readonly indexes: Index[];
+  readonly expressionIndexes: ExpressionIndex[];
   /** MySQL's table collation, which every string column takes. */
   readonly collation: string | undefined;
   /** A primary key over several columns (PostgreSQL's `(tenant, seq)`, for Citus). */
@@ -42,6 +50,8 @@ interface Table {
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(\n {2}([\s\S]*)\n\)(.*)$/;
 const CREATE_INDEX = /^CREATE (UNIQUE )?INDEX IF NOT EXISTS (\w+) ON (\w+) \(([^)]*)\)$/;
+/** The expression is a call or is parenthesised; a column list is plain names. */
+const CREATE_EXPRESSION_INDEX = /^CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) \(((?:\w+)?\(.*\))\)$/;
 const INLINE_KEY = /^(UNIQUE )?KEY (\w+) \((.*)\)$/;
 const TABLE_KEY = /^PRIMARY KEY \(([^)]*)\)$/;
 const COLUMN =
@@ -85,6 +95,7 @@ function tablesOf(dialect: SqlDialectName, options: SchemaOptions): Table[] {
         name: name as string,
         columns: [],
         indexes: [],
+        expressionIndexes: [],
         collation: /COLLATE=(\w+)/.exec(suffix)?.[1],
         primaryKey: undefined,
       };
@@ -106,6 +117,15 @@ function tablesOf(dialect: SqlDialectName, options: SchemaOptions): Table[] {
       tables.set(table.name, table);
       continue;
     }
+    const expression = CREATE_EXPRESSION_INDEX.exec(statement);
+    const indexed = expression === null ? undefined : tables.get(expression[2] as string);
+    if (expression !== null && indexed !== undefined) {
+      indexed.expressionIndexes.push({
+        name: expression[1] as string,
+        expression: expression[3] as string,
+      });
+      continue;
+    }
     const index = CREATE_INDEX.exec(statement);
     const owner = index === null ? undefined : tables.get(index[3] as string);
     if (index === null || owner === undefined)
@@ -117,6 +137,11 @@ function tablesOf(dialect: SqlDialectName, options: SchemaOptions): Table[] {
     });
   }
   return [...tables.values()];
+}
+
+/** Text as the body of a JavaScript template literal. */
+function escapeTemplate(text: string): string {
+  return text.replace(/[\\`]|\$\{/g, (found) => `\\${found}`);
 }
 
 /** A name as a JavaScript or Prisma identifier: `scim_unique_values` → `scimUniqueValues`. */
@@ -219,8 +244,9 @@ function collationStatements(dialect: SqlDialectName, tables: readonly Table[]):
 /**
  * The storage's tables as Prisma models (a schema file without `datasource`, to sit beside the
  * application's own in a multi-file schema), for apps whose migrations Prisma Migrate owns. Prisma
- * cannot declare collations: for PostgreSQL and MySQL the file's header lists the statements to add
- * to the migration Prisma generates.
+ * cannot declare collations or an index on an expression: the file's header lists the statements to
+ * add to the migration Prisma generates (collations on PostgreSQL and MySQL, the outbox's request-id
+ * index on SQLite and PostgreSQL).
  * @example
  * ```ts
  * import { prismaSchema } from '@scim/sql';
@@ -238,13 +264,28 @@ export function prismaSchema(dialect: SqlDialectName, options: SchemaOptions = {
     '// them and read them if you like, but never write them through Prisma Client.',
   ];
   const fixes = collationStatements(dialect, tables);
-  if (fixes.length > 0)
+  const expressions = tables.flatMap((table) =>
+    table.expressionIndexes.map(
+      ({ name, expression }) =>
+        `CREATE INDEX IF NOT EXISTS ${name} ON ${table.name} (${expression});`,
+    ),
+  );
+  if (fixes.length > 0 || expressions.length > 0)
     lines.push(
       '//',
-      '// Text must compare by code point, as SCIM compares it, and Prisma cannot declare a collation.',
+      ...(fixes.length > 0
+        ? [
+            '// Text must compare by code point, as SCIM compares it, and Prisma cannot declare a collation.',
+          ]
+        : []),
+      ...(expressions.length > 0
+        ? [
+            "// Prisma cannot declare an index on an expression (an outbox event's request id in its JSON).",
+          ]
+        : []),
       '// Create the migration with `prisma migrate dev --create-only`, add these statements to the',
       '// end of its migration.sql, then apply it with `prisma migrate dev`:',
-      ...fixes.map((fix) => `//   ${fix}`),
+      ...[...fixes, ...expressions].map((fix) => `//   ${fix}`),
     );
   for (const table of tables) {
     const fields = table.columns.map((c) => {
@@ -395,7 +436,11 @@ export function drizzleSchema(dialect: SqlDialectName, options: SchemaOptions = 
       body.push(`    ${camel(c.name)}: ${builder}${notNull},`);
     }
     body.push('  },');
-    if (table.indexes.length > 0 || table.primaryKey !== undefined) {
+    if (
+      table.indexes.length > 0 ||
+      table.expressionIndexes.length > 0 ||
+      table.primaryKey !== undefined
+    ) {
       body.push('  (table) => [');
       if (table.primaryKey !== undefined) {
         imports.add('primaryKey');
@@ -412,6 +457,13 @@ export function drizzleSchema(dialect: SqlDialectName, options: SchemaOptions = 
           return `sql\`\${table.${camel(name)}}(${length})\``;
         });
         body.push(`    ${kind}('${index.name}').on(${columns.join(', ')}),`);
+      }
+      for (const { name, expression } of table.expressionIndexes) {
+        imports.add('index');
+        needsSql = true;
+        // The expression as migrate() writes it: a planner uses an expression index only for the
+        // very expression the storage's query compares.
+        body.push(`    index('${name}').on(sql\`${escapeTemplate(expression)}\`),`);
       }
       body.push('  ],');
     }

@@ -104,7 +104,7 @@ async function underMigrationLock<T>(
 
 /**
  * What {@link migrate} did: the versions it applied now, and the schema version the database is at.
- * @example `{ applied: [1, 2, 3, 4], version: 4, milliseconds: 41 }`
+ * @example `{ applied: [1, 2, 3, 4, 5], version: 5, milliseconds: 41 }`
  * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
  */
 export interface MigrationResult {
