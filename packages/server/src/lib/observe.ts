@@ -1,5 +1,5 @@
 // What the handler tells the application about each request: its id, the log record, redaction.
-import { formatIssuePath, type ScimError, type ScimIssuePath } from '@scim/core';
+import { formatIssuePath, randomUuid, type ScimError, type ScimIssuePath } from '@scim/core';
 import type { Engine, Scope } from './engine.js';
 import { responseText } from './http.js';
 import { SERVER_PRESETS, type RequestLogRecord, type ServerPresetName } from './options.js';
@@ -42,7 +42,9 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The client's `X-Request-Id` when it is well formed, so both sides' logs share it; otherwise a new one. */
 export function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
-  return given !== null && CLIENT_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  // Not `crypto.randomUUID()`: Node joins its UUID from 20 pieces, a tree of strings that stays one
+  // for as long as the id is kept, and the outbox, the log and a console keep it.
+  return given !== null && CLIENT_REQUEST_ID.test(given) ? given : randomUuid();
 }
 
 export function createExchange(requestId: string, forCompletion = false): Exchange {
