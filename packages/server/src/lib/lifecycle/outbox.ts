@@ -256,7 +256,7 @@ export interface ScimOutbox {
    * optionally of one id, state, tenant or request, at most `limit` of them. A console reads the latest
    * deliveries with `{ state: 'delivered', order: 'newest', limit: 50 }`, and the events one request
    * recorded with `{ requestId }`, without reading the whole outbox. A database outbox should answer
-   * both from an index (`@scim/sql` indexes the order; it reads `requestId` from each event's JSON).
+   * both from an index (`@scim/sql` indexes the order and, on SQLite and PostgreSQL, `requestId`).
    */
   list(filter?: OutboxListFilter): Promise<readonly OutboxEntry[]>;
   /**

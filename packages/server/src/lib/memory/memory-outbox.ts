@@ -290,21 +290,12 @@ export function gatedMemoryOutbox(
       }),
 
     list(filter = {}) {
-      if (filter.id !== undefined) {
-        // One event, by its key: a lookup, not a walk of every event kept.
-        const entry = entries.get(filter.id);
-        const wanted =
-          entry !== undefined &&
-          (filter.limit ?? 1) > 0 &&
-          (filter.state === undefined || entry.state === filter.state) &&
-          (filter.tenant === undefined || entry.event.tenant === filter.tenant) &&
-          (filter.requestId === undefined || entry.event.requestId === filter.requestId);
-        return Promise.resolve(wanted ? [toEntry(entry)] : []);
-      }
       const found: OutboxEntry[] = [];
       const limit = filter.limit ?? Number.POSITIVE_INFINITY;
       // `entries` is in append order (a retry keeps an entry's place); newest first walks it back.
-      const held = entries.values();
+      // One id is a lookup, not a walk of every event kept.
+      const one = filter.id === undefined ? undefined : entries.get(filter.id);
+      const held = filter.id === undefined ? entries.values() : one === undefined ? [] : [one];
       const inOrder = filter.order === 'newest' ? Array.from(held).reverse() : held;
       for (const entry of inOrder) {
         if (found.length >= limit) break;
