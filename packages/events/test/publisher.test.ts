@@ -11,6 +11,8 @@ import {
 } from '@scim/core';
 import type { LifecycleEvent } from '@scim/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toSetClaims } from '../src/lib/build.ts';
+import type { SetClaims } from '../src/lib/claims.ts';
 import { createMemorySetQueue } from '../src/lib/memory-queue.ts';
 import { QueuedText } from '../src/lib/queued-text.ts';
 import type { WebhookEventBody } from '../src/lib/publisher.ts';
@@ -23,6 +25,7 @@ import {
   G,
   ISSUER,
   PASSWORD,
+  RESOURCE_TYPES,
   setActive,
   stream,
   until,
@@ -97,6 +100,60 @@ describe('fan-out to streams', () => {
     const [again] = await queue.claim('a', lease());
     expect(again?.jti).toBe(first?.jti);
     expect(again?.payload).toBe(first?.payload);
+  });
+
+  it('issue 14 "the cost on a write": a created user’s data is read from the record when its SET is first handed out, not when the write queues it', async () => {
+    const world = await eventWorld();
+    await world.call('POST', '/Users', bj());
+    await world.streams.put(stream({ id: 'a' }));
+    const [entry] = await world.handler.outbox.list();
+    const written = entry?.event as LifecycleEvent;
+    let reads = 0;
+    // The record as a SQL outbox would hand it back, but for one attribute that counts its reads.
+    const resource = { ...written.resource, schemas: written.resource?.schemas ?? [] };
+    Object.defineProperty(resource, 'title', {
+      enumerable: true,
+      get: () => ((reads += 1), 'Tour Guide'),
+    });
+    await world.publisher.publish({ ...written, id: 'e-title', resource });
+    expect(reads).toBe(0);
+    const sets = await world.queue.claim('a', {
+      limit: 10,
+      now: new Date(),
+      leaseUntil: new Date(Date.now() + 60_000),
+    });
+    const claims = sets.map((set) => JSON.parse(set.payload) as SetClaims);
+    const data = claims.map((set) => set.events[PROV_CREATE_FULL_EVENT_URI]?.data);
+    expect(data.map((user) => user?.['title'])).toContain('Tour Guide');
+    expect(reads).toBe(1);
+  });
+
+  it('issue 14 "the cost on a write": a SET whose claims are written at hand-out says what toSetClaims says of its record, with its jti and iat', async () => {
+    const world = await eventWorld();
+    await world.streams.put(stream({ id: 'a', delivery: { method: 'poll' } }));
+    await world.streams.put(stream({ id: 'n', modes: { User: 'notice' } }));
+    const user = await world.call('POST', '/Users', bj());
+    await world.call('PATCH', `/Users/${String(user.id)}`, setActive(false));
+    await world.call('PUT', `/Users/${String(user.id)}`, { ...bj(), title: 'Guide' });
+    await world.call('DELETE', `/Users/${String(user.id)}`);
+    const records = (await world.handler.outbox.list()).map((entry) => entry.event);
+    for (const streamId of ['a', 'n']) {
+      const queued = await world.queue.list(streamId);
+      expect(queued.length).toBeGreaterThanOrEqual(4);
+      for (const set of queued) {
+        const claims = JSON.parse(set.payload) as SetClaims;
+        const record = records.find((event) => set.key.startsWith(`${event.id}:`));
+        const built = toSetClaims(record as LifecycleEvent, {
+          issuer: ISSUER,
+          audience: `https://${streamId}.example.com`,
+          resourceTypes: RESOURCE_TYPES,
+          ...(streamId === 'n' && { modes: { User: 'notice' } }),
+          now: () => new Date(claims.iat * 1000),
+          newJti: () => set.jti,
+        });
+        expect(built.ok && JSON.stringify(built.value[0])).toBe(set.payload);
+      }
+    }
   });
 
   it("any other queue (an application's own, one wrapping the memory queue) is given SETs whose payload is their text, as plain objects", async () => {

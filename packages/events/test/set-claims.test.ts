@@ -318,6 +318,8 @@ describe('records of any shape', () => {
     changes: fc.array(change, { maxLength: 3 }),
   });
 
+  // toSetClaims writes every planned SET's claims, as the memory queue does when it hands one out:
+  // so the claims a write leaves to be written later cannot throw either.
   it('toSetClaims never throws, in either mode and with RISC: it gives SETs or issues', () => {
     fc.assert(
       fc.property(

@@ -15,18 +15,11 @@ import {
   PROV_PUT_NOTICE_EVENT_URI,
   SCIM_SUBJECT_FORMAT,
   USER_SCHEMA_URN,
-  parseDateTime,
-  randomUuid,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
 import type { LifecycleEvent } from '@scim/server';
-import type {
-  ScimSubjectIdentifier,
-  SetClaims,
-  SetEventPayload,
-  SubjectIdentifier,
-} from './claims.js';
+import type { ScimSubjectIdentifier, SetClaims, SetEventPayload } from './claims.js';
 import {
   changedPaths,
   createdPaths,
@@ -37,7 +30,9 @@ import {
   visibleResource,
   type PatchOperation,
 } from './payloads.js';
+import { isObject, shapeProblem } from './record-shape.js';
 import { emailOrScimSubject, riscSets, type AccountChange, type RiscSubjectOf } from './risc.js';
+import { emptyPayload, madeOf, plannerOf, type PlannedSet, type ToldEvent } from './set-plan.js';
 
 /**
  * How much a provisioning event carries: `full` the data (`:full` URIs), `notice` the attribute names
@@ -148,10 +143,30 @@ export type SetBuildResult =
  * @see https://www.rfc-editor.org/rfc/rfc9967#section-2.4
  */
 export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): SetBuildResult {
+  const planned = planSets(event, options);
+  if (!planned.ok) return planned;
+  return { ok: true, value: planned.value.map((set) => set.claims()) };
+}
+
+/**
+ * What {@link planSets} decides of one record: its SETs, planned, or why there are none.
+ */
+export type SetPlanResult =
+  | { readonly ok: true; readonly value: readonly PlannedSet[] }
+  | { readonly ok: false; readonly issues: readonly SetBuildIssue[] };
+
+/**
+ * {@link toSetClaims} with each SET's claims written when asked for: every check, every SET's
+ * `jti`, `iat` and event URIs are done and fixed now; the objects of its claims (a created user's
+ * `data` among them) are made by `claims()`, which cannot throw. The publisher queues these plans
+ * on a queue that keeps them (the memory queue), so a write does not build what only a delivery
+ * reads.
+ */
+export function planSets(event: LifecycleEvent, options: SetBuildOptions): SetPlanResult {
   const malformed = shapeProblem(event);
   if (malformed !== undefined) return failure(event, 'missing_state', malformed);
   if (event.type === 'asyncCompleted') return asyncResponseSet(event, options);
-  const resourceType = options.resourceTypes.find((type) => type.name === event.resourceType);
+  const resourceType = resourceTypeNamed(options.resourceTypes, event.resourceType);
   if (resourceType === undefined)
     return failure(
       event,
@@ -171,52 +186,33 @@ export function toSetClaims(event: LifecycleEvent, options: SetBuildOptions): Se
     return failure(event, 'missing_state', `The record could not be read: ${reason}`);
   }
   if (typeof telling === 'string') return failure(event, 'missing_state', telling);
-  const claimsOf = claimsMaker(event, options);
-  const sets: SetClaims[] = [];
-  if (Object.keys(telling.events).length > 0) sets.push(claimsOf(subject, telling.events));
+  const planOf = plannerOf(event, options);
+  const sets: PlannedSet[] = [];
+  if (telling.events.length > 0) sets.push(planOf(subject, telling.events));
   if (options.risc === true && resourceType.schema.id === USER_SCHEMA_URN) {
     const subjectOf = options.riscSubject ?? emailOrScimSubject;
     for (const risc of riscSets(telling, (resource) => subjectOf(resource, subject)))
-      sets.push(claimsOf(risc.subject, risc.events));
+      sets.push(
+        planOf(
+          risc.subject,
+          Object.entries(risc.events).map(([uri, payload]) => [uri, madeOf(payload)] as const),
+        ),
+      );
   }
   return { ok: true, value: sets };
 }
 
-type ClaimsOf = (
-  subject: SubjectIdentifier,
-  events: Readonly<Record<string, SetEventPayload>>,
-) => SetClaims;
-
-/** Makes the claims of one SET about the record: its issuer, audience, txn and time, a new jti. */
-function claimsMaker(event: LifecycleEvent, options: SetBuildOptions): ClaimsOf {
-  const { now } = options;
-  const newJti = options.newJti ?? randomUuid;
-  const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer(event.tenant);
-  // An xsd:dateTime (what the server writes, read digit by digit) is UTC without an offset; any
-  // other text as JavaScript reads it.
-  const occurred = parseDateTime(event.occurredAt) ?? Date.parse(event.occurredAt);
-  const { audience } = options;
-  const txn = event.changeId ?? event.id;
-  // To the millisecond, as a fraction (a NumericDate may have one, RFC 7519 §2): a receiver orders
-  // two changes of one second by it, and tells a source that does not show a change yet.
-  const toe = Number.isFinite(occurred) ? occurred / 1000 : undefined;
-  // Literals rather than spreads: every write builds these, and each keeps the claims' order.
-  return (subject, events) => {
-    // The system clock without a Date object: each write builds a few SETs.
-    const iat = Math.floor((now === undefined ? Date.now() : now().getTime()) / 1000);
-    const jti = newJti();
-    if (audience === undefined)
-      return toe === undefined
-        ? { iss: issuer, iat, jti, txn, sub_id: subject, events }
-        : { iss: issuer, iat, jti, txn, toe, sub_id: subject, events };
-    return toe === undefined
-      ? { iss: issuer, iat, jti, aud: audience, txn, sub_id: subject, events }
-      : { iss: issuer, iat, jti, aud: audience, txn, toe, sub_id: subject, events };
-  };
+/** The first resource type of the name, as a loop: every record of every write looks one up. */
+function resourceTypeNamed(
+  resourceTypes: readonly ScimResourceType[],
+  name: string,
+): ScimResourceType | undefined {
+  for (const resourceType of resourceTypes) if (resourceType.name === name) return resourceType;
+  return undefined;
 }
 
 /** The `misc:asyncresp` SET of an `asyncCompleted` record (RFC 9967 §2.5.1.3). */
-function asyncResponseSet(event: LifecycleEvent, options: SetBuildOptions): SetBuildResult {
+function asyncResponseSet(event: LifecycleEvent, options: SetBuildOptions): SetPlanResult {
   const { asyncResponse, subjectUri } = event;
   if (asyncResponse === undefined || subjectUri === undefined)
     return failure(
@@ -228,89 +224,21 @@ function asyncResponseSet(event: LifecycleEvent, options: SetBuildOptions): SetB
   const payload: SetEventPayload = { ...asyncResponse };
   return {
     ok: true,
-    value: [claimsMaker(event, options)(subject, { [MISC_ASYNCRESP_EVENT_URI]: payload })],
+    value: [plannerOf(event, options)(subject, [[MISC_ASYNCRESP_EVENT_URI, madeOf(payload)]])],
   };
-}
-
-/**
- * What is wrong with the shape of a record, checked before anything reads it: the fields every
- * record has, and the resource states and member values being what `@scim/server` writes.
- */
-function shapeProblem(event: unknown): string | undefined {
-  if (!isObject(event)) return 'A lifecycle record is an object';
-  const record = event;
-  // Each field read by name: every write's records pass here, and a loop over names reads them as
-  // computed keys, several times slower.
-  if (typeof record.id !== 'string') return `A lifecycle record's id is a string`;
-  if (typeof record.type !== 'string') return `A lifecycle record's type is a string`;
-  if (typeof record.resourceType !== 'string')
-    return `A lifecycle record's resourceType is a string`;
-  if (typeof record.resourceId !== 'string') return `A lifecycle record's resourceId is a string`;
-  if (!LIFECYCLE_TYPES.has(record.type))
-    return `'${String(record.type)}' is not a lifecycle record type`;
-  if (record.changeId !== undefined && typeof record.changeId !== 'string')
-    return `A lifecycle record's changeId is a string`;
-  if (record.version !== undefined && typeof record.version !== 'string')
-    return `A lifecycle record's version is a string`;
-  const stateProblem = resourceShapeProblem(record.resource, 'resource');
-  if (stateProblem !== undefined) return stateProblem;
-  const previousProblem = resourceShapeProblem(record.previous, 'previous');
-  if (previousProblem !== undefined) return previousProblem;
-  const { asyncResponse, subjectUri } = record;
-  if (asyncResponse !== undefined) {
-    if (!isObject(asyncResponse) || typeof asyncResponse.status !== 'string')
-      return `A lifecycle record's asyncResponse is a bulk response operation with a status string`;
-    const { response } = asyncResponse;
-    if (response !== undefined && !isObject(response))
-      return `A lifecycle record's asyncResponse.response is a SCIM error object`;
-  }
-  if (subjectUri !== undefined && (typeof subjectUri !== 'string' || !subjectUri.startsWith('/')))
-    return `A lifecycle record's subjectUri is a path such as /Users/2819c223`;
-  const { members, changes } = record;
-  if (members !== undefined && !(Array.isArray(members) && members.every(isString)))
-    return `A lifecycle record's members are a list of strings`;
-  if (changes !== undefined && !(Array.isArray(changes) && changes.every(isObject)))
-    return `A lifecycle record's changes are a list of objects`;
-  return undefined;
-}
-
-/** What is wrong with a record's resource state, if it has one. */
-function resourceShapeProblem(state: unknown, field: string): string | undefined {
-  if (state === undefined) return undefined;
-  if (!isObject(state) || !Array.isArray(state.schemas))
-    return `A lifecycle record's ${field} is a SCIM resource with schemas`;
-  for (const schema of state.schemas as unknown[])
-    if (typeof schema !== 'string')
-      return `A lifecycle record's ${field} lists its schemas as strings`;
-  return undefined;
-}
-
-const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
-  'created',
-  'updated',
-  'deactivated',
-  'reactivated',
-  'deleted',
-  'membersAdded',
-  'membersRemoved',
-  'asyncCompleted',
-]);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
 }
 
 /** What one record tells: its SCIM events, and the account change and states RISC reads. */
 interface Telling {
-  readonly events: Readonly<Record<string, SetEventPayload>>;
+  /** The SCIM events of its SET, in order; none when it tells nothing of its own. */
+  readonly events: readonly ToldEvent[];
   readonly account?: AccountChange | undefined;
   readonly previous: ScimResource | undefined;
   readonly next: ScimResource | undefined;
 }
+
+/** What a `deleted` record tells. */
+const DELETED: readonly ToldEvent[] = [[PROV_DELETE_EVENT_URI, emptyPayload]];
 
 /** Member changes are told by the membership records alone, so no change of a group is told twice. */
 const MEMBERS: ReadonlySet<string> = new Set(['members']);
@@ -325,13 +253,17 @@ function tell(
   switch (event.type) {
     case 'created': {
       if (resource === undefined) return 'A created record holds the resource';
-      const payload =
+      // Made when the claims are written: a created user's `data` is the largest part of its SETs.
+      const created =
         mode === 'full'
-          ? { data: visibleResource(resource, resourceType) }
-          : { attributes: createdPaths(resource, resourceType) };
-      const uri = mode === 'full' ? PROV_CREATE_FULL_EVENT_URI : PROV_CREATE_NOTICE_EVENT_URI;
+          ? [PROV_CREATE_FULL_EVENT_URI, () => ({ data: visibleResource(resource, resourceType) })]
+          : [
+              PROV_CREATE_NOTICE_EVENT_URI,
+              () => ({ attributes: createdPaths(resource, resourceType) }),
+            ];
+      const [uri, payload] = created as [string, () => SetEventPayload];
       return {
-        events: { [uri]: versioned(resource, payload) },
+        events: [[uri, () => versioned(resource, payload())]],
         previous: undefined,
         next: resource,
       };
@@ -339,17 +271,20 @@ function tell(
     case 'updated': {
       if (resource === undefined || previous === undefined)
         return 'An updated record holds the resource before and after the change';
-      const events: Record<string, SetEventPayload> = {};
+      const events: ToldEvent[] = [];
       const change = changeEvent(event, resourceType, mode, previous, resource);
-      if (change !== undefined) events[change.uri] = versioned(resource, change.payload);
+      if (change !== undefined) {
+        const { payload } = change;
+        events.push([change.uri, () => versioned(resource, payload())]);
+      }
       const account = accountChange(previous, resource);
-      if (account === 'disabled') events[PROV_DEACTIVATE_EVENT_URI] = {};
-      if (account === 'enabled') events[PROV_ACTIVATE_EVENT_URI] = {};
+      if (account === 'disabled') events.push([PROV_DEACTIVATE_EVENT_URI, emptyPayload]);
+      if (account === 'enabled') events.push([PROV_ACTIVATE_EVENT_URI, emptyPayload]);
       return { events, account, previous, next: resource };
     }
     case 'deleted':
       return {
-        events: { [PROV_DELETE_EVENT_URI]: {} },
+        events: DELETED,
         account: 'purged',
         previous: resource ?? previous,
         next: undefined,
@@ -359,14 +294,14 @@ function tell(
       const members = event.members;
       if (members === undefined || members.length === 0)
         return `A ${event.type} record holds the member values`;
+      const { type, version } = event;
       const payload =
         mode === 'full'
-          ? { data: patchMessage(memberOperations(event.type, members)) }
-          : { attributes: ['members'] };
+          ? () => ({ data: patchMessage(memberOperations(type, members)) })
+          : () => ({ attributes: ['members'] });
       const uri = mode === 'full' ? PROV_PATCH_FULL_EVENT_URI : PROV_PATCH_NOTICE_EVENT_URI;
-      const version = event.version === undefined ? {} : { version: event.version };
       return {
-        events: { [uri]: { ...version, ...payload } },
+        events: [[uri, () => (version === undefined ? payload() : { version, ...payload() })]],
         previous: undefined,
         next: undefined,
       };
@@ -375,7 +310,7 @@ function tell(
     case 'reactivated':
     case 'asyncCompleted':
       // An asyncCompleted record is told by asyncResponseSet, before any resource type is looked up.
-      return { events: {}, previous: undefined, next: undefined };
+      return { events: [], previous: undefined, next: undefined };
   }
 }
 
@@ -386,7 +321,7 @@ function changeEvent(
   mode: SetMode,
   previous: ScimResource,
   next: ScimResource,
-): { readonly uri: string; readonly payload: SetEventPayload } | undefined {
+): { readonly uri: string; readonly payload: () => SetEventPayload } | undefined {
   if (event.operation === 'replace') {
     // RFC 9967 §2.4.3 says the PUT body; the final representation is what the body became once
     // processed, without what a response never shows (checklist D-24).
@@ -397,20 +332,23 @@ function changeEvent(
     );
     if (paths.length === 0) return undefined;
     return mode === 'full'
-      ? { uri: PROV_PUT_FULL_EVENT_URI, payload: { data: visibleResource(next, resourceType) } }
-      : { uri: PROV_PUT_NOTICE_EVENT_URI, payload: { attributes: paths } };
+      ? {
+          uri: PROV_PUT_FULL_EVENT_URI,
+          payload: () => ({ data: visibleResource(next, resourceType) }),
+        }
+      : { uri: PROV_PUT_NOTICE_EVENT_URI, payload: () => ({ attributes: paths }) };
   }
   const changes = event.changes ?? diffChanges(previous, next, resourceType, MEMBERS);
   if (mode === 'notice') {
     const paths = changedPaths(changes, resourceType, MEMBERS);
     return paths.length === 0
       ? undefined
-      : { uri: PROV_PATCH_NOTICE_EVENT_URI, payload: { attributes: paths } };
+      : { uri: PROV_PATCH_NOTICE_EVENT_URI, payload: () => ({ attributes: paths }) };
   }
   const operations = patchOperations(changes, next, resourceType, MEMBERS);
   return operations.length === 0
     ? undefined
-    : { uri: PROV_PATCH_FULL_EVENT_URI, payload: { data: patchMessage(operations) } };
+    : { uri: PROV_PATCH_FULL_EVENT_URI, payload: () => ({ data: patchMessage(operations) }) };
 }
 
 /** PatchOp operations adding or removing member values (RFC 7644 §3.5.2.1, §3.5.2.2). */
@@ -493,7 +431,7 @@ function failure(
   event: LifecycleEvent,
   code: SetBuildIssue['code'],
   message: string,
-): SetBuildResult {
+): { readonly ok: false; readonly issues: readonly SetBuildIssue[] } {
   const id: unknown = isObject(event) ? event.id : undefined;
   return { ok: false, issues: [{ code, eventId: typeof id === 'string' ? id : '', message }] };
 }

@@ -13,12 +13,13 @@ import {
   type ScimResourceType,
 } from '@scim/core';
 import type { AsyncResponseOperation, LifecycleEvent } from '@scim/server';
-import { pathSegment, toSetClaims, type SetBuildOptions } from './build.js';
+import { pathSegment, planSets, type SetBuildOptions } from './build.js';
 import type { SetClaims, SetEventPayload } from './claims.js';
 import { toEventName, type ScimEventName } from './handlers.js';
 import type { RiscSubjectOf } from './risc.js';
 import type { EventStream, NewQueuedSet, SetQueue, StreamStore } from './streams.js';
 import { keepsQueuedText, QueuedText } from './queued-text.js';
+import type { PlannedSet } from './set-plan.js';
 import { createTimeText } from './time-text.js';
 
 /**
@@ -130,7 +131,6 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     options,
     now,
     newJti,
-    uriLists: new Map(),
     printLater: keepsQueuedText(options.queue),
   };
   // The records of one write fan out within a millisecond or so: they share one queuedAt text.
@@ -188,11 +188,9 @@ interface FanOutSettings {
   readonly now: (() => Date) | undefined;
   readonly newJti: () => string;
   /**
-   * The frozen event URI lists the SETs queued so far carry, one per distinct list (a dozen or so):
-   * a queue keeps each SET's list, and thousands of SETs share these.
+   * The queue keeps {@link QueuedText}s (the memory queue): each SET's claims are written and
+   * printed when it is handed out.
    */
-  readonly uriLists: Map<string, readonly string[]>;
-  /** The queue keeps {@link QueuedText}s (the memory queue): SETs are printed when handed out. */
   readonly printLater: boolean;
 }
 
@@ -210,14 +208,14 @@ interface FanOut {
 function setsFor(
   stream: EventStream,
   fanOut: FanOut,
-  { options, now, newJti, uriLists, printLater }: FanOutSettings,
+  { options, now, newJti, printLater }: FanOutSettings,
 ): NewQueuedSet[] | Error {
   const { event } = fanOut;
   const isWebhook = stream.delivery.method === 'webhook';
   // A (de)activation is told by the SET of the update recorded with it; only a webhook tells it
   // on its own. Every deprovisioning write records one, so it is not built to be thrown away.
   if (!isWebhook && (event.type === 'deactivated' || event.type === 'reactivated')) return [];
-  const built = toSetClaims(event, {
+  const built = planSets(event, {
     issuer: options.issuer,
     resourceTypes: options.resourceTypes,
     audience: stream.audience,
@@ -235,7 +233,7 @@ function setsFor(
     jti: string,
     txn: string,
     uris: readonly string[],
-    value: object,
+    value: () => object,
   ): NewQueuedSet => {
     const key = `${event.id}:${stream.id}:${index}`;
     return printLater
@@ -247,42 +245,25 @@ function setsFor(
           jti,
           txn,
           eventUris: uris,
-          payload: JSON.stringify(value),
+          payload: JSON.stringify(value()),
           queuedAt: fanOut.queuedAt,
         };
   };
   if (isWebhook) {
-    const body = webhookBody(event, fanOut.uri, built.value[0], newJti);
+    const body = webhookBody(event, fanOut.uri, built.value[0]?.claims(), newJti);
     if (body === undefined || !wants(stream, body.events)) return [];
-    return [entry(0, body.id, body.txn, Object.freeze([...body.events]), body)];
+    return [entry(0, body.id, body.txn, Object.freeze([...body.events]), () => body)];
   }
   const sets: NewQueuedSet[] = [];
   for (let index = 0; index < built.value.length; index++) {
-    const claims = built.value[index] as SetClaims;
-    // Frozen, so the queue keeps this array rather than a copy.
-    const uris = uriListOf(claims.events, uriLists);
+    const planned = built.value[index] as PlannedSet;
+    // Frozen and shared, so the queue keeps this array rather than a copy.
+    const uris = planned.eventUris;
     if (!wants(stream, uris)) continue;
-    // The claims as JSON text when first read: what the deliverer and the poll endpoint sign.
-    sets.push(entry(index, claims.jti, claims.txn, uris, claims));
+    // The claims, written and printed when first read: what the deliverer and the poll endpoint sign.
+    sets.push(entry(index, planned.jti, planned.txn, uris, planned.claims));
   }
   return sets;
-}
-
-/** The most distinct URI lists a publisher keeps to share: there are about a dozen in RFC 9967. */
-const MAX_URI_LISTS = 256;
-
-/** The event URIs of a SET, frozen, shared with the SETs before it that carried the same list. */
-function uriListOf(
-  events: Readonly<Record<string, unknown>>,
-  uriLists: Map<string, readonly string[]>,
-): readonly string[] {
-  const uris = Object.keys(events);
-  const key = uris.length === 1 ? (uris[0] as string) : uris.join(' ');
-  const known = uriLists.get(key);
-  if (known !== undefined) return known;
-  const list = Object.freeze(uris);
-  if (uriLists.size < MAX_URI_LISTS) uriLists.set(key, list);
-  return list;
 }
 
 /**

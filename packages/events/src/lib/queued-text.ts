@@ -1,21 +1,23 @@
-// A SET the publisher queues, its text written when first read. The claims are fixed when the SET
-// is queued (`jti`, `iat`, `txn`, the events); only turning them into JSON waits. Only the memory
-// queue gets these: it keeps the object and reads `payload` when it first hands the SET out, so a
-// write pays for building its SETs, not for printing them, as it pays for no signature either.
-// Every other queue (SQL, an application's own) gets plain SETs whose `payload` is already text.
+// A SET the publisher queues, its text written when first read. What the claims say is fixed when
+// the SET is queued (`jti`, `iat`, `txn`, the events and their sources); writing their objects and
+// turning them into JSON waits. Only the memory queue gets these: it keeps the object and reads
+// `payload` when it first hands the SET out, so a write pays for deciding what its SETs say, not for
+// writing and printing them, as it pays for no signature either. Every other queue (SQL, an
+// application's own) gets plain SETs whose `payload` is already text.
 import type { NewQueuedSet, SetQueue } from './streams.js';
 
 /**
- * A {@link NewQueuedSet} whose `payload` is `JSON.stringify(value)`, written on the first read and
- * kept: every read answers the same text, byte for byte. `value` is the publisher's own (the claims
- * it built, a webhook body), never handed to anyone else, so nothing changes it in between.
+ * A {@link NewQueuedSet} whose `payload` is `JSON.stringify(value())`, written on the first read and
+ * kept: every read answers the same text, byte for byte. `value` is the publisher's own (a planned
+ * SET's claims, a webhook body), made from the lifecycle record, which nothing changes once written,
+ * and it cannot throw (set-plan.ts).
  * `payload` is a getter of the class, not an own property (defining one per SET cost a write more
  * than printing saved): a spread copy would lose it, which is why only a queue that says it keeps
  * these ({@link keepsQueuedText}) is given them.
  */
 export class QueuedText implements NewQueuedSet {
   #text: string | undefined;
-  #value: object | undefined;
+  #value: (() => object) | undefined;
 
   constructor(
     readonly streamId: string,
@@ -24,7 +26,7 @@ export class QueuedText implements NewQueuedSet {
     readonly jti: string,
     readonly txn: string,
     readonly eventUris: readonly string[],
-    value: object,
+    value: () => object,
     readonly queuedAt: string,
   ) {
     this.#value = value;
@@ -32,7 +34,7 @@ export class QueuedText implements NewQueuedSet {
 
   get payload(): string {
     if (this.#text === undefined) {
-      this.#text = JSON.stringify(this.#value);
+      this.#text = JSON.stringify(this.#value?.());
       // The text is all that is read from now on.
       this.#value = undefined;
     }
