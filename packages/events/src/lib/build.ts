@@ -254,29 +254,21 @@ function tell(
     case 'created': {
       if (resource === undefined) return 'A created record holds the resource';
       // Made when the claims are written: a created user's `data` is the largest part of its SETs.
-      const created =
+      const told: ToldEvent =
         mode === 'full'
-          ? [PROV_CREATE_FULL_EVENT_URI, () => ({ data: visibleResource(resource, resourceType) })]
+          ? [PROV_CREATE_FULL_EVENT_URI, versioned(resource, resourceData(resource, resourceType))]
           : [
               PROV_CREATE_NOTICE_EVENT_URI,
-              () => ({ attributes: createdPaths(resource, resourceType) }),
+              versioned(resource, createdAttributes(resource, resourceType)),
             ];
-      const [uri, payload] = created as [string, () => SetEventPayload];
-      return {
-        events: [[uri, () => versioned(resource, payload())]],
-        previous: undefined,
-        next: resource,
-      };
+      return { events: [told], previous: undefined, next: resource };
     }
     case 'updated': {
       if (resource === undefined || previous === undefined)
         return 'An updated record holds the resource before and after the change';
       const events: ToldEvent[] = [];
       const change = changeEvent(event, resourceType, mode, previous, resource);
-      if (change !== undefined) {
-        const { payload } = change;
-        events.push([change.uri, () => versioned(resource, payload())]);
-      }
+      if (change !== undefined) events.push([change.uri, versioned(resource, change.payload)]);
       const account = accountChange(previous, resource);
       if (account === 'disabled') events.push([PROV_DEACTIVATE_EVENT_URI, emptyPayload]);
       if (account === 'enabled') events.push([PROV_ACTIVATE_EVENT_URI, emptyPayload]);
@@ -294,14 +286,10 @@ function tell(
       const members = event.members;
       if (members === undefined || members.length === 0)
         return `A ${event.type} record holds the member values`;
-      const { type, version } = event;
-      const payload =
-        mode === 'full'
-          ? () => ({ data: patchMessage(memberOperations(type, members)) })
-          : () => ({ attributes: ['members'] });
       const uri = mode === 'full' ? PROV_PATCH_FULL_EVENT_URI : PROV_PATCH_NOTICE_EVENT_URI;
+      const payload = mode === 'full' ? memberData(event.type, members) : MEMBERS_NAMED;
       return {
-        events: [[uri, () => (version === undefined ? payload() : { version, ...payload() })]],
+        events: [[uri, withVersion(event.version, payload)]],
         previous: undefined,
         next: undefined,
       };
@@ -332,23 +320,20 @@ function changeEvent(
     );
     if (paths.length === 0) return undefined;
     return mode === 'full'
-      ? {
-          uri: PROV_PUT_FULL_EVENT_URI,
-          payload: () => ({ data: visibleResource(next, resourceType) }),
-        }
-      : { uri: PROV_PUT_NOTICE_EVENT_URI, payload: () => ({ attributes: paths }) };
+      ? { uri: PROV_PUT_FULL_EVENT_URI, payload: resourceData(next, resourceType) }
+      : { uri: PROV_PUT_NOTICE_EVENT_URI, payload: madeOf({ attributes: paths }) };
   }
   const changes = event.changes ?? diffChanges(previous, next, resourceType, MEMBERS);
   if (mode === 'notice') {
     const paths = changedPaths(changes, resourceType, MEMBERS);
     return paths.length === 0
       ? undefined
-      : { uri: PROV_PATCH_NOTICE_EVENT_URI, payload: () => ({ attributes: paths }) };
+      : { uri: PROV_PATCH_NOTICE_EVENT_URI, payload: madeOf({ attributes: paths }) };
   }
   const operations = patchOperations(changes, next, resourceType, MEMBERS);
   return operations.length === 0
     ? undefined
-    : { uri: PROV_PATCH_FULL_EVENT_URI, payload: () => ({ data: patchMessage(operations) }) };
+    : { uri: PROV_PATCH_FULL_EVENT_URI, payload: madeOf({ data: patchMessage(operations) }) };
 }
 
 /** PatchOp operations adding or removing member values (RFC 7644 §3.5.2.1, §3.5.2.2). */
@@ -376,10 +361,44 @@ function accountChange(previous: ScimResource, next: ScimResource): AccountChang
 }
 
 /** The payload with the resource's `version` first, when it has one (RFC 9967 §2.4). */
-function versioned(resource: ScimResource, payload: SetEventPayload): SetEventPayload {
-  const version = resource.meta?.version;
-  return typeof version === 'string' ? { version, ...payload } : payload;
+function versioned(resource: ScimResource, payload: () => SetEventPayload): () => SetEventPayload {
+  return withVersion(resource.meta?.version, payload);
 }
+
+// The makers of payloads written with the claims. Each is made by a function of its own, so that
+// it holds only what it reads: a closure made inline would share its scope's context, and a SET
+// waiting to be handed out would keep the whole record alive.
+
+/** The payload with `version` first, when it is a string. */
+function withVersion(version: unknown, payload: () => SetEventPayload): () => SetEventPayload {
+  return typeof version === 'string' ? () => ({ version, ...payload() }) : payload;
+}
+
+/** `data`: the resource as a response shows it. */
+function resourceData(
+  resource: ScimResource,
+  resourceType: ScimResourceType,
+): () => SetEventPayload {
+  return () => ({ data: visibleResource(resource, resourceType) });
+}
+
+/** `attributes`: the paths a new resource holds. */
+function createdAttributes(
+  resource: ScimResource,
+  resourceType: ScimResourceType,
+): () => SetEventPayload {
+  return () => ({ attributes: createdPaths(resource, resourceType) });
+}
+
+/** `data`: a PatchOp adding or removing the member values. */
+function memberData(
+  type: 'membersAdded' | 'membersRemoved',
+  members: readonly string[],
+): () => SetEventPayload {
+  return () => ({ data: patchMessage(memberOperations(type, members)) });
+}
+
+const MEMBERS_NAMED = (): SetEventPayload => ({ attributes: ['members'] });
 
 /** The mode of a resource type: the one chosen, else notice for groups and full for the rest. */
 export function modeFor(
