@@ -254,14 +254,12 @@ function tell(
     case 'created': {
       if (resource === undefined) return 'A created record holds the resource';
       // Made when the claims are written: a created user's `data` is the largest part of its SETs.
-      const told: ToldEvent =
+      const uri = mode === 'full' ? PROV_CREATE_FULL_EVENT_URI : PROV_CREATE_NOTICE_EVENT_URI;
+      const payload =
         mode === 'full'
-          ? [PROV_CREATE_FULL_EVENT_URI, versioned(resource, resourceData(resource, resourceType))]
-          : [
-              PROV_CREATE_NOTICE_EVENT_URI,
-              versioned(resource, createdAttributes(resource, resourceType)),
-            ];
-      return { events: [told], previous: undefined, next: resource };
+          ? resourceData(resource, resourceType)
+          : createdAttributes(resource, resourceType);
+      return { events: [[uri, versioned(resource, payload)]], previous: undefined, next: resource };
     }
     case 'updated': {
       if (resource === undefined || previous === undefined)

@@ -6,6 +6,7 @@
 // whenever they are written.
 import { parseDateTime, randomUuid } from '@scim/core';
 import type { LifecycleEvent } from '@scim/server';
+import type { SetBuildOptions } from './build.js';
 import type { SetClaims, SetEventPayload, SubjectIdentifier } from './claims.js';
 
 /**
@@ -20,20 +21,18 @@ export interface PlannedSet {
   readonly txn: string;
   /** The URIs its `events` claim holds, in that order; frozen and shared by SETs of one kind. */
   readonly eventUris: readonly string[];
-  /** The claims, written anew on each call, saying the same every time. */
+  /**
+   * The claims, a new object on each call, saying the same every time (a payload made when the SET
+   * was planned is shared by the calls).
+   */
   readonly claims: () => SetClaims;
 }
 
 /** Plans the SETs of one record, each with its subject and events. */
 export type PlanOf = (subject: SubjectIdentifier, events: readonly ToldEvent[]) => PlannedSet;
 
-/** What planning needs of the options (a subset of `SetBuildOptions`). */
-export interface PlanOptions {
-  readonly issuer: string | ((tenant: string | undefined) => string);
-  readonly audience?: string | readonly string[] | undefined;
-  readonly now?: (() => Date) | undefined;
-  readonly newJti?: (() => string) | undefined;
-}
+/** What planning reads of the options. */
+export type PlanOptions = Pick<SetBuildOptions, 'issuer' | 'audience' | 'now' | 'newJti'>;
 
 /**
  * Plans the SETs about the record: its issuer, audience, txn and time resolved now, and for each
