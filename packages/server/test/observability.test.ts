@@ -204,6 +204,51 @@ describe('the log option: one structured record per request', () => {
     expect(records[1]).not.toHaveProperty('responseBodyBytes');
   });
 
+  it('with debug, the record never asks a response for its body: a light response (Hono) stays light', async () => {
+    // Hono's Node server answers with a Response of its own that turns into a full one, written
+    // slower, once its body is read; the record has the body the handler kept instead.
+    const records: RequestLogRecord[] = [];
+    const { handler, call } = server({ log: (record) => void records.push(record), debug: true });
+    const created = await call('POST', '/Users', bj);
+    const bodyRead = vi.spyOn(Response.prototype, 'body', 'get');
+    const send = (method: string) =>
+      handler.fetch(
+        new Request(`${BASE}/Users/${String(created.body.id)}`, {
+          method,
+          headers: { authorization: 'Bearer secret' },
+        }),
+      );
+    const read = await send('GET');
+    const deleted = await send('DELETE');
+    expect([read.status, deleted.status]).toEqual([200, 204]);
+    expect(bodyRead).not.toHaveBeenCalled();
+    expect(records[1]).toMatchObject({ method: 'GET', responseBody: { userName: 'bjensen' } });
+    expect(records[2]).toMatchObject({ method: 'DELETE', status: 204 });
+  });
+
+  it('with debug, a body sent without Content-Length is sized in the bytes read', async () => {
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const sent = JSON.stringify({ schemas: [U], userName: 'zoë', displayName: 'Zoë 😀' });
+    const bytes = new TextEncoder().encode(sent);
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret', 'content-type': 'application/scim+json' },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(bytes.slice(0, 20));
+            controller.enqueue(bytes.slice(20));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(response.status).toBe(201);
+    expect(records[0]).toMatchObject({ requestBodyBytes: bytes.byteLength });
+  });
+
   it('an async logger that rejects is reported to onError, never an unhandled rejection', async () => {
     const errors: unknown[] = [];
     const { call } = server({

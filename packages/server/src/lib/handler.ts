@@ -104,10 +104,7 @@ export async function handle(engine: Engine, request: Request, stages: Stages): 
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
   const response = await answer(engine, request, exchange, stages);
-  if (engine.log !== undefined) {
-    const logged = logExchange(engine, request, response, exchange, startedAt);
-    if (logged !== undefined) await logged;
-  }
+  if (engine.log !== undefined) logExchange(engine, request, response, exchange, startedAt);
   return response;
 }
 
@@ -205,8 +202,9 @@ export async function pipeline(
   );
   const body = async (maxBytes = engine.maxPayloadBytes): Promise<unknown> => {
     if (!engine.debug) return readJsonBody(request, maxBytes);
-    const parsed = await readJsonBody(request, maxBytes, (text) => {
+    const parsed = await readJsonBody(request, maxBytes, (text, bytes) => {
       exchange.requestText = text;
+      exchange.requestBytes = bytes;
     });
     exchange.requestBody = parsed;
     return parsed;

@@ -72,12 +72,12 @@ const JSON_TYPES = new Set(['application/scim+json', 'application/json']);
 /**
  * Reads a JSON request body: SCIM or plain JSON media type (415 otherwise, P-HTTP-03), at most
  * `maxBytes` (413), and well-formed (400 invalidSyntax, P-CRUD-06). `onText` is given the text
- * the value was parsed from (the debug log keeps it rather than the value).
+ * the value was parsed from and its size in bytes as read (the debug log record carries both).
  */
 export async function readJsonBody(
   request: Request,
   maxBytes: number,
-  onText?: (text: string) => void,
+  onText?: (text: string, bytes: number) => void,
 ): Promise<unknown> {
   const contentType = request.headers.get('content-type');
   if (contentType !== null) {
@@ -90,9 +90,10 @@ export async function readJsonBody(
   }
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const text = Number.isFinite(declared)
+  const bytes = Number.isFinite(declared)
     ? await readDeclared(request, maxBytes)
-    : await readText(request, maxBytes);
+    : await readUndeclared(request, maxBytes);
+  const text = decoded(bytes);
   if (text.trim() === '') throw ScimError.invalidSyntax('The request body is empty');
   let parsed: unknown;
   try {
@@ -104,7 +105,7 @@ export async function readJsonBody(
     throw ScimError.invalidSyntax(
       `The request body is nested deeper than ${MAX_DEPTH} levels; no SCIM message needs that`,
     );
-  onText?.(text);
+  onText?.(text, bytes.byteLength);
   return parsed;
 }
 
@@ -136,17 +137,17 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * socket without the Web stream that `request.body` would make. A body longer than it said is still
  * refused, once read.
  */
-async function readDeclared(request: Request, maxBytes: number): Promise<string> {
+async function readDeclared(request: Request, maxBytes: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-  return decoded(bytes);
+  return bytes;
 }
 
 /** A body of unknown length (chunked), read chunk by chunk and refused as soon as it is too large. */
-async function readText(request: Request, maxBytes: number): Promise<string> {
+async function readUndeclared(request: Request, maxBytes: number): Promise<Uint8Array> {
   const bytes = await readBodyBytes(request, maxBytes);
   if (bytes === undefined) throw tooLarge(maxBytes);
-  return decoded(bytes);
+  return bytes;
 }
 
 /**
