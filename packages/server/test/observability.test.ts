@@ -226,6 +226,31 @@ describe('the log option: one structured record per request', () => {
     expect(records[2]).toMatchObject({ method: 'DELETE', status: 204 });
   });
 
+  it('with debug, a body longer than the 64 KiB counting buffer is sized whole', async () => {
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const sent = JSON.stringify({
+      schemas: [U],
+      userName: 'long',
+      displayName: 'é'.repeat(40_000),
+    });
+    const response = await handler.fetch(
+      new Request(`${BASE}/Users`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret', 'content-type': 'application/scim+json' },
+        body: sent,
+      }),
+    );
+    const answered = await response.text();
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    expect(response.status).toBe(201);
+    expect(bytes(answered)).toBeGreaterThan(64 * 1024);
+    expect(records[0]).toMatchObject({
+      requestBodyBytes: bytes(sent),
+      responseBodyBytes: bytes(answered),
+    });
+  });
+
   it('with debug, a body sent without Content-Length is sized in the bytes read', async () => {
     const records: RequestLogRecord[] = [];
     const { handler } = server({ log: (record) => void records.push(record), debug: true });
