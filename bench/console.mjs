@@ -24,19 +24,32 @@
 // reproducibly: bench/README.md). The times judge the targets; the counted part is skipped
 // without Valgrind.
 //
+// The "http" part times the same variants served over HTTP, as an application serves them: each
+// handler on a port of its own in one child process (lib/console-server-child.mjs), through
+// @hono/node-server and through @scim/express in an Express app (`--servers`), the mixes sent from
+// this process over keep-alive connections. Its costs are the server process's CPU time per mix
+// against "plain"'s, paired by round as above: what the console costs the process that answers
+// SCIM requests, adapter included (the client's own time is not the server's cost).
+//
 // `--store sqlite` times the same mix over `@scim/sql` on a SQLite file per variant (WAL, as
 // `openDatabase` opens it) rather than the memory storage: what the console costs an application
 // that keeps its users in a database. The count uses the memory storage only.
 //
 // Run after `npm run build` (it imports the built packages):
-//   node bench/console.mjs [--quick] [--parts timed,count] [--rounds 11] [--slice 0.3]
+//   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 11] [--slice 0.3]
 //                          [--warmup 1] [--concurrency 8] [--max-cost 0.05] [--noise 0.03]
 //                          [--warm 3000] [--measured 600] [--store memory|sqlite]
+//                          [--servers hono,express]
 // It exits 1 when "on" costs 5 % or more, when "off" differs from "plain" by more than the noise
 // (max(--noise, twice the gap between "plain" and "plain again")), or when an answer is wrong.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CONSOLE_VARIANTS, SEEDED, setUpConsoleVariant } from './lib/console-kit.mjs';
+import {
+  CONSOLE_VARIANTS,
+  SEEDED,
+  setUpConsoleVariant,
+  setUpServedVariants,
+} from './lib/console-kit.mjs';
 import { closedLoop, median, medians, number, table } from './lib/events-kit.mjs';
 import { countMixes, countedRows, hasValgrind, printCounted } from './lib/instructions.mjs';
 
@@ -50,7 +63,8 @@ const { values: args } = parseArgs({
     'max-cost': { type: 'string', default: '0.05' },
     noise: { type: 'string', default: '0.03' },
     variants: { type: 'string' },
-    parts: { type: 'string', default: 'timed,count' },
+    parts: { type: 'string', default: 'timed,http,count' },
+    servers: { type: 'string', default: 'hono,express' },
     warm: { type: 'string' },
     measured: { type: 'string' },
     store: { type: 'string', default: 'memory' },
@@ -106,43 +120,59 @@ function judge(variant, cost, noise, mode) {
   return { target: '', verdict: '' };
 }
 
-const setups = [];
-if (PARTS.has('timed'))
-  for (const variant of VARIANTS) setups.push(await setUpConsoleVariant(variant, STORE));
-const rows = [];
-for (const [modeIndex, mode] of setups.length === 0 ? [] : modes.entries()) {
-  for (const setup of setups)
-    await closedLoop(mode.concurrency, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4, setup.work);
-  const runs = new Map(setups.map((setup) => [setup, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = setups.map((_, index) => setups[(index + round) % setups.length]);
-    for (const setup of order)
-      runs.get(setup).push(await closedLoop(mode.concurrency, SLICE_MS, setup.work));
+/**
+ * The variants in turns (another first in each round) after a warm-up, one client and
+ * `--concurrency` at once; each cost is the median over rounds of `field` ÷ "plain"'s in the same
+ * round, − 1. `slice(setup, ms, concurrency)` runs one variant's mixes for `ms` and measures them.
+ */
+async function sideBySide(setups, slice, field, label) {
+  const rows = [];
+  for (const [modeIndex, mode] of modes.entries()) {
+    for (const setup of setups)
+      await slice(setup, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4, mode.concurrency);
+    const runs = new Map(setups.map((setup) => [setup, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = setups.map((_, index) => setups[(index + round) % setups.length]);
+      for (const setup of order)
+        runs.get(setup).push(await slice(setup, SLICE_MS, mode.concurrency));
+    }
+    const plain = setups[0];
+    const costOf = (setup, measure) =>
+      median(runs.get(setup).map((run, round) => run[measure] / runs.get(plain)[round][measure])) -
+      1;
+    const again = setups.find((setup) => setup.variant === 'plain again');
+    const noise = Math.max(NOISE, again === undefined ? 0 : 2 * Math.abs(costOf(again, field)));
+    for (const [index, setup] of setups.entries()) {
+      const result = medians(runs.get(setup));
+      const wallCost = setup === plain ? undefined : costOf(setup, 'wallUs');
+      const cpuCost = setup === plain ? undefined : costOf(setup, 'cpuUs');
+      const cost = field === 'wallUs' ? wallCost : cpuCost;
+      const { target, verdict } = judge(setup.variant, cost, noise, `${mode.name}${label}`);
+      rows.push([
+        index === 0 ? mode.name : '',
+        setup.variant,
+        number(result.perSecond),
+        number(result.wallUs),
+        number(result.cpuUs),
+        wallCost === undefined ? '' : percent(wallCost),
+        cpuCost === undefined ? '' : percent(cpuCost),
+        target,
+        verdict,
+      ]);
+    }
   }
-  const plain = setups[0];
-  const costOf = (setup, field) =>
-    median(runs.get(setup).map((run, round) => run[field] / runs.get(plain)[round][field])) - 1;
-  const again = setups.find((setup) => setup.variant === 'plain again');
-  const noise = Math.max(NOISE, again === undefined ? 0 : 2 * Math.abs(costOf(again, 'wallUs')));
-  for (const [index, setup] of setups.entries()) {
-    const result = medians(runs.get(setup));
-    const cost = setup === plain ? undefined : costOf(setup, 'wallUs');
-    const cpuCost = setup === plain ? undefined : costOf(setup, 'cpuUs');
-    const { target, verdict } = judge(setup.variant, cost, noise, mode.name);
-    rows.push([
-      index === 0 ? mode.name : '',
-      setup.variant,
-      number(result.perSecond),
-      number(result.wallUs),
-      number(result.cpuUs),
-      cost === undefined ? '' : percent(cost),
-      cpuCost === undefined ? '' : percent(cpuCost),
-      target,
-      verdict,
-    ]);
-  }
+  return rows;
 }
-if (rows.length > 0) {
+
+if (PARTS.has('timed')) {
+  const setups = [];
+  for (const variant of VARIANTS) setups.push(await setUpConsoleVariant(variant, STORE));
+  const rows = await sideBySide(
+    setups,
+    (setup, ms, concurrency) => closedLoop(concurrency, ms, setup.work),
+    'wallUs',
+    '',
+  );
   console.log('');
   table(
     [
@@ -159,11 +189,50 @@ if (rows.length > 0) {
     rows,
     new Set([2, 3, 4, 5, 6]),
   );
+  for (const setup of setups) {
+    if (setup.wrong() > 0) fail(`${setup.variant}: ${setup.wrong()} mixes were answered wrongly`);
+    await setup.close();
+  }
 }
-for (const setup of setups) {
-  if (setup.wrong() > 0) fail(`${setup.variant}: ${setup.wrong()} mixes were answered wrongly`);
-  await setup.close();
-}
+
+if (PARTS.has('http'))
+  for (const server of args.servers.split(',')) {
+    const served = await setUpServedVariants(VARIANTS, server);
+    // The server's CPU time over the slice, per mix: the child serves one variant at a time.
+    const slice = async (setup, ms, concurrency) => {
+      const before = await served.serverCpu();
+      const started = performance.now();
+      const run = await closedLoop(concurrency, ms, setup.work);
+      const mixes = (1000 * (performance.now() - started)) / run.wallUs;
+      const after = await served.serverCpu();
+      return { ...run, cpuUs: (after - before) / mixes };
+    };
+    const rows = await sideBySide(served.setups, slice, 'cpuUs', ` over HTTP (${server})`);
+    console.log(
+      `\nOver HTTP: the same variants served by ${server === 'hono' ? '@hono/node-server' : '@scim/express in an Express app'} ` +
+        `in a child process, each on its own port over its own memory storage; "server CPU": the ` +
+        `child's CPU time per mix, which judges the targets here.`,
+    );
+    table(
+      [
+        'clients',
+        'variant',
+        'mixes/s',
+        'µs/mix',
+        'server CPU µs/mix',
+        'vs plain',
+        'server CPU vs plain',
+        'target',
+        '',
+      ],
+      rows,
+      new Set([2, 3, 4, 5, 6]),
+    );
+    for (const setup of served.setups)
+      if (setup.wrong() > 0)
+        fail(`${setup.variant} (${server}): ${setup.wrong()} mixes were answered wrongly`);
+    await served.close();
+  }
 
 if (PARTS.has('count') && !COUNTING)
   console.log(

@@ -1,6 +1,9 @@
 // The console benchmark's request mix and its variants (bench/console.mjs times them side by side;
 // bench/lib/counted-mixes.mjs runs them under cachegrind, one process per variant).
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScimConsole } from '../../packages/console/dist/index.js';
@@ -51,7 +54,8 @@ export async function openBenchStorage(store = 'memory') {
   };
 }
 
-function makeHandler(variant, storage) {
+/** The handler of a variant over `storage`: what an application makes, with the console or without. */
+export function makeHandler(variant, storage) {
   const base = {
     ...storage,
     authenticate: () => ({ principal: 'bench' }),
@@ -96,7 +100,22 @@ const userOf = (name) => ({
 export async function setUpConsoleVariant(variant, store = 'memory') {
   const opened = await openBenchStorage(store);
   const handler = makeHandler(variant, opened.storage);
-  const call = caller(handler);
+  const mix = await seededMix(variant, caller(handler));
+  return {
+    ...mix,
+    handler,
+    close: async () => {
+      await handler.close();
+      await opened.close();
+    },
+  };
+}
+
+/**
+ * Seeds `SEEDED` users through `call` (in process or over HTTP), then `work` runs one mix (GET by
+ * id, filter query, POST, PATCH, DELETE) and counts wrong answers.
+ */
+export async function seededMix(variant, call) {
   const ids = [];
   for (let index = 0; index < SEEDED; index++) {
     const created = await call('POST', '/Users', userOf(`user${index}`));
@@ -128,14 +147,71 @@ export async function setUpConsoleVariant(variant, store = 'memory') {
       deleted.status === 204;
     if (!right) wrong++;
   };
+  return { variant, work, wrong: () => wrong };
+}
+
+/**
+ * The variants served over HTTP from one child process (lib/console-server-child.mjs), each on a
+ * port of its own through `server` (`hono`: @hono/node-server, as the Hono example; `express`:
+ * @scim/express in an Express app), each over its own memory storage; the mixes go through a
+ * keep-alive agent. `serverCpu()` reads the child's CPU time in µs.
+ */
+export async function setUpServedVariants(variants, server) {
+  const child = fork(
+    new URL('./console-server-child.mjs', import.meta.url),
+    [server, ...variants],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const { ports } = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`console-server-child exited with ${code}`)));
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const setups = [];
+  for (const variant of variants)
+    setups.push(await seededMix(variant, httpCaller(ports[variant], agent)));
   return {
-    variant,
-    handler,
-    work,
-    wrong: () => wrong,
+    setups,
+    serverCpu: () =>
+      new Promise((resolve) => {
+        child.once('message', (message) => resolve(message.cpuUs));
+        child.send('usage');
+      }),
     close: async () => {
-      await handler.close();
-      await opened.close();
+      agent.destroy();
+      child.kill('SIGTERM');
+      await once(child, 'exit');
     },
   };
+}
+
+function httpCaller(port, agent) {
+  return (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const headers = { authorization: 'Bearer bench' };
+      if (text !== undefined) {
+        headers['content-type'] = 'application/scim+json';
+        headers['content-length'] = Buffer.byteLength(text);
+      }
+      const request = http.request(
+        { host: '127.0.0.1', port, method, path: `/scim/v2${path}`, agent, headers },
+        (response) => {
+          const chunks = [];
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('end', () => {
+            const answered = Buffer.concat(chunks).toString();
+            resolve({
+              status: response.statusCode,
+              body: answered === '' ? undefined : JSON.parse(answered),
+            });
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(text);
+    });
 }

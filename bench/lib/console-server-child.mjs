@@ -1,0 +1,54 @@
+// The servers of bench/console.mjs's "http" part, in a process of their own so that the client does
+// not share their event loop: `node bench/lib/console-server-child.mjs <hono|express> <variant>…`,
+// forked with an IPC channel. Each variant's handler (console-kit.mjs's makeHandler, over its own
+// memory storage) listens on 127.0.0.1 on a port of its own, served as an application serves it:
+// `hono` through @hono/node-server (as examples/hono does), `express` through @scim/express in an
+// Express app (as examples/express does). It sends `{ ports }`, answers `'usage'` with its CPU time
+// in µs, and stops on SIGTERM.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import { scimErrorHandler, scimMiddleware } from '../../packages/express/dist/index.js';
+import { makeHandler, openBenchStorage } from './console-kit.mjs';
+
+const [server, ...variants] = process.argv.slice(2);
+
+async function listen(handler) {
+  if (server === 'hono') {
+    const served = serve({
+      fetch: (request) => handler.fetch(request),
+      port: 0,
+      hostname: '127.0.0.1',
+    });
+    await once(served, 'listening');
+    return { port: served.address().port, close: () => served.close() };
+  }
+  if (server === 'express') {
+    const app = express();
+    app.use('/scim/v2', scimMiddleware(handler), scimErrorHandler());
+    const served = createServer(app).listen(0, '127.0.0.1');
+    await once(served, 'listening');
+    return { port: served.address().port, close: () => served.close() };
+  }
+  throw new Error(`console-server-child: no server "${server}" (hono or express)`);
+}
+
+const ports = {};
+const servers = [];
+for (const variant of variants) {
+  const { storage } = await openBenchStorage('memory');
+  const listening = await listen(makeHandler(variant, storage));
+  ports[variant] = listening.port;
+  servers.push(listening);
+}
+process.on('message', (message) => {
+  if (message !== 'usage') return;
+  const { user, system } = process.cpuUsage();
+  process.send({ cpuUs: user + system });
+});
+process.once('SIGTERM', () => {
+  for (const listening of servers) listening.close();
+  process.exit(0);
+});
+process.send({ ports });
