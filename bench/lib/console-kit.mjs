@@ -3,13 +3,13 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScimConsole } from '../../packages/console/dist/index.js';
 import { createScimHandler } from '../../packages/server/dist/index.js';
 import { createMemoryStorage } from '../../packages/server/dist/memory.js';
 import { createSqlStorage, migrate, openDatabase } from '../../packages/sql/dist/index.js';
+import { createClient } from './load.mjs';
 
 /** The variants, "plain" (the baseline) first. */
 export const CONSOLE_VARIANTS = ['plain', 'plain again', 'off', 'on', 'debug'];
@@ -168,10 +168,15 @@ export async function setUpServedVariants(variants, server) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`console-server-child exited with ${code}`)));
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const clients = variants.map((variant) =>
+    createClient({ port: ports[variant], token: 'bench', concurrency: 64 }),
+  );
   const setups = [];
-  for (const variant of variants)
-    setups.push(await seededMix(variant, httpCaller(ports[variant], agent)));
+  for (const [index, variant] of variants.entries()) {
+    const client = clients[index];
+    const call = (method, path, body) => client.json(method, `/scim/v2${path}`, body);
+    setups.push(await seededMix(variant, call));
+  }
   return {
     setups,
     serverCpu: () =>
@@ -180,38 +185,9 @@ export async function setUpServedVariants(variants, server) {
         child.send('usage');
       }),
     close: async () => {
-      agent.destroy();
+      for (const client of clients) client.close();
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
-}
-
-function httpCaller(port, agent) {
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const headers = { authorization: 'Bearer bench' };
-      if (text !== undefined) {
-        headers['content-type'] = 'application/scim+json';
-        headers['content-length'] = Buffer.byteLength(text);
-      }
-      const request = http.request(
-        { host: '127.0.0.1', port, method, path: `/scim/v2${path}`, agent, headers },
-        (response) => {
-          const chunks = [];
-          response.on('data', (chunk) => chunks.push(chunk));
-          response.on('end', () => {
-            const answered = Buffer.concat(chunks).toString();
-            resolve({
-              status: response.statusCode,
-              body: answered === '' ? undefined : JSON.parse(answered),
-            });
-          });
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(text);
-    });
 }

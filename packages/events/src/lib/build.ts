@@ -15,6 +15,7 @@ import {
   PROV_PUT_NOTICE_EVENT_URI,
   SCIM_SUBJECT_FORMAT,
   USER_SCHEMA_URN,
+  isJsonObject,
   type ScimResource,
   type ScimResourceType,
 } from '@scim/core';
@@ -30,7 +31,7 @@ import {
   visibleResource,
   type PatchOperation,
 } from './payloads.js';
-import { isObject, shapeProblem } from './record-shape.js';
+import { shapeProblem } from './record-shape.js';
 import { emailOrScimSubject, riscSets, type AccountChange, type RiscSubjectOf } from './risc.js';
 import { emptyPayload, madeOf, plannerOf, type PlannedSet, type ToldEvent } from './set-plan.js';
 
@@ -449,6 +450,6 @@ function failure(
   code: SetBuildIssue['code'],
   message: string,
 ): { readonly ok: false; readonly issues: readonly SetBuildIssue[] } {
-  const id: unknown = isObject(event) ? event.id : undefined;
+  const id: unknown = isJsonObject(event) ? event.id : undefined;
   return { ok: false, issues: [{ code, eventId: typeof id === 'string' ? id : '', message }] };
 }

@@ -1,6 +1,7 @@
 // The shape a lifecycle record must have before anything reads it: the fields every record has,
 // and the resource states and member values being what `@scim/server` writes. A record read back
 // from storage may have been altered; checked here, it cannot make the SET builder throw.
+import { isJsonObject } from '@scim/core';
 import type { LifecycleEvent } from '@scim/server';
 
 /**
@@ -8,7 +9,7 @@ import type { LifecycleEvent } from '@scim/server';
  * record has, and the resource states and member values being what `@scim/server` writes.
  */
 export function shapeProblem(event: unknown): string | undefined {
-  if (!isObject(event)) return 'A lifecycle record is an object';
+  if (!isJsonObject(event)) return 'A lifecycle record is an object';
   const record = event;
   // Each field read by name: every write's records pass here, and a loop over names reads them as
   // computed keys, several times slower.
@@ -29,10 +30,10 @@ export function shapeProblem(event: unknown): string | undefined {
   if (previousProblem !== undefined) return previousProblem;
   const { asyncResponse, subjectUri } = record;
   if (asyncResponse !== undefined) {
-    if (!isObject(asyncResponse) || typeof asyncResponse.status !== 'string')
+    if (!isJsonObject(asyncResponse) || typeof asyncResponse.status !== 'string')
       return `A lifecycle record's asyncResponse is a bulk response operation with a status string`;
     const { response } = asyncResponse;
-    if (response !== undefined && !isObject(response))
+    if (response !== undefined && !isJsonObject(response))
       return `A lifecycle record's asyncResponse.response is a SCIM error object`;
   }
   if (subjectUri !== undefined && (typeof subjectUri !== 'string' || !subjectUri.startsWith('/')))
@@ -40,7 +41,7 @@ export function shapeProblem(event: unknown): string | undefined {
   const { members, changes } = record;
   if (members !== undefined && !(Array.isArray(members) && members.every(isString)))
     return `A lifecycle record's members are a list of strings`;
-  if (changes !== undefined && !(Array.isArray(changes) && changes.every(isObject)))
+  if (changes !== undefined && !(Array.isArray(changes) && changes.every(isJsonObject)))
     return `A lifecycle record's changes are a list of objects`;
   return undefined;
 }
@@ -48,7 +49,7 @@ export function shapeProblem(event: unknown): string | undefined {
 /** What is wrong with a record's resource state, if it has one. */
 function resourceShapeProblem(state: unknown, field: string): string | undefined {
   if (state === undefined) return undefined;
-  if (!isObject(state) || !Array.isArray(state.schemas))
+  if (!isJsonObject(state) || !Array.isArray(state.schemas))
     return `A lifecycle record's ${field} is a SCIM resource with schemas`;
   for (const schema of state.schemas as unknown[])
     if (typeof schema !== 'string')
@@ -66,10 +67,6 @@ const LIFECYCLE_TYPES: ReadonlySet<string> = new Set<LifecycleEvent['type']>([
   'membersRemoved',
   'asyncCompleted',
 ]);
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';

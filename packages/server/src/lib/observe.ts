@@ -19,7 +19,7 @@ export interface Exchange {
   requestBytes: number;
   /**
    * The body the response was serialised from, kept only with `debug`: the log record redacts it
-   * as it is rather than reading the response back and parsing it again.
+   * as it is, and never reads the response.
    */
   responseBody: unknown;
   /** The error the response was made from. */
@@ -273,7 +273,7 @@ export function logExchange(
     // A body-less answer (204, 304) kept no body, and its response is not asked about one: on
     // Hono's Node server, reading `body` turns its light response into a full one, written slower.
     const text = responseBody === undefined ? undefined : responseText(response);
-    if (responseBody !== undefined && text !== undefined)
+    if (text !== undefined)
       logBody(record, 'responseBody', 'responseBodyBytes', text, responseBody, utf8Length(text));
   }
   write(engine, request, exchange, log, record);
