@@ -11,20 +11,21 @@
 //    (`POST /Users`, `PATCH` active=false, `DELETE`) through `createScimHandler`, in process, with
 //    no hooks (the outbox is written all the same) and with the `onEvent` of `createEventPublisher`
 //    and one push stream (SETs queued as their claims: signing is the deliverer's), one client at a
-//    time and `--concurrency` at once. The variants take
-//    turns, after a warm-up; a slice lasts until every event its writes caused was handled (and,
-//    for "deliver", pushed), so work left running in the background is charged to the variant
-//    that caused it. Target (issue 14): "record" costs at most `--max-cost` (20 %) more time per
-//    mix than "none", with one client and with several. On a shared two-core VM these figures move
-//    by more than 10 % between runs minutes apart.
+//    time and `--concurrency` at once, in `--processes` fresh processes one after the other
+//    (lib/events-write.mjs). In each, the variants take turns after a warm-up; a slice lasts until
+//    every event its writes caused was handled (and, for "deliver", pushed), so work left running
+//    in the background is charged to the variant that caused it. Target (issue 14): "record" costs
+//    at most `--max-cost` (20 %) more time per mix than "none", with one client and with several,
+//    by the median over every round of every process.
 // 4. count: the mix of 3., counted rather than timed (bench/lib/instructions.mjs): each variant in a
 //    process of its own under Valgrind's cachegrind, V8 deterministic, instructions and a cycle
 //    estimate per mix: what a change saves, measured where a clock cannot tell. Two counts of one
 //    variant agree within 0.1 % (bench/README.md). Skipped without Valgrind.
 //
 // Run after `npm run build` (it imports the built packages):
-//   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--rounds 11] [--slice 0.3]
-//                         [--warmup 1] [--concurrency 8] [--sign-concurrency 16] [--max-cost 0.2]
+//   node bench/events.mjs [--quick] [--parts sign,push,write,count] [--processes 3] [--rounds 61]
+//                         [--slice 0.1] [--warmup 1] [--concurrency 8] [--sign-concurrency 16]
+//                         [--max-cost 0.2]
 //                         [--variants none,empty,record,nowait,deliver] [--warm 3000]
 //                         [--measured 1000]
 // It exits 1 when the target is missed, an answer is wrong, or a SET was lost or out of order.
@@ -49,17 +50,16 @@ import {
   claimsOf,
   closedLoop,
   cpuSince,
-  median,
   medians,
   number,
   publishPieces,
   pushStream,
   recordsOfOneMix,
-  setUpWriteVariant,
   sleep,
   startReceiver,
   table,
 } from './lib/events-kit.mjs';
+import { measureWritesInProcesses, pooledFigures } from './lib/events-write.mjs';
 import { countMixes, countedRows, hasValgrind, printCounted } from './lib/instructions.mjs';
 import { pool } from './lib/load.mjs';
 
@@ -70,6 +70,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     slice: { type: 'string' },
     warmup: { type: 'string' },
+    processes: { type: 'string' },
     concurrency: { type: 'string', default: '8' },
     'sign-concurrency': { type: 'string', default: '16' },
     'max-cost': { type: 'string', default: '0.2' },
@@ -81,10 +82,14 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const PARTS = new Set(args.parts.split(','));
 const COUNTING = PARTS.has('count') && hasValgrind();
-// The write cost is a median of per-round ratios: on a shared machine one slice in five can be
-// disturbed, so there are enough rounds for the median to pass over them.
-const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 3 : 11)));
-const SLICE_MS = 1000 * Number(args.slice ?? (QUICK ? 0.15 : 0.3));
+// The write cost is a median of per-round ratios: many short rounds, so that the median passes over
+// the slices a shared machine disturbed (one in five, some runs) and is steady to a point or so.
+const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 3 : 61)));
+const SLICE_MS = 1000 * Number(args.slice ?? 0.1);
+const PROCESSES = Math.max(1, Number(args.processes ?? (QUICK ? 1 : 3)));
+// Signing and the publisher's pieces have no baseline to pair with: a few longer slices each.
+const STEADY_ROUNDS = QUICK ? 3 : 11;
+const STEADY_SLICE_MS = QUICK ? 150 : 300;
 const WARMUP_MS = 1000 * Number(args.warmup ?? (QUICK ? 0.3 : 1));
 const CONCURRENCY = Number(args.concurrency);
 const SIGN_CONCURRENCY = Number(args['sign-concurrency']);
@@ -107,7 +112,8 @@ const es256 = await generateSigningKey();
 console.log(
   `Events benchmark: Node ${process.version}, ${availableParallelism()} CPUs ` +
     `(${cpus()[0]?.model.trim()}), load average ${number(loadavg()[0], 2)} at the start; ` +
-    `${ROUNDS} rounds of ${SLICE_MS / 1000} s per measurement, medians`,
+    `medians over ${STEADY_ROUNDS} slices of ${STEADY_SLICE_MS / 1000} s (signing: 3), ` +
+    `for the write cost over ${PROCESSES} × ${ROUNDS} rounds of ${SLICE_MS / 1000} s`,
 );
 
 // ---- 1. signing and verifying -------------------------------------------------------------------
@@ -140,11 +146,11 @@ if (PARTS.has('sign')) {
   }
   const build = async () => claimsOf(records[0]);
   cases.push({ what: 'toSetClaims alone', alg: '-', concurrency: 1, work: build, runs: [] });
-  for (const entry of cases) await closedLoop(entry.concurrency, SLICE_MS / 2, entry.work);
-  // Signing has no baseline to pair with: three rounds give a steady enough median.
-  for (let round = 0; round < Math.min(ROUNDS, 3); round++)
+  for (const entry of cases) await closedLoop(entry.concurrency, STEADY_SLICE_MS / 2, entry.work);
+  // Three rounds give a steady enough median.
+  for (let round = 0; round < 3; round++)
     for (const entry of cases)
-      entry.runs.push(await closedLoop(entry.concurrency, SLICE_MS, entry.work));
+      entry.runs.push(await closedLoop(entry.concurrency, STEADY_SLICE_MS, entry.work));
   table(
     ['operation', 'alg', 'in flight', 'per second', 'µs each', 'CPU µs each'],
     cases.map((entry) => {
@@ -324,94 +330,82 @@ if (PARTS.has('push')) {
 
 if (PARTS.has('write')) {
   const chosen = args.variants?.split(',') ?? WRITE_VARIANTS.map((variant) => variant.name);
-  const setups = [];
-  for (const variant of WRITE_VARIANTS)
-    if (chosen.includes(variant.name))
-      setups.push(
-        await setUpWriteVariant(variant, {
-          key: es256,
-          receiver,
-          recordsPerMix: records.length,
-        }),
-      );
-  const modes = [
-    { name: '1 client', concurrency: 1 },
-    { name: `${CONCURRENCY} at once`, concurrency: CONCURRENCY },
-  ];
+  // The baseline first: every cost is a ratio to it.
+  const variants = WRITE_VARIANTS.filter(
+    (variant) => variant.name === 'none' || chosen.includes(variant.name),
+  );
   const setCount = records.flatMap((record) => claimsOf(record)).length;
   console.log(
     `\n3. The cost on a write: POST /Users + PATCH active=false + DELETE (${records.length} ` +
-      `lifecycle records, ${setCount} SETs), createScimHandler over createMemoryStorage in process, ` +
-      `variants in turns after ${WARMUP_MS / 1000} s of warm-up each; cost: the median over rounds of ` +
-      `µs/mix ÷ "none"'s in the same round, − 1`,
+      `lifecycle records, ${setCount} SETs), createScimHandler over createMemoryStorage, in ` +
+      `${PROCESSES} fresh processes one after the other, in each the variants in turns after ` +
+      `${WARMUP_MS / 1000} s of warm-up each; cost: the median over the rounds of every process of ` +
+      `µs/mix ÷ "none"'s in the same round, − 1 ("per process": each process's own median)`,
   );
-  await receiver.reset();
+  const measured = await measureWritesInProcesses(PROCESSES, {
+    variantNames: variants.map((variant) => variant.name),
+    rounds: ROUNDS,
+    sliceMs: SLICE_MS,
+    warmupMs: WARMUP_MS,
+    concurrency: CONCURRENCY,
+  });
   const rows = [];
   const results = new Map();
-  for (const [modeIndex, mode] of modes.entries()) {
-    const slice = async (setup, ms) => {
-      const run = await closedLoop(mode.concurrency, ms, setup.work, setup.settle);
-      await setup.tidy();
-      return run;
-    };
-    // V8 compiles the shared write path during the first mode's warm-up; the second needs less.
-    for (const setup of setups) await slice(setup, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4);
-    const runs = new Map(setups.map((setup) => [setup, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Another variant goes first in each round, so that none always follows the same one.
-      const order = setups.map((_, index) => setups[(index + round) % setups.length]);
-      for (const setup of order) runs.get(setup).push(await slice(setup, SLICE_MS));
-    }
-    // Each round's figure against the baseline's in the same round, a few hundred ms apart: the
-    // median of those ratios shrugs off a change in the machine's load between rounds.
-    const baseline = setups.find((setup) => setup.variant.name === 'none');
-    const costOf = (setup, field) =>
-      baseline === undefined || setup === baseline
-        ? undefined
-        : median(
-            runs.get(setup).map((run, round) => run[field] / runs.get(baseline)[round][field]),
-          ) - 1;
-    for (const [index, setup] of setups.entries()) {
-      const result = medians(runs.get(setup));
-      const cost = costOf(setup, 'wallUs');
-      const cpuCost = costOf(setup, 'cpuUs');
-      const { name, target, title } = setup.variant;
-      const verdict = !target || cost === undefined ? '' : cost <= MAX_COST ? 'PASS' : 'FAIL';
-      results.set(`${name} ${mode.name}`, { ...result, cost });
+  const modeNames = ['1 client', `${CONCURRENCY} at once`];
+  for (const [modeIndex, modeName] of modeNames.entries()) {
+    for (const [index, variant] of variants.entries()) {
+      const result = pooledFigures(measured, modeIndex, variant.name, 'none');
+      const { cost, cpuCost } = result;
+      const verdict =
+        !variant.target || cost === undefined ? '' : cost <= MAX_COST ? 'PASS' : 'FAIL';
+      results.set(`${variant.name} ${modeName}`, result);
       rows.push([
-        index === 0 ? mode.name : '',
-        title,
+        index === 0 ? modeName : '',
+        variant.title,
         number(result.perSecond),
         number(result.wallUs),
         number(result.cpuUs),
         cost === undefined ? '' : percent(cost),
         cpuCost === undefined ? '' : percent(cpuCost),
-        target ? `≤ ${number(100 * MAX_COST)} %` : '',
+        result.perProcess.map((each) => percent(each).replace(' %', '')).join(' '),
+        variant.target ? `≤ ${number(100 * MAX_COST)} %` : '',
         verdict,
       ]);
     }
   }
   table(
-    ['clients', 'variant', 'mixes/s', 'µs/mix', 'CPU µs/mix', 'cost', 'CPU cost', 'target', ''],
+    [
+      'clients',
+      'variant',
+      'mixes/s',
+      'µs/mix',
+      'CPU µs/mix',
+      'cost',
+      'CPU cost',
+      'per process, %',
+      'target',
+      '',
+    ],
     rows,
     new Set([2, 3, 4, 5, 6]),
   );
-  for (const setup of setups) {
-    if (setup.counts.wrong > 0)
-      fail(`${setup.variant.title}: ${setup.counts.wrong} mixes answered wrongly`);
-    await setup.close();
+  for (const variant of variants) {
+    const wrong = measured.reduce((sum, result) => sum + result.wrong[variant.name], 0);
+    if (wrong > 0) fail(`${variant.title}: ${wrong} mixes answered wrongly`);
   }
-  const delivering = setups.find((setup) => setup.variant.deliver);
-  if (delivering !== undefined) {
-    const stats = await receiver.stats();
-    const { queued } = delivering.counts;
-    if (stats.received !== queued || stats.outOfOrder > 0)
+  if (variants.some((variant) => variant.deliver)) {
+    const lost = measured.filter(
+      ({ delivered, received }) => received.received !== delivered || received.outOfOrder > 0,
+    );
+    const queued = measured.reduce((sum, result) => sum + result.delivered, 0);
+    for (const { delivered, received } of lost)
       fail(
-        `deliver: ${stats.received} of ${queued} SETs received, ${stats.outOfOrder} out of order`,
+        `deliver: ${received.received} of ${delivered} SETs received, ` +
+          `${received.outOfOrder} out of order`,
       );
-    else
+    if (lost.length === 0)
       console.log(
-        `The receiver got all ${number(queued)} SETs of "deliver", each subject's in order.`,
+        `The receivers got all ${number(queued)} SETs of "deliver", each subject's in order.`,
       );
   }
 
@@ -422,8 +416,8 @@ if (PARTS.has('write')) {
       key: es256,
       receiver,
       records,
-      rounds: ROUNDS,
-      sliceMs: SLICE_MS / 2,
+      rounds: STEADY_ROUNDS,
+      sliceMs: STEADY_SLICE_MS / 2,
     });
     console.log(
       `\nWhere the time goes: "record" took ${number(record.wallUs)} µs per mix (1 client), ` +
@@ -435,11 +429,11 @@ if (PARTS.has('write')) {
       new Set([1, 2]),
     );
   }
-  for (const mode of modes) {
-    const cost = results.get(`record ${mode.name}`)?.cost;
+  for (const modeName of modeNames) {
+    const cost = results.get(`record ${modeName}`)?.cost;
     if (cost !== undefined && cost > MAX_COST)
       fail(
-        `recording events costs ${percent(cost)} per write mix (${mode.name}); ` +
+        `recording events costs ${percent(cost)} per write mix (${modeName}); ` +
           `the target is ≤ ${number(100 * MAX_COST)} %`,
       );
   }
