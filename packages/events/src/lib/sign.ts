@@ -1,17 +1,12 @@
-// Signs SET claims as a JWS in compact form (RFC 8417 §2.3 over RFC 7515 §7.1), with Web Crypto.
-// The queue keeps each SET's claims as JSON text, fixed when it was published, and the deliverer and
+// Signs SET claims as a JWS in compact form (RFC 8417 §2.3 over RFC 7515 §7.1), with jose's
+// `CompactSign` over the claims' JSON bytes (its `SignJWT` would copy the claims object first, with
+// `structuredClone`, on every SET). The queue keeps each SET's claims as JSON text, fixed when it was published, and the deliverer and
 // the poll endpoint sign that text when they hand the SET out: a request pays for no signature, and
 // a SET always carries the signature of the tenant's current key, which its JWKS publishes.
 import { SECEVENT_JWT_MEDIA_TYPE } from '@scim/core';
-import { base64url } from 'jose';
+import { CompactSign } from 'jose';
 import type { SetClaims } from './claims.js';
-import {
-  checkAlgorithm,
-  checkKeyStrength,
-  type SetSigningAlgorithm,
-  type SigningKey,
-  type SigningKeySet,
-} from './keys.js';
+import { checkAlgorithm, checkKeyStrength, type SigningKey, type SigningKeySet } from './keys.js';
 import { resolvePerTenant, type PerTenant } from './per-tenant.js';
 
 /**
@@ -35,30 +30,19 @@ export function signSet(claims: SetClaims, key: SigningKey): Promise<string> {
   return signSetJson(JSON.stringify(claims), key);
 }
 
-/** The Web Crypto parameters of each algorithm (RFC 7518 §3.3, §3.4). */
-const SIGN_PARAMS: Readonly<Record<SetSigningAlgorithm, AlgorithmIdentifier | EcdsaParams>> = {
-  ES256: { name: 'ECDSA', hash: 'SHA-256' },
-  RS256: { name: 'RSASSA-PKCS1-v1_5' },
-};
-
 const encoder = new TextEncoder();
 
 /**
  * Signs claims given as JSON text, as they were queued: the JWS payload is that text byte for byte.
- * Web Crypto's ECDSA signature is already the `r || s` form a JWS carries (RFC 7518 §3.4).
+ * The key is checked here first, so that a wrong key is refused with this package's words.
  */
 export async function signSetJson(claimsJson: string, key: SigningKey): Promise<string> {
   checkAlgorithm(key.alg);
   checkKeyStrength(key.alg, key.privateKey);
   checkKeyType(key);
-  const header = base64url.encode(JSON.stringify({ alg: key.alg, kid: key.kid, typ: SET_TYP }));
-  const input = `${header}.${base64url.encode(claimsJson)}`;
-  const signature = await crypto.subtle.sign(
-    SIGN_PARAMS[key.alg],
-    key.privateKey,
-    encoder.encode(input),
-  );
-  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+  return new CompactSign(encoder.encode(claimsJson))
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: SET_TYP })
+    .sign(key.privateKey);
 }
 
 /**
@@ -95,7 +79,7 @@ export function createQueuedSetSigner(keys: PerTenant<SigningKeySet> | undefined
         'Push and poll SETs are signed as they are handed out: `keys` is required',
       );
     const { active } = await resolvePerTenant(keys, tenant);
-    // Side by side: Web Crypto signs on the thread pool.
+    // Side by side: Web Crypto, under jose, signs on the thread pool.
     return Promise.all(
       payloads.map((payload) =>
         isClaims(payload) ? signSetJson(payload, active) : Promise.resolve(payload),
