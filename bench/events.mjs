@@ -1,4 +1,5 @@
-// Issue 14's event figures, in one process (the push receiver in a child, lib/set-receiver.mjs):
+// Issue 14's event figures (the push receiver in a child, lib/set-receiver.mjs; part 3 in fresh
+// processes of its own):
 // 1. sign: SETs signed per second with ES256 and RS256 (2048 bits), one at a time and
 //    `--sign-concurrency` at once, and verified per second (`verifySet`), on the claims of a real
 //    `POST /Users`.
@@ -112,8 +113,9 @@ const es256 = await generateSigningKey();
 console.log(
   `Events benchmark: Node ${process.version}, ${availableParallelism()} CPUs ` +
     `(${cpus()[0]?.model.trim()}), load average ${number(loadavg()[0], 2)} at the start; ` +
-    `medians over ${STEADY_ROUNDS} slices of ${STEADY_SLICE_MS / 1000} s (signing: 3), ` +
-    `for the write cost over ${PROCESSES} × ${ROUNDS} rounds of ${SLICE_MS / 1000} s`,
+    `medians over 3 slices of ${STEADY_SLICE_MS / 1000} s (signing), ${PROCESSES} × ${ROUNDS} ` +
+    `rounds of ${SLICE_MS / 1000} s (the write cost), ${STEADY_ROUNDS} slices of ` +
+    `${STEADY_SLICE_MS / 2000} s (the publisher's pieces)`,
 );
 
 // ---- 1. signing and verifying -------------------------------------------------------------------
@@ -338,7 +340,8 @@ if (PARTS.has('write')) {
   console.log(
     `\n3. The cost on a write: POST /Users + PATCH active=false + DELETE (${records.length} ` +
       `lifecycle records, ${setCount} SETs), createScimHandler over createMemoryStorage, in ` +
-      `${PROCESSES} fresh processes one after the other, in each the variants in turns after ` +
+      `${PROCESSES} fresh process${PROCESSES === 1 ? '' : 'es'} one after the other, in each ` +
+      `the variants in turns after ` +
       `${WARMUP_MS / 1000} s of warm-up each; cost: the median over the rounds of every process of ` +
       `µs/mix ÷ "none"'s in the same round, − 1 ("per process": each process's own median)`,
   );

@@ -66,7 +66,10 @@ export async function measureWritesInProcesses(processes, settings) {
     });
     const result = await new Promise((resolve, reject) => {
       child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`a write process exited with ${code}`)));
+      child.once('error', reject);
+      child.once('exit', (code, signal) =>
+        reject(new Error(`a write process exited with ${code ?? signal}`)),
+      );
       child.send(settings);
     });
     child.removeAllListeners('exit');

@@ -37,6 +37,35 @@ describe('signSet', () => {
     expect(header).toEqual({ alg: 'ES256', kid: key.kid, typ: 'secevent+jwt' });
   });
 
+  it('E-SET-02: the protected header is written alg, kid, typ, and the payload is the claims’ JSON', async () => {
+    const key = await generateSigningKey();
+    const set = claims();
+    const [header, payload] = (await signSet(set, key)).split('.') as [string, string];
+    const text = (part: string) => Buffer.from(part, 'base64url').toString('utf8');
+    expect(text(header)).toBe(`{"alg":"ES256","kid":"${key.kid}","typ":"secevent+jwt"}`);
+    expect(text(payload)).toBe(JSON.stringify(set));
+  });
+
+  it('a private key of another kind than its alg names is refused, by a rejection', async () => {
+    const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const key: SigningKey = {
+      kid: 'p384',
+      alg: 'ES256',
+      privateKey: pair.privateKey,
+      publicJwk: { kty: 'EC' },
+    };
+    await expect(signSet(claims(), key)).rejects.toThrow(/is not an ES256 private key/);
+  });
+
+  it('a key whose alg is neither ES256 nor RS256 is refused when signing, by a rejection', async () => {
+    const key = await generateSigningKey();
+    const hs256 = { ...key, alg: 'HS256' } as unknown as SigningKey;
+    await expect(signSet(claims(), hs256)).rejects.toThrow(/ES256 or RS256/);
+  });
+
   it('ES256 is the default algorithm, and the kid is the key’s RFC 7638 thumbprint', async () => {
     const key = await generateSigningKey();
     expect(key.alg).toBe('ES256');

@@ -1,8 +1,9 @@
 // Signs SET claims as a JWS in compact form (RFC 8417 §2.3 over RFC 7515 §7.1), with jose's
 // `CompactSign` over the claims' JSON bytes (its `SignJWT` would copy the claims object first, with
-// `structuredClone`, on every SET). The queue keeps each SET's claims as JSON text, fixed when it was published, and the deliverer and
-// the poll endpoint sign that text when they hand the SET out: a request pays for no signature, and
-// a SET always carries the signature of the tenant's current key, which its JWKS publishes.
+// `structuredClone`, on every SET). The queue keeps each SET's claims as JSON text, fixed when it
+// was published, and the deliverer and the poll endpoint sign that text when they hand the SET out:
+// a request pays for no signature, and a SET always carries the signature of the tenant's current
+// key, which its JWKS publishes.
 import { SECEVENT_JWT_MEDIA_TYPE } from '@scim/core';
 import { CompactSign } from 'jose';
 import type { SetClaims } from './claims.js';
