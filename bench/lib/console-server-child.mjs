@@ -9,15 +9,23 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import express from 'express';
+import { Hono } from 'hono';
 import { scimErrorHandler, scimMiddleware } from '../../packages/express/dist/index.js';
+import { scimHandler } from '../../packages/hono/dist/index.js';
 import { makeHandler, openBenchStorage } from './console-kit.mjs';
 
 const [server, ...variants] = process.argv.slice(2);
 
 async function listen(handler) {
   if (server === 'hono') {
+    // A Hono app with @scim/hono's route, as examples/hono serves it: the adapter hands the handler
+    // Node's raw header list from `c.env.incoming`.
+    const app = new Hono();
+    const scim = scimHandler(handler);
+    app.all('/scim/v2', scim);
+    app.all('/scim/v2/*', scim);
     const served = serve({
-      fetch: (request) => handler.fetch(request),
+      fetch: app.fetch,
       port: 0,
       hostname: '127.0.0.1',
     });

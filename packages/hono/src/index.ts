@@ -18,12 +18,14 @@
 import { createScimHandler, type ScimHandler, type ScimHandlerOptions } from '@scim/server';
 
 /**
- * The part of Hono's context the adapter uses: the raw Web request.
+ * The part of Hono's context the adapter uses: the raw Web request, and the environment, where
+ * `@hono/node-server` puts Node's `incoming` message.
  * @example `(c: HonoLikeContext) => c.req.raw.url`
  * @see https://hono.dev/docs/api/request#raw
  */
 export interface HonoLikeContext {
   readonly req: { readonly raw: Request };
+  readonly env?: unknown;
 }
 
 /**
@@ -38,5 +40,27 @@ export function scimHandler(
 ): (c: HonoLikeContext) => Promise<Response> {
   const handler =
     'fetch' in handlerOrOptions ? handlerOrOptions : createScimHandler(handlerOrOptions);
-  return (c) => handler.fetch(c.req.raw);
+  return (c) => {
+    const rawHeaders = rawHeadersOf(c.env);
+    return rawHeaders === undefined
+      ? handler.fetch(c.req.raw)
+      : handler.fetch(c.req.raw, { rawHeaders });
+  };
+}
+
+/**
+ * Node's raw header list, on `@hono/node-server` (`c.env.incoming.rawHeaders`): the handler's debug
+ * log record copies the headers from it, since listing its light `Headers` would build them in full.
+ * Elsewhere (Bun, Deno, Workers) there is none, and the record lists the request's `Headers`.
+ */
+function rawHeadersOf(env: unknown): readonly string[] | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const incoming: unknown = (env as { readonly incoming?: unknown }).incoming;
+  if (typeof incoming !== 'object' || incoming === null) return undefined;
+  const raw: unknown = (incoming as { readonly rawHeaders?: unknown }).rawHeaders;
+  return isStrings(raw) ? raw : undefined;
+}
+
+function isStrings(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }

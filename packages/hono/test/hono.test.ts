@@ -1,6 +1,7 @@
 // The shared conformance kit against a Hono app, through app.request (no server needed).
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { RequestLogRecord } from '@scim/server';
 import { ScimError } from '@scim/core';
 import { scimHandler } from '@scim/hono';
 import { createMemoryStore } from '@scim/server/memory';
@@ -45,5 +46,33 @@ describe('Hono', () => {
     expect(await (await app.request('https://hono.test/')).text()).toBe(
       'an app with a SCIM endpoint',
     );
+  });
+
+  it('hands the handler @hono/node-server’s raw header list, which the debug log record copies', async () => {
+    const records: RequestLogRecord[] = [];
+    const debugApp = new Hono();
+    const logged = scimHandler({
+      stores: { User: createMemoryStore(), Group: createMemoryStore() },
+      authenticate: () => ({ principal: 'test' }),
+      log: (record) => void records.push(record),
+      debug: true,
+    });
+    debugApp.all('/scim/v2/*', logged);
+    const rawHeaders = ['Authorization', TOKEN, 'X-Trace', 'from the raw list'];
+    // What @hono/node-server passes as c.env: Node's incoming message, here its raw headers only.
+    const response = await debugApp.request(
+      'https://hono.test/scim/v2/Users',
+      { headers: { authorization: TOKEN } },
+      { incoming: { rawHeaders } },
+    );
+    expect(response.status).toBe(200);
+    expect(records[0]?.requestHeaders).toEqual({
+      authorization: '[redacted]',
+      'x-trace': 'from the raw list',
+    });
+    await debugApp.request('https://hono.test/scim/v2/Users', {
+      headers: { 'x-trace': 'request' },
+    });
+    expect(records[1]?.requestHeaders).toEqual({ 'x-trace': 'request' });
   });
 });

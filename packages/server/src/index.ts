@@ -12,7 +12,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7644
  * @packageDocumentation
  */
-export { createScimHandler, type ScimHandler } from './lib/handler.js';
+export { createScimHandler, type ScimFetchContext, type ScimHandler } from './lib/handler.js';
 export {
   createMultiTenantHandler,
   type MultiTenantHandler,

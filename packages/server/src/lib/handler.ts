@@ -15,12 +15,29 @@ import { inputOf, parseOperation } from './parse.js';
 import { routeOf } from './route.js';
 
 /**
+ * What an adapter knows of a request besides its Web `Request`. Optional: a handler answers the
+ * same without it.
+ * @example `handler.fetch(request, { rawHeaders: incomingMessage.rawHeaders })`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ */
+export interface ScimFetchContext {
+  /**
+   * The request's headers as the HTTP server read them, names and values alternating, as Node's
+   * `IncomingMessage.rawHeaders`: the same headers as the `Request`'s. Only the `debug` log record
+   * reads them, for its `requestHeaders`. Listing `request.headers` instead makes a lightweight
+   * `Headers` (`@hono/node-server`'s) build a full one first, which cost more than the rest of the
+   * record. Pseudo-headers (HTTP/2 `:path`) are left out, as `Headers` leaves them.
+   */
+  readonly rawHeaders?: readonly string[] | undefined;
+}
+
+/**
  * A SCIM endpoint as a function from a Web `Request` to a `Response`; adapters only translate.
  * @example `const response = await handler.fetch(new Request('https://app.example.com/scim/v2/Users'))`
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
 export interface ScimHandler {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, context?: ScimFetchContext): Promise<Response>;
   /**
    * The lifecycle outbox this handler records events in and delivers hooks from: inspect it
    * (`list({ state: 'dead' })`) or revive a dead event (`retry(id)`).
@@ -62,9 +79,9 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const run: Stages = (request, exchange, deadline, deliveries) =>
     pipeline(engine, request, exchange, deadline, deliveries);
   return {
-    fetch: (request) => {
+    fetch: (request, context) => {
       startDelivery(engine);
-      return handle(engine, request, run);
+      return handle(engine, request, run, context);
     },
     outbox: engine.outbox,
     deliverDue: () => engine.deliverer.deliverDue(),
@@ -100,9 +117,15 @@ export type Stages = (
  * Answers a request through `stages`, with the request id, the deadline, the log record and the one
  * error path of `engine`.
  */
-export async function handle(engine: Engine, request: Request, stages: Stages): Promise<Response> {
+export async function handle(
+  engine: Engine,
+  request: Request,
+  stages: Stages,
+  context?: ScimFetchContext,
+): Promise<Response> {
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
+  exchange.rawHeaders = context?.rawHeaders;
   const response = await answer(engine, request, exchange, stages);
   if (engine.log !== undefined) logExchange(engine, request, response, exchange, startedAt);
   return response;

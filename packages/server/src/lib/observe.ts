@@ -29,6 +29,8 @@ export interface Exchange {
    * in a multi-tenant handler); the log record reads the handler's engine otherwise.
    */
   dialect: string | undefined;
+  /** The request's headers as the adapter read them (`ScimFetchContext.rawHeaders`), if it gave them. */
+  rawHeaders: readonly string[] | undefined;
   /** The compatibility rules the request relied on, made on the first one: most rely on none. */
   compatibility: AppliedCompatibility[] | undefined;
   /**
@@ -62,6 +64,7 @@ export function createExchange(requestId: string, forCompletion = false): Exchan
     error: undefined,
     dialect: undefined,
     compatibility: undefined,
+    rawHeaders: undefined,
     forCompletion,
   };
 }
@@ -234,6 +237,41 @@ function redactedHeaders(headers: Headers): Record<string, string> {
 }
 
 /**
+ * What {@link redactedHeaders} gives for a `Headers` made from these raw headers, without making it:
+ * names lowercased and sorted, values trimmed of HTTP whitespace, repeats joined with `, `
+ * (`set-cookie`'s are not: the last one stands), pseudo-headers left out. (`Headers` joins `cookie`
+ * with `; `, but its value is redacted either way.)
+ */
+export function redactedRawHeaders(raw: readonly string[]): Record<string, string> {
+  const values = new Map<string, string>();
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = (raw[index] as string).toLowerCase();
+    if (name.startsWith(':')) continue;
+    const value = trimHttpWhitespace(raw[index + 1] as string);
+    const before = values.get(name);
+    values.set(name, before === undefined || name === 'set-cookie' ? value : `${before}, ${value}`);
+  }
+  const out: Record<string, string> = {};
+  for (const name of [...values.keys()].sort())
+    out[name] = SECRET_HEADERS.has(name) ? REDACTED : (values.get(name) as string);
+  return out;
+}
+
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/** A header value as `Headers` keeps it (Fetch's "normalize"): most need no change, and get none. */
+function trimHttpWhitespace(value: string): string {
+  const padded =
+    value.length > 0 &&
+    (isHttpWhitespace(value.charCodeAt(0)) || isHttpWhitespace(value.charCodeAt(value.length - 1)));
+  return padded ? value.replace(HTTP_WHITESPACE, '') : value;
+}
+
+function isHttpWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/**
  * Builds the log record of an answered request and hands it to `options.log`. The response is the
  * one the handler made from `exchange.responseBody`, so nothing is read back from it: this runs on
  * every request.
@@ -266,7 +304,9 @@ export function logExchange(
     record.error = { scimType: exchange.error?.scimType, detail: exchange.error?.detail };
   if (exchange.compatibility !== undefined) record.compatibility = exchange.compatibility;
   if (engine.debug) {
-    record.requestHeaders = redactedHeaders(request.headers);
+    const { rawHeaders } = exchange;
+    record.requestHeaders =
+      rawHeaders === undefined ? redactedHeaders(request.headers) : redactedRawHeaders(rawHeaders);
     const { requestBody, requestText, requestBytes, responseBody } = exchange;
     if (requestBody !== undefined && requestText !== undefined)
       logBody(record, 'requestBody', 'requestBodyBytes', requestText, requestBody, requestBytes);

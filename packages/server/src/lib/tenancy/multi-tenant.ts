@@ -213,9 +213,9 @@ export function createMultiTenantHandler(options: MultiTenantHandlerOptions): Mu
   };
 
   return {
-    fetch: (request) => {
+    fetch: (request, context) => {
       startDelivery(front);
-      return handle(front, request, stages);
+      return handle(front, request, stages, context);
     },
     outbox: front.outbox,
     deliverDue: () => front.deliverer.deliverDue(),
