@@ -74,5 +74,16 @@ describe('Hono', () => {
       headers: { 'x-trace': 'request' },
     });
     expect(records[1]?.requestHeaders).toEqual({ 'x-trace': 'request' });
+    // Other runtimes' env (Workers bindings), or a list that is not Node's, are not taken for it.
+    for (const env of [{ DB: {}, incoming: 'x' }, { incoming: { rawHeaders: ['X-Trace', 1] } }])
+      await debugApp.request(
+        'https://hono.test/scim/v2/Users',
+        { headers: { 'x-trace': 'request' } },
+        env,
+      );
+    expect(records.slice(2).map((record) => record.requestHeaders)).toEqual([
+      { 'x-trace': 'request' },
+      { 'x-trace': 'request' },
+    ]);
   });
 });

@@ -23,7 +23,16 @@ function fromHeaders(raw: readonly string[]): Record<string, string> {
 
 const tokenChar = fc.constantFrom(...'abcXYZ019-_.!#$%&*+^`|~'.split(''));
 const headerName = fc.oneof(
-  fc.constantFrom('Cookie', 'cookie', 'Set-Cookie', 'Authorization', 'Accept', 'X-Trace'),
+  fc.constantFrom(
+    'Cookie',
+    'cookie',
+    'Set-Cookie',
+    'Authorization',
+    'AUTHORIZATION',
+    'PROXY-AUTHORIZATION',
+    'Accept',
+    'X-Trace',
+  ),
   fc.string({ unit: tokenChar, minLength: 1, maxLength: 12 }),
 );
 // Visible ASCII and the whitespace a value may hold or be padded with (none that Headers refuses).
@@ -49,7 +58,39 @@ describe('request headers from the adapter’s raw list', () => {
     );
   });
 
-  it('leaves out HTTP/2 pseudo-headers, as Headers does not take them', () => {
+  it('leaves out what Headers would refuse: a name that is no token, an entry that is no string', () => {
+    const raw: unknown[] = ['Authorization ', 'Bearer leaked', 'X-A', 7, 8, 'x', 'Accept', ' a\t'];
+    expect(redactedRawHeaders(raw)).toEqual({ accept: 'a' });
+  });
+
+  it('trims a padded value in one pass, however long its inner run of spaces', () => {
+    const value = `x${' '.repeat(200_000)}y`;
+    expect(redactedRawHeaders(['X-Long', ` ${value} `])).toEqual({ 'x-long': value });
+  });
+
+  it('handler.fetch still fits where a runtime passes a second argument of its own (types)', async () => {
+    type NodeServerFetch = (
+      request: Request,
+      env: { incoming: unknown; outgoing: unknown },
+    ) => Promise<Response> | Response;
+    type WorkerFetch = (request: Request, env: { DB: unknown }, ctx: unknown) => Promise<Response>;
+    const records: RequestLogRecord[] = [];
+    const { handler } = server({ log: (record) => void records.push(record), debug: true });
+    const served: NodeServerFetch = handler.fetch;
+    const worker: WorkerFetch = handler.fetch;
+    const headers = { authorization: 'Bearer secret', 'x-trace': 't' };
+    await served(new Request(`${BASE}/Users`, { headers }), { incoming: {}, outgoing: {} });
+    await worker(new Request(`${BASE}/Users`, { headers }), { DB: {} }, {});
+    // An env that happens to hold a `rawHeaders` of another kind is not taken for the list.
+    await handler.fetch(new Request(`${BASE}/Users`, { headers }), {
+      rawHeaders: 'x',
+    } as unknown as undefined);
+    for (const record of records)
+      expect(record.requestHeaders).toEqual({ authorization: '[redacted]', 'x-trace': 't' });
+    expect(records).toHaveLength(3);
+  });
+
+  it('leaves out HTTP/2 pseudo-headers, as @hono/node-server leaves them out of its Headers', () => {
     expect(
       redactedRawHeaders([':method', 'GET', ':path', '/scim/v2/Users', 'Accept', '*/*']),
     ).toEqual({

@@ -18,7 +18,7 @@ import { routeOf } from './route.js';
  * What an adapter knows of a request besides its Web `Request`. Optional: a handler answers the
  * same without it.
  * @example `handler.fetch(request, { rawHeaders: incomingMessage.rawHeaders })`
- * @see https://www.rfc-editor.org/rfc/rfc7644#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-5
  */
 export interface ScimFetchContext {
   /**
@@ -26,7 +26,10 @@ export interface ScimFetchContext {
    * `IncomingMessage.rawHeaders`: the same headers as the `Request`'s. Only the `debug` log record
    * reads them, for its `requestHeaders`. Listing `request.headers` instead makes a lightweight
    * `Headers` (`@hono/node-server`'s) build a full one first, which cost more than the rest of the
-   * record. Pseudo-headers (HTTP/2 `:path`) are left out, as `Headers` leaves them.
+   * record. HTTP/2 pseudo-headers (`:path`), names that are no header name and entries that are no
+   * string are left out. Give the list only when it is the one the `Request` was made from: a
+   * request rebuilt with other headers, or headers changed by middleware, would be logged as
+   * received (the `authorization`, `cookie` and `proxy-authorization` values redacted either way).
    */
   readonly rawHeaders?: readonly string[] | undefined;
 }
@@ -37,7 +40,11 @@ export interface ScimFetchContext {
  * @see https://www.rfc-editor.org/rfc/rfc7644
  */
 export interface ScimHandler {
-  fetch(request: Request, context?: ScimFetchContext): Promise<Response>;
+  fetch(this: void, request: Request): Promise<Response>;
+  // A second overload rather than an optional parameter, so that `handler.fetch` still fits where a
+  // runtime passes its own second argument (`serve({ fetch: handler.fetch })`, a Worker's `env`);
+  // `this: void`, since it may be passed so: it uses no `this`.
+  fetch(this: void, request: Request, context: ScimFetchContext | undefined): Promise<Response>;
   /**
    * The lifecycle outbox this handler records events in and delivers hooks from: inspect it
    * (`list({ state: 'dead' })`) or revive a dead event (`retry(id)`).
@@ -79,7 +86,7 @@ export function createScimHandler(options: ScimHandlerOptions): ScimHandler {
   const run: Stages = (request, exchange, deadline, deliveries) =>
     pipeline(engine, request, exchange, deadline, deliveries);
   return {
-    fetch: (request, context) => {
+    fetch: (request: Request, context?: ScimFetchContext) => {
       startDelivery(engine);
       return handle(engine, request, run, context);
     },
@@ -125,7 +132,9 @@ export async function handle(
 ): Promise<Response> {
   const startedAt = performance.now();
   const exchange = createExchange(requestIdOf(request));
-  exchange.rawHeaders = context?.rawHeaders;
+  // A runtime's own second argument (a Worker's env) may stand here: only a list is taken.
+  const rawHeaders: unknown = context?.rawHeaders;
+  if (Array.isArray(rawHeaders)) exchange.rawHeaders = rawHeaders as readonly unknown[];
   const response = await answer(engine, request, exchange, stages);
   if (engine.log !== undefined) logExchange(engine, request, response, exchange, startedAt);
   return response;

@@ -29,8 +29,11 @@ export interface Exchange {
    * in a multi-tenant handler); the log record reads the handler's engine otherwise.
    */
   dialect: string | undefined;
-  /** The request's headers as the adapter read them (`ScimFetchContext.rawHeaders`), if it gave them. */
-  rawHeaders: readonly string[] | undefined;
+  /**
+   * The request's headers as the adapter read them (`ScimFetchContext.rawHeaders`), if it gave a
+   * list; its entries are checked when the record reads them.
+   */
+  rawHeaders: readonly unknown[] | undefined;
   /** The compatibility rules the request relied on, made on the first one: most rely on none. */
   compatibility: AppliedCompatibility[] | undefined;
   /**
@@ -239,15 +242,20 @@ function redactedHeaders(headers: Headers): Record<string, string> {
 /**
  * What {@link redactedHeaders} gives for a `Headers` made from these raw headers, without making it:
  * names lowercased and sorted, values trimmed of HTTP whitespace, repeats joined with `, `
- * (`set-cookie`'s are not: the last one stands), pseudo-headers left out. (`Headers` joins `cookie`
- * with `; `, but its value is redacted either way.)
+ * (`set-cookie`'s are not: the last one stands). Left out: HTTP/2 pseudo-headers (`@hono/node-server`
+ * leaves them out of its `Headers` too), names that are no header name (`Headers` refuses them,
+ * and one like `Authorization ` would escape redaction), entries that are no string. (`Headers`
+ * joins `cookie` with `; `, but its value is redacted either way.)
  */
-export function redactedRawHeaders(raw: readonly string[]): Record<string, string> {
+export function redactedRawHeaders(raw: readonly unknown[]): Record<string, string> {
   const values = new Map<string, string>();
   for (let index = 0; index + 1 < raw.length; index += 2) {
-    const name = (raw[index] as string).toLowerCase();
-    if (name.startsWith(':')) continue;
-    const value = trimHttpWhitespace(raw[index + 1] as string);
+    const rawName = raw[index];
+    const rawValue = raw[index + 1];
+    if (typeof rawName !== 'string' || typeof rawValue !== 'string' || !HEADER_NAME.test(rawName))
+      continue;
+    const name = rawName.toLowerCase();
+    const value = trimHttpWhitespace(rawValue);
     const before = values.get(name);
     values.set(name, before === undefined || name === 'set-cookie' ? value : `${before}, ${value}`);
   }
@@ -257,14 +265,16 @@ export function redactedRawHeaders(raw: readonly string[]): Record<string, strin
   return out;
 }
 
-const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+/** A header name: an RFC 9110 token (which also keeps out `:path` and the like). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** A header value as `Headers` keeps it (Fetch's "normalize"): most need no change, and get none. */
+/** A header value as `Headers` keeps it (Fetch's "normalize"), in linear time. */
 function trimHttpWhitespace(value: string): string {
-  const padded =
-    value.length > 0 &&
-    (isHttpWhitespace(value.charCodeAt(0)) || isHttpWhitespace(value.charCodeAt(value.length - 1)));
-  return padded ? value.replace(HTTP_WHITESPACE, '') : value;
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start += 1;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end -= 1;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 function isHttpWhitespace(code: number): boolean {

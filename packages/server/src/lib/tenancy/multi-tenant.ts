@@ -5,7 +5,14 @@
 import type { ScimResourceType } from '@scim/core';
 import { checkTransport } from '../access.js';
 import { createEngine, type Engine } from '../engine.js';
-import { handle, pipeline, startDelivery, type ScimHandler, type Stages } from '../handler.js';
+import {
+  handle,
+  pipeline,
+  startDelivery,
+  type ScimFetchContext,
+  type ScimHandler,
+  type Stages,
+} from '../handler.js';
 import type { LifecycleEvent } from '../lifecycle/outbox.js';
 import { createMemoryRateLimiter } from '../limits/memory-limiter.js';
 import {
@@ -213,7 +220,7 @@ export function createMultiTenantHandler(options: MultiTenantHandlerOptions): Mu
   };
 
   return {
-    fetch: (request, context) => {
+    fetch: (request: Request, context?: ScimFetchContext) => {
       startDelivery(front);
       return handle(front, request, stages, context);
     },
