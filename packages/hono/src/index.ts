@@ -51,16 +51,13 @@ export function scimHandler(
 /**
  * Node's raw header list, on `@hono/node-server` (`c.env.incoming.rawHeaders`): the handler's debug
  * log record copies the headers from it, since listing its light `Headers` would build them in full.
- * Elsewhere (Bun, Deno, Workers) there is none, and the record lists the request's `Headers`.
+ * Elsewhere (Bun, Deno, Workers) there is none, and the record lists the request's `Headers`. The
+ * handler checks the list's entries itself.
  */
 function rawHeadersOf(env: unknown): readonly string[] | undefined {
   if (typeof env !== 'object' || env === null) return undefined;
   const incoming: unknown = (env as { readonly incoming?: unknown }).incoming;
   if (typeof incoming !== 'object' || incoming === null) return undefined;
   const raw: unknown = (incoming as { readonly rawHeaders?: unknown }).rawHeaders;
-  return isStrings(raw) ? raw : undefined;
-}
-
-function isStrings(value: unknown): value is readonly string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  return Array.isArray(raw) ? (raw as readonly string[]) : undefined;
 }

@@ -74,8 +74,8 @@ describe('Hono', () => {
       headers: { 'x-trace': 'request' },
     });
     expect(records[1]?.requestHeaders).toEqual({ 'x-trace': 'request' });
-    // Other runtimes' env (Workers bindings), or a list that is not Node's, are not taken for it.
-    for (const env of [{ DB: {}, incoming: 'x' }, { incoming: { rawHeaders: ['X-Trace', 1] } }])
+    // Other runtimes' env (Workers bindings), or a rawHeaders that is no list, are not taken for it.
+    for (const env of [{ DB: {}, incoming: 'x' }, { incoming: { rawHeaders: 'X-Trace: raw' } }])
       await debugApp.request(
         'https://hono.test/scim/v2/Users',
         { headers: { 'x-trace': 'request' } },
