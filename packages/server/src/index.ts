@@ -75,6 +75,7 @@ export {
   type Authentication,
   type ErrorDetails,
   type RequestLogRecord,
+  type RequestLogText,
   type ServerPresetName,
   type HookEvent,
   type LifecycleHooks,

@@ -39,6 +39,7 @@ import {
   type ErrorDetails,
   type LifecycleHooks,
   type RequestLogRecord,
+  type RequestLogText,
   type ScimHandlerOptions,
   type ServerCompatibility,
   type ServerFeatures,
@@ -92,7 +93,8 @@ export interface Engine {
   readonly authenticate:
     ((request: Request) => Authentication | Promise<Authentication>) | undefined;
   readonly onError: (error: unknown, request: Request, details: ErrorDetails) => void;
-  readonly log: ((record: RequestLogRecord) => void | Promise<void>) | undefined;
+  readonly log:
+    ((record: RequestLogRecord, text?: RequestLogText) => void | Promise<void>) | undefined;
   /** Whether log records carry the (redacted) request and response bodies. */
   readonly debug: boolean;
   /** Milliseconds a request may take before it is answered 503; undefined for no deadline. */

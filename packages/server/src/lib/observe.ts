@@ -2,7 +2,12 @@
 import { formatIssuePath, randomUuid, type ScimError, type ScimIssuePath } from '@scim/core';
 import type { Engine, Scope } from './engine.js';
 import { responseText } from './http.js';
-import { SERVER_PRESETS, type RequestLogRecord, type ServerPresetName } from './options.js';
+import {
+  SERVER_PRESETS,
+  type RequestLogRecord,
+  type RequestLogText,
+  type ServerPresetName,
+} from './options.js';
 
 /** What one request collects on its way for its log record. */
 export interface Exchange {
@@ -313,25 +318,44 @@ export function logExchange(
   if (status >= 400)
     record.error = { scimType: exchange.error?.scimType, detail: exchange.error?.detail };
   if (exchange.compatibility !== undefined) record.compatibility = exchange.compatibility;
+  let text: Mutable<RequestLogText> | undefined;
   if (engine.debug) {
+    text = {};
     const { rawHeaders } = exchange;
     record.requestHeaders =
       rawHeaders === undefined ? redactedHeaders(request.headers) : redactedRawHeaders(rawHeaders);
     const { requestBody, requestText, requestBytes, responseBody } = exchange;
     if (requestBody !== undefined && requestText !== undefined)
-      logBody(record, 'requestBody', 'requestBodyBytes', requestText, requestBody, requestBytes);
+      text.requestBody = logBody(
+        record,
+        'requestBody',
+        'requestBodyBytes',
+        requestText,
+        requestBody,
+        requestBytes,
+      );
     // A body-less answer (204, 304) kept no body, and its response is not asked about one: on
     // Hono's Node server, reading `body` turns its light response into a full one, written slower.
-    const text = responseBody === undefined ? undefined : responseText(response);
-    if (text !== undefined)
-      logBody(record, 'responseBody', 'responseBodyBytes', text, responseBody, utf8Length(text));
+    const written = responseBody === undefined ? undefined : responseText(response);
+    if (written !== undefined)
+      text.responseBody = logBody(
+        record,
+        'responseBody',
+        'responseBodyBytes',
+        written,
+        responseBody,
+        utf8Length(written),
+      );
   }
-  write(engine, request, exchange, log, record);
+  write(engine, request, exchange, log, record, text);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Puts a body, redacted, and its size in bytes in the record. */
+/**
+ * Puts a body, redacted, and its size in bytes in the record, and gives back its text as the
+ * record holds it: the text as exchanged, unless redaction changed the value.
+ */
 function logBody(
   record: Mutable<RequestLogRecord>,
   key: 'requestBody' | 'responseBody',
@@ -339,10 +363,16 @@ function logBody(
   text: string,
   value: unknown,
   bytes: number,
-): void {
+): string {
   record[sizeKey] = bytes;
   // Most bodies name no secret; a scan of the text tells so for less than a walk of the value.
-  record[key] = mayHoldSecret(text) ? redact(value) : value;
+  if (!mayHoldSecret(text)) {
+    record[key] = value;
+    return text;
+  }
+  const redacted = redact(value);
+  record[key] = redacted;
+  return redacted === value ? text : JSON.stringify(redacted);
 }
 
 /**
@@ -359,12 +389,13 @@ function write(
   engine: Engine,
   request: Request,
   exchange: Exchange,
-  log: (record: RequestLogRecord) => void | Promise<void>,
+  log: (record: RequestLogRecord, text?: RequestLogText) => void | Promise<void>,
   record: RequestLogRecord,
+  text: RequestLogText | undefined,
 ): void {
   // A failing logger, synchronous or not, must not turn an answered request into a failure.
   try {
-    const written: unknown = log(record);
+    const written: unknown = text === undefined ? log(record) : log(record, text);
     if (written instanceof Promise)
       written.catch((error: unknown) => logFailed(engine, request, exchange, error));
   } catch (error) {

@@ -135,6 +135,21 @@ export interface RequestLogRecord {
 }
 
 /**
+ * With `debug`, the second argument of `log`: the record's bodies as JSON text, redacted as the
+ * record's values are. The request's is the text the client sent, the response's the text written
+ * back (a body that named a password is serialised again from its redacted value). A log that
+ * stores or prints bodies keeps these strings rather than serialising the values once more.
+ * @example `log: (record, text) => out.write(`${record.requestId} ${text?.responseBody ?? ''}\n`)`
+ * @see https://www.rfc-editor.org/rfc/rfc7644#section-3.12
+ */
+export interface RequestLogText {
+  /** Present when the record has `requestBody`. */
+  readonly requestBody?: string;
+  /** Present when the record has `responseBody`. */
+  readonly responseBody?: string;
+}
+
+/**
  * Bounds that keep one request cheap.
  * @example `{ maxPayloadBytes: 1_048_576, maxResults: 200 }`
  * @see https://www.rfc-editor.org/rfc/rfc7643#section-5
@@ -435,9 +450,10 @@ export interface ScimHandlerOptions {
   readonly onError?: (error: unknown, request: Request, details: ErrorDetails) => void;
   /**
    * Receives one record per request once it is answered: method, path, status, duration, caller and
-   * any error's scimType and detail; with `debug` also the bodies, with secrets redacted.
+   * any error's scimType and detail; with `debug` also the bodies, with secrets redacted, and the
+   * same bodies as JSON text in the second argument.
    */
-  readonly log?: (record: RequestLogRecord) => void | Promise<void>;
+  readonly log?: (record: RequestLogRecord, text?: RequestLogText) => void | Promise<void>;
   /** Adds the request and response bodies and headers to log records (`password` and `Authorization` redacted). */
   readonly debug?: boolean;
   /**
