@@ -103,10 +103,11 @@ export function createApp({
     log:
       provisioningConsole === undefined
         ? (record) => log(formatRequestLog(record))
-        : (record) => {
-            // The console needs the bodies; the terminal shows them only with `debug`.
+        : (record, text) => {
+            // The console needs the bodies; the terminal shows them only with `debug`. The bodies'
+            // text goes on too, so that the console keeps it rather than serialising them again.
             log(formatRequestLog(record, { bodies: debug }));
-            provisioningConsole.scimConsole.record(record);
+            provisioningConsole.scimConsole.record(record, text);
           },
     debug: debug || provisioningConsole !== undefined,
     // Deprovisioning: end the leaver's sessions here. Hooks are delivered from the outbox at least

@@ -127,6 +127,55 @@ describe('console history bounded by bytes', () => {
     expect(jsonSize(body, 1000)).toBeLessThan(1200);
   });
 
+  it("keeps the server's text of each body (log's second argument) rather than serialising the value", async () => {
+    const scimConsole = createScimConsole({ basePath: '/c', credential: CONSOLE_TOKEN });
+    const sent = { schemas: [USER_SCHEMA], userName: 'as-sent' };
+    // The value and the text differ here only to show which one is kept.
+    scimConsole.record(record(1, { userName: 'value' }), {
+      requestBody: JSON.stringify(sent),
+      responseBody: '{"id":"1"}',
+    });
+    const reply = await scimConsole.fetch(
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
+    );
+    expect(await reply.json()).toMatchObject({ requestBody: sent, responseBody: { id: '1' } });
+  });
+
+  it('keeps a copy: a body changed after it was recorded shows as it was', async () => {
+    const scimConsole = createScimConsole({ basePath: '/c', credential: CONSOLE_TOKEN });
+    const body = { schemas: [USER_SCHEMA], userName: 'before' };
+    scimConsole.record(record(1, body));
+    body.userName = 'after';
+    const reply = await scimConsole.fetch(
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
+    );
+    expect(await reply.json()).toMatchObject({
+      requestBody: { userName: 'before' },
+      responseBody: { userName: 'before' },
+    });
+  });
+
+  it('a text of more UTF-8 bytes than maxBodyBytes, though fewer characters, is kept as a marker with its size', async () => {
+    const scimConsole = createScimConsole({
+      basePath: '/c',
+      credential: CONSOLE_TOKEN,
+      maxBodyBytes: 100,
+    });
+    const text = JSON.stringify({ userName: 'ü'.repeat(60) });
+    scimConsole.record(record(1, JSON.parse(text) as unknown), {
+      requestBody: text,
+      responseBody: text,
+    });
+    const reply = await scimConsole.fetch(
+      new Request('https://x.example/c/api/requests/1', { headers: bearer }),
+    );
+    const size = `${new TextEncoder().encode(text).length} bytes`;
+    expect(await reply.json()).toMatchObject({
+      requestBody: { '[truncated]': size },
+      responseBody: { '[truncated]': size },
+    });
+  });
+
   it('rejects a negative or fractional byte bound at start-up', () => {
     for (const bad of [{ maxBodyBytes: -1 }, { historyBodyBytes: 1.5 }])
       expect(() =>

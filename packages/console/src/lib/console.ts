@@ -1,6 +1,6 @@
 // Routes a request under the console's base path: assets, login and logout, the page, and the JSON
 // endpoints, behind the transport rule and the console's own credential.
-import { readBodyBytes, type RequestLogRecord } from '@scim/server';
+import { readBodyBytes, type RequestLogRecord, type RequestLogText } from '@scim/server';
 import { deliveriesOf, detailOf, ratesOf, summaryOf, tenantsOf } from './api.js';
 import { outboxOf } from './lifecycle.js';
 import { CONSOLE_CSS } from './assets/styles.js';
@@ -38,8 +38,12 @@ const MAX_FORM_BYTES = 4096;
 export interface ScimConsole {
   /** Answers a request under `basePath` (404 outside it). */
   readonly fetch: (request: Request) => Promise<Response>;
-  /** Keeps one answered SCIM request in the bounded history; pass it as the handler's `log`. */
-  readonly record: (record: RequestLogRecord) => void;
+  /**
+   * Keeps one answered SCIM request in the bounded history; pass it as the handler's `log`. A log
+   * of your own that calls it should pass both arguments on: with the bodies' text (`text`) it
+   * keeps them as they are, without it it serialises them again.
+   */
+  readonly record: (record: RequestLogRecord, text?: RequestLogText) => void;
   /** The base path, normalised: `/console`. */
   readonly basePath: string;
 }
@@ -60,9 +64,14 @@ export function createScimConsole(options: ScimConsoleOptions): ScimConsole {
   const guard = new CredentialGuard(resolved.failedLoginsPerMinute, resolved.now);
   return {
     basePath: resolved.basePath,
-    record: (record) => {
+    record: (record, text) => {
       // What the endpoint says it ran wins; the option names it for records that do not say.
-      history.add(record, resolved.now(), record.dialect ?? resolved.dialectOf(record.tenant));
+      history.add(
+        record,
+        resolved.now(),
+        record.dialect ?? resolved.dialectOf(record.tenant),
+        text,
+      );
     },
     fetch: async (request) => {
       try {

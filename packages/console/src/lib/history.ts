@@ -1,22 +1,24 @@
-// The bounded request history (a ring buffer: the oldest record goes when a new one comes) and the
-// per-tenant counts of the last hour behind the chart. Recording is a few assignments: it runs on
-// every SCIM request while the console is on.
+// The bounded request history (a ring of slots: the oldest request goes when a new one comes) and
+// the per-tenant counts of the last hour behind the chart. Recording runs on every SCIM request
+// while the console is on, so a request is kept in columns rather than as the server's record: the
+// fields in arrays allocated once, the bodies as UTF-8 text outside the heap (body-texts.ts). What
+// the history holds then costs the garbage collector next to nothing, where 500 records with their
+// bodies were copied and marked on every collection (bench/README.md, `console.mjs`).
 //
 // Bodies are bounded twice. One larger than `maxBodyBytes` is kept as a marker only; and past
 // `historyBodyBytes` for the whole history, the oldest requests lose their bodies first. Both count
 // bytes of JSON text: the sizes the server's record gives, else a request's `Content-Length`, else a
-// walk of the parsed body that stops as soon as it passes the bound (never a JSON.stringify).
-import type { RequestLogRecord } from '@scim/server';
+// walk of the parsed body that stops as soon as it passes the bound.
+import type { RequestLogRecord, RequestLogText } from '@scim/server';
+import { BodyTexts } from './body-texts.js';
 
-/** One request as the history keeps it. */
+/** One request as the history gives it back. */
 export interface HistoryEntry {
   readonly seq: number;
   readonly at: number;
   readonly dialect: string | undefined;
-  /** The log record, or a copy of it with its bodies replaced by a marker. */
+  /** The log record; its bodies only from `get`, a body over a bound as a marker. */
   readonly record: RequestLogRecord;
-  /** The bytes its bodies count for in the history's budget. */
-  readonly bytes: number;
 }
 
 /** What the history keeps of its records' bodies. */
@@ -26,6 +28,7 @@ export interface BodyBounds {
 }
 
 const TRUNCATED = '[truncated]';
+const DROPPED = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
 
 const MINUTE = 60_000;
 const HOUR_MINUTES = 60;
@@ -38,20 +41,42 @@ export interface MinuteCounts {
   serverError: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Rules = RequestLogRecord['compatibility'];
+
+/**
+ * What a slot holds of one body (request or response). `Truncated`: over `maxBodyBytes`, its size
+ * in `#bodySizes` (NaN when only known to be over); `Dropped`: for `historyBodyBytes`.
+ */
+const Body = { None: 0, Kept: 1, Truncated: 2, Dropped: 3 } as const;
+
 export class RequestHistory {
-  // One slot per request kept, in columns rather than an object per request: recording allocates
-  // nothing of its own, and replacing the oldest request reads its size from a small array that
-  // stays in cache rather than from an object long since moved out of it.
-  readonly #records: (RequestLogRecord | undefined)[];
+  // Columns, one entry per slot. The strings are the record's own (most are shared: the method,
+  // the principal, the tenant), so keeping them allocates nothing.
+  readonly #requestIds: string[];
+  readonly #methods: string[];
+  readonly #paths: string[];
+  readonly #queries: string[];
+  readonly #statuses: Uint16Array;
+  readonly #durations: Float64Array;
+  readonly #principals: unknown[];
+  readonly #tenants: (string | undefined)[];
+  readonly #recordDialects: (string | undefined)[];
   readonly #dialects: (string | undefined)[];
+  readonly #errors: RequestLogRecord['error'][];
+  readonly #rules: Rules[];
+  readonly #headers: RequestLogRecord['requestHeaders'][];
+  /** Per body (slot × 2, + 1 for the response): the byte size the record gave, NaN for none. */
+  readonly #bodyBytes: Float64Array;
+  readonly #bodyStates: Uint8Array;
+  readonly #bodySizes: Float64Array;
+  readonly #texts: BodyTexts;
   /** The sequence number in each slot; 0 for a slot not yet used. */
   readonly #seqs: Float64Array;
   readonly #ats: Float64Array;
-  readonly #sizes: Float64Array;
   #next = 0;
   #seq = 0;
   readonly #minutes = new Map<string, MinuteCounts[]>();
-  #bytes = 0;
   // The oldest sequence number whose bodies may still count: the budget drops bodies from here on.
   #trimmed = 1;
 
@@ -62,66 +87,122 @@ export class RequestHistory {
       historyBodyBytes: Number.POSITIVE_INFINITY,
     },
   ) {
-    this.#records = new Array<RequestLogRecord | undefined>(size);
-    this.#dialects = new Array<string | undefined>(size);
+    const strings = () => new Array<string>(size).fill('');
+    this.#requestIds = strings();
+    this.#methods = strings();
+    this.#paths = strings();
+    this.#queries = strings();
+    this.#statuses = new Uint16Array(size);
+    this.#durations = new Float64Array(size);
+    this.#principals = new Array<unknown>(size).fill(undefined);
+    this.#tenants = new Array<string | undefined>(size).fill(undefined);
+    this.#recordDialects = new Array<string | undefined>(size).fill(undefined);
+    this.#dialects = new Array<string | undefined>(size).fill(undefined);
+    this.#errors = new Array<RequestLogRecord['error']>(size).fill(undefined);
+    this.#rules = new Array<Rules>(size).fill(undefined);
+    this.#headers = new Array<RequestLogRecord['requestHeaders']>(size).fill(undefined);
+    this.#bodyBytes = new Float64Array(2 * size);
+    this.#bodyStates = new Uint8Array(2 * size);
+    this.#bodySizes = new Float64Array(2 * size);
+    this.#texts = new BodyTexts(2 * size);
     this.#seqs = new Float64Array(size);
     this.#ats = new Float64Array(size);
-    this.#sizes = new Float64Array(size);
   }
 
-  add(record: RequestLogRecord, at: number, dialect: string | undefined): void {
+  /**
+   * Keeps one request. `text` is the server's second argument to `log`: its bodies as JSON text,
+   * which are kept as they are; a record without it (made elsewhere) has its bodies serialised.
+   */
+  add(
+    record: RequestLogRecord,
+    at: number,
+    dialect: string | undefined,
+    text?: RequestLogText,
+  ): void {
     const slot = this.#next;
-    let kept = record;
-    let bytes = 0;
-    if (record.requestBody !== undefined || record.responseBody !== undefined)
-      ({ record: kept, bytes } = this.#bound(record));
-    this.#bytes += bytes - (this.#sizes[slot] as number);
-    this.#records[slot] = kept;
+    this.#requestIds[slot] = record.requestId;
+    this.#methods[slot] = record.method;
+    this.#paths[slot] = record.path;
+    this.#queries[slot] = record.query;
+    this.#statuses[slot] = record.status;
+    this.#durations[slot] = record.durationMs;
+    this.#principals[slot] = record.principal;
+    this.#tenants[slot] = record.tenant;
+    this.#recordDialects[slot] = record.dialect;
     this.#dialects[slot] = dialect;
+    this.#errors[slot] = record.error;
+    this.#rules[slot] = record.compatibility;
+    this.#headers[slot] = record.requestHeaders;
     this.#seqs[slot] = ++this.#seq;
     this.#ats[slot] = at;
-    this.#sizes[slot] = bytes;
+    this.#keepBody(2 * slot, record, true, text?.requestBody);
+    this.#keepBody(2 * slot + 1, record, false, text?.responseBody);
     this.#next = slot + 1 === this.size ? 0 : slot + 1;
-    if (this.#bytes > this.bounds.historyBodyBytes) this.#trim();
+    if (this.#texts.liveBytes > this.bounds.historyBodyBytes) this.#trim();
     this.#count(record, at);
   }
 
   /**
-   * Sizes a record's bodies: the record as it is, or, with a body over `maxBodyBytes`, a copy in
-   * which that body is a marker; and the bytes its kept bodies count for.
+   * Keeps one body in its place: its text, or a marker when it is over `maxBodyBytes`. Its size is
+   * the record's when it gives one, else the text's length (a lower bound on its bytes), else that
+   * of `requestSize` or a walk of the value that stops at the bound.
    */
-  #bound(record: RequestLogRecord): { record: RequestLogRecord; bytes: number } {
+  #keepBody(
+    place: number,
+    record: RequestLogRecord,
+    request: boolean,
+    text: string | undefined,
+  ): void {
+    const value = request ? record.requestBody : record.responseBody;
+    const bytes = request ? record.requestBodyBytes : record.responseBodyBytes;
+    this.#texts.clear(place);
+    this.#bodyBytes[place] = bytes ?? Number.NaN;
+    if (value === undefined) {
+      this.#bodyStates[place] = Body.None;
+      return;
+    }
     const max = this.bounds.maxBodyBytes;
-    const request = requestSize(record, max);
-    const response =
-      record.responseBodyBytes ??
-      (record.responseBody === undefined ? 0 : jsonSize(record.responseBody, max));
-    if (request.bytes <= max && response <= max) return { record, bytes: request.bytes + response };
-    const copy: { -readonly [K in keyof RequestLogRecord]: RequestLogRecord[K] } = { ...record };
-    if (request.bytes > max) copy.requestBody = truncated(request.bytes, max, request.exact);
-    if (response > max)
-      copy.responseBody = truncated(response, max, record.responseBodyBytes !== undefined);
-    return {
-      record: copy,
-      bytes: (request.bytes > max ? 0 : request.bytes) + (response > max ? 0 : response),
-    };
+    let size = bytes;
+    let exact = true;
+    if (size === undefined && text !== undefined) {
+      size = text.length;
+      exact = false;
+    } else if (size === undefined) {
+      ({ bytes: size, exact } = request
+        ? requestSize(record, max)
+        : { bytes: jsonSize(value, max), exact: false });
+    }
+    if (size > max) {
+      this.#bodyStates[place] = Body.Truncated;
+      this.#bodySizes[place] = exact ? size : Number.NaN;
+      return;
+    }
+    const kept = this.#texts.put(place, text ?? JSON.stringify(value));
+    if (kept > max) {
+      // Only a text of more bytes than UTF-16 units gets here: its size is now known.
+      this.#texts.clear(place);
+      this.#bodyStates[place] = Body.Truncated;
+      this.#bodySizes[place] = kept;
+      return;
+    }
+    this.#bodyStates[place] = Body.Kept;
   }
 
   /** Drops the bodies of the oldest entries until the history's bodies fit its budget again. */
   #trim(): void {
     this.#trimmed = Math.max(this.#trimmed, this.#seq - this.size + 1);
-    while (this.#bytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
+    while (this.#texts.liveBytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
       const slot = this.#slotOf(this.#trimmed++);
-      const record = slot === undefined ? undefined : this.#records[slot];
-      if (slot === undefined || record === undefined || this.#sizes[slot] === 0) continue;
-      const copy = { ...record };
-      const marker = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
-      if (copy.requestBody !== undefined) copy.requestBody = marker;
-      if (copy.responseBody !== undefined) copy.responseBody = marker;
-      this.#records[slot] = copy;
-      this.#bytes -= this.#sizes[slot] as number;
-      this.#sizes[slot] = 0;
+      if (slot === undefined) continue;
+      this.#drop(2 * slot);
+      this.#drop(2 * slot + 1);
     }
+  }
+
+  #drop(place: number): void {
+    if (this.#bodyStates[place] !== Body.Kept) return;
+    this.#texts.clear(place);
+    this.#bodyStates[place] = Body.Dropped;
   }
 
   /** The slot of this sequence number, while the history holds it. */
@@ -132,44 +213,90 @@ export class RequestHistory {
     return this.#seqs[slot] === seq ? slot : undefined;
   }
 
-  /** The entry in a slot, as the console's views read it. */
-  #entryAt(slot: number): HistoryEntry | undefined {
-    const record = this.#records[slot];
-    if (record === undefined) return undefined;
+  /** The entry in a slot, as the console's views read it; the bodies only when asked for. */
+  #entryAt(slot: number, bodies: boolean): HistoryEntry {
+    const record: Mutable<RequestLogRecord> = {
+      requestId: this.#requestIds[slot] as string,
+      method: this.#methods[slot] as string,
+      path: this.#paths[slot] as string,
+      query: this.#queries[slot] as string,
+      status: this.#statuses[slot] as number,
+      durationMs: this.#durations[slot] as number,
+      principal: this.#principals[slot],
+      tenant: this.#tenants[slot],
+    };
+    const dialect = this.#recordDialects[slot];
+    if (dialect !== undefined) record.dialect = dialect;
+    const error = this.#errors[slot];
+    if (error !== undefined) record.error = error;
+    const rules = this.#rules[slot];
+    if (rules !== undefined) record.compatibility = rules;
+    const headers = this.#headers[slot];
+    if (headers !== undefined) record.requestHeaders = headers;
+    const requestBytes = this.#bodyBytes[2 * slot] as number;
+    if (!Number.isNaN(requestBytes)) record.requestBodyBytes = requestBytes;
+    const responseBytes = this.#bodyBytes[2 * slot + 1] as number;
+    if (!Number.isNaN(responseBytes)) record.responseBodyBytes = responseBytes;
+    if (bodies) {
+      const requestBody = this.#bodyAt(2 * slot);
+      if (requestBody !== undefined) record.requestBody = requestBody;
+      const responseBody = this.#bodyAt(2 * slot + 1);
+      if (responseBody !== undefined) record.responseBody = responseBody;
+    }
     return {
       seq: this.#seqs[slot] as number,
       at: this.#ats[slot] as number,
       dialect: this.#dialects[slot],
       record,
-      bytes: this.#sizes[slot] as number,
     };
   }
 
-  /** Newest first; with `after`, only those recorded after that sequence number. */
+  #bodyAt(place: number): unknown {
+    switch (this.#bodyStates[place]) {
+      case Body.Kept:
+        return JSON.parse(this.#texts.get(place) as string) as unknown;
+      case Body.Truncated: {
+        const size = this.#bodySizes[place] as number;
+        return {
+          [TRUNCATED]: Number.isNaN(size)
+            ? `more than ${this.bounds.maxBodyBytes} bytes`
+            : `${size} bytes`,
+        };
+      }
+      case Body.Dropped:
+        return { ...DROPPED };
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Newest first, without their bodies; with `after`, only those recorded after that sequence
+   * number.
+   */
   list(after = 0, limit = this.size): HistoryEntry[] {
     const out: HistoryEntry[] = [];
     for (let i = 1; i <= this.size && out.length < limit; i++) {
       const slot = (this.#next - i + this.size) % this.size;
       if (this.#seqs[slot] === 0 || (this.#seqs[slot] as number) <= after) break;
-      const entry = this.#entryAt(slot);
-      if (entry === undefined) break;
-      out.push(entry);
+      out.push(this.#entryAt(slot, false));
     }
     return out;
   }
 
   /**
-   * The request of this sequence number, while the history holds it. Not by request id: that comes
-   * from the client's `X-Request-Id`, and an identity provider retrying a request sends it again.
+   * The request of this sequence number with its bodies, while the history holds it. Not by
+   * request id: that comes from the client's `X-Request-Id`, and an identity provider retrying a
+   * request sends it again.
    */
   get(seq: number): HistoryEntry | undefined {
     const slot = this.#slotOf(seq);
-    return slot === undefined ? undefined : this.#entryAt(slot);
+    return slot === undefined ? undefined : this.#entryAt(slot, true);
   }
 
   /**
-   * The requests with this request id, newest first. A scan rather than an index kept up to date:
-   * requests are recorded far more often than the page opens one.
+   * The requests with this request id, newest first, without their bodies. A scan rather than an
+   * index kept up to date: requests are recorded far more often than the page opens one.
    */
   withRequestId(requestId: string): HistoryEntry[] {
     return this.list().filter((entry) => entry.record.requestId === requestId);
@@ -222,11 +349,6 @@ function requestSize(record: RequestLogRecord, max: number): { bytes: number; ex
   return Number.isSafeInteger(length) && length >= 0
     ? { bytes: length, exact: true }
     : { bytes: jsonSize(record.requestBody, max), exact: false };
-}
-
-/** A body too large to keep, as the detail shows it instead. */
-function truncated(size: number, max: number, exact: boolean): Record<string, string> {
-  return { [TRUNCATED]: exact ? `${size} bytes` : `more than ${max} bytes` };
 }
 
 /**
