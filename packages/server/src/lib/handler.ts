@@ -205,11 +205,15 @@ export async function pipeline(
     exchange.url = url;
     checkTransport(engine, request, url);
   }
-  const match = routeOf(engine, url.pathname);
+  const path = url.pathname;
+  exchange.path = path;
+  const method = request.method.toUpperCase();
+  exchange.method = method;
+  const match = routeOf(engine, path);
   const caller = bindTenant(
     engine,
     await authenticate(engine, request, match, admission?.caller),
-    url.pathname,
+    path,
   );
   exchange.principal = caller?.principal;
   exchange.tenant = engine.tenant ?? caller?.tenant;
@@ -241,7 +245,7 @@ export async function pipeline(
     exchange.requestBody = parsed;
     return parsed;
   };
-  const operation = await parseOperation(scope, match, inputOf(request, url, body), caller);
+  const operation = await parseOperation(scope, match, inputOf(request, method, url, body), caller);
   return acceptAsync(scope, operation, caller, deadline) ?? execute(scope, operation);
 }
 

@@ -14,6 +14,12 @@ export interface Exchange {
   readonly requestId: string;
   /** The request's URL once parsed, so the log record does not parse it again. */
   url: URL | undefined;
+  /**
+   * The method uppercased and the URL's path, once the pipeline has read them: each read of
+   * `request.method` or `url.pathname` makes a new string.
+   */
+  method: string | undefined;
+  path: string | undefined;
   principal: unknown;
   tenant: string | undefined;
   /** The parsed JSON body, kept only when the log record will carry it (`debug`). */
@@ -63,6 +69,8 @@ export function createExchange(requestId: string, forCompletion = false): Exchan
   return {
     requestId,
     url: undefined,
+    method: undefined,
+    path: undefined,
     principal: undefined,
     tenant: undefined,
     requestBody: undefined,
@@ -306,8 +314,8 @@ export function logExchange(
   // record into the next costs more than the rest of the logging.
   const record: Mutable<RequestLogRecord> = {
     requestId: exchange.requestId,
-    method: request.method.toUpperCase(),
-    path: url.pathname,
+    method: exchange.method ?? request.method.toUpperCase(),
+    path: exchange.path ?? url.pathname,
     query: url.search,
     status,
     durationMs: performance.now() - startedAt,

@@ -86,14 +86,15 @@ export interface OperationInput {
   readonly body: (maxBytes?: number) => Promise<unknown>;
 }
 
-/** The parts of an HTTP request the parse step reads. */
+/** The parts of an HTTP request the parse step reads; `method` is already uppercased. */
 export function inputOf(
   request: Request,
+  method: string,
   url: URL,
   body: (maxBytes?: number) => Promise<unknown>,
 ): OperationInput {
   return {
-    method: request.method.toUpperCase(),
+    method,
     search: url.searchParams,
     preconditions: {
       ifMatch: request.headers.get('if-match') ?? undefined,
