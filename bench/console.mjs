@@ -11,8 +11,9 @@
 //          the console's bounded history (500 requests)
 //   plain again  a second handler made as "plain": how far two identical handlers measure apart
 //          on this machine now, the noise; "off" must be within max(--noise, 2 × that)
-//   debug  for reading "on": `debug: true` with a `log` that does nothing, the server's own cost of
-//          capturing and redacting the bodies, which "on" includes (no target of its own)
+//   debug  for reading "on": `debug: true` with a `log` that keeps only the last record, the
+//          server's own cost of the debug record, which "on" includes (no target of its own; a
+//          `log` that did nothing let V8 skip making the record, and read low)
 // The variants take turns (another goes first in each round) after a warm-up; each figure is the
 // median over rounds of µs/mix ÷ "plain"'s in the same round, − 1, so a change in the machine's
 // load between rounds cancels out. One client at a time, and `--concurrency` at once.

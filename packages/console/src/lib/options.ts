@@ -120,13 +120,15 @@ export interface ScimConsoleOptions {
   /** How many requests the history keeps, newest first (default 500). */
   readonly historySize?: number;
   /**
-   * The largest request or response body the history keeps, in bytes of JSON text, roughly
-   * (default 262,144); a larger one is kept as `{ "[truncated]": "1048576 bytes" }`.
+   * The largest request or response body the history keeps, in UTF-8 bytes of JSON text (default
+   * 262,144); a larger one is kept as `{ "[truncated]": "1048576 bytes" }`. Exact for the records
+   * the SCIM handler makes; a record made elsewhere is sized roughly.
    */
   readonly maxBodyBytes?: number;
   /**
-   * The bodies of the whole history, in bytes of JSON text, roughly (default 16 MiB): past it, the
-   * oldest requests lose their bodies first (their other fields stay).
+   * The bodies of the whole history, in UTF-8 bytes of JSON text (default 16 MiB): past it, the
+   * oldest requests lose their bodies first (their other fields stay). They are kept outside the
+   * JavaScript heap, in one buffer of at most about twice what it holds.
    */
   readonly historyBodyBytes?: number;
   /** The lifecycle outbox to show and retry from: `handler.outbox`. */
