@@ -3,7 +3,7 @@
 // order of puts and clears, each place gives back the last text put in it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BodyTexts } from '../src/lib/body-texts.ts';
+import { BodyTexts, utf8Length } from '../src/lib/body-texts.ts';
 
 const PLACES = 6;
 const utf8 = (text: string) => new TextEncoder().encode(text).length;
@@ -37,6 +37,7 @@ describe('BodyTexts: the history bodies outside the heap', () => {
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
         const texts = new BodyTexts(PLACES);
         const model = new Map<number, string>();
+        let most = 0;
         for (const one of steps) {
           if ('put' in one) {
             expect(texts.put(one.put, one.text)).toBe(utf8(one.text));
@@ -51,6 +52,9 @@ describe('BodyTexts: the history bodies outside the heap', () => {
             live += utf8(model.get(place) ?? '');
           }
           expect(texts.liveBytes).toBe(live);
+          most = Math.max(most, live);
+          // docs/console.md: never larger than twice the most it has held at once.
+          expect(texts.bufferBytes).toBeLessThanOrEqual(Math.max(64 * 1024, 2 * most));
         }
       }),
       { numRuns: 100 },
@@ -74,5 +78,15 @@ describe('BodyTexts: the history bodies outside the heap', () => {
     expect(texts.liveBytes).toBe(10_000);
     expect(texts.get(0)).toBe(body);
     expect(texts.bufferBytes).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('counts UTF-8 bytes as TextEncoder writes them, lone surrogates included', () => {
+    const anyUnit = fc.nat(0xffff).map((code) => String.fromCharCode(code));
+    fc.assert(
+      fc.property(fc.string({ unit: anyUnit, maxLength: 40 }), (text) => {
+        expect(utf8Length(text)).toBe(utf8(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

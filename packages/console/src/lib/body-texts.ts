@@ -4,8 +4,9 @@
 // array buffer are neither copied nor marked (bench/README.md, `console.mjs`).
 //
 // Texts are appended at the end of the buffer. When one does not fit, the live ones are moved to the
-// front in the order they were written, and the buffer doubles when they fill more than half of it,
-// so that moving costs a constant share per byte written.
+// front in the order they were written, into a new buffer twice their size and the next text's when
+// they would fill more than half of this one: moving then costs a constant share per byte written,
+// and the buffer is never more than twice the most it has had to hold at once.
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -30,7 +31,7 @@ export class BodyTexts {
     return this.#live;
   }
 
-  /** The size of the buffer the texts are in: at most about twice `liveBytes` and the next text. */
+  /** The size of the buffer the texts are in: at most twice the most `liveBytes` has been, or 64 KiB. */
   get bufferBytes(): number {
     return this.#buffer.length;
   }
@@ -40,8 +41,7 @@ export class BodyTexts {
     this.clear(place);
     let written = this.#encodeAtEnd(text);
     if (written === undefined) {
-      // At most 3 bytes per UTF-16 unit: room for that always takes the text.
-      this.#makeRoom(3 * text.length);
+      this.#makeRoom(utf8Length(text));
       written = ENCODER.encodeInto(text, this.#buffer.subarray(this.#end)).written;
     }
     this.#starts[place] = this.#end;
@@ -80,9 +80,8 @@ export class BodyTexts {
     // In the order they were written, so that each moves towards the front, over nothing live.
     places.sort((a, b) => (this.#starts[a] as number) - (this.#starts[b] as number));
     const from = this.#buffer;
-    let size = Math.max(from.length, INITIAL_BYTES);
-    while (this.#live + needed > size / 2) size *= 2;
-    const to = size === from.length ? from : new Uint8Array(size);
+    const wanted = 2 * (this.#live + needed);
+    const to = wanted <= from.length ? from : new Uint8Array(Math.max(wanted, INITIAL_BYTES));
     let end = 0;
     for (const place of places) {
       const start = this.#starts[place] as number;
@@ -95,4 +94,26 @@ export class BodyTexts {
     this.#buffer = to;
     this.#end = end;
   }
+}
+
+/**
+ * The length of `text` in UTF-8 as `TextEncoder` writes it (a lone surrogate as the 3 bytes of
+ * U+FFFD). Counted only when a text does not fit, so that the buffer grows by what it needs.
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && isLowSurrogate(text.charCodeAt(index + 1))) {
+      bytes += 4;
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code < 0xe000;
 }

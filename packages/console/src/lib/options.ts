@@ -128,7 +128,7 @@ export interface ScimConsoleOptions {
   /**
    * The bodies of the whole history, in UTF-8 bytes of JSON text (default 16 MiB): past it, the
    * oldest requests lose their bodies first (their other fields stay). They are kept outside the
-   * JavaScript heap, in one buffer of at most about twice what it holds.
+   * JavaScript heap, in one buffer never larger than twice the most it has held at once.
    */
   readonly historyBodyBytes?: number;
   /** The lifecycle outbox to show and retry from: `handler.outbox`. */
