@@ -9,7 +9,7 @@ import { CONSOLE_TOKEN, createFixture, USER_SCHEMA } from './fixture.ts';
 
 const bearer = { authorization: `Bearer ${CONSOLE_TOKEN}` };
 
-function record(index: number, body: unknown, headers?: Record<string, string>): RequestLogRecord {
+function record(index: number, body: unknown, headers: readonly string[] = []): RequestLogRecord {
   return {
     requestId: `r${index}`,
     method: 'POST',
@@ -19,7 +19,7 @@ function record(index: number, body: unknown, headers?: Record<string, string>):
     durationMs: 1,
     principal: undefined,
     tenant: undefined,
-    requestHeaders: { 'content-type': 'application/scim+json', ...headers },
+    requestHeaders: ['Content-Type', 'application/scim+json', ...headers],
     requestBody: body,
     responseBody: body,
   };
@@ -92,7 +92,7 @@ describe('console history bounded by bytes', () => {
       credential: CONSOLE_TOKEN,
       maxBodyBytes: 4096,
     });
-    scimConsole.record(record(1, manyEmails(200), { 'content-length': '6400' }));
+    scimConsole.record(record(1, manyEmails(200), ['Content-Length', '6400']));
     const reply = await scimConsole.fetch(
       new Request('https://x.example/c/api/requests/1', { headers: bearer }),
     );

@@ -36,7 +36,7 @@ describe('console redaction of PATCH operations', () => {
       durationMs: 3,
       principal: undefined,
       tenant: undefined,
-      requestHeaders: { 'content-type': 'application/scim+json' },
+      requestHeaders: ['content-type', 'application/scim+json'],
       requestBody: patchBody,
     };
     scimConsole.record(record);

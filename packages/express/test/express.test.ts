@@ -1,5 +1,5 @@
 // The shared conformance kit against Express 4 and 5, over a real HTTP server on an ephemeral port.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import express4 from 'express4';
@@ -8,6 +8,7 @@ import { ScimError } from '@scim/core';
 import { scimErrorHandler, scimMiddleware } from '@scim/express';
 import { createMemoryStore } from '@scim/server/memory';
 import { conformanceCases } from '@scim/server/testing';
+import type { RequestLogRecord } from '@scim/server';
 
 const TOKEN = 'Bearer conformance';
 
@@ -74,3 +75,63 @@ for (const [label, factory] of [
     });
   }
 }
+
+describe('the debug log record behind Express', () => {
+  it('lists the request headers as the client sent them (req.rawHeaders), Authorization redacted', async () => {
+    const records: RequestLogRecord[] = [];
+    const instance = express5();
+    instance.use(
+      '/scim/v2',
+      scimMiddleware({
+        stores: { User: createMemoryStore(), Group: createMemoryStore() },
+        authenticate: () => ({ principal: 'test' }),
+        debug: true,
+        log: (record) => void records.push(record),
+      }),
+    );
+    const server = createServer(instance);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // node:http sends a list of headers in the case and order given (fetch would lowercase them).
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const sent = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/scim/v2/Users',
+            headers: [
+              'X-Trace',
+              'first',
+              'Authorization',
+              TOKEN,
+              'x-TRACE',
+              'second',
+              'Host',
+              `127.0.0.1:${port}`,
+            ],
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode));
+          },
+        );
+        sent.on('error', reject);
+        sent.end();
+      });
+      expect(status).toBe(200);
+      const headers = records[0]?.requestHeaders ?? [];
+      expect(headers.slice(0, 6)).toEqual([
+        'X-Trace',
+        'first',
+        'Authorization',
+        '[redacted]',
+        'x-TRACE',
+        'second',
+      ]);
+      expect(JSON.stringify(records)).not.toContain('conformance');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

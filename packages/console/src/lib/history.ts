@@ -11,6 +11,7 @@
 // walk of the parsed body that stops as soon as it passes the bound.
 import type { RequestLogRecord, RequestLogText } from '@scim/server';
 import { BodyTexts } from './body-texts.js';
+import { headerValue } from './redact.js';
 
 /** One request as the history gives it back. */
 export interface HistoryEntry {
@@ -345,7 +346,7 @@ export class RequestHistory {
 function requestSize(record: RequestLogRecord, max: number): { bytes: number; exact: boolean } {
   if (record.requestBodyBytes !== undefined) return { bytes: record.requestBodyBytes, exact: true };
   if (record.requestBody === undefined) return { bytes: 0, exact: true };
-  const length = Number(record.requestHeaders?.['content-length'] ?? Number.NaN);
+  const length = Number(headerValue(record.requestHeaders, 'content-length') ?? Number.NaN);
   return Number.isSafeInteger(length) && length >= 0
     ? { bytes: length, exact: true }
     : { bytes: jsonSize(record.requestBody, max), exact: false };

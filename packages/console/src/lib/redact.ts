@@ -95,20 +95,40 @@ const SHOWN_HEADERS = new Set([
   'x-request-id',
 ]);
 
-/** Request headers with the value of every header not on the allow-list redacted. */
+/**
+ * Request headers as the page shows them, from the record's list (`[name, value, …]`): names
+ * lowercased, a repeated header's values joined with `, `, and the value of every header not on
+ * the allow-list redacted.
+ */
 export function redactHeaders(
-  headers: Readonly<Record<string, string>> | undefined,
+  headers: readonly string[] | undefined,
 ): Record<string, string> | null {
   if (headers === undefined) return null;
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (let index = 0; index + 1 < headers.length; index += 2) {
+    const name = String(headers[index]).toLowerCase();
+    const value = SHOWN_HEADERS.has(name) ? String(headers[index + 1]) : REDACTED;
+    const before = Object.hasOwn(out, name) ? out[name] : undefined;
+    // defineProperty, so a `__proto__` header stays a plain key.
     Object.defineProperty(out, name, {
-      value: SHOWN_HEADERS.has(name.toLowerCase()) ? value : REDACTED,
+      value: before === undefined || value === REDACTED ? value : `${before}, ${value}`,
       enumerable: true,
       writable: true,
       configurable: true,
     });
+  }
   return out;
+}
+
+/** The value of a header in the record's list (`[name, value, …]`), the first in any case. */
+export function headerValue(
+  headers: readonly string[] | undefined,
+  lower: string,
+): string | undefined {
+  if (headers === undefined) return undefined;
+  for (let index = 0; index + 1 < headers.length; index += 2)
+    if (String(headers[index]).toLowerCase() === lower) return headers[index + 1];
+  return undefined;
 }
 
 /** A copy of a JSON value with every secret-named value replaced, at any depth. */
