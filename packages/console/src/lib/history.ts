@@ -1,17 +1,19 @@
 // The bounded request history (a ring of slots: the oldest request goes when a new one comes) and
 // the per-tenant counts of the last hour behind the chart. Recording runs on every SCIM request
 // while the console is on, so a request is kept in columns rather than as the server's record: the
-// fields in arrays allocated once, the bodies as UTF-8 text outside the heap (body-texts.ts). What
-// the history holds then costs the garbage collector next to nothing, where 500 records with their
-// bodies were copied and marked on every collection (bench/README.md, `console.mjs`).
+// fields in arrays allocated once, each body as the JSON text the server hands `log` (its second
+// argument), a string it made anyway. Keeping the text costs nothing when the request is recorded;
+// copying it into a buffer outside the heap, as the history once did, cost more on every request
+// than the garbage collector spends on the strings (bench/README.md, `console.mjs`). Holding the
+// record itself would keep the parsed bodies, object graphs many times the size of their text.
 //
 // Bodies are bounded twice. One larger than `maxBodyBytes` is kept as a marker only; and past
 // `historyBodyBytes` for the whole history, the oldest requests lose their bodies first. Both count
 // bytes of JSON text: the sizes the server's record gives, else a request's `Content-Length`, else a
 // walk of the parsed body that stops as soon as it passes the bound.
 import type { RequestLogRecord, RequestLogText } from '@scim/server';
-import { BodyTexts } from './body-texts.js';
 import { headerValue } from './redact.js';
+import { utf8Length } from './utf8.js';
 
 /** One request as the history gives it back. */
 export interface HistoryEntry {
@@ -71,7 +73,10 @@ export class RequestHistory {
   readonly #bodyBytes: Float64Array;
   readonly #bodyStates: Uint8Array;
   readonly #bodySizes: Float64Array;
-  readonly #texts: BodyTexts;
+  /** Per body: its JSON text while kept, and the bytes it counts against `historyBodyBytes`. */
+  readonly #texts: (string | undefined)[];
+  readonly #textBytes: Float64Array;
+  #liveBytes = 0;
   /** The sequence number in each slot; 0 for a slot not yet used. */
   readonly #seqs: Float64Array;
   readonly #ats: Float64Array;
@@ -105,7 +110,8 @@ export class RequestHistory {
     this.#bodyBytes = new Float64Array(2 * size);
     this.#bodyStates = new Uint8Array(2 * size);
     this.#bodySizes = new Float64Array(2 * size);
-    this.#texts = new BodyTexts(2 * size);
+    this.#texts = new Array<string | undefined>(2 * size).fill(undefined);
+    this.#textBytes = new Float64Array(2 * size);
     this.#seqs = new Float64Array(size);
     this.#ats = new Float64Array(size);
   }
@@ -139,14 +145,14 @@ export class RequestHistory {
     this.#keepBody(2 * slot, record, true, text?.requestBody);
     this.#keepBody(2 * slot + 1, record, false, text?.responseBody);
     this.#next = slot + 1 === this.size ? 0 : slot + 1;
-    if (this.#texts.liveBytes > this.bounds.historyBodyBytes) this.#trim();
+    if (this.#liveBytes > this.bounds.historyBodyBytes) this.#trim();
     this.#count(record, at);
   }
 
   /**
    * Keeps one body in its place: its text, or a marker when it is over `maxBodyBytes`. Its size is
-   * the record's when it gives one, else the text's length (a lower bound on its bytes), else that
-   * of `requestSize` or a walk of the value that stops at the bound.
+   * the record's when it gives one (the server's always does), else that of the text, else that of
+   * `requestSize` or a walk of the value that stops at the bound.
    */
   #keepBody(
     place: number,
@@ -156,7 +162,7 @@ export class RequestHistory {
   ): void {
     const value = request ? record.requestBody : record.responseBody;
     const bytes = request ? record.requestBodyBytes : record.responseBodyBytes;
-    this.#texts.clear(place);
+    this.#clearText(place);
     this.#bodyBytes[place] = bytes ?? Number.NaN;
     if (value === undefined) {
       this.#bodyStates[place] = Body.None;
@@ -165,10 +171,8 @@ export class RequestHistory {
     const max = this.bounds.maxBodyBytes;
     let size = bytes;
     let exact = true;
-    if (size === undefined && text !== undefined) {
-      size = text.length;
-      exact = false;
-    } else if (size === undefined) {
+    if (size === undefined && text !== undefined) size = utf8Length(text);
+    else if (size === undefined) {
       ({ bytes: size, exact } = request
         ? requestSize(record, max)
         : { bytes: jsonSize(value, max), exact: false });
@@ -178,21 +182,30 @@ export class RequestHistory {
       this.#bodySizes[place] = exact ? size : Number.NaN;
       return;
     }
-    const kept = this.#texts.put(place, text ?? JSON.stringify(value));
-    if (kept > max) {
-      // Only a text of more bytes than UTF-16 units gets here: its size is now known.
-      this.#texts.clear(place);
+    const kept = text ?? JSON.stringify(value);
+    // A size only estimated by the walk is counted now that the text is made.
+    if (!exact) size = utf8Length(kept);
+    if (size > max) {
       this.#bodyStates[place] = Body.Truncated;
-      this.#bodySizes[place] = kept;
+      this.#bodySizes[place] = size;
       return;
     }
+    this.#texts[place] = kept;
+    this.#textBytes[place] = size;
+    this.#liveBytes += size;
     this.#bodyStates[place] = Body.Kept;
+  }
+
+  #clearText(place: number): void {
+    if (this.#texts[place] === undefined) return;
+    this.#texts[place] = undefined;
+    this.#liveBytes -= this.#textBytes[place] as number;
   }
 
   /** Drops the bodies of the oldest entries until the history's bodies fit its budget again. */
   #trim(): void {
     this.#trimmed = Math.max(this.#trimmed, this.#seq - this.size + 1);
-    while (this.#texts.liveBytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
+    while (this.#liveBytes > this.bounds.historyBodyBytes && this.#trimmed <= this.#seq) {
       const slot = this.#slotOf(this.#trimmed++);
       if (slot === undefined) continue;
       this.#drop(2 * slot);
@@ -202,7 +215,7 @@ export class RequestHistory {
 
   #drop(place: number): void {
     if (this.#bodyStates[place] !== Body.Kept) return;
-    this.#texts.clear(place);
+    this.#clearText(place);
     this.#bodyStates[place] = Body.Dropped;
   }
 
@@ -255,7 +268,7 @@ export class RequestHistory {
   #bodyAt(place: number): unknown {
     switch (this.#bodyStates[place]) {
       case Body.Kept:
-        return JSON.parse(this.#texts.get(place) as string) as unknown;
+        return JSON.parse(this.#texts[place] as string) as unknown;
       case Body.Truncated: {
         const size = this.#bodySizes[place] as number;
         return {

@@ -127,8 +127,8 @@ export interface ScimConsoleOptions {
   readonly maxBodyBytes?: number;
   /**
    * The bodies of the whole history, in UTF-8 bytes of JSON text (default 16 MiB): past it, the
-   * oldest requests lose their bodies first (their other fields stay). They are kept outside the
-   * JavaScript heap, in one buffer never larger than twice the most it has held at once.
+   * oldest requests lose their bodies first (their other fields stay). They are kept as the
+   * server's JSON text, JavaScript strings, which take at most twice their UTF-8 size in memory.
    */
   readonly historyBodyBytes?: number;
   /** The lifecycle outbox to show and retry from: `handler.outbox`. */
