@@ -16,7 +16,8 @@
 //          `log` that did nothing let V8 skip making the record, and read low)
 // The variants take turns (another goes first in each round) after a warm-up; each figure is the
 // median over rounds of µs/mix ÷ "plain"'s in the same round, − 1, so a change in the machine's
-// load between rounds cancels out. One client at a time, and `--concurrency` at once.
+// load between rounds cancels out, with a 95 % confidence interval for that median from the
+// rounds' order statistics. One client at a time, and `--concurrency` at once.
 //
 // Timed side by side, the figures move by several % between runs minutes apart on a shared two-core
 // VM. So the same mix is also counted (bench/lib/instructions.mjs): each variant in a process of its
@@ -37,12 +38,13 @@
 // that keeps its users in a database. The count uses the memory storage only.
 //
 // Run after `npm run build` (it imports the built packages):
-//   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 61] [--slice 0.1]
+//   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 121] [--slice 0.1]
 //                          [--warmup 1] [--concurrency 8] [--max-cost 0.05] [--noise 0.03]
 //                          [--warm 3000] [--measured 600] [--store memory|sqlite]
 //                          [--servers hono,express]
-// It exits 1 when "on" costs 5 % or more, when "off" differs from "plain" by more than the noise
-// (max(--noise, twice the gap between "plain" and "plain again")), or when an answer is wrong.
+// It exits 1 when "on" is not shown to cost under 5 % (its whole 95 % interval under it), when
+// "off" differs from "plain" by more than the noise (max(--noise, twice the gap between "plain"
+// and "plain again")), or when an answer is wrong.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -73,8 +75,9 @@ const { values: args } = parseArgs({
 });
 const QUICK = args.quick;
 // Many short rounds: medians of 11 to 41 rounds of 0.3 s put two identical handlers up to 5 % apart
-// in process (9 % over HTTP), 61 rounds of 0.1 s within 2 % (bench/README.md).
-const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 5 : 61)));
+// in process (9 % over HTTP), 61 rounds of 0.1 s within 2 %, but with a 95 % interval about ±2.5
+// points wide; 121 rounds narrow it to about ±1.5 (bench/README.md).
+const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 5 : 121)));
 const SLICE_MS = 1000 * Number(args.slice ?? (QUICK ? 0.15 : 0.1));
 const WARMUP_MS = 1000 * Number(args.warmup ?? (QUICK ? 0.3 : 1));
 const CONCURRENCY = Number(args.concurrency);
@@ -108,11 +111,36 @@ const fail = (message) => {
   failed = true;
 };
 
-/** The target and verdict of a variant's cost: "on" under `--max-cost`, "off" within `noise`. */
-function judge(variant, cost, noise, mode) {
+/**
+ * A 95 % confidence interval for the median of `values`, from their order statistics (the ranks
+ * n/2 ∓ 1.96·√n/2, by the binomial's normal approximation): no assumption about how the rounds
+ * are spread, and the same interval from the same rounds.
+ */
+function medianInterval(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = 0.98 * Math.sqrt(n);
+  const low = Math.max(0, Math.floor(n / 2 - half) - 1);
+  const high = Math.min(n - 1, Math.ceil(n / 2 + half));
+  return [sorted[low], sorted[high]];
+}
+
+/**
+ * The target and verdict of a variant's cost. "on" passes when the whole 95 % interval of its cost
+ * is under `--max-cost`: a median under it whose interval reaches past it is not shown to be under
+ * it on this machine, and fails too (more `--rounds` narrow the interval). "off" passes within
+ * `noise`.
+ */
+function judge(variant, cost, noise, mode, interval) {
   if (variant === 'on') {
-    const verdict = cost < MAX_COST ? 'PASS' : 'FAIL';
+    const verdict =
+      (interval?.[1] ?? cost) < MAX_COST ? 'PASS' : cost < MAX_COST ? 'UNSHOWN' : 'FAIL';
     if (verdict === 'FAIL') fail(`"on" costs ${percent(cost)} with ${mode}`);
+    if (verdict === 'UNSHOWN')
+      fail(
+        `"on" costs ${percent(cost)} with ${mode}, but its 95 % interval reaches ` +
+          `${percent(interval[1])}`,
+      );
     return { target: `< ${number(100 * MAX_COST)} %`, verdict };
   }
   if (variant === 'off') {
@@ -140,9 +168,9 @@ async function sideBySide(setups, slice, field, label) {
         runs.get(setup).push(await slice(setup, SLICE_MS, mode.concurrency));
     }
     const plain = setups[0];
-    const costOf = (setup, measure) =>
-      median(runs.get(setup).map((run, round) => run[measure] / runs.get(plain)[round][measure])) -
-      1;
+    const ratiosOf = (setup, measure) =>
+      runs.get(setup).map((run, round) => run[measure] / runs.get(plain)[round][measure]);
+    const costOf = (setup, measure) => median(ratiosOf(setup, measure)) - 1;
     const again = setups.find((setup) => setup.variant === 'plain again');
     const noise = Math.max(NOISE, again === undefined ? 0 : 2 * Math.abs(costOf(again, field)));
     for (const [index, setup] of setups.entries()) {
@@ -150,7 +178,15 @@ async function sideBySide(setups, slice, field, label) {
       const wallCost = setup === plain ? undefined : costOf(setup, 'wallUs');
       const cpuCost = setup === plain ? undefined : costOf(setup, 'cpuUs');
       const cost = field === 'wallUs' ? wallCost : cpuCost;
-      const { target, verdict } = judge(setup.variant, cost, noise, `${mode.name}${label}`);
+      const interval =
+        setup === plain ? undefined : medianInterval(ratiosOf(setup, field)).map((r) => r - 1);
+      const { target, verdict } = judge(
+        setup.variant,
+        cost,
+        noise,
+        `${mode.name}${label}`,
+        interval,
+      );
       rows.push([
         index === 0 ? mode.name : '',
         setup.variant,
@@ -159,6 +195,7 @@ async function sideBySide(setups, slice, field, label) {
         number(result.cpuUs),
         wallCost === undefined ? '' : percent(wallCost),
         cpuCost === undefined ? '' : percent(cpuCost),
+        interval === undefined ? '' : `${percent(interval[0])} … ${percent(interval[1])}`,
         target,
         verdict,
       ]);
@@ -186,6 +223,7 @@ if (PARTS.has('timed')) {
       'CPU µs/mix',
       'vs plain',
       'CPU vs plain',
+      '95 % interval',
       'target',
       '',
     ],
@@ -225,6 +263,7 @@ if (PARTS.has('http'))
         'server CPU µs/mix',
         'vs plain',
         'server CPU vs plain',
+        '95 % interval',
         'target',
         '',
       ],
