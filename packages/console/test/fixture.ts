@@ -8,6 +8,7 @@ import {
   createScimHandler,
   createTokenManager,
   hashBearerToken,
+  type RequestLogRecord,
   type ScimHandler,
 } from '@scim/server';
 import { createMemoryStorage } from '@scim/server/memory';
@@ -118,6 +119,27 @@ export async function createFixture(
   });
   Object.assign(fixture, { handler });
   return fixture;
+}
+
+/** A `POST /Users` log record as made elsewhere than the server: bodies as given, no sizes. */
+export function postRecord(
+  index: number,
+  body: unknown,
+  headers: readonly string[] = [],
+): RequestLogRecord {
+  return {
+    requestId: `r${index}`,
+    method: 'POST',
+    path: '/scim/v2/Users',
+    query: '',
+    status: 201,
+    durationMs: 1,
+    principal: undefined,
+    tenant: undefined,
+    requestHeaders: ['Content-Type', 'application/scim+json', ...headers],
+    requestBody: body,
+    responseBody: body,
+  };
 }
 
 /** An Entra ID create-user body (the provisioning tutorial's shape), with a password. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestLogRecord } from '@scim/server';
 import { RequestHistory } from '../src/lib/history.ts';
 import { utf8Length } from '../src/lib/utf8.ts';
+import { postRecord } from './fixture.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text).length;
 const SIZE = 5;
@@ -18,16 +19,9 @@ const body = fc
   .map(([piece, times]) => JSON.stringify({ v: piece.repeat(times) }));
 
 function recordOf(index: number, request: string, response: string): RequestLogRecord {
+  // Sized as the server sizes the bodies it hands `log` with their text.
   return {
-    requestId: `r${index}`,
-    method: 'POST',
-    path: '/scim/v2/Users',
-    query: '',
-    status: 201,
-    durationMs: 1,
-    principal: undefined,
-    tenant: undefined,
-    requestBody: JSON.parse(request) as unknown,
+    ...postRecord(index, JSON.parse(request) as unknown),
     requestBodyBytes: utf8(request),
     responseBody: JSON.parse(response) as unknown,
     responseBodyBytes: utf8(response),

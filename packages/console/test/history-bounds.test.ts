@@ -2,28 +2,11 @@
 // `maxBodyBytes` is kept as a marker, and past `historyBodyBytes` the oldest requests lose their
 // bodies first. Five hundred requests of 1 MiB bodies would otherwise hold a gigabyte.
 import { describe, expect, it } from 'vitest';
-import type { RequestLogRecord } from '@scim/server';
 import { createScimConsole } from '../src/index.ts';
 import { jsonSize } from '../src/lib/history.ts';
-import { CONSOLE_TOKEN, createFixture, USER_SCHEMA } from './fixture.ts';
+import { CONSOLE_TOKEN, createFixture, postRecord as record, USER_SCHEMA } from './fixture.ts';
 
 const bearer = { authorization: `Bearer ${CONSOLE_TOKEN}` };
-
-function record(index: number, body: unknown, headers: readonly string[] = []): RequestLogRecord {
-  return {
-    requestId: `r${index}`,
-    method: 'POST',
-    path: '/scim/v2/Users',
-    query: '',
-    status: 201,
-    durationMs: 1,
-    principal: undefined,
-    tenant: undefined,
-    requestHeaders: ['Content-Type', 'application/scim+json', ...headers],
-    requestBody: body,
-    responseBody: body,
-  };
-}
 
 const manyEmails = (count: number) => ({
   schemas: [USER_SCHEMA],
