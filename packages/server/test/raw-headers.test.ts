@@ -156,11 +156,21 @@ describe('request headers from the adapter’s raw list', () => {
     const records: RequestLogRecord[] = [];
     const { handler } = server({ log: (record) => void records.push(record), debug: true });
     const request = new Request(`${BASE}/Users`, {
-      headers: { 'X-Trace': 't1', Authorization: 'Bearer secret', 'x-trace': 't2' },
+      headers: {
+        'X-Trace': 't1',
+        Authorization: 'Bearer secret',
+        'x-trace': 't2',
+        Cookie: 'session=secret',
+        'Proxy-Authorization': 'Basic secret',
+      },
     });
     await handler.fetch(request);
     expect(records[0]?.requestHeaders).toEqual([
       'authorization',
+      '[redacted]',
+      'cookie',
+      '[redacted]',
+      'proxy-authorization',
       '[redacted]',
       'x-trace',
       't1, t2',

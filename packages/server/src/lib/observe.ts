@@ -152,7 +152,6 @@ export function dialectOf(engine: Engine): string {
 }
 
 const REDACTED = '[redacted]';
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 /**
  * A JSON body with every `password` value replaced, including PATCH operations whose path names the
@@ -248,7 +247,7 @@ function copyOf(record: Record<string, unknown>): Record<string, unknown> {
 function redactedHeaders(headers: Headers): string[] {
   const list: string[] = [];
   headers.forEach((value, name) => {
-    list.push(name, SECRET_HEADERS.has(name) ? REDACTED : value);
+    list.push(name, isSecretHeader(name) ? REDACTED : value);
   });
   return list;
 }
@@ -277,9 +276,7 @@ export function redactedRawHeaders(raw: readonly unknown[]): readonly string[] {
       continue;
     }
     list ??= raw.slice(0, kept) as string[];
-    if (!valid) continue;
-    list.push(name, secret ? REDACTED : value);
-    kept += 2;
+    if (valid) list.push(name, secret ? REDACTED : value);
   }
   if (list !== undefined) return list;
   return kept === raw.length ? (raw as readonly string[]) : (raw.slice(0, kept) as string[]);
