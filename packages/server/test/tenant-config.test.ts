@@ -6,6 +6,7 @@ import { defineResourceType, defineSchema } from '@scim/core';
 import {
   createMultiTenantHandler,
   type MultiTenantHandlerOptions,
+  type RequestLogRecord,
   type TenantConfig,
 } from '@scim/server';
 import { createMemoryStorage, createMemoryStore } from '@scim/server/memory';
@@ -46,6 +47,24 @@ describe('per-tenant configuration', () => {
     const query = `/Users?filter=${encodeURIComponent("userName eq 'bjensen'")}`;
     expect((await as('acme', 'GET', query)).status).toBe(200);
     expectError(await as('globex', 'GET', query), 400, 'invalidFilter');
+  });
+
+  it("logs each tenant's requests under its own dialect", async () => {
+    const records: RequestLogRecord[] = [];
+    const { as } = await twoTenants({
+      log: (record) => {
+        records.push(record);
+      },
+      tenants: { acme: { compatibility: 'entra' }, globex: { compatibility: 'okta' } },
+    });
+    await as('acme', 'GET', '/Users');
+    await as('globex', 'GET', '/Users');
+    await as('acme', 'GET', '/Users');
+    expect(records.map(({ tenant, dialect }) => [tenant, dialect])).toEqual([
+      ['acme', 'entra'],
+      ['globex', 'okta'],
+      ['acme', 'entra'],
+    ]);
   });
 
   it("serves a tenant's schema extension in its discovery and its resources only", async () => {

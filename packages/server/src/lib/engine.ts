@@ -32,6 +32,7 @@ import {
 import { createMemoryOutbox } from './memory/memory-outbox.js';
 import type { LifecycleEvent, ScimOutbox } from './lifecycle/outbox.js';
 import { hashPasswordPbkdf2 } from './password.js';
+import { dialectOf } from './observe.js';
 import {
   DEFAULT_RESOURCE_TYPES,
   SERVER_PRESETS,
@@ -58,6 +59,8 @@ export interface Engine {
   readonly publicUrl: URL | undefined;
   readonly resourceTypes: readonly ScimResourceType[];
   readonly compatibility: ServerCompatibility;
+  /** The preset `compatibility` is, by name (`custom` for a bundle of its own), for log records. */
+  readonly dialect: string;
   readonly maxPayloadBytes: number;
   readonly maxResults: number;
   readonly maxScan: number;
@@ -239,6 +242,7 @@ export function createEngine(
     publicUrl: baseUrl === undefined ? undefined : new URL(baseUrl),
     resourceTypes,
     compatibility,
+    dialect: dialectOf(compatibility),
     maxPayloadBytes: limits.maxPayloadBytes ?? 1_048_576,
     maxResults,
     maxScan: limits.maxScan ?? 100_000,

@@ -140,14 +140,17 @@ function sameRule(a: AppliedCompatibility, b: AppliedCompatibility): boolean {
  * noted for its requests. A single handler's record reads its own engine's.
  */
 export function noteDialect(engine: Engine, exchange: Exchange): void {
-  if (engine.tenant !== undefined && engine.log !== undefined) exchange.dialect = dialectOf(engine);
+  if (engine.tenant !== undefined && engine.log !== undefined) exchange.dialect = engine.dialect;
 }
 
 const PRESET_NAMES = Object.keys(SERVER_PRESETS) as ServerPresetName[];
 
-/** The preset an engine runs, by name, or `custom` for a bundle of its own. */
-export function dialectOf(engine: Engine): string {
-  for (const name of PRESET_NAMES) if (SERVER_PRESETS[name] === engine.compatibility) return name;
+/**
+ * The preset a compatibility bundle is, by name, or `custom` for a bundle of its own: named once,
+ * when an engine is made, rather than looked up for each logged request.
+ */
+export function dialectOf(compatibility: Engine['compatibility']): string {
+  for (const name of PRESET_NAMES) if (SERVER_PRESETS[name] === compatibility) return name;
   return 'custom';
 }
 
@@ -329,7 +332,7 @@ export function logExchange(
     durationMs: performance.now() - startedAt,
     principal: exchange.principal,
     tenant: exchange.tenant,
-    dialect: exchange.dialect ?? dialectOf(engine),
+    dialect: exchange.dialect ?? engine.dialect,
   };
   if (status >= 400)
     record.error = { scimType: exchange.error?.scimType, detail: exchange.error?.detail };
