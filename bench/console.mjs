@@ -34,8 +34,9 @@
 // SCIM requests, adapter included (the client's own time is not the server's cost).
 //
 // `--store sqlite` times the same mix over `@scim/sql` on a SQLite file per variant (WAL, as
-// `openDatabase` opens it) rather than the memory storage: what the console costs an application
-// that keeps its users in a database. The count uses the memory storage only.
+// `openDatabase` opens it) rather than the memory storage, in process and over HTTP: what the
+// console costs an application that keeps its users in a database, as the examples do by default.
+// The count uses the memory storage only.
 //
 // Run after `npm run build` (it imports the built packages):
 //   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 121] [--slice 0.1]
@@ -238,7 +239,7 @@ if (PARTS.has('timed')) {
 
 if (PARTS.has('http'))
   for (const server of args.servers.split(',')) {
-    const served = await setUpServedVariants(VARIANTS, server);
+    const served = await setUpServedVariants(VARIANTS, server, STORE);
     // The server's CPU time over the slice, per mix: the child serves one variant at a time.
     const slice = async (setup, ms, concurrency) => {
       const before = await served.serverCpu();
@@ -251,7 +252,7 @@ if (PARTS.has('http'))
     const rows = await sideBySide(served.setups, slice, 'cpuUs', ` over HTTP (${server})`);
     console.log(
       `\nOver HTTP: the same variants served by ${server === 'hono' ? '@hono/node-server' : '@scim/express in an Express app'} ` +
-        `in a child process, each on its own port over its own memory storage; "server CPU": the ` +
+        `in a child process, each on its own port over its own ${STORE === 'memory' ? 'memory storage' : 'SQLite file'}; "server CPU": the ` +
         `child's CPU time per mix, which judges the targets here.`,
     );
     table(

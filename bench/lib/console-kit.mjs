@@ -166,13 +166,13 @@ export async function seededMix(variant, call) {
 /**
  * The variants served over HTTP from one child process (lib/console-server-child.mjs), each on a
  * port of its own through `server` (`hono`: @hono/node-server, as the Hono example; `express`:
- * @scim/express in an Express app), each over its own memory storage; the mixes go through a
+ * @scim/express in an Express app), each over a storage of its own (`store`: `memory` or `sqlite`); the mixes go through a
  * keep-alive agent. `serverCpu()` reads the child's CPU time in µs.
  */
-export async function setUpServedVariants(variants, server) {
+export async function setUpServedVariants(variants, server, store = 'memory') {
   const child = fork(
     new URL('./console-server-child.mjs', import.meta.url),
-    [server, ...variants],
+    [server, store, ...variants],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },

@@ -1,7 +1,8 @@
 // The servers of bench/console.mjs's "http" part, in a process of their own so that the client does
-// not share their event loop: `node bench/lib/console-server-child.mjs <hono|express> <variant>…`,
-// forked with an IPC channel. Each variant's handler (console-kit.mjs's makeHandler, over its own
-// memory storage) listens on 127.0.0.1 on a port of its own, served as an application serves it:
+// not share their event loop: `node bench/lib/console-server-child.mjs <hono|express>
+// <memory|sqlite> <variant>…`, forked with an IPC channel. Each variant's handler (console-kit.mjs's
+// makeHandler, over a storage of its own: memory, or a SQLite file as `openBenchStorage` opens it)
+// listens on 127.0.0.1 on a port of its own, served as an application serves it:
 // `hono` through @hono/node-server (as examples/hono does), `express` through @scim/express in an
 // Express app (as examples/express does). It sends `{ ports }`, answers `'usage'` with its CPU time
 // in µs, and stops on SIGTERM.
@@ -14,7 +15,7 @@ import { scimErrorHandler, scimMiddleware } from '../../packages/express/dist/in
 import { scimHandler } from '../../packages/hono/dist/index.js';
 import { makeHandler, openBenchStorage } from './console-kit.mjs';
 
-const [server, ...variants] = process.argv.slice(2);
+const [server, store, ...variants] = process.argv.slice(2);
 
 async function listen(handler) {
   if (server === 'hono') {
@@ -44,9 +45,14 @@ async function listen(handler) {
 
 const ports = {};
 const servers = [];
+const handlers = [];
+const storages = [];
 for (const variant of variants) {
-  const { storage } = await openBenchStorage('memory');
-  const listening = await listen(makeHandler(variant, storage));
+  const opened = await openBenchStorage(store);
+  storages.push(opened);
+  const handler = makeHandler(variant, opened.storage);
+  handlers.push(handler);
+  const listening = await listen(handler);
   ports[variant] = listening.port;
   servers.push(listening);
 }
@@ -55,8 +61,12 @@ process.on('message', (message) => {
   const { user, system } = process.cpuUsage();
   process.send({ cpuUs: user + system });
 });
-process.once('SIGTERM', () => {
+process.once('SIGTERM', async () => {
   for (const listening of servers) listening.close();
+  // The handlers first: their outbox delivery reads the storage until it stops. Then a SQLite
+  // storage's file goes.
+  for (const handler of handlers) await handler.close();
+  for (const opened of storages) await opened.close();
   process.exit(0);
 });
 process.send({ ports });
