@@ -13,7 +13,6 @@
 // walk of the parsed body that stops as soon as it passes the bound.
 import type { RequestLogRecord, RequestLogText } from '@scim/server';
 import { headerValue } from './redact.js';
-import { utf8Length } from './utf8.js';
 
 /** One request as the history gives it back. */
 export interface HistoryEntry {
@@ -350,6 +349,16 @@ export class RequestHistory {
     }
     return out;
   }
+}
+
+const UTF8 = new TextEncoder();
+
+/**
+ * The length of `text` in UTF-8, for a body whose record gives no size (one made elsewhere than the
+ * server, which sizes every body it logs): encoded to be counted, which such a record costs once.
+ */
+function utf8Length(text: string): number {
+  return UTF8.encode(text).byteLength;
 }
 
 /**
