@@ -17,7 +17,12 @@
 // The variants take turns (another goes first in each round) after a warm-up; each figure is the
 // median over rounds of µs/mix ÷ "plain"'s in the same round, − 1, so a change in the machine's
 // load between rounds cancels out, with a 95 % confidence interval for that median from the
-// rounds' order statistics. One client at a time, and `--concurrency` at once.
+// rounds' order statistics. One client at a time, and `--concurrency` at once. The rounds are
+// shared among `--processes` fresh processes (one per variant by default), one after the other,
+// each making the variants in another order: a handler's place in its process's order favours or
+// slows it for the life of the process (with "plain" always made first, "plain again" read +1.0 %
+// and +2.1 %, both intervals above zero), and rotating the order over the processes spreads that
+// over every variant alike instead of charging it to the ones made after "plain".
 //
 // Timed side by side, the figures move by several % between runs minutes apart on a shared two-core
 // VM. So the same mix is also counted (bench/lib/instructions.mjs): each variant in a process of its
@@ -42,7 +47,7 @@
 //   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 121] [--slice 0.1]
 //                          [--warmup 1] [--concurrency 8] [--max-cost 0.05] [--noise 0.03]
 //                          [--warm 3000] [--measured 600] [--store memory|sqlite]
-//                          [--servers hono,express]
+//                          [--servers hono,express] [--processes 5]
 // It exits 1 when "on" is not shown to cost under 5 % (its whole 95 % interval under it), when
 // "off" differs from "plain" by more than the noise (max(--noise, twice the gap between "plain"
 // and "plain again")), or when an answer is wrong.
@@ -51,10 +56,10 @@ import { parseArgs } from 'node:util';
 import {
   CONSOLE_VARIANTS,
   SEEDED,
-  setUpConsoleVariant,
   setUpServedVariants,
+  setUpTimedVariants,
 } from './lib/console-kit.mjs';
-import { closedLoop, median, medians, number, table } from './lib/events-kit.mjs';
+import { median, medians, number, table } from './lib/events-kit.mjs';
 import { countMixes, countedRows, hasValgrind, printCounted } from './lib/instructions.mjs';
 
 const { values: args } = parseArgs({
@@ -72,6 +77,7 @@ const { values: args } = parseArgs({
     warm: { type: 'string' },
     measured: { type: 'string' },
     store: { type: 'string', default: 'memory' },
+    processes: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -102,6 +108,9 @@ console.log(
 );
 
 const VARIANTS = args.variants?.split(',') ?? CONSOLE_VARIANTS;
+if (!VARIANTS.includes('plain')) VARIANTS.unshift('plain');
+// One process per variant by default, so that each variant is made in each place of the order once.
+const PROCESSES = Math.max(1, Number(args.processes ?? (QUICK ? 1 : VARIANTS.length)));
 const modes = [
   { name: '1 client', concurrency: 1 },
   { name: `${CONCURRENCY} at once`, concurrency: CONCURRENCY },
@@ -152,45 +161,62 @@ function judge(variant, cost, noise, mode, interval) {
   return { target: '', verdict: '' };
 }
 
+/** `variants` rotated left by `by` places. */
+const rotated = (variants, by) =>
+  variants.map((_, index) => variants[(index + by) % variants.length]);
+
 /**
- * The variants in turns (another first in each round) after a warm-up, one client and
- * `--concurrency` at once; each cost is the median over rounds of `field` ÷ "plain"'s in the same
- * round, − 1. `slice(setup, ms, concurrency)` runs one variant's mixes for `ms` and measures them.
+ * The variants side by side, one client and `--concurrency` at once, in `--processes` processes one
+ * after the other. `open(order)` makes the variants in that order in a fresh process and resolves
+ * to `{ setups, close }`, where `setup.slice(ms, concurrency)` runs one variant's mixes for `ms` and
+ * measures them and `close()` resolves to the wrong answers by variant. Each process gets the
+ * variants in another order (rotated by one place per process), warms them up, then runs its share
+ * of the rounds, another variant first in each round. Each cost is the median, over the rounds of
+ * every process, of `field` ÷ "plain"'s in the same round, − 1.
  */
-async function sideBySide(setups, slice, field, label) {
+async function sideBySide(open, field, label) {
+  const runs = modes.map(() => new Map(VARIANTS.map((variant) => [variant, []])));
+  const perProcess = modes.map(() => new Map(VARIANTS.map((variant) => [variant, []])));
+  for (let turn = 0; turn < PROCESSES; turn++) {
+    const host = await open(rotated(VARIANTS, turn));
+    const rounds = Math.floor((ROUNDS + turn) / PROCESSES);
+    for (const [modeIndex, mode] of modes.entries()) {
+      for (const setup of host.setups)
+        await setup.slice(modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4, mode.concurrency);
+      const first = runs[modeIndex].get('plain').length;
+      for (let round = 0; round < rounds; round++)
+        for (const setup of rotated(host.setups, round))
+          runs[modeIndex].get(setup.variant).push(await setup.slice(SLICE_MS, mode.concurrency));
+      for (const variant of VARIANTS) {
+        const ratios = ratiosOf(runs[modeIndex], variant, field).slice(first);
+        perProcess[modeIndex].get(variant).push(median(ratios) - 1);
+      }
+    }
+    const wrong = await host.close();
+    for (const [variant, count] of Object.entries(wrong))
+      if (count > 0) fail(`${variant}${label}: ${count} mixes were answered wrongly`);
+  }
   const rows = [];
   for (const [modeIndex, mode] of modes.entries()) {
-    for (const setup of setups)
-      await slice(setup, modeIndex === 0 ? WARMUP_MS : WARMUP_MS / 4, mode.concurrency);
-    const runs = new Map(setups.map((setup) => [setup, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = setups.map((_, index) => setups[(index + round) % setups.length]);
-      for (const setup of order)
-        runs.get(setup).push(await slice(setup, SLICE_MS, mode.concurrency));
-    }
-    const plain = setups[0];
-    const ratiosOf = (setup, measure) =>
-      runs.get(setup).map((run, round) => run[measure] / runs.get(plain)[round][measure]);
-    const costOf = (setup, measure) => median(ratiosOf(setup, measure)) - 1;
-    const again = setups.find((setup) => setup.variant === 'plain again');
-    const noise = Math.max(NOISE, again === undefined ? 0 : 2 * Math.abs(costOf(again, field)));
-    for (const [index, setup] of setups.entries()) {
-      const result = medians(runs.get(setup));
-      const wallCost = setup === plain ? undefined : costOf(setup, 'wallUs');
-      const cpuCost = setup === plain ? undefined : costOf(setup, 'cpuUs');
+    const modeRuns = runs[modeIndex];
+    const costOf = (variant, measure) => median(ratiosOf(modeRuns, variant, measure)) - 1;
+    const noise = Math.max(
+      NOISE,
+      VARIANTS.includes('plain again') ? 2 * Math.abs(costOf('plain again', field)) : 0,
+    );
+    for (const [index, variant] of VARIANTS.entries()) {
+      const result = medians(modeRuns.get(variant));
+      const baseline = variant === 'plain';
+      const wallCost = baseline ? undefined : costOf(variant, 'wallUs');
+      const cpuCost = baseline ? undefined : costOf(variant, 'cpuUs');
       const cost = field === 'wallUs' ? wallCost : cpuCost;
-      const interval =
-        setup === plain ? undefined : medianInterval(ratiosOf(setup, field)).map((r) => r - 1);
-      const { target, verdict } = judge(
-        setup.variant,
-        cost,
-        noise,
-        `${mode.name}${label}`,
-        interval,
-      );
+      const interval = baseline
+        ? undefined
+        : medianInterval(ratiosOf(modeRuns, variant, field)).map((ratio) => ratio - 1);
+      const { target, verdict } = judge(variant, cost, noise, `${mode.name}${label}`, interval);
       rows.push([
         index === 0 ? mode.name : '',
-        setup.variant,
+        variant,
         number(result.perSecond),
         number(result.wallUs),
         number(result.cpuUs),
@@ -199,22 +225,29 @@ async function sideBySide(setups, slice, field, label) {
         interval === undefined ? '' : `${percent(interval[0])} … ${percent(interval[1])}`,
         target,
         verdict,
+        baseline || PROCESSES === 1
+          ? ''
+          : perProcess[modeIndex].get(variant).map(percent).join(', '),
       ]);
     }
   }
   return rows;
 }
 
+/** Per round, `variant`'s `measure` ÷ "plain"'s. */
+function ratiosOf(runs, variant, measure) {
+  const plain = runs.get('plain');
+  return runs.get(variant).map((run, round) => run[measure] / plain[round][measure]);
+}
+
+const COLUMNS = ['vs plain', '95 % interval', 'target', '', 'per process'];
+
 if (PARTS.has('timed')) {
-  const setups = [];
-  for (const variant of VARIANTS) setups.push(await setUpConsoleVariant(variant, STORE));
-  const rows = await sideBySide(
-    setups,
-    (setup, ms, concurrency) => closedLoop(concurrency, ms, setup.work),
-    'wallUs',
-    '',
+  const rows = await sideBySide((order) => setUpTimedVariants(order, STORE), 'wallUs', '');
+  console.log(
+    `\nIn process: each variant's handler called directly, in ${PROCESSES} fresh ` +
+      `process${PROCESSES === 1 ? '' : 'es'} one after the other; wall time judges the targets here.`,
   );
-  console.log('');
   table(
     [
       'clients',
@@ -222,37 +255,25 @@ if (PARTS.has('timed')) {
       'mixes/s',
       'µs/mix',
       'CPU µs/mix',
-      'vs plain',
+      COLUMNS[0],
       'CPU vs plain',
-      '95 % interval',
-      'target',
-      '',
+      ...COLUMNS.slice(1),
     ],
     rows,
     new Set([2, 3, 4, 5, 6]),
   );
-  for (const setup of setups) {
-    if (setup.wrong() > 0) fail(`${setup.variant}: ${setup.wrong()} mixes were answered wrongly`);
-    await setup.close();
-  }
 }
 
 if (PARTS.has('http'))
   for (const server of args.servers.split(',')) {
-    const served = await setUpServedVariants(VARIANTS, server, STORE);
-    // The server's CPU time over the slice, per mix: the child serves one variant at a time.
-    const slice = async (setup, ms, concurrency) => {
-      const before = await served.serverCpu();
-      const started = performance.now();
-      const run = await closedLoop(concurrency, ms, setup.work);
-      const mixes = (1000 * (performance.now() - started)) / run.wallUs;
-      const after = await served.serverCpu();
-      return { ...run, cpuUs: (after - before) / mixes };
-    };
-    const rows = await sideBySide(served.setups, slice, 'cpuUs', ` over HTTP (${server})`);
+    const rows = await sideBySide(
+      (order) => setUpServedVariants(order, server, STORE),
+      'cpuUs',
+      ` over HTTP (${server})`,
+    );
     console.log(
       `\nOver HTTP: the same variants served by ${server === 'hono' ? '@hono/node-server' : '@scim/express in an Express app'} ` +
-        `in a child process, each on its own port over its own ${STORE === 'memory' ? 'memory storage' : 'SQLite file'}; "server CPU": the ` +
+        `in a child process (${PROCESSES} one after the other), each on its own port over its own ${STORE === 'memory' ? 'memory storage' : 'SQLite file'}; "server CPU": the ` +
         `child's CPU time per mix, which judges the targets here.`,
     );
     table(
@@ -262,19 +283,13 @@ if (PARTS.has('http'))
         'mixes/s',
         'µs/mix',
         'server CPU µs/mix',
-        'vs plain',
+        COLUMNS[0],
         'server CPU vs plain',
-        '95 % interval',
-        'target',
-        '',
+        ...COLUMNS.slice(1),
       ],
       rows,
       new Set([2, 3, 4, 5, 6]),
     );
-    for (const setup of served.setups)
-      if (setup.wrong() > 0)
-        fail(`${setup.variant} (${server}): ${setup.wrong()} mixes were answered wrongly`);
-    await served.close();
   }
 
 if (PARTS.has('count') && !COUNTING)

@@ -76,9 +76,17 @@ export function makeHandler(variant, storage) {
       },
     });
   }
+  // Not among the default variants, for reading "on": "short", "on" with a history of one request,
+  // so that nothing it keeps outlives the next (beside "on", what keeping 500 requests costs);
+  // "nobodies", "on" keeping no bodies (`maxBodyBytes: 0`: what keeping the bodies costs).
   const scimConsole =
-    variant === 'on'
-      ? createScimConsole({ basePath: '/console', credential: 'bench-console-credential-0123' })
+    variant === 'on' || variant === 'short' || variant === 'nobodies'
+      ? createScimConsole({
+          basePath: '/console',
+          credential: 'bench-console-credential-0123',
+          ...(variant === 'short' ? { historySize: 1 } : {}),
+          ...(variant === 'nobodies' ? { maxBodyBytes: 0 } : {}),
+        })
       : undefined;
   return createScimHandler({ ...base, ...consoleOptions(scimConsole) });
 }
@@ -163,44 +171,87 @@ export async function seededMix(variant, call) {
   return { variant, work, wrong: () => wrong };
 }
 
+/** Sends `message` to `child` and resolves to its next message; rejects if it exits first. */
+function ask(child, message) {
+  return new Promise((resolve, reject) => {
+    const exited = (code) => reject(new Error(`a console bench child exited with ${code}`));
+    child.once('exit', exited);
+    child.once('message', (reply) => {
+      child.off('exit', exited);
+      resolve(reply);
+    });
+    if (message !== undefined) child.send(message);
+  });
+}
+
+/**
+ * The variants in process, in a child process of their own (lib/console-timed-child.mjs), made in
+ * the order given, each over a storage of its own. Each setup's `slice(ms, concurrency)` runs its
+ * mixes there for `ms` and resolves to their mixes per second and wall and CPU µs per mix; `close`
+ * ends the child and resolves to the wrong answers by variant.
+ */
+export async function setUpTimedVariants(variants, store = 'memory') {
+  const child = fork(new URL('./console-timed-child.mjs', import.meta.url), [store, ...variants], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await ask(child);
+  return {
+    setups: variants.map((variant) => ({
+      variant,
+      slice: async (ms, concurrency) => (await ask(child, { slice: variant, ms, concurrency })).run,
+    })),
+    close: async () => {
+      const { wrong } = await ask(child, { close: true });
+      await once(child, 'exit');
+      return wrong;
+    },
+  };
+}
+
 /**
  * The variants served over HTTP from one child process (lib/console-server-child.mjs), each on a
  * port of its own through `server` (`hono`: @hono/node-server, as the Hono example; `express`:
- * @scim/express in an Express app), each over a storage of its own (`store`: `memory` or `sqlite`); the mixes go through a
- * keep-alive agent. `serverCpu()` reads the child's CPU time in µs.
+ * @scim/express in an Express app), each over a storage of its own (`store`: `memory` or
+ * `sqlite`), made in the order given; the mixes go through a keep-alive agent from this process.
+ * Each setup's `slice(ms, concurrency)` runs its mixes for `ms` and resolves to their mixes per
+ * second, wall µs per mix and the child's CPU µs per mix (the child serves one variant at a
+ * time); `close` ends the child and resolves to the wrong answers by variant.
  */
 export async function setUpServedVariants(variants, server, store = 'memory') {
   const child = fork(
     new URL('./console-server-child.mjs', import.meta.url),
     [server, store, ...variants],
-    {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
-  const { ports } = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`console-server-child exited with ${code}`)));
-  });
+  const { ports } = await ask(child);
+  // Here rather than at the top: the server child imports this module, and needs none of it.
+  const { closedLoop } = await import('./events-kit.mjs');
   const clients = variants.map((variant) =>
     createClient({ port: ports[variant], token: 'bench', concurrency: 64 }),
   );
+  const serverCpu = async () => (await ask(child, 'usage')).cpuUs;
   const setups = [];
   for (const [index, variant] of variants.entries()) {
     const client = clients[index];
     const call = (method, path, body) => client.json(method, `/scim/v2${path}`, body);
-    setups.push(await seededMix(variant, call));
+    const mix = await seededMix(variant, call);
+    const slice = async (ms, concurrency) => {
+      const before = await serverCpu();
+      const started = performance.now();
+      const run = await closedLoop(concurrency, ms, mix.work);
+      const mixes = (1000 * (performance.now() - started)) / run.wallUs;
+      const after = await serverCpu();
+      return { ...run, cpuUs: (after - before) / mixes };
+    };
+    setups.push({ ...mix, slice });
   }
   return {
     setups,
-    serverCpu: () =>
-      new Promise((resolve) => {
-        child.once('message', (message) => resolve(message.cpuUs));
-        child.send('usage');
-      }),
     close: async () => {
       for (const client of clients) client.close();
       child.kill('SIGTERM');
       await once(child, 'exit');
+      return Object.fromEntries(setups.map((setup) => [setup.variant, setup.wrong()]));
     },
   };
 }
