@@ -30,6 +30,23 @@ export interface BodyBounds {
 }
 
 const TRUNCATED = '[truncated]';
+const LINE = '\n';
+
+/**
+ * A request's header list as one text, its names and values one per line, when none holds a line
+ * break (no HTTP field can, and Node's parser and `Headers` refuse one); as given otherwise (a
+ * record made elsewhere), and when empty. Kept as the list, each request's names and values are
+ * strings of their own that outlive a collection or two and are promoted: over Hono and SQLite the
+ * history's copies of them were about half of what the console made the server promote
+ * (bench/README.md, `console.mjs`). One text is one object, about half their size.
+ */
+function packHeaders(
+  headers: RequestLogRecord['requestHeaders'],
+): string | RequestLogRecord['requestHeaders'] {
+  if (headers === undefined || headers.length === 0) return headers;
+  for (const item of headers) if (typeof item !== 'string' || item.includes(LINE)) return headers;
+  return headers.join(LINE);
+}
 const DROPPED = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
 
 const MINUTE = 60_000;
@@ -67,7 +84,8 @@ export class RequestHistory {
   readonly #dialects: (string | undefined)[];
   readonly #errors: RequestLogRecord['error'][];
   readonly #rules: Rules[];
-  readonly #headers: RequestLogRecord['requestHeaders'][];
+  /** Per slot: the request's header list packed into one text (`packHeaders`), or as given. */
+  readonly #headers: (string | RequestLogRecord['requestHeaders'])[];
   /** Per body (slot × 2, + 1 for the response): the byte size the record gave, NaN for none. */
   readonly #bodyBytes: Float64Array;
   readonly #bodyStates: Uint8Array;
@@ -105,7 +123,7 @@ export class RequestHistory {
     this.#dialects = new Array<string | undefined>(size).fill(undefined);
     this.#errors = new Array<RequestLogRecord['error']>(size).fill(undefined);
     this.#rules = new Array<Rules>(size).fill(undefined);
-    this.#headers = new Array<RequestLogRecord['requestHeaders']>(size).fill(undefined);
+    this.#headers = new Array<string | RequestLogRecord['requestHeaders']>(size).fill(undefined);
     this.#bodyBytes = new Float64Array(2 * size);
     this.#bodyStates = new Uint8Array(2 * size);
     this.#bodySizes = new Float64Array(2 * size);
@@ -138,7 +156,7 @@ export class RequestHistory {
     this.#dialects[slot] = dialect;
     this.#errors[slot] = record.error;
     this.#rules[slot] = record.compatibility;
-    this.#headers[slot] = record.requestHeaders;
+    this.#headers[slot] = packHeaders(record.requestHeaders);
     this.#seqs[slot] = ++this.#seq;
     this.#ats[slot] = at;
     this.#keepBody(2 * slot, record, true, text?.requestBody);
@@ -245,7 +263,8 @@ export class RequestHistory {
     const rules = this.#rules[slot];
     if (rules !== undefined) record.compatibility = rules;
     const headers = this.#headers[slot];
-    if (headers !== undefined) record.requestHeaders = headers;
+    if (headers !== undefined)
+      record.requestHeaders = typeof headers === 'string' ? headers.split(LINE) : headers;
     const requestBytes = this.#bodyBytes[2 * slot] as number;
     if (!Number.isNaN(requestBytes)) record.requestBodyBytes = requestBytes;
     const responseBytes = this.#bodyBytes[2 * slot + 1] as number;
