@@ -240,7 +240,20 @@ function ratiosOf(runs, variant, measure) {
   return runs.get(variant).map((run, round) => run[measure] / plain[round][measure]);
 }
 
-const COLUMNS = ['vs plain', '95 % interval', 'target', '', 'per process'];
+/** The table's columns; `cpu` names the CPU figure the rows give. */
+const columns = (cpu) => [
+  'clients',
+  'variant',
+  'mixes/s',
+  'µs/mix',
+  `${cpu} µs/mix`,
+  'vs plain',
+  `${cpu} vs plain`,
+  '95 % interval',
+  'target',
+  '',
+  'per process',
+];
 
 if (PARTS.has('timed')) {
   const rows = await sideBySide((order) => setUpTimedVariants(order, STORE), 'wallUs', '');
@@ -248,20 +261,7 @@ if (PARTS.has('timed')) {
     `\nIn process: each variant's handler called directly, in ${PROCESSES} fresh ` +
       `process${PROCESSES === 1 ? '' : 'es'} one after the other; wall time judges the targets here.`,
   );
-  table(
-    [
-      'clients',
-      'variant',
-      'mixes/s',
-      'µs/mix',
-      'CPU µs/mix',
-      COLUMNS[0],
-      'CPU vs plain',
-      ...COLUMNS.slice(1),
-    ],
-    rows,
-    new Set([2, 3, 4, 5, 6]),
-  );
+  table(columns('CPU'), rows, new Set([2, 3, 4, 5, 6]));
 }
 
 if (PARTS.has('http'))
@@ -276,20 +276,7 @@ if (PARTS.has('http'))
         `in a child process (${PROCESSES} one after the other), each on its own port over its own ${STORE === 'memory' ? 'memory storage' : 'SQLite file'}; "server CPU": the ` +
         `child's CPU time per mix, which judges the targets here.`,
     );
-    table(
-      [
-        'clients',
-        'variant',
-        'mixes/s',
-        'µs/mix',
-        'server CPU µs/mix',
-        COLUMNS[0],
-        'server CPU vs plain',
-        ...COLUMNS.slice(1),
-      ],
-      rows,
-      new Set([2, 3, 4, 5, 6]),
-    );
+    table(columns('server CPU'), rows, new Set([2, 3, 4, 5, 6]));
   }
 
 if (PARTS.has('count') && !COUNTING)

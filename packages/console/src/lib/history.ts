@@ -30,23 +30,6 @@ export interface BodyBounds {
 }
 
 const TRUNCATED = '[truncated]';
-const LINE = '\n';
-
-/**
- * A request's header list as one text, its names and values one per line, when none holds a line
- * break (no HTTP field can, and Node's parser and `Headers` refuse one); as given otherwise (a
- * record made elsewhere), and when empty. Kept as the list, each request's names and values are
- * strings of their own that outlive a collection or two and are promoted: over Hono and SQLite the
- * history's copies of them were about half of what the console made the server promote
- * (bench/README.md, `console.mjs`). One text is one object, about half their size.
- */
-function packHeaders(
-  headers: RequestLogRecord['requestHeaders'],
-): string | RequestLogRecord['requestHeaders'] {
-  if (headers === undefined || headers.length === 0) return headers;
-  for (const item of headers) if (typeof item !== 'string' || item.includes(LINE)) return headers;
-  return headers.join(LINE);
-}
 const DROPPED = { [TRUNCATED]: 'dropped: the history keeps newer bodies (historyBodyBytes)' };
 
 const MINUTE = 60_000;
@@ -368,6 +351,24 @@ export class RequestHistory {
     }
     return out;
   }
+}
+
+const LINE = '\n';
+
+/**
+ * A request's header list as one text, its names and values one per line, when none holds a line
+ * break (no HTTP field can, and Node's parser and `Headers` refuse one); as given otherwise (a
+ * record made elsewhere), and when empty. Kept as the list, each request's names and values are
+ * strings of their own that outlive a collection or two and are promoted: over Hono and SQLite the
+ * history's copies of them were about half of what the console made the server promote
+ * (bench/README.md, `console.mjs`). One text is one object, about half their size.
+ */
+function packHeaders(
+  headers: RequestLogRecord['requestHeaders'],
+): string | RequestLogRecord['requestHeaders'] {
+  if (headers === undefined || headers.length === 0) return headers;
+  for (const item of headers) if (typeof item !== 'string' || item.includes(LINE)) return headers;
+  return headers.join(LINE);
 }
 
 const UTF8 = new TextEncoder();
