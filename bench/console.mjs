@@ -1,8 +1,8 @@
 // Issue 17's cost figure: "Served from the SCIM handler, [the console] adds no measurable cost to
 // SCIM requests when it is off, and under 5 % when it is on, measured side by side."
 //
-// The same request mix through `createScimHandler` over a storage (below: `--store`), in process, with
-// 1,000 users stored beforehand: GET /Users/{id}, GET /Users?filter=userName eq "…", then
+// The same request mix through `createScimHandler` over a storage (below: `--store`), in process,
+// with 1,000 users stored beforehand: GET /Users/{id}, GET /Users?filter=userName eq "…", then
 // POST /Users, PATCH (replace title), DELETE. The handlers, each over its own storage:
 //   plain  the handler as made without @scim/console (no `log`, no `debug`)
 //   off    the handler as an application makes it when the console is off (SCIM_CONSOLE_TOKEN
@@ -45,7 +45,6 @@
 // `createMemoryStorage`, the store meant for unit tests, where a request costs least (100 to 150 µs
 // in process) and the console's few µs show most; it is judged by the same rule, and misses it
 // (bench/README.md).
-// The count uses the memory storage only.
 //
 // Run after `npm run build` (it imports the built packages):
 //   node bench/console.mjs [--quick] [--parts timed,http,count] [--rounds 121] [--slice 0.5]
@@ -86,8 +85,8 @@ const { values: args } = parseArgs({
 });
 const QUICK = args.quick;
 // Many short rounds: over memory, medians of 11 to 41 rounds of 0.3 s put two identical handlers up
-// to 5 % apart in process (9 % over HTTP), 61 rounds of 0.1 s within 2 %, but with a 95 % interval about ±2.5
-// points wide; 121 rounds narrow it to about ±1.5 (bench/README.md).
+// to 5 % apart in process (9 % over HTTP), 61 rounds of 0.1 s within 2 %, but with a 95 % interval
+// about ±2.5 points wide; 121 rounds narrow it to about ±1.5 (bench/README.md).
 const ROUNDS = Math.max(1, Number(args.rounds ?? (QUICK ? 5 : 121)));
 const STORE = args.store;
 // A mix over SQLite takes about 3 ms in process (its writes commit to a WAL file), five times one
