@@ -17,6 +17,16 @@ import { makeHandler, openBenchStorage } from './console-kit.mjs';
 
 const [server, store, ...variants] = process.argv.slice(2);
 
+/**
+ * Keeps idle keep-alive connections open for the whole run. Node closes one after 5 s by default,
+ * and one variant's connections idle longer than that while the others seed their users: a request
+ * sent on one just as the server closes it fails with ECONNRESET, which stopped a run once.
+ */
+function keepingIdleConnections(served) {
+  served.keepAliveTimeout = 0;
+  return served;
+}
+
 async function listen(handler) {
   if (server === 'hono') {
     // A Hono app with @scim/hono's route, as examples/hono serves it: the adapter hands the handler
@@ -25,18 +35,20 @@ async function listen(handler) {
     const scim = scimHandler(handler);
     app.all('/scim/v2', scim);
     app.all('/scim/v2/*', scim);
-    const served = serve({
-      fetch: app.fetch,
-      port: 0,
-      hostname: '127.0.0.1',
-    });
+    const served = keepingIdleConnections(
+      serve({
+        fetch: app.fetch,
+        port: 0,
+        hostname: '127.0.0.1',
+      }),
+    );
     await once(served, 'listening');
     return { port: served.address().port, close: () => served.close() };
   }
   if (server === 'express') {
     const app = express();
     app.use('/scim/v2', scimMiddleware(handler), scimErrorHandler());
-    const served = createServer(app).listen(0, '127.0.0.1');
+    const served = keepingIdleConnections(createServer(app)).listen(0, '127.0.0.1');
     await once(served, 'listening');
     return { port: served.address().port, close: () => served.close() };
   }
