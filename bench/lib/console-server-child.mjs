@@ -81,4 +81,7 @@ process.once('SIGTERM', async () => {
   for (const opened of storages) await opened.close();
   process.exit(0);
 });
+// The parent going away (a crash, Ctrl-C) must not leave these servers running: one did, after the
+// run that stopped on ECONNRESET.
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 process.send({ ports });
