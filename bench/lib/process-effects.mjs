@@ -13,7 +13,7 @@
 // takes the places' share out of the noise.
 
 /** Student's t quantile for a 95 % two-sided interval with `df` degrees of freedom. */
-export function t975(df) {
+function t975(df) {
   const table = [
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16,
     2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052,
@@ -56,8 +56,8 @@ function inverse(matrix) {
  *
  * `variants` lists the variants, the baseline first; `placeOf(variantIndex, process)` is the place
  * (0-based) that process made the variant in; `costs.get(variant)[process]` is that process's
- * median cost of the variant against the baseline (a fraction). Resolves to a map from each
- * non-baseline variant to `{ cost, interval: [low, high], df }`, or to undefined when the processes
+ * median cost of the variant against the baseline (a fraction). Returns a map from each
+ * non-baseline variant to `{ cost, interval: [low, high], df }`, or undefined when the processes
  * are too few to fit the places and still leave noise to measure (fewer than three, a design that
  * does not separate them, or a process without rounds).
  */
