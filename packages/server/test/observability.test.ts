@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatRequestLog, type RequestLogRecord, type ScimStore } from '@scim/server';
 import { createMemoryStore } from '@scim/server/memory';
 import { BASE, PO, U, bj, expectError, server } from './helpers.js';
+import { encodedLength } from '../src/lib/observe.js';
 
 function failingUsers(): ScimStore {
   const store = createMemoryStore();
@@ -189,6 +190,18 @@ describe('the log option: one structured record per request', () => {
       responseBodyBytes: utf8Bytes(answered),
     });
   });
+
+  it.each([
+    ['ASCII', 'plain text'],
+    ['two- and four-byte characters', 'Zoë 😀'],
+    ['a lone surrogate, encoded as U+FFFD', 'a\ud800b'],
+    ['text longer than the 64 KiB counting buffer', 'é'.repeat(40_000)],
+  ])(
+    'where the runtime has no Buffer, the count of a body in UTF-8 bytes is right for %s',
+    (_, text) => {
+      expect(encodedLength(text)).toBe(utf8Bytes(text));
+    },
+  );
 
   it('with debug, an error answer logs the SCIM error body it sent, and the response body is still whole for the caller', async () => {
     const records: RequestLogRecord[] = [];

@@ -434,11 +434,29 @@ const UTF8 = new TextEncoder();
 const SCRATCH = new Uint8Array(64 * 1024);
 
 /**
- * The length of `text` encoded as UTF-8. Encoded into a buffer kept for it, which V8 does three
- * times faster than it checks a 600-character body for ASCII with a regular expression, and without
- * a copy; a text too long for the buffer is encoded whole.
+ * The length of `text` encoded as UTF-8, counted by the runtime's `Buffer.byteLength` where it has
+ * one (Node, Bun), else by `encodedLength`. In a Hono server over SQLite, `encodeInto` took about
+ * 1.5 µs a response (the scratch buffer is cold by then), and this runs on every response logged
+ * with `debug`; `Buffer.byteLength` counts without writing anything.
  */
-function utf8Length(text: string): number {
+const utf8Length: (text: string) => number = hostByteLength() ?? encodedLength;
+
+/** `Buffer.byteLength(text, 'utf8')`, when the runtime has Node's `Buffer`. */
+function hostByteLength(): ((text: string) => number) | undefined {
+  const host = (globalThis as { readonly Buffer?: unknown }).Buffer;
+  if (typeof host !== 'function') return undefined;
+  const byteLength: unknown = (host as { readonly byteLength?: unknown }).byteLength;
+  if (typeof byteLength !== 'function') return undefined;
+  return (text) =>
+    (byteLength as (text: string, encoding: string) => number).call(host, text, 'utf8');
+}
+
+/**
+ * The length of `text` encoded as UTF-8, by encoding it into a buffer kept for it (V8 does that
+ * three times faster than it checks a 600-character body for ASCII with a regular expression,
+ * and without a copy); a text too long for the buffer is encoded whole.
+ */
+export function encodedLength(text: string): number {
   const { read, written } = UTF8.encodeInto(text, SCRATCH);
   return read === text.length ? written : UTF8.encode(text).byteLength;
 }
